@@ -1,0 +1,199 @@
+// Package api is kamobot's client for the KAMONOHASHI REST API (v2): login,
+// per-tenant tokens, job lists and details for the four job kinds.
+//
+// The wire types in wire.go mirror swagger.json field for field; Job is the
+// normalised view the rest of kamobot works with.
+package api
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Kind is one of the four kinds of job KAMONOHASHI runs.
+type Kind string
+
+// The job kinds, named as in the web UI routes.
+const (
+	KindTraining      Kind = "training"
+	KindInference     Kind = "inference"
+	KindNotebook      Kind = "notebook"
+	KindPreprocessing Kind = "preprocessing"
+)
+
+// AllKinds returns every job kind in a stable order.
+func AllKinds() []Kind {
+	return []Kind{KindTraining, KindInference, KindNotebook, KindPreprocessing}
+}
+
+// ParseKind accepts a kind name, case-insensitively, with a few common
+// aliases ("train", "infer", "inferences", "preprocess").
+func ParseKind(s string) (Kind, error) {
+	switch strings.ToLower(strings.TrimSpace(s)) {
+	case "training", "train", "trainings":
+		return KindTraining, nil
+	case "inference", "inferences", "infer":
+		return KindInference, nil
+	case "notebook", "notebooks":
+		return KindNotebook, nil
+	case "preprocessing", "preprocessings", "preprocess":
+		return KindPreprocessing, nil
+	}
+	return "", fmt.Errorf("unknown job kind %q (want training, inference, notebook or preprocessing)", s)
+}
+
+// Tenant is a tenant visible to the logged-in account (TenantInfo in swagger.json).
+type Tenant struct {
+	ID          int64  `json:"id"`
+	Name        string `json:"name"`
+	DisplayName string `json:"displayName"`
+	Default     bool   `json:"default"`
+	IsOrigin    bool   `json:"isOrigin"`
+}
+
+// Label is the tenant's display name, or its name when it has none.
+func (t Tenant) Label() string {
+	if t.DisplayName != "" {
+		return t.DisplayName
+	}
+	return t.Name
+}
+
+// Job is one run of any kind, normalised from the list and detail models.
+//
+// For preprocessing, a run is a history entry keyed by (preprocessing id,
+// data id): ID holds the data id and ParentID the preprocessing id.
+// Fields that only detail requests return are zero until Detailed is true.
+type Job struct {
+	Kind      Kind   `json:"kind"`
+	ID        int64  `json:"id"`
+	ParentID  int64  `json:"parent_id,omitempty"`
+	DisplayID int64  `json:"display_id,omitempty"`
+	Name      string `json:"name"`
+	Status    string `json:"status"`
+	CreatedBy string `json:"created_by,omitempty"`
+
+	CreatedAt   time.Time `json:"created_at"`
+	StartedAt   time.Time `json:"started_at,omitzero"`
+	CompletedAt time.Time `json:"completed_at,omitzero"`
+
+	Node          string `json:"node,omitempty"`
+	GPU           int    `json:"gpu,omitempty"`
+	CPU           int    `json:"cpu,omitempty"`
+	Memory        int    `json:"memory,omitempty"`
+	Partition     string `json:"partition,omitempty"`
+	StatusType    string `json:"status_type,omitempty"`
+	ConditionNote string `json:"condition_note,omitempty"`
+	LogSummary    string `json:"log_summary,omitempty"`
+	WaitingTime   string `json:"waiting_time,omitempty"`
+	ExecutionTime string `json:"execution_time,omitempty"`
+
+	// Detailed is true when the fields above came from a detail request.
+	Detailed bool `json:"detailed,omitempty"`
+}
+
+// Key identifies a job within one tenant: "training/12", "preprocessing/3/40".
+func (j Job) Key() string { return JobKey(j.Kind, j.ParentID, j.ID) }
+
+// JobKey builds the key Job.Key returns.
+func JobKey(k Kind, parentID, id int64) string {
+	if k == KindPreprocessing {
+		return fmt.Sprintf("%s/%d/%d", k, parentID, id)
+	}
+	return fmt.Sprintf("%s/%d", k, id)
+}
+
+// WebURL is the job's page in the KAMONOHASHI web UI. server is the base URL
+// without a trailing slash or "/#/".
+func (j Job) WebURL(server string) string {
+	switch j.Kind {
+	case KindPreprocessing:
+		return fmt.Sprintf("%s/#/preprocessing/%d", server, j.ParentID)
+	default:
+		return fmt.Sprintf("%s/#/%s/%d", server, j.Kind, j.ID)
+	}
+}
+
+// Phase says where a status stands in a job's life.
+type Phase int
+
+// The phases of a job.
+const (
+	// PhaseOpen: queued or running (includes statuses kamobot does not know).
+	PhaseOpen Phase = iota
+	// PhaseTrouble: still alive but in trouble (OOMKilled, back-off, ...).
+	PhaseTrouble
+	// PhaseClosed: ended for good.
+	PhaseClosed
+)
+
+func (p Phase) String() string {
+	switch p {
+	case PhaseTrouble:
+		return "trouble"
+	case PhaseClosed:
+		return "closed"
+	default:
+		return "open"
+	}
+}
+
+// StatusPhase classifies a status string as KAMONOHASHI and Kubernetes set it.
+// Unknown strings are normal (Kubernetes reports its own) and count as open.
+// An empty status on old rows means Completed.
+func StatusPhase(status string) Phase {
+	switch status {
+	case "", "Completed", "UserCanceled", "Killed", "Failed", "Invalid", "Forbidden", "None":
+		return PhaseClosed
+	case "OOMKilled", "Error", "Empty", "Multiple",
+		"ErrImagePull", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError",
+		"RunContainerError", "ContainerCannotRun", "Evicted":
+		return PhaseTrouble
+	}
+	if strings.HasSuffix(status, "BackOff") {
+		return PhaseTrouble // ImagePullBackOff, CrashLoopBackOff, ...
+	}
+	return PhaseOpen
+}
+
+// NormalStatus maps the empty status of old rows to "Completed".
+func NormalStatus(status string) string {
+	if status == "" {
+		return "Completed"
+	}
+	return status
+}
+
+// TimeLayout is how KAMONOHASHI writes times: server-local, no offset.
+const TimeLayout = "2006-01-02 15:04:05"
+
+// ParseTime reads a KAMONOHASHI time string in the server's zone. An empty
+// string is the zero time. ISO 8601 forms ("2006-01-02T15:04:05", with or
+// without an offset) are accepted too, since some versions send them.
+func ParseTime(s string, loc *time.Location) (time.Time, error) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if loc == nil {
+		loc = time.Local
+	}
+	for _, layout := range []string{TimeLayout, "2006/01/02 15:04:05", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
+		return t, nil
+	}
+	return time.Time{}, fmt.Errorf("time %q is not in the form %q", s, TimeLayout)
+}
+
+// FormatTime writes t as KAMONOHASHI does, in loc.
+func FormatTime(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(loc).Format(TimeLayout)
+}
