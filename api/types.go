@@ -7,6 +7,7 @@ package api
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -197,3 +198,6 @@ func FormatTime(t time.Time, loc *time.Location) string {
 	}
 	return t.In(loc).Format(TimeLayout)
 }
+
+// FormatID writes an id in decimal.
+func FormatID(id int64) string { return strconv.FormatInt(id, 10) }

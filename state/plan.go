@@ -1,0 +1,87 @@
+package state
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/kamobot/kamobot/api"
+)
+
+// Fetch policy. A pass re-reads every open job, and the cost of a pass must
+// grow with open and new jobs, not with history:
+//
+//   - One list request per tenant and kind, "Id>=<lowest near open id>"
+//     (or "Id>" the highest id seen when no near job is open), returns every
+//     new job and every open job that is recent.
+//   - An open job with more than NearRows rows newer than it would drag that
+//     much history into every range request. It becomes "far" and is re-read
+//     on its own with a detail request. Far jobs are old by construction, so
+//     they are re-read less often: every FarPeriod(age), so that a job is
+//     noticed to have ended within about 5% of how long it has been open,
+//     and never later than MaxFarPeriod.
+const (
+	NearRows     = 50
+	MaxFarPeriod = 5 * time.Minute
+)
+
+// FarPeriod is how long a far job may go unread, given how long it has been open.
+func FarPeriod(age time.Duration) time.Duration {
+	return min(max(age/20, 0), MaxFarPeriod)
+}
+
+// Plan says what to fetch for one tenant and kind in one pass.
+type Plan struct {
+	// Full asks for the whole listing (the first pass, a baseline).
+	Full bool
+	// RangeFrom: list every job with id >= RangeFrom (all pages).
+	RangeFrom int64
+	// Far lists the far jobs due to be re-read on their own.
+	Far []Ref
+	// Defs lists the preprocessing definitions whose histories to read
+	// (preprocessing only; new definitions are found from the definition
+	// list with id >= RangeFrom).
+	Defs []int64
+}
+
+// Ref names one job.
+type Ref struct {
+	ID       int64
+	ParentID int64
+}
+
+// Plan computes what to fetch now.
+func (c *KindCursor) Plan(k api.Kind, now time.Time) Plan {
+	if c == nil || !c.Baselined {
+		return Plan{Full: true}
+	}
+	p := Plan{RangeFrom: c.MaxID + 1}
+	if k == api.KindPreprocessing {
+		for id, d := range c.Defs {
+			if !now.Before(d.NextCheck) || c.hasOpenIn(id) {
+				p.Defs = append(p.Defs, id)
+			}
+		}
+		slices.Sort(p.Defs)
+		return p
+	}
+	for _, t := range c.Open {
+		switch {
+		case !t.Far:
+			p.RangeFrom = min(p.RangeFrom, t.ID)
+		case !now.Before(t.NextCheck):
+			p.Far = append(p.Far, Ref{ID: t.ID, ParentID: t.ParentID})
+		}
+	}
+	slices.SortFunc(p.Far, func(a, b Ref) int { return cmp.Compare(a.ID, b.ID) })
+	return p
+}
+
+func (c *KindCursor) hasOpenIn(def int64) bool {
+	for _, t := range c.Open {
+		if t.ParentID == def {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,222 @@
+package state
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/gofrs/flock"
+	"github.com/google/renameio/v2"
+)
+
+// Errors a caller maps to exit codes.
+var (
+	// ErrCorrupt: the state file cannot be read as a kamobot state. It is
+	// left untouched; `kamobot state reset --yes` moves it aside.
+	ErrCorrupt = errors.New("state file is corrupt")
+	// ErrNewer: the state file was written by a newer kamobot.
+	ErrNewer = errors.New("state file was written by a newer kamobot")
+	// ErrLocked: another kamobot holds the lock.
+	ErrLocked = errors.New("another kamobot is running")
+	// ErrWrite: the state could not be written (read-only, disk full, ...).
+	ErrWrite = errors.New("cannot write the state")
+)
+
+// Store is the state file at one path, with its lock file beside it.
+type Store struct {
+	path string
+	lock *flock.Flock
+	// WrittenBy is recorded in the file ("kamobot v1.2.3").
+	WrittenBy string
+	// Now is the clock used for timestamps (time.Now when nil).
+	Now func() time.Time
+	// BeforeRename, when set, runs after the temporary file is written and
+	// before it replaces the state file (tests use it to crash there).
+	BeforeRename func()
+}
+
+// Open returns the store for the state file at path. Nothing is read yet;
+// the directory is created (0700) when missing.
+func Open(path string) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("no state file path")
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return nil, fmt.Errorf("%w: create state directory %s: %w", ErrWrite, dir, err)
+	}
+	return &Store{path: path, lock: flock.New(path + ".lock")}, nil
+}
+
+// Path is the state file's path.
+func (s *Store) Path() string { return s.path }
+
+func (s *Store) now() time.Time {
+	if s.Now != nil {
+		return s.Now()
+	}
+	return time.Now()
+}
+
+// Lock takes the exclusive lock, waiting up to wait for another holder to
+// finish. It records who holds it, so that a waiting process can say so.
+// The returned function releases it. The kernel releases a lock whose
+// holder dies, so a crash never leaves a stale lock.
+func (s *Store) Lock(ctx context.Context, wait time.Duration, who string) (unlock func(), err error) {
+	lctx, cancel := context.WithTimeout(ctx, wait)
+	defer cancel()
+	ok, err := s.lock.TryLockContext(lctx, 100*time.Millisecond)
+	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("lock %s: %w", s.lock.Path(), err)
+	}
+	if !ok {
+		holder := strings.TrimSpace(readSmall(s.lock.Path()))
+		if holder == "" {
+			holder = "another process"
+		}
+		return nil, fmt.Errorf("%w: %s holds %s (waited %s)", ErrLocked, holder, s.lock.Path(), wait)
+	}
+	info := fmt.Sprintf("kamobot %s (pid %d) since %s", who, os.Getpid(), s.now().Format(time.RFC3339))
+	_ = os.WriteFile(s.lock.Path(), []byte(info+"\n"), 0o600) // best effort: only informs a waiter
+	return func() {
+		_ = os.Truncate(s.lock.Path(), 0)
+		_ = s.lock.Unlock()
+	}, nil
+}
+
+func readSmall(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil || len(b) > 512 {
+		return ""
+	}
+	return string(b)
+}
+
+// Load reads the state. A missing file gives a new, empty state and
+// fresh=true. A file that does not parse, or whose version is unknown, is an
+// error wrapping ErrCorrupt or ErrNewer, and the file is left as it is.
+func (s *Store) Load() (st *State, fresh bool, err error) {
+	b, err := os.ReadFile(s.path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return New(), true, nil
+	}
+	if err != nil {
+		return nil, false, fmt.Errorf("read state %s: %w", s.path, err)
+	}
+	st, err = Decode(b)
+	if err != nil {
+		return nil, false, fmt.Errorf("%s: %w", s.path, err)
+	}
+	return st, false, nil
+}
+
+// Decode parses a state document and checks its version.
+func Decode(b []byte) (*State, error) {
+	var head struct {
+		Version   *int   `json:"version"`
+		WrittenBy string `json:"written_by"`
+	}
+	if len(bytes.TrimSpace(b)) == 0 {
+		return nil, fmt.Errorf("%w: the file is empty", ErrCorrupt)
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrCorrupt, jsonErr(b, err))
+	}
+	switch {
+	case head.Version == nil || *head.Version < 1:
+		return nil, fmt.Errorf("%w: no valid \"version\" field", ErrCorrupt)
+	case *head.Version > Version:
+		by := head.WrittenBy
+		if by == "" {
+			by = "a newer kamobot"
+		}
+		return nil, fmt.Errorf("%w: %s wrote schema %d, this kamobot reads schema %d; upgrade kamobot",
+			ErrNewer, by, *head.Version, Version)
+	}
+	st := New()
+	if err := json.Unmarshal(b, st); err != nil {
+		return nil, fmt.Errorf("%w: %s", ErrCorrupt, jsonErr(b, err))
+	}
+	if st.Tenants == nil {
+		st.Tenants = map[string]*TenantState{}
+	}
+	return st, nil
+}
+
+// jsonErr adds the line of a syntax error.
+func jsonErr(b []byte, err error) string {
+	var se *json.SyntaxError
+	if errors.As(err, &se) {
+		line := 1 + bytes.Count(b[:min(int(se.Offset), len(b))], []byte("\n"))
+		return fmt.Sprintf("line %d: %v", line, err)
+	}
+	return err.Error()
+}
+
+// Save writes the state atomically and durably: a temporary file in the same
+// directory, fsync, rename over the old file, fsync of the directory. A
+// reader sees the old or the new state, never a mix.
+func (s *Store) Save(st *State) error {
+	st.Version = Version
+	st.WrittenBy = s.WrittenBy
+	st.UpdatedAt = s.now().UTC()
+	b, err := json.Marshal(st)
+	if err != nil {
+		return fmt.Errorf("encode state: %w", err)
+	}
+	return s.write(b)
+}
+
+func (s *Store) write(b []byte) error {
+	t, err := renameio.NewPendingFile(s.path, renameio.WithStaticPermissions(0o600))
+	if err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrWrite, s.path, err)
+	}
+	defer func() { _ = t.Cleanup() }()
+	if _, err := t.Write(b); err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrWrite, s.path, err)
+	}
+	if s.BeforeRename != nil {
+		s.BeforeRename()
+	}
+	if err := t.CloseAtomicallyReplace(); err != nil {
+		return fmt.Errorf("%w: %s: %w", ErrWrite, s.path, err)
+	}
+	if err := syncDir(filepath.Dir(s.path)); err != nil {
+		return fmt.Errorf("%w: sync %s: %w", ErrWrite, filepath.Dir(s.path), err)
+	}
+	return nil
+}
+
+func syncDir(dir string) error {
+	d, err := os.Open(dir)
+	if err != nil {
+		return err
+	}
+	defer d.Close()
+	return d.Sync()
+}
+
+// Reset moves the state file aside (to state.json.corrupt-<UTC time>) so the
+// next pass starts with a new baseline. It returns the new name, or "" when
+// there was no file.
+func (s *Store) Reset() (string, error) {
+	if _, err := os.Stat(s.path); errors.Is(err, fs.ErrNotExist) {
+		return "", nil
+	}
+	aside := fmt.Sprintf("%s.corrupt-%s", s.path, s.now().UTC().Format("20060102T150405Z"))
+	if err := os.Rename(s.path, aside); err != nil {
+		return "", fmt.Errorf("%w: move %s aside: %w", ErrWrite, s.path, err)
+	}
+	return aside, syncDir(filepath.Dir(s.path))
+}
