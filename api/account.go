@@ -1,0 +1,72 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+)
+
+// Account is the logged-in account and the tenants it may see.
+type Account struct {
+	UserID   int64
+	UserName string
+	// DefaultTenantID is the tenant a login is bound to.
+	DefaultTenantID int64
+	Tenants         []Tenant
+}
+
+// Account reads the account of the login (GET /api/v2/account).
+func (c *Client) Account(ctx context.Context) (Account, error) {
+	var out AccountOutput
+	_, err := c.do(ctx, request{
+		method: http.MethodGet,
+		path:   "/api/v2/account",
+		route:  "/api/v2/account",
+		scope:  loginScope,
+		out:    &out,
+	})
+	if err != nil {
+		return Account{}, fmt.Errorf("read account: %w", err)
+	}
+	a := Account{UserID: out.UserID, UserName: out.UserName, Tenants: make([]Tenant, 0, len(out.Tenants))}
+	if out.DefaultTenant != nil {
+		a.DefaultTenantID = out.DefaultTenant.ID
+	}
+	for _, t := range out.Tenants {
+		a.Tenants = append(a.Tenants, Tenant{
+			ID:          t.ID,
+			Name:        t.Name,
+			DisplayName: t.DisplayName,
+			Default:     t.Default,
+			IsOrigin:    t.IsOrigin,
+		})
+	}
+	return a, nil
+}
+
+// Tenants lists the tenants the account may see, in the server's order
+// (by display name).
+func (c *Client) Tenants(ctx context.Context) ([]Tenant, error) {
+	a, err := c.Account(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return a.Tenants, nil
+}
+
+// Version asks the server its version (GET /api/v2/version). It needs no
+// login, so it is a cheap health probe.
+func (c *Client) Version(ctx context.Context) (string, error) {
+	var out VersionOutput
+	_, err := c.do(ctx, request{
+		method: http.MethodGet,
+		path:   "/api/v2/version",
+		route:  "/api/v2/version",
+		scope:  noAuth,
+		out:    &out,
+	})
+	if err != nil {
+		return "", fmt.Errorf("read server version: %w", err)
+	}
+	return out.Version, nil
+}

@@ -1,0 +1,198 @@
+package api
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"time"
+)
+
+// token is a bearer token and what the server said about it. Its value is
+// a secret: it never goes into an error or a log line.
+type token struct {
+	value    string
+	tenantID int64     // the tenant the token is bound to
+	expires  time.Time // when to stop using it; zero when unknown
+}
+
+func (t token) usable(now time.Time) bool {
+	return t.value != "" && (t.expires.IsZero() || now.Before(t.expires))
+}
+
+// flight is a token fetch in progress, shared by everyone who needs it.
+type flight struct {
+	done chan struct{}
+	tok  token
+	err  error
+}
+
+// maxSeen bounds the tokens remembered for redaction.
+const maxSeen = 256
+
+// Login logs in now, replacing any login token held. Other calls log in by
+// themselves when needed; Login is for checking the credentials. A refusal
+// of the credentials matches ErrUnauthorized.
+func (c *Client) Login(ctx context.Context) error {
+	c.mu.Lock()
+	stale := c.tokens[loginScope].value
+	c.mu.Unlock()
+	_, err := c.token(ctx, loginScope, stale)
+	return err
+}
+
+// token returns the cached token of scope, or fetches one when there is
+// none, it has expired, or its value is stale (the server refused it).
+// Concurrent fetches of the same scope are shared.
+func (c *Client) token(ctx context.Context, scope int64, stale string) (token, error) {
+	c.mu.Lock()
+	if t, ok := c.tokens[scope]; ok && t.usable(time.Now()) && (stale == "" || t.value != stale) {
+		c.mu.Unlock()
+		return t, nil
+	}
+	f, ok := c.flights[scope]
+	if !ok {
+		f = &flight{done: make(chan struct{})}
+		c.flights[scope] = f
+		// The fetch outlives a caller that gives up, so the others waiting
+		// for it still get a token; the request timeout bounds it.
+		go c.fetch(context.WithoutCancel(ctx), scope, stale, f)
+	}
+	c.mu.Unlock()
+	select {
+	case <-f.done:
+		return f.tok, f.err
+	case <-ctx.Done():
+		return token{}, context.Cause(ctx)
+	}
+}
+
+func (c *Client) fetch(ctx context.Context, scope int64, stale string, f *flight) {
+	var t token
+	var err error
+	if scope == loginScope {
+		t, err = c.login(ctx)
+	} else {
+		t, err = c.tenantToken(ctx, scope, stale)
+	}
+	c.mu.Lock()
+	delete(c.flights, scope)
+	if err == nil {
+		c.tokens[scope] = t
+	}
+	c.mu.Unlock()
+	f.tok, f.err = t, err
+	close(f.done)
+}
+
+// login posts the credentials and returns the token, bound to the
+// account's default tenant.
+func (c *Client) login(ctx context.Context) (token, error) {
+	if c.user == "" {
+		return token{}, fmt.Errorf("log in on %s: %w: no user name configured", c.host, ErrUnauthorized)
+	}
+	var out LoginOutput
+	_, err := c.send(ctx, request{
+		method: http.MethodPost,
+		path:   "/api/v2/account/login",
+		route:  "/api/v2/account/login",
+		body:   LoginInput{UserName: c.user, Password: c.password},
+		scope:  noAuth,
+		out:    &out,
+	}, "")
+	var he *HTTPError
+	if errors.As(err, &he) {
+		switch he.StatusCode {
+		case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
+			return token{}, &loginError{user: c.user, host: c.host, err: he}
+		}
+	}
+	if err != nil {
+		return token{}, fmt.Errorf("log in as %q: %w", c.user, err)
+	}
+	t, err := c.keep(out, "/api/v2/account/login")
+	if err != nil {
+		return token{}, fmt.Errorf("log in as %q: %w", c.user, err)
+	}
+	c.log.DebugContext(ctx, "logged in to kamonohashi", "host", c.host, "user", c.user, "tenant", t.tenantID)
+	return t, nil
+}
+
+// tenantToken gets a token bound to tenantID. The login token serves for
+// its own tenant; for the others it is exchanged. stale is the token the
+// server just refused, if any: when it is the login token, log in again.
+func (c *Client) tenantToken(ctx context.Context, tenantID int64, stale string) (token, error) {
+	c.mu.Lock()
+	loginStale := ""
+	if stale != "" && c.tokens[loginScope].value == stale {
+		loginStale = stale
+	}
+	c.mu.Unlock()
+	lt, err := c.token(ctx, loginScope, loginStale)
+	if err != nil {
+		return token{}, err
+	}
+	if lt.tenantID == tenantID && lt.value != stale {
+		return lt, nil
+	}
+	t, err := c.switchTenant(ctx, lt, tenantID)
+	var he *HTTPError
+	if errors.As(err, &he) && he.StatusCode == http.StatusUnauthorized {
+		// The login token itself has expired: log in again, once.
+		if lt, err = c.token(ctx, loginScope, lt.value); err != nil {
+			return token{}, err
+		}
+		if lt.tenantID == tenantID {
+			return lt, nil
+		}
+		t, err = c.switchTenant(ctx, lt, tenantID)
+	}
+	return t, err
+}
+
+// switchTenant exchanges the login token for one bound to tenantID.
+func (c *Client) switchTenant(ctx context.Context, lt token, tenantID int64) (token, error) {
+	var out LoginOutput
+	path := fmt.Sprintf("/api/v2/account/tenants/%d/token", tenantID)
+	_, err := c.send(ctx, request{
+		method: http.MethodPost,
+		path:   path,
+		route:  "/api/v2/account/tenants/{tenantId}/token",
+		body:   SwitchTenantInput{},
+		scope:  tenantID,
+		out:    &out,
+	}, lt.value)
+	if err != nil {
+		return token{}, fmt.Errorf("get a token for tenant %d: %w", tenantID, err)
+	}
+	t, err := c.keep(out, path)
+	if err != nil {
+		return token{}, fmt.Errorf("get a token for tenant %d: %w", tenantID, err)
+	}
+	if t.tenantID != tenantID {
+		return token{}, fmt.Errorf("get a token for tenant %d: %w: the server bound it to tenant %d", tenantID, ErrMalformed, t.tenantID)
+	}
+	c.log.DebugContext(ctx, "got a kamonohashi token", "tenant", tenantID)
+	return t, nil
+}
+
+// keep turns a login answer into a token and remembers its value for
+// redaction. The token is dropped a little before it expires (a tenth of
+// its life, at most a minute), so a request rarely meets a 401.
+func (c *Client) keep(out LoginOutput, path string) (token, error) {
+	if out.Token == "" {
+		return token{}, &MalformedError{Method: http.MethodPost, Path: path, Err: errors.New("no token in the answer")}
+	}
+	t := token{value: out.Token, tenantID: out.TenantID}
+	if out.ExpiresIn > 0 {
+		life := time.Duration(out.ExpiresIn) * time.Second
+		t.expires = time.Now().Add(life - min(time.Minute, life/10))
+	}
+	c.mu.Lock()
+	c.seen = append(c.seen, out.Token)
+	if len(c.seen) > maxSeen {
+		c.seen = c.seen[len(c.seen)-maxSeen:]
+	}
+	c.mu.Unlock()
+	return t, nil
+}

@@ -1,0 +1,180 @@
+package api
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Token scopes besides tenant ids.
+const (
+	noAuth     int64 = -2 // an anonymous request
+	loginScope int64 = -1 // the token the login returned
+)
+
+// request is one API call.
+type request struct {
+	method string
+	path   string // the actual path, e.g. /api/v2/training/12
+	route  string // its template, e.g. /api/v2/training/{id}, for Observe
+	query  url.Values
+	body   any // encoded as JSON when not nil
+	scope  int64
+	out    any // decoded from a 2xx JSON answer when not nil
+}
+
+// do sends r with the token of its scope. On a 401 it renews that token
+// once and tries again once; a second 401 is returned as an *HTTPError.
+func (c *Client) do(ctx context.Context, r request) (http.Header, error) {
+	if r.scope == noAuth {
+		return c.send(ctx, r, "")
+	}
+	tok, err := c.token(ctx, r.scope, "")
+	if err != nil {
+		return nil, err
+	}
+	h, err := c.send(ctx, r, tok.value)
+	var he *HTTPError
+	if !errors.As(err, &he) || he.StatusCode != http.StatusUnauthorized {
+		return h, err
+	}
+	c.log.DebugContext(ctx, "kamonohashi token refused, renewing it", "scope", scopeName(r.scope), "path", r.route)
+	tok, err = c.token(ctx, r.scope, tok.value)
+	if err != nil {
+		return nil, err
+	}
+	return c.send(ctx, r, tok.value)
+}
+
+// send makes one HTTP exchange, bounded by the request timeout, and decodes
+// a 2xx answer into r.out.
+func (c *Client) send(ctx context.Context, r request, bearer string) (http.Header, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, context.Cause(ctx)
+	}
+	reqCtx, cancel := context.WithTimeoutCause(ctx, c.timeout, errRequestTimeout)
+	defer cancel()
+
+	u := *c.base
+	u.Path = c.base.Path + r.path
+	u.RawQuery = r.query.Encode()
+	var body io.Reader
+	if r.body != nil {
+		b, err := json.Marshal(r.body)
+		if err != nil {
+			return nil, fmt.Errorf("%s %s: encode request: %w", r.method, r.path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(reqCtx, r.method, u.String(), body)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: build request: %w", r.method, r.path, unwrapURLError(err))
+	}
+	req.Header.Set("Accept", "application/json")
+	req.Header.Set("User-Agent", c.ua)
+	if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if bearer != "" {
+		req.Header.Set("Authorization", "Bearer "+bearer)
+	}
+
+	start := time.Now()
+	resp, err := c.hc.Do(req)
+	if err != nil {
+		c.observed(r, 0, start)
+		return nil, c.transportError(ctx, reqCtx, err)
+	}
+	defer drain(resp.Body)
+	data, err := readLimited(resp.Body, c.maxBody)
+	c.observed(r, resp.StatusCode, start)
+	switch {
+	case errors.Is(err, ErrTooLarge):
+		return nil, fmt.Errorf("%s %s: %w (more than %d bytes)", r.method, r.path, ErrTooLarge, c.maxBody)
+	case err != nil:
+		return nil, c.transportError(ctx, reqCtx, fmt.Errorf("%w: %w", errCutShort, err))
+	}
+
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return resp.Header, c.httpError(r, resp.StatusCode, data)
+	}
+	if r.out != nil {
+		if err := json.Unmarshal(data, r.out); err != nil {
+			return nil, &MalformedError{Method: r.method, Path: r.path, Snippet: c.snippet(data), Err: err}
+		}
+	}
+	return resp.Header, nil
+}
+
+func (c *Client) observed(r request, status int, start time.Time) {
+	if c.observe != nil {
+		c.observe(r.method, r.route, status, time.Since(start))
+	}
+}
+
+// readLimited reads all of body, failing with ErrTooLarge past max bytes.
+func readLimited(body io.Reader, max int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(body, max+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > max {
+		return nil, ErrTooLarge
+	}
+	return data, nil
+}
+
+// httpError builds the error for a non-2xx answer, with the title and
+// detail of a problem-details body when there is one.
+func (c *Client) httpError(r request, status int, data []byte) error {
+	e := &HTTPError{Method: r.method, Path: r.path, StatusCode: status}
+	var pb ErrorBody
+	if json.Unmarshal(data, &pb) == nil {
+		e.Title = sanitize(c.redact(pb.Title), 200)
+		e.Detail = sanitize(c.redact(pb.Detail), 200)
+		if e.Detail == "" && len(pb.Errors) > 0 {
+			e.Detail = sanitize(c.redact(strings.Join(pb.Errors, "; ")), 200)
+		}
+	}
+	return e
+}
+
+// snippet is the start of a body, fit to show in an error: at most 120
+// bytes, no control characters, no secret.
+func (c *Client) snippet(data []byte) string {
+	if len(data) > 2048 {
+		data = data[:2048]
+	}
+	return sanitize(c.redact(string(data)), 120)
+}
+
+// redact replaces the password and every token the Client has held with
+// "<redacted>".
+func (c *Client) redact(s string) string {
+	c.mu.Lock()
+	secrets := append([]string{c.password}, c.seen...)
+	c.mu.Unlock()
+	for _, sec := range secrets {
+		if len(sec) >= 3 {
+			s = strings.ReplaceAll(s, sec, "<redacted>")
+		}
+	}
+	return s
+}
+
+func scopeName(scope int64) string {
+	switch scope {
+	case loginScope:
+		return "login"
+	case noAuth:
+		return "anonymous"
+	}
+	return fmt.Sprintf("tenant %d", scope)
+}
