@@ -1,0 +1,197 @@
+package slackfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"maps"
+	"net/http"
+	"slices"
+	"time"
+)
+
+// Messages returns the accepted messages, in arrival order.
+func (s *Server) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.messages)
+}
+
+// MessagesFor returns the accepted messages of one hook (URL or id), in order.
+func (s *Server) MessagesFor(hook string) []Message {
+	id := HookID(hook)
+	var out []Message
+	for _, m := range s.Messages() {
+		if m.Hook == id {
+			out = append(out, m)
+		}
+	}
+	return out
+}
+
+// Attempts returns every request to a hook path and its answer, in order.
+func (s *Server) Attempts() []Attempt {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.attempts)
+}
+
+// Stats returns the request counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	st := s.stats
+	st.ByStatus = maps.Clone(st.ByStatus)
+	st.ByHook = maps.Clone(st.ByHook)
+	return st
+}
+
+// Reset forgets the recorded messages, attempts and counters. Hooks, faults
+// and the rate limit stay.
+func (s *Server) Reset() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.messages, s.attempts = nil, nil
+	s.resetStats()
+}
+
+// WaitFor waits until at least n messages were accepted, or timeout. It
+// returns the messages so far and an error on timeout.
+func (s *Server) WaitFor(n int, timeout time.Duration) ([]Message, error) {
+	t := time.NewTimer(timeout)
+	defer t.Stop()
+	for {
+		s.mu.Lock()
+		got, changed := slices.Clone(s.messages), s.changed
+		s.mu.Unlock()
+		if len(got) >= n {
+			return got, nil
+		}
+		select {
+		case <-changed:
+		case <-t.C:
+			return got, fmt.Errorf("slackfake: %d of %d messages after %v", len(got), n, timeout)
+		case <-s.closing:
+			return got, fmt.Errorf("slackfake: closed with %d of %d messages", len(got), n)
+		}
+	}
+}
+
+// control serves the /_fake/ API:
+//
+//	GET    /_fake/messages[?hook=T…/B…]  accepted messages, in order
+//	DELETE /_fake/messages               forget messages, attempts and counters
+//	GET    /_fake/attempts               every request and its status
+//	GET    /_fake/stats                  counters
+//	POST   /_fake/faults                 a Fault, a RateLimit ({"rate_limit":true,"burst":1}), or an array of them
+//	DELETE /_fake/faults                 drop scripted faults
+//	POST   /_fake/hooks                  {} → a new hook; {"team","bot","secret"} → register; {"hook","state"} → change state
+func (s *Server) control(w http.ResponseWriter, r *http.Request) {
+	switch r.Method + " " + r.URL.Path {
+	case "GET /_fake/messages":
+		msgs := s.Messages()
+		if h := r.URL.Query().Get("hook"); h != "" {
+			msgs = s.MessagesFor(h)
+		}
+		writeJSON(w, http.StatusOK, nonNil(msgs))
+	case "DELETE /_fake/messages":
+		s.Reset()
+		w.WriteHeader(http.StatusNoContent)
+	case "GET /_fake/attempts":
+		writeJSON(w, http.StatusOK, nonNil(s.Attempts()))
+	case "GET /_fake/stats":
+		writeJSON(w, http.StatusOK, s.Stats())
+	case "POST /_fake/faults":
+		if err := s.postFaults(r.Body); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	case "DELETE /_fake/faults":
+		s.ClearFaults()
+		w.WriteHeader(http.StatusNoContent)
+	case "POST /_fake/hooks":
+		s.postHook(w, r.Body)
+	default:
+		writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown control endpoint"})
+	}
+}
+
+func (s *Server) postFaults(body io.Reader) error {
+	raw, err := io.ReadAll(io.LimitReader(body, maxBody))
+	if err != nil {
+		return fmt.Errorf("read body: %w", err)
+	}
+	var list []json.RawMessage
+	if json.Unmarshal(raw, &list) != nil {
+		list = []json.RawMessage{raw}
+	}
+	for _, item := range list {
+		var keys map[string]json.RawMessage
+		if err := json.Unmarshal(item, &keys); err != nil {
+			return fmt.Errorf("fault is not a JSON object: %w", err)
+		}
+		if _, ok := keys["rate_limit"]; ok {
+			var rl RateLimit
+			if err := json.Unmarshal(item, &rl); err != nil {
+				return fmt.Errorf("bad rate limit: %w", err)
+			}
+			s.SetRateLimit(rl)
+			continue
+		}
+		var f Fault
+		if err := json.Unmarshal(item, &f); err != nil {
+			return fmt.Errorf("bad fault: %w", err)
+		}
+		s.Script(f)
+	}
+	return nil
+}
+
+func (s *Server) postHook(w http.ResponseWriter, body io.Reader) {
+	var req struct {
+		Team   string    `json:"team"`
+		Bot    string    `json:"bot"`
+		Secret string    `json:"secret"`
+		Hook   string    `json:"hook"`
+		State  HookState `json:"state"`
+	}
+	raw, _ := io.ReadAll(io.LimitReader(body, maxBody))
+	if len(raw) > 0 {
+		if err := json.Unmarshal(raw, &req); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "body is not a JSON object"})
+			return
+		}
+	}
+	switch {
+	case req.Hook != "":
+		if err := s.SetHookState(req.Hook, req.State); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"hook": HookID(req.Hook), "state": string(req.State)})
+	case req.Team != "" || req.Bot != "" || req.Secret != "":
+		if _, _, ok := hookPath("/services/" + req.Team + "/" + req.Bot + "/" + req.Secret); !ok {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "want team T…, bot B… and a secret"})
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]string{"url": s.HookURL(req.Team, req.Bot, req.Secret)})
+	default:
+		writeJSON(w, http.StatusOK, map[string]string{"url": s.NewHook()})
+	}
+}
+
+func nonNil[T any](s []T) []T {
+	if s == nil {
+		return []T{}
+	}
+	return s
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	_ = enc.Encode(v)
+}

@@ -1,0 +1,201 @@
+package slackfake
+
+import (
+	"math"
+	"net/http"
+	"strconv"
+	"time"
+)
+
+// Fault is one scripted answer, used instead of the normal one for the next
+// Count requests to a hook (or to any hook).
+type Fault struct {
+	// Hook limits the fault to one hook ("T…/B…" id or hook URL); empty
+	// means any hook. Hook faults are used before global ones.
+	Hook string `json:"hook,omitempty"`
+	// Status is the HTTP status to answer, e.g. 500, 503, 429, 200, 202.
+	Status int `json:"status,omitempty"`
+	// Body is the body to answer. Empty means Slack's body for the status:
+	// rollup_error for 500, an HTML page for 502/503/504, a rate_limited
+	// JSON object for 429 with RetryAfter (message_limit_exceeded without),
+	// the usual error strings for 400/403/404/410, nothing for 2xx.
+	Body string `json:"body,omitempty"`
+	// Header adds response headers (e.g. an HTTP-date Retry-After).
+	Header map[string]string `json:"headers,omitempty"`
+	// RetryAfter, when positive, sets the Retry-After header in seconds.
+	RetryAfter int `json:"retry_after,omitempty"`
+	// Hang holds the request until the client gives up (or the server closes).
+	Hang bool `json:"hang,omitempty"`
+	// Reset reads the request, records the message as posted if it is
+	// valid, then resets the connection: Slack posted, the client sees an
+	// error (the duplicate case).
+	Reset bool `json:"reset,omitempty"`
+	// Delay waits this long before answering.
+	Delay time.Duration `json:"-"`
+	// DelayMS is Delay in milliseconds, for the HTTP control API.
+	DelayMS int `json:"delay_ms,omitempty"`
+	// Deliver records the message as posted before answering with the fault.
+	Deliver bool `json:"deliver,omitempty"`
+	// Count is how many requests the fault answers: 0 means once, a
+	// negative count means every request until ClearFaults.
+	Count int `json:"count,omitempty"`
+}
+
+// Script queues faults, in order. Faults for one hook are used before
+// global faults.
+func (s *Server) Script(faults ...Fault) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, f := range faults {
+		if f.Count == 0 {
+			f.Count = 1
+		}
+		if f.Delay == 0 && f.DelayMS > 0 {
+			f.Delay = time.Duration(f.DelayMS) * time.Millisecond
+		}
+		if f.Hook != "" {
+			if id := HookID(f.Hook); id != "" {
+				f.Hook = id
+			}
+		}
+		s.faults = append(s.faults, f)
+	}
+}
+
+// ClearFaults drops every scripted fault.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	s.faults = nil
+	s.mu.Unlock()
+}
+
+// nextFault takes the fault for a request to hook id, if any. It must be
+// called with s.mu held.
+func (s *Server) nextFault(id string) (Fault, bool) {
+	pick := -1
+	for i, f := range s.faults {
+		if f.Hook == id {
+			pick = i
+			break
+		}
+		if f.Hook == "" && pick < 0 {
+			pick = i
+		}
+	}
+	if pick < 0 {
+		return Fault{}, false
+	}
+	f := s.faults[pick]
+	if f.Count > 0 {
+		s.faults[pick].Count--
+		if s.faults[pick].Count == 0 {
+			s.faults = append(s.faults[:pick], s.faults[pick+1:]...)
+		}
+	}
+	return f, true
+}
+
+// answer is a response to write.
+type answer struct {
+	status int
+	body   string
+	header http.Header
+}
+
+// faultAnswer is the response a status fault gives.
+func faultAnswer(f Fault) answer {
+	a := answer{status: f.Status, body: f.Body, header: http.Header{}}
+	if a.status == 0 {
+		a.status = http.StatusInternalServerError
+	}
+	if f.RetryAfter > 0 {
+		a.header.Set("Retry-After", strconv.Itoa(f.RetryAfter))
+	}
+	for k, v := range f.Header {
+		a.header.Set(k, v)
+	}
+	if a.body != "" {
+		return a
+	}
+	switch a.status {
+	case 429:
+		if f.RetryAfter > 0 {
+			a.body = rateLimitedBody(f.RetryAfter)
+		} else {
+			a.body = "message_limit_exceeded"
+		}
+	case 400:
+		a.body = "invalid_payload"
+	case 403:
+		a.body = "invalid_token"
+	case 404:
+		a.body = "no_service"
+	case 410:
+		a.body = "channel_is_archived"
+	case 500:
+		a.body = "rollup_error"
+	case 502, 503, 504:
+		a.body = "<html><head><title>" + strconv.Itoa(a.status) + " " + http.StatusText(a.status) +
+			"</title></head><body><h1>" + http.StatusText(a.status) + "</h1></body></html>"
+	}
+	return a
+}
+
+func rateLimitedBody(seconds int) string {
+	return `{"retry_after":` + strconv.Itoa(seconds) + `,"ok":false,"error":"rate_limited"}`
+}
+
+// RateLimit configures the per-hook token bucket.
+type RateLimit struct {
+	Enabled bool    `json:"rate_limit"`
+	Rate    float64 `json:"rate,omitempty"`  // tokens per second; default 1
+	Burst   int     `json:"burst,omitempty"` // bucket size; default 5
+}
+
+func (r RateLimit) normal() RateLimit {
+	if r.Rate <= 0 {
+		r.Rate = 1
+	}
+	if r.Burst <= 0 {
+		r.Burst = 5
+	}
+	return r
+}
+
+// SetRateLimit turns the per-hook token bucket on or off. Buckets start full.
+func (s *Server) SetRateLimit(r RateLimit) {
+	s.mu.Lock()
+	s.rate = r.normal()
+	s.buckets = map[string]*bucket{}
+	s.mu.Unlock()
+}
+
+// bucket is one hook's token bucket.
+type bucket struct {
+	tokens float64
+	last   time.Time
+}
+
+// take spends a token of hook id's bucket. When the bucket is empty it
+// returns the whole seconds until the next token. It must be called with
+// s.mu held.
+func (s *Server) take(id string, now time.Time) (ok bool, retryAfter int) {
+	if !s.rate.Enabled {
+		return true, 0
+	}
+	b := s.buckets[id]
+	if b == nil {
+		b = &bucket{tokens: float64(s.rate.Burst), last: now}
+		s.buckets[id] = b
+	}
+	if el := now.Sub(b.last).Seconds(); el > 0 {
+		b.tokens = math.Min(float64(s.rate.Burst), b.tokens+el*s.rate.Rate)
+	}
+	b.last = now
+	if b.tokens >= 1 {
+		b.tokens--
+		return true, 0
+	}
+	wait := (1 - b.tokens) / s.rate.Rate
+	return false, max(1, int(math.Ceil(wait)))
+}

@@ -1,0 +1,188 @@
+package slackfake
+
+import (
+	"regexp"
+	"strings"
+)
+
+// View is what a person sees of one mrkdwn text in Slack, plus what the
+// control sequences in it would do.
+type View struct {
+	// Text is the visible text: entities decoded, links as "label (url)",
+	// mentions as "@U1", "@S1", "@here".
+	Text string `json:"text"`
+	// Links are the <url> and <url|label> sequences, in order.
+	Links []Link `json:"links,omitempty"`
+	// Users are the user IDs mentioned with <@U…>.
+	Users []string `json:"users,omitempty"`
+	// Subteams are the user-group IDs mentioned with <!subteam^S…>.
+	Subteams []string `json:"subteams,omitempty"`
+	// Specials are the special mentions: "here", "channel", "everyone".
+	Specials []string `json:"specials,omitempty"`
+	// Channels are the channel IDs linked with <#C…>.
+	Channels []string `json:"channels,omitempty"`
+	// Unescaped lists every <, > or & that is not part of a valid control
+	// sequence or entity: text that was not escaped before it was sent.
+	Unescaped []Flaw `json:"unescaped,omitempty"`
+}
+
+// Link is one link in a mrkdwn text.
+type Link struct {
+	URL   string `json:"url"`
+	Label string `json:"label,omitempty"`
+}
+
+// Flaw is one unescaped control character at a byte offset of the text.
+type Flaw struct {
+	Offset int    `json:"offset"`
+	Char   string `json:"char"`
+}
+
+var (
+	userID    = regexp.MustCompile(`^[UW][A-Z0-9]+$`)
+	subteamID = regexp.MustCompile(`^S[A-Z0-9]+$`)
+	channelID = regexp.MustCompile(`^[CG][A-Z0-9]+$`)
+	linkURL   = regexp.MustCompile(`^[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]+$`)
+)
+
+// Readable turns a mrkdwn text into what a person sees in Slack: it decodes
+// &amp; &lt; &gt;, shows <url|label> as "label (url)", <@U1> as "@U1",
+// <!subteam^S1> as "@S1" and <!here> as "@here". Use Inspect to find the
+// characters that were not escaped.
+func Readable(mrkdwn string) string { return Inspect(mrkdwn).Text }
+
+// Inspect reads a mrkdwn text the way Slack does and reports what it shows,
+// what it links and mentions, and every unescaped <, > or &.
+func Inspect(mrkdwn string) View {
+	var v View
+	var b strings.Builder
+	s := mrkdwn
+	for i := 0; i < len(s); {
+		switch s[i] {
+		case '&':
+			if r, n := entity(s[i:]); n > 0 {
+				b.WriteByte(r)
+				i += n
+				continue
+			}
+			v.Unescaped = append(v.Unescaped, Flaw{i, "&"})
+			b.WriteByte('&')
+			i++
+		case '<':
+			end := strings.IndexAny(s[i+1:], "<>")
+			if end >= 0 && s[i+1+end] == '>' {
+				if v.control(&b, s[i+1:i+1+end], i+1) {
+					i += end + 2
+					continue
+				}
+			}
+			v.Unescaped = append(v.Unescaped, Flaw{i, "<"})
+			b.WriteByte('<')
+			i++
+		case '>':
+			v.Unescaped = append(v.Unescaped, Flaw{i, ">"})
+			b.WriteByte('>')
+			i++
+		default:
+			b.WriteByte(s[i])
+			i++
+		}
+	}
+	v.Text = b.String()
+	return v
+}
+
+// entity decodes one of the three entities Slack knows at the start of s.
+func entity(s string) (byte, int) {
+	switch {
+	case strings.HasPrefix(s, "&amp;"):
+		return '&', 5
+	case strings.HasPrefix(s, "&lt;"):
+		return '<', 4
+	case strings.HasPrefix(s, "&gt;"):
+		return '>', 4
+	}
+	return 0, 0
+}
+
+// decode turns the inside of a control sequence into visible text, flagging
+// a bare & (the only control character that can occur there).
+func (v *View) decode(s string, offset int) string {
+	var b strings.Builder
+	for i := 0; i < len(s); {
+		if s[i] == '&' {
+			if r, n := entity(s[i:]); n > 0 {
+				b.WriteByte(r)
+				i += n
+				continue
+			}
+			v.Unescaped = append(v.Unescaped, Flaw{offset + i, "&"})
+		}
+		b.WriteByte(s[i])
+		i++
+	}
+	return b.String()
+}
+
+// control renders one <…> sequence (inner is the text between the brackets,
+// at byte offset off). It reports false when inner is not a sequence Slack
+// understands, in which case the < was not escaped.
+func (v *View) control(b *strings.Builder, inner string, off int) bool {
+	target, label, hasLabel := strings.Cut(inner, "|")
+	labelOff := off + len(target) + 1
+	show := func(def string) {
+		if hasLabel && label != "" {
+			b.WriteString(v.decode(label, labelOff))
+			return
+		}
+		b.WriteString(def)
+	}
+	switch {
+	case strings.HasPrefix(target, "@"):
+		id := target[1:]
+		if !userID.MatchString(id) {
+			return false
+		}
+		v.Users = append(v.Users, id)
+		if hasLabel && label != "" {
+			b.WriteString("@")
+		}
+		show("@" + id)
+	case strings.HasPrefix(target, "#"):
+		id := target[1:]
+		if !channelID.MatchString(id) {
+			return false
+		}
+		v.Channels = append(v.Channels, id)
+		show("#" + id)
+	case strings.HasPrefix(target, "!"):
+		cmd := target[1:]
+		switch {
+		case cmd == "here" || cmd == "channel" || cmd == "everyone":
+			v.Specials = append(v.Specials, cmd)
+			b.WriteString("@" + cmd)
+		case strings.HasPrefix(cmd, "subteam^") && subteamID.MatchString(cmd[len("subteam^"):]):
+			id := cmd[len("subteam^"):]
+			v.Subteams = append(v.Subteams, id)
+			b.WriteString("@" + id)
+		case strings.HasPrefix(cmd, "date^") && hasLabel:
+			show("")
+		default:
+			return false
+		}
+	default:
+		if !linkURL.MatchString(target) {
+			return false
+		}
+		u := v.decode(target, off)
+		l := Link{URL: u}
+		if hasLabel && label != "" {
+			l.Label = v.decode(label, labelOff)
+			b.WriteString(l.Label + " (" + u + ")")
+		} else {
+			b.WriteString(u)
+		}
+		v.Links = append(v.Links, l)
+	}
+	return true
+}

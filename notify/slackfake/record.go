@@ -1,0 +1,114 @@
+package slackfake
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Message is one message the fake accepted (Slack posted it).
+type Message struct {
+	Seq  int       `json:"seq"`
+	Hook string    `json:"hook"` // "T…/B…"; never the secret
+	At   time.Time `json:"at"`
+	// Raw is the body as received (JSON, or form-encoded).
+	Raw string `json:"raw"`
+	// Payload is the decoded JSON message, unknown fields included.
+	Payload json.RawMessage `json:"payload"`
+	// Text is the top-level text (cut when the fake truncates long texts).
+	Text string `json:"text"`
+	// Blocks is the blocks array as sent, or nil.
+	Blocks json.RawMessage `json:"blocks,omitempty"`
+	// Truncated is true when Text was cut to the text limit.
+	Truncated bool `json:"truncated,omitempty"`
+	// Readable is what a person sees: the blocks when there are any, else
+	// the text, rendered by Readable, one line per block.
+	Readable string `json:"readable"`
+	// TextView and BlockViews are the detailed views of the text and of
+	// every text object in the blocks.
+	TextView   View   `json:"text_view"`
+	BlockViews []View `json:"block_views,omitempty"`
+}
+
+// Views returns the text view and every block text view.
+func (m Message) Views() []View { return append([]View{m.TextView}, m.BlockViews...) }
+
+// Unescaped lists every unescaped control character in the message, as
+// readable strings for a test failure.
+func (m Message) Unescaped() []string {
+	var out []string
+	for i, v := range m.Views() {
+		for _, f := range v.Unescaped {
+			out = append(out, fmt.Sprintf("text %d offset %d: %q", i, f.Offset, f.Char))
+		}
+	}
+	return out
+}
+
+// Attempt is one request to a hook path and the status the fake answered.
+type Attempt struct {
+	Seq    int       `json:"seq"`
+	Hook   string    `json:"hook,omitempty"` // "T…/B…" or "" for a bad path
+	At     time.Time `json:"at"`
+	Method string    `json:"method"`
+	Status int       `json:"status"` // 0 for a hang or a reset
+	Code   string    `json:"code,omitempty"`
+	// Fault names the scripted fault or limit that answered, if any:
+	// "status", "hang", "reset", "rate_limit".
+	Fault    string `json:"fault,omitempty"`
+	Accepted bool   `json:"accepted"`
+}
+
+// Stats counts requests.
+type Stats struct {
+	Requests    int            `json:"requests"`
+	Accepted    int            `json:"accepted"`
+	RateLimited int            `json:"rate_limited"`
+	Faults      int            `json:"faults"`
+	ByStatus    map[string]int `json:"by_status"`
+	ByHook      map[string]int `json:"by_hook"` // accepted messages per hook
+}
+
+// newMessage builds the record of an accepted message.
+func newMessage(id string, at time.Time, raw []byte, body []byte, p *parsed) Message {
+	m := Message{Hook: id, At: at, Raw: string(raw), Payload: json.RawMessage(body), Text: p.text, Truncated: p.truncated}
+	if b, ok := p.fields["blocks"]; ok && !isNull(b) {
+		m.Blocks = b
+	}
+	m.TextView = Inspect(p.text)
+	var lines []string
+	var fields []string
+	flush := func() {
+		if len(fields) > 0 {
+			lines = append(lines, strings.Join(fields, " | "))
+			fields = nil
+		}
+	}
+	block := -1
+	for _, t := range p.texts {
+		v := Inspect(t.Text)
+		m.BlockViews = append(m.BlockViews, v)
+		if t.block != block {
+			flush()
+			block = t.block
+		}
+		switch t.where {
+		case "field", "context":
+			fields = append(fields, v.Text)
+			continue
+		case "header":
+			flush()
+			lines = append(lines, "# "+v.Text)
+		default:
+			flush()
+			lines = append(lines, v.Text)
+		}
+	}
+	flush()
+	if len(lines) == 0 {
+		lines = []string{m.TextView.Text}
+	}
+	m.Readable = strings.Join(lines, "\n")
+	return m
+}

@@ -1,0 +1,375 @@
+package slackfake
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"mime"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// maxBody is the largest request body the fake reads.
+const maxBody = 1 << 20
+
+// Options configure a fake. The zero value is a lenient Slack: any
+// /services/T…/B…/<secret> path is an active hook, no rate limit.
+type Options struct {
+	// Addr is the listen address; default "127.0.0.1:0".
+	Addr string
+	// TLS serves HTTPS with httptest's certificate (see Client).
+	TLS bool
+	// Strict accepts only the hooks registered with HookURL or NewHook:
+	// an unknown "T…/B…" gets 404 no_service, a wrong secret 403 invalid_token.
+	Strict bool
+	// InvalidTokenStatus is the status for invalid_token: 403 (default) or
+	// 400, as Slack has answered since 2026.
+	InvalidTokenStatus int
+	// RateLimit is the initial per-hook token bucket (off by default).
+	RateLimit RateLimit
+	// Limits are the message limits; the zero value means DefaultLimits.
+	Limits Limits
+	// Now is the clock for arrival times and the rate limit; default time.Now.
+	Now func() time.Time
+	// Logger receives one debug line per request (hook id, status, code);
+	// default: discard.
+	Logger *slog.Logger
+}
+
+// Server is a fake Slack incoming-webhook server. It is safe for concurrent use.
+type Server struct {
+	opts    Options
+	srv     *httptest.Server
+	log     *slog.Logger
+	closing chan struct{}
+	once    sync.Once
+
+	mu       sync.Mutex
+	hooks    map[string]*hook
+	hookSeq  int
+	faults   []Fault
+	rate     RateLimit
+	buckets  map[string]*bucket
+	messages []Message
+	attempts []Attempt
+	stats    Stats
+	changed  chan struct{} // closed and replaced when a message is recorded
+}
+
+// New starts a fake on opts.Addr. Close it when done.
+func New(opts Options) (*Server, error) {
+	if opts.Addr == "" {
+		opts.Addr = "127.0.0.1:0"
+	}
+	if opts.InvalidTokenStatus == 0 {
+		opts.InvalidTokenStatus = http.StatusForbidden
+	}
+	if opts.Limits == (Limits{}) {
+		opts.Limits = DefaultLimits()
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	l, err := net.Listen("tcp", opts.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("slackfake: listen: %w", err)
+	}
+	s := &Server{
+		opts:    opts,
+		log:     opts.Logger,
+		closing: make(chan struct{}),
+		hooks:   map[string]*hook{},
+		changed: make(chan struct{}),
+	}
+	s.rate = opts.RateLimit.normal()
+	s.buckets = map[string]*bucket{}
+	s.resetStats()
+	s.srv = &httptest.Server{Listener: l, Config: &http.Server{
+		Handler:  s.Handler(),
+		ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
+	}}
+	if opts.TLS {
+		s.srv.StartTLS()
+	} else {
+		s.srv.Start()
+	}
+	return s, nil
+}
+
+// NewTest starts a fake for a test and closes it when the test ends. It
+// takes at most one Options.
+func NewTest(t testing.TB, opts ...Options) *Server {
+	t.Helper()
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	s, err := New(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
+// Close stops the server, releasing requests held by a Hang fault.
+func (s *Server) Close() {
+	s.once.Do(func() {
+		close(s.closing)
+		s.srv.CloseClientConnections()
+		s.srv.Close()
+	})
+}
+
+// URL is the base URL, e.g. "http://127.0.0.1:41234".
+func (s *Server) URL() string { return s.srv.URL }
+
+// Client returns an HTTP client that trusts the fake's TLS certificate.
+func (s *Server) Client() *http.Client { return s.srv.Client() }
+
+// Handler serves the hooks and the /_fake/ control API, for mounting the
+// fake in another server.
+func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	if strings.HasPrefix(r.URL.Path, "/_fake/") {
+		s.control(w, r)
+		return
+	}
+	s.post(w, r)
+}
+
+// post answers one request to a hook path.
+func (s *Server) post(w http.ResponseWriter, r *http.Request) {
+	now := s.opts.Now()
+	at := Attempt{At: now, Method: r.Method}
+	body, readErr := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+
+	if r.Method != http.MethodPost {
+		w.Header().Set("Allow", http.MethodPost)
+		s.answer(w, &at, answer{status: http.StatusMethodNotAllowed, body: "invalid_method"})
+		return
+	}
+	id, secret, ok := hookPath(r.URL.Path)
+	if !ok {
+		s.answer(w, &at, answer{status: http.StatusNotFound, body: "no_service"})
+		return
+	}
+	at.Hook = id
+
+	s.mu.Lock()
+	_, rej := s.lookup(id, secret)
+	var f Fault
+	var hasFault, allowed bool
+	var retry int
+	if rej == nil {
+		f, hasFault = s.nextFault(id)
+		if !hasFault {
+			allowed, retry = s.take(id, now)
+		}
+	}
+	s.mu.Unlock()
+
+	switch {
+	case rej != nil:
+		s.answer(w, &at, answer{status: rej.Status, body: rej.Code})
+	case hasFault:
+		s.fault(w, r, &at, f, body)
+	case !allowed:
+		at.Fault = "rate_limit"
+		h := http.Header{}
+		h.Set("Retry-After", strconv.Itoa(retry))
+		h.Set("Content-Type", "application/json; charset=utf-8")
+		s.answer(w, &at, answer{status: http.StatusTooManyRequests, body: rateLimitedBody(retry), header: h})
+	case readErr != nil || len(body) > maxBody:
+		s.answer(w, &at, answer{status: http.StatusBadRequest, body: "invalid_payload"})
+	default:
+		m, rej := s.accept(id, now, r.Header.Get("Content-Type"), body)
+		if rej != nil {
+			s.answer(w, &at, answer{status: rej.Status, body: rej.Code})
+			return
+		}
+		at.Accepted = true
+		s.store(m) // before answering, so a client that saw "ok" finds it
+		s.answer(w, &at, answer{status: http.StatusOK, body: "ok"})
+	}
+}
+
+// accept decodes and validates a body and builds its record.
+func (s *Server) accept(id string, now time.Time, contentType string, raw []byte) (Message, *Reject) {
+	js, rej := decodeBody(contentType, raw)
+	if rej != nil {
+		return Message{}, rej
+	}
+	p, err := parsePayload(js, s.opts.Limits)
+	if err != nil {
+		var r *Reject
+		if errors.As(err, &r) {
+			return Message{}, r
+		}
+		return Message{}, invalidPayload("%v", err)
+	}
+	return newMessage(id, now, raw, js, p), nil
+}
+
+// decodeBody returns the JSON message of a JSON or form-encoded body.
+func decodeBody(contentType string, raw []byte) ([]byte, *Reject) {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if contentType == "" {
+		mt, err = "", nil
+		if strings.HasPrefix(string(raw), "payload=") {
+			mt = "application/x-www-form-urlencoded"
+		}
+	}
+	if err != nil {
+		return nil, invalidPayload("bad content type")
+	}
+	switch mt {
+	case "application/json", "":
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			return nil, invalidPayload("charset %q", cs)
+		}
+		return raw, nil
+	case "application/x-www-form-urlencoded":
+		q, err := url.ParseQuery(string(raw))
+		if err != nil || !q.Has("payload") {
+			return nil, invalidPayload("form without payload=")
+		}
+		return []byte(q.Get("payload")), nil
+	}
+	return nil, invalidPayload("content type %q", mt)
+}
+
+// fault answers a request with a scripted fault.
+func (s *Server) fault(w http.ResponseWriter, r *http.Request, at *Attempt, f Fault, body []byte) {
+	at.Fault = "status"
+	if f.Delay > 0 {
+		t := time.NewTimer(f.Delay)
+		select {
+		case <-t.C:
+		case <-r.Context().Done():
+		case <-s.closing:
+		}
+		t.Stop()
+	}
+	switch {
+	case f.Hang:
+		at.Fault = "hang"
+		s.record(*at)
+		select {
+		case <-r.Context().Done():
+		case <-s.closing:
+		}
+		return
+	case f.Reset:
+		at.Fault = "reset"
+		if m, rej := s.accept(at.Hook, at.At, r.Header.Get("Content-Type"), body); rej == nil {
+			at.Accepted = true
+			s.store(m)
+		}
+		s.record(*at)
+		reset(w)
+		return
+	case f.Deliver:
+		if m, rej := s.accept(at.Hook, at.At, r.Header.Get("Content-Type"), body); rej == nil {
+			at.Accepted = true
+			s.store(m)
+		}
+	}
+	s.answer(w, at, faultAnswer(f))
+}
+
+// reset closes the connection with a TCP RST.
+func reset(w http.ResponseWriter) {
+	hj, ok := w.(http.Hijacker)
+	if !ok {
+		panic(http.ErrAbortHandler)
+	}
+	conn, _, err := hj.Hijack()
+	if err != nil {
+		panic(http.ErrAbortHandler)
+	}
+	c := conn
+	if nc, ok := c.(interface{ NetConn() net.Conn }); ok {
+		c = nc.NetConn()
+	}
+	if tc, ok := c.(*net.TCPConn); ok {
+		_ = tc.SetLinger(0)
+	}
+	_ = conn.Close()
+}
+
+// answer writes a response the way Slack does and records the attempt.
+func (s *Server) answer(w http.ResponseWriter, at *Attempt, a answer) {
+	for k, v := range a.header {
+		w.Header()[k] = v
+	}
+	if w.Header().Get("Content-Type") == "" {
+		w.Header().Set("Content-Type", "text/html")
+	}
+	w.Header().Set("X-Slack-Unique-Id", fmt.Sprintf("fake-%d", at.At.UnixNano()))
+	w.Header().Set("Content-Length", strconv.Itoa(len(a.body)))
+	w.WriteHeader(a.status)
+	_, _ = io.WriteString(w, a.body)
+	at.Status = a.status
+	if a.status != http.StatusOK || a.body != "ok" {
+		at.Code = shortCode(a.body)
+	}
+	s.record(*at)
+}
+
+// shortCode keeps a body short enough for an attempt record.
+func shortCode(body string) string {
+	if len(body) > 80 {
+		return body[:80] + "…"
+	}
+	return body
+}
+
+// record stores an attempt and counts it.
+func (s *Server) record(at Attempt) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	at.Seq = len(s.attempts) + 1
+	s.attempts = append(s.attempts, at)
+	s.stats.Requests++
+	if at.Status != 0 {
+		s.stats.ByStatus[strconv.Itoa(at.Status)]++
+	}
+	switch at.Fault {
+	case "":
+	case "rate_limit":
+		s.stats.RateLimited++
+	default:
+		s.stats.Faults++
+	}
+	s.log.Debug("slackfake request", "hook", at.Hook, "method", at.Method, "status", at.Status,
+		"code", at.Code, "fault", at.Fault)
+}
+
+// store records an accepted message.
+func (s *Server) store(m Message) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	m.Seq = len(s.messages) + 1
+	s.messages = append(s.messages, m)
+	s.stats.Accepted++
+	s.stats.ByHook[m.Hook]++
+	close(s.changed)
+	s.changed = make(chan struct{})
+}
+
+func (s *Server) resetStats() {
+	s.stats = Stats{ByStatus: map[string]int{}, ByHook: map[string]int{}}
+}

@@ -1,0 +1,303 @@
+package slackfake
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Limits are the Block Kit and message limits the fake enforces. Lengths are
+// counted in characters (runes).
+type Limits struct {
+	// MaxText is the limit on the top-level text (Slack documents 4,000).
+	MaxText int
+	// TruncateText stores a cut copy of a longer text (and flags the message)
+	// instead of answering 400 msg_too_long.
+	TruncateText bool
+	// MaxBlocksChars, when positive, limits the sum of all text in all
+	// blocks (Slack's msg_blocks_too_long, observed near 13,200 for
+	// chat.postMessage). Zero turns the check off.
+	MaxBlocksChars int
+}
+
+// DefaultLimits are Slack's documented limits, with msg_too_long on.
+func DefaultLimits() Limits { return Limits{MaxText: 4000} }
+
+// Block Kit limits (Block Kit reference).
+const (
+	maxBlocks        = 50
+	maxAttachments   = 100
+	maxSectionText   = 3000
+	maxFields        = 10
+	maxFieldText     = 2000
+	maxHeaderText    = 150
+	maxBlockID       = 255
+	maxContextElems  = 10
+	maxMarkdownBlock = 12000
+	maxAltText       = 2000
+	maxImageURL      = 3000
+)
+
+// Reject is Slack's answer to a request it refuses: an HTTP status and the
+// bare error string Slack writes as the body.
+type Reject struct {
+	Status int
+	Code   string
+	// Detail says why, for test failure messages; Slack does not send it.
+	Detail string
+}
+
+func (r *Reject) Error() string {
+	if r.Detail == "" {
+		return fmt.Sprintf("%d %s", r.Status, r.Code)
+	}
+	return fmt.Sprintf("%d %s: %s", r.Status, r.Code, r.Detail)
+}
+
+func invalidPayload(format string, args ...any) *Reject {
+	return &Reject{Status: 400, Code: "invalid_payload", Detail: fmt.Sprintf(format, args...)}
+}
+
+func invalidBlocks(format string, args ...any) *Reject {
+	return &Reject{Status: 400, Code: "invalid_blocks", Detail: fmt.Sprintf(format, args...)}
+}
+
+// Validate checks a JSON message body the way Slack does for an incoming
+// webhook, with DefaultLimits. It returns nil or a *Reject.
+func Validate(body []byte) error {
+	_, err := parsePayload(body, DefaultLimits())
+	if err != nil {
+		return err
+	}
+	return nil
+}
+
+// parsed is a validated message.
+type parsed struct {
+	fields    map[string]json.RawMessage
+	text      string
+	truncated bool
+	blocks    []map[string]json.RawMessage
+	texts     []textObject // every text object in the blocks, in order
+}
+
+type textObject struct {
+	Type string `json:"type"`
+	Text string `json:"text"`
+	// where and block say which block the text belongs to, for Readable views.
+	where string
+	block int
+}
+
+// parsePayload validates a JSON body. It returns a *Reject on failure.
+func parsePayload(body []byte, lim Limits) (*parsed, error) {
+	if !utf8.Valid(body) {
+		return nil, invalidPayload("body is not UTF-8")
+	}
+	var fields map[string]json.RawMessage
+	dec := json.NewDecoder(bytes.NewReader(body))
+	if err := dec.Decode(&fields); err != nil || fields == nil {
+		return nil, invalidPayload("body is not a JSON object")
+	}
+	if dec.More() {
+		return nil, invalidPayload("trailing data after the JSON object")
+	}
+	p := &parsed{fields: fields}
+	if raw, ok := fields["text"]; ok && !isNull(raw) {
+		if err := json.Unmarshal(raw, &p.text); err != nil {
+			return nil, invalidPayload("text is not a string")
+		}
+	}
+	var blocks []json.RawMessage
+	if raw, ok := fields["blocks"]; ok && !isNull(raw) {
+		if err := json.Unmarshal(raw, &blocks); err != nil {
+			return nil, &Reject{Status: 400, Code: "invalid_blocks_format", Detail: "blocks is not an array"}
+		}
+	}
+	var attachments []json.RawMessage
+	if raw, ok := fields["attachments"]; ok && !isNull(raw) {
+		if err := json.Unmarshal(raw, &attachments); err != nil {
+			return nil, invalidPayload("attachments is not an array")
+		}
+	}
+	if p.text == "" && len(blocks) == 0 && len(attachments) == 0 {
+		return nil, &Reject{Status: 400, Code: "no_text", Detail: "no text, blocks or attachments"}
+	}
+	if len(attachments) > maxAttachments {
+		return nil, &Reject{Status: 400, Code: "too_many_attachments", Detail: fmt.Sprintf("%d attachments", len(attachments))}
+	}
+	if err := p.checkBlocks(blocks, lim); err != nil {
+		return nil, err
+	}
+	if n := utf8.RuneCountInString(p.text); lim.MaxText > 0 && n > lim.MaxText {
+		if !lim.TruncateText {
+			return nil, &Reject{Status: 400, Code: "msg_too_long", Detail: fmt.Sprintf("text has %d characters", n)}
+		}
+		p.text = string([]rune(p.text)[:lim.MaxText])
+		p.truncated = true
+	}
+	return p, nil
+}
+
+func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
+
+// knownBlocks are the block types Slack accepts in messages. Only the ones
+// kamobot uses are checked in depth.
+var knownBlocks = map[string]bool{
+	"section": true, "header": true, "context": true, "divider": true, "image": true,
+	"actions": true, "input": true, "rich_text": true, "markdown": true, "file": true,
+	"video": true, "table": true, "context_actions": true,
+}
+
+func (p *parsed) checkBlocks(blocks []json.RawMessage, lim Limits) error {
+	if len(blocks) > maxBlocks {
+		return invalidBlocks("%d blocks, more than %d", len(blocks), maxBlocks)
+	}
+	for i, raw := range blocks {
+		var b map[string]json.RawMessage
+		if err := json.Unmarshal(raw, &b); err != nil || b == nil {
+			return invalidBlocks("block %d is not an object", i)
+		}
+		var typ string
+		if err := json.Unmarshal(b["type"], &typ); err != nil || !knownBlocks[typ] {
+			return invalidBlocks("block %d has unknown type %s", i, b["type"])
+		}
+		if raw, ok := b["block_id"]; ok {
+			var id string
+			if err := json.Unmarshal(raw, &id); err != nil || id == "" || utf8.RuneCountInString(id) > maxBlockID {
+				return invalidBlocks("block %d: bad block_id", i)
+			}
+		}
+		if err := p.checkBlock(i, typ, b); err != nil {
+			return err
+		}
+		p.blocks = append(p.blocks, b)
+	}
+	if lim.MaxBlocksChars > 0 {
+		n := 0
+		for _, t := range p.texts {
+			n += utf8.RuneCountInString(t.Text)
+		}
+		if n > lim.MaxBlocksChars {
+			return &Reject{Status: 400, Code: "msg_blocks_too_long", Detail: fmt.Sprintf("%d characters in blocks", n)}
+		}
+	}
+	return nil
+}
+
+func (p *parsed) checkBlock(i int, typ string, b map[string]json.RawMessage) error {
+	switch typ {
+	case "section":
+		_, hasText := b["text"]
+		_, hasFields := b["fields"]
+		if !hasText && !hasFields {
+			return invalidBlocks("section %d has neither text nor fields", i)
+		}
+		if hasText {
+			if err := p.text1(i, "section", b["text"], maxSectionText, false); err != nil {
+				return err
+			}
+		}
+		if hasFields {
+			var fields []json.RawMessage
+			if err := json.Unmarshal(b["fields"], &fields); err != nil || len(fields) == 0 {
+				return invalidBlocks("section %d: fields is not a non-empty array", i)
+			}
+			if len(fields) > maxFields {
+				return invalidBlocks("section %d has %d fields, more than %d", i, len(fields), maxFields)
+			}
+			for _, f := range fields {
+				if err := p.text1(i, "field", f, maxFieldText, false); err != nil {
+					return err
+				}
+			}
+		}
+	case "header":
+		if err := p.text1(i, "header", b["text"], maxHeaderText, true); err != nil {
+			return err
+		}
+	case "context":
+		var elems []json.RawMessage
+		if err := json.Unmarshal(b["elements"], &elems); err != nil || len(elems) == 0 || len(elems) > maxContextElems {
+			return invalidBlocks("context %d: elements must be an array of 1 to %d", i, maxContextElems)
+		}
+		for _, e := range elems {
+			var head struct {
+				Type     string `json:"type"`
+				ImageURL string `json:"image_url"`
+				AltText  string `json:"alt_text"`
+			}
+			if err := json.Unmarshal(e, &head); err != nil {
+				return invalidBlocks("context %d: element is not an object", i)
+			}
+			if head.Type == "image" {
+				if err := checkImage(i, head.ImageURL, head.AltText); err != nil {
+					return err
+				}
+				continue
+			}
+			if err := p.text1(i, "context", e, maxSectionText, false); err != nil {
+				return err
+			}
+		}
+	case "image":
+		var img struct {
+			ImageURL string `json:"image_url"`
+			AltText  string `json:"alt_text"`
+		}
+		if err := json.Unmarshal(mustJSON(b), &img); err != nil {
+			return invalidBlocks("image %d: %v", i, err)
+		}
+		if err := checkImage(i, img.ImageURL, img.AltText); err != nil {
+			return err
+		}
+	case "markdown":
+		var s string
+		if err := json.Unmarshal(b["text"], &s); err != nil || s == "" || utf8.RuneCountInString(s) > maxMarkdownBlock {
+			return invalidBlocks("markdown %d: text must be 1 to %d characters", i, maxMarkdownBlock)
+		}
+		p.texts = append(p.texts, textObject{Type: "mrkdwn", Text: s, where: "markdown", block: i})
+	}
+	return nil
+}
+
+func checkImage(i int, url, alt string) error {
+	if url == "" || utf8.RuneCountInString(url) > maxImageURL {
+		return invalidBlocks("block %d: image_url missing or too long", i)
+	}
+	if alt == "" || utf8.RuneCountInString(alt) > maxAltText {
+		return invalidBlocks("block %d: alt_text missing or too long", i)
+	}
+	return nil
+}
+
+// text1 checks one text object of block i and remembers it.
+func (p *parsed) text1(i int, where string, raw json.RawMessage, limit int, plainOnly bool) error {
+	var t textObject
+	if len(raw) == 0 || json.Unmarshal(raw, &t) != nil {
+		return invalidBlocks("%s %d: text is not a text object", where, i)
+	}
+	switch {
+	case t.Type != "plain_text" && t.Type != "mrkdwn":
+		return invalidBlocks("%s %d: text type %q", where, i, t.Type)
+	case plainOnly && t.Type != "plain_text":
+		return invalidBlocks("%s %d: text must be plain_text", where, i)
+	case t.Text == "":
+		return invalidBlocks("%s %d: empty text", where, i)
+	}
+	if n := utf8.RuneCountInString(t.Text); n > limit {
+		return invalidBlocks("%s %d: text has %d characters, more than %d", where, i, n, limit)
+	}
+	t.where, t.block = where, i
+	p.texts = append(p.texts, t)
+	return nil
+}
+
+func mustJSON(v any) []byte {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	return b
+}
