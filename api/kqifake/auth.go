@@ -1,0 +1,89 @@
+package kqifake
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+)
+
+type tokenInfo struct {
+	user    string
+	tenant  int64
+	expires time.Time
+}
+
+// issue makes a JWT-looking token bound to one tenant. Its signature part
+// is random, so a token cannot be guessed or forged. s.mu must be held.
+func (s *Server) issue(user string, tenantID int64, life time.Duration) (string, time.Duration) {
+	if life <= 0 {
+		life = s.lifetime
+	}
+	exp := s.now().Add(life)
+	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
+	claims, _ := json.Marshal(map[string]any{"unique_name": user, "groupsid": tenantID, "exp": exp.Unix(), "iss": "kqifake"})
+	sig := make([]byte, 32)
+	_, _ = rand.Read(sig) // never fails (crypto/rand documents it)
+	tok := header + "." + base64.RawURLEncoding.EncodeToString(claims) + "." + base64.RawURLEncoding.EncodeToString(sig)
+	s.tokens[tok] = &tokenInfo{user: user, tenant: tenantID, expires: exp}
+	return tok, life
+}
+
+// ExpireTokens makes every token issued so far expired: the next call
+// with any of them answers 401.
+func (s *Server) ExpireTokens() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.expireTokens()
+}
+
+func (s *Server) expireTokens() {
+	past := s.now().Add(-time.Second)
+	for _, t := range s.tokens {
+		t.expires = past
+	}
+}
+
+// caller is who a request comes from.
+type caller struct {
+	acct   *account
+	tenant *tenant
+}
+
+// authenticate checks the bearer token of r. On failure it writes the
+// answer and returns false. s.mu must be held.
+func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (caller, bool) {
+	h := r.Header.Get("Authorization")
+	raw, ok := strings.CutPrefix(h, "Bearer ")
+	if !ok || raw == "" {
+		w.Header().Set("WWW-Authenticate", "Bearer")
+		writeProblem(w, r, http.StatusUnauthorized, "Unauthorized", "no bearer token")
+		return caller{}, false
+	}
+	t := s.tokens[raw]
+	switch {
+	case t == nil:
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The signature is invalid"`)
+		writeProblem(w, r, http.StatusUnauthorized, "Unauthorized", "the token is invalid")
+		return caller{}, false
+	case !s.now().Before(t.expires):
+		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The token is expired"`)
+		writeProblem(w, r, http.StatusUnauthorized, "Unauthorized", "the token is expired")
+		return caller{}, false
+	}
+	a := s.accounts[t.user]
+	ten := s.tenants[t.tenant]
+	if a == nil || ten == nil {
+		writeProblem(w, r, http.StatusUnauthorized, "Unauthorized", "the token's user or tenant no longer exists")
+		return caller{}, false
+	}
+	if !a.member(ten.id) {
+		writeProblem(w, r, http.StatusForbidden, "You are not a member of the tenant.", "")
+		return caller{}, false
+	}
+	return caller{acct: a, tenant: ten}, true
+}
+
+func secondsDuration(n int64) time.Duration { return time.Duration(n) * time.Second }

@@ -1,0 +1,192 @@
+package kqifake
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kamobot/kamobot/api"
+)
+
+// The encoders below build the api package's wire types, so the fake's
+// answers have exactly the shapes the client decodes and the contract test
+// checks against swagger.json. s.mu must be held.
+
+func (s *Server) ts(t time.Time) string { return api.FormatTime(t, s.loc) }
+
+func (s *Server) jobIndex(j *job) api.JobIndex {
+	return api.JobIndex{
+		CreatedBy:  j.createdBy,
+		CreatedAt:  s.ts(j.createdAt),
+		ModifiedBy: j.createdBy,
+		ModifiedAt: s.ts(j.modifiedAt),
+		ID:         j.id,
+		DisplayID:  j.displayID,
+		Name:       j.name,
+		Memo:       j.memo,
+		Status:     j.status,
+		FullName:   fmt.Sprintf("%d:%s", j.id, j.name),
+	}
+}
+
+func (s *Server) dataSet(j *job) *api.DataSetIndex {
+	return &api.DataSetIndex{
+		CreatedBy: j.createdBy,
+		CreatedAt: s.ts(j.createdAt.Add(-72 * time.Hour)),
+		ID:        100 + j.tenant,
+		DisplayID: 1,
+		Name:      "dataset-" + strings.ToLower(string(j.kind)),
+	}
+}
+
+func (s *Server) trainingIndex(j *job) api.TrainingIndex {
+	return api.TrainingIndex{
+		JobIndex:   s.jobIndex(j),
+		DataSet:    s.dataSet(j),
+		EntryPoint: j.entryPoint,
+		Tags:       slices.Clone(j.tags),
+	}
+}
+
+func (s *Server) inferenceIndex(j *job) api.InferenceIndex {
+	return api.InferenceIndex{
+		JobIndex:   s.jobIndex(j),
+		DataSet:    s.dataSet(j),
+		EntryPoint: j.entryPoint,
+	}
+}
+
+func (s *Server) runtime(j *job) api.JobRuntime {
+	return api.JobRuntime{
+		Key: fmt.Sprintf("%s-%d", j.kind, j.id),
+		GitModel: &api.GitCommit{
+			GitID: 1, Repository: "models", Owner: "kamonohashi", Branch: "main",
+			CommitID: fmt.Sprintf("%040x", uint64(j.id)*0x9e3779b97f4a7c15),
+		},
+		Options: []api.KeyValue{{Key: "EPOCHS", Value: "30"}},
+		ContainerImage: &api.ContainerImage{
+			RegistryID: 1, Image: "pytorch/pytorch", Tag: "2.3.0-cuda12.1-cudnn8-runtime", RegistryName: "docker-hub",
+		},
+		StartedAt:     s.ts(j.startedAt),
+		CompletedAt:   s.ts(j.completedAt),
+		Node:          j.node,
+		CPU:           j.cpu,
+		Memory:        j.memory,
+		GPU:           j.gpu,
+		Partition:     j.partition,
+		StatusType:    statusType(j.status),
+		ConditionNote: j.conditionNote,
+	}
+}
+
+// times computes waitingTime and executionTime as the server does.
+func (s *Server) times(j *job) (waiting, execution string) {
+	now := s.now()
+	switch {
+	case j.startedAt.IsZero() && j.completedAt.IsZero():
+		return elapsed(now.Sub(j.createdAt)), ""
+	case j.startedAt.IsZero():
+		return elapsed(j.completedAt.Sub(j.createdAt)), ""
+	case j.completedAt.IsZero():
+		return elapsed(j.startedAt.Sub(j.createdAt)), elapsed(now.Sub(j.startedAt))
+	}
+	return elapsed(j.startedAt.Sub(j.createdAt)), elapsed(j.completedAt.Sub(j.startedAt))
+}
+
+// details is the detail answer of a training, inference or notebook job.
+func (s *Server) details(j *job) any {
+	waiting, execution := s.times(j)
+	switch j.kind {
+	case api.KindTraining:
+		return api.TrainingDetails{
+			TrainingIndex: s.trainingIndex(j),
+			JobRuntime:    s.runtime(j),
+			LogSummary:    j.logSummary,
+			WaitingTime:   waiting,
+			ExecutionTime: execution,
+		}
+	case api.KindInference:
+		return api.InferenceDetails{
+			InferenceIndex: s.inferenceIndex(j),
+			JobRuntime:     s.runtime(j),
+			LogSummary:     j.logSummary,
+		}
+	default:
+		return api.NotebookDetails{
+			NotebookIndex:     api.NotebookIndex{JobIndex: s.jobIndex(j)},
+			JobRuntime:        s.runtime(j),
+			DataSet:           s.dataSet(j),
+			JupyterLabVersion: "4.2.0",
+			WaitingTime:       waiting,
+			ExecutionTime:     execution,
+			ExpiresIn:         0,
+			EntryPoint:        j.entryPoint,
+		}
+	}
+}
+
+// listItems encodes a page of a list of one kind.
+func (s *Server) listItems(kind api.Kind, jobs []*job) any {
+	switch kind {
+	case api.KindTraining:
+		out := make([]api.TrainingIndex, 0, len(jobs))
+		for _, j := range jobs {
+			out = append(out, s.trainingIndex(j))
+		}
+		return out
+	case api.KindInference:
+		out := make([]api.InferenceIndex, 0, len(jobs))
+		for _, j := range jobs {
+			out = append(out, s.inferenceIndex(j))
+		}
+		return out
+	default:
+		out := make([]api.NotebookIndex, 0, len(jobs))
+		for _, j := range jobs {
+			out = append(out, api.NotebookIndex{JobIndex: s.jobIndex(j)})
+		}
+		return out
+	}
+}
+
+func (s *Server) defIndex(d *preprocessDef) api.PreprocessingIndex {
+	return api.PreprocessingIndex{
+		CreatedBy:  d.createdBy,
+		CreatedAt:  s.ts(d.createdAt),
+		ModifiedBy: d.createdBy,
+		ModifiedAt: s.ts(d.createdAt),
+		ID:         d.id,
+		Name:       d.name,
+		Memo:       d.memo,
+		CPU:        d.cpu,
+		Memory:     d.memory,
+		GPU:        d.gpu,
+	}
+}
+
+func (s *Server) history(j *job) api.PreprocessingHistory {
+	return api.PreprocessingHistory{
+		Key:            fmt.Sprintf("preproc-%d-%d", j.parent, j.id),
+		Status:         j.status,
+		StatusType:     statusType(j.status),
+		CreatedAt:      s.ts(j.createdAt),
+		DataID:         j.id,
+		DataName:       j.dataName,
+		PreprocessID:   j.parent,
+		PreprocessName: j.name,
+	}
+}
+
+func (s *Server) tenantInfo(t *tenant, defaultID int64, origin bool) api.TenantInfo {
+	return api.TenantInfo{
+		ID:          t.id,
+		Name:        t.name,
+		DisplayName: t.displayName,
+		Default:     t.id == defaultID,
+		IsOrigin:    origin,
+		Roles: []api.RoleInfo{{
+			ID: 2, Name: "researchers", DisplayName: "Researchers", SortOrder: 2, IsOrigin: origin,
+		}},
+	}
+}

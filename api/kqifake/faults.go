@@ -1,0 +1,226 @@
+package kqifake
+
+import (
+	"bytes"
+	"fmt"
+	"maps"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Faults are injected into API answers (never the control API).
+type Faults struct {
+	// Latency delays every matching request (the wait ends early when the
+	// client gives up).
+	Latency time.Duration
+	// Status answers with this HTTP status and a problem body instead of
+	// the real answer.
+	Status int
+	// Malformed answers 2xx with a body cut in the middle of the JSON.
+	Malformed bool
+	// Truncate announces the full Content-Length, sends half the body and
+	// drops the connection.
+	Truncate bool
+	// Rate is the share of matching requests that get Status, Malformed or
+	// Truncate; 0 means all of them.
+	Rate float64
+	// Count stops those faults after this many; 0 means no limit.
+	Count int
+	// ExpireTokens expires every token issued so far, once, when the faults
+	// are set.
+	ExpireTokens bool
+	// Paths limits the faults to requests whose "METHOD /path" or route
+	// pattern contains it; empty means every API request.
+	Paths string
+}
+
+type faultState struct {
+	Faults
+	hits int
+}
+
+// faultsJSON is Faults on the control API: latency is a duration string.
+type faultsJSON struct {
+	Latency      string  `json:"latency,omitempty"`
+	Status       int     `json:"status,omitempty"`
+	Malformed    bool    `json:"malformed,omitempty"`
+	Truncate     bool    `json:"truncate,omitempty"`
+	Rate         float64 `json:"rate,omitempty"`
+	Count        int     `json:"count,omitempty"`
+	ExpireTokens bool    `json:"expire_tokens,omitempty"`
+	Paths        string  `json:"paths,omitempty"`
+}
+
+func (f faultsJSON) faults() (Faults, error) {
+	out := Faults{
+		Status: f.Status, Malformed: f.Malformed, Truncate: f.Truncate, Rate: f.Rate,
+		Count: f.Count, ExpireTokens: f.ExpireTokens, Paths: f.Paths,
+	}
+	if f.Latency != "" {
+		d, err := time.ParseDuration(f.Latency)
+		if err != nil {
+			return Faults{}, fmt.Errorf("latency: %w", err)
+		}
+		out.Latency = d
+	}
+	switch {
+	case f.Status != 0 && (f.Status < 100 || f.Status > 599):
+		return Faults{}, fmt.Errorf("status %d is not an HTTP status", f.Status)
+	case f.Rate < 0 || f.Rate > 1:
+		return Faults{}, fmt.Errorf("rate %v is not between 0 and 1", f.Rate)
+	}
+	return out, nil
+}
+
+// SetFaults replaces the faults in force.
+func (s *Server) SetFaults(f Faults) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = &faultState{Faults: f}
+	if f.ExpireTokens {
+		s.expireTokens()
+	}
+	s.log.Debug("fake faults set", "faults", fmt.Sprintf("%+v", f))
+}
+
+// ClearFaults removes all faults.
+func (s *Server) ClearFaults() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.faults = nil
+}
+
+// fault is what happens to one request.
+type fault struct {
+	latency   time.Duration
+	status    int
+	malformed bool
+	truncate  bool
+}
+
+// pick decides the fault of a request, drawing from the seeded RNG.
+func (s *Server) pick(r *http.Request) fault {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	f := s.faults
+	if f == nil {
+		return fault{}
+	}
+	if f.Paths != "" && !strings.Contains(r.Method+" "+r.URL.Path, f.Paths) && !strings.Contains(r.Pattern, f.Paths) {
+		return fault{}
+	}
+	out := fault{latency: f.Latency}
+	if f.Status == 0 && !f.Malformed && !f.Truncate {
+		return out
+	}
+	if f.Count > 0 && f.hits >= f.Count {
+		return out
+	}
+	if f.Rate > 0 && s.rng.Float64() >= f.Rate {
+		return out
+	}
+	f.hits++
+	out.status, out.malformed, out.truncate = f.Status, f.Malformed, f.Truncate
+	return out
+}
+
+// api wraps an API handler: latency and faults, auth, the lock, stats.
+func (s *Server) api(auth bool, h handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f := s.pick(r)
+		if f.latency > 0 {
+			t := time.NewTimer(f.latency)
+			select {
+			case <-t.C:
+			case <-r.Context().Done():
+				t.Stop()
+				s.count(r, 0, 0)
+				return
+			}
+		}
+		rec := &recorder{header: http.Header{}, status: http.StatusOK}
+		if f.status != 0 {
+			writeProblem(rec, r, f.status, http.StatusText(f.status), "injected by the fake")
+		} else {
+			s.mu.Lock()
+			c, ok := caller{}, true
+			if auth {
+				c, ok = s.authenticate(rec, r)
+			}
+			if ok {
+				h(rec, r, c)
+			}
+			s.mu.Unlock()
+		}
+		body := rec.body.Bytes()
+		ok2xx := rec.status >= 200 && rec.status < 300
+		if f.malformed && ok2xx {
+			body = body[:len(body)/2]
+		}
+		maps.Copy(w.Header(), rec.header)
+		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		if f.truncate {
+			w.WriteHeader(rec.status)
+			n, _ := w.Write(body[:len(body)/2])
+			if fl, ok := w.(http.Flusher); ok {
+				fl.Flush()
+			}
+			s.count(r, rec.status, n)
+			panic(http.ErrAbortHandler) // drops the connection mid-body
+		}
+		w.WriteHeader(rec.status)
+		n, _ := w.Write(body)
+		s.count(r, rec.status, n)
+	})
+}
+
+// recorder buffers an answer so faults can rework it.
+type recorder struct {
+	header http.Header
+	status int
+	body   bytes.Buffer
+}
+
+func (r *recorder) Header() http.Header         { return r.header }
+func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
+func (r *recorder) WriteHeader(status int)      { r.status = status }
+
+// Stats counts the API requests served (the control API is not counted).
+type Stats struct {
+	Requests int64 `json:"requests"`
+	BytesOut int64 `json:"bytes_out"`
+	// ByPath counts by route, e.g. "GET /api/v2/training/{id}".
+	ByPath map[string]int64 `json:"by_path"`
+	// ByStatus counts by HTTP status ("0" when the client left first).
+	ByStatus map[string]int64 `json:"by_status"`
+}
+
+func newStats() Stats { return Stats{ByPath: map[string]int64{}, ByStatus: map[string]int64{}} }
+
+func (s *Server) count(r *http.Request, status, bytesOut int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats.Requests++
+	s.stats.BytesOut += int64(bytesOut)
+	s.stats.ByPath[r.Pattern]++
+	s.stats.ByStatus[strconv.Itoa(status)]++
+}
+
+// Stats returns a copy of the counters.
+func (s *Server) Stats() Stats {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := s.stats
+	out.ByPath = maps.Clone(s.stats.ByPath)
+	out.ByStatus = maps.Clone(s.stats.ByStatus)
+	return out
+}
+
+// ResetStats sets the counters to zero.
+func (s *Server) ResetStats() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.stats = newStats()
+}

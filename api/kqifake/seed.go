@@ -1,0 +1,248 @@
+package kqifake
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"slices"
+	"time"
+
+	"github.com/kamobot/kamobot/api"
+)
+
+// SeedOptions asks for a large, realistic history.
+type SeedOptions struct {
+	// Tenants to create ("tenant-001", ...; existing ones are reused).
+	Tenants int `json:"tenants"`
+	// JobsPerTenant over all kinds: about 60% training, 20% inference,
+	// 12% notebook, 8% preprocessing runs.
+	JobsPerTenant int `json:"jobs_per_tenant"`
+	// OpenPerTenant jobs are still running (a few recent ones pending).
+	// They are spread through the history, and the oldest is among the
+	// first tenth, like a week-long training among many short ones.
+	OpenPerTenant int `json:"open_per_tenant"`
+	// Seed makes the data repeatable (default 1).
+	Seed uint64 `json:"seed,omitempty"`
+	// Days is the span of the history, ending now (default 30).
+	Days int `json:"days,omitempty"`
+	// Accounts that may see the new tenants; default every account, or a
+	// new account "seed" (password "seed") when there is none.
+	Accounts []string `json:"accounts,omitempty"`
+}
+
+// SeedSummary says what Seed made.
+type SeedSummary struct {
+	Tenants  []int64  `json:"tenants"`
+	Accounts []string `json:"accounts"`
+	Jobs     int      `json:"jobs"`
+	Open     int      `json:"open"`
+	Took     string   `json:"took,omitempty"`
+}
+
+// maxSeedJobs bounds one Seed call (memory: roughly 1 KiB a job).
+const maxSeedJobs = 2_000_000
+
+var (
+	seedUsers    = []string{"alice", "bob", "carol", "dave", "tanaka", "suzuki", "sato", "kim"}
+	seedModels   = []string{"resnet50", "vit-b16", "bert-base", "yolov8", "unet", "whisper-small", "llama-lora", "efficientnet-b3"}
+	seedData     = []string{"cifar10", "imagenet", "coco", "squad", "librispeech", "wiki-ja", "custom"}
+	seedPreNames = []string{"resize-images", "tokenize-corpus", "resample-audio"}
+	seedClosed   = []struct {
+		status string
+		weight int
+	}{{"Completed", 75}, {"Failed", 10}, {"Killed", 7}, {"UserCanceled", 8}}
+)
+
+// Seed adds a large history of jobs, deterministic for a seed (times are
+// relative to now).
+func (s *Server) Seed(o SeedOptions) (SeedSummary, error) {
+	switch {
+	case o.Tenants < 0 || o.JobsPerTenant < 0 || o.OpenPerTenant < 0:
+		return SeedSummary{}, errors.New("seed: counts must not be negative")
+	case o.Tenants*o.JobsPerTenant > maxSeedJobs:
+		return SeedSummary{}, fmt.Errorf("seed: at most %d jobs at once", maxSeedJobs)
+	case o.OpenPerTenant > o.JobsPerTenant:
+		return SeedSummary{}, errors.New("seed: more open jobs than jobs")
+	}
+	if o.Seed == 0 {
+		o.Seed = 1
+	}
+	if o.Days <= 0 {
+		o.Days = 30
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+
+	accts, err := s.seedAccounts(o.Accounts)
+	if err != nil {
+		return SeedSummary{}, err
+	}
+	rng := rand.New(rand.NewPCG(o.Seed, o.Seed*31+7))
+	now := s.now().Truncate(time.Second)
+	span := time.Duration(o.Days) * 24 * time.Hour
+	sum := SeedSummary{Accounts: accts}
+	var all []*job
+	for i := 1; i <= o.Tenants; i++ {
+		tid := s.addTenant(fmt.Sprintf("tenant-%03d", i), fmt.Sprintf("Tenant %03d", i))
+		sum.Tenants = append(sum.Tenants, tid)
+		for _, u := range accts {
+			if a := s.accounts[u]; !a.member(tid) {
+				a.tenants = append(a.tenants, tid)
+			}
+		}
+		var defs []*preprocessDef
+		for _, name := range seedPreNames {
+			defs = append(defs, s.addDef(tid, name, seedUsers[rng.IntN(len(seedUsers))], now.Add(-span-24*time.Hour)))
+		}
+		jobs := seedTenant(rng, tid, defs, o.JobsPerTenant, o.OpenPerTenant, now, span)
+		all = append(all, jobs...)
+	}
+	// Ids grow with creation time across tenants, as in the real database.
+	slices.SortStableFunc(all, func(a, b *job) int { return a.createdAt.Compare(b.createdAt) })
+	for _, j := range all {
+		s.insert(j)
+		if j.node == "" && !j.startedAt.IsZero() {
+			j.node = fmt.Sprintf("gpu-node-%02d", 1+j.id%8)
+		}
+		if api.StatusPhase(j.status) != api.PhaseClosed {
+			sum.Open++
+		}
+	}
+	sum.Jobs = len(all)
+	s.log.Debug("fake seeded", "tenants", o.Tenants, "jobs", sum.Jobs)
+	return sum, nil
+}
+
+// seedAccounts resolves who sees the seeded tenants. s.mu must be held.
+func (s *Server) seedAccounts(names []string) ([]string, error) {
+	if len(names) == 0 {
+		for u := range s.accounts {
+			names = append(names, u)
+		}
+		slices.Sort(names)
+	}
+	if len(names) == 0 {
+		s.addAccount("seed", "seed", nil)
+		names = []string{"seed"}
+	}
+	for _, u := range names {
+		if s.accounts[u] == nil {
+			return nil, fmt.Errorf("seed: account %q: %w", u, ErrNotFound)
+		}
+	}
+	return names, nil
+}
+
+// seedTenant drafts the jobs of one tenant, oldest first, without ids.
+func seedTenant(rng *rand.Rand, tid int64, defs []*preprocessDef, n, open int, now time.Time, span time.Duration) []*job {
+	offsets := make([]time.Duration, n)
+	for i := range offsets {
+		offsets[i] = time.Duration(rng.Int64N(int64(span)))
+	}
+	slices.Sort(offsets)
+
+	isOpen := map[int]bool{}
+	tenth := max(1, n/10)
+	if open > 0 {
+		isOpen[rng.IntN(tenth)] = true
+	}
+	for len(isOpen) < open {
+		lo := tenth
+		if n-lo < open {
+			lo = 0
+		}
+		isOpen[lo+rng.IntN(n-lo)] = true
+	}
+
+	jobs := make([]*job, 0, n)
+	for i := range n {
+		j := &job{
+			kind:      seedKind(rng),
+			tenant:    tid,
+			createdBy: seedUsers[rng.IntN(len(seedUsers))],
+			createdAt: now.Add(-span + offsets[i]),
+			cpu:       int32(4 << rng.IntN(3)),
+			memory:    int32(16 << rng.IntN(3)),
+			gpu:       int32([]int{0, 1, 1, 2, 4, 8}[rng.IntN(6)]),
+			partition: "default",
+		}
+		model := seedModels[rng.IntN(len(seedModels))]
+		switch j.kind {
+		case api.KindTraining:
+			j.name = fmt.Sprintf("%s-%s-lr%.0e-e%d", model, seedData[rng.IntN(len(seedData))], []float64{1e-3, 3e-4, 1e-4, 2e-5}[rng.IntN(4)], 10*(1+rng.IntN(9)))
+			j.entryPoint = "python train.py --epochs 30"
+			j.tags = []string{model}
+		case api.KindInference:
+			j.name = "predict-" + model
+			j.entryPoint = "python predict.py"
+		case api.KindNotebook:
+			j.name = "nb-" + j.createdBy
+			j.entryPoint = "jupyter lab"
+		case api.KindPreprocessing:
+			d := defs[rng.IntN(len(defs))]
+			j.parent, j.name = d.id, d.name
+			j.dataName = fmt.Sprintf("%s-%05d.zip", seedData[rng.IntN(len(seedData))], i)
+		}
+		seedStatus(rng, j, isOpen[i], i >= n-max(1, n/50), now)
+		jobs = append(jobs, j)
+	}
+	return jobs
+}
+
+func seedKind(rng *rand.Rand) api.Kind {
+	switch p := rng.IntN(100); {
+	case p < 60:
+		return api.KindTraining
+	case p < 80:
+		return api.KindInference
+	case p < 92:
+		return api.KindNotebook
+	}
+	return api.KindPreprocessing
+}
+
+// seedStatus gives j a status and the times that go with it.
+func seedStatus(rng *rand.Rand, j *job, open, recent bool, now time.Time) {
+	wait := time.Duration(5+rng.IntN(600)) * time.Second
+	j.modifiedAt = j.createdAt
+	if open {
+		if recent && j.kind != api.KindNotebook && rng.IntN(2) == 0 {
+			j.status = "Pending"
+			return
+		}
+		j.status = "Running"
+		j.startedAt = minTime(j.createdAt.Add(wait), now)
+		j.modifiedAt = j.startedAt
+		return
+	}
+	pick := rng.IntN(100)
+	for _, c := range seedClosed {
+		if pick < c.weight {
+			j.status = c.status
+			break
+		}
+		pick -= c.weight
+	}
+	started := !(j.status == "Killed" || j.status == "UserCanceled") || rng.IntN(10) < 7
+	// Log-uniform run time from a minute to about eight hours.
+	run := time.Duration(float64(time.Minute) * math.Exp2(rng.Float64()*9))
+	if started {
+		j.startedAt = minTime(j.createdAt.Add(wait), now)
+		j.completedAt = minTime(j.startedAt.Add(run), now)
+	} else {
+		j.completedAt = minTime(j.createdAt.Add(wait), now)
+	}
+	j.modifiedAt = j.completedAt
+	j.conditionNote = conditionNote(j.status)
+	if j.status == "Failed" {
+		j.logSummary = "Traceback (most recent call last):\n  File \"train.py\", line 212, in <module>\nRuntimeError: CUDA error: out of memory"
+	}
+}
+
+func minTime(a, b time.Time) time.Time {
+	if a.Before(b) {
+		return a
+	}
+	return b
+}

@@ -1,0 +1,224 @@
+// Package kqifake is an in-memory fake KAMONOHASHI server for tests, the
+// demo and shell scripts. It answers the part of the API kamobot uses with
+// the shapes of swagger.json (it encodes the api package's wire types),
+// and behaves as the real server does where kamobot cares: a login token
+// and per-tenant tokens that expire, tenant scoping (another tenant's job
+// is 404), the Id/Status filters, paging, withTotal and X-Total-Count,
+// newest first, times "yyyy-MM-dd HH:mm:ss" in the server's zone, and
+// problem-details error bodies.
+//
+// It can inject latency and faults, counts requests and bytes, and has a
+// control API under /_fake/ (no auth) that mirrors its Go methods:
+//
+//	POST   /_fake/tenants              {"name","displayName"} -> {"id"}
+//	POST   /_fake/accounts             {"user","password","tenants":["nlp-ja",3]}
+//	POST   /_fake/jobs                 {"tenant","kind","name","createdBy","status","preprocessId"?,...} -> {"id","preprocessId"?}
+//	POST   /_fake/jobs/{kind}/{id}/status {"status","conditionNote"?,"logSummary"?}
+//	DELETE /_fake/jobs/{kind}/{id}
+//	POST   /_fake/seed                 {"tenants","jobs_per_tenant","open_per_tenant","seed"?,"days"?,"accounts"?}
+//	POST   /_fake/demo                 loads the demo data set
+//	POST   /_fake/faults               {"latency","status","rate","count","malformed","truncate","expire_tokens","paths"}
+//	DELETE /_fake/faults
+//	GET    /_fake/stats                {"requests","bytes_out","by_path":{...},"by_status":{...}}
+//	DELETE /_fake/stats
+//
+// Everything is safe for concurrent use.
+package kqifake
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math/rand/v2"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/kamobot/kamobot/api"
+)
+
+// Options configures a Server. The zero value is usable.
+type Options struct {
+	// Location is the zone the server writes its times in (default
+	// Asia/Tokyo, or a fixed +09:00 where the tz database is missing).
+	Location *time.Location
+	// Seed seeds the random numbers of faults (default 1), so runs repeat.
+	Seed uint64
+	// TokenLifetime is how long a token lives unless the login asks
+	// otherwise (default 24h).
+	TokenLifetime time.Duration
+	// Now is the clock (default time.Now).
+	Now func() time.Time
+	// Version is what /api/v2/version answers (default "kqifake").
+	Version string
+	// Logger receives a line per control action. Nil discards.
+	Logger *slog.Logger
+}
+
+// Server is a fake KAMONOHASHI server.
+type Server struct {
+	loc      *time.Location
+	now      func() time.Time
+	lifetime time.Duration
+	version  string
+	log      *slog.Logger
+	mux      *http.ServeMux
+
+	mu       sync.Mutex
+	rng      *rand.Rand
+	tenants  map[int64]*tenant
+	accounts map[string]*account
+	tokens   map[string]*tokenInfo
+	jobs     map[api.Kind]map[int64]*job // by id (data id for preprocessing)
+	lists    map[listKey][]*job          // training, inference, notebook, ascending id
+	defs     map[int64]*preprocessDef    // preprocessing definitions by id
+	defList  map[int64][]*preprocessDef  // by tenant, ascending id
+	nextID   map[string]int64            // id counters: kinds, "tenant", "user", "def"
+	display  map[listKey]int64           // last display id per tenant and kind
+	faults   *faultState
+	stats    Stats
+	http     *http.Server
+	listener net.Listener
+}
+
+type listKey struct {
+	tenant int64
+	kind   api.Kind
+}
+
+// New returns a Server with no data. Serve it with Start, NewTest or
+// Handler.
+func New(opts Options) *Server {
+	s := &Server{
+		loc:      opts.Location,
+		now:      opts.Now,
+		lifetime: opts.TokenLifetime,
+		version:  opts.Version,
+		log:      opts.Logger,
+		tenants:  map[int64]*tenant{},
+		accounts: map[string]*account{},
+		tokens:   map[string]*tokenInfo{},
+		jobs:     map[api.Kind]map[int64]*job{},
+		lists:    map[listKey][]*job{},
+		defs:     map[int64]*preprocessDef{},
+		defList:  map[int64][]*preprocessDef{},
+		nextID:   map[string]int64{},
+		display:  map[listKey]int64{},
+	}
+	if s.loc == nil {
+		s.loc = tokyo()
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	if s.lifetime <= 0 {
+		s.lifetime = 24 * time.Hour
+	}
+	if s.version == "" {
+		s.version = "kqifake"
+	}
+	if s.log == nil {
+		s.log = slog.New(slog.DiscardHandler)
+	}
+	seed := opts.Seed
+	if seed == 0 {
+		seed = 1
+	}
+	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
+	for _, k := range api.AllKinds() {
+		s.jobs[k] = map[int64]*job{}
+	}
+	s.stats = newStats()
+	s.mux = s.routes()
+	return s
+}
+
+func tokyo() *time.Location {
+	if loc, err := time.LoadLocation("Asia/Tokyo"); err == nil {
+		return loc
+	}
+	return time.FixedZone("JST", 9*60*60)
+}
+
+// Location is the zone the server writes its times in.
+func (s *Server) Location() *time.Location { return s.loc }
+
+// Handler serves the API and the control API, for mounting elsewhere.
+func (s *Server) Handler() http.Handler { return s.mux }
+
+// Start listens on addr (e.g. "127.0.0.1:0") and serves in the background
+// until Close.
+func (s *Server) Start(addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("fake kamonohashi: listen: %w", err)
+	}
+	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
+	s.mu.Lock()
+	s.http, s.listener = srv, ln
+	s.mu.Unlock()
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			s.log.Error("fake kamonohashi stopped", "err", err)
+		}
+	}()
+	return nil
+}
+
+// URL is the base URL of a started server, e.g. "http://127.0.0.1:43567".
+func (s *Server) URL() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.listener == nil {
+		return ""
+	}
+	return "http://" + s.listener.Addr().String()
+}
+
+// Close stops a started server at once.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	srv := s.http
+	s.http, s.listener = nil, nil
+	s.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	return srv.Close()
+}
+
+// Shutdown stops a started server gracefully.
+func (s *Server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	srv := s.http
+	s.mu.Unlock()
+	if srv == nil {
+		return nil
+	}
+	return srv.Shutdown(ctx)
+}
+
+// TB is the part of testing.TB that NewTest needs.
+type TB interface {
+	Helper()
+	Fatalf(format string, args ...any)
+	Cleanup(func())
+}
+
+// NewTest starts a Server on a loopback port for a test and closes it when
+// the test ends.
+func NewTest(t TB, opts ...Options) *Server {
+	t.Helper()
+	var o Options
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	s := New(o)
+	if err := s.Start("127.0.0.1:0"); err != nil {
+		t.Fatalf("%v", err)
+	}
+	t.Cleanup(func() { _ = s.Close() })
+	return s
+}
