@@ -1,0 +1,258 @@
+package config
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"unicode/utf8"
+)
+
+// jnode is a JSON value with the offset it starts at, so that problems in
+// the old bot's files can be reported with their line and column.
+type jnode struct {
+	off    int
+	obj    []jfield // for an object, in file order
+	arr    []*jnode // for an array
+	val    any      // for a scalar: string, json.Number, bool or nil
+	object bool
+	array  bool
+}
+
+type jfield struct {
+	key string
+	val *jnode
+}
+
+// field returns the value of key in an object, or nil.
+func (n *jnode) field(key string) *jnode {
+	if n == nil {
+		return nil
+	}
+	var found *jnode
+	for _, f := range n.obj {
+		if f.key == key {
+			found = f.val // the last one wins, as in encoding/json
+		}
+	}
+	return found
+}
+
+// kind names the node's JSON type for messages.
+func (n *jnode) kind() string {
+	switch {
+	case n.object:
+		return "an object"
+	case n.array:
+		return "an array"
+	}
+	switch n.val.(type) {
+	case string:
+		return "a string"
+	case json.Number:
+		return "a number"
+	case bool:
+		return "a boolean"
+	}
+	return "null"
+}
+
+// jsonFile is one of the old bot's files being read.
+type jsonFile struct {
+	name string
+	src  []byte
+}
+
+// pos returns the line and column of offset off.
+func (f jsonFile) pos(off int) Pos {
+	if off > len(f.src) {
+		off = len(f.src)
+	}
+	if off < 0 {
+		off = 0
+	}
+	before := f.src[:off]
+	line := bytes.Count(before, []byte("\n")) + 1
+	start := bytes.LastIndexByte(before, '\n') + 1
+	return Pos{Line: line, Col: utf8.RuneCount(before[start:]) + 1}
+}
+
+// errorAt returns an *Error about key at node n.
+func (f jsonFile) errorAt(n *jnode, key, format string, args ...any) *Error {
+	e := &Error{File: f.name, Key: key, Msg: fmt.Sprintf(format, args...), Err: ErrInvalid}
+	if n != nil {
+		p := f.pos(n.off)
+		e.Line, e.Col = p.Line, p.Col
+	}
+	return e
+}
+
+// placeholderAt returns the template placeholder that b starts with, such
+// as "(TenantIDs)", "(TenantID)" or "(SlackUserName)" in the old bot's
+// files, and the name inside the parentheses.
+func placeholderAt(b []byte) (placeholder, name string, ok bool) {
+	if len(b) < 3 || b[0] != '(' {
+		return "", "", false
+	}
+	end := bytes.IndexByte(b, ')')
+	if end < 2 || end > 40 {
+		return "", "", false
+	}
+	for _, c := range b[1:end] {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_') {
+			return "", "", false
+		}
+	}
+	return string(b[:end+1]), string(b[1:end]), true
+}
+
+// parse reads the whole file into a tree. A syntax error is reported with
+// its line and column; a template placeholder left in the file gets a
+// message of its own.
+func (f jsonFile) parse() (*jnode, error) {
+	dec := json.NewDecoder(bytes.NewReader(f.src))
+	dec.UseNumber()
+	n, err := f.value(dec)
+	if err == nil {
+		if _, err = dec.Token(); err == io.EOF {
+			return n, nil
+		} else if err == nil {
+			return nil, &Error{File: f.name, Msg: "unexpected data after the top-level object", Err: ErrInvalid}
+		}
+	}
+	// A Decoder's syntax error offsets are relative to its buffer; Unmarshal
+	// gives the offset in the file.
+	var v any
+	var se *json.SyntaxError
+	if uerr := json.Unmarshal(f.src, &v); errors.As(uerr, &se) {
+		e := f.syntaxError(int(se.Offset), se.Error())
+		if !strings.HasPrefix(e.Msg, "the template placeholder") {
+			return nil, e
+		}
+		// One placeholder left suggests others: report them all at once.
+		var errs []error
+		for _, off := range f.placeholders() {
+			errs = append(errs, f.syntaxError(off+1, ""))
+		}
+		return nil, errors.Join(errs...)
+	}
+	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+		p := f.pos(len(f.src))
+		return nil, &Error{File: f.name, Line: p.Line, Col: p.Col, Msg: "unexpected end of file: a bracket or brace is not closed", Err: ErrInvalid}
+	}
+	return nil, &Error{File: f.name, Msg: err.Error(), Err: ErrInvalid}
+}
+
+// syntaxError explains a JSON syntax error found at offset off (the byte
+// after the offending one, as encoding/json counts).
+func (f jsonFile) syntaxError(off int, msg string) *Error {
+	at := max(off-1, 0)
+	// The offending byte: skip back over nothing, forward over blanks.
+	for at < len(f.src) && strings.ContainsRune(" \t\r\n", rune(f.src[at])) {
+		at++
+	}
+	p := f.pos(at)
+	e := &Error{File: f.name, Line: p.Line, Col: p.Col, Err: ErrInvalid}
+	rest := f.src[min(at, len(f.src)):]
+	if ph, name, ok := placeholderAt(rest); ok {
+		e.Msg = fmt.Sprintf("the template placeholder %s must be filled in: %s", ph, placeholderHint(name))
+		return e
+	}
+	e.Msg = "JSON syntax error: " + msg
+	if strings.Contains(msg, "looking for beginning of object key string") {
+		e.Msg += " (JSON keys must be in double quotes, e.g. \"3\": { ... })"
+	}
+	return e
+}
+
+// placeholders returns the offsets of the template placeholders outside
+// strings in the file.
+func (f jsonFile) placeholders() []int {
+	var offs []int
+	inString := false
+	for i := 0; i < len(f.src); i++ {
+		switch c := f.src[i]; {
+		case inString && c == '\\':
+			i++
+		case c == '"':
+			inString = !inString
+		case !inString && c == '(':
+			if _, _, ok := placeholderAt(f.src[i:]); ok {
+				offs = append(offs, i)
+			}
+		}
+	}
+	return offs
+}
+
+// placeholderHint says what a placeholder of the old bot's templates stands for.
+func placeholderHint(name string) string {
+	switch name {
+	case "TenantIDs":
+		return "write the ids of the tenants to watch, e.g. [1, 2], or [] for every tenant"
+	case "TenantID":
+		return "write a tenant id in double quotes, e.g. \"3\", or remove the entry"
+	case "SlackUserName":
+		return "write names in double quotes, e.g. \"alice\" (better: Slack user IDs such as \"U01ABCDEF\"), or remove the entry"
+	}
+	return "replace it with a value, or remove the entry"
+}
+
+// value reads one JSON value from dec.
+func (f jsonFile) value(dec *json.Decoder) (*jnode, error) {
+	off := f.skipBlank(int(dec.InputOffset()))
+	tok, err := dec.Token()
+	if err != nil {
+		return nil, err
+	}
+	n := &jnode{off: off}
+	switch tok := tok.(type) {
+	case json.Delim:
+		switch tok {
+		case '{':
+			n.object = true
+			for dec.More() {
+				koff := f.skipBlank(int(dec.InputOffset()))
+				kt, err := dec.Token()
+				if err != nil {
+					return nil, err
+				}
+				key, ok := kt.(string)
+				if !ok {
+					return nil, &json.SyntaxError{Offset: int64(koff + 1)}
+				}
+				v, err := f.value(dec)
+				if err != nil {
+					return nil, err
+				}
+				n.obj = append(n.obj, jfield{key: key, val: v})
+			}
+		case '[':
+			n.array = true
+			for dec.More() {
+				v, err := f.value(dec)
+				if err != nil {
+					return nil, err
+				}
+				n.arr = append(n.arr, v)
+			}
+		}
+		if _, err := dec.Token(); err != nil { // the closing delimiter
+			return nil, err
+		}
+	default:
+		n.val = tok
+	}
+	return n, nil
+}
+
+// skipBlank moves off past blanks and the separators the decoder has not
+// consumed yet, to where the next token starts.
+func (f jsonFile) skipBlank(off int) int {
+	for off < len(f.src) && strings.ContainsRune(" \t\r\n:,", rune(f.src[off])) {
+		off++
+	}
+	return off
+}

@@ -1,0 +1,325 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Environment variables Load reads. They win over the config file.
+const (
+	EnvServer           = "KAMOBOT_SERVER"
+	EnvUser             = "KAMOBOT_USER"
+	EnvPassword         = "KAMOBOT_PASSWORD"
+	EnvPasswordFile     = "KAMOBOT_PASSWORD_FILE"
+	EnvSlackWebhook     = "KAMOBOT_SLACK_WEBHOOK"
+	EnvSlackWebhookFile = "KAMOBOT_SLACK_WEBHOOK_FILE"
+	// EnvCredentialsDirectory is set by systemd for a unit with
+	// LoadCredential=; kamobot reads "kamonohashi-password" and
+	// "slack-webhook" there first.
+	EnvCredentialsDirectory = credentialsVar
+)
+
+// Names of the systemd credentials Load reads from $CREDENTIALS_DIRECTORY.
+const (
+	CredentialPassword = "kamonohashi-password"
+	CredentialWebhook  = "slack-webhook"
+)
+
+// maxConfigSize bounds what is read from a config file.
+const maxConfigSize = 1 << 20
+
+// Load reads the config file at path (DefaultPath() when path is ""),
+// applies the environment (env is usually os.Getenv; nil means os.Getenv),
+// reads the secrets and checks everything.
+//
+// A missing file is not an error by itself: the environment may configure
+// kamobot alone (KAMOBOT_SERVER, KAMOBOT_USER and a password), as in a
+// container. When neither gives the server, user and password, the error
+// wraps ErrNotConfigured and says what is missing.
+//
+// Secrets are taken from the first of: $CREDENTIALS_DIRECTORY/<credential>
+// (systemd), the *_FILE variable, the variable itself, the config's *_file
+// key, the config's inline value (with a warning). A secret file, and the
+// config file if it holds a secret, must not be readable or writable by
+// group or others (files under $CREDENTIALS_DIRECTORY excepted): the error
+// then wraps ErrInsecurePermissions and says "chmod 600 <path>".
+//
+// Every problem found is reported, joined with errors.Join; each is an
+// *Error naming the file, line and key. Content errors wrap ErrInvalid.
+// When errors.Is(err, ErrInsecurePermissions) holds, that should decide the
+// exit code, even if other problems were found too. On error the Config is
+// nil; warnings are returned in any case.
+func Load(path string, env func(string) string) (*Config, []Warning, error) {
+	if path == "" {
+		path = DefaultPath()
+	}
+	if env == nil {
+		env = os.Getenv
+	}
+	src, mode, err := readConfigFile(path)
+	present := true
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		present = false
+	case err != nil:
+		return nil, nil, &Error{File: path, Msg: fmt.Sprintf("cannot read the config file: %v", err), Err: err}
+	}
+	return load(path, src, present, mode, env)
+}
+
+// readConfigFile reads a config file, returning its mode as seen on the
+// opened file.
+func readConfigFile(path string) ([]byte, fs.FileMode, error) {
+	fi, err := os.Stat(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	if !fi.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("%s is not a regular file", path)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer f.Close()
+	if fi, err = f.Stat(); err != nil {
+		return nil, 0, err
+	}
+	src, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(src) > maxConfigSize {
+		return nil, 0, fmt.Errorf("%s is larger than %d MiB", path, maxConfigSize>>20)
+	}
+	return src, fi.Mode(), nil
+}
+
+// load does Load's work on the file's content: present says whether the
+// file exists, mode is its mode.
+func load(path string, src []byte, present bool, mode fs.FileMode, env func(string) string) (*Config, []Warning, error) {
+	credDir := env(EnvCredentialsDirectory)
+	d := &decoder{file: path}
+	root := map[string]any{}
+	base := ""
+	if present {
+		if !utf8.Valid(src) {
+			return nil, nil, &Error{File: path, Msg: "the file is not UTF-8 text", Err: ErrInvalid}
+		}
+		if _, err := toml.Decode(string(src), &root); err != nil {
+			return nil, nil, syntaxError(path, src, err)
+		}
+		d.pos = keyPositions(src)
+		base = filepath.Dir(path)
+	}
+	fc := d.decodeFile(root, base, credDir)
+	c := &fc.cfg
+	if present {
+		c.File = path
+		if key := firstInlineSecret(fc); key != nil && !under(path, credDir) {
+			if err := checkMode(path, mode); err != nil {
+				d.fail(key, err, fmt.Sprintf("the config file holds a secret, so %v; or move the secret to a file of its own", err))
+			}
+		}
+	}
+
+	d.applyEnv(fc, env)
+	c.Kamonohashi.Password, c.Kamonohashi.PasswordSource = d.resolveSecret(secretSources{
+		credential: CredentialPassword, envFile: EnvPasswordFile, envValue: EnvPassword,
+	}, fc.password, credDir, env, false)
+	c.Slack.Webhook, c.Slack.WebhookSource = d.resolveSecret(secretSources{
+		credential: CredentialWebhook, envFile: EnvSlackWebhookFile, envValue: EnvSlackWebhook,
+	}, fc.webhook, credDir, env, true)
+	for i, ref := range fc.tenants {
+		c.Tenants[i].Webhook, c.Tenants[i].WebhookSource = d.resolveSecret(secretSources{}, ref, credDir, env, true)
+	}
+	c.Kamonohashi.Location = c.Schedule.Location()
+	if fc.location != nil {
+		c.Kamonohashi.Location = fc.location
+	}
+	d.checkRequired(c, present)
+
+	warns, err := d.result()
+	if err != nil {
+		return nil, warns, err
+	}
+	return c, warns, nil
+}
+
+// syntaxError turns a TOML parse error into an *Error with line and column.
+// The parser's message may quote part of the line; when the line holds a
+// secret, only the position is given.
+func syntaxError(path string, src []byte, err error) error {
+	var pe toml.ParseError
+	if !errors.As(err, &pe) {
+		return &Error{File: path, Msg: "syntax error: " + err.Error(), Err: ErrInvalid}
+	}
+	line, col := pe.Position.Line, pe.Position.Col
+	lines := strings.Split(string(src), "\n")
+	if line >= 1 && line <= len(lines) {
+		start := 0
+		for _, l := range lines[:line-1] {
+			start += len(l) + 1
+		}
+		if off := pe.Position.Start; off >= start && off <= len(src) {
+			col = utf8.RuneCount(src[start:off]) + 1
+		}
+	}
+	msg := "syntax error: " + pe.Message
+	if holdsSecret(pe.LastKey) || line >= 1 && line <= len(lines) && holdsSecret(lines[line-1]) {
+		msg = "syntax error (details hidden: this part of the file holds a secret)"
+	} else if pe.LastKey != "" {
+		msg += fmt.Sprintf(" (after key %q)", pe.LastKey)
+	}
+	return &Error{File: path, Line: line, Col: col, Msg: msg, Err: ErrInvalid}
+}
+
+// holdsSecret reports whether s (a key or a line) is about a password or
+// a webhook.
+func holdsSecret(s string) bool {
+	s = strings.ToLower(s)
+	return strings.Contains(s, "password") || strings.Contains(s, "webhook")
+}
+
+// firstInlineSecret returns the key of the first secret written in the
+// config file itself, or nil.
+func firstInlineSecret(fc *fileConfig) keyPath {
+	for _, ref := range append([]secretRef{fc.password, fc.webhook}, fc.tenants...) {
+		if !ref.value.IsZero() {
+			return ref.valueKey
+		}
+	}
+	return nil
+}
+
+// applyEnv applies KAMOBOT_SERVER and KAMOBOT_USER.
+func (d *decoder) applyEnv(fc *fileConfig, env func(string) string) {
+	k := &fc.cfg.Kamonohashi
+	if s := strings.TrimSpace(env(EnvServer)); s != "" {
+		server, warn, err := normalizeServer(s)
+		switch {
+		case err != nil:
+			d.errs = append(d.errs, &Error{Key: EnvServer, Msg: err.Error(), Err: ErrInvalid})
+		case warn != "":
+			d.warns = append(d.warns, Warning{Key: EnvServer, Msg: warn})
+		}
+		k.Server = server
+	}
+	if s := strings.TrimSpace(env(EnvUser)); s != "" {
+		k.User = s
+	}
+}
+
+// secretSources names where else than the config file a secret may come
+// from: a systemd credential and two environment variables. Per-tenant
+// webhooks have none.
+type secretSources struct {
+	credential string
+	envFile    string
+	envValue   string
+}
+
+// resolveSecret finds a secret in the first source that gives it, reads it,
+// and returns it with a description of where it came from. isURL says the
+// secret is a webhook URL, to be checked as one.
+func (d *decoder) resolveSecret(src secretSources, ref secretRef, credDir string, env func(string) string, isURL bool) (Secret, string) {
+	var (
+		s      Secret
+		source string
+		err    error
+		bad    func(err error, msg string) // reports a problem with the chosen source
+	)
+	envErr := func(name string) func(error, string) {
+		return func(err error, msg string) { d.errs = append(d.errs, &Error{Key: name, Msg: msg, Err: err}) }
+	}
+	credPath := ""
+	if credDir != "" && src.credential != "" {
+		credPath = filepath.Join(credDir, src.credential)
+		if _, statErr := os.Stat(credPath); statErr != nil {
+			credPath = ""
+		}
+	}
+	switch {
+	case credPath != "":
+		source = "$" + credentialsVar + "/" + src.credential
+		bad = func(err error, msg string) {
+			d.errs = append(d.errs, &Error{File: credPath, Key: source, Msg: msg, Err: err})
+		}
+		s, err = readSecretFile(credPath, false)
+	case src.envFile != "" && env(src.envFile) != "":
+		path := env(src.envFile)
+		if env(src.envValue) != "" {
+			d.warns = append(d.warns, Warning{Key: src.envValue, Msg: fmt.Sprintf("ignored: %s is set too, and wins", src.envFile)})
+		}
+		source = fmt.Sprintf("%s (%s)", src.envFile, path)
+		bad = envErr(src.envFile)
+		s, err = readSecretFile(path, !under(path, credDir))
+	case src.envValue != "" && env(src.envValue) != "":
+		source = src.envValue
+		bad = envErr(src.envValue)
+		s = Secret(strings.TrimRight(env(src.envValue), " \t\r\n"))
+	case ref.file != "":
+		source = fmt.Sprintf("%s (%s)", ref.fileKey, ref.file)
+		bad = func(err error, msg string) { d.fail(ref.fileKey, err, msg) }
+		s, err = readSecretFile(ref.file, !under(ref.file, credDir))
+	case !ref.value.IsZero():
+		// Checked (and warned about) while decoding the file.
+		return ref.value, fmt.Sprintf("%s in %s", ref.valueKey, d.file)
+	default:
+		return "", ""
+	}
+	if err != nil {
+		bad(err, fmt.Sprintf("cannot read the secret: %v", err))
+		return "", source
+	}
+	if isURL {
+		if err := checkWebhookURL(s); err != nil {
+			bad(ErrInvalid, err.Error())
+		}
+	}
+	return s, source
+}
+
+// checkRequired reports what is missing to reach KAMONOHASHI at all, unless
+// a problem with that setting was already reported.
+func (d *decoder) checkRequired(c *Config, present bool) {
+	reported := func(keys ...string) bool {
+		for _, e := range d.errs {
+			for _, k := range keys {
+				if e.Key == k {
+					return true
+				}
+			}
+		}
+		return false
+	}
+	var missing []string
+	if c.Kamonohashi.Server == "" && !reported("kamonohashi.server", EnvServer) {
+		missing = append(missing, "the KAMONOHASHI server (kamonohashi.server or "+EnvServer+")")
+	}
+	if c.Kamonohashi.User == "" && !reported("kamonohashi.user") {
+		missing = append(missing, "the user to log in as (kamonohashi.user or "+EnvUser+")")
+	}
+	if c.Kamonohashi.Password.IsZero() && c.Kamonohashi.PasswordSource == "" {
+		missing = append(missing, "the password (kamonohashi.password_file, "+EnvPasswordFile+" or "+EnvPassword+")")
+	}
+	if len(missing) == 0 {
+		return
+	}
+	e := &Error{File: d.file, Err: ErrNotConfigured,
+		Msg: fmt.Sprintf("%v: missing %s; fill them in, or set the environment variables", ErrNotConfigured, joinAnd(missing))}
+	if !present {
+		e.File = ""
+		e.Msg = fmt.Sprintf("%v: missing %s; there is no config file at %s: run `kamobot config init` to write a commented starter file, or set the environment variables",
+			ErrNotConfigured, joinAnd(missing), d.file)
+	}
+	d.errs = append(d.errs, e)
+}

@@ -1,0 +1,108 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"unicode"
+)
+
+// Mention is someone to notify in Slack: a user ID ("U01ABCDEF", "W…"), a
+// user group ID ("S0GROUP1"), one of the special mentions "here", "channel"
+// and "everyone", or, kept only to be shown as plain text, a legacy "@name"
+// that Slack no longer resolves.
+type Mention string
+
+// ParseMention reads a mention as a user writes it in the config: an ID
+// ("U01ABCDEF"), an ID in Slack's own syntax ("<@U01ABCDEF>",
+// "<!subteam^S0GROUP1>", "<!here>"), or a special mention with or without
+// "@" or "!". A name such as "alice" or "@alice" is accepted with a warning:
+// Slack stopped resolving @names in 2018, so it can only be shown as text.
+// Empty strings, whitespace, channel names and stray Slack syntax are errors.
+func ParseMention(s string) (m Mention, warning string, err error) {
+	t := strings.TrimSpace(s)
+	if t == "" {
+		return "", "", fmt.Errorf("empty mention")
+	}
+	// Slack's own syntax: <@U…>, <@U…|name>, <!subteam^S…>, <!here>.
+	if strings.HasPrefix(t, "<") && strings.HasSuffix(t, ">") {
+		inner := t[1 : len(t)-1]
+		if i := strings.IndexByte(inner, '|'); i >= 0 {
+			inner = inner[:i]
+		}
+		switch {
+		case strings.HasPrefix(inner, "@") && isUserID(inner[1:]):
+			return Mention(inner[1:]), "", nil
+		case strings.HasPrefix(inner, "!subteam^") && isGroupID(inner[len("!subteam^"):]):
+			return Mention(inner[len("!subteam^"):]), "", nil
+		case strings.HasPrefix(inner, "!") && isSpecial(inner[1:]):
+			return Mention(strings.ToLower(inner[1:])), "", nil
+		}
+		return "", "", fmt.Errorf("%q is not a mention Slack understands: write a user ID like \"U01ABCDEF\", a user group ID like \"S0GROUP1\", or \"here\"", s)
+	}
+	bare := strings.TrimLeft(t, "@!")
+	switch {
+	case isUserID(bare) || isGroupID(bare):
+		return Mention(bare), "", nil
+	case isSpecial(bare):
+		return Mention(strings.ToLower(bare)), "", nil
+	case strings.HasPrefix(t, "#"):
+		return "", "", fmt.Errorf("%q is a channel: a channel cannot be mentioned; route the tenant to it with its own webhook_file instead", s)
+	case strings.ContainsFunc(t, func(r rune) bool {
+		return unicode.IsSpace(r) || unicode.IsControl(r) || strings.ContainsRune("<>&|", r)
+	}):
+		return "", "", fmt.Errorf("%q is not a mention: write a Slack user ID like \"U01ABCDEF\"", s)
+	}
+	return Mention("@" + bare), fmt.Sprintf("%q is a name: Slack stopped resolving @names in 2018; use a user ID like U01ABCDEF (in Slack: the person's profile, \"⋮\", \"Copy member ID\")", s), nil
+}
+
+// isUserID reports whether s looks like a Slack user ID: U or W, then
+// upper-case letters and digits.
+func isUserID(s string) bool {
+	return len(s) >= 7 && (s[0] == 'U' || s[0] == 'W') && isIDTail(s[1:])
+}
+
+// isGroupID reports whether s looks like a Slack user group ID: S, then
+// upper-case letters and digits.
+func isGroupID(s string) bool {
+	return len(s) >= 7 && s[0] == 'S' && isIDTail(s[1:])
+}
+
+func isIDTail(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return len(s) <= 20
+}
+
+// isSpecial reports whether s is one of Slack's special mentions, written
+// <!here> and so on.
+func isSpecial(s string) bool {
+	switch strings.ToLower(s) {
+	case "here", "channel", "everyone":
+		return true
+	}
+	return false
+}
+
+// IsName reports whether m is a legacy @name, which Slack shows as plain
+// text and which notifies no one.
+func (m Mention) IsName() bool { return strings.HasPrefix(string(m), "@") }
+
+// Slack returns the mention in Slack's mrkdwn syntax: "<@U01ABCDEF>",
+// "<!subteam^S0GROUP1>", "<!here>". A legacy @name is returned as it is
+// (after escaping for mrkdwn), since Slack would not resolve it anyway.
+func (m Mention) Slack() string {
+	s := string(m)
+	switch {
+	case m.IsName():
+		r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+		return r.Replace(s)
+	case isSpecial(s):
+		return "<!" + s + ">"
+	case isGroupID(s):
+		return "<!subteam^" + s + ">"
+	}
+	return "<@" + s + ">"
+}

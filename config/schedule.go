@@ -1,0 +1,423 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kamobot/kamobot/state"
+)
+
+// Hold says what becomes of an event that happens outside office hours.
+type Hold string
+
+// What to do with events outside office hours.
+const (
+	HoldDigest Hold = "digest" // keep it for the digest posted when hours open again
+	HoldSend   Hold = "send"   // post it at once anyway
+	HoldDrop   Hold = "drop"   // forget it
+)
+
+// ParseHold reads "digest", "send" or "drop".
+func ParseHold(s string) (Hold, error) {
+	switch h := Hold(strings.TrimSpace(s)); h {
+	case HoldDigest, HoldSend, HoldDrop:
+		return h, nil
+	}
+	return "", fmt.Errorf("%q is not one of \"digest\", \"send\" or \"drop\"", s)
+}
+
+// Schedule is when kamobot posts: office hours per day of the week in one
+// time zone, and holidays, which are off all day. Outside office hours,
+// events are held (see Hold). A nil or zero Schedule, or one from a config
+// without hours or holidays, is always open.
+//
+// Office hours never cross midnight: a window ends at "24:00" at the latest,
+// and the next day's window may start at "00:00". Overnight windows such as
+// "22:00-06:00" are refused rather than guessed at: an end before the start
+// is far more often a typo than a night shift, and a window that belongs to
+// two days makes holidays ambiguous.
+//
+// Times are computed with time.Date in the schedule's zone, so a window
+// keeps its wall-clock hours across DST changes: "09:00-17:00" lasts eight
+// hours on every day, and "00:00-24:00" lasts 23 or 25 hours on the days the
+// clocks change. A start or end inside a skipped hour moves forward with it.
+type Schedule struct {
+	enabled   bool
+	loc       *time.Location
+	days      [7]window // by time.Weekday
+	holidays  map[Date]bool
+	outside   Hold
+	byEvent   map[state.EventType]Hold
+	greetings bool
+}
+
+// ScheduleSpec is a schedule as written in the [schedule] table of the
+// config. NewSchedule checks and builds it.
+type ScheduleSpec struct {
+	// Timezone is an IANA zone name ("Asia/Tokyo"), "UTC" or "Local".
+	// Empty means Local.
+	Timezone string
+	// Hours maps "default", "weekdays", "weekend" or a day ("monday" …
+	// "sunday") to "HH:MM-HH:MM" or "off". A day takes its own entry, else
+	// its group's ("weekdays" or "weekend"), else "default", else it is
+	// open all day.
+	Hours map[string]string
+	// Holidays are dates ("2026-12-29"), off all day.
+	Holidays []string
+	// OutsideHours is what happens to events outside office hours:
+	// "digest" (the default), "send" or "drop".
+	OutsideHours string
+	// OutsideHoursByEvent overrides OutsideHours per event type.
+	OutsideHoursByEvent map[string]string
+	// Greetings turns on the posts when office hours open and close.
+	Greetings bool
+}
+
+// hoursKeys are the keys of schedule.hours, in the order they are explained.
+func hoursKeys() []string {
+	return []string{"default", "weekdays", "weekend",
+		"monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"}
+}
+
+// window is one day's office hours in minutes after midnight.
+type window struct {
+	off        bool
+	start, end int // 0 <= start < end <= 24*60
+}
+
+func (w window) String() string {
+	if w.off {
+		return "off"
+	}
+	return fmt.Sprintf("%02d:%02d-%02d:%02d", w.start/60, w.start%60, w.end/60, w.end%60)
+}
+
+// parseWindow reads "HH:MM-HH:MM" or "off".
+func parseWindow(s string) (window, error) {
+	t := strings.TrimSpace(s)
+	if strings.EqualFold(t, "off") {
+		return window{off: true}, nil
+	}
+	a, b, ok := strings.Cut(t, "-")
+	if !ok {
+		return window{}, fmt.Errorf("%q is not office hours: write \"HH:MM-HH:MM\" (e.g. \"09:00-17:00\") or \"off\"", s)
+	}
+	start, err := parseClock(a, false)
+	if err != nil {
+		return window{}, fmt.Errorf("%q: start %w", s, err)
+	}
+	end, err := parseClock(b, true)
+	if err != nil {
+		return window{}, fmt.Errorf("%q: end %w", s, err)
+	}
+	if end <= start {
+		return window{}, fmt.Errorf("%q ends before it starts: overnight windows are not supported; split it as \"%s-24:00\" on this day and \"00:00-%s\" on the next",
+			s, strings.TrimSpace(a), strings.TrimSpace(b))
+	}
+	return window{start: start, end: end}, nil
+}
+
+// parseClock reads "HH:MM" (or "H:MM") as minutes after midnight. "24:00"
+// is allowed only as an end.
+func parseClock(s string, end bool) (int, error) {
+	s = strings.TrimSpace(s)
+	h, m, ok := strings.Cut(s, ":")
+	hh, err1 := strconv.Atoi(h)
+	mm, err2 := strconv.Atoi(m)
+	switch {
+	case !ok || err1 != nil || err2 != nil || len(h) < 1 || len(h) > 2 || len(m) != 2 || h[0] == '+' || h[0] == '-':
+		return 0, fmt.Errorf("%q is not a time of day like \"09:00\"", s)
+	case hh == 24 && mm == 0 && end:
+		return 24 * 60, nil
+	case hh > 23 || mm > 59:
+		limit := "23:59"
+		if end {
+			limit = "24:00"
+		}
+		return 0, fmt.Errorf("%q is not a time of day (00:00 to %s)", s, limit)
+	}
+	return hh*60 + mm, nil
+}
+
+// resolveDays applies the precedence of schedule.hours: a day's own entry,
+// then its group, then "default", then open all day. Each day is resolved
+// from the table alone, so no day's entry can leak into another day (the
+// old bot wrote weekday overrides into its shared Default entry).
+func resolveDays(hours map[string]window) [7]window {
+	var days [7]window
+	for wd := time.Sunday; wd <= time.Saturday; wd++ {
+		group := "weekdays"
+		if wd == time.Saturday || wd == time.Sunday {
+			group = "weekend"
+		}
+		w, ok := hours[strings.ToLower(wd.String())]
+		if !ok {
+			w, ok = hours[group]
+		}
+		if !ok {
+			w, ok = hours["default"]
+		}
+		if !ok {
+			w = window{start: 0, end: 24 * 60}
+		}
+		days[wd] = w
+	}
+	return days
+}
+
+// loadLocation resolves a zone name; "" and "Local" are the local zone.
+func loadLocation(name string) (*time.Location, error) {
+	if name == "" || name == "Local" {
+		return time.Local, nil
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return nil, fmt.Errorf("unknown time zone %q: use an IANA name such as \"Asia/Tokyo\" or \"UTC\"", name)
+	}
+	return loc, nil
+}
+
+// NewSchedule checks spec and builds the schedule. A spec with neither
+// hours nor holidays gives a schedule that is always open. All problems are
+// reported, joined, each naming its key.
+func NewSchedule(spec ScheduleSpec) (*Schedule, error) {
+	var errs []error
+	bad := func(key string, err error) { errs = append(errs, fmt.Errorf("schedule.%s: %w", key, err)) }
+
+	loc, err := loadLocation(spec.Timezone)
+	if err != nil {
+		bad("timezone", err)
+	}
+	hours := make(map[string]window)
+	for _, k := range sortedKeys(spec.Hours) {
+		if !slices.Contains(hoursKeys(), k) {
+			bad("hours."+k, fmt.Errorf("unknown day %q (want one of %s)", k, strings.Join(hoursKeys(), ", ")))
+			continue
+		}
+		w, err := parseWindow(spec.Hours[k])
+		if err != nil {
+			bad("hours."+k, err)
+			continue
+		}
+		hours[k] = w
+	}
+	var holidays []Date
+	for i, h := range spec.Holidays {
+		d, err := ParseDate(h)
+		if err != nil {
+			bad(fmt.Sprintf("holidays[%d]", i), err)
+			continue
+		}
+		holidays = append(holidays, d)
+	}
+	outside := HoldDigest
+	if spec.OutsideHours != "" {
+		if outside, err = ParseHold(spec.OutsideHours); err != nil {
+			bad("outside_hours", err)
+		}
+	}
+	byEvent := make(map[state.EventType]Hold)
+	for _, k := range sortedKeys(spec.OutsideHoursByEvent) {
+		ev, err := parseEvent(k)
+		if err != nil {
+			bad("outside_hours_by_event."+k, err)
+			continue
+		}
+		h, err := ParseHold(spec.OutsideHoursByEvent[k])
+		if err != nil {
+			bad("outside_hours_by_event."+k, err)
+			continue
+		}
+		byEvent[ev] = h
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	enabled := len(spec.Hours) > 0 || len(spec.Holidays) > 0
+	return newSchedule(enabled, loc, hours, holidays, outside, byEvent, spec.Greetings), nil
+}
+
+// newSchedule builds a schedule from checked parts.
+func newSchedule(enabled bool, loc *time.Location, hours map[string]window, holidays []Date,
+	outside Hold, byEvent map[state.EventType]Hold, greetings bool) *Schedule {
+	s := &Schedule{
+		enabled:   enabled,
+		loc:       loc,
+		days:      resolveDays(hours),
+		holidays:  make(map[Date]bool, len(holidays)),
+		outside:   outside,
+		byEvent:   byEvent,
+		greetings: greetings,
+	}
+	for _, d := range holidays {
+		s.holidays[d] = true
+	}
+	return s
+}
+
+// Enabled reports whether the schedule restricts posting at all: false when
+// the config has neither hours nor holidays, and then Open is always true.
+func (s *Schedule) Enabled() bool { return s != nil && s.enabled }
+
+// Location returns the schedule's time zone (Local when none was set).
+func (s *Schedule) Location() *time.Location {
+	if s == nil || s.loc == nil {
+		return time.Local
+	}
+	return s.loc
+}
+
+// Greetings reports whether kamobot posts a greeting when office hours open
+// and close.
+func (s *Schedule) Greetings() bool { return s.Enabled() && s.greetings }
+
+// OutsideHours returns what to do with an event of type ev that happens
+// outside office hours.
+func (s *Schedule) OutsideHours(ev state.EventType) Hold {
+	if s == nil {
+		return HoldDigest
+	}
+	if h, ok := s.byEvent[ev]; ok {
+		return h
+	}
+	if s.outside == "" {
+		return HoldDigest
+	}
+	return s.outside
+}
+
+// Holiday reports whether d is one of the configured holidays.
+func (s *Schedule) Holiday(d Date) bool { return s != nil && s.holidays[d] }
+
+// Window returns the office hours of day d in the schedule's zone, and false
+// if d is off (its weekday is "off", or it is a holiday). A schedule that is
+// not enabled is open all day, every day.
+func (s *Schedule) Window(d Date) (start, end time.Time, ok bool) {
+	loc := s.Location()
+	if !s.Enabled() {
+		return d.In(loc), d.AddDays(1).In(loc), true
+	}
+	if s.holidays[d] {
+		return time.Time{}, time.Time{}, false
+	}
+	w := s.days[d.Weekday()]
+	if w.off {
+		return time.Time{}, time.Time{}, false
+	}
+	start = time.Date(d.Year, d.Month, d.Day, w.start/60, w.start%60, 0, 0, loc)
+	end = time.Date(d.Year, d.Month, d.Day, w.end/60, w.end%60, 0, 0, loc) // 24:00 is the next midnight
+	if !end.After(start) {
+		return time.Time{}, time.Time{}, false // a window swallowed by a DST change
+	}
+	return start, end, true
+}
+
+// Open reports whether t is within office hours.
+func (s *Schedule) Open(t time.Time) bool {
+	if !s.Enabled() {
+		return true
+	}
+	start, end, ok := s.Window(DateOf(t.In(s.Location())))
+	return ok && !t.Before(start) && t.Before(end)
+}
+
+// searchDays bounds the search for the next window: a week, plus one day
+// for each holiday, which can only push it further.
+func (s *Schedule) searchDays() int { return 8 + len(s.holidays) }
+
+// NextOpen returns t if office hours are open at t, else the start of the
+// next window. It returns the zero time if the schedule never opens (every
+// day "off").
+func (s *Schedule) NextOpen(t time.Time) time.Time {
+	if s.Open(t) {
+		return t
+	}
+	d := DateOf(t.In(s.Location()))
+	for i := 0; i <= s.searchDays(); i++ {
+		if start, end, ok := s.Window(d.AddDays(i)); ok && end.After(t) {
+			return start
+		}
+	}
+	return time.Time{}
+}
+
+// NextClose returns when the office hours open at t close, following into
+// the next day when its window starts the instant this one ends ("…-24:00"
+// then "00:00-…"). It returns t itself if office hours are closed at t, and
+// the zero time if they never close (not enabled, or open around the clock
+// every day).
+func (s *Schedule) NextClose(t time.Time) time.Time {
+	if !s.Enabled() {
+		return time.Time{}
+	}
+	if !s.Open(t) {
+		return t
+	}
+	d := DateOf(t.In(s.Location()))
+	_, end, _ := s.Window(d)
+	for i := 1; i <= s.searchDays(); i++ {
+		start, next, ok := s.Window(d.AddDays(i))
+		if !ok || !start.Equal(end) {
+			return end
+		}
+		end = next
+	}
+	return time.Time{}
+}
+
+// IsLastWorkingDay reports whether the day of t (in the schedule's zone) has
+// office hours and the next day has none: a Friday before a weekend, or the
+// day before a holiday. kamobot says "have a good weekend" rather than "see
+// you tomorrow" then. It is false when the schedule is not enabled.
+func (s *Schedule) IsLastWorkingDay(t time.Time) bool {
+	if !s.Enabled() {
+		return false
+	}
+	d := DateOf(t.In(s.Location()))
+	_, _, today := s.Window(d)
+	_, _, tomorrow := s.Window(d.AddDays(1))
+	return today && !tomorrow
+}
+
+// DaySchedule is one day of a schedule, for display.
+type DaySchedule struct {
+	Date    Date
+	Open    bool      // the day has office hours
+	Start   time.Time // zero when !Open
+	End     time.Time // zero when !Open
+	Holiday bool      // off because it is a holiday
+}
+
+// String returns e.g. "Mon 2026-12-28 09:00-17:00", "Tue 2026-12-29 off
+// (holiday)" or "Sat 2026-01-03 off".
+func (d DaySchedule) String() string {
+	prefix := d.Date.Weekday().String()[:3] + " " + d.Date.String() + " "
+	switch {
+	case d.Holiday:
+		return prefix + "off (holiday)"
+	case !d.Open:
+		return prefix + "off"
+	}
+	end := d.End.Format("15:04")
+	if DateOf(d.End) != d.Date {
+		end = "24:00"
+	}
+	return prefix + d.Start.Format("15:04") + "-" + end
+}
+
+// Week returns the seven days starting with the day of from, in the
+// schedule's zone, for `kamobot config check` to show.
+func (s *Schedule) Week(from time.Time) []DaySchedule {
+	d := DateOf(from.In(s.Location()))
+	week := make([]DaySchedule, 7)
+	for i := range week {
+		day := d.AddDays(i)
+		start, end, ok := s.Window(day)
+		week[i] = DaySchedule{Date: day, Open: ok, Start: start, End: end, Holiday: s.Holiday(day)}
+	}
+	return week
+}
