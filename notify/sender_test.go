@@ -340,8 +340,8 @@ func TestRedactAndFingerprint(t *testing.T) {
 		"https://hooks.slack.com/services/T1/secret":                            "hooks.slack.com/****",
 		"https://hooks.slack.com/services/T1/bad!/x":                            "hooks.slack.com/****",
 		"http://u:p@127.0.0.1:8080/services/T1/B1/s?x=1":                        "127.0.0.1:8080/…/B1/****",
-		"not a url":                                                             "<invalid webhook url>",
-		"":                                                                      "<invalid webhook url>",
+		"not a url": "<invalid webhook url>",
+		"":          "<invalid webhook url>",
 	}
 	for in, want := range tests {
 		if got := notify.Redact(in); got != want {
