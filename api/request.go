@@ -161,6 +161,9 @@ func (c *Client) redact(s string) string {
 	c.mu.Lock()
 	secrets := append([]string{c.password}, c.seen...)
 	c.mu.Unlock()
+	if b, err := json.Marshal(c.password); err == nil && string(b[1:len(b)-1]) != c.password {
+		secrets = append(secrets, string(b[1:len(b)-1])) // as a body would echo it
+	}
 	for _, sec := range secrets {
 		if len(sec) >= 3 {
 			s = strings.ReplaceAll(s, sec, "<redacted>")
