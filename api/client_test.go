@@ -139,11 +139,11 @@ func TestTokensCachedPerTenant(t *testing.T) {
 	// One login (its token serves the default tenant, vision), one token
 	// exchange for nlp-ja, then 18 lists.
 	want := map[string]int64{
-		"POST /api/v2/account/login":                  1,
+		"POST /api/v2/account/login":                    1,
 		"POST /api/v2/account/tenants/{tenantId}/token": 1,
-		"GET /api/v2/training":                        6,
-		"GET /api/v2/inferences":                      6,
-		"GET /api/v2/notebook":                        6,
+		"GET /api/v2/training":                          6,
+		"GET /api/v2/inferences":                        6,
+		"GET /api/v2/notebook":                          6,
 	}
 	if diff := cmp.Diff(want, st.ByPath); diff != "" {
 		t.Errorf("requests by path (-want +got):\n%s", diff)
@@ -197,9 +197,9 @@ func TestRenewOn401(t *testing.T) {
 	}
 	st := f.srv.Stats()
 	want := map[string]int64{
-		"GET /api/v2/training":                        4, // 401 + retry, 401 + retry
+		"GET /api/v2/training":                          4, // 401 + retry, 401 + retry
 		"POST /api/v2/account/tenants/{tenantId}/token": 2, // 401 with the old login token, then ok
-		"POST /api/v2/account/login":                  1,
+		"POST /api/v2/account/login":                    1,
 	}
 	if diff := cmp.Diff(want, st.ByPath); diff != "" {
 		t.Errorf("requests by path (-want +got):\n%s", diff)
