@@ -34,11 +34,9 @@ func (d Date) String() string {
 	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
 }
 
-// In returns midnight at the start of d in loc (or the first instant of d,
-// where a DST change skips midnight).
-func (d Date) In(loc *time.Location) time.Time {
-	return time.Date(d.Year, d.Month, d.Day, 0, 0, 0, 0, loc)
-}
+// In returns the first instant of d in loc: midnight, or the end of the
+// gap where a DST change skips midnight.
+func (d Date) In(loc *time.Location) time.Time { return wallTime(d, 0, loc) }
 
 // AddDays returns the date n days after d (before it if n is negative).
 func (d Date) AddDays(n int) Date {

@@ -44,7 +44,8 @@ func (d *decoder) fail(p keyPath, err error, msg string) {
 }
 
 func (d *decoder) warnf(p keyPath, format string, args ...any) {
-	d.warns = append(d.warns, Warning{File: d.file, Line: d.where(p).Line, Key: p.String(), Msg: fmt.Sprintf(format, args...)})
+	pos := d.where(p)
+	d.warns = append(d.warns, Warning{File: d.file, Line: pos.Line, Col: pos.Col, Key: p.String(), Msg: fmt.Sprintf(format, args...)})
 }
 
 // result returns the problems found, in the order of the file.
@@ -52,7 +53,9 @@ func (d *decoder) result() ([]Warning, error) {
 	slices.SortStableFunc(d.errs, func(a, b *Error) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
 	})
-	slices.SortStableFunc(d.warns, func(a, b Warning) int { return cmp.Compare(a.Line, b.Line) })
+	slices.SortStableFunc(d.warns, func(a, b Warning) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
+	})
 	errs := make([]error, len(d.errs))
 	for i, e := range d.errs {
 		errs[i] = e
@@ -91,11 +94,12 @@ func sortedKeys[V any](m map[string]V) []string {
 }
 
 // suggest returns the known key closest to k, if it is close enough to be
-// a likely typo: same letters in another case, or at most two edits away.
+// a likely typo: same letters in another case, an abbreviation, or at most
+// two edits away.
 func suggest(k string, known []string) string {
 	best, bestDist := "", 3
 	for _, c := range known {
-		if strings.EqualFold(c, k) {
+		if strings.EqualFold(c, k) || len(k) >= 3 && strings.HasPrefix(c, strings.ToLower(k)) {
 			return c
 		}
 		if dist := editDistance(strings.ToLower(k), c); dist < bestDist {

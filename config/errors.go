@@ -65,13 +65,14 @@ func (e *Error) Unwrap() error { return e.Err }
 type Warning struct {
 	File string // the config file, or "" when the warning is about the environment
 	Line int    // 1-based line in File, or 0 when not known
+	Col  int    // 1-based column (in characters), or 0 when not known
 	Key  string // the key the warning is about
 	Msg  string // what is wrong and how to fix it
 }
 
-// String formats the warning as "file:line: key: message".
+// String formats the warning as "file:line:col: key: message".
 func (w Warning) String() string {
-	e := Error{File: w.File, Line: w.Line, Key: w.Key, Msg: w.Msg}
+	e := Error{File: w.File, Line: w.Line, Col: w.Col, Key: w.Key, Msg: w.Msg}
 	return e.Error()
 }
 

@@ -36,11 +36,16 @@ func ParseMention(s string) (m Mention, warning string, err error) {
 			return Mention(inner[len("!subteam^"):]), "", nil
 		case strings.HasPrefix(inner, "!") && isSpecial(inner[1:]):
 			return Mention(strings.ToLower(inner[1:])), "", nil
+		case strings.HasPrefix(inner, "@") && len(inner) > 1 && !strings.ContainsAny(inner, "<>"):
+			t = inner // <@alice>, as the old bot wrote it: a name, see below
+		default:
+			return "", "", fmt.Errorf("%q is not a mention Slack understands: write a user ID like \"U01ABCDEF\", a user group ID like \"S0GROUP1\", or \"here\"", s)
 		}
-		return "", "", fmt.Errorf("%q is not a mention Slack understands: write a user ID like \"U01ABCDEF\", a user group ID like \"S0GROUP1\", or \"here\"", s)
 	}
 	bare := strings.TrimLeft(t, "@!")
 	switch {
+	case bare == "":
+		return "", "", fmt.Errorf("%q: empty mention", s)
 	case isUserID(bare) || isGroupID(bare):
 		return Mention(bare), "", nil
 	case isSpecial(bare):

@@ -259,6 +259,42 @@ func newSchedule(enabled bool, loc *time.Location, hours map[string]window, holi
 	return s
 }
 
+// wallTime returns the instant at which clocks in loc show minutes after
+// midnight of day d (24*60 is the next midnight). time.Date leaves the
+// choice unspecified when DST makes that time ambiguous or skips it, so
+// this decides: an ambiguous time is its first occurrence, and a skipped
+// time moves forward by the length of the gap (02:30 becomes 03:30 when the
+// clocks go from 02:00 to 03:00).
+func wallTime(d Date, minutes int, loc *time.Location) time.Time {
+	u := time.Date(d.Year, d.Month, d.Day, 0, minutes, 0, 0, time.UTC) // the wall clock, as if in UTC
+	guess := time.Date(d.Year, d.Month, d.Day, 0, minutes, 0, 0, loc)
+	var best time.Time
+	minOffset := 0
+	for i, probe := range []time.Time{guess.Add(-12 * time.Hour), guess, guess.Add(12 * time.Hour)} {
+		_, off := probe.Zone()
+		if i == 0 || off < minOffset {
+			minOffset = off
+		}
+		cand := u.Add(-time.Duration(off) * time.Second)
+		if sameWall(cand.In(loc), u) && (best.IsZero() || cand.Before(best)) {
+			best = cand
+		}
+	}
+	if !best.IsZero() {
+		return best.In(loc)
+	}
+	// In a gap, the offset increased: read the time with the offset in
+	// force before the gap, which lands after it.
+	return u.Add(-time.Duration(minOffset) * time.Second).In(loc)
+}
+
+// sameWall reports whether a and b show the same date and time of day.
+func sameWall(a, b time.Time) bool {
+	ay, am, ad := a.Date()
+	by, bm, bd := b.Date()
+	return ay == by && am == bm && ad == bd && a.Hour() == b.Hour() && a.Minute() == b.Minute()
+}
+
 // Enabled reports whether the schedule restricts posting at all: false when
 // the config has neither hours nor holidays, and then Open is always true.
 func (s *Schedule) Enabled() bool { return s != nil && s.enabled }
@@ -299,7 +335,7 @@ func (s *Schedule) Holiday(d Date) bool { return s != nil && s.holidays[d] }
 func (s *Schedule) Window(d Date) (start, end time.Time, ok bool) {
 	loc := s.Location()
 	if !s.Enabled() {
-		return d.In(loc), d.AddDays(1).In(loc), true
+		return wallTime(d, 0, loc), wallTime(d, 24*60, loc), true
 	}
 	if s.holidays[d] {
 		return time.Time{}, time.Time{}, false
@@ -308,8 +344,8 @@ func (s *Schedule) Window(d Date) (start, end time.Time, ok bool) {
 	if w.off {
 		return time.Time{}, time.Time{}, false
 	}
-	start = time.Date(d.Year, d.Month, d.Day, w.start/60, w.start%60, 0, 0, loc)
-	end = time.Date(d.Year, d.Month, d.Day, w.end/60, w.end%60, 0, 0, loc) // 24:00 is the next midnight
+	start = wallTime(d, w.start, loc)
+	end = wallTime(d, w.end, loc) // 24:00 is the next midnight
 	if !end.After(start) {
 		return time.Time{}, time.Time{}, false // a window swallowed by a DST change
 	}
