@@ -1,6 +1,7 @@
 package kqifake
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -390,4 +391,29 @@ func kindOf(s string) (api.Kind, error) {
 		return "", fmt.Errorf("%w: %w", ErrNotFound, err)
 	}
 	return k, nil
+}
+
+// Jobs returns the jobs of one kind in a tenant (named or by decimal id),
+// newest first, as the client would see their details.
+func (s *Server) Jobs(tenantRef string, kind api.Kind) ([]api.Job, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t := s.findTenant(tenantRef)
+	if t == nil {
+		return nil, fmt.Errorf("tenant %q: %w", tenantRef, ErrNotFound)
+	}
+	var list []*job
+	if kind == api.KindPreprocessing {
+		for _, d := range s.defList[t.id] {
+			list = append(list, d.runs...)
+		}
+		slices.SortFunc(list, func(a, b *job) int { return cmp.Compare(a.id, b.id) })
+	} else {
+		list = s.lists[listKey{t.id, kind}]
+	}
+	out := make([]api.Job, 0, len(list))
+	for i := len(list) - 1; i >= 0; i-- {
+		out = append(out, s.apiJob(list[i]))
+	}
+	return out, nil
 }
