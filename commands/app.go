@@ -1,0 +1,108 @@
+package commands
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+)
+
+// NewApp builds the kamobot command line.
+func NewApp(d *Deps) *cli.App {
+	app := &cli.App{
+		Name:      "kamobot",
+		Usage:     "tell your team in Slack when KAMONOHASHI jobs end, fail or get stuck",
+		UsageText: "kamobot [global options] command [command options]",
+		Version:   d.Build.Version,
+		Description: `kamobot watches the jobs of a KAMONOHASHI AI platform and posts to a Slack
+incoming webhook when one ends, fails, gets stuck or needs attention.
+
+Try it with nothing to set up:   kamobot demo
+Start a config file:             kamobot config init
+
+Exit codes: 0 ok, 2 usage, 69 a service is unreachable or refused us,
+74 the state cannot be written, 75 try again later (nothing was lost),
+77 permission denied, 78 configuration error or corrupt state.`,
+		Flags:                globalFlags(),
+		HideVersion:          true,
+		EnableBashCompletion: true,
+		Writer:               d.Stdout,
+		ErrWriter:            d.Stderr,
+		ExitErrHandler:       func(*cli.Context, error) {},
+		Before:               func(c *cli.Context) error { return d.setup(c) },
+		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
+			return &ExitError{Code: ExitUsage, Err: err}
+		},
+		Commands: []*cli.Command{
+			newWatchCommand(d),
+			newCheckCommand(d),
+			newJobsCommand(d),
+			newTenantsCommand(d),
+			newTestSlackCommand(d),
+			newConfigCommand(d),
+			newStateCommand(d),
+			newDemoCommand(d),
+			newVersionCommand(d),
+		},
+		CommandNotFound: func(c *cli.Context, name string) {
+			fmt.Fprintf(d.Stderr, "kamobot: unknown command %q; see kamobot --help\n", name)
+		},
+	}
+	for _, cmd := range app.Commands {
+		addGlobalFlags(d, cmd)
+	}
+	return app
+}
+
+// globalFlags are accepted before and after the command name.
+func globalFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "config", Usage: "config file (default: $XDG_CONFIG_HOME/kamobot/config.toml)", EnvVars: []string{"KAMOBOT_CONFIG"}},
+		&cli.StringFlag{Name: "state", Usage: "state file (default: $XDG_STATE_HOME/kamobot/state.json)", EnvVars: []string{"KAMOBOT_STATE"}},
+		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: []string{"KAMOBOT_LOG_LEVEL"}},
+		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json", EnvVars: []string{"KAMOBOT_LOG_FORMAT"}},
+	}
+}
+
+// addGlobalFlags lets the global flags follow the command name too
+// ("kamobot check --config x"), re-reading them once the command's flags
+// are parsed.
+func addGlobalFlags(d *Deps, cmd *cli.Command) {
+	cmd.Flags = append(cmd.Flags, globalFlags()...)
+	before := cmd.Before
+	cmd.Before = func(c *cli.Context) error {
+		if err := d.setup(c); err != nil {
+			return err
+		}
+		if before != nil {
+			return before(c)
+		}
+		return nil
+	}
+	for _, sub := range cmd.Subcommands {
+		addGlobalFlags(d, sub)
+	}
+}
+
+// setup reads the global flags (wherever they were given) into d.
+func (d *Deps) setup(c *cli.Context) error {
+	d.configPath = lookup(c, "config")
+	d.statePath = lookup(c, "state")
+	log, err := newLogger(d.Stderr, lookup(c, "log-level"), lookup(c, "log-format"))
+	if err != nil {
+		return err
+	}
+	d.log = log
+	return nil
+}
+
+// lookup returns the value of a global flag set on the command line or in
+// the environment, wherever it was placed.
+func lookup(c *cli.Context, name string) string {
+	for _, cc := range c.Lineage() {
+		if cc.IsSet(name) {
+			return cc.String(name)
+		}
+	}
+	return c.String(name)
+}
+

@@ -1,0 +1,217 @@
+package commands
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/kamobot/kamobot/config"
+	"github.com/urfave/cli/v2"
+)
+
+func newConfigCommand(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:  "config",
+		Usage: "write a starter config, check a config, or import the old bot's files",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "init",
+				Usage:     "write a commented starter config file (mode 0600)",
+				UsageText: "kamobot config init [--force]",
+				Flags:     []cli.Flag{&cli.BoolFlag{Name: "force", Usage: "overwrite an existing file"}},
+				Action: func(c *cli.Context) error {
+					path := d.ConfigPath()
+					if err := writeNewFile(path, config.StarterConfig(), c.Bool("force")); err != nil {
+						return err
+					}
+					fmt.Fprintf(d.Stdout, "wrote %s\nnext: fill in [kamonohashi] and the secrets, then run `kamobot config check`\n", path)
+					return nil
+				},
+			},
+			{
+				Name:      "check",
+				Usage:     "validate the config, reach KAMONOHASHI, and show the coming week's schedule",
+				UsageText: "kamobot config check [--offline]",
+				Flags:     []cli.Flag{&cli.BoolFlag{Name: "offline", Usage: "do not contact KAMONOHASHI"}},
+				Action:    func(c *cli.Context) error { return runConfigCheck(c.Context, d, c.Bool("offline")) },
+			},
+			{
+				Name:  "import-legacy",
+				Usage: "translate the old Python bot's config.json, secure.json and message.json",
+				UsageText: `kamobot config import-legacy --config config.json --secure secure.json --message message.json [-o config.toml] [--force]
+
+Writes the TOML (to -o, or stdout), and the password and webhook from
+secure.json into files beside it, mode 0600. Prints what needs a human.`,
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "config", Usage: "the old bot's config.json"},
+					&cli.StringFlag{Name: "secure", Usage: "the old bot's secure.json"},
+					&cli.StringFlag{Name: "message", Usage: "the old bot's message.json"},
+					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the config here (secrets beside it) instead of stdout"},
+					&cli.BoolFlag{Name: "force", Usage: "overwrite existing files"},
+				},
+				Action: func(c *cli.Context) error { return runImportLegacy(c, d) },
+			},
+		},
+	}
+}
+
+// writeNewFile writes a private file (0600, directory 0700), refusing to
+// overwrite unless force.
+func writeNewFile(path string, data []byte, force bool) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return err
+	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if force {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(path, flags, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return usageErrorf("%s already exists; add --force to overwrite it", path)
+	}
+	if err != nil {
+		return err
+	}
+	if err := f.Chmod(0o600); err != nil {
+		f.Close()
+		return err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+func runConfigCheck(ctx context.Context, d *Deps, offline bool) error {
+	cfg, err := d.Config()
+	if err != nil {
+		return err
+	}
+	out := d.Stdout
+	src := cfg.File
+	if src == "" {
+		src = "no file; from the environment"
+	}
+	fmt.Fprintf(out, "config: %s: ok\n", src)
+	fmt.Fprintf(out, "kamonohashi: %s as %s (password from %s)\n", cfg.Kamonohashi.Server, cfg.Kamonohashi.User, cfg.Kamonohashi.PasswordSource)
+	for _, h := range cfg.Webhooks() {
+		fmt.Fprintf(out, "slack: %s\n", h.Describe())
+	}
+	if err := cfg.RequireSlack(); err != nil {
+		fmt.Fprintf(out, "slack: %v\n", err)
+	}
+	fmt.Fprintf(out, "watch: every %s; kinds %s; posts %s\n", cfg.Watch.Interval, joinStrings(cfg.Watch.Kinds), joinStrings(cfg.Watch.Notify))
+	if !offline {
+		if err := checkServer(ctx, d, cfg); err != nil {
+			return err
+		}
+	}
+	fmt.Fprintln(out)
+	if !cfg.Schedule.Enabled() {
+		fmt.Fprintln(out, "schedule: none: kamobot posts at any hour and sends no greetings")
+		return nil
+	}
+	fmt.Fprintf(out, "schedule for the coming week (%s):\n", cfg.Schedule.Location())
+	for _, day := range cfg.Schedule.Week(d.Now()) {
+		fmt.Fprintf(out, "  %s\n", day)
+	}
+	return nil
+}
+
+func checkServer(ctx context.Context, d *Deps, cfg *config.Config) error {
+	client, err := d.Client(cfg)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	version, err := client.Version(ctx)
+	if err != nil {
+		return fmt.Errorf("reach KAMONOHASHI: %w", err)
+	}
+	v, err := resolveTenants(ctx, cfg, client)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(d.Stdout, "kamonohashi: reached (version %s), logged in; watching %d of %d visible tenants\n",
+		version, len(v.Watched), len(v.Visible))
+	if err := v.missingError(); err != nil {
+		return &ExitError{Code: ExitConfig, Err: err}
+	}
+	return nil
+}
+
+func joinStrings[S ~string](xs []S) string {
+	parts := make([]string, len(xs))
+	for i, x := range xs {
+		parts[i] = string(x)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func runImportLegacy(c *cli.Context, d *Deps) error {
+	read := func(flag string) ([]byte, error) {
+		p := c.String(flag)
+		if p == "" {
+			return nil, nil
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return nil, fmt.Errorf("--%s: %w", flag, err)
+		}
+		return b, nil
+	}
+	var files [3][]byte
+	for i, f := range []string{"config", "secure", "message"} {
+		b, err := read(f)
+		if err != nil {
+			return err
+		}
+		files[i] = b
+	}
+	toml, secrets, warns, err := config.ImportLegacy(files[0], files[1], files[2])
+	for _, w := range warns {
+		fmt.Fprintf(d.Stderr, "warning: %s\n", w)
+	}
+	if err != nil {
+		return err
+	}
+	d.Redactor.Add(secrets.Password.Reveal(), secrets.Webhook.Reveal())
+	out := c.String("output")
+	if out == "" {
+		_, err := d.Stdout.Write(toml)
+		if !secrets.Password.IsZero() || !secrets.Webhook.IsZero() {
+			fmt.Fprintln(d.Stderr, "note: secure.json holds secrets; use -o FILE to write them to private files beside the config")
+		}
+		return err
+	}
+	dir := filepath.Dir(out)
+	force := c.Bool("force")
+	for _, s := range []struct {
+		name  string
+		value config.Secret
+	}{{secrets.PasswordFile, secrets.Password}, {secrets.WebhookFile, secrets.Webhook}} {
+		if s.value.IsZero() || s.name == "" {
+			continue
+		}
+		path := s.name
+		if !filepath.IsAbs(path) {
+			path = filepath.Join(dir, path)
+		}
+		if err := writeNewFile(path, []byte(s.value.Reveal()+"\n"), force); err != nil {
+			return err
+		}
+		fmt.Fprintf(d.Stdout, "wrote %s (0600)\n", path)
+	}
+	if err := writeNewFile(out, toml, force); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.Stdout, "wrote %s\nnext: kamobot --config %s config check\n", out, out)
+	return nil
+}

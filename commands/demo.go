@@ -1,0 +1,253 @@
+package commands
+
+import (
+	"context"
+	"fmt"
+	"math/rand/v2"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/api/kqifake"
+	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/notify/slackfake"
+	"github.com/kamobot/kamobot/state"
+	"github.com/urfave/cli/v2"
+)
+
+type demoOptions struct {
+	fakeOnly  bool
+	kqiAddr   string
+	slackAddr string
+	duration  time.Duration
+	every     time.Duration
+	lang      string
+	seed      uint64
+}
+
+func newDemoCommand(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:  "demo",
+		Usage: "run kamobot against a built-in fake KAMONOHASHI and a fake Slack, no account needed",
+		UsageText: `kamobot demo [--duration D] [--lang ja|en]
+kamobot demo --fake-only [--kamonohashi-addr ADDR] [--slack-addr ADDR]
+
+The demo starts a fake KAMONOHASHI whose jobs start, end, fail and get
+canceled every few seconds, a fake Slack, and kamobot's watch loop between
+them, and prints each Slack message as a person would read it.
+
+--fake-only serves the two fakes (account demo, password demo) and prints
+their addresses, for trying kamobot or any KAMONOHASHI client by hand.`,
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "fake-only", Usage: "only serve the fakes and print their URLs"},
+			&cli.StringFlag{Name: "kamonohashi-addr", Value: "127.0.0.1:0", Usage: "listen address of the fake KAMONOHASHI"},
+			&cli.StringFlag{Name: "slack-addr", Value: "127.0.0.1:0", Usage: "listen address of the fake Slack"},
+			&cli.DurationFlag{Name: "duration", Usage: "stop after `D` (default: run until Ctrl-C)"},
+			&cli.DurationFlag{Name: "interval", Value: 2 * time.Second, Usage: "time between passes"},
+			&cli.StringFlag{Name: "lang", Value: "ja", Usage: "message language: ja or en"},
+			&cli.Uint64Flag{Name: "seed", Usage: "seed of the simulated activity (default: random)"},
+		},
+		Action: func(c *cli.Context) error {
+			o := demoOptions{fakeOnly: c.Bool("fake-only"), kqiAddr: c.String("kamonohashi-addr"),
+				slackAddr: c.String("slack-addr"), duration: c.Duration("duration"), every: c.Duration("interval"),
+				lang: c.String("lang"), seed: c.Uint64("seed")}
+			if o.lang != "ja" && o.lang != "en" {
+				return usageErrorf("--lang %q: use ja or en", o.lang)
+			}
+			if o.every <= 0 {
+				return usageErrorf("--interval must be positive")
+			}
+			if o.seed == 0 {
+				o.seed = uint64(time.Now().UnixNano())
+			}
+			return runDemo(c.Context, d, o)
+		},
+	}
+}
+
+func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
+	if o.duration > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, o.duration)
+		defer cancel()
+	}
+	kqi := kqifake.Demo(kqifake.Options{Logger: d.Log()})
+	if err := kqi.Start(o.kqiAddr); err != nil {
+		return exitErrorf(ExitUnavailable, "start the fake KAMONOHASHI: %w", err)
+	}
+	defer kqi.Close()
+	slack, err := slackfake.New(slackfake.Options{Addr: o.slackAddr})
+	if err != nil {
+		return exitErrorf(ExitUnavailable, "start the fake Slack: %w", err)
+	}
+	defer slack.Close()
+	hook := slack.NewHook()
+
+	if o.fakeOnly {
+		fmt.Fprintf(d.Stdout, "kamonohashi %s\nslack %s\nwebhook %s\n", kqi.URL(), slack.URL(), hook)
+		fmt.Fprintln(d.Stderr, "account demo, password demo; Ctrl-C to stop")
+		<-ctx.Done()
+		return nil
+	}
+
+	dir, err := os.MkdirTemp("", "kamobot-demo-")
+	if err != nil {
+		return err
+	}
+	defer os.RemoveAll(dir)
+	cfg, err := demoConfig(dir, kqi.URL(), hook, o.lang)
+	if err != nil {
+		return err
+	}
+	store, err := state.Open(filepath.Join(dir, "state.json"))
+	if err != nil {
+		return err
+	}
+	store.WrittenBy = "kamobot demo"
+	client, err := d.Client(cfg)
+	if err != nil {
+		return err
+	}
+	pass := &Pass{Cfg: cfg, API: client, Store: store, Sender: d.Sender(), Log: d.Log(), Now: d.Now,
+		Pick: func(key string) string { return cfg.Messages.Pick(key, d.Rand) }, Who: "demo",
+		LockWait: 10 * time.Second, TenantsTTL: time.Hour}
+
+	fmt.Fprintf(d.Stdout, "kamobot demo: fake KAMONOHASHI at %s (demo/demo), fake Slack at %s\n", kqi.URL(), slack.URL())
+	fmt.Fprintf(d.Stdout, "jobs start, end and fail every few seconds; kamobot posts what it notices. Ctrl-C to stop.\n\n")
+
+	var wg sync.WaitGroup
+	wg.Go(func() { simulate(ctx, kqi, rand.New(rand.NewPCG(o.seed, 1))) })
+	wg.Go(func() { printSlack(ctx, d, slack) })
+	ticker := time.NewTicker(o.every)
+	defer ticker.Stop()
+	for {
+		rep, err := pass.Run(ctx, PassOptions{})
+		if err != nil && ctx.Err() == nil {
+			d.Log().Warn("pass failed; the next one retries", errAttr(err))
+		} else if rep.Baselined > 0 {
+			fmt.Fprintf(d.Stdout, "· first pass: %d open jobs recorded as the baseline (nothing old is reported)\n\n", rep.Baselined)
+		}
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			st := slack.Stats()
+			fmt.Fprintf(d.Stdout, "\ndemo over: %d messages posted to the fake Slack\n", st.Accepted)
+			return nil
+		case <-ticker.C:
+		}
+	}
+}
+
+// demoConfig writes a config for the demo: quick alerts so that every kind
+// of message shows up within a minute or two.
+func demoConfig(dir, server, hook, lang string) (*config.Config, error) {
+	path := filepath.Join(dir, "config.toml")
+	body := fmt.Sprintf(`[kamonohashi]
+server = %q
+user = "demo"
+password = "demo"
+
+[slack]
+webhook = %q
+language = %q
+
+[watch]
+interval = "5s"
+notify = ["completed", "killed", "failed", "canceled", "trouble", "stuck_pending", "long_running", "started"]
+stuck_pending_after = "40s"
+long_running_after = "90s"
+summary_after_silence = "1m"
+
+[owners]
+alice = "U0ALICE01"
+`, server, hook, lang)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		return nil, err
+	}
+	cfg, _, err := config.Load(path, func(string) string { return "" })
+	return cfg, err
+}
+
+// simulate moves the fake's jobs along like a busy team would.
+func simulate(ctx context.Context, kqi *kqifake.Server, rnd *rand.Rand) {
+	tenants := []string{"vision", "nlp-ja", "speech"}
+	owners := []string{"alice", "bob", "佐藤", "chen"}
+	names := []string{"resnet50-finetune", "bert-ja-pretrain", "学習ジョブ-日本語要約", "whisper-small-eval",
+		"yolo-v8-sweep", "tokenizer-build", "推論バッチ-夜間", "notebook-eda"}
+	kinds := []api.Kind{api.KindTraining, api.KindTraining, api.KindTraining, api.KindInference, api.KindNotebook}
+	type live struct {
+		kind api.Kind
+		id   int64
+		st   string
+	}
+	var jobs []live
+	for ctx.Err() == nil {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(time.Duration(1500+rnd.IntN(2500)) * time.Millisecond):
+		}
+		switch r := rnd.IntN(10); {
+		case r < 3 || len(jobs) == 0:
+			k := kinds[rnd.IntN(len(kinds))]
+			j, err := kqi.AddJob(kqifake.NewJob{Tenant: tenants[rnd.IntN(len(tenants))], Kind: k,
+				Name: names[rnd.IntN(len(names))], CreatedBy: owners[rnd.IntN(len(owners))], GPU: 1 + rnd.IntN(4)})
+			if err == nil {
+				jobs = append(jobs, live{k, j.ID, "Pending"})
+			}
+		default:
+			i := rnd.IntN(len(jobs))
+			j := &jobs[i]
+			next := "Running"
+			u := kqifake.StatusUpdate{}
+			if j.st != "Pending" {
+				switch r := rnd.IntN(20); {
+				case r < 11:
+					next = "Completed"
+				case r < 14:
+					next = "Failed"
+					u.ConditionNote = "Error: exit code 1"
+					u.LogSummary = "Traceback (most recent call last):\n  File \"train.py\", line 88, in <module>\n    loss.backward()\nRuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB"
+				case r < 16:
+					next = "UserCanceled"
+				case r < 17:
+					next = "Killed"
+				case r < 18 && j.st == "Running":
+					next = "OOMKilled"
+				default:
+					continue // still running
+				}
+			}
+			u.Status = next
+			if err := kqi.SetStatus(j.kind, j.id, u); err != nil {
+				continue
+			}
+			j.st = next
+			if api.StatusPhase(next) == api.PhaseClosed {
+				jobs = append(jobs[:i], jobs[i+1:]...)
+			}
+		}
+	}
+}
+
+// printSlack prints every message the fake Slack receives, as people read it.
+func printSlack(ctx context.Context, d *Deps, slack *slackfake.Server) {
+	seen := 0
+	for {
+		msgs := slack.Messages()
+		for _, m := range msgs[seen:] {
+			text := strings.TrimSpace(m.Readable)
+			fmt.Fprintf(d.Stdout, "┌─ Slack %s\n│ %s\n└─\n\n", m.At.Local().Format("15:04:05"),
+				strings.ReplaceAll(text, "\n", "\n│ "))
+		}
+		seen = len(msgs)
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(300 * time.Millisecond):
+		}
+	}
+}

@@ -1,0 +1,181 @@
+// Package commands holds kamobot's subcommands: one file per command, and
+// what they share (config, API client, state store, sender, clock, logger),
+// built lazily by Deps.
+package commands
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"path/filepath"
+	"sync"
+	"time"
+
+	"github.com/adrg/xdg"
+	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/notify"
+	"github.com/kamobot/kamobot/state"
+)
+
+// Deps holds what the commands share. The zero value is not usable; build
+// it with NewDeps. Nothing in it is global: tests build their own.
+type Deps struct {
+	// Build names this binary.
+	Build BuildInfo
+	// Getenv reads the environment (os.Getenv in main).
+	Getenv func(string) string
+	// Now is the clock.
+	Now func() time.Time
+	// Rand picks message variants.
+	Rand *rand.Rand
+	// Stdout and Stderr receive data and diagnostics, masked by Redactor.
+	Stdout, Stderr io.Writer
+	// Redactor masks every secret that config loading revealed.
+	Redactor *Redactor
+
+	log *slog.Logger
+
+	// Set from the global flags before a command runs.
+	configPath string
+	statePath  string
+
+	mu  sync.Mutex
+	cfg *config.Config
+}
+
+// NewDeps returns Deps writing to stdout and stderr through a redactor.
+func NewDeps(build BuildInfo, stdout, stderr io.Writer, getenv func(string) string) *Deps {
+	r := &Redactor{}
+	return &Deps{
+		Build:    build,
+		Getenv:   getenv,
+		Now:      time.Now,
+		Rand:     rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x6b616d6f)),
+		Stdout:   r.Writer(stdout),
+		Stderr:   r.Writer(stderr),
+		Redactor: r,
+		log:      slog.New(slog.NewTextHandler(r.Writer(stderr), nil)),
+	}
+}
+
+// Log is the logger (to stderr, masked).
+func (d *Deps) Log() *slog.Logger { return d.log }
+
+// Config loads the config once, logs its warnings and registers its
+// secrets with the redactor.
+func (d *Deps) Config() (*config.Config, error) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.cfg != nil {
+		return d.cfg, nil
+	}
+	cfg, warns, err := config.Load(d.configPath, d.Getenv)
+	for _, w := range warns {
+		d.log.Warn(w.String())
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.registerSecrets(cfg)
+	d.cfg = cfg
+	return cfg, nil
+}
+
+// ReloadConfig loads the config again; on success it replaces the current
+// one, on failure the current one stays and the error is returned.
+func (d *Deps) ReloadConfig() (*config.Config, error) {
+	cfg, warns, err := config.Load(d.configPath, d.Getenv)
+	for _, w := range warns {
+		d.log.Warn(w.String())
+	}
+	if err != nil {
+		return nil, err
+	}
+	d.registerSecrets(cfg)
+	d.mu.Lock()
+	d.cfg = cfg
+	d.mu.Unlock()
+	return cfg, nil
+}
+
+func (d *Deps) registerSecrets(cfg *config.Config) {
+	d.Redactor.Add(cfg.Kamonohashi.Password.Reveal())
+	for _, w := range cfg.Webhooks() {
+		d.Redactor.Add(w.URL.Reveal())
+	}
+}
+
+// ConfigPath is the config file in use.
+func (d *Deps) ConfigPath() string {
+	if d.configPath != "" {
+		return d.configPath
+	}
+	return config.DefaultPath()
+}
+
+// StatePath is the state file in use: --state, else the XDG state home.
+func (d *Deps) StatePath() string {
+	if d.statePath != "" {
+		return d.statePath
+	}
+	return filepath.Join(xdg.StateHome, "kamobot", "state.json")
+}
+
+// Store opens the state store.
+func (d *Deps) Store() (*state.Store, error) {
+	s, err := state.Open(d.StatePath())
+	if err != nil {
+		return nil, err
+	}
+	s.WrittenBy = "kamobot " + d.Build.Version
+	s.Now = d.Now
+	return s, nil
+}
+
+// Client builds the KAMONOHASHI client for cfg.
+func (d *Deps) Client(cfg *config.Config) (*api.Client, error) {
+	return api.New(api.Config{
+		BaseURL:        cfg.Kamonohashi.Server,
+		User:           cfg.Kamonohashi.User,
+		Password:       cfg.Kamonohashi.Password.Reveal(),
+		CAFile:         cfg.Kamonohashi.CAFile,
+		UserAgent:      d.Build.UserAgent(),
+		ServerLocation: cfg.Kamonohashi.Location,
+		Logger:         d.log,
+	})
+}
+
+// Sender builds the Slack sender.
+func (d *Deps) Sender() *notify.Sender {
+	return notify.NewSender(notify.SenderOptions{
+		UserAgent: d.Build.UserAgent(),
+		Logger:    d.log,
+		Now:       d.Now,
+	})
+}
+
+// contextWithTimeout is a short helper for commands that make one call.
+func contextWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(ctx, d)
+}
+
+// NewPass builds a pass for cfg. who names the process in the lock file.
+func (d *Deps) NewPass(cfg *config.Config, who string) (*Pass, error) {
+	client, err := d.Client(cfg)
+	if err != nil {
+		return nil, err
+	}
+	store, err := d.Store()
+	if err != nil {
+		return nil, err
+	}
+	return &Pass{
+		Cfg: cfg, API: client, Store: store, Sender: d.Sender(), Log: d.log, Now: d.Now,
+		Pick:       func(key string) string { return cfg.Messages.Pick(key, d.Rand) },
+		Who:        who,
+		LockWait:   10 * time.Second,
+		TenantsTTL: 10 * time.Minute,
+	}, nil
+}

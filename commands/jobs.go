@@ -1,0 +1,268 @@
+package commands
+
+import (
+	"cmp"
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/kamobot/kamobot/api"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/sync/errgroup"
+)
+
+// jobRow is one job as `jobs -o json` prints it.
+type jobRow struct {
+	ID          int64      `json:"id"`
+	ParentID    int64      `json:"parent_id,omitempty"`
+	Kind        api.Kind   `json:"kind"`
+	Tenant      string     `json:"tenant"`
+	TenantID    int64      `json:"tenant_id"`
+	Name        string     `json:"name"`
+	Owner       string     `json:"owner"`
+	Status      string     `json:"status"`
+	CreatedAt   *time.Time `json:"created_at"`
+	StartedAt   *time.Time `json:"started_at"`
+	CompletedAt *time.Time `json:"completed_at"`
+	Duration    float64    `json:"duration_seconds,omitempty"`
+	Node        string     `json:"node,omitempty"`
+	GPU         int        `json:"gpu,omitempty"`
+	URL         string     `json:"url"`
+
+	tenantLabel string
+}
+
+type jobsOptions struct {
+	tenants []string
+	kinds   []api.Kind
+	status  string
+	all     bool
+	limit   int
+	format  string
+}
+
+func newJobsCommand(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:  "jobs",
+		Usage: "show the jobs: open ones and those ended in the last 24 hours",
+		UsageText: `kamobot jobs [--tenant T]... [--kind K]... [--status S] [--all] [--limit N] [-o table|json]
+
+By default: the watched tenants' open jobs, and those that ended in the last
+24 hours. --all shows every job, newest first, up to --limit.`,
+		Flags: []cli.Flag{
+			&cli.StringSliceFlag{Name: "tenant", Aliases: []string{"t"}, Usage: "tenant id or name (repeatable; default: the watched tenants)"},
+			&cli.StringSliceFlag{Name: "kind", Aliases: []string{"k"}, Usage: "training, inference, notebook or preprocessing (repeatable; default: the watched kinds)"},
+			&cli.StringFlag{Name: "status", Aliases: []string{"s"}, Usage: "only jobs whose status contains `S`"},
+			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "every job, not only open and recently ended ones"},
+			&cli.IntFlag{Name: "limit", Aliases: []string{"n"}, Value: 100, Usage: "show at most `N` jobs (0: no limit)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: formatTable, Usage: "table or json"},
+		},
+		Action: func(c *cli.Context) error {
+			o := jobsOptions{tenants: c.StringSlice("tenant"), status: c.String("status"), all: c.Bool("all"),
+				limit: c.Int("limit"), format: c.String("output")}
+			if err := checkFormat(o.format); err != nil {
+				return err
+			}
+			if o.limit < 0 {
+				return usageErrorf("--limit %d: want 0 or more", o.limit)
+			}
+			for _, k := range c.StringSlice("kind") {
+				kind, err := api.ParseKind(k)
+				if err != nil {
+					return usageErrorf("--kind: %v", err)
+				}
+				o.kinds = append(o.kinds, kind)
+			}
+			return runJobs(c.Context, d, o)
+		},
+	}
+}
+
+func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
+	cfg, err := d.Config()
+	if err != nil {
+		return err
+	}
+	client, err := d.Client(cfg)
+	if err != nil {
+		return err
+	}
+	v, err := resolveTenants(ctx, cfg, client)
+	if err != nil {
+		return err
+	}
+	tenants := v.Watched
+	if len(o.tenants) > 0 {
+		tenants = nil
+		for _, arg := range o.tenants {
+			t, err := pickTenant(v.Visible, arg)
+			if err != nil {
+				return err
+			}
+			tenants = append(tenants, t)
+		}
+	}
+	kinds := o.kinds
+	if len(kinds) == 0 {
+		kinds = cfg.Watch.Kinds
+	}
+	now := d.Now()
+	var (
+		mu   sync.Mutex
+		rows []jobRow
+	)
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(8)
+	for _, t := range tenants {
+		for _, k := range kinds {
+			g.Go(func() error {
+				jobs, err := tenantJobs(gctx, client, t, k, o, now)
+				if err != nil {
+					return fmt.Errorf("tenant %s: %w", t.Name, err)
+				}
+				mu.Lock()
+				defer mu.Unlock()
+				for _, j := range jobs {
+					rows = append(rows, newJobRow(j, t, client.Server(), now))
+				}
+				return nil
+			})
+		}
+	}
+	if err := g.Wait(); err != nil {
+		return err
+	}
+	slices.SortFunc(rows, func(a, b jobRow) int {
+		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)),
+			cmp.Compare(b.ID, a.ID), cmp.Compare(b.ParentID, a.ParentID))
+	})
+	if o.limit > 0 && len(rows) > o.limit {
+		d.Log().Info("more jobs than --limit; showing the first", "shown", o.limit, "found", len(rows))
+		rows = rows[:o.limit]
+	}
+	if o.format == formatJSON {
+		if rows == nil {
+			rows = []jobRow{}
+		}
+		return writeJSON(d.Stdout, rows)
+	}
+	loc := cfg.Schedule.Location()
+	var table [][]string
+	for _, r := range rows {
+		id := strconv.FormatInt(r.ID, 10)
+		if r.Kind == api.KindPreprocessing {
+			id = fmt.Sprintf("%d/%d", r.ParentID, r.ID)
+		}
+		started := "-"
+		if r.StartedAt != nil {
+			started = clockTime(*r.StartedAt, now, loc)
+		}
+		table = append(table, []string{r.tenantLabel, string(r.Kind), id, r.Name, dash(r.Owner), r.Status,
+			started, humanDuration(time.Duration(r.Duration * float64(time.Second))), nodeGPU(r.Node, r.GPU)})
+	}
+	return writeTable(d.Stdout, []string{"TENANT", "KIND", "ID", "NAME", "OWNER", "STATUS", "STARTED", "DURATION", "NODE/GPU"}, table)
+}
+
+// tenantJobs lists one tenant's jobs of one kind and reads the details of
+// those shown (start and end times, node, GPUs).
+func tenantJobs(ctx context.Context, c jobsAPI, t api.Tenant, k api.Kind, o jobsOptions, now time.Time) ([]api.Job, error) {
+	var listed []api.Job
+	if k == api.KindPreprocessing {
+		defs, err := c.ListPreprocessings(ctx, t.ID, api.ListQuery{})
+		if err != nil {
+			return nil, err
+		}
+		for _, def := range defs {
+			hs, err := c.Histories(ctx, t.ID, def.ID)
+			if err != nil {
+				return nil, err
+			}
+			listed = append(listed, hs...)
+		}
+		if o.status != "" {
+			listed = slices.DeleteFunc(listed, func(j api.Job) bool { return !containsFold(j.Status, o.status) })
+		}
+	} else {
+		q := api.ListQuery{Status: o.status, PerPage: api.PerPageMax}
+		if o.limit > 0 && o.all {
+			q.PerPage = min(o.limit, api.PerPageMax)
+		}
+		res, err := c.List(ctx, t.ID, k, q)
+		if err != nil {
+			return nil, err
+		}
+		listed = res.Jobs
+	}
+	var shown []api.Job
+	for _, j := range listed {
+		closed := api.StatusPhase(j.Status) == api.PhaseClosed
+		// A job that ended in the last 24 hours was created no more than a
+		// week before, unless it ran longer than that: read the details of
+		// those to know when they ended.
+		if o.all || !closed || now.Sub(j.CreatedAt) < 8*24*time.Hour {
+			shown = append(shown, j)
+		}
+		if o.limit > 0 && len(shown) >= o.limit {
+			break
+		}
+	}
+	for i, j := range shown {
+		dj, err := c.Detail(ctx, t.ID, k, j.ParentID, j.ID)
+		if err != nil {
+			continue // the list row is enough to show; the job may have just been deleted
+		}
+		shown[i] = dj
+	}
+	if !o.all {
+		shown = slices.DeleteFunc(shown, func(j api.Job) bool {
+			if api.StatusPhase(j.Status) != api.PhaseClosed {
+				return false
+			}
+			end := cmp.Or(j.CompletedAt, j.CreatedAt)
+			return now.Sub(end) > 24*time.Hour
+		})
+	}
+	return shown, nil
+}
+
+func newJobRow(j api.Job, t api.Tenant, server string, now time.Time) jobRow {
+	r := jobRow{ID: j.ID, ParentID: j.ParentID, Kind: j.Kind, Tenant: t.Name, TenantID: t.ID, Name: j.Name,
+		Owner: j.CreatedBy, Status: api.NormalStatus(j.Status), CreatedAt: timePtr(j.CreatedAt),
+		StartedAt: timePtr(j.StartedAt), CompletedAt: timePtr(j.CompletedAt), Node: j.Node, GPU: j.GPU,
+		URL: j.WebURL(server), tenantLabel: t.Label()}
+	if !j.StartedAt.IsZero() {
+		end := now
+		if !j.CompletedAt.IsZero() {
+			end = j.CompletedAt
+		}
+		if d := end.Sub(j.StartedAt); d > 0 {
+			r.Duration = d.Round(time.Second).Seconds()
+		}
+	}
+	return r
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func nodeGPU(node string, gpu int) string {
+	switch {
+	case node == "" && gpu == 0:
+		return "-"
+	case gpu == 0:
+		return node
+	case node == "":
+		return fmt.Sprintf("%d GPU", gpu)
+	}
+	return fmt.Sprintf("%s/%d GPU", node, gpu)
+}
+
+func kindOrder(k api.Kind) int { return slices.Index(api.AllKinds(), k) }

@@ -1,0 +1,123 @@
+package commands
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// Output formats for listing commands.
+const (
+	formatTable = "table"
+	formatJSON  = "json"
+)
+
+func checkFormat(f string) error {
+	switch f {
+	case formatTable, formatJSON:
+		return nil
+	}
+	return usageErrorf("unknown output format %q: use table or json", f)
+}
+
+// writeTable renders an aligned table. East Asian ambiguous width is pinned (off) so that
+// Japanese names align the same on every machine, whatever the locale.
+func writeTable(w io.Writer, header []string, rows [][]string) error {
+	t := tablewriter.NewTable(w,
+		tablewriter.WithEastAsian(tw.Off),
+		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+			Borders: tw.BorderNone,
+			Symbols: tw.NewSymbols(tw.StyleASCII),
+			Settings: tw.Settings{
+				Separators: tw.Separators{BetweenRows: tw.Off, BetweenColumns: tw.On},
+				Lines:      tw.Lines{ShowHeaderLine: tw.On},
+			},
+		})),
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+		tablewriter.WithRowAutoWrap(tw.WrapNone),
+	)
+	t.Header(header)
+	for _, r := range rows {
+		if err := t.Append(r); err != nil {
+			return fmt.Errorf("table: %w", err)
+		}
+	}
+	if err := t.Render(); err != nil {
+		return fmt.Errorf("table: %w", err)
+	}
+	return nil
+}
+
+// writeJSON writes v as indented JSON.
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(v)
+}
+
+// humanDuration writes d the way people say it: "45s", "12m", "2h 13m",
+// "3d 4h". Zero or negative is "-".
+func humanDuration(d time.Duration) string {
+	if d <= 0 {
+		return "-"
+	}
+	d = d.Round(time.Second)
+	days := d / (24 * time.Hour)
+	d -= days * 24 * time.Hour
+	h := d / time.Hour
+	d -= h * time.Hour
+	m := d / time.Minute
+	s := (d - m*time.Minute) / time.Second
+	switch {
+	case days > 0:
+		return joinNonZero(fmt.Sprintf("%dd", days), h, "h")
+	case h > 0:
+		return joinNonZero(fmt.Sprintf("%dh", h), m, "m")
+	case m > 0:
+		return joinNonZero(fmt.Sprintf("%dm", m), s, "s")
+	default:
+		return fmt.Sprintf("%ds", s)
+	}
+}
+
+func joinNonZero(head string, n time.Duration, unit string) string {
+	if n == 0 {
+		return head
+	}
+	return fmt.Sprintf("%s %d%s", head, n, unit)
+}
+
+// clockTime formats t in loc for tables: "11-25 14:03" this year, with the
+// year otherwise; "-" when zero.
+func clockTime(t, now time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return "-"
+	}
+	t = t.In(loc)
+	if t.Year() == now.In(loc).Year() {
+		return t.Format("01-02 15:04")
+	}
+	return t.Format("2006-01-02 15:04")
+}
+
+// dash returns s, or "-" when empty.
+func dash(s string) string {
+	if strings.TrimSpace(s) == "" {
+		return "-"
+	}
+	return s
+}
+
+// containsFold reports whether s contains sub, ignoring case.
+func containsFold(s, sub string) bool {
+	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}

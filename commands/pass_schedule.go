@@ -1,0 +1,215 @@
+package commands
+
+import (
+	"cmp"
+	"slices"
+	"time"
+
+	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/notify"
+	"github.com/kamobot/kamobot/state"
+)
+
+// Greetings, named as the message sets are.
+const (
+	greetEnter       = "enter"
+	greetLeave       = "leave"
+	greetLeaveFriday = "leave_friday"
+	greetLeaveQuiet  = "leave_quiet"
+)
+
+// greetingGrace: the morning greeting is skipped when kamobot first runs
+// this long after office hours opened (a restart at 15:00 says no "good
+// morning"); the digest of what happened overnight is posted anyway.
+const greetingGrace = time.Hour
+
+// schedule decides what to post now: the events (or hold them for the
+// digest outside office hours), greetings, the digest, the summary. It
+// renders the messages; the caller puts them in the outbox.
+func (p *Pass) schedule(st *state.State, events []state.Event, now time.Time, rep *PassReport) []state.Message {
+	sch := p.Cfg.Schedule
+	loc := sch.Location()
+	today := config.DateOf(now.In(loc))
+	if st.Day.Date != today.String() {
+		st.Day = state.DayState{Date: today.String(), LastPostAt: st.Day.LastPostAt, DigestSince: st.Day.DigestSince}
+	}
+	if st.Day.LastPostAt.IsZero() || st.Day.LastPostAt.After(now) {
+		st.Day.LastPostAt = now // nothing posted yet: silence starts now
+	}
+	open := sch.Open(now)
+	var send []state.Event
+	for _, e := range events {
+		if e.Type.IsEnding() {
+			st.Day.Endings++
+		}
+		if open {
+			send = append(send, e)
+			continue
+		}
+		switch sch.OutsideHours(e.Type) {
+		case config.HoldSend:
+			send = append(send, e)
+		case config.HoldDigest:
+			if len(st.Held) == 0 {
+				st.Day.DigestSince = now
+			}
+			st.Held = append(st.Held, e)
+			rep.Held++
+		default:
+			p.Log.Info("outside office hours: event dropped as configured", "tenant", e.Tenant.Name,
+				"job", e.Job.Key(), "event", e.Type)
+		}
+	}
+
+	var msgs []state.Message
+	start, _, workday := sch.Window(today)
+	if open && sch.Greetings() && !st.Day.Entered {
+		st.Day.Entered = true
+		if workday && now.Sub(start) < greetingGrace {
+			msgs = append(msgs, p.greeting(greetEnter, now))
+		}
+	}
+	if open && len(st.Held) > 0 {
+		msgs = append(msgs, p.digests(st.Held, st.Day.DigestSince, now)...)
+		st.Held, st.Day.DigestSince = nil, time.Time{}
+	}
+	msgs = append(msgs, p.eventMessages(send, now)...)
+	if silence := p.Cfg.Watch.SummaryAfterSilence; open && silence > 0 && len(msgs) == 0 &&
+		now.Sub(st.Day.LastPostAt) >= silence {
+		msgs = append(msgs, p.summaries(st, now)...)
+	}
+	if !open && sch.Greetings() && st.Day.Entered && !st.Day.Left && workday && now.After(start) {
+		st.Day.Left = true
+		kind := greetLeave
+		switch {
+		case sch.IsLastWorkingDay(now):
+			kind = greetLeaveFriday
+		case st.Day.Endings == 0:
+			kind = greetLeaveQuiet
+		}
+		msgs = append(msgs, p.greeting(kind, now))
+	}
+	if len(msgs) > 0 {
+		st.Day.LastPostAt = now
+	}
+	return msgs
+}
+
+func (p *Pass) renderOptions(now time.Time, mentions []string) notify.RenderOptions {
+	owners := map[string]string{}
+	for user, m := range p.Cfg.Owners {
+		owners[user] = string(m)
+	}
+	return notify.RenderOptions{
+		Server:   p.Cfg.Kamonohashi.Server,
+		Location: p.Cfg.Schedule.Location(),
+		Now:      now,
+		Lang:     p.Cfg.Slack.Language,
+		Phrase:   p.Pick,
+		Mentions: mentions,
+		Owners:   owners,
+	}
+}
+
+// mentionsOf lists the mentions of the tenants in events, each once.
+func (p *Pass) mentionsOf(events []state.Event) []string {
+	var out []string
+	for _, e := range events {
+		for _, m := range p.Cfg.Route(e.Tenant.ID, e.Tenant.Name).Mention {
+			if !slices.Contains(out, string(m)) {
+				out = append(out, string(m))
+			}
+		}
+	}
+	return out
+}
+
+// byHook groups events by the webhook they go to, keeping their order.
+func (p *Pass) byHook(events []state.Event) (hooks []string, groups map[string][]state.Event) {
+	groups = map[string][]state.Event{}
+	for _, e := range events {
+		h := p.hookFor(e.Tenant)
+		if _, ok := groups[h]; !ok {
+			hooks = append(hooks, h)
+		}
+		groups[h] = append(groups[h], e)
+	}
+	return hooks, groups
+}
+
+// eventMessages renders the events: one message per webhook for the pass,
+// split only where Slack's limits demand it.
+func (p *Pass) eventMessages(events []state.Event, now time.Time) []state.Message {
+	hooks, groups := p.byHook(events)
+	var msgs []state.Message
+	for _, h := range hooks {
+		evs := groups[h]
+		for _, pl := range notify.RenderEvents(evs, p.renderOptions(now, p.mentionsOf(evs))) {
+			msgs = append(msgs, newMessage(h, "events", pl, now))
+		}
+	}
+	return msgs
+}
+
+func (p *Pass) digests(held []state.Event, since, now time.Time) []state.Message {
+	hooks, groups := p.byHook(held)
+	var msgs []state.Message
+	for _, h := range hooks {
+		evs := groups[h]
+		pl := notify.RenderDigest(evs, since, p.renderOptions(now, p.mentionsOf(evs)))
+		msgs = append(msgs, newMessage(h, "digest", pl, now))
+	}
+	return msgs
+}
+
+// greeting goes to every webhook in use, once.
+func (p *Pass) greeting(kind string, now time.Time) state.Message {
+	pl := notify.RenderGreeting(kind, p.Pick(kind), p.renderOptions(now, nil))
+	return newMessage(defaultHook, kind, pl, now)
+}
+
+// summaries tells what is running, per webhook, when something is.
+func (p *Pass) summaries(st *state.State, now time.Time) []state.Message {
+	per := map[string]*notify.Summary{}
+	var hooks []string
+	for _, t := range p.tenants.Watched {
+		ts := st.Tenants[api.FormatID(t.ID)]
+		if ts == nil {
+			continue
+		}
+		ref := ts.Ref()
+		ten := notify.TenantSummary{Tenant: ref, Counts: map[api.Kind]int{}}
+		for k, c := range ts.Kinds {
+			for _, tr := range c.Open {
+				if tr.Status != "Running" {
+					continue
+				}
+				ten.Counts[k]++
+				ten.Longest = append(ten.Longest, api.Job{Kind: k, ID: tr.ID, ParentID: tr.ParentID, Name: tr.Name,
+					CreatedBy: tr.Owner, Status: tr.Status, CreatedAt: tr.CreatedAt,
+					StartedAt: cmp.Or(tr.StartedAt, tr.CreatedAt, tr.FirstSeen)})
+			}
+		}
+		if len(ten.Longest) == 0 {
+			continue
+		}
+		slices.SortFunc(ten.Longest, func(a, b api.Job) int { return a.StartedAt.Compare(b.StartedAt) })
+		h := p.hookFor(ref)
+		if per[h] == nil {
+			per[h] = &notify.Summary{}
+			hooks = append(hooks, h)
+		}
+		per[h].Tenants = append(per[h].Tenants, ten)
+	}
+	var msgs []state.Message
+	for _, h := range hooks {
+		pl := notify.RenderSummary(*per[h], p.renderOptions(now, nil))
+		msgs = append(msgs, newMessage(h, "summary", pl, now))
+	}
+	return msgs
+}
+
+func newMessage(hook, kind string, pl notify.Payload, now time.Time) state.Message {
+	return state.Message{Hook: hook, Kind: kind, Payload: mustJSON(pl), Summary: payloadSummary(pl), Created: now}
+}

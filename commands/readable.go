@@ -1,0 +1,65 @@
+package commands
+
+import (
+	"encoding/json"
+	"strings"
+
+	"github.com/kamobot/kamobot/notify/slackfake"
+)
+
+// readablePayload shows a Slack payload as a person reads it in Slack:
+// the blocks as lines of text (bold stays *bold*, links as "label (url)",
+// mentions as @U…), or the fallback text when there are no blocks.
+func readablePayload(payload []byte) string {
+	var p struct {
+		Text   string `json:"text"`
+		Blocks []struct {
+			Type string `json:"type"`
+			Text *struct {
+				Text string `json:"text"`
+			} `json:"text"`
+			Fields []struct {
+				Text string `json:"text"`
+			} `json:"fields"`
+			Elements []struct {
+				Text string `json:"text"`
+			} `json:"elements"`
+		} `json:"blocks"`
+	}
+	if err := json.Unmarshal(payload, &p); err != nil {
+		return string(payload)
+	}
+	if len(p.Blocks) == 0 {
+		return slackfake.Readable(p.Text)
+	}
+	var lines []string
+	for _, b := range p.Blocks {
+		switch b.Type {
+		case "header":
+			if b.Text != nil {
+				lines = append(lines, "*"+b.Text.Text+"*")
+			}
+		case "divider":
+			lines = append(lines, "────────")
+		default:
+			if b.Text != nil {
+				lines = append(lines, slackfake.Readable(b.Text.Text))
+			}
+			var fields []string
+			for _, f := range b.Fields {
+				fields = append(fields, slackfake.Readable(f.Text))
+			}
+			if len(fields) > 0 {
+				lines = append(lines, strings.Join(fields, "  ·  "))
+			}
+			var elems []string
+			for _, e := range b.Elements {
+				elems = append(elems, slackfake.Readable(e.Text))
+			}
+			if len(elems) > 0 {
+				lines = append(lines, strings.Join(elems, "  ·  "))
+			}
+		}
+	}
+	return strings.Join(lines, "\n")
+}

@@ -1,0 +1,155 @@
+package commands
+
+import (
+	"cmp"
+	"fmt"
+	"maps"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/state"
+	"github.com/urfave/cli/v2"
+)
+
+func newStateCommand(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:  "state",
+		Usage: "inspect or reset the state file",
+		Subcommands: []*cli.Command{
+			{
+				Name:      "show",
+				Usage:     "print what is tracked: open jobs, the outbox, dead letters",
+				UsageText: "kamobot state show [-o table|json]",
+				Flags: []cli.Flag{
+					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: formatTable, Usage: "table or json"},
+				},
+				Action: func(c *cli.Context) error { return runStateShow(d, c.String("output")) },
+			},
+			{
+				Name:      "reset",
+				Usage:     "move the state file aside and start over with a new baseline",
+				UsageText: "kamobot state reset --yes",
+				Description: `The state file is renamed to state.json.corrupt-<time>, not deleted. The next
+pass records a new baseline and reports nothing that ended before it: jobs
+that end between the last good pass and the new baseline are not reported.`,
+				Flags: []cli.Flag{&cli.BoolFlag{Name: "yes", Usage: "really reset"}},
+				Action: func(c *cli.Context) error {
+					if !c.Bool("yes") {
+						return usageErrorf("state reset moves %s aside and starts over; add --yes to do it", d.StatePath())
+					}
+					s, err := d.Store()
+					if err != nil {
+						return err
+					}
+					unlock, err := s.Lock(c.Context, 10*time.Second, "state reset")
+					if err != nil {
+						return err
+					}
+					defer unlock()
+					aside, err := s.Reset()
+					if err != nil {
+						return err
+					}
+					if aside == "" {
+						fmt.Fprintf(d.Stdout, "no state file at %s: nothing to reset\n", s.Path())
+						return nil
+					}
+					fmt.Fprintf(d.Stdout, "moved %s to %s; the next pass records a new baseline\n", s.Path(), aside)
+					return nil
+				},
+			},
+		},
+	}
+}
+
+func runStateShow(d *Deps, format string) error {
+	if err := checkFormat(format); err != nil {
+		return err
+	}
+	s, err := d.Store()
+	if err != nil {
+		return err
+	}
+	st, fresh, err := s.Load()
+	if err != nil {
+		return err
+	}
+	if format == formatJSON {
+		return writeJSON(d.Stdout, st)
+	}
+	if fresh {
+		fmt.Fprintf(d.Stdout, "no state yet at %s: the first pass records a baseline\n", s.Path())
+		return nil
+	}
+	loc := time.Local
+	if cfg, err := d.Config(); err == nil {
+		loc = cfg.Schedule.Location()
+	}
+	now := d.Now()
+	fmt.Fprintf(d.Stdout, "state %s (written by %s at %s)\n", s.Path(), st.WrittenBy, clockTime(st.UpdatedAt, now, loc))
+	if !st.LastRun.Start.IsZero() {
+		result := "ok"
+		if !st.LastRun.OK {
+			result = "with problems"
+		}
+		fmt.Fprintf(d.Stdout, "last pass %s, %s\n\n", clockTime(st.LastRun.Start, now, loc), result)
+	}
+	var rows [][]string
+	for _, key := range sortedTenantKeys(st) {
+		t := st.Tenants[key]
+		for _, k := range sortedCursorKinds(t) {
+			c := t.Kinds[k]
+			for _, jk := range sortedKeys(c.Open) {
+				j := c.Open[jk]
+				far := ""
+				if j.Far {
+					far = "far"
+				}
+				rows = append(rows, []string{t.Ref().Label(), string(k), strconv.FormatInt(j.ID, 10), j.Name,
+					dash(j.Owner), j.Status, humanDuration(now.Sub(j.ChangedAt)), far})
+			}
+		}
+	}
+	fmt.Fprintf(d.Stdout, "open jobs: %d\n", len(rows))
+	if len(rows) > 0 {
+		if err := writeTable(d.Stdout, []string{"TENANT", "KIND", "ID", "NAME", "OWNER", "STATUS", "FOR", "READ"}, rows); err != nil {
+			return err
+		}
+	}
+	printMessageList(d, "outbox (not yet delivered)", st.Outbox, now, loc)
+	printMessageList(d, "dead letters (refused by Slack)", st.DeadLetters, now, loc)
+	if len(st.Held) > 0 {
+		fmt.Fprintf(d.Stdout, "\nheld for the next digest: %d events\n", len(st.Held))
+	}
+	return nil
+}
+
+func printMessageList(d *Deps, title string, ms []state.Message, now time.Time, loc *time.Location) {
+	fmt.Fprintf(d.Stdout, "\n%s: %d\n", title, len(ms))
+	for _, m := range ms {
+		line := fmt.Sprintf("  #%d %s to %s, queued %s", m.Seq, m.Kind, m.Hook, clockTime(m.Created, now, loc))
+		if m.Attempts > 0 {
+			line += fmt.Sprintf(", %d attempts, last: %s", m.Attempts, m.LastError)
+		}
+		fmt.Fprintf(d.Stdout, "%s\n    %s\n", line, m.Summary)
+	}
+}
+
+func sortedTenantKeys(st *state.State) []string {
+	keys := make([]string, 0, len(st.Tenants))
+	for k := range st.Tenants {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(st.Tenants[a].Name, st.Tenants[b].Name) })
+	return keys
+}
+
+func sortedCursorKinds(t *state.TenantState) []api.Kind {
+	ks := slices.Collect(maps.Keys(t.Kinds))
+	slices.SortFunc(ks, func(a, b api.Kind) int { return cmp.Compare(kindOrder(a), kindOrder(b)) })
+	return ks
+}
+
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
