@@ -311,7 +311,7 @@ func TestErrorText(t *testing.T) {
 	c := f.client(t)
 	f.srv.SetFaults(kqifake.Faults{Status: 500, Paths: "GET /api/v2/training"})
 	_, err := c.List(t.Context(), f.vision, api.KindTraining, api.ListQuery{ID: ">=5", Status: "Run"})
-	want := fmt.Sprintf("list training jobs of tenant %d: GET /api/v2/training: 500 Internal Server Error: Internal Server Error (injected by the fake)", f.vision)
+	want := fmt.Sprintf("list training jobs of tenant %d: GET /api/v2/training: 500 Internal Server Error (injected by the fake)", f.vision)
 	if err == nil || err.Error() != want {
 		t.Fatalf("error\n got %v\nwant %s", err, want)
 	}

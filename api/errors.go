@@ -53,7 +53,7 @@ func (e *HTTPError) Error() string {
 	if t := http.StatusText(e.StatusCode); t != "" {
 		b.WriteString(" " + t)
 	}
-	if e.Title != "" {
+	if e.Title != "" && e.Title != http.StatusText(e.StatusCode) {
 		b.WriteString(": " + e.Title)
 	}
 	if e.Detail != "" && e.Detail != e.Title {
@@ -92,9 +92,13 @@ type TransportError struct {
 
 	unreachable bool
 	temporary   bool
+	midway      bool // the answer had begun
 }
 
 func (e *TransportError) Error() string {
+	if e.midway {
+		return fmt.Sprintf("connection to %s lost: %s", e.Host, e.Reason)
+	}
 	return fmt.Sprintf("cannot reach %s: %s", e.Host, e.Reason)
 }
 
@@ -148,8 +152,9 @@ func (e *loginError) Error() string {
 func (e *loginError) Unwrap() []error { return []error{ErrUnauthorized, e.err} }
 
 // IsTemporary reports whether err is worth retrying later: a 5xx or 429
-// answer, a timeout, a connection error or an answer cut short. Errors of
-// the caller's own context (cancellation) are not temporary.
+// answer, a timeout, a connection error or an answer cut short. A canceled
+// context is not temporary; an expired deadline of the caller's context is
+// (context.DeadlineExceeded says so itself).
 func IsTemporary(err error) bool {
 	var t interface{ Temporary() bool }
 	if errors.As(err, &t) {
@@ -211,8 +216,8 @@ func (c *Client) transportError(ctx, reqCtx context.Context, err error) error {
 		te.Reason = sanitize(opErr.Err.Error(), 120)
 		te.unreachable, te.temporary = true, true
 	case errors.Is(err, errCutShort):
-		te.Reason = "answer cut short: " + sanitize(te.Err.Error(), 80)
-		te.temporary = true
+		te.Reason = sanitize(te.Err.Error(), 120)
+		te.temporary, te.midway = true, true
 	default:
 		te.Reason = sanitize(te.Err.Error(), 120)
 		te.temporary = true

@@ -66,7 +66,7 @@ func TestFaultClasses(t *testing.T) {
 			name:          "truncated",
 			faults:        kqifake.Faults{Truncate: true},
 			wantTemporary: true,
-			wantText:      []string{"cannot reach 127.0.0.1:", "answer cut short"},
+			wantText:      []string{"connection to 127.0.0.1:", "lost: answer cut short: unexpected EOF"},
 		},
 		{
 			name:          "latency past the timeout",

@@ -18,12 +18,12 @@ const (
 // fixture is a fake server with three tenants and an account that sees
 // two of them.
 type fixture struct {
-	srv                   *kqifake.Server
-	vision, nlp, other    int64 // tenant ids; the account sees vision and nlp
-	visionJob, nlpJob     api.Job
-	otherJob              api.Job
-	tokyo                 *time.Location
-	user, password, owner string
+	srv                *kqifake.Server
+	vision, nlp, other int64 // tenant ids; the account sees vision and nlp
+	visionJob, nlpJob  api.Job
+	otherJob           api.Job
+	tokyo              *time.Location
+	user, password     string
 }
 
 func newFixture(t *testing.T) *fixture {

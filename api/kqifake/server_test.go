@@ -424,3 +424,46 @@ func sortByCreated(jobs []api.Job) {
 		return cmp.Compare(a.ID, b.ID)
 	})
 }
+
+func TestDemo(t *testing.T) {
+	s := kqifake.Demo(kqifake.Options{})
+	statuses := map[string]bool{}
+	kinds := map[api.Kind]int{}
+	japanese := 0
+	for _, ten := range []string{"vision", "nlp-ja", "speech"} {
+		for _, k := range api.AllKinds() {
+			jobs, err := s.Jobs(ten, k)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, j := range jobs {
+				statuses[j.Status] = true
+				kinds[k]++
+				if strings.ContainsFunc(j.Name, func(r rune) bool { return r > 0x3000 }) {
+					japanese++
+				}
+				if api.StatusPhase(j.Status) == api.PhaseClosed && j.CompletedAt.IsZero() {
+					t.Errorf("closed job without completedAt: %+v", j)
+				}
+			}
+		}
+	}
+	for _, st := range []string{"Running", "Pending", "Completed", "Failed", "Killed", "UserCanceled", "OOMKilled", "ImagePullBackOff"} {
+		if !statuses[st] {
+			t.Errorf("no %s job in the demo", st)
+		}
+	}
+	total := 0
+	for _, k := range api.AllKinds() {
+		if kinds[k] == 0 {
+			t.Errorf("no %s job in the demo", k)
+		}
+		total += kinds[k]
+	}
+	if total < 24 || japanese < 5 {
+		t.Errorf("%d jobs, %d with Japanese names", total, japanese)
+	}
+	if _, err := s.Jobs("nope", api.KindTraining); err == nil {
+		t.Error("Jobs of an unknown tenant = nil error")
+	}
+}
