@@ -189,6 +189,9 @@ func (c *Client) transportError(ctx, reqCtx context.Context, err error) error {
 		te.Reason = fmt.Sprintf("timed out after %s", c.timeout)
 		te.Err = errors.Join(context.DeadlineExceeded, te.Err)
 		te.unreachable, te.temporary = true, true
+	case errors.Is(err, errCutShort):
+		te.Reason = sanitize(te.Err.Error(), 120)
+		te.temporary, te.midway = true, true
 	case errors.As(err, &unknown):
 		te.Reason = "TLS certificate signed by unknown authority (set the CA file, or SSL_CERT_FILE)"
 	case errors.As(err, &hostErr):
@@ -215,9 +218,6 @@ func (c *Client) transportError(ctx, reqCtx context.Context, err error) error {
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		te.Reason = sanitize(opErr.Err.Error(), 120)
 		te.unreachable, te.temporary = true, true
-	case errors.Is(err, errCutShort):
-		te.Reason = sanitize(te.Err.Error(), 120)
-		te.temporary, te.midway = true, true
 	default:
 		te.Reason = sanitize(te.Err.Error(), 120)
 		te.temporary = true
