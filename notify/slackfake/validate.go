@@ -65,9 +65,12 @@ func invalidBlocks(format string, args ...any) *Reject {
 
 // Validate checks a JSON message body the way Slack does for an incoming
 // webhook, with DefaultLimits. It returns nil or a *Reject.
-func Validate(body []byte) error {
-	_, err := parsePayload(body, DefaultLimits())
-	if err != nil {
+func Validate(body []byte) error { return DefaultLimits().Validate(body) }
+
+// Validate checks a JSON message body against these limits. It returns nil
+// or a *Reject.
+func (l Limits) Validate(body []byte) error {
+	if _, err := parsePayload(body, l); err != nil {
 		return err
 	}
 	return nil

@@ -1,0 +1,129 @@
+package notify
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"unicode/utf8"
+)
+
+// Slack's limits (Block Kit reference; shared/notes/slack-webhook.md §5),
+// counted in characters, and the tighter budgets kamobot renders to.
+const (
+	MaxBlocks      = 50   // blocks per message
+	MaxSectionText = 3000 // section text
+	MaxFieldText   = 2000 // one section field
+	MaxFields      = 10   // fields per section
+	MaxHeaderText  = 150  // header block, plain_text
+	MaxTextLen     = 3000 // kamobot's budget for the top-level text (Slack: 4,000)
+	// MaxBlocksChars is kamobot's budget for all text in the blocks of one
+	// message: Slack has refused messages near 13,200 (msg_blocks_too_long).
+	MaxBlocksChars = 12000
+)
+
+// Payload is one Slack message: the text fallback, shown in notifications
+// and read by screen readers, and the Block Kit blocks shown in the channel.
+type Payload struct {
+	Text   string  `json:"text"`
+	Blocks []Block `json:"blocks,omitempty"`
+}
+
+// Block is one Block Kit layout block. kamobot uses four types: header
+// (Text, plain_text), section (Text and/or Fields, mrkdwn), context
+// (Elements) and divider.
+type Block struct {
+	Type     string  `json:"type"`
+	Text     *Text   `json:"text,omitempty"`
+	Fields   []*Text `json:"fields,omitempty"`
+	Elements []*Text `json:"elements,omitempty"`
+}
+
+// Text is a Block Kit text object: "mrkdwn" or "plain_text".
+type Text struct {
+	Type  string `json:"type"`
+	Text  string `json:"text"`
+	Emoji bool   `json:"emoji,omitempty"`
+}
+
+// Mrkdwn returns a mrkdwn text object. s must already be escaped.
+func Mrkdwn(s string) *Text { return &Text{Type: "mrkdwn", Text: s} }
+
+// PlainText returns a plain_text object that renders emoji shortcodes.
+// s must already be escaped: Slack decodes &amp; &lt; &gt; there too.
+func PlainText(s string) *Text { return &Text{Type: "plain_text", Text: s, Emoji: true} }
+
+// Header returns a header block.
+func Header(plain string) Block { return Block{Type: "header", Text: PlainText(plain)} }
+
+// Section returns a section block with mrkdwn text.
+func Section(mrkdwn string) Block { return Block{Type: "section", Text: Mrkdwn(mrkdwn)} }
+
+// Fields returns a section block of mrkdwn fields (two columns in Slack).
+func Fields(mrkdwn ...string) Block {
+	b := Block{Type: "section"}
+	for _, f := range mrkdwn {
+		b.Fields = append(b.Fields, Mrkdwn(f))
+	}
+	return b
+}
+
+// Context returns a context block of mrkdwn elements (small grey text).
+func Context(mrkdwn ...string) Block {
+	b := Block{Type: "context"}
+	for _, e := range mrkdwn {
+		b.Elements = append(b.Elements, Mrkdwn(e))
+	}
+	return b
+}
+
+// Divider returns a divider block.
+func Divider() Block { return Block{Type: "divider"} }
+
+// chars counts the characters of text in a block.
+func (b Block) chars() int {
+	n := 0
+	if b.Text != nil {
+		n += utf8.RuneCountInString(b.Text.Text)
+	}
+	for _, t := range b.Fields {
+		n += utf8.RuneCountInString(t.Text)
+	}
+	for _, t := range b.Elements {
+		n += utf8.RuneCountInString(t.Text)
+	}
+	return n
+}
+
+// blocksChars counts the characters of text in blocks.
+func blocksChars(blocks []Block) int {
+	n := 0
+	for _, b := range blocks {
+		n += b.chars()
+	}
+	return n
+}
+
+// JSON encodes the payload compactly, without escaping <, > and & as
+// \u003c (Slack reads both; this keeps payloads readable).
+func (p Payload) JSON() ([]byte, error) {
+	return encode(p, "")
+}
+
+// IndentedJSON encodes the payload with two-space indentation, as the
+// golden files are written.
+func (p Payload) IndentedJSON() ([]byte, error) {
+	return encode(p, "  ")
+}
+
+func encode(v any, indent string) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if indent != "" {
+		enc.SetIndent("", indent)
+	}
+	if err := enc.Encode(v); err != nil {
+		return nil, fmt.Errorf("encode slack payload: %w", err)
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}

@@ -1,0 +1,98 @@
+package notify
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kamobot/kamobot/state"
+)
+
+// digestPerTenant is how many events of one tenant a digest lists.
+const digestPerTenant = 10
+
+// RenderDigest renders the "while you were away" catch-up: the events held
+// since a time (outside office hours), counted, then listed per tenant in
+// the order the tenants first appear, each list capped with "…and N more".
+// It always fits in one payload.
+func RenderDigest(events []state.Event, since time.Time, o RenderOptions) Payload {
+	r := newRenderer(o)
+	l := r.l
+	sinceText := since.In(r.loc).Format("01/02 15:04")
+	if since.IsZero() {
+		sinceText = l.none
+	}
+	title := ":newspaper: " + l.digestTitle(sinceText)
+	blocks := []Block{Header(title)}
+	footer := r.footer("digest", o.Now)
+
+	summary := l.digestNone
+	if len(events) > 0 {
+		summary = l.digestCount(len(events)) + ": " + r.counts(events)
+	}
+	blocks = append(blocks, Section(summary))
+
+	// Group by tenant, keeping the order in which tenants first appear.
+	var order []int64
+	byTenant := map[int64][]state.Event{}
+	for _, e := range events {
+		if _, seen := byTenant[e.Tenant.ID]; !seen {
+			order = append(order, e.Tenant.ID)
+		}
+		byTenant[e.Tenant.ID] = append(byTenant[e.Tenant.ID], e)
+	}
+
+	budget := MaxBlocksChars - blocksChars(blocks) - utf8.RuneCountInString(footer) - 200
+	for ti, id := range order {
+		evs := byTenant[id]
+		sec := "*" + r.tenant(evs[0].Tenant) + "*"
+		secLen := utf8.RuneCountInString(sec)
+		listed := 0
+		for _, e := range evs {
+			if listed == digestPerTenant {
+				break
+			}
+			line := "\n" + r.digestLine(e)
+			n := utf8.RuneCountInString(line)
+			if secLen+n > MaxSectionText-100 || secLen+n > budget-100 {
+				break
+			}
+			sec += line
+			secLen += n
+			listed++
+		}
+		if listed == 0 || len(blocks) >= MaxBlocks-2 {
+			jobs := 0
+			for _, rest := range order[ti:] {
+				jobs += len(byTenant[rest])
+			}
+			blocks = append(blocks, Section(l.moreTenants(len(order)-ti, jobs)))
+			break
+		}
+		if listed < len(evs) {
+			more := "\n" + l.more(len(evs)-listed)
+			sec += more
+			secLen += utf8.RuneCountInString(more)
+		}
+		blocks = append(blocks, Section(sec))
+		budget -= secLen
+	}
+	if footer != "" {
+		blocks = append(blocks, Context(footer))
+	}
+	text := l.digestTitle(sinceText) + " — " + summary
+	return Payload{Text: clipLines(text, MaxTextLen), Blocks: blocks}
+}
+
+// digestLine is one event in a digest: emoji, link, what happened, and the
+// run time of a job that ended.
+func (r *renderer) digestLine(e state.Event) string {
+	parts := []string{eventEmoji(e.Type) + " " + r.jobLink(e.Job, 80), r.title(e.Type)}
+	if _, v, ok := r.runTime(e); ok && e.Type.IsEnding() {
+		parts = append(parts, v)
+	}
+	if e.Type.IsEnding() || e.Type == state.EventTrouble {
+		parts = append(parts, r.owner(e.Job))
+	}
+	return strings.Join(parts, " · ")
+}

@@ -1,0 +1,175 @@
+package notify
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/state"
+)
+
+// labels are the fixed words of the messages in one language. Phrases,
+// which users can replace, come from RenderOptions.Phrase instead.
+type labels struct {
+	title map[state.EventType]string // "Completed", as a heading
+	count map[state.EventType]string // "completed", in a list of counts
+	kinds map[api.Kind]string
+
+	tenant, kindLabel, owner, status, duration, queued, runningFor, waitingFor, node, gpus string
+	reason, logTail, noName, none, gone                                                    string
+
+	// units are day, hour, minute, second suffixes; unitSep goes between two units.
+	units   [4]string
+	unitSep string
+	listSep string // between counts: ", " / "・"
+	// countItem is one count: "2 completed" / "完了2".
+	countItem func(n int, word string) string
+
+	jobsEnded   func(n int) string // header of a batch of endings
+	jobsUpdated func(n int) string // header of a mixed batch
+	more        func(n int) string // "…and N more"
+	moreTenants func(tenants, jobs int) string
+	part        func(i, n int) string
+
+	greeting        map[string]string // default phrase per greeting kind
+	summaryTitle    func(n int) string
+	summaryNone     string
+	digestTitle     func(since string) string
+	digestNone      string
+	digestCount     func(n int) string
+	asOf            func(t string) string
+	summaryFallback func(n int) string
+}
+
+var english = labels{
+	title: map[state.EventType]string{
+		state.EventCompleted: "Completed", state.EventFailed: "Failed", state.EventKilled: "Killed",
+		state.EventCanceled: "Canceled", state.EventTrouble: "In trouble", state.EventStuckPending: "Stuck in queue",
+		state.EventLongRunning: "Long running", state.EventStarted: "Started", state.EventDeleted: "Gone",
+	},
+	count: map[state.EventType]string{
+		state.EventCompleted: "completed", state.EventFailed: "failed", state.EventKilled: "killed",
+		state.EventCanceled: "canceled", state.EventTrouble: "in trouble", state.EventStuckPending: "stuck in queue",
+		state.EventLongRunning: "long running", state.EventStarted: "started", state.EventDeleted: "gone",
+	},
+	kinds: map[api.Kind]string{
+		api.KindTraining: "Training", api.KindInference: "Inference",
+		api.KindNotebook: "Notebook", api.KindPreprocessing: "Preprocessing",
+	},
+	tenant: "Tenant", kindLabel: "Kind", owner: "Owner", status: "Status", duration: "Duration",
+	queued: "Queued", runningFor: "Running for", waitingFor: "Waiting for", node: "Node", gpus: "GPUs",
+	reason: "Reason", logTail: "Log tail", noName: "(no name)", none: "—", gone: "gone",
+	units:     [4]string{"d", "h", "m", "s"},
+	unitSep:   " ",
+	listSep:   ", ",
+	countItem: func(n int, w string) string { return fmt.Sprintf("%d %s", n, w) },
+	jobsEnded: func(n int) string {
+		return fmt.Sprintf("%d jobs ended", n)
+	},
+	jobsUpdated: func(n int) string { return fmt.Sprintf("%d job updates", n) },
+	more:        func(n int) string { return fmt.Sprintf("…and %d more", n) },
+	moreTenants: func(t, j int) string { return fmt.Sprintf("…and %d more tenants (%d jobs)", t, j) },
+	part:        func(i, n int) string { return fmt.Sprintf(" (%d/%d)", i, n) },
+	greeting: map[string]string{
+		"enter": "Good morning! Watching the jobs today.", "leave": "That's it for today. See you tomorrow!",
+		"leave_friday": "That's it for the week. Have a good weekend!", "leave_quiet": "A quiet day: no job ended today.",
+	},
+	summaryTitle:    func(n int) string { return fmt.Sprintf("Jobs running now: %d", n) },
+	summaryNone:     "No job is running.",
+	digestTitle:     func(since string) string { return "While you were away (since " + since + ")" },
+	digestNone:      "Nothing happened.",
+	digestCount:     func(n int) string { return fmt.Sprintf("%d jobs", n) },
+	asOf:            func(t string) string { return "as of " + t },
+	summaryFallback: func(n int) string { return fmt.Sprintf("Jobs running now: %d", n) },
+}
+
+var japanese = labels{
+	title: map[state.EventType]string{
+		state.EventCompleted: "完了", state.EventFailed: "失敗", state.EventKilled: "強制終了",
+		state.EventCanceled: "キャンセル", state.EventTrouble: "異常", state.EventStuckPending: "待機が長い",
+		state.EventLongRunning: "長時間実行", state.EventStarted: "開始", state.EventDeleted: "消失",
+	},
+	count: map[state.EventType]string{
+		state.EventCompleted: "完了", state.EventFailed: "失敗", state.EventKilled: "強制終了",
+		state.EventCanceled: "キャンセル", state.EventTrouble: "異常", state.EventStuckPending: "待機が長い",
+		state.EventLongRunning: "長時間実行", state.EventStarted: "開始", state.EventDeleted: "消失",
+	},
+	kinds: map[api.Kind]string{
+		api.KindTraining: "学習", api.KindInference: "推論",
+		api.KindNotebook: "ノートブック", api.KindPreprocessing: "前処理",
+	},
+	tenant: "テナント", kindLabel: "種別", owner: "担当", status: "状態", duration: "所要時間",
+	queued: "待ち時間", runningFor: "経過時間", waitingFor: "待機時間", node: "ノード", gpus: "GPU",
+	reason: "理由", logTail: "ログ末尾", noName: "(名前なし)", none: "—", gone: "消失",
+	units:       [4]string{"日", "時間", "分", "秒"},
+	unitSep:     "",
+	listSep:     "・",
+	countItem:   func(n int, w string) string { return fmt.Sprintf("%s%d", w, n) },
+	jobsEnded:   func(n int) string { return fmt.Sprintf("ジョブ%d件が終了", n) },
+	jobsUpdated: func(n int) string { return fmt.Sprintf("ジョブの更新%d件", n) },
+	more:        func(n int) string { return fmt.Sprintf("…ほか%d件", n) },
+	moreTenants: func(t, j int) string { return fmt.Sprintf("…ほか%dテナント(%d件)", t, j) },
+	part:        func(i, n int) string { return fmt.Sprintf(" (%d/%d)", i, n) },
+	greeting: map[string]string{
+		"enter": "おはようございます。今日もジョブを見守ります。", "leave": "今日はここまで。おつかれさまでした。",
+		"leave_friday": "今週もおつかれさまでした。よい週末を。", "leave_quiet": "今日は終わったジョブがない、静かな一日でした。",
+	},
+	summaryTitle:    func(n int) string { return fmt.Sprintf("実行中のジョブ: %d件", n) },
+	summaryNone:     "実行中のジョブはありません。",
+	digestTitle:     func(since string) string { return "留守中のできごと (" + since + " から)" },
+	digestNone:      "何もありませんでした。",
+	digestCount:     func(n int) string { return fmt.Sprintf("%d件", n) },
+	asOf:            func(t string) string { return t + " 時点" },
+	summaryFallback: func(n int) string { return fmt.Sprintf("実行中のジョブ: %d件", n) },
+}
+
+// labelsFor returns the labels of a language: "en", else Japanese.
+func labelsFor(lang string) *labels {
+	if strings.EqualFold(lang, "en") {
+		return &english
+	}
+	return &japanese
+}
+
+// Duration formats d with its two largest units, as people say it:
+// "45s", "12m 5s", "2h 13m", "3d 4h" (Japanese: "2時間13分").
+func Duration(d time.Duration, lang string) string {
+	l := labelsFor(lang)
+	if d < time.Second {
+		return "0" + l.units[3]
+	}
+	secs := int64(d / time.Second)
+	parts := [4]int64{secs / 86400, secs % 86400 / 3600, secs % 3600 / 60, secs % 60}
+	for i := range 3 {
+		if parts[i] > 0 {
+			s := fmt.Sprintf("%d%s", parts[i], l.units[i])
+			if parts[i+1] > 0 {
+				s += l.unitSep + fmt.Sprintf("%d%s", parts[i+1], l.units[i+1])
+			}
+			return s
+		}
+	}
+	return fmt.Sprintf("%d%s", parts[3], l.units[3])
+}
+
+// emoji per event type, shown before titles.
+var emoji = map[state.EventType]string{
+	state.EventCompleted:    ":white_check_mark:",
+	state.EventFailed:       ":x:",
+	state.EventKilled:       ":octagonal_sign:",
+	state.EventCanceled:     ":no_entry_sign:",
+	state.EventTrouble:      ":warning:",
+	state.EventStuckPending: ":hourglass_flowing_sand:",
+	state.EventLongRunning:  ":stopwatch:",
+	state.EventStarted:      ":arrow_forward:",
+	state.EventDeleted:      ":wastebasket:",
+}
+
+// greetingEmoji per greeting kind.
+var greetingEmoji = map[string]string{
+	"enter":        ":sunny:",
+	"leave":        ":wave:",
+	"leave_friday": ":tada:",
+	"leave_quiet":  ":zzz:",
+}
