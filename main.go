@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/commands"
@@ -21,20 +22,36 @@ import (
 var version = ""
 
 func main() {
-	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	go func() {
-		<-ctx.Done()
-		stop() // a second Ctrl-C or SIGTERM ends the process at once
-	}()
+	ctx, stop := signalContext()
 	code := run(ctx, os.Args, os.Stdout, os.Stderr, os.Getenv)
 	stop()
 	os.Exit(code)
+}
+
+// signalContext is canceled by the first SIGINT or SIGTERM; a second one
+// ends the process at once.
+func signalContext() (context.Context, context.CancelFunc) {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
+	return ctx, stop
 }
 
 // run runs kamobot with args and returns the exit code. Errors are printed
 // once, here, through the redactor.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	d := commands.NewDeps(commands.ReadBuildInfo(version), stdout, stderr, getenv)
+	if now := getenv("KAMOBOT_NOW"); now != "" {
+		// A fixed clock, for reproducible output in tests and demos.
+		t, err := time.Parse(time.RFC3339, now)
+		if err != nil {
+			fmt.Fprintf(stderr, "kamobot: KAMOBOT_NOW %q: want an RFC 3339 time\n", now)
+			return commands.ExitUsage
+		}
+		d.Now = func() time.Time { return t }
+	}
 	err := commands.NewApp(d).RunContext(ctx, args)
 	code := exitCode(err)
 	if err != nil && !errors.Is(err, commands.ErrSilent) {

@@ -105,4 +105,3 @@ func lookup(c *cli.Context, name string) string {
 	}
 	return c.String(name)
 }
-

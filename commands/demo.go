@@ -239,7 +239,7 @@ func printSlack(ctx context.Context, d *Deps, slack *slackfake.Server) {
 	for {
 		msgs := slack.Messages()
 		for _, m := range msgs[seen:] {
-			text := strings.TrimSpace(m.Readable)
+			text := strings.TrimSpace(readablePayload(m.Payload))
 			fmt.Fprintf(d.Stdout, "┌─ Slack %s\n│ %s\n└─\n\n", m.At.Local().Format("15:04:05"),
 				strings.ReplaceAll(text, "\n", "\n│ "))
 		}

@@ -45,12 +45,13 @@ func readablePayload(payload []byte) string {
 			if b.Text != nil {
 				lines = append(lines, slackfake.Readable(b.Text.Text))
 			}
-			var fields []string
-			for _, f := range b.Fields {
-				fields = append(fields, slackfake.Readable(f.Text))
-			}
-			if len(fields) > 0 {
-				lines = append(lines, strings.Join(fields, "  ·  "))
+			// Fields are "*Label*\nvalue": shown as "Label value", three a line.
+			for i := 0; i < len(b.Fields); i += 3 {
+				var row []string
+				for _, f := range b.Fields[i:min(i+3, len(b.Fields))] {
+					row = append(row, strings.ReplaceAll(slackfake.Readable(f.Text), "\n", " "))
+				}
+				lines = append(lines, strings.Join(row, "   "))
 			}
 			var elems []string
 			for _, e := range b.Elements {

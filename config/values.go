@@ -3,6 +3,8 @@ package config
 import (
 	"encoding/pem"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -103,7 +105,7 @@ func normalizeServer(s string) (server, warning string, err error) {
 	case u.RawQuery != "" || u.Fragment != "" || strings.Contains(t, "#"):
 		return "", "", fmt.Errorf("%q: want the server's base URL, without \"?…\" or a page after \"#\"", s)
 	}
-	if u.Scheme == "http" {
+	if u.Scheme == "http" && !isLoopback(u.Hostname()) {
 		warning = "plain http: the password and tokens cross the network unencrypted; use https if the server offers it"
 	}
 	return t, warning, nil
@@ -119,9 +121,27 @@ func checkWebhookURL(s Secret) error {
 	return nil
 }
 
-// checkCAFile checks that path holds at least one PEM certificate.
+// maxCAFileSize bounds what is read from a CA file.
+const maxCAFileSize = 4 << 20
+
+// checkCAFile checks that path is a regular file that holds at least one
+// PEM certificate.
 func checkCAFile(path string) error {
-	data, err := os.ReadFile(path)
+	fi, err := os.Stat(path)
+	switch {
+	case err != nil:
+		return err
+	case !fi.Mode().IsRegular():
+		return fmt.Errorf("%s is not a regular file", path)
+	case fi.Size() > maxCAFileSize:
+		return fmt.Errorf("%s is larger than %d MiB: it does not look like a CA file", path, maxCAFileSize>>20)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxCAFileSize))
 	if err != nil {
 		return err
 	}
@@ -165,4 +185,14 @@ func resolvePath(p, base, credDir string) (string, error) {
 		return p, nil
 	}
 	return filepath.Join(base, p), nil
+}
+
+// isLoopback reports whether host is this machine, where plain http
+// crosses no network.
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
