@@ -31,24 +31,30 @@ func NewPacer(interval time.Duration, now func() time.Time, sleep func(context.C
 	return &Pacer{interval: interval, now: now, sleep: sleep, next: map[string]time.Time{}}
 }
 
-// Wait takes the next send slot for a webhook and waits for it. It returns
-// ctx's error if ctx ends first; the slot is then lost, which only makes
-// the next send wait longer.
+// Wait waits until a webhook may be sent to, then takes the slot: the next
+// send to it waits at least one interval from now. Concurrent callers for
+// one webhook go one at a time, in no set order. It returns ctx's error if
+// ctx ends first. The sleep function must let the now function's time pass.
 func (p *Pacer) Wait(ctx context.Context, webhookURL string) error {
-	if err := ctx.Err(); err != nil {
-		return err
-	}
 	key := hashURL(webhookURL)
-	p.mu.Lock()
-	now := p.now()
-	slot := now
-	if n, ok := p.next[key]; ok && n.After(now) {
-		slot = n
+	for {
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		p.mu.Lock()
+		now := p.now()
+		next, held := p.next[key]
+		if !held || !next.After(now) {
+			p.next[key] = now.Add(p.interval)
+			p.prune(now)
+			p.mu.Unlock()
+			return nil
+		}
+		p.mu.Unlock()
+		if err := p.sleep(ctx, next.Sub(now)); err != nil {
+			return err
+		}
 	}
-	p.next[key] = slot.Add(p.interval)
-	p.prune(now)
-	p.mu.Unlock()
-	return p.sleep(ctx, slot.Sub(now))
 }
 
 // Hold keeps every send to a webhook back for d from now, e.g. after Slack
@@ -70,7 +76,7 @@ func (p *Pacer) prune(now time.Time) {
 		return
 	}
 	for k, t := range p.next {
-		if !t.After(now) {
+		if t.Before(now) {
 			delete(p.next, k)
 		}
 	}

@@ -439,14 +439,14 @@ func (r *renderer) batch(events []state.Event) []Payload {
 
 	out := make([]Payload, 0, len(parts))
 	for pi, idx := range parts {
-		h := title
+		suffix := ""
 		if len(parts) > 1 {
-			h = Truncate(title, MaxHeaderText-12) + r.l.part(pi+1, len(parts))
+			suffix = r.l.part(pi+1, len(parts))
 		}
-		h = ":bell: " + h
-		if utf8.RuneCountInString(h) > MaxHeaderText {
-			h = Truncate(h, MaxHeaderText)
-		}
+		// The title holds only kamobot's own words and numbers: it can be
+		// cut anywhere.
+		const bell = ":bell: "
+		h := bell + Truncate(title, MaxHeaderText-utf8.RuneCountInString(bell+suffix)) + suffix
 		blocks := []Block{Header(h)}
 		first := pi == 0 && r.mentions != ""
 		if first {

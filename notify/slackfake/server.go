@@ -72,9 +72,6 @@ func New(opts Options) (*Server, error) {
 	if opts.InvalidTokenStatus == 0 {
 		opts.InvalidTokenStatus = http.StatusForbidden
 	}
-	if opts.Limits == (Limits{}) {
-		opts.Limits = DefaultLimits()
-	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}

@@ -10,7 +10,8 @@ import (
 // Limits are the Block Kit and message limits the fake enforces. Lengths are
 // counted in characters (runes).
 type Limits struct {
-	// MaxText is the limit on the top-level text (Slack documents 4,000).
+	// MaxText is the limit on the top-level text: 0 means Slack's 4,000,
+	// a negative value no limit.
 	MaxText int
 	// TruncateText stores a cut copy of a longer text (and flags the message)
 	// instead of answering 400 msg_too_long.
@@ -95,6 +96,9 @@ type textObject struct {
 
 // parsePayload validates a JSON body. It returns a *Reject on failure.
 func parsePayload(body []byte, lim Limits) (*parsed, error) {
+	if lim.MaxText == 0 {
+		lim.MaxText = DefaultLimits().MaxText
+	}
 	if !utf8.Valid(body) {
 		return nil, invalidPayload("body is not UTF-8")
 	}
