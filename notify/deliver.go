@@ -26,6 +26,9 @@ func (s *Sender) Deliver(ctx context.Context, webhookURL string, payload []byte)
 			return r, attempt - 1
 		}
 		r = s.Send(ctx, webhookURL, payload)
+		// The next send waits a full interval from the end of this one, so
+		// that a slow answer cannot bring two arrivals closer than that.
+		s.pacer.Hold(webhookURL, s.pacer.interval)
 		if !r.Class.Retryable() || attempt >= s.retry.Attempts || ctx.Err() != nil {
 			return r, attempt
 		}

@@ -1,12 +1,10 @@
 package notify
 
 import (
-	"fmt"
 	"regexp"
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/state"
@@ -20,7 +18,8 @@ type RenderOptions struct {
 	Server string
 	// Location is the time zone of the times shown; default UTC.
 	Location *time.Location
-	// Now is the time of the summary and greetings.
+	// Now is the time shown on summaries, digests and greetings, and the
+	// end of the run times in a summary.
 	Now time.Time
 	// Lang picks the fixed labels: "ja" (default) or "en".
 	Lang string
@@ -91,6 +90,7 @@ func eventKey(t state.EventType) string {
 	return "unknown"
 }
 
+// title is the label of an event type ("Completed").
 func (r *renderer) title(t state.EventType) string {
 	if s, ok := r.l.title[t]; ok {
 		return s
@@ -109,6 +109,7 @@ func typeName(t state.EventType) string {
 	return "?"
 }
 
+// eventEmoji is the emoji shortcode of an event type.
 func eventEmoji(t state.EventType) string {
 	if e, ok := emoji[t]; ok {
 		return e
@@ -116,6 +117,7 @@ func eventEmoji(t state.EventType) string {
 	return ":grey_question:"
 }
 
+// kind is the label of a job kind ("Training").
 func (r *renderer) kind(k api.Kind) string {
 	if s, ok := r.l.kinds[k]; ok {
 		return s
@@ -156,6 +158,7 @@ func (r *renderer) owner(j api.Job) string {
 	return inline(name, valueBudget, r.l.none)
 }
 
+// tenant is the tenant's display name, escaped.
 func (r *renderer) tenant(t state.TenantRef) string {
 	return inline(t.Label(), valueBudget, r.l.none)
 }
@@ -205,8 +208,12 @@ func (r *renderer) queueTime(e state.Event) (label, value string, ok bool) {
 		return r.l.queued, Duration(j.StartedAt.Sub(j.CreatedAt), r.o.Lang), true
 	case e.Type == state.EventStuckPending:
 		return r.l.waitingFor, Duration(e.At.Sub(j.CreatedAt), r.o.Lang), true
-	case e.Type.IsEnding():
-		return r.l.queued, Duration(e.At.Sub(j.CreatedAt), r.o.Lang), true
+	case e.Type.IsEnding(): // ended without starting: waited until the end
+		end := j.CompletedAt
+		if end.IsZero() {
+			end = e.At
+		}
+		return r.l.queued, Duration(end.Sub(j.CreatedAt), r.o.Lang), true
 	}
 	return "", "", false
 }
@@ -231,251 +238,5 @@ func explains(t state.EventType) (reason, log bool) {
 	return false, false
 }
 
+// field is a labelled value: the label in bold on its own line.
 func field(label, value string) string { return "*" + label + "*\n" + value }
-
-// RenderEvents renders the events of one pass for one webhook. One event
-// gives one detailed job message; several give one batched message with a
-// compact section per job, split into as few payloads as Slack's limits
-// allow. No events give no payloads.
-func RenderEvents(events []state.Event, o RenderOptions) []Payload {
-	r := newRenderer(o)
-	switch len(events) {
-	case 0:
-		return nil
-	case 1:
-		return []Payload{r.job(events[0])}
-	}
-	return r.batch(events)
-}
-
-// job renders the detailed message about one event.
-func (r *renderer) job(e state.Event) Payload {
-	l, j := r.l, e.Job
-	em, title := eventEmoji(e.Type), r.title(e.Type)
-
-	prefix := em + " " + title + ": "
-	header := prefix + inline(j.Name, MaxHeaderText-utf8.RuneCountInString(prefix), l.noName)
-
-	var lines []string
-	if r.mentions != "" {
-		lines = append(lines, r.mentions)
-	}
-	lines = append(lines, "*"+r.jobLink(j, nameBudget)+"*")
-	if p := r.phrase(eventKey(e.Type)); p != "" {
-		lines = append(lines, p)
-	}
-
-	fields := []string{
-		field(l.tenant, r.tenant(e.Tenant)),
-		field(l.kindLabel, r.kind(j.Kind)),
-		field(l.owner, r.owner(j)),
-		field(l.status, r.transition(e)),
-	}
-	if label, v, ok := r.runTime(e); ok {
-		fields = append(fields, field(label, v))
-	}
-	if label, v, ok := r.queueTime(e); ok {
-		fields = append(fields, field(label, v))
-	}
-	if n := oneLine(j.Node); n != "" {
-		fields = append(fields, field(l.node, inline(n, valueBudget, l.none)))
-	}
-	if j.GPU > 0 {
-		fields = append(fields, field(l.gpus, strconv.Itoa(j.GPU)))
-	}
-
-	blocks := []Block{Header(header), Section(strings.Join(lines, "\n")), Fields(fields...)}
-	showReason, showLog := explains(e.Type)
-	reason := inline(j.ConditionNote, reasonBudget, "")
-	if showReason && reason != "" {
-		blocks = append(blocks, Section(field(l.reason, reason)))
-	}
-	if showLog {
-		if c := codeBlock(j.LogSummary, logBudget); c != "" {
-			blocks = append(blocks, Section(field(l.logTail, c)))
-		}
-	}
-	if at := r.when(e.At); at != "" {
-		blocks = append(blocks, Context(at))
-	}
-
-	// The text fallback carries the essentials on one or two lines.
-	var text strings.Builder
-	if r.mentions != "" {
-		text.WriteString(r.mentions + " ")
-	}
-	fmt.Fprintf(&text, "%s %s: %s (%s · %s) %s", em, title, r.jobLink(j, nameBudget),
-		r.tenant(e.Tenant), r.kind(j.Kind), r.transition(e))
-	if _, v, ok := r.runTime(e); ok {
-		text.WriteString(" · " + v)
-	}
-	text.WriteString(" · " + l.owner + " " + r.owner(j))
-	if showReason && reason != "" {
-		text.WriteString("\n" + l.reason + ": " + inline(j.ConditionNote, 300, ""))
-	}
-	return Payload{Text: text.String(), Blocks: blocks}
-}
-
-// severity orders event types for picking a batch's phrase: the most
-// serious event speaks for the batch.
-var severity = []state.EventType{
-	state.EventFailed, state.EventKilled, state.EventTrouble, state.EventStuckPending,
-	state.EventLongRunning, state.EventCanceled, state.EventDeleted, state.EventCompleted,
-	state.EventStarted,
-}
-
-// countOrder is the order of the counts in batch and digest headers.
-var countOrder = []state.EventType{
-	state.EventCompleted, state.EventFailed, state.EventKilled, state.EventCanceled,
-	state.EventTrouble, state.EventStuckPending, state.EventLongRunning, state.EventStarted,
-	state.EventDeleted,
-}
-
-// counts is "2 completed, 1 failed" (Japanese: "完了2・失敗1"), in a fixed
-// order; unknown event types are counted under their own names, last.
-func (r *renderer) counts(events []state.Event) string {
-	n := map[state.EventType]int{}
-	var others []state.EventType
-	for _, e := range events {
-		if _, known := emoji[e.Type]; !known && n[e.Type] == 0 {
-			others = append(others, e.Type)
-		}
-		n[e.Type]++
-	}
-	var parts []string
-	for _, t := range append(append([]state.EventType(nil), countOrder...), others...) {
-		if n[t] == 0 {
-			continue
-		}
-		word := r.l.count[t]
-		if word == "" {
-			word = typeName(t)
-		}
-		parts = append(parts, r.l.countItem(n[t], word))
-	}
-	return strings.Join(parts, r.l.listSep)
-}
-
-// compact is the short section about one event in a batch or digest.
-func (r *renderer) compact(e state.Event) string {
-	j := e.Job
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s *%s* %s\n", eventEmoji(e.Type), r.jobLink(j, 100), r.title(e.Type))
-	parts := []string{r.tenant(e.Tenant), r.kind(j.Kind), r.owner(j), r.transition(e)}
-	if _, v, ok := r.runTime(e); ok {
-		parts = append(parts, v)
-	}
-	b.WriteString(strings.Join(parts, " · "))
-	if reason, _ := explains(e.Type); reason {
-		if note := inline(j.ConditionNote, 200, ""); note != "" {
-			b.WriteString("\n" + r.l.reason + ": " + note)
-		}
-	}
-	return b.String()
-}
-
-// textLine is the one-line text fallback about one event in a batch.
-func (r *renderer) textLine(e state.Event) string {
-	return fmt.Sprintf("%s %s %s (%s) %s", eventEmoji(e.Type), inline(e.Job.Name, 60, r.l.noName),
-		jobID(e.Job), r.tenant(e.Tenant), r.title(e.Type))
-}
-
-// batch renders several events as one message, split into parts when the
-// job sections do not fit in one payload.
-func (r *renderer) batch(events []state.Event) []Payload {
-	ending := true
-	latest := events[0].At
-	worst := len(severity)
-	for _, e := range events {
-		ending = ending && e.Type.IsEnding()
-		if e.At.After(latest) {
-			latest = e.At
-		}
-		for i, t := range severity {
-			if t == e.Type && i < worst {
-				worst = i
-			}
-		}
-	}
-	title := r.l.jobsUpdated(len(events))
-	if ending {
-		title = r.l.jobsEnded(len(events))
-	}
-	title += ": " + r.counts(events)
-	key := "unknown"
-	if worst < len(severity) {
-		key = string(severity[worst])
-	}
-	foot := []string{}
-	if p := r.phrase(key); p != "" {
-		foot = append(foot, p)
-	}
-	if at := r.when(latest); at != "" {
-		foot = append(foot, at)
-	}
-	footer := strings.Join(foot, " · ")
-
-	// Pack the job sections greedily, in order: each part holds as many as
-	// the block count and the character budget allow.
-	overhead := MaxHeaderText + utf8.RuneCountInString(r.mentions) + utf8.RuneCountInString(footer)
-	budget := MaxBlocksChars - overhead
-	var parts [][]int
-	var cur []int
-	used := 0
-	for i, e := range events {
-		capacity := MaxBlocks - 2 // header and footer
-		if len(parts) == 0 && r.mentions != "" {
-			capacity-- // the mentions section of the first part
-		}
-		n := utf8.RuneCountInString(r.compact(e))
-		if len(cur) > 0 && (len(cur)+1 > capacity || used+n > budget) {
-			parts = append(parts, cur)
-			cur, used = nil, 0
-		}
-		cur = append(cur, i)
-		used += n
-	}
-	parts = append(parts, cur)
-
-	out := make([]Payload, 0, len(parts))
-	for pi, idx := range parts {
-		suffix := ""
-		if len(parts) > 1 {
-			suffix = r.l.part(pi+1, len(parts))
-		}
-		// The title holds only kamobot's own words and numbers: it can be
-		// cut anywhere.
-		const bell = ":bell: "
-		h := bell + Truncate(title, MaxHeaderText-utf8.RuneCountInString(bell+suffix)) + suffix
-		blocks := []Block{Header(h)}
-		first := pi == 0 && r.mentions != ""
-		if first {
-			blocks = append(blocks, Section(r.mentions))
-		}
-		for _, i := range idx {
-			blocks = append(blocks, Section(r.compact(events[i])))
-		}
-		if footer != "" {
-			blocks = append(blocks, Context(footer))
-		}
-
-		var lines []string
-		head := h
-		if first {
-			head = r.mentions + " " + h
-		}
-		lines = append(lines, head)
-		size := utf8.RuneCountInString(head)
-		for k, i := range idx {
-			line := r.textLine(events[i])
-			if size+utf8.RuneCountInString(line)+40 > MaxTextLen {
-				lines = append(lines, r.l.more(len(idx)-k))
-				break
-			}
-			lines = append(lines, line)
-			size += utf8.RuneCountInString(line) + 1
-		}
-		out = append(out, Payload{Text: strings.Join(lines, "\n"), Blocks: blocks})
-	}
-	return out
-}

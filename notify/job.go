@@ -1,0 +1,93 @@
+package notify
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kamobot/kamobot/state"
+)
+
+// RenderEvents renders the events of one pass for one webhook. One event
+// gives one detailed job message; several give one batched message with a
+// compact section per job, split into as few payloads as Slack's limits
+// allow. No events give no payloads.
+func RenderEvents(events []state.Event, o RenderOptions) []Payload {
+	r := newRenderer(o)
+	switch len(events) {
+	case 0:
+		return nil
+	case 1:
+		return []Payload{r.job(events[0])}
+	}
+	return r.batch(events)
+}
+
+// job renders the detailed message about one event.
+func (r *renderer) job(e state.Event) Payload {
+	l, j := r.l, e.Job
+	em, title := eventEmoji(e.Type), r.title(e.Type)
+
+	prefix := em + " " + title + ": "
+	header := prefix + inline(j.Name, MaxHeaderText-utf8.RuneCountInString(prefix), l.noName)
+
+	var lines []string
+	if r.mentions != "" {
+		lines = append(lines, r.mentions)
+	}
+	lines = append(lines, "*"+r.jobLink(j, nameBudget)+"*")
+	if p := r.phrase(eventKey(e.Type)); p != "" {
+		lines = append(lines, p)
+	}
+
+	fields := []string{
+		field(l.tenant, r.tenant(e.Tenant)),
+		field(l.kindLabel, r.kind(j.Kind)),
+		field(l.owner, r.owner(j)),
+		field(l.status, r.transition(e)),
+	}
+	if label, v, ok := r.runTime(e); ok {
+		fields = append(fields, field(label, v))
+	}
+	if label, v, ok := r.queueTime(e); ok {
+		fields = append(fields, field(label, v))
+	}
+	if n := oneLine(j.Node); n != "" {
+		fields = append(fields, field(l.node, inline(n, valueBudget, l.none)))
+	}
+	if j.GPU > 0 {
+		fields = append(fields, field(l.gpus, strconv.Itoa(j.GPU)))
+	}
+
+	blocks := []Block{Header(header), Section(strings.Join(lines, "\n")), Fields(fields...)}
+	showReason, showLog := explains(e.Type)
+	reason := inline(j.ConditionNote, reasonBudget, "")
+	if showReason && reason != "" {
+		blocks = append(blocks, Section(field(l.reason, reason)))
+	}
+	if showLog {
+		if c := codeBlock(j.LogSummary, logBudget); c != "" {
+			blocks = append(blocks, Section(field(l.logTail, c)))
+		}
+	}
+	if at := r.when(e.At); at != "" {
+		blocks = append(blocks, Context(at))
+	}
+
+	// The text fallback carries the essentials on one or two lines.
+	var text strings.Builder
+	if r.mentions != "" {
+		text.WriteString(r.mentions + " ")
+	}
+	fmt.Fprintf(&text, "%s %s: %s (%s · %s) %s", em, title, r.jobLink(j, nameBudget),
+		r.tenant(e.Tenant), r.kind(j.Kind), r.transition(e))
+	if _, v, ok := r.runTime(e); ok {
+		text.WriteString(" · " + v)
+	}
+	text.WriteString(" · " + l.owner + " " + r.owner(j))
+	if showReason && reason != "" {
+		text.WriteString("\n" + l.reason + ": " + inline(j.ConditionNote, 300, ""))
+	}
+	return Payload{Text: text.String(), Blocks: blocks}
+}
