@@ -217,3 +217,25 @@ func link(url, label string) string {
 	}
 	return "<" + strings.ReplaceAll(url, "&", "&amp;") + "|" + label + ">"
 }
+
+// clipLines keeps whole lines of an escaped text while it fits in n
+// characters, so a cut never splits an escape or a link.
+func clipLines(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	var out []string
+	used := 0
+	for _, line := range strings.Split(s, "\n") {
+		l := utf8.RuneCountInString(line) + 1
+		if used+l > n-1 {
+			break
+		}
+		out = append(out, line)
+		used += l
+	}
+	if len(out) == 0 {
+		return ellipsis
+	}
+	return strings.Join(out, "\n") + "\n" + ellipsis
+}

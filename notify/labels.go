@@ -32,14 +32,13 @@ type labels struct {
 	moreTenants func(tenants, jobs int) string
 	part        func(i, n int) string
 
-	greeting        map[string]string // default phrase per greeting kind
-	summaryTitle    func(n int) string
-	summaryNone     string
-	digestTitle     func(since string) string
-	digestNone      string
-	digestCount     func(n int) string
-	asOf            func(t string) string
-	summaryFallback func(n int) string
+	greeting     map[string]string // default phrase per greeting kind
+	summaryTitle func(n int) string
+	summaryNone  string
+	digestTitle  func(since string) string
+	digestNone   string
+	digestCount  func(n int) string
+	asOf         func(t string) string
 }
 
 var english = labels{
@@ -75,13 +74,12 @@ var english = labels{
 		"enter": "Good morning! Watching the jobs today.", "leave": "That's it for today. See you tomorrow!",
 		"leave_friday": "That's it for the week. Have a good weekend!", "leave_quiet": "A quiet day: no job ended today.",
 	},
-	summaryTitle:    func(n int) string { return fmt.Sprintf("Jobs running now: %d", n) },
-	summaryNone:     "No job is running.",
-	digestTitle:     func(since string) string { return "While you were away (since " + since + ")" },
-	digestNone:      "Nothing happened.",
-	digestCount:     func(n int) string { return fmt.Sprintf("%d jobs", n) },
-	asOf:            func(t string) string { return "as of " + t },
-	summaryFallback: func(n int) string { return fmt.Sprintf("Jobs running now: %d", n) },
+	summaryTitle: func(n int) string { return fmt.Sprintf("Jobs running now: %d", n) },
+	summaryNone:  "No job is running.",
+	digestTitle:  func(since string) string { return "While you were away (since " + since + ")" },
+	digestNone:   "Nothing happened.",
+	digestCount:  func(n int) string { return fmt.Sprintf("%d jobs", n) },
+	asOf:         func(t string) string { return "as of " + t },
 }
 
 var japanese = labels{
@@ -115,13 +113,12 @@ var japanese = labels{
 		"enter": "おはようございます。今日もジョブを見守ります。", "leave": "今日はここまで。おつかれさまでした。",
 		"leave_friday": "今週もおつかれさまでした。よい週末を。", "leave_quiet": "今日は終わったジョブがない、静かな一日でした。",
 	},
-	summaryTitle:    func(n int) string { return fmt.Sprintf("実行中のジョブ: %d件", n) },
-	summaryNone:     "実行中のジョブはありません。",
-	digestTitle:     func(since string) string { return "留守中のできごと (" + since + " から)" },
-	digestNone:      "何もありませんでした。",
-	digestCount:     func(n int) string { return fmt.Sprintf("%d件", n) },
-	asOf:            func(t string) string { return t + " 時点" },
-	summaryFallback: func(n int) string { return fmt.Sprintf("実行中のジョブ: %d件", n) },
+	summaryTitle: func(n int) string { return fmt.Sprintf("実行中のジョブ: %d件", n) },
+	summaryNone:  "実行中のジョブはありません。",
+	digestTitle:  func(since string) string { return "留守中のできごと (" + since + " から)" },
+	digestNone:   "何もありませんでした。",
+	digestCount:  func(n int) string { return fmt.Sprintf("%d件", n) },
+	asOf:         func(t string) string { return t + " 時点" },
 }
 
 // labelsFor returns the labels of a language: "en", else Japanese.

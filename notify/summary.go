@@ -35,7 +35,7 @@ func RenderSummary(s Summary, o RenderOptions) Payload {
 	r := newRenderer(o)
 	l := r.l
 	var active []TenantSummary
-	running := map[int]int{} // running jobs per index in active
+	var running []int // running jobs of each active tenant
 	total := 0
 	for _, t := range s.Tenants {
 		n := 0
@@ -45,7 +45,7 @@ func RenderSummary(s Summary, o RenderOptions) Payload {
 		if n == 0 && len(t.Longest) == 0 {
 			continue
 		}
-		running[len(active)] = n
+		running = append(running, n)
 		active = append(active, t)
 		total += n
 	}
@@ -58,8 +58,8 @@ func RenderSummary(s Summary, o RenderOptions) Payload {
 		n := utf8.RuneCountInString(sec)
 		if len(blocks) >= MaxBlocks-2 || n > budget {
 			jobs := 0
-			for k := i; k < len(active); k++ {
-				jobs += running[k]
+			for _, n := range running[i:] {
+				jobs += n
 			}
 			blocks = append(blocks, Section(l.moreTenants(len(active)-i, jobs)))
 			break
@@ -74,7 +74,7 @@ func RenderSummary(s Summary, o RenderOptions) Payload {
 		blocks = append(blocks, Context(footer))
 	}
 
-	text := l.summaryFallback(total)
+	text := l.summaryTitle(total)
 	sep := " ("
 	for i, t := range active {
 		item := fmt.Sprintf("%s %d", r.tenant(t.Tenant), running[i])
@@ -132,26 +132,4 @@ func (r *renderer) footer(key string, at time.Time) string {
 		parts = append(parts, r.l.asOf(t))
 	}
 	return strings.Join(parts, " · ")
-}
-
-// clipLines keeps whole lines of an escaped text while it fits in n
-// characters, so a cut never splits an escape or a link.
-func clipLines(s string, n int) string {
-	if utf8.RuneCountInString(s) <= n {
-		return s
-	}
-	var out []string
-	used := 0
-	for _, line := range strings.Split(s, "\n") {
-		l := utf8.RuneCountInString(line) + 1
-		if used+l > n-1 {
-			break
-		}
-		out = append(out, line)
-		used += l
-	}
-	if len(out) == 0 {
-		return ellipsis
-	}
-	return strings.Join(out, "\n") + "\n" + ellipsis
 }

@@ -4,13 +4,23 @@ import (
 	"fmt"
 	"math"
 	"slices"
-	"testing"
 	"time"
 )
 
+// TB is the part of testing.TB the fake uses. Taking it instead of
+// testing.TB keeps the testing package out of binaries that embed the fake
+// (the demo).
+type TB interface {
+	Helper()
+	Cleanup(func())
+	Fatal(args ...any)
+	Error(args ...any)
+	Errorf(format string, args ...any)
+}
+
 // AssertNoUnescaped fails the test for every accepted message that holds an
 // unescaped <, > or & in its text or in any block text.
-func (s *Server) AssertNoUnescaped(t testing.TB) {
+func (s *Server) AssertNoUnescaped(t TB) {
 	t.Helper()
 	for _, m := range s.Messages() {
 		if u := m.Unescaped(); len(u) > 0 {
@@ -21,7 +31,7 @@ func (s *Server) AssertNoUnescaped(t testing.TB) {
 
 // AssertNoSpecialMention fails the test when an accepted message holds
 // <!here>, <!channel> or <!everyone>, except those listed in allowed.
-func (s *Server) AssertNoSpecialMention(t testing.TB, allowed ...string) {
+func (s *Server) AssertNoSpecialMention(t TB, allowed ...string) {
 	t.Helper()
 	for _, m := range s.Messages() {
 		for _, v := range m.Views() {
@@ -60,7 +70,7 @@ func (s *Server) CheckRate(hook string, rate float64, burst int) error {
 
 // AssertRateNeverExceeded fails the test when the requests to hook exceeded
 // rate per second with the given burst.
-func (s *Server) AssertRateNeverExceeded(t testing.TB, hook string, rate float64, burst int) {
+func (s *Server) AssertRateNeverExceeded(t TB, hook string, rate float64, burst int) {
 	t.Helper()
 	if err := s.CheckRate(hook, rate, burst); err != nil {
 		t.Error(err)

@@ -13,7 +13,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 )
 
@@ -106,7 +105,7 @@ func New(opts Options) (*Server, error) {
 
 // NewTest starts a fake for a test and closes it when the test ends. It
 // takes at most one Options.
-func NewTest(t testing.TB, opts ...Options) *Server {
+func NewTest(t TB, opts ...Options) *Server {
 	t.Helper()
 	var o Options
 	if len(opts) > 0 {
