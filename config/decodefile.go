@@ -1,7 +1,6 @@
 package config
 
 import (
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -591,12 +590,4 @@ func (d *decoder) decodeMessages(p keyPath, m map[string]any, lang string) Messa
 		}
 	}
 	return msgs.With(user)
-}
-
-// describeRef says where a secret from the config file came from.
-func describeRef(ref secretRef, file string) string {
-	if ref.file != "" {
-		return fmt.Sprintf("%s (%s)", ref.fileKey, ref.file)
-	}
-	return fmt.Sprintf("%s in %s", ref.valueKey, file)
 }

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 )
 
 // jnode is a JSON value with the offset it starts at, so that problems in
@@ -66,18 +65,7 @@ type jsonFile struct {
 }
 
 // pos returns the line and column of offset off.
-func (f jsonFile) pos(off int) Pos {
-	if off > len(f.src) {
-		off = len(f.src)
-	}
-	if off < 0 {
-		off = 0
-	}
-	before := f.src[:off]
-	line := bytes.Count(before, []byte("\n")) + 1
-	start := bytes.LastIndexByte(before, '\n') + 1
-	return Pos{Line: line, Col: utf8.RuneCount(before[start:]) + 1}
-}
+func (f jsonFile) pos(off int) Pos { return positionAt(f.src, off) }
 
 // errorAt returns an *Error about key at node n.
 func (f jsonFile) errorAt(n *jnode, key, format string, args ...any) *Error {

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -111,8 +112,10 @@ func load(path string, src []byte, present bool, mode fs.FileMode, env func(stri
 	root := map[string]any{}
 	base := ""
 	if present {
-		if !utf8.Valid(src) {
-			return nil, nil, &Error{File: path, Msg: "the file is not UTF-8 text", Err: ErrInvalid}
+		if off := invalidUTF8(src); off >= 0 {
+			pos := positionAt(src, off)
+			return nil, nil, &Error{File: path, Line: pos.Line, Col: pos.Col, Err: ErrInvalid,
+				Msg: "the file is not UTF-8 text: save it as UTF-8"}
 		}
 		if _, err := toml.Decode(string(src), &root); err != nil {
 			return nil, nil, syntaxError(path, src, err)
@@ -164,13 +167,11 @@ func syntaxError(path string, src []byte, err error) error {
 	}
 	line, col := pe.Position.Line, pe.Position.Col
 	lines := strings.Split(string(src), "\n")
-	if line >= 1 && line <= len(lines) {
-		start := 0
-		for _, l := range lines[:line-1] {
-			start += len(l) + 1
-		}
-		if off := pe.Position.Start; off >= start && off <= len(src) {
-			col = utf8.RuneCount(src[start:off]) + 1
+	if off := pe.Position.Start; off >= 0 && off <= len(src) {
+		// In characters, not bytes; and the parser gives no line for some
+		// errors at the end of the file.
+		if pos := positionAt(src, off); pos.Line == line || line <= 0 {
+			line, col = pos.Line, pos.Col
 		}
 	}
 	msg := "syntax error: " + pe.Message
@@ -180,6 +181,27 @@ func syntaxError(path string, src []byte, err error) error {
 		msg += fmt.Sprintf(" (after key %q)", pe.LastKey)
 	}
 	return &Error{File: path, Line: line, Col: col, Msg: msg, Err: ErrInvalid}
+}
+
+// invalidUTF8 returns the offset of the first byte of src that is not
+// UTF-8, or -1.
+func invalidUTF8(src []byte) int {
+	for off := 0; off < len(src); {
+		r, size := utf8.DecodeRune(src[off:])
+		if r == utf8.RuneError && size == 1 {
+			return off
+		}
+		off += size
+	}
+	return -1
+}
+
+// positionAt returns the line and column (in characters) of offset off.
+func positionAt(src []byte, off int) Pos {
+	off = min(max(off, 0), len(src))
+	before := src[:off]
+	start := bytes.LastIndexByte(before, '\n') + 1
+	return Pos{Line: bytes.Count(before, []byte("\n")) + 1, Col: utf8.RuneCount(before[start:]) + 1}
 }
 
 // holdsSecret reports whether s (a key or a line) is about a password or
