@@ -53,6 +53,7 @@ type fakes struct {
 	kqi   *kqifake.Server
 	slack *slackfake.Server
 	hook  string
+	many  []int64 // jobs added by "kqi many"
 }
 
 func setupFakes(e *testscript.Env) error {
@@ -129,6 +130,19 @@ func cmdKQI(ts *testscript.TestScript, neg bool, args []string) {
 			fl.Paths = args[2]
 		}
 		f.kqi.SetFaults(fl)
+	case "many":
+		n, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		for i := range n {
+			j, err := f.kqi.AddJob(kqifake.NewJob{Tenant: args[1], Kind: api.KindTraining,
+				Name: fmt.Sprintf("sweep-%03d", i), CreatedBy: "alice", Status: args[3]})
+			ts.Check(err)
+			f.many = append(f.many, j.ID)
+		}
+	case "many-status":
+		for _, id := range f.many {
+			ts.Check(f.kqi.SetStatus(api.KindTraining, id, kqifake.StatusUpdate{Status: args[2]}))
+		}
 	case "clear":
 		f.kqi.ClearFaults()
 	default:
@@ -156,6 +170,12 @@ func cmdSlack(ts *testscript.TestScript, neg bool, args []string) {
 		got := len(f.slack.Messages())
 		if (got == want) == neg {
 			ts.Fatalf("slack messages: got %d, want %s%d", got, map[bool]string{true: "not ", false: ""}[neg], want)
+		}
+	case "count-at-most":
+		most, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		if got := len(f.slack.Messages()); got > most || got == 0 {
+			ts.Fatalf("slack messages: got %d, want 1 to %d", got, most)
 		}
 	case "show":
 		var b strings.Builder

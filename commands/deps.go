@@ -147,12 +147,12 @@ func (d *Deps) Client(cfg *config.Config) (*api.Client, error) {
 	})
 }
 
-// Sender builds the Slack sender.
+// Sender builds the Slack sender. It paces and backs off by the real
+// clock, whatever d.Now says: those waits are real waits.
 func (d *Deps) Sender() *notify.Sender {
 	return notify.NewSender(notify.SenderOptions{
 		UserAgent: d.Build.UserAgent(),
 		Logger:    d.log,
-		Now:       d.Now,
 	})
 }
 

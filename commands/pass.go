@@ -413,13 +413,15 @@ func (p *Pass) record(st *state.State, hook string, m state.Message, res notify.
 	o := &st.Outbox[i]
 	o.Attempts += max(tries, 1)
 	o.LastError = fmt.Sprintf("%s %d %s", res.Class, res.Status, res.Code)
-	o.NextAttempt = p.Now().Add(p.Sender.RetryDelay(res, o.Attempts))
 	if res.Class == notify.DeadWebhook {
+		// Retried every pass (one request), so that a fixed webhook
+		// delivers at once; each pass reports it until then.
 		rep.DeadWebhooks = append(rep.DeadWebhooks, hook)
 		log.Error("slack refused the webhook; messages kept in the outbox until it is fixed",
 			"slack_error", res.Code, "status", res.Status)
 		return true
 	}
+	o.NextAttempt = p.Now().Add(p.Sender.RetryDelay(res, o.Attempts))
 	log.Warn("slack did not take the message; retrying later", "slack_error", res.Code, "status", res.Status,
 		"attempts", o.Attempts, "next_attempt", o.NextAttempt.Format(time.RFC3339))
 	return true
