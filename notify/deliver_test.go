@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/notify/slackfake"
+	"github.com/kamobot/kamobot/state"
 )
 
 // clockedSender returns a fake and a Sender sharing one injected clock, so
@@ -281,5 +282,52 @@ func TestBackoff(t *testing.T) {
 	}
 	if got := p.Backoff(3, func() float64 { return 0.25 }); got != time.Second {
 		t.Errorf("Backoff(3) with jitter 0.25 = %v, want 1s", got)
+	}
+}
+
+// TestPacedDeliveryNeverHitsSlackRateLimit renders 20 job messages and
+// delivers them one by one to a fake that rate limits like Slack (1/s, no
+// burst): pacing alone keeps every request within the limit.
+func TestPacedDeliveryNeverHitsSlackRateLimit(t *testing.T) {
+	clock := newClock()
+	fake := slackfake.NewTest(t, slackfake.Options{Now: clock.Now,
+		RateLimit: slackfake.RateLimit{Enabled: true, Rate: 1, Burst: 1}})
+	hook := fake.NewHook()
+	s := notify.NewSender(notify.SenderOptions{Now: clock.Now, Sleep: clock.Sleep})
+	for _, e := range manyEvents(20) {
+		p := notify.RenderEvents([]state.Event{e}, options("ja"))[0]
+		b, err := p.JSON()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if r, n := s.Deliver(t.Context(), hook, b); !r.OK() || n != 1 {
+			t.Fatalf("Deliver = %v after %d sends: %v", r.Class, n, r.Err)
+		}
+	}
+	if st := fake.Stats(); st.RateLimited != 0 || st.Accepted != 20 {
+		t.Errorf("stats = %+v, want 20 accepted and no 429", st)
+	}
+	fake.AssertRateNeverExceeded(t, hook, 1, 1)
+}
+
+// TestUnpacedDeliveryWaitsForSlackRetryAfter turns pacing off: the fake's
+// token bucket answers 429 with Retry-After, and Deliver waits exactly that.
+func TestUnpacedDeliveryWaitsForSlackRetryAfter(t *testing.T) {
+	clock := newClock()
+	fake := slackfake.NewTest(t, slackfake.Options{Now: clock.Now,
+		RateLimit: slackfake.RateLimit{Enabled: true, Rate: 0.5, Burst: 1}})
+	hook := fake.NewHook()
+	s := notify.NewSender(notify.SenderOptions{Now: clock.Now, Sleep: clock.Sleep,
+		Pacer: notify.NewPacer(0, clock.Now, clock.Sleep)})
+	for i := range 3 {
+		if r, _ := s.Deliver(t.Context(), hook, []byte(okPayload)); !r.OK() {
+			t.Fatalf("message %d: %v", i, r.Err)
+		}
+	}
+	if st := fake.Stats(); st.RateLimited != 2 || st.Accepted != 3 {
+		t.Errorf("stats = %+v, want 3 accepted after two 429s", st)
+	}
+	if diff := cmp.Diff([]time.Duration{2 * time.Second, 2 * time.Second}, clock.Slept()); diff != "" {
+		t.Errorf("sleeps (-want +got):\n%s", diff)
 	}
 }
