@@ -4,7 +4,6 @@
 package commands
 
 import (
-	"context"
 	"io"
 	"log/slog"
 	"math/rand/v2"
@@ -156,10 +155,6 @@ func (d *Deps) Sender() *notify.Sender {
 	})
 }
 
-// contextWithTimeout is a short helper for commands that make one call.
-func contextWithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(ctx, d)
-}
 
 // NewPass builds a pass for cfg. who names the process in the lock file.
 func (d *Deps) NewPass(cfg *config.Config, who string) (*Pass, error) {

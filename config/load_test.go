@@ -752,3 +752,41 @@ func TestLoadUnreadable(t *testing.T) {
 		t.Errorf("bad UTF-8: %v", err)
 	}
 }
+
+func TestServerZone(t *testing.T) {
+	dir := configDir(t)
+	tests := []struct {
+		name, src, want string
+	}{
+		{"default", minimal, "Local"},
+		{"schedule's zone", minimal + "[schedule]\ntimezone = \"Asia/Tokyo\"\n", "Asia/Tokyo"},
+		{"its own zone wins", minimal + "timezone = \"UTC\"\n[schedule]\ntimezone = \"Asia/Tokyo\"\n", "UTC"},
+	}
+	for _, tt := range tests {
+		cfg, _, err := loadString(t, dir, tt.src, nil)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if got := cfg.Kamonohashi.Location.String(); got != tt.want {
+			t.Errorf("%s: zone %s, want %s", tt.name, got, tt.want)
+		}
+	}
+}
+
+func TestEnvironmentOverrides(t *testing.T) {
+	dir := configDir(t)
+	cfg, warns, err := loadString(t, dir, minimal, map[string]string{EnvServer: "http://10.0.0.5/#/", EnvUser: "other"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg.Kamonohashi.Server != "http://10.0.0.5" || cfg.Kamonohashi.User != "other" {
+		t.Errorf("env did not win: %q, %q", cfg.Kamonohashi.Server, cfg.Kamonohashi.User)
+	}
+	if len(warns) != 1 || !strings.HasPrefix(warns[0].String(), "KAMOBOT_SERVER: plain http") {
+		t.Errorf("warnings %q", warns)
+	}
+	_, _, err = loadString(t, dir, minimal, map[string]string{EnvServer: "10.0.0.5"})
+	if err == nil || !strings.Contains(err.Error(), "KAMOBOT_SERVER: \"10.0.0.5\" has no scheme") {
+		t.Errorf("bad KAMOBOT_SERVER: %v", err)
+	}
+}
