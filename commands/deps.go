@@ -155,7 +155,6 @@ func (d *Deps) Sender() *notify.Sender {
 	})
 }
 
-
 // NewPass builds a pass for cfg. who names the process in the lock file.
 func (d *Deps) NewPass(cfg *config.Config, who string) (*Pass, error) {
 	client, err := d.Client(cfg)
