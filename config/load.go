@@ -129,7 +129,7 @@ func load(path string, src []byte, present bool, mode fs.FileMode, env func(stri
 		c.File = path
 		if key := firstInlineSecret(fc); key != nil && !under(path, credDir) {
 			if err := checkMode(path, mode); err != nil {
-				d.fail(key, err, fmt.Sprintf("the config file holds a secret, so %v; or move the secret to a file of its own", err))
+				d.fail(key, err, fmt.Sprintf("the config file holds a secret, so it must be private: %v (or move the secret to a file of its own)", err))
 			}
 		}
 	}

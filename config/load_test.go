@@ -571,7 +571,7 @@ func TestConfigFileHoldingSecrets(t *testing.T) {
 	}{
 		{"no secret, 0644", minimal, 0o644, ""},
 		{"password, 0600", withPassword, 0o600, ""},
-		{"password, 0644", withPassword, 0o644, "config.toml:5:1: kamonohashi.password: the config file holds a secret, so insecure file permissions: "},
+		{"password, 0644", withPassword, 0o644, "config.toml:5:1: kamonohashi.password: the config file holds a secret, so it must be private: insecure file permissions: "},
 		{"tenant webhook, 0640", withTenantWebhook, 0o640, "config.toml:8:1: tenant[0].webhook: the config file holds a secret"},
 	}
 	for _, tt := range tests {
