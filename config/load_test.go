@@ -315,6 +315,9 @@ func TestNormalizeServer(t *testing.T) {
 		{in: "https://k.example.com///", want: "https://k.example.com"},
 		{in: " https://k.example.com/kamonohashi/#/ ", want: "https://k.example.com/kamonohashi"},
 		{in: "http://10.0.0.5:8080/#/", want: "http://10.0.0.5:8080", warn: "plain http"},
+		{in: "http://127.0.0.1:8080/#/", want: "http://127.0.0.1:8080"}, // loopback: no network crossed
+		{in: "http://localhost", want: "http://localhost"},
+		{in: "http://[::1]:80", want: "http://[::1]:80"},
 		{in: "k.example.com", err: `"k.example.com" has no scheme: write it like "https://k.example.com"`},
 		{in: "localhost:8080", err: "has no scheme"},
 		{in: "ftp://k.example.com", err: "want an http or https URL"},
@@ -549,6 +552,10 @@ func TestSecretFileContent(t *testing.T) {
 				t.Errorf("got %q, %v; want %q", got.Reveal(), err, tt.want)
 			}
 		})
+	}
+	path := writeFile(t, dir, "open", testPassword+"\n", 0o644)
+	if _, err := ReadSecretFile(path); !errors.Is(err, ErrInsecurePermissions) || !strings.Contains(err.Error(), "chmod 600 "+path) {
+		t.Errorf("ReadSecretFile of a 0644 file: %v", err)
 	}
 	if _, err := readSecretFile(dir, true); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("directory: %v", err)
