@@ -19,19 +19,19 @@ import (
 // would, and more strictly.
 type decoder struct {
 	file  string
-	pos   map[string]Pos
+	pos   map[string]position
 	errs  []*Error
 	warns []Warning
 }
 
 // where returns the position of p, or of its closest ancestor that has one.
-func (d *decoder) where(p keyPath) Pos {
+func (d *decoder) where(p keyPath) position {
 	for q := p; len(q) > 0; q = q[:len(q)-1] {
 		if pos, ok := d.pos[q.id()]; ok {
 			return pos
 		}
 	}
-	return Pos{}
+	return position{}
 }
 
 func (d *decoder) errorf(p keyPath, format string, args ...any) {

@@ -76,8 +76,8 @@ func (w Warning) String() string {
 	return e.Error()
 }
 
-// Pos is a place in a file.
-type Pos struct {
+// position is a place in a file.
+type position struct {
 	Line int // 1-based
 	Col  int // 1-based, in characters
 }

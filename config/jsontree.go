@@ -65,7 +65,7 @@ type jsonFile struct {
 }
 
 // pos returns the line and column of offset off.
-func (f jsonFile) pos(off int) Pos { return positionAt(f.src, off) }
+func (f jsonFile) pos(off int) position { return positionAt(f.src, off) }
 
 // errorAt returns an *Error about key at node n.
 func (f jsonFile) errorAt(n *jnode, key, format string, args ...any) *Error {

@@ -197,11 +197,11 @@ func invalidUTF8(src []byte) int {
 }
 
 // positionAt returns the line and column (in characters) of offset off.
-func positionAt(src []byte, off int) Pos {
+func positionAt(src []byte, off int) position {
 	off = min(max(off, 0), len(src))
 	before := src[:off]
 	start := bytes.LastIndexByte(before, '\n') + 1
-	return Pos{Line: bytes.Count(before, []byte("\n")) + 1, Col: utf8.RuneCount(before[start:]) + 1}
+	return position{Line: bytes.Count(before, []byte("\n")) + 1, Col: utf8.RuneCount(before[start:]) + 1}
 }
 
 // holdsSecret reports whether s (a key or a line) is about a password or

@@ -17,10 +17,10 @@ import (
 // arrays of tables, strings of the four kinds, comments, arrays and inline
 // tables. Whatever it does not understand ends the scan early: positions are
 // then missing, never wrong, and messages fall back to the key alone.
-func keyPositions(src []byte) map[string]Pos {
+func keyPositions(src []byte) map[string]position {
 	s := &posScanner{
 		src: src,
-		pos: make(map[string]Pos),
+		pos: make(map[string]position),
 		aot: make(map[string]int),
 	}
 	s.lineStarts = append(s.lineStarts, 0)
@@ -37,7 +37,7 @@ type posScanner struct {
 	src        []byte
 	off        int
 	lineStarts []int
-	pos        map[string]Pos
+	pos        map[string]position
 	aot        map[string]int // id of an array of tables -> index of its last element
 }
 
@@ -57,7 +57,7 @@ func (s *posScanner) peek() byte {
 	return s.src[s.off]
 }
 
-func (s *posScanner) at(off int) Pos {
+func (s *posScanner) at(off int) position {
 	line := sort.Search(len(s.lineStarts), func(i int) bool { return s.lineStarts[i] > off }) - 1
 	if line < 0 {
 		line = 0
@@ -66,7 +66,7 @@ func (s *posScanner) at(off int) Pos {
 	if off > len(s.src) {
 		off = len(s.src)
 	}
-	return Pos{Line: line + 1, Col: utf8.RuneCount(s.src[start:off]) + 1}
+	return position{Line: line + 1, Col: utf8.RuneCount(s.src[start:off]) + 1}
 }
 
 // record notes that p starts at offset off, unless p was seen before: a

@@ -39,29 +39,29 @@ y = 2
 	pos := keyPositions([]byte(src))
 	tests := []struct {
 		path keyPath
-		want Pos
+		want position
 	}{
-		{keyPath{"top"}, Pos{2, 1}},
-		{keyPath{"quoted key"}, Pos{3, 1}},
-		{keyPath{"dotted"}, Pos{4, 1}},
-		{keyPath{"dotted", "inner"}, Pos{4, 1}},
-		{keyPath{"kamonohashi"}, Pos{7, 1}},
-		{keyPath{"kamonohashi", "server"}, Pos{8, 1}},
-		{keyPath{"kamonohashi", "user"}, Pos{9, 3}},
-		{keyPath{"schedule", "hours"}, Pos{12, 1}},
-		{keyPath{"schedule", "hours", "default"}, Pos{12, 11}},
-		{keyPath{"schedule", "hours", "monday"}, Pos{12, 36}},
-		{keyPath{"schedule", "holidays", "[0]"}, Pos{14, 3}},
-		{keyPath{"schedule", "holidays", "[1]"}, Pos{15, 3}},
-		{keyPath{"schedule", "arr", "[1]"}, Pos{17, 16}},
-		{keyPath{"schedule", "arr", "[0]", "[1]"}, Pos{17, 12}},
-		{keyPath{"tenant"}, Pos{19, 1}},
-		{keyPath{"tenant", "[0]"}, Pos{19, 1}},
-		{keyPath{"tenant", "[0]", "mention", "[1]"}, Pos{21, 18}},
-		{keyPath{"tenant", "[1]"}, Pos{23, 1}},
-		{keyPath{"tenant", "[1]", "id"}, Pos{24, 1}},
-		{keyPath{"tenant", "[1]", "sub", "x"}, Pos{26, 1}},
-		{keyPath{"tenant", "[1]", "deep", "[1]", "y"}, Pos{30, 1}},
+		{keyPath{"top"}, position{2, 1}},
+		{keyPath{"quoted key"}, position{3, 1}},
+		{keyPath{"dotted"}, position{4, 1}},
+		{keyPath{"dotted", "inner"}, position{4, 1}},
+		{keyPath{"kamonohashi"}, position{7, 1}},
+		{keyPath{"kamonohashi", "server"}, position{8, 1}},
+		{keyPath{"kamonohashi", "user"}, position{9, 3}},
+		{keyPath{"schedule", "hours"}, position{12, 1}},
+		{keyPath{"schedule", "hours", "default"}, position{12, 11}},
+		{keyPath{"schedule", "hours", "monday"}, position{12, 36}},
+		{keyPath{"schedule", "holidays", "[0]"}, position{14, 3}},
+		{keyPath{"schedule", "holidays", "[1]"}, position{15, 3}},
+		{keyPath{"schedule", "arr", "[1]"}, position{17, 16}},
+		{keyPath{"schedule", "arr", "[0]", "[1]"}, position{17, 12}},
+		{keyPath{"tenant"}, position{19, 1}},
+		{keyPath{"tenant", "[0]"}, position{19, 1}},
+		{keyPath{"tenant", "[0]", "mention", "[1]"}, position{21, 18}},
+		{keyPath{"tenant", "[1]"}, position{23, 1}},
+		{keyPath{"tenant", "[1]", "id"}, position{24, 1}},
+		{keyPath{"tenant", "[1]", "sub", "x"}, position{26, 1}},
+		{keyPath{"tenant", "[1]", "deep", "[1]", "y"}, position{30, 1}},
 	}
 	for _, tt := range tests {
 		if got, ok := pos[tt.path.id()]; !ok || got != tt.want {
