@@ -269,7 +269,7 @@ func TestFarPeriod(t *testing.T) {
 
 func TestDiffPreprocessing(t *testing.T) {
 	h := func(def, id int64, status string) api.Job {
-		return api.Job{Kind: api.KindPreprocessing, ParentID: def, ID: id, Name: "prep", Status: status, CreatedAt: t0}
+		return api.Job{Kind: api.KindPreprocessing, ParentID: def, ID: id, Name: "prep", Status: status, CreatedAt: t0.Add(-time.Hour)}
 	}
 	f := Fetched{Kind: api.KindPreprocessing, Plan: Plan{Full: true}, NewDefs: []int64{1, 2}, MaxDefID: 2,
 		Range: []api.Job{h(1, 10, "Completed"), h(1, 11, "Running"), h(2, 10, "Completed")}}
@@ -277,14 +277,17 @@ func TestDiffPreprocessing(t *testing.T) {
 	if len(evs) != 0 || len(c.Open) != 1 || len(c.Defs) != 2 {
 		t.Fatalf("baseline: events %v open %d defs %d", brief(evs), len(c.Open), len(c.Defs))
 	}
-	now := t0.Add(time.Minute)
+	// Both definitions were last active an hour ago: read again in 3 minutes.
+	if p := c.Plan(api.KindPreprocessing, t0.Add(time.Minute)); len(p.Defs) != 0 {
+		t.Fatalf("plan defs 1 minute later = %v, want none due", p.Defs)
+	}
+	now := t0.Add(4 * time.Minute)
 	p := c.Plan(api.KindPreprocessing, now)
 	if p.RangeFrom != 3 {
 		t.Errorf("range from %d, want 3 (new definitions)", p.RangeFrom)
 	}
-	// Definition 1 has an open run: read every pass.
-	if len(p.Defs) == 0 || p.Defs[0] != 1 {
-		t.Fatalf("plan defs = %v, want 1 first", p.Defs)
+	if len(p.Defs) != 2 || p.Defs[0] != 1 {
+		t.Fatalf("plan defs = %v, want [1 2]", p.Defs)
 	}
 	f = Fetched{Kind: api.KindPreprocessing, Plan: Plan{RangeFrom: 3, Defs: []int64{1, 2}},
 		Range: []api.Job{h(1, 10, "Completed"), h(1, 11, "Failed"), h(2, 10, "Completed"), h(2, 12, "Completed")}}
