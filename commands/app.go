@@ -2,6 +2,7 @@ package commands
 
 import (
 	"fmt"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 )
@@ -67,7 +68,17 @@ func globalFlags() []cli.Flag {
 // ("kamobot check --config x"), re-reading them once the command's flags
 // are parsed.
 func addGlobalFlags(d *Deps, cmd *cli.Command) {
-	cmd.Flags = append(cmd.Flags, globalFlags()...)
+	for _, f := range globalFlags() {
+		// After the command name the flags come from the command line only:
+		// the environment is read once, by the app's own copy, so that a
+		// flag given anywhere on the command line beats the environment.
+		f.(*cli.StringFlag).EnvVars = nil
+		// A command's own flag of the same name wins (import-legacy's
+		// --config names the old bot's file).
+		if !slices.ContainsFunc(cmd.Flags, func(g cli.Flag) bool { return slices.Contains(g.Names(), f.Names()[0]) }) {
+			cmd.Flags = append(cmd.Flags, f)
+		}
+	}
 	before := cmd.Before
 	cmd.Before = func(c *cli.Context) error {
 		if err := d.setup(c); err != nil {
@@ -85,7 +96,9 @@ func addGlobalFlags(d *Deps, cmd *cli.Command) {
 
 // setup reads the global flags (wherever they were given) into d.
 func (d *Deps) setup(c *cli.Context) error {
-	d.configPath = lookup(c, "config")
+	if c.Command == nil || c.Command.Name != "import-legacy" {
+		d.configPath = lookup(c, "config")
+	}
 	d.statePath = lookup(c, "state")
 	log, err := newLogger(d.Stderr, lookup(c, "log-level"), lookup(c, "log-format"))
 	if err != nil {
