@@ -83,6 +83,9 @@ func Diff(prev *KindCursor, f Fetched, tenant TenantRef, o DiffOptions, now time
 		}
 	}
 	d.missing(f)
+	// On the baseline too, so that jobs already stuck or long-running when
+	// kamobot starts count as alerted: they are not news, and a first pass
+	// must not flood the channel.
 	d.alerts()
 	d.next.Baselined = true
 	if f.Kind == api.KindPreprocessing {
