@@ -95,7 +95,7 @@ func (p *Pass) Run(ctx context.Context, o PassOptions) (PassReport, error) {
 	}
 	st, fresh, err := p.Store.Load()
 	if err != nil {
-		return rep, err
+		return rep, stateHint(err)
 	}
 	now := p.Now()
 	if !o.At.IsZero() {
@@ -442,4 +442,16 @@ func mustJSON(v any) []byte {
 		panic(fmt.Sprintf("encode payload: %v", err)) // a payload is plain data: cannot fail
 	}
 	return b
+}
+
+// stateHint adds the way out to a state file kamobot refuses to read.
+func stateHint(err error) error {
+	switch {
+	case errors.Is(err, state.ErrCorrupt):
+		return fmt.Errorf("%w; it was left as it is. Restore it from a backup, or start over with "+
+			"`kamobot state reset --yes` (it is moved aside; jobs that end before the next pass are not reported)", err)
+	case errors.Is(err, state.ErrNewer):
+		return fmt.Errorf("%w; it was left as it is", err)
+	}
+	return err
 }

@@ -74,7 +74,7 @@ func runStateShow(d *Deps, format string) error {
 	}
 	st, fresh, err := s.Load()
 	if err != nil {
-		return err
+		return stateHint(err)
 	}
 	if format == formatJSON {
 		return writeJSON(d.Stdout, st)
