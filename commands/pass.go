@@ -360,8 +360,14 @@ func (p *Pass) send(ctx context.Context, st *state.State, now time.Time, rep *Pa
 				}
 				mu.Lock()
 				i := slices.IndexFunc(st.Outbox, func(m state.Message) bool { return m.Seq == seq })
-				m := st.Outbox[i]
+				var m state.Message
+				if i >= 0 {
+					m = st.Outbox[i]
+				}
 				mu.Unlock()
+				if i < 0 {
+					continue // no longer in the outbox
+				}
 				if m.NextAttempt.After(now) {
 					return // backing off; the ones behind wait too
 				}
