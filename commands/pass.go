@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"maps"
 	"slices"
 	"strconv"
 	"sync"
@@ -36,7 +35,7 @@ type Pass struct {
 	Who string
 	// LockWait is how long to wait for another kamobot to finish its pass.
 	LockWait time.Duration
-	// Concurrency bounds the tenants fetched at once (default 8).
+	// Concurrency bounds the requests in flight at once (default 16).
 	Concurrency int
 	// TenantsTTL is how long the list of visible tenants is reused (watch).
 	TenantsTTL time.Duration
@@ -152,40 +151,49 @@ func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time,
 	if err != nil {
 		return nil, err
 	}
-	type result struct {
-		tenant  api.Tenant
-		fetched []state.Fetched
-		err     error
+	// Every (tenant, kind) is fetched concurrently under one bound; a
+	// tenant whose fetch of any kind failed is skipped as a whole.
+	type job struct {
+		tenant int
+		kind   api.Kind
+		plan   state.Plan
 	}
-	results := make([]result, len(v.Watched))
-	plans := make([]map[api.Kind]state.Plan, len(v.Watched))
+	var jobs []job
 	for i, t := range v.Watched {
 		ts := st.Tenant(t.ID, t.Name, t.DisplayName)
-		plans[i] = map[api.Kind]state.Plan{}
 		for _, k := range p.Cfg.Route(t.ID, t.Name).Kinds {
-			plans[i][k] = ts.Kinds[k].Plan(k, now)
+			jobs = append(jobs, job{i, k, ts.Kinds[k].Plan(k, now)})
 		}
 	}
+	fetched := make([]state.Fetched, len(jobs))
+	errs := make([]error, len(jobs))
 	var g errgroup.Group
-	g.SetLimit(cmp.Or(p.Concurrency, 8))
-	for i, t := range v.Watched {
+	g.SetLimit(cmp.Or(p.Concurrency, 16))
+	for n, j := range jobs {
 		g.Go(func() error {
-			r := result{tenant: t}
-			for _, k := range sortedKinds(plans[i]) {
-				f, err := fetchKind(ctx, p.API, t.ID, k, plans[i][k])
-				if err != nil {
-					r.err = fmt.Errorf("%s jobs: %w", k, err)
-					break
-				}
-				r.fetched = append(r.fetched, f)
-			}
-			results[i] = r
+			fetched[n], errs[n] = fetchKind(ctx, p.API, v.Watched[j.tenant].ID, j.kind, j.plan)
 			return nil
 		})
 	}
 	_ = g.Wait()
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
+	}
+	type result struct {
+		tenant  api.Tenant
+		fetched []state.Fetched
+		err     error
+	}
+	results := make([]result, len(v.Watched))
+	for i, t := range v.Watched {
+		results[i].tenant = t
+	}
+	for n, j := range jobs {
+		r := &results[j.tenant]
+		if errs[n] != nil && r.err == nil {
+			r.err = fmt.Errorf("%s jobs: %w", j.kind, errs[n])
+		}
+		r.fetched = append(r.fetched, fetched[n])
 	}
 	opts := state.DiffOptions{StuckPendingAfter: p.Cfg.Watch.StuckPendingAfter, LongRunningAfter: p.Cfg.Watch.LongRunningAfter}
 	var events []state.Event
@@ -230,12 +238,6 @@ func (p *Pass) watchedTenants(ctx context.Context, now time.Time) (tenantView, e
 			cmp.Or(p.tenants.missingError(), errors.New("the account sees no tenant")))}
 	}
 	return p.tenants, nil
-}
-
-func sortedKinds(m map[api.Kind]state.Plan) []api.Kind {
-	ks := slices.Collect(maps.Keys(m))
-	slices.SortFunc(ks, func(a, b api.Kind) int { return cmp.Compare(kindOrder(a), kindOrder(b)) })
-	return ks
 }
 
 // filter keeps the events each tenant's config asks to post.
