@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -307,35 +308,18 @@ func (p *Pass) hookFor(t state.TenantRef) string {
 
 const defaultHook = "default"
 
-// hookURL resolves a hook name to its URL in the current config; a tenant
-// hook that is no longer configured falls back to the default webhook.
+// hookURL resolves a hook name to its URL in the current config, through
+// the same routing as new messages: a tenant hook that is no longer
+// configured falls back to the default webhook.
 func (p *Pass) hookURL(hook string) config.Secret {
-	if id, ok := cutPrefix(hook, "tenant:"); ok {
-		for _, t := range p.Cfg.Tenants {
-			if strconv.FormatInt(t.ID, 10) == id || p.tenantNameOf(id) == t.Name {
-				if !t.Webhook.IsZero() {
-					return t.Webhook
-				}
+	if id, ok := strings.CutPrefix(hook, "tenant:"); ok {
+		for _, t := range p.tenants.Visible {
+			if api.FormatID(t.ID) == id {
+				return p.Cfg.Route(t.ID, t.Name).Webhook
 			}
 		}
 	}
 	return p.Cfg.Slack.Webhook
-}
-
-func (p *Pass) tenantNameOf(id string) string {
-	for _, t := range p.tenants.Visible {
-		if strconv.FormatInt(t.ID, 10) == id {
-			return t.Name
-		}
-	}
-	return ""
-}
-
-func cutPrefix(s, prefix string) (string, bool) {
-	if len(s) >= len(prefix) && s[:len(prefix)] == prefix {
-		return s[len(prefix):], true
-	}
-	return "", false
 }
 
 // send delivers the outbox: per webhook in order, at most one message a
