@@ -3,6 +3,7 @@ package commands
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -26,6 +27,9 @@ type demoOptions struct {
 	every     time.Duration
 	lang      string
 	seed      uint64
+	// passLog logs the pass: warnings only, unless --log-level was given,
+	// since the demo tells what the pass does in its own words.
+	passLog *slog.Logger
 }
 
 func newDemoCommand(d *Deps) *cli.Command {
@@ -53,7 +57,10 @@ their addresses, for trying kamobot or any KAMONOHASHI client by hand.`,
 		Action: func(c *cli.Context) error {
 			o := demoOptions{fakeOnly: c.Bool("fake-only"), kqiAddr: c.String("kamonohashi-addr"),
 				slackAddr: c.String("slack-addr"), duration: c.Duration("duration"), every: c.Duration("interval"),
-				lang: c.String("lang"), seed: c.Uint64("seed")}
+				lang: c.String("lang"), seed: c.Uint64("seed"), passLog: d.Log()}
+			if !isSet(c, "log-level") {
+				o.passLog = slog.New(minLevel{Handler: d.Log().Handler(), min: slog.LevelWarn})
+			}
 			if o.lang != "ja" && o.lang != "en" {
 				return usageErrorf("--lang %q: use ja or en", o.lang)
 			}
@@ -111,7 +118,7 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 	if err != nil {
 		return err
 	}
-	pass := &Pass{Cfg: cfg, API: client, Store: store, Sender: d.Sender(), Log: d.Log(), Now: d.Now,
+	pass := &Pass{Cfg: cfg, API: client, Store: store, Sender: d.Sender(), Log: o.passLog, Now: d.Now,
 		Pick: func(key string) string { return cfg.Messages.Pick(key, d.Rand) }, Who: "demo",
 		LockWait: 10 * time.Second, TenantsTTL: time.Hour}
 
@@ -126,7 +133,7 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 	for {
 		rep, err := pass.Run(ctx, PassOptions{})
 		if err != nil && ctx.Err() == nil {
-			d.Log().Warn("pass failed; the next one retries", errAttr(err))
+			o.passLog.Warn("pass failed; the next one retries", errAttr(err))
 		} else if rep.Baselined > 0 {
 			fmt.Fprintf(d.Stdout, "· first pass: %d open jobs recorded as the baseline (nothing old is reported)\n\n", rep.Baselined)
 		}
@@ -250,4 +257,33 @@ func printSlack(ctx context.Context, d *Deps, slack *slackfake.Server) {
 		case <-time.After(300 * time.Millisecond):
 		}
 	}
+}
+
+// minLevel drops records below min, whatever the handler it wraps accepts.
+type minLevel struct {
+	slog.Handler
+	min slog.Level
+}
+
+func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
+	return l >= h.min && h.Handler.Enabled(ctx, l)
+}
+
+func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
+	return minLevel{Handler: h.Handler.WithAttrs(as), min: h.min}
+}
+
+func (h minLevel) WithGroup(name string) slog.Handler {
+	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
+}
+
+// isSet tells whether a global flag was given, on the command line or in
+// the environment, wherever it was placed.
+func isSet(c *cli.Context, name string) bool {
+	for _, cc := range c.Lineage() {
+		if cc.IsSet(name) {
+			return true
+		}
+	}
+	return false
 }
