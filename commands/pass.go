@@ -68,6 +68,15 @@ type PassReport struct {
 	DeadWebhooks []string
 	// Messages are the messages queued (all of them, for a dry run).
 	Messages []state.Message
+
+	// Sending is true once the pass got as far as sending; OldestPending
+	// and DeadLetters (and Pending) then describe the outbox after it.
+	Sending       bool
+	OldestPending time.Time // when the oldest message still in the outbox was queued
+	DeadLetters   int       // messages kept in the dead letters
+	// SendFailures counts the deliveries Slack did not take, by class
+	// (rate_limited, temporary, dead_webhook, permanent_message).
+	SendFailures map[string]int
 }
 
 // Quiet reports whether nothing worth an info log line happened.
@@ -378,12 +387,25 @@ func (p *Pass) send(ctx context.Context, st *state.State, now time.Time, rep *Pa
 	}
 	wg.Wait()
 	rep.Pending = len(st.Outbox)
+	rep.Sending = true
+	rep.DeadLetters = len(st.DeadLetters)
+	for _, m := range st.Outbox {
+		if rep.OldestPending.IsZero() || m.Created.Before(rep.OldestPending) {
+			rep.OldestPending = m.Created
+		}
+	}
 }
 
 // record applies one delivery result to the state; it returns true when
 // this webhook must not be sent to again in this pass.
 func (p *Pass) record(st *state.State, hook string, m state.Message, res notify.Result, tries int, rep *PassReport) bool {
 	log := p.Log.With("hook", hook, "message", m.Seq, "kind", m.Kind)
+	if res.Class != notify.Delivered {
+		if rep.SendFailures == nil {
+			rep.SendFailures = map[string]int{}
+		}
+		rep.SendFailures[res.Class.String()]++
+	}
 	switch res.Class {
 	case notify.Delivered:
 		st.MarkSent(m.Seq)
