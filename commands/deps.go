@@ -14,6 +14,7 @@ import (
 	"github.com/adrg/xdg"
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/metrics"
 	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/state"
 )
@@ -42,6 +43,9 @@ type Deps struct {
 
 	mu  sync.Mutex
 	cfg *config.Config
+
+	// metrics, when set (watch --metrics-addr), observes the clients built.
+	metrics *metrics.Metrics
 }
 
 // NewDeps returns Deps writing to stdout and stderr through a redactor.
@@ -135,7 +139,7 @@ func (d *Deps) Store() (*state.Store, error) {
 
 // Client builds the KAMONOHASHI client for cfg.
 func (d *Deps) Client(cfg *config.Config) (*api.Client, error) {
-	return api.New(api.Config{
+	ac := api.Config{
 		BaseURL:        cfg.Kamonohashi.Server,
 		User:           cfg.Kamonohashi.User,
 		Password:       cfg.Kamonohashi.Password.Reveal(),
@@ -143,7 +147,12 @@ func (d *Deps) Client(cfg *config.Config) (*api.Client, error) {
 		UserAgent:      d.Build.UserAgent(),
 		ServerLocation: cfg.Kamonohashi.Location,
 		Logger:         d.log,
-	})
+	}
+	if m := d.metrics; m != nil {
+		ac.Observe = m.ObserveAPI
+		m.SetTLSInsecure(ac.InsecureSkipVerify)
+	}
+	return api.New(ac)
 }
 
 // Sender builds the Slack sender. It paces and backs off by the real

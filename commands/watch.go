@@ -10,6 +10,8 @@ import (
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
+	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/metrics"
 	"github.com/kamobot/kamobot/state"
 	"github.com/urfave/cli/v2"
 )
@@ -19,25 +21,52 @@ const MinInterval = 5 * time.Second
 
 type watchOptions struct {
 	interval time.Duration // 0: from the config
+	// metricsAddr, when set, is where /metrics, /healthz and /livez are served.
+	metricsAddr string
+	// unhealthyAfter is how many failed passes in a row make /healthz 503.
+	unhealthyAfter int
 }
 
 func newWatchCommand(d *Deps) *cli.Command {
 	return &cli.Command{
 		Name:  "watch",
 		Usage: "run passes forever: notice what changed and post it (a daemon)",
-		UsageText: `kamobot watch [--interval D]
+		UsageText: `kamobot watch [--interval D] [--metrics-addr HOST:PORT [--unhealthy-after N]]
 
 Runs a pass at once, then every interval. A failed pass is logged and the
 next one retries. SIGHUP (systemctl reload) or a change of the config file
 reloads the config; an invalid new config is refused and the old one stays.
-SIGINT or SIGTERM finishes the message being sent, saves, and exits 0.`,
+SIGINT or SIGTERM finishes the message being sent, saves, and exits 0.
+
+With --metrics-addr (e.g. 127.0.0.1:9465; ":9465" listens on every
+interface, for a container), it serves Prometheus metrics on /metrics,
+/healthz (503 after --unhealthy-after failed passes in a row, or when no
+pass has succeeded for that many intervals plus 5 minutes) and /livez (503
+only when the loop is stuck). An address that cannot be had exits 78.
+
+Under systemd (Type=notify) it reports READY=1, a STATUS= line after each
+pass, and pings the watchdog (WatchdogSec=) after each pass that ended and
+while it waits between passes, never while a pass hangs.`,
 		Flags: []cli.Flag{
 			&cli.DurationFlag{Name: "interval", Aliases: []string{"i"}, Usage: "time between passes (default: watch.interval, 30s)"},
+			&cli.StringFlag{Name: "metrics-addr", EnvVars: []string{"KAMOBOT_METRICS_ADDR"},
+				Usage: "serve /metrics, /healthz and /livez on `HOST:PORT`, e.g. " + metrics.DefaultAddr + " (default: off)"},
+			&cli.IntFlag{Name: "unhealthy-after", Value: 3, EnvVars: []string{"KAMOBOT_UNHEALTHY_AFTER"},
+				Usage: "/healthz answers 503 after `N` failed passes in a row"},
 		},
 		Action: func(c *cli.Context) error {
-			o := watchOptions{interval: c.Duration("interval")}
+			o := watchOptions{interval: c.Duration("interval"), metricsAddr: c.String("metrics-addr"),
+				unhealthyAfter: c.Int("unhealthy-after")}
 			if c.IsSet("interval") && o.interval < MinInterval {
 				return usageErrorf("--interval %s: the minimum is %s", o.interval, MinInterval)
+			}
+			if o.metricsAddr != "" {
+				if err := metrics.CheckAddr(o.metricsAddr); err != nil {
+					return usageErrorf("--metrics-addr %v", err)
+				}
+			}
+			if o.unhealthyAfter < 1 {
+				return usageErrorf("--unhealthy-after %d: give 1 or more", o.unhealthyAfter)
 			}
 			return runWatch(c.Context, d, o)
 		},
@@ -52,25 +81,35 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 	if err := cfg.RequireSlack(); err != nil {
 		return err
 	}
+	w := &watcher{d: d, cfgStamp: fileStamp(cfg.File), sd: newSDNotifier(d.Log()), pending: -1}
+	intervalOf := func(cfg *config.Config) time.Duration {
+		if o.interval > 0 {
+			return o.interval
+		}
+		return max(cfg.Watch.Interval, MinInterval)
+	}
+	interval := func() time.Duration { return intervalOf(w.pass.Cfg) }
+	if o.metricsAddr != "" {
+		stop, err := w.serveMetrics(ctx, o, intervalOf(cfg))
+		if err != nil {
+			return err
+		}
+		defer stop()
+	}
 	p, err := d.NewPass(cfg, "watch")
 	if err != nil {
 		return err
 	}
+	w.pass = p
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
 
-	interval := func() time.Duration {
-		if o.interval > 0 {
-			return o.interval
-		}
-		return max(p.Cfg.Watch.Interval, MinInterval)
-	}
-	w := &watcher{d: d, pass: p, cfgStamp: fileStamp(cfg.File)}
-	_, _ = daemon.SdNotify(false, daemon.SdNotifyReady)
-	defer daemon.SdNotify(false, daemon.SdNotifyStopping) //nolint:errcheck // best effort
+	w.sd.notify(daemon.SdNotifyReady, "STATUS=first pass")
+	defer w.sd.notify(daemon.SdNotifyStopping, "STATUS=stopping")
 	d.Log().Info("watching", "interval", interval(), "state", p.Store.Path(), "config", cfg.File)
 
+	next := time.Now()
 	timer := time.NewTimer(0)
 	defer timer.Stop()
 	for {
@@ -83,15 +122,52 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 			continue
 		case <-timer.C:
 		}
+		if now := time.Now(); now.Before(next) {
+			// Woken only to ping the watchdog: waiting between passes is
+			// healthy, and this is the loop itself, not a helper goroutine.
+			w.sd.notify(daemon.SdNotifyWatchdog)
+			timer.Reset(w.sd.wait(next.Sub(now)))
+			continue
+		}
 		if w.configChanged() {
 			w.reload("the config file changed")
+		}
+		if w.metrics != nil {
+			w.metrics.SetInterval(interval())
 		}
 		start := time.Now()
 		if err := w.runPass(ctx); err != nil {
 			return err
 		}
-		timer.Reset(max(interval()-time.Since(start), 0))
+		next = start.Add(interval())
+		timer.Reset(w.sd.wait(time.Until(next)))
 	}
+}
+
+// serveMetrics opens the metrics address and serves it until the returned
+// stop is called. An address that cannot be had is a configuration error
+// (exit 78): a restart would not make it free, so systemd must not loop.
+func (w *watcher) serveMetrics(ctx context.Context, o watchOptions, interval time.Duration) (stop func(), err error) {
+	d := w.d
+	m := metrics.New(metrics.Options{
+		Version: d.Build.Version, Commit: d.Build.Commit, GoVersion: d.Build.GoVersion,
+		UnhealthyAfter: o.unhealthyAfter, Interval: interval,
+	})
+	srv, err := metrics.Listen(o.metricsAddr, m, d.Log())
+	if err != nil {
+		return nil, &ExitError{Code: ExitConfig, Err: fmt.Errorf("--metrics-addr: %w", err)}
+	}
+	d.metrics, w.metrics = m, m // the clients built from now on report to m
+	sctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if err := srv.Serve(sctx); err != nil {
+			d.Log().Error("metrics server stopped", errAttr(err))
+		}
+	}()
+	d.Log().Info("serving metrics", "addr", srv.Addr().String(), "paths", "/metrics /healthz /livez")
+	return func() { cancel(); <-done }, nil
 }
 
 // watcher holds what the watch loop keeps between passes.
@@ -100,16 +176,25 @@ type watcher struct {
 	pass     *Pass
 	cfgStamp string
 	failures int
+	sd       *sdNotifier
+	metrics  *metrics.Metrics // nil without --metrics-addr
+	// pending is the outbox after the last pass that got to sending; -1
+	// before that.
+	pending int
 }
 
-// runPass runs one pass and logs it. Only errors that no later pass can
-// fix end the loop.
+// runPass runs one pass, logs it, records it in the metrics and tells
+// systemd (STATUS=, WATCHDOG=1): a pass that returned, whatever its result,
+// is progress. Only errors that no later pass can fix end the loop.
 func (w *watcher) runPass(ctx context.Context) error {
+	start := time.Now()
 	rep, err := w.pass.Run(ctx, PassOptions{})
+	took := time.Since(start)
 	log := w.d.Log()
+	result := metrics.ResultOK
 	switch {
 	case ctx.Err() != nil:
-		return nil
+		return nil // stopping: cut short, neither a result nor progress
 	case err == nil:
 		w.failures = 0
 		if !rep.Quiet() {
@@ -118,13 +203,45 @@ func (w *watcher) runPass(ctx context.Context) error {
 	case errors.Is(err, state.ErrCorrupt), errors.Is(err, state.ErrNewer):
 		return err // every pass would fail the same way: stop, exit 78
 	case errors.Is(err, state.ErrLocked):
+		result = metrics.ResultSkippedLocked
 		log.Info("another kamobot is running a pass; skipping this one", errAttr(err))
 	default:
+		result = metrics.ResultFailed
 		w.failures++
 		log.Warn("pass failed; the next one retries", append(passAttrs(rep), errAttr(err), "failures_in_a_row", w.failures)...)
 	}
-	_, _ = daemon.SdNotify(false, daemon.SdNotifyWatchdog)
+	if rep.Sending {
+		w.pending = rep.Pending
+	}
+	if w.metrics != nil {
+		w.metrics.ObservePass(metrics.Pass{
+			Result: result, Duration: took, StateWriteFailed: errors.Is(err, state.ErrWrite),
+			Queued: rep.Queued, Sent: rep.Sent, Dead: rep.Dead, Failures: rep.SendFailures,
+			OutboxSeen: rep.Sending, Pending: rep.Pending, OldestPending: rep.OldestPending,
+			DeadLetters: rep.DeadLetters, DeadWebhooks: len(rep.DeadWebhooks),
+		})
+	}
+	w.sd.notify("STATUS="+w.status(result), daemon.SdNotifyWatchdog)
 	return nil
+}
+
+// status is the one line systemctl status shows, e.g. "last pass 12:00:03
+// ok, 0 pending". It holds no error text: that may name hosts, and the
+// status is readable by every local user.
+func (w *watcher) status(result string) string {
+	s := "last pass " + w.d.Now().Format("15:04:05") + " "
+	switch result {
+	case metrics.ResultFailed:
+		s += fmt.Sprintf("failed (%d in a row; see the log)", w.failures)
+	case metrics.ResultSkippedLocked:
+		s += "skipped: another kamobot held the state"
+	default:
+		s += result
+	}
+	if w.pending >= 0 {
+		s += fmt.Sprintf(", %d pending", w.pending)
+	}
+	return s
 }
 
 // reload reads the config again; an invalid one is refused and the one in
