@@ -1,0 +1,560 @@
+package deploy
+
+import (
+	"bufio"
+	"bytes"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kamobot/kamobot/config"
+	appsv1 "k8s.io/api/apps/v1"
+	batchv1 "k8s.io/api/batch/v1"
+	corev1 "k8s.io/api/core/v1"
+	"sigs.k8s.io/yaml"
+)
+
+// manifests are the objects under kubernetes/, one of each kind.
+type manifests struct {
+	deployment *appsv1.Deployment
+	cronJob    *batchv1.CronJob
+	configMap  *corev1.ConfigMap
+	secret     *corev1.Secret
+	pvc        *corev1.PersistentVolumeClaim
+}
+
+var docSep = regexp.MustCompile(`(?m)^---[ \t]*$`)
+
+// loadManifests decodes every document of every manifest strictly into its
+// Kubernetes API type: an unknown or misspelt field, a duplicate key or a
+// wrong type fails, as `kubectl apply --validate=strict` would.
+func loadManifests(t *testing.T) manifests {
+	t.Helper()
+	files, err := filepath.Glob("kubernetes/*.y*ml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no manifests: %v", err)
+	}
+	var m manifests
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, doc := range docSep.Split(string(raw), -1) {
+			var head struct {
+				APIVersion string `json:"apiVersion"`
+				Kind       string `json:"kind"`
+			}
+			if err := yaml.Unmarshal([]byte(doc), &head); err != nil {
+				t.Fatalf("%s document %d: %v", f, i, err)
+			}
+			if head.Kind == "" && strings.TrimSpace(stripComments(doc)) == "" {
+				continue // an empty document
+			}
+			var obj any
+			var want string
+			var seen bool
+			switch head.Kind {
+			case "Deployment":
+				seen = m.deployment != nil
+				m.deployment, want = &appsv1.Deployment{}, "apps/v1"
+				obj = m.deployment
+			case "CronJob":
+				seen = m.cronJob != nil
+				m.cronJob, want = &batchv1.CronJob{}, "batch/v1"
+				obj = m.cronJob
+			case "ConfigMap":
+				seen = m.configMap != nil
+				m.configMap, want = &corev1.ConfigMap{}, "v1"
+				obj = m.configMap
+			case "Secret":
+				seen = m.secret != nil
+				m.secret, want = &corev1.Secret{}, "v1"
+				obj = m.secret
+			case "PersistentVolumeClaim":
+				seen = m.pvc != nil
+				m.pvc, want = &corev1.PersistentVolumeClaim{}, "v1"
+				obj = m.pvc
+			default:
+				t.Fatalf("%s document %d: kind %q is not checked here; add it to this test", f, i, head.Kind)
+			}
+			if seen {
+				t.Fatalf("%s: a second %s; this test expects one of each", f, head.Kind)
+			}
+			if head.APIVersion != want {
+				t.Errorf("%s: %s has apiVersion %q, want %q", f, head.Kind, head.APIVersion, want)
+			}
+			if err := yaml.UnmarshalStrict([]byte(doc), obj); err != nil {
+				t.Fatalf("%s: %s does not decode strictly: %v", f, head.Kind, err)
+			}
+		}
+	}
+	if m.deployment == nil || m.cronJob == nil || m.configMap == nil || m.secret == nil || m.pvc == nil {
+		t.Fatalf("missing a manifest: %+v", m)
+	}
+	return m
+}
+
+func stripComments(s string) string {
+	var b strings.Builder
+	for line := range strings.Lines(s) {
+		if !strings.HasPrefix(strings.TrimSpace(line), "#") {
+			b.WriteString(line)
+		}
+	}
+	return b.String()
+}
+
+// TestStrictDecodingCatchesTypos guards the guard: a misspelt field fails.
+func TestStrictDecodingCatchesTypos(t *testing.T) {
+	doc := "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replica: 1\n"
+	if err := yaml.UnmarshalStrict([]byte(doc), &appsv1.Deployment{}); err == nil || !strings.Contains(err.Error(), "replica") {
+		t.Fatalf("a misspelt field decoded: %v", err)
+	}
+}
+
+func TestDeployment(t *testing.T) {
+	m := loadManifests(t)
+	d := m.deployment
+	if r := d.Spec.Replicas; r == nil || *r != 1 {
+		t.Errorf("replicas %s, want 1: two watchers would share one state file", fmtPtr(r))
+	}
+	if d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
+		t.Errorf("strategy %q, want Recreate: a rolling update runs two pods on one volume", d.Spec.Strategy.Type)
+	}
+	if d.Spec.Selector == nil || len(d.Spec.Selector.MatchLabels) == 0 {
+		t.Fatal("no selector")
+	}
+	for k, v := range d.Spec.Selector.MatchLabels {
+		if d.Spec.Template.Labels[k] != v {
+			t.Errorf("selector %s=%s does not match the pod labels %v", k, v, d.Spec.Template.Labels)
+		}
+	}
+	c := kamobotContainer(t, d.Spec.Template.Spec)
+	if len(c.Args) == 0 || c.Args[0] != "watch" {
+		t.Fatalf("args %q, want watch first", c.Args)
+	}
+	addr := flagValue(c.Args, "--metrics-addr")
+	_, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatalf("--metrics-addr %q: %v", addr, err)
+	}
+	port, _ := strconv.Atoi(portStr)
+	declared := false
+	for _, p := range c.Ports {
+		if p.ContainerPort == int32(port) {
+			declared = true
+		}
+	}
+	if !declared {
+		t.Errorf("--metrics-addr %s: port %d is not a containerPort (%v)", addr, port, c.Ports)
+	}
+	for _, pr := range []struct {
+		name  string
+		probe *corev1.Probe
+		path  string
+	}{
+		{"livenessProbe", c.LivenessProbe, "/livez"},
+		{"readinessProbe", c.ReadinessProbe, "/healthz"},
+	} {
+		if pr.probe == nil || pr.probe.HTTPGet == nil {
+			t.Errorf("%s: want an httpGet probe", pr.name)
+			continue
+		}
+		if pr.probe.HTTPGet.Path != pr.path {
+			t.Errorf("%s: path %q, want %q", pr.name, pr.probe.HTTPGet.Path, pr.path)
+		}
+		if got := resolvePort(t, c, pr.probe.HTTPGet.Port.String()); got != int32(port) {
+			t.Errorf("%s: port %s is %d, want the metrics port %d", pr.name, pr.probe.HTTPGet.Port.String(), got, port)
+		}
+	}
+	checkPod(t, m, d.Spec.Template.Spec)
+}
+
+func TestCronJob(t *testing.T) {
+	m := loadManifests(t)
+	cj := m.cronJob
+	if cj.Spec.ConcurrencyPolicy != batchv1.ForbidConcurrent {
+		t.Errorf("concurrencyPolicy %q, want Forbid: a pass must not overlap the one before", cj.Spec.ConcurrencyPolicy)
+	}
+	if cj.Spec.Schedule == "" {
+		t.Error("no schedule")
+	}
+	pod := cj.Spec.JobTemplate.Spec.Template.Spec
+	if pod.RestartPolicy != corev1.RestartPolicyNever && pod.RestartPolicy != corev1.RestartPolicyOnFailure {
+		t.Errorf("restartPolicy %q", pod.RestartPolicy)
+	}
+	c := kamobotContainer(t, pod)
+	if len(c.Args) == 0 || c.Args[0] != "check" {
+		t.Errorf("args %q, want check first", c.Args)
+	}
+	if flagValue(c.Args, "--metrics-addr") != "" {
+		t.Error("check serves no metrics; --metrics-addr is a watch flag")
+	}
+	checkPod(t, m, pod)
+}
+
+func TestPVCAndSecret(t *testing.T) {
+	m := loadManifests(t)
+	if !slices.Contains(m.pvc.Spec.AccessModes, corev1.ReadWriteOnce) {
+		t.Errorf("PVC access modes %v, want ReadWriteOnce", m.pvc.Spec.AccessModes)
+	}
+	if q := m.pvc.Spec.Resources.Requests[corev1.ResourceStorage]; q.IsZero() {
+		t.Error("PVC requests no storage")
+	}
+	if m.secret.Type != corev1.SecretTypeOpaque {
+		t.Errorf("secret type %q", m.secret.Type)
+	}
+}
+
+// TestConfigMapIsAValidConfig loads the shipped config.toml as kamobot
+// would, with the secrets from the environment as the pods pass them.
+func TestConfigMapIsAValidConfig(t *testing.T) {
+	m := loadManifests(t)
+	toml, ok := m.configMap.Data["config.toml"]
+	if !ok {
+		t.Fatal("the ConfigMap has no config.toml")
+	}
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"KAMOBOT_PASSWORD": "pw-from-secret", "KAMOBOT_SLACK_WEBHOOK": "https://hooks.slack.com/services/T0/B0/x"}
+	cfg, warns, err := config.Load(path, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("the ConfigMap's config.toml: %v", err)
+	}
+	for _, w := range warns {
+		t.Logf("warning: %s", w)
+	}
+	if err := cfg.RequireSlack(); err != nil {
+		t.Error(err)
+	}
+}
+
+// checkPod checks what both pods share: non-root, read-only root, state on
+// the PVC, config from the ConfigMap, secrets from the Secret's keys.
+func checkPod(t *testing.T, m manifests, pod corev1.PodSpec) {
+	t.Helper()
+	if sc := pod.SecurityContext; sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
+		t.Error("pod securityContext: want runAsNonRoot: true")
+	} else if sc.RunAsUser != nil && *sc.RunAsUser == 0 {
+		t.Error("pod securityContext: runAsUser 0")
+	}
+	c := kamobotContainer(t, pod)
+	sc := c.SecurityContext
+	switch {
+	case sc == nil:
+		t.Fatal("container: no securityContext")
+	case sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem:
+		t.Error("container: want readOnlyRootFilesystem: true")
+	case sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation:
+		t.Error("container: want allowPrivilegeEscalation: false")
+	case sc.Capabilities == nil || !slices.Contains(sc.Capabilities.Drop, "ALL"):
+		t.Error("container: want capabilities drop ALL")
+	}
+	if c.Image == "" {
+		t.Error("container: no image")
+	}
+	if _, ok := c.Resources.Limits[corev1.ResourceMemory]; !ok {
+		t.Error("container: no memory limit")
+	}
+
+	volumes := map[string]corev1.Volume{}
+	for _, v := range pod.Volumes {
+		volumes[v.Name] = v
+	}
+	mountOf := func(pred func(corev1.Volume) bool) []corev1.VolumeMount {
+		var out []corev1.VolumeMount
+		for _, vm := range c.VolumeMounts {
+			v, ok := volumes[vm.Name]
+			if !ok {
+				t.Errorf("mount %q names no volume", vm.Name)
+				continue
+			}
+			if pred(v) {
+				out = append(out, vm)
+			}
+		}
+		return out
+	}
+
+	// The state: on the PVC, and KAMOBOT_STATE inside that mount.
+	state := mountOf(func(v corev1.Volume) bool {
+		return v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == m.pvc.Name
+	})
+	if len(state) != 1 {
+		t.Fatalf("want one mount of the PVC %q, got %v", m.pvc.Name, state)
+	}
+	if state[0].ReadOnly {
+		t.Error("the state volume is mounted read-only")
+	}
+	statePath := envValue(c, "KAMOBOT_STATE")
+	if statePath == "" || !strings.HasPrefix(statePath, strings.TrimSuffix(state[0].MountPath, "/")+"/") {
+		t.Errorf("KAMOBOT_STATE %q is not on the state volume mounted at %s (the root is read-only)", statePath, state[0].MountPath)
+	}
+
+	// The config: --config names the ConfigMap's config.toml, read-only.
+	cfgMounts := mountOf(func(v corev1.Volume) bool {
+		return v.ConfigMap != nil && v.ConfigMap.Name == m.configMap.Name
+	})
+	cfgPath := flagValue(c.Args, "--config")
+	found := false
+	for _, vm := range cfgMounts {
+		key := vm.SubPath
+		path := vm.MountPath
+		if key == "" {
+			key, path = filepath.Base(cfgPath), filepath.Join(vm.MountPath, filepath.Base(cfgPath))
+		}
+		if path == cfgPath {
+			found = true
+			if _, ok := m.configMap.Data[key]; !ok {
+				t.Errorf("--config %s is the ConfigMap key %q, which does not exist", cfgPath, key)
+			}
+			if !vm.ReadOnly {
+				t.Errorf("the config at %s is mounted writable", cfgPath)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("--config %q is not a file of the ConfigMap %q", cfgPath, m.configMap.Name)
+	}
+
+	// The secrets: from the Secret, by keys it has; never inline.
+	keys := map[string]bool{}
+	for k := range m.secret.StringData {
+		keys[k] = true
+	}
+	for k := range m.secret.Data {
+		keys[k] = true
+	}
+	fromSecret := map[string]bool{}
+	for _, e := range c.Env {
+		if e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil {
+			continue
+		}
+		ref := e.ValueFrom.SecretKeyRef
+		if ref.Name != m.secret.Name {
+			t.Errorf("env %s: secret %q, want %q", e.Name, ref.Name, m.secret.Name)
+		}
+		if !keys[ref.Key] {
+			t.Errorf("env %s: the Secret has no key %q (it has %v)", e.Name, ref.Key, keys)
+		}
+		fromSecret[e.Name] = true
+	}
+	for _, name := range []string{"KAMOBOT_PASSWORD", "KAMOBOT_SLACK_WEBHOOK"} {
+		if !fromSecret[name] {
+			t.Errorf("env %s: want it from a secretKeyRef", name)
+		}
+	}
+	for _, e := range c.Env {
+		for _, v := range m.secret.StringData {
+			if e.Value != "" && e.Value == v {
+				t.Errorf("env %s holds a secret value inline", e.Name)
+			}
+		}
+	}
+}
+
+func fmtPtr(p *int32) string {
+	if p == nil {
+		return "unset"
+	}
+	return strconv.Itoa(int(*p))
+}
+
+func kamobotContainer(t *testing.T, pod corev1.PodSpec) corev1.Container {
+	t.Helper()
+	if len(pod.Containers) != 1 || pod.Containers[0].Name != "kamobot" {
+		t.Fatalf("want one container named kamobot, got %d", len(pod.Containers))
+	}
+	return pod.Containers[0]
+}
+
+// flagValue returns the value of a flag in args ("--f v" or "--f=v").
+func flagValue(args []string, name string) string {
+	for i, a := range args {
+		if a == name && i+1 < len(args) {
+			return args[i+1]
+		}
+		if v, ok := strings.CutPrefix(a, name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func envValue(c corev1.Container, name string) string {
+	for _, e := range c.Env {
+		if e.Name == name {
+			return e.Value
+		}
+	}
+	return ""
+}
+
+// resolvePort turns a probe's port (a number or a port name) into a number.
+func resolvePort(t *testing.T, c corev1.Container, port string) int32 {
+	t.Helper()
+	if n, err := strconv.Atoi(port); err == nil {
+		return int32(n)
+	}
+	for _, p := range c.Ports {
+		if p.Name == port {
+			return p.ContainerPort
+		}
+	}
+	t.Errorf("port %q names no container port", port)
+	return 0
+}
+
+// instruction is one Dockerfile instruction, continuation lines joined.
+type instruction struct {
+	cmd  string // upper case: FROM, RUN, ...
+	args string
+}
+
+func parseDockerfile(t *testing.T, path string) []instruction {
+	t.Helper()
+	raw, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []instruction
+	var cur strings.Builder
+	sc := bufio.NewScanner(bytes.NewReader(raw))
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if cur.Len() == 0 && (line == "" || strings.HasPrefix(line, "#")) {
+			continue
+		}
+		if s, ok := strings.CutSuffix(line, `\`); ok {
+			cur.WriteString(s + " ")
+			continue
+		}
+		cur.WriteString(line)
+		cmd, args, _ := strings.Cut(cur.String(), " ")
+		out = append(out, instruction{strings.ToUpper(cmd), strings.TrimSpace(args)})
+		cur.Reset()
+	}
+	return out
+}
+
+func TestDockerfile(t *testing.T) {
+	ins := parseDockerfile(t, "Dockerfile")
+	var stages [][]instruction // instructions by stage
+	var aliases []string
+	for _, in := range ins {
+		if in.cmd == "FROM" {
+			stages = append(stages, nil)
+			if f := strings.Fields(in.args); len(f) == 3 && strings.EqualFold(f[1], "AS") {
+				aliases = append(aliases, f[2])
+			}
+		}
+		if len(stages) == 0 {
+			t.Fatalf("%s before FROM", in.cmd)
+		}
+		stages[len(stages)-1] = append(stages[len(stages)-1], in)
+	}
+	if len(stages) < 2 || len(aliases) == 0 {
+		t.Fatalf("want a multi-stage build with a named build stage, got %d stages", len(stages))
+	}
+	build := slices.ContainsFunc(ins, func(in instruction) bool {
+		return in.cmd == "RUN" && strings.Contains(in.args, "CGO_ENABLED=0") && strings.Contains(in.args, "go build") &&
+			strings.Contains(in.args, "-trimpath")
+	})
+	if !build {
+		t.Error("want RUN CGO_ENABLED=0 go build -trimpath (a static binary)")
+	}
+
+	final := stages[len(stages)-1]
+	base := strings.Fields(final[0].args)[0]
+	if !strings.HasPrefix(base, "gcr.io/distroless/static") && base != "scratch" {
+		t.Errorf("final base %q, want a minimal one (distroless static or scratch)", base)
+	}
+	has := func(cmd, pattern string) bool {
+		re := regexp.MustCompile(pattern)
+		return slices.ContainsFunc(final, func(in instruction) bool { return in.cmd == cmd && re.MatchString(in.args) })
+	}
+	if !has("COPY", `^--from=(`+strings.Join(aliases, "|")+`)\s`) {
+		t.Error("the final stage copies nothing from the build stage")
+	}
+	var user string
+	for _, in := range final {
+		if in.cmd == "USER" {
+			user = in.args
+		}
+	}
+	if name, _, _ := strings.Cut(user, ":"); user == "" || name == "root" || name == "0" {
+		t.Errorf("USER %q, want a non-root user in the final stage", user)
+	}
+	if !has("ENTRYPOINT", `kamobot"?\]?$`) {
+		t.Error("the entrypoint is not kamobot")
+	}
+	if !has("EXPOSE", `^9465$`) || !has("CMD", `"--metrics-addr", ":9465"`) {
+		t.Error("want EXPOSE 9465 and a CMD serving metrics on :9465 (a container's port must listen beyond loopback)")
+	}
+}
+
+func TestSystemdUnit(t *testing.T) {
+	raw, err := os.ReadFile("kamobot.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	service := map[string][]string{}
+	section := ""
+	for line := range strings.Lines(string(raw)) {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, ";"):
+		case strings.HasPrefix(line, "["):
+			section = line
+		case section == "[Service]":
+			k, v, _ := strings.Cut(line, "=")
+			service[k] = append(service[k], v)
+		}
+	}
+	for k, want := range map[string]string{
+		"Type": "notify", "Restart": "on-failure", "DynamicUser": "yes", "StateDirectory": "kamobot",
+		"StateDirectoryMode": "0700", "UMask": "0077", "NoNewPrivileges": "yes", "ProtectSystem": "strict",
+		"ProtectHome": "yes", "PrivateTmp": "yes", "PrivateDevices": "yes", "ProtectKernelTunables": "yes",
+		"ProtectKernelModules": "yes", "ProtectControlGroups": "yes", "RestrictNamespaces": "yes",
+		"LockPersonality": "yes", "MemoryDenyWriteExecute": "yes", "SystemCallArchitectures": "native",
+		"CapabilityBoundingSet": "",
+	} {
+		if got := service[k]; !slices.Contains(got, want) {
+			t.Errorf("[Service] %s=%q, want %q", k, got, want)
+		}
+	}
+	if w := service["WatchdogSec"]; len(w) == 0 || w[0] == "0" || w[0] == "" {
+		t.Errorf("WatchdogSec %q: kamobot pings the watchdog; set it above interval + the longest pass", w)
+	}
+	if f := strings.Fields(strings.Join(service["RestartPreventExitStatus"], " ")); !slices.Contains(f, "78") || !slices.Contains(f, "77") {
+		t.Errorf("RestartPreventExitStatus %q: want 77 and 78, which a restart cannot fix", f)
+	}
+	if f := strings.Fields(strings.Join(service["RestrictAddressFamilies"], " ")); !slices.Contains(f, "AF_UNIX") || !slices.Contains(f, "AF_INET") {
+		t.Errorf("RestrictAddressFamilies %q: want AF_UNIX (NOTIFY_SOCKET) and AF_INET", f)
+	}
+	if !slices.ContainsFunc(service["SystemCallFilter"], func(v string) bool { return strings.Contains(v, "@system-service") }) {
+		t.Error("no SystemCallFilter=@system-service")
+	}
+	if es := service["ExecStart"]; len(es) != 1 || !strings.Contains(es[0], " watch") {
+		t.Errorf("ExecStart %q, want kamobot watch", es)
+	}
+	creds := strings.Join(service["LoadCredential"], " ")
+	for _, name := range []string{"kamonohashi-password:", "slack-webhook:"} {
+		if !strings.Contains(creds, name) {
+			t.Errorf("no LoadCredential=%s...: the secrets come as systemd credentials", name)
+		}
+	}
+	for _, e := range service["Environment"] {
+		if strings.Contains(e, "KAMOBOT_PASSWORD=") || strings.Contains(e, "KAMOBOT_SLACK_WEBHOOK=") {
+			t.Errorf("Environment=%s: a secret in the unit is readable by systemctl show", e)
+		}
+	}
+}
