@@ -352,7 +352,8 @@ func TestWatchMetricsAddrInUse(t *testing.T) {
 	}
 	defer l.Close()
 	e := newWatchEnv(t)
-	err = runWatch(t.Context(), e.d, watchOptions{metricsAddr: l.Addr().String(), unhealthyAfter: 3})
+	err = NewApp(e.d).RunContext(t.Context(), []string{"kamobot", "watch", "--config", e.d.configPath,
+		"--state", e.d.statePath, "--metrics-addr", l.Addr().String()})
 	var ee *ExitError
 	if !errors.As(err, &ee) || ee.Code != ExitConfig || !strings.Contains(err.Error(), "--metrics-addr: cannot listen on "+l.Addr().String()) {
 		t.Fatalf("got %v, want exit 78 naming the address", err)
