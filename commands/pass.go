@@ -96,6 +96,7 @@ var (
 func (p *Pass) Run(ctx context.Context, o PassOptions) (PassReport, error) {
 	var rep PassReport
 	if !o.DryRun {
+		installStoreHooks(p.Store)
 		unlock, err := p.Store.Lock(ctx, cmp.Or(p.LockWait, 10*time.Second), p.Who)
 		if err != nil {
 			return rep, err
@@ -132,9 +133,11 @@ func (p *Pass) Run(ctx context.Context, o PassOptions) (PassReport, error) {
 		rep.Messages = slices.Clone(st.Outbox)
 		return rep, nil
 	}
+	crashPoint("after_fetch")
 	if err := p.Store.Save(st); err != nil {
 		return rep, err
 	}
+	crashPoint("after_outbox_save")
 	p.send(ctx, st, now, &rep)
 	st.LastRun.End = p.Now()
 	st.LastRun.OK = len(rep.FailedFetch) == 0 && rep.Pending == 0
@@ -143,9 +146,7 @@ func (p *Pass) Run(ctx context.Context, o PassOptions) (PassReport, error) {
 	}
 	switch {
 	case len(rep.DeadWebhooks) > 0:
-		return rep, &ExitError{Code: ExitUnavailable, Err: fmt.Errorf(
-			"slack refused the webhook for %v (removed, revoked or archived channel?): %d messages kept in the outbox; fix the webhook and they will be sent",
-			rep.DeadWebhooks, rep.Pending)}
+		return rep, deadHookError(st, rep)
 	case len(rep.FailedFetch) > 0:
 		return rep, &ExitError{Code: ExitTempFail, Err: fmt.Errorf("%w: %v", errFetchFailed, rep.FailedFetch)}
 	case rep.Pending > 0:
@@ -349,6 +350,12 @@ func (p *Pass) send(ctx context.Context, st *state.State, now time.Time, rep *Pa
 	for _, hook := range hooks {
 		wg.Go(func() {
 			url := p.hookURL(hook)
+			mu.Lock()
+			hold := p.holdDeadHook(st, hook, url, now, rep)
+			mu.Unlock()
+			if hold {
+				return // refused by Slack: waiting, or given up
+			}
 			for _, seq := range byHook[hook] {
 				if ctx.Err() != nil {
 					return // stopping: what is left stays in the outbox
@@ -363,7 +370,7 @@ func (p *Pass) send(ctx context.Context, st *state.State, now time.Time, rep *Pa
 				if i < 0 {
 					continue // no longer in the outbox
 				}
-				if m.NextAttempt.After(now) {
+				if waiting(m.NextAttempt, now, maxMessageWait) {
 					return // backing off; the ones behind wait too
 				}
 				if url.IsZero() {
@@ -373,10 +380,16 @@ func (p *Pass) send(ctx context.Context, st *state.State, now time.Time, rep *Pa
 				// A send in flight is finished even when asked to stop, so its
 				// answer can be recorded; it is bounded by the sender's timeout.
 				res, tries := p.Sender.Deliver(context.WithoutCancel(ctx), url.Reveal(), m.Payload)
+				if res.Class == notify.Delivered {
+					crashPoint("after_post_before_mark")
+				}
 				mu.Lock()
-				stop := p.record(st, hook, m, res, tries, rep)
+				stop := p.record(st, hook, url, m, res, tries, rep)
 				if err := p.Store.Save(st); err != nil {
-					p.Log.Error("cannot save the state after sending; the message may be sent again", errAttr(err))
+					// Sending on would post messages that cannot be marked sent.
+					p.Log.Error("cannot save the state after sending; the message may be sent again; "+
+						"the rest wait in the outbox", errAttr(err))
+					stop = true
 				}
 				mu.Unlock()
 				if stop {
@@ -398,8 +411,12 @@ func (p *Pass) send(ctx context.Context, st *state.State, now time.Time, rep *Pa
 
 // record applies one delivery result to the state; it returns true when
 // this webhook must not be sent to again in this pass.
-func (p *Pass) record(st *state.State, hook string, m state.Message, res notify.Result, tries int, rep *PassReport) bool {
+func (p *Pass) record(st *state.State, hook string, url config.Secret, m state.Message, res notify.Result, tries int, rep *PassReport) bool {
 	log := p.Log.With("hook", hook, "message", m.Seq, "kind", m.Kind)
+	switch res.Class {
+	case notify.Delivered, notify.PermanentMessage, notify.RateLimited:
+		p.clearDead(st, hook, log) // Slack knows the webhook
+	}
 	if res.Class != notify.Delivered {
 		if rep.SendFailures == nil {
 			rep.SendFailures = map[string]int{}
@@ -428,11 +445,10 @@ func (p *Pass) record(st *state.State, hook string, m state.Message, res notify.
 	o.Attempts += max(tries, 1)
 	o.LastError = fmt.Sprintf("%s %d %s", res.Class, res.Status, res.Code)
 	if res.Class == notify.DeadWebhook {
-		// Retried every pass (one request), so that a fixed webhook
-		// delivers at once; each pass reports it until then.
+		// Tried again later, one message, with a growing delay; given up
+		// after a day (see deadhook.go).
 		rep.DeadWebhooks = append(rep.DeadWebhooks, hook)
-		log.Error("slack refused the webhook; messages kept in the outbox until it is fixed",
-			"slack_error", res.Code, "status", res.Status)
+		p.markDead(st, hook, url, res, log)
 		return true
 	}
 	o.NextAttempt = p.Now().Add(p.Sender.RetryDelay(res, o.Attempts))

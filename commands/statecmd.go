@@ -60,6 +60,18 @@ that end between the last good pass and the new baseline are not reported.`,
 					return nil
 				},
 			},
+			{
+				Name:      "retry",
+				Usage:     "try the outbox again at the next pass, webhooks Slack refused included",
+				UsageText: "kamobot state retry",
+				Description: `Messages that wait in the outbox (Slack refused their webhook, or asked to
+wait) are tried at the next pass, without waiting for their next attempt.
+A webhook kamobot stopped trying, after Slack refused it for a day, is tried
+again. Run it once the webhook works again; a new webhook URL in the config
+needs no retry: it is tried at once. Dead letters (messages Slack refused
+for good) stay where they are.`,
+				Action: func(c *cli.Context) error { return runStateRetry(c, d) },
+			},
 		},
 	}
 }
@@ -120,6 +132,7 @@ func runStateShow(d *Deps, format string) error {
 	}
 	printMessageList(d, "outbox (not yet delivered)", st.Outbox, now, loc)
 	printMessageList(d, "dead letters (refused by Slack)", st.DeadLetters, now, loc)
+	printDeadHooks(d, st, now, loc)
 	if len(st.Held) > 0 {
 		fmt.Fprintf(d.Stdout, "\nheld for the next digest: %d events\n", len(st.Held))
 	}
@@ -153,3 +166,57 @@ func sortedCursorKinds(t *state.TenantState) []api.Kind {
 }
 
 func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+
+func printDeadHooks(d *Deps, st *state.State, now time.Time, loc *time.Location) {
+	if len(st.DeadHooks) == 0 {
+		return
+	}
+	fmt.Fprintf(d.Stdout, "\nwebhooks Slack refused: %d\n", len(st.DeadHooks))
+	for _, h := range sortedKeys(st.DeadHooks) {
+		dh := st.DeadHooks[h]
+		next := "next try " + clockTime(dh.NextAttempt, now, loc)
+		if dh.GaveUp {
+			next = "no longer tried: fix the webhook URL, or run `kamobot state retry` once it works"
+		}
+		fmt.Fprintf(d.Stdout, "  %s (url %s) since %s, %d attempts, last: %s; %s\n", h, dh.Fingerprint,
+			clockTime(dh.Since, now, loc), dh.Attempts, dh.LastError, next)
+	}
+}
+
+// runStateRetry makes every message in the outbox due at the next pass and
+// forgets the webhooks Slack refused.
+func runStateRetry(c *cli.Context, d *Deps) error {
+	s, err := d.Store()
+	if err != nil {
+		return err
+	}
+	unlock, err := s.Lock(c.Context, 10*time.Second, "state retry")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	st, fresh, err := s.Load()
+	if err != nil {
+		return stateHint(err)
+	}
+	if fresh {
+		fmt.Fprintf(d.Stdout, "no state at %s: nothing to retry\n", s.Path())
+		return nil
+	}
+	for _, h := range sortedKeys(st.DeadHooks) {
+		was := "was backing off"
+		if st.DeadHooks[h].GaveUp {
+			was = "was no longer tried"
+		}
+		fmt.Fprintf(d.Stdout, "webhook %s %s: tried again at the next pass\n", h, was)
+	}
+	for i := range st.Outbox {
+		st.Outbox[i].NextAttempt = time.Time{}
+	}
+	st.DeadHooks = nil
+	if err := s.Save(st); err != nil {
+		return err
+	}
+	fmt.Fprintf(d.Stdout, "%d messages in the outbox are tried at the next pass\n", len(st.Outbox))
+	return nil
+}

@@ -63,7 +63,7 @@ func (c *KindCursor) Plan(k api.Kind, now time.Time) Plan {
 		// its last activity: an active one every pass, an idle one every
 		// few minutes.
 		for id, d := range c.Defs {
-			if !now.Before(d.NextCheck) {
+			if due(d.NextCheck, now) {
 				p.Defs = append(p.Defs, id)
 			}
 		}
@@ -74,10 +74,17 @@ func (c *KindCursor) Plan(k api.Kind, now time.Time) Plan {
 		switch {
 		case !t.Far:
 			p.RangeFrom = min(p.RangeFrom, t.ID)
-		case !now.Before(t.NextCheck):
+		case due(t.NextCheck, now):
 			p.Far = append(p.Far, Ref{ID: t.ID, ParentID: t.ParentID})
 		}
 	}
 	slices.SortFunc(p.Far, func(a, b Ref) int { return cmp.Compare(a.ID, b.ID) })
 	return p
+}
+
+// due reports whether a re-read planned for next is due now. A time further
+// ahead than the longest period can only come from a clock that went back:
+// it is due at once rather than stuck until the clock catches up.
+func due(next, now time.Time) bool {
+	return !now.Before(next) || next.Sub(now) > MaxFarPeriod
 }

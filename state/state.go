@@ -27,6 +27,10 @@ type State struct {
 	DeadLetters []Message `json:"dead_letters,omitempty"`
 	// Held holds events kept outside office hours for the next digest.
 	Held []Event `json:"held,omitempty"`
+	// DeadHooks maps a hook name ("default", "tenant:<id>") to what is
+	// known of it while Slack refuses it as a whole (no_service,
+	// invalid_token, ...). Its messages stay in the outbox meanwhile.
+	DeadHooks map[string]*DeadHook `json:"dead_hooks,omitempty"`
 
 	// Day tracks the schedule: greetings sent, endings seen today, silence.
 	Day DayState `json:"day"`
@@ -128,6 +132,22 @@ type Message struct {
 	Attempts    int       `json:"attempts,omitempty"`
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
 	LastError   string    `json:"last_error,omitempty"`
+}
+
+// DeadHook is a webhook Slack refused as a whole. It is tried again with a
+// growing delay, and not at all once GaveUp is set, until its URL changes
+// (the fingerprint no longer matches) or `kamobot state retry` clears it.
+type DeadHook struct {
+	// Fingerprint identifies the URL Slack refused: the first hex digits
+	// of its SHA-256. The URL itself is never stored.
+	Fingerprint string    `json:"fingerprint"`
+	Since       time.Time `json:"since"` // the first refusal
+	Attempts    int       `json:"attempts"`
+	NextAttempt time.Time `json:"next_attempt,omitzero"`
+	LastError   string    `json:"last_error,omitempty"`
+	// GaveUp is set once the webhook was refused for too long: it is not
+	// tried again by itself.
+	GaveUp bool `json:"gave_up,omitempty"`
 }
 
 // DayState tracks the office-hours day for greetings and summaries.

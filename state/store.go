@@ -38,8 +38,9 @@ type Store struct {
 	// Now is the clock used for timestamps (time.Now when nil).
 	Now func() time.Time
 	// BeforeRename, when set, runs after the temporary file is written and
-	// before it replaces the state file (tests use it to crash there).
-	BeforeRename func()
+	// before it replaces the state file (tests use it to crash there, or to
+	// fail the write as a full disk would: an error leaves the old file).
+	BeforeRename func() error
 }
 
 // Open returns the store for the state file at path. Nothing is read yet;
@@ -187,7 +188,9 @@ func (s *Store) write(b []byte) error {
 		return fmt.Errorf("%w: %s: %w", ErrWrite, s.path, err)
 	}
 	if s.BeforeRename != nil {
-		s.BeforeRename()
+		if err := s.BeforeRename(); err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrWrite, s.path, err)
+		}
 	}
 	if err := t.CloseAtomicallyReplace(); err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrWrite, s.path, err)

@@ -34,6 +34,11 @@ type Faults struct {
 	// Paths limits the faults to requests whose "METHOD /path" or route
 	// pattern contains it; empty means every API request.
 	Paths string
+	// Tenant limits the faults to requests made for one tenant (by id):
+	// with a token bound to it, or asking for a token for it. Zero means
+	// every tenant. With Status 403 it plays an account that lost its
+	// rights in that tenant while the others go on.
+	Tenant int64
 }
 
 type faultState struct {
@@ -51,12 +56,13 @@ type faultsJSON struct {
 	Count        int     `json:"count,omitempty"`
 	ExpireTokens bool    `json:"expire_tokens,omitempty"`
 	Paths        string  `json:"paths,omitempty"`
+	Tenant       int64   `json:"tenant,omitempty"`
 }
 
 func (f faultsJSON) faults() (Faults, error) {
 	out := Faults{
 		Status: f.Status, Malformed: f.Malformed, Truncate: f.Truncate, Rate: f.Rate,
-		Count: f.Count, ExpireTokens: f.ExpireTokens, Paths: f.Paths,
+		Count: f.Count, ExpireTokens: f.ExpireTokens, Paths: f.Paths, Tenant: f.Tenant,
 	}
 	if f.Latency != "" {
 		d, err := time.ParseDuration(f.Latency)
@@ -111,6 +117,9 @@ func (s *Server) pick(r *http.Request) fault {
 	if f.Paths != "" && !strings.Contains(r.Method+" "+r.URL.Path, f.Paths) && !strings.Contains(r.Pattern, f.Paths) {
 		return fault{}
 	}
+	if f.Tenant != 0 && s.requestTenant(r) != f.Tenant {
+		return fault{}
+	}
 	out := fault{latency: f.Latency}
 	if f.Status == 0 && !f.Malformed && !f.Truncate {
 		return out
@@ -124,6 +133,21 @@ func (s *Server) pick(r *http.Request) fault {
 	f.hits++
 	out.status, out.malformed, out.truncate = f.Status, f.Malformed, f.Truncate
 	return out
+}
+
+// requestTenant is the tenant a request is made for: the one named in the
+// path of a token request, else the one its bearer token is bound to, else
+// 0. s.mu must be held.
+func (s *Server) requestTenant(r *http.Request) int64 {
+	if id, err := strconv.ParseInt(r.PathValue("tenantId"), 10, 64); err == nil {
+		return id
+	}
+	if raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok {
+		if t := s.tokens[raw]; t != nil {
+			return t.tenant
+		}
+	}
+	return 0
 }
 
 // api wraps an API handler: latency and faults, auth, the lock, stats.

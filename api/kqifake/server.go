@@ -17,7 +17,7 @@
 //	DELETE /_fake/jobs/{kind}/{id}
 //	POST   /_fake/seed                 {"tenants","jobs_per_tenant","open_per_tenant","seed"?,"days"?,"accounts"?}
 //	POST   /_fake/demo                 loads the demo data set
-//	POST   /_fake/faults               {"latency","status","rate","count","malformed","truncate","expire_tokens","paths"}
+//	POST   /_fake/faults               {"latency","status","rate","count","malformed","truncate","expire_tokens","paths","tenant"}
 //	DELETE /_fake/faults
 //	GET    /_fake/stats                {"requests","bytes_out","by_path":{...},"by_status":{...}}
 //	DELETE /_fake/stats

@@ -467,3 +467,29 @@ func TestDemo(t *testing.T) {
 		t.Error("Jobs of an unknown tenant = nil error")
 	}
 }
+
+func TestFaultsScopedToOneTenant(t *testing.T) {
+	s := kqifake.NewTest(t)
+	a, b := s.AddTenant("alpha", ""), s.AddTenant("beta", "")
+	s.AddAccount("u", "p", a, b)
+	u := s.URL()
+	ta := login(t, s, "u", "p").Token // bound to alpha, the default tenant
+	var tb api.LoginOutput
+	call(t, "POST", fmt.Sprintf("%s/api/v2/account/tenants/%d/token", u, b), ta, map[string]any{}, &tb)
+
+	if code, _, body := call(t, "POST", u+"/_fake/faults", "", map[string]any{"status": 403, "tenant": b}, nil); code != 200 {
+		t.Fatalf("set faults: %d %s", code, body)
+	}
+	if code, _, _ := call(t, "GET", u+"/api/v2/training", tb.Token, nil, nil); code != 403 {
+		t.Errorf("request for the faulted tenant answered %d, want 403", code)
+	}
+	if code, _, _ := call(t, "POST", fmt.Sprintf("%s/api/v2/account/tenants/%d/token", u, b), ta, map[string]any{}, nil); code != 403 {
+		t.Errorf("token request for the faulted tenant answered %d, want 403", code)
+	}
+	if code, _, _ := call(t, "GET", u+"/api/v2/training", ta, nil, nil); code != 200 {
+		t.Errorf("request for the other tenant answered %d, want 200", code)
+	}
+	if code, _, _ := call(t, "POST", u+"/api/v2/account/login", "", map[string]any{"userName": "u", "password": "p"}, nil); code != 200 {
+		t.Errorf("login (no tenant yet) answered %d, want 200", code)
+	}
+}
