@@ -116,14 +116,21 @@ func (p *Pass) clearDead(st *state.State, hook string, log *slog.Logger) {
 // webhook (exit 69): what happened and what to do.
 func deadHookError(st *state.State, rep PassReport) error {
 	hooks := slices.Compact(slices.Sorted(slices.Values(rep.DeadWebhooks)))
-	var gaveUp []string
+	var gaveUp, next []string
 	for _, h := range hooks {
-		if dh := st.DeadHooks[h]; dh != nil && dh.GaveUp {
+		switch dh := st.DeadHooks[h]; {
+		case dh == nil:
+		case dh.GaveUp:
 			gaveUp = append(gaveUp, h)
+		case !dh.NextAttempt.IsZero():
+			next = append(next, h+" at "+dh.NextAttempt.Format(time.RFC3339))
 		}
 	}
 	msg := fmt.Sprintf("slack refused the webhook for %v (removed, revoked or archived channel?): %d messages kept in the outbox; "+
 		"fix the webhook and they will be sent", hooks, rep.Pending)
+	if len(next) > 0 {
+		msg += fmt.Sprintf("; next try: %s (at once after `kamobot state retry`)", strings.Join(next, ", "))
+	}
 	if len(gaveUp) > 0 {
 		msg += fmt.Sprintf("; kamobot stopped trying %v after %s: a new webhook URL in the config is tried at once, "+
 			"or run `kamobot state retry` once it works again", gaveUp, humanDuration(DeadHookGiveUp))

@@ -178,7 +178,7 @@ func printDeadHooks(d *Deps, st *state.State, now time.Time, loc *time.Location)
 		if dh.GaveUp {
 			next = "no longer tried: fix the webhook URL, or run `kamobot state retry` once it works"
 		}
-		fmt.Fprintf(d.Stdout, "  %s (url %s) since %s, %d attempts, last: %s; %s\n", h, dh.Fingerprint,
+		fmt.Fprintf(d.Stdout, "  %s (URL fingerprint %s) since %s, %d attempts, last: %s; %s\n", h, dh.Fingerprint,
 			clockTime(dh.Since, now, loc), dh.Attempts, dh.LastError, next)
 	}
 }
