@@ -994,3 +994,36 @@ func TestStateWriteFailures(t *testing.T) {
 		w.wantReported(a)
 	})
 }
+
+// TestSlackRefusesOneMessage: Slack refuses one message for good
+// (invalid_blocks). It goes to the dead letters with Slack's answer, logged
+// once at ERROR, and the message queued behind it still goes in the same
+// pass.
+func TestSlackRefusesOneMessage(t *testing.T) {
+	w := newWorld(t, worldOptions{})
+	a := w.add("vision", "poison-job")
+	b := w.add("vision", "behind-the-poison")
+	w.mustPass()
+	// The first message waits in the outbox (Slack 500), the second joins it.
+	w.end(a, "Failed")
+	w.slack.Script(slackfake.Fault{Status: 500, Count: 2})
+	w.failPass(ExitTempFail)
+	w.clock.Add(time.Minute) // both due
+	w.end(b, "Completed")
+	w.slack.Script(slackfake.Fault{Status: 400, Body: "invalid_blocks"})
+	rep := w.mustPass()
+	if rep.Dead != 1 || rep.Sent != 1 {
+		t.Fatalf("pass: %d dead, %d sent; want 1 and 1\nlogs:\n%s", rep.Dead, rep.Sent, w.logs)
+	}
+	w.wantLog(`level=ERROR msg="slack refused the message for good; kept in the dead letters".* slack_error=invalid_blocks status=400`)
+	if n := strings.Count(w.logs.String(), "refused the message for good"); n != 1 {
+		t.Errorf("the refusal is logged %d times, want once", n)
+	}
+	st := w.load()
+	if len(st.Outbox) != 0 || len(st.DeadLetters) != 1 || st.DeadLetters[0].LastError != "invalid_blocks" {
+		t.Fatalf("outbox %d, dead letters %+v", len(st.Outbox), st.DeadLetters)
+	}
+	w.wantReported(b)
+	w.mustPass()
+	w.wantReported(b) // the dead letter is not sent again
+}
