@@ -537,6 +537,10 @@ func TestTenantRemovedFromAccount(t *testing.T) {
 	if _, err := w.pass(); err != nil {
 		t.Fatalf("pass without the tenant: %v", err)
 	}
+	w.wantLog(`level=WARN msg="a tenant with open jobs is no longer visible to this account; .*" tenant=nlp .*open_jobs=1`)
+	if n := strings.Count(w.logs.String(), "no longer visible to this account"); n > 3 {
+		t.Errorf("the vanished tenant is warned about %d times in 6 passes, want once per reading of the tenant list", n)
+	}
 	if st := w.load(); st.Tenants[api.FormatID(w.tenants["nlp"])].Kinds[api.KindTraining].Open[api.JobKey(api.KindTraining, 0, b)] == nil {
 		t.Errorf("the open job of the removed tenant was dropped from the state")
 	}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -44,6 +45,9 @@ type Pass struct {
 	tenants   tenantView
 	tenantsAt time.Time
 	warned    bool
+	// warnedVanished: tenants that left the account were warned about
+	// since the tenant list was last read.
+	warnedVanished bool
 }
 
 // PassOptions change how one pass runs.
@@ -169,6 +173,7 @@ func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time,
 		kind   api.Kind
 		plan   state.Plan
 	}
+	p.warnVanished(st, v)
 	var jobs []job
 	for i, t := range v.Watched {
 		ts := st.Tenant(t.ID, t.Name, t.DisplayName)
@@ -238,7 +243,7 @@ func (p *Pass) watchedTenants(ctx context.Context, now time.Time) (tenantView, e
 			return tenantView{}, err
 		}
 		p.tenants, p.tenantsAt = v, now
-		p.warned = false
+		p.warned, p.warnedVanished = false, false
 	}
 	if err := p.tenants.missingError(); err != nil && !p.warned {
 		p.Log.Warn(err.Error())
@@ -249,6 +254,31 @@ func (p *Pass) watchedTenants(ctx context.Context, now time.Time) (tenantView, e
 			cmp.Or(p.tenants.missingError(), errors.New("the account sees no tenant")))}
 	}
 	return p.tenants, nil
+}
+
+// warnVanished says, once per reading of the tenant list, which tenants
+// kamobot tracks open jobs of but the account no longer sees. Their jobs
+// are kept as they were and nothing is inferred; they are reported if the
+// tenant comes back.
+func (p *Pass) warnVanished(st *state.State, v tenantView) {
+	if p.warnedVanished {
+		return
+	}
+	p.warnedVanished = true
+	for _, id := range slices.Sorted(maps.Keys(st.Tenants)) {
+		ts := st.Tenants[id]
+		if slices.ContainsFunc(v.Visible, func(t api.Tenant) bool { return t.ID == ts.ID }) {
+			continue
+		}
+		open := 0
+		for _, kc := range ts.Kinds {
+			open += len(kc.Open)
+		}
+		if open > 0 {
+			p.Log.Warn("a tenant with open jobs is no longer visible to this account; its jobs are kept, "+
+				"and reported if it comes back", "tenant", ts.Name, "tenant_id", ts.ID, "open_jobs", open)
+		}
+	}
 }
 
 // filter keeps the events each tenant's config asks to post.
