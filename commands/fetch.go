@@ -1,10 +1,12 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"strconv"
+	"sync"
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/state"
@@ -21,43 +23,99 @@ type jobsAPI interface {
 
 var _ jobsAPI = (*api.Client)(nil)
 
-// fetchKind carries out plan p for one tenant and kind. Any error fails the
-// whole fetch: a partial listing is never handed to the diff.
-func fetchKind(ctx context.Context, c jobsAPI, tenantID int64, k api.Kind, p state.Plan) (state.Fetched, error) {
+// fetchConcurrency bounds the requests a pass has in flight at once, over
+// every tenant and kind: range lists, far re-reads, preprocessing
+// histories. A steady pass over 50 tenants makes about 300 requests, nearly
+// all independent, so 128 in flight finish them in three round trips
+// (see docs/performance.md); more would mostly load the server.
+const fetchConcurrency = 128
+
+// limiter bounds the requests in flight.
+type limiter chan struct{}
+
+func newLimiter(n int) limiter { return make(limiter, max(n, 1)) }
+
+// do runs f once a slot is free.
+func (l limiter) do(ctx context.Context, f func() error) error {
+	select {
+	case l <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-l }()
+	return f()
+}
+
+// fetchKind carries out plan p for one tenant and kind: the range listing
+// and the far re-reads run at once, each request under lim. Any error fails
+// the whole fetch: a partial listing is never handed to the diff.
+func fetchKind(ctx context.Context, c jobsAPI, lim limiter, tenantID int64, k api.Kind, p state.Plan) (state.Fetched, error) {
 	f := state.Fetched{Kind: k, Plan: p}
 	if k == api.KindPreprocessing {
-		return fetchPreprocessing(ctx, c, tenantID, f)
+		return fetchPreprocessing(ctx, c, lim, tenantID, f)
 	}
 	q := api.ListQuery{}
 	if !p.Full {
 		q.ID = ">=" + strconv.FormatInt(p.RangeFrom, 10)
 	}
-	rows, err := listAll(ctx, c, tenantID, k, q)
-	if err != nil {
+	var (
+		wg      sync.WaitGroup
+		listErr error
+	)
+	wg.Go(func() { f.Range, listErr = listAll(ctx, c, lim, tenantID, k, q) })
+	far, gone, farErr := readFar(ctx, c, lim, tenantID, k, p.Far)
+	wg.Wait()
+	if err := cmp.Or(listErr, farErr); err != nil {
 		return f, err
 	}
-	f.Range = rows
-	for _, r := range p.Far {
-		j, err := c.Detail(ctx, tenantID, k, r.ParentID, r.ID)
-		switch {
-		case errors.Is(err, api.ErrNotFound):
-			f.Gone = append(f.Gone, r)
-		case err != nil:
-			return f, err
-		default:
-			f.Far = append(f.Far, j)
-		}
-	}
+	f.Far, f.Gone = far, gone
 	return f, nil
 }
 
+// readFar re-reads jobs on their own, concurrently (under lim). A job the
+// server answers "not found" for is gone; any other error fails the lot.
+func readFar(ctx context.Context, c jobsAPI, lim limiter, tenantID int64, k api.Kind, refs []state.Ref) ([]api.Job, []state.Ref, error) {
+	if len(refs) == 0 {
+		return nil, nil, nil
+	}
+	jobs := make([]api.Job, len(refs))
+	errs := make([]error, len(refs))
+	var wg sync.WaitGroup
+	for i, r := range refs {
+		wg.Go(func() {
+			errs[i] = lim.do(ctx, func() (err error) {
+				jobs[i], err = c.Detail(ctx, tenantID, k, r.ParentID, r.ID)
+				return err
+			})
+		})
+	}
+	wg.Wait()
+	var far []api.Job
+	var gone []state.Ref
+	for i, err := range errs {
+		switch {
+		case errors.Is(err, api.ErrNotFound):
+			gone = append(gone, refs[i])
+		case err != nil:
+			return nil, nil, err
+		default:
+			far = append(far, jobs[i])
+		}
+	}
+	return far, gone, nil
+}
+
 // listAll pages through a listing while pages come back full.
-func listAll(ctx context.Context, c jobsAPI, tenantID int64, k api.Kind, q api.ListQuery) ([]api.Job, error) {
+func listAll(ctx context.Context, c jobsAPI, lim limiter, tenantID int64, k api.Kind, q api.ListQuery) ([]api.Job, error) {
 	q.PerPage = api.PerPageMax
 	var rows []api.Job
 	for page := 1; ; page++ {
 		q.Page = page
-		res, err := c.List(ctx, tenantID, k, q)
+		var res api.ListResult
+		err := lim.do(ctx, func() (err error) {
+			res, err = c.List(ctx, tenantID, k, q)
+			return err
+		})
 		if err != nil {
 			return nil, err
 		}
@@ -71,36 +129,83 @@ func listAll(ctx context.Context, c jobsAPI, tenantID int64, k api.Kind, q api.L
 	}
 }
 
-func fetchPreprocessing(ctx context.Context, c jobsAPI, tenantID int64, f state.Fetched) (state.Fetched, error) {
-	q := api.ListQuery{PerPage: api.PerPageMax}
-	if !f.Plan.Full {
-		q.ID = ">=" + strconv.FormatInt(f.Plan.RangeFrom, 10)
+// fetchPreprocessing lists the new definitions, and at once re-reads the
+// histories of the definitions due and the open runs due on their own;
+// then it reads the histories of the new definitions.
+func fetchPreprocessing(ctx context.Context, c jobsAPI, lim limiter, tenantID int64, f state.Fetched) (state.Fetched, error) {
+	var (
+		wg               sync.WaitGroup
+		defsErr, farErr  error
+		newHist, oldHist [][]api.Job
+		newErr, oldErr   error
+	)
+	wg.Go(func() {
+		f.NewDefs, f.MaxDefID, defsErr = listDefs(ctx, lim, c, tenantID, f.Plan)
+		if defsErr == nil {
+			newHist, newErr = readHistories(ctx, c, lim, tenantID, f.NewDefs)
+		}
+	})
+	wg.Go(func() { f.Far, f.Gone, farErr = readFar(ctx, c, lim, tenantID, api.KindPreprocessing, f.Plan.Far) })
+	oldHist, oldErr = readHistories(ctx, c, lim, tenantID, f.Plan.Defs)
+	wg.Wait()
+	if err := cmp.Or(defsErr, newErr, oldErr, farErr); err != nil {
+		return f, err
 	}
-	var defs []int64
-	for page := 1; ; page++ {
-		q.Page = page
-		got, err := c.ListPreprocessings(ctx, tenantID, q)
-		if err != nil {
-			return f, err
-		}
-		for _, d := range got {
-			defs = append(defs, d.ID)
-			f.MaxDefID = max(f.MaxDefID, d.ID)
-		}
-		if len(got) < q.PerPage {
-			break
-		}
-	}
-	f.NewDefs = defs
-	for _, id := range append(defs, f.Plan.Defs...) {
-		hs, err := c.Histories(ctx, tenantID, id)
-		if errors.Is(err, api.ErrNotFound) {
-			continue // the definition was deleted: its runs are gone too
-		}
-		if err != nil {
-			return f, err
-		}
+	for _, hs := range append(newHist, oldHist...) {
 		f.Range = append(f.Range, hs...)
 	}
 	return f, nil
+}
+
+// listDefs lists the preprocessing definitions with id >= the plan's
+// RangeFrom (all of them for a full plan).
+func listDefs(ctx context.Context, lim limiter, c jobsAPI, tenantID int64, p state.Plan) (defs []int64, maxID int64, err error) {
+	q := api.ListQuery{PerPage: api.PerPageMax}
+	if !p.Full {
+		q.ID = ">=" + strconv.FormatInt(p.RangeFrom, 10)
+	}
+	for page := 1; ; page++ {
+		q.Page = page
+		var got []api.PreprocessingDef
+		err := lim.do(ctx, func() (err error) {
+			got, err = c.ListPreprocessings(ctx, tenantID, q)
+			return err
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, d := range got {
+			defs = append(defs, d.ID)
+			maxID = max(maxID, d.ID)
+		}
+		if len(got) < q.PerPage {
+			return defs, maxID, nil
+		}
+	}
+}
+
+// readHistories reads the histories of several definitions concurrently. A
+// definition that is not found was deleted: its runs are gone too.
+func readHistories(ctx context.Context, c jobsAPI, lim limiter, tenantID int64, defs []int64) ([][]api.Job, error) {
+	out := make([][]api.Job, len(defs))
+	errs := make([]error, len(defs))
+	var wg sync.WaitGroup
+	for i, id := range defs {
+		wg.Go(func() {
+			errs[i] = lim.do(ctx, func() (err error) {
+				out[i], err = c.Histories(ctx, tenantID, id)
+				return err
+			})
+			if errors.Is(errs[i], api.ErrNotFound) {
+				out[i], errs[i] = nil, nil
+			}
+		})
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }

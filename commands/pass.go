@@ -37,7 +37,8 @@ type Pass struct {
 	Who string
 	// LockWait is how long to wait for another kamobot to finish its pass.
 	LockWait time.Duration
-	// Concurrency bounds the requests in flight at once (default 16).
+	// Concurrency bounds the requests in flight at once (default
+	// fetchConcurrency while fetching, 8 while reading details of events).
 	Concurrency int
 	// TenantsTTL is how long the list of visible tenants is reused (watch).
 	TenantsTTL time.Duration
@@ -183,15 +184,16 @@ func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time,
 	}
 	fetched := make([]state.Fetched, len(jobs))
 	errs := make([]error, len(jobs))
-	var g errgroup.Group
-	g.SetLimit(cmp.Or(p.Concurrency, 16))
+	// The bound is on requests, not on (tenant, kind) fetches: far re-reads
+	// and preprocessing histories run under it too.
+	lim := newLimiter(cmp.Or(p.Concurrency, fetchConcurrency))
+	var wg sync.WaitGroup
 	for n, j := range jobs {
-		g.Go(func() error {
-			fetched[n], errs[n] = fetchKind(ctx, p.API, v.Watched[j.tenant].ID, j.kind, j.plan)
-			return nil
+		wg.Go(func() {
+			fetched[n], errs[n] = fetchKind(ctx, p.API, lim, v.Watched[j.tenant].ID, j.kind, j.plan)
 		})
 	}
-	_ = g.Wait()
+	wg.Wait()
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}

@@ -71,6 +71,9 @@ func Diff(prev *KindCursor, f Fetched, tenant TenantRef, o DiffOptions, now time
 			i = 0 // histories of several definitions: no single order
 		}
 		d.observe(j, i, baseline)
+		if f.Kind == api.KindPreprocessing {
+			d.scheduleRun(j.Key()) // just read: no need to re-read it on its own yet
+		}
 	}
 	for _, j := range f.Far {
 		d.observe(j, -1, baseline)
@@ -252,6 +255,14 @@ func (d *differ) checkedFar(key string) {
 	}
 }
 
+// scheduleRun plans the next re-read of an open preprocessing run on its
+// own, on the far schedule.
+func (d *differ) scheduleRun(key string) {
+	if t := d.next.Open[key]; t != nil {
+		t.NextCheck = d.now.Add(FarPeriod(d.now.Sub(t.openSince())))
+	}
+}
+
 func (d *differ) vanish(key string, t *Tracked) {
 	delete(d.next.Open, key)
 	d.remember(key, "Deleted")
@@ -331,7 +342,7 @@ func (d *differ) defs(f Fetched) {
 	}
 	for _, id := range checked {
 		dc := c.Defs[id]
-		dc.NextCheck = d.now.Add(FarPeriod(d.now.Sub(dc.LastActivity)))
+		dc.NextCheck = d.now.Add(DefPeriod(d.now.Sub(dc.LastActivity)))
 	}
 }
 

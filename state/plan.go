@@ -21,14 +21,31 @@ import (
 //     they are re-read less often: every FarPeriod(age), so that a job is
 //     noticed to have ended within about 5% of how long it has been open,
 //     and never later than MaxFarPeriod.
+//   - Preprocessing runs have no list with a filter: a definition's
+//     histories come whole. An open run is re-read on its own, with the
+//     history detail request, on the far schedule; the whole list of a
+//     definition is only needed to find runs not seen yet, and is re-read
+//     every DefPeriod(time since its newest run).
 const (
 	NearRows     = 4
 	MaxFarPeriod = 5 * time.Minute
+	// MaxDefPeriod bounds how late a new run of a long idle preprocessing
+	// definition is noticed (its ending, if it ended meanwhile, is still
+	// reported then).
+	MaxDefPeriod = 30 * time.Minute
 )
 
 // FarPeriod is how long a far job may go unread, given how long it has been open.
 func FarPeriod(age time.Duration) time.Duration {
 	return min(max(age/20, 0), MaxFarPeriod)
+}
+
+// DefPeriod is how long a preprocessing definition's histories may go
+// unread, given how long ago its newest run was created: an active one is
+// read every pass, one idle for an hour every 3 minutes, one idle for ten
+// hours or more every MaxDefPeriod.
+func DefPeriod(idle time.Duration) time.Duration {
+	return min(max(idle/20, 0), MaxDefPeriod)
 }
 
 // Plan says what to fetch for one tenant and kind in one pass.
@@ -37,7 +54,8 @@ type Plan struct {
 	Full bool
 	// RangeFrom: list every job with id >= RangeFrom (all pages).
 	RangeFrom int64
-	// Far lists the far jobs due to be re-read on their own.
+	// Far lists the far jobs due to be re-read on their own (for
+	// preprocessing: the open runs due, of definitions not read whole).
 	Far []Ref
 	// Defs lists the preprocessing definitions whose histories to read
 	// (preprocessing only; new definitions are found from the definition
@@ -58,17 +76,7 @@ func (c *KindCursor) Plan(k api.Kind, now time.Time) Plan {
 	}
 	p := Plan{RangeFrom: c.MaxID + 1}
 	if k == api.KindPreprocessing {
-		// A definition's histories come whole (the API has no filter), so
-		// each is re-read on the same age-based period as a far job, by
-		// its last activity: an active one every pass, an idle one every
-		// few minutes.
-		for id, d := range c.Defs {
-			if due(d.NextCheck, now) {
-				p.Defs = append(p.Defs, id)
-			}
-		}
-		slices.Sort(p.Defs)
-		return p
+		return c.planPreprocessing(p, now)
 	}
 	for _, t := range c.Open {
 		switch {
@@ -82,9 +90,31 @@ func (c *KindCursor) Plan(k api.Kind, now time.Time) Plan {
 	return p
 }
 
+// planPreprocessing: the definitions due for a whole re-read, and the open
+// runs of the other definitions due for a re-read on their own.
+func (c *KindCursor) planPreprocessing(p Plan, now time.Time) Plan {
+	for id, d := range c.Defs {
+		if dueWithin(d.NextCheck, now, MaxDefPeriod) {
+			p.Defs = append(p.Defs, id)
+		}
+	}
+	slices.Sort(p.Defs)
+	for _, t := range c.Open {
+		if due(t.NextCheck, now) && !slices.Contains(p.Defs, t.ParentID) {
+			p.Far = append(p.Far, Ref{ID: t.ID, ParentID: t.ParentID})
+		}
+	}
+	slices.SortFunc(p.Far, func(a, b Ref) int { return cmp.Or(cmp.Compare(a.ParentID, b.ParentID), cmp.Compare(a.ID, b.ID)) })
+	return p
+}
+
 // due reports whether a re-read planned for next is due now. A time further
 // ahead than the longest period can only come from a clock that went back:
 // it is due at once rather than stuck until the clock catches up.
 func due(next, now time.Time) bool {
-	return !now.Before(next) || next.Sub(now) > MaxFarPeriod
+	return dueWithin(next, now, MaxFarPeriod)
+}
+
+func dueWithin(next, now time.Time, longest time.Duration) bool {
+	return !now.Before(next) || next.Sub(now) > longest
 }
