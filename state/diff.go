@@ -342,7 +342,7 @@ func (d *differ) defs(f Fetched) {
 	}
 	for _, id := range checked {
 		dc := c.Defs[id]
-		dc.NextCheck = d.now.Add(DefPeriod(d.now.Sub(dc.LastActivity)))
+		dc.NextCheck = d.now.Add(DefPeriod(d.now.Sub(dc.LastActivity), len(dc.Known)))
 	}
 }
 

@@ -87,12 +87,39 @@ func (s *Store) Lock(ctx context.Context, wait time.Duration, who string) (unloc
 		}
 		return nil, fmt.Errorf("%w: %s holds %s (waited %s)", ErrLocked, holder, s.lock.Path(), wait)
 	}
+	s.removeStaleTemps()
 	info := fmt.Sprintf("kamobot %s (pid %d) since %s", who, os.Getpid(), s.now().Format(time.RFC3339))
 	_ = os.WriteFile(s.lock.Path(), []byte(info+"\n"), 0o600) // best effort: only informs a waiter
 	return func() {
 		_ = os.Truncate(s.lock.Path(), 0)
 		_ = s.lock.Unlock()
 	}, nil
+}
+
+// removeStaleTemps removes the temporary files a Save killed before its
+// rename left beside the state file (".state.json" and digits). Only the
+// lock holder saves, so none of them is in use.
+func (s *Store) removeStaleTemps() {
+	dir, base := filepath.Split(s.path)
+	entries, err := os.ReadDir(filepath.Clean(dir))
+	if err != nil {
+		return
+	}
+	for _, e := range entries {
+		if isTempOf(e.Name(), base) && e.Type().IsRegular() {
+			_ = os.Remove(filepath.Join(dir, e.Name())) // best effort
+		}
+	}
+}
+
+// isTempOf reports whether name is a temporary file of Save for the state
+// file base.
+func isTempOf(name, base string) bool {
+	digits, ok := strings.CutPrefix(name, "."+base)
+	if !ok || digits == "" {
+		return false
+	}
+	return strings.Trim(digits, "0123456789") == ""
 }
 
 func readSmall(path string) string {
@@ -179,7 +206,11 @@ func (s *Store) Save(st *State) error {
 }
 
 func (s *Store) write(b []byte) error {
-	t, err := renameio.NewPendingFile(s.path, renameio.WithStaticPermissions(0o600))
+	// The temporary file goes beside the state file, never in $TMPDIR (even
+	// on the same file system): what a kill leaves is then found and
+	// removed by the next Lock.
+	t, err := renameio.NewPendingFile(s.path, renameio.WithTempDir(filepath.Dir(s.path)),
+		renameio.WithStaticPermissions(0o600))
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrWrite, s.path, err)
 	}

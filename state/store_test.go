@@ -6,6 +6,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -166,5 +167,55 @@ func TestOutboxBookkeeping(t *testing.T) {
 	}
 	if len(st.DeadLetters) != MaxDeadLetters {
 		t.Errorf("dead letters %d, want capped at %d", len(st.DeadLetters), MaxDeadLetters)
+	}
+}
+
+func TestSaveTempFileBesideStateAndStaleOnesRemovedUnderLock(t *testing.T) {
+	dir := t.TempDir()
+	tmp := t.TempDir() // same file system: renameio would use it if allowed
+	t.Setenv("TMPDIR", tmp)
+	path := filepath.Join(dir, "state.json")
+	s, err := Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := []string{".state.json123", ".state.json9876543210"}
+	keep := []string{".state.json.bak", ".state.jsonx1", "state.json5", ".other.json42"}
+	for _, n := range append(slices.Clone(stale), keep...) {
+		if err := os.WriteFile(filepath.Join(dir, n), []byte("{"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	unlock, err := s.Lock(context.Background(), time.Second, "test")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer unlock()
+	for _, n := range stale {
+		if _, err := os.Stat(filepath.Join(dir, n)); !errors.Is(err, os.ErrNotExist) {
+			t.Errorf("stale temporary file %s not removed under the lock (%v)", n, err)
+		}
+	}
+	for _, n := range keep {
+		if _, err := os.Stat(filepath.Join(dir, n)); err != nil {
+			t.Errorf("%s was removed: %v", n, err)
+		}
+	}
+	var during []string
+	s.BeforeRename = func() error {
+		during, _ = filepath.Glob(filepath.Join(dir, ".state.json[0-9]*"))
+		if inTmp, _ := filepath.Glob(filepath.Join(tmp, ".state.json*")); len(inTmp) != 0 {
+			t.Errorf("temporary file in $TMPDIR: %v", inTmp)
+		}
+		return nil
+	}
+	if err := s.Save(New()); err != nil {
+		t.Fatal(err)
+	}
+	if len(during) != 1 {
+		t.Errorf("temporary files beside the state file while saving = %v, want one", during)
+	}
+	if left, _ := filepath.Glob(filepath.Join(dir, ".state.json[0-9]*")); len(left) != 0 {
+		t.Errorf("temporary files left after Save: %v", left)
 	}
 }
