@@ -56,11 +56,15 @@ func Diff(prev *KindCursor, f Fetched, tenant TenantRef, o DiffOptions, now time
 		opts:    o,
 		now:     now,
 		kind:    f.Kind,
-		seen:    make(map[string]bool, len(f.Range)+len(f.Far)),
+		seen:    make(map[Ref]bool, len(f.Range)+len(f.Far)),
 		baseMax: 0,
 	}
 	if prev != nil {
 		d.baseMax = prev.MaxID
+	}
+	d.open = make(map[Ref]string, len(d.next.Open))
+	for key, t := range d.next.Open {
+		d.open[Ref{ID: t.ID, ParentID: t.ParentID}] = key
 	}
 	if d.opts.MissingPasses <= 0 {
 		d.opts.MissingPasses = 2
@@ -71,7 +75,7 @@ func Diff(prev *KindCursor, f Fetched, tenant TenantRef, o DiffOptions, now time
 			i = 0 // histories of several definitions: no single order
 		}
 		d.observe(j, i, baseline)
-		if f.Kind == api.KindPreprocessing {
+		if f.Kind == api.KindPreprocessing && api.StatusPhase(j.Status) != api.PhaseClosed {
 			d.scheduleRun(j.Key()) // just read: no need to re-read it on its own yet
 		}
 	}
@@ -110,7 +114,10 @@ type differ struct {
 	now     time.Time
 	kind    api.Kind
 	events  []Event
-	seen    map[string]bool
+	seen    map[Ref]bool
+	// open indexes the keys of the jobs tracked open before this fetch,
+	// so that a row is looked up without building its key.
+	open    map[Ref]string
 	baseMax int64 // the highest id seen before this fetch
 }
 
@@ -121,13 +128,20 @@ func (d *differ) emit(t EventType, j api.Job, from string) {
 // observe handles one fetched row; behind is its position in the range
 // listing (rows newer than it), or -1 for a far job read on its own.
 func (d *differ) observe(j api.Job, behind int, baseline bool) {
-	key := j.Key()
-	if d.seen[key] {
+	ref := Ref{ID: j.ID, ParentID: j.ParentID}
+	if d.seen[ref] {
 		return
 	}
-	d.seen[key] = true
+	d.seen[ref] = true
 	if d.kind != api.KindPreprocessing && j.ID > d.next.MaxID && behind >= 0 {
 		d.next.MaxID = j.ID
+	}
+	key, tracked := d.open[ref]
+	if !tracked && api.StatusPhase(j.Status) == api.PhaseClosed && (baseline || !d.isNew(j)) {
+		return // history: most rows of a listing, handled without building a key
+	}
+	if !tracked {
+		key = j.Key()
 	}
 	phase := api.StatusPhase(j.Status)
 	t := d.next.Open[key]
@@ -272,7 +286,7 @@ func (d *differ) vanish(key string, t *Tracked) {
 // missing counts open jobs that the fetch covered but did not list.
 func (d *differ) missing(f Fetched) {
 	for key, t := range d.next.Open {
-		if d.seen[key] || !d.coveredBy(f, t) {
+		if d.seen[Ref{ID: t.ID, ParentID: t.ParentID}] || !d.coveredBy(f, t) {
 			continue
 		}
 		t.Missing++
