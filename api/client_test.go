@@ -1,9 +1,13 @@
 package api_test
 
 import (
+	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -362,6 +366,61 @@ func TestObserve(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, seen); diff != "" {
 		t.Errorf("observed (-want +got):\n%s", diff)
+	}
+}
+
+// TestDebugLog checks the debug line of each exchange: route template,
+// scope, status, size and time; never a path with ids, a token or the
+// password.
+func TestDebugLog(t *testing.T) {
+	const tokenCanary = "CANARY-TOKEN-dbg"
+	f := newFixture(t)
+	srv := kqifake.NewTest(t, kqifake.Options{TokenCanary: tokenCanary, Location: f.tokyo})
+	id := srv.AddTenant("vision", "Vision")
+	srv.AddAccount(f.user, f.password, id)
+	job, err := srv.AddJob(kqifake.NewJob{Tenant: "vision", Kind: api.KindTraining, Name: "resnet50", Status: "Running"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs bytes.Buffer
+	c, err := api.New(api.Config{BaseURL: srv.URL(), User: f.user, Password: f.password, ServerLocation: f.tokyo,
+		Logger: slog.New(slog.NewJSONHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Detail(t.Context(), id, api.KindTraining, 0, job.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.Detail(t.Context(), id, api.KindTraining, 0, job.ID+1000); !errors.Is(err, api.ErrNotFound) {
+		t.Fatalf("Detail of a missing job = %v", err)
+	}
+	var got []string
+	dec := json.NewDecoder(&logs)
+	for dec.More() {
+		var line map[string]any
+		if err := dec.Decode(&line); err != nil {
+			t.Fatal(err)
+		}
+		if line["msg"] != "kamonohashi request" {
+			continue
+		}
+		if _, ok := line["took"]; !ok {
+			t.Errorf("no duration in %v", line)
+		}
+		got = append(got, fmt.Sprintf("%v %v %v %v", line["method"], line["route"], line["scope"], line["status"]))
+	}
+	want := []string{
+		"POST /api/v2/account/login anonymous 200",
+		"GET /api/v2/training/{id} tenant " + strconv.FormatInt(id, 10) + " 200",
+		"GET /api/v2/training/{id} tenant " + strconv.FormatInt(id, 10) + " 404",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("debug lines (-want +got):\n%s", diff)
+	}
+	for _, secret := range []string{tokenCanary, f.password, "/api/v2/training/" + strconv.FormatInt(job.ID, 10)} {
+		if strings.Contains(logs.String(), secret) {
+			t.Errorf("debug log holds %q:\n%s", secret, logs.String())
+		}
 	}
 }
 

@@ -25,9 +25,16 @@ var (
 	ErrForbidden = errors.New("forbidden")
 	// ErrNotFound: 404, an unknown id (or one of another tenant).
 	ErrNotFound = errors.New("not found")
-	// ErrUnreachable: the server could not be reached at all: DNS failure,
-	// connection refused or reset, or a timeout.
+	// ErrUnreachable: the server could not be reached at all, or not
+	// safely: DNS failure, connection refused or reset, a timeout, or a
+	// TLS handshake that failed (ErrTLS).
 	ErrUnreachable = errors.New("server unreachable")
+	// ErrTLS: the TLS handshake failed, mostly because the server's
+	// certificate could not be verified (unknown authority, wrong host
+	// name, expired), or the server does not speak TLS. It is not
+	// temporary: trying again changes nothing until the config or the
+	// server is fixed.
+	ErrTLS = errors.New("TLS handshake failed")
 	// ErrMalformed: a 2xx answer whose body is not the JSON expected.
 	ErrMalformed = errors.New("malformed response")
 	// ErrTooLarge: an answer body longer than Config.MaxBodyBytes.
@@ -93,6 +100,7 @@ type TransportError struct {
 	unreachable bool
 	temporary   bool
 	midway      bool // the answer had begun
+	tls         bool // the TLS handshake failed
 }
 
 func (e *TransportError) Error() string {
@@ -105,14 +113,20 @@ func (e *TransportError) Error() string {
 // Unwrap returns the cause.
 func (e *TransportError) Unwrap() error { return e.Err }
 
-// Is makes errors.Is(err, ErrUnreachable) true for dial failures and
-// timeouts.
+// Is makes errors.Is(err, ErrUnreachable) true for dial failures, timeouts
+// and failed TLS handshakes, and errors.Is(err, ErrTLS) true for the last.
 func (e *TransportError) Is(target error) bool {
-	return target == ErrUnreachable && e.unreachable
+	switch target {
+	case ErrUnreachable:
+		return e.unreachable || e.tls
+	case ErrTLS:
+		return e.tls
+	}
+	return false
 }
 
 // Temporary reports whether trying again later may succeed: connection
-// errors, timeouts and answers cut short are; certificate errors are not.
+// errors, timeouts and answers cut short are; TLS failures are not.
 func (e *TransportError) Temporary() bool { return e.temporary }
 
 // MalformedError is a 2xx answer that could not be decoded.
@@ -183,6 +197,8 @@ func (c *Client) transportError(ctx, reqCtx context.Context, err error) error {
 		netErr  net.Error
 		opErr   *net.OpError
 		record  tls.RecordHeaderError
+		verify  *tls.CertificateVerificationError
+		alert   tls.AlertError
 	)
 	switch {
 	case context.Cause(reqCtx) == errRequestTimeout || errors.Is(err, context.DeadlineExceeded):
@@ -193,11 +209,21 @@ func (c *Client) transportError(ctx, reqCtx context.Context, err error) error {
 		te.Reason = sanitize(te.Err.Error(), 120)
 		te.temporary, te.midway = true, true
 	case errors.As(err, &unknown):
-		te.Reason = "TLS certificate signed by unknown authority (set the CA file, or SSL_CERT_FILE)"
+		te.Reason = "TLS certificate signed by unknown authority: for a private CA, set kamonohashi.ca_file " +
+			"to the CA certificate (PEM), or SSL_CERT_FILE"
+		te.tls = true
 	case errors.As(err, &hostErr):
-		te.Reason = "TLS certificate is not valid for this host name"
+		te.Reason = "TLS certificate is not valid for this host name (" + sanitize(hostErr.Error(), 120) + ")"
+		te.tls = true
 	case errors.As(err, &invalid):
 		te.Reason = "TLS certificate is invalid (" + sanitize(invalid.Error(), 120) + ")"
+		te.tls = true
+	case errors.As(err, &verify):
+		te.Reason = "TLS certificate could not be verified (" + sanitize(verify.Err.Error(), 120) + ")"
+		te.tls = true
+	case errors.As(err, &alert):
+		te.Reason = "TLS handshake refused by the server (" + sanitize(alert.Error(), 80) + ")"
+		te.tls = true
 	case errors.As(err, &dnsErr):
 		te.Reason = "no such host"
 		if dnsErr.IsTemporary || dnsErr.IsTimeout {
@@ -215,6 +241,7 @@ func (c *Client) transportError(ctx, reqCtx context.Context, err error) error {
 		te.unreachable, te.temporary = true, true
 	case errors.As(err, &record) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		te.Reason = "TLS handshake failed (does the server speak plain HTTP?)"
+		te.tls = true
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		te.Reason = sanitize(opErr.Err.Error(), 120)
 		te.unreachable, te.temporary = true, true

@@ -278,11 +278,41 @@ func TestCAFile(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err = c.Version(t.Context())
-		if err == nil || !strings.Contains(err.Error(), "unknown authority") || !strings.Contains(err.Error(), "CA file") {
-			t.Fatalf("Version = %v, want an unknown-authority error naming the CA file", err)
+		host := strings.TrimPrefix(ts.URL, "https://")
+		for _, want := range []string{"unknown authority", host, "kamonohashi.ca_file", "SSL_CERT_FILE"} {
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("Version = %v, want an unknown-authority error with %q", err, want)
+			}
 		}
-		if api.IsTemporary(err) || errors.Is(err, api.ErrUnreachable) {
-			t.Errorf("a certificate error counts as temporary or unreachable: %v", err)
+		if api.IsTemporary(err) {
+			t.Errorf("a certificate error counts as temporary: %v", err)
+		}
+		if !errors.Is(err, api.ErrTLS) || !errors.Is(err, api.ErrUnreachable) {
+			t.Errorf("a certificate error is not ErrTLS and ErrUnreachable: %v", err)
+		}
+	})
+	t.Run("host name mismatch", func(t *testing.T) {
+		// The test certificate is for 127.0.0.1 and example.com, not localhost.
+		u := strings.Replace(ts.URL, "127.0.0.1", "localhost", 1)
+		c, err := api.New(api.Config{BaseURL: u, User: "demo", Password: "demo", CAFile: caFile})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Version(t.Context())
+		if err == nil || !strings.Contains(err.Error(), "not valid for this host name") || !errors.Is(err, api.ErrTLS) || api.IsTemporary(err) {
+			t.Fatalf("Version = %v, want a permanent host-name error", err)
+		}
+	})
+	t.Run("plain http behind https", func(t *testing.T) {
+		plain := httptest.NewServer(srv.Handler())
+		t.Cleanup(plain.Close)
+		c, err := api.New(api.Config{BaseURL: strings.Replace(plain.URL, "http://", "https://", 1), User: "demo", Password: "demo"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		_, err = c.Version(t.Context())
+		if err == nil || !strings.Contains(err.Error(), "plain HTTP") || !errors.Is(err, api.ErrTLS) || api.IsTemporary(err) {
+			t.Fatalf("Version = %v, want a permanent TLS error about plain HTTP", err)
 		}
 	})
 	t.Run("insecure", func(t *testing.T) {

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -89,12 +90,13 @@ func (c *Client) send(ctx context.Context, r request, bearer string) (http.Heade
 	start := time.Now()
 	resp, err := c.hc.Do(req)
 	if err != nil {
-		c.observed(r, 0, start)
-		return nil, c.transportError(ctx, reqCtx, err)
+		err = c.transportError(ctx, reqCtx, err)
+		c.observed(ctx, r, 0, 0, start, err)
+		return nil, err
 	}
 	defer drain(resp.Body)
 	data, err := readLimited(resp.Body, c.maxBody)
-	c.observed(r, resp.StatusCode, start)
+	c.observed(ctx, r, resp.StatusCode, len(data), start, err)
 	switch {
 	case errors.Is(err, ErrTooLarge):
 		return nil, fmt.Errorf("%s %s: %w (more than %d bytes)", r.method, r.path, ErrTooLarge, c.maxBody)
@@ -113,10 +115,31 @@ func (c *Client) send(ctx context.Context, r request, bearer string) (http.Heade
 	return resp.Header, nil
 }
 
-func (c *Client) observed(r request, status int, start time.Time) {
+// observed reports one exchange to Observe and, at debug level, to the
+// log: the route template (never the path with its ids, the query or the
+// host), the token scope, the status (0 when no answer came), the body size
+// and the time taken. err is shown only as the Client's own error text,
+// which names the host, never the URL.
+func (c *Client) observed(ctx context.Context, r request, status, size int, start time.Time, err error) {
+	took := time.Since(start)
 	if c.observe != nil {
-		c.observe(r.method, r.route, status, time.Since(start))
+		c.observe(r.method, r.route, status, took)
 	}
+	if !c.log.Enabled(ctx, slog.LevelDebug) {
+		return
+	}
+	attrs := []slog.Attr{
+		slog.String("method", r.method),
+		slog.String("route", r.route),
+		slog.String("scope", scopeName(r.scope)),
+		slog.Int("status", status),
+		slog.Int("bytes", size),
+		slog.Duration("took", took),
+	}
+	if err != nil {
+		attrs = append(attrs, slog.String("err", sanitize(c.redact(err.Error()), 200)))
+	}
+	c.log.LogAttrs(ctx, slog.LevelDebug, "kamonohashi request", attrs...)
 }
 
 // readLimited reads all of body, failing with ErrTooLarge past max bytes.

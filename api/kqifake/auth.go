@@ -26,7 +26,7 @@ func (s *Server) issue(user string, tenantID int64, life time.Duration) (string,
 	claims, _ := json.Marshal(map[string]any{"unique_name": user, "groupsid": tenantID, "exp": exp.Unix(), "iss": "kqifake"})
 	sig := make([]byte, 32)
 	_, _ = rand.Read(sig) // never fails (crypto/rand documents it)
-	tok := header + "." + base64.RawURLEncoding.EncodeToString(claims) + "." + base64.RawURLEncoding.EncodeToString(sig)
+	tok := header + "." + base64.RawURLEncoding.EncodeToString(claims) + "." + s.canary + base64.RawURLEncoding.EncodeToString(sig)
 	s.tokens[tok] = &tokenInfo{user: user, tenant: tenantID, expires: exp}
 	return tok, life
 }

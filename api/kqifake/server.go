@@ -33,6 +33,7 @@ import (
 	"math/rand/v2"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -55,6 +56,12 @@ type Options struct {
 	Version string
 	// Logger receives a line per control action. Nil discards.
 	Logger *slog.Logger
+	// TokenCanary, when set, starts the signature part of every token the
+	// server issues, so that a test can search everything kamobot wrote for
+	// it and prove no token leaked. Tokens keep their JWT shape
+	// (header.claims.signature): TokenCanary must use the base64url
+	// alphabet only (A-Z, a-z, 0-9, "-", "_"); New panics otherwise.
+	TokenCanary string
 }
 
 // Server is a fake KAMONOHASHI server.
@@ -63,6 +70,7 @@ type Server struct {
 	now      func() time.Time
 	lifetime time.Duration
 	version  string
+	canary   string
 	log      *slog.Logger
 	mux      *http.ServeMux
 
@@ -96,6 +104,7 @@ func New(opts Options) *Server {
 		now:      opts.Now,
 		lifetime: opts.TokenLifetime,
 		version:  opts.Version,
+		canary:   opts.TokenCanary,
 		log:      opts.Logger,
 		tenants:  map[int64]*tenant{},
 		accounts: map[string]*account{},
@@ -106,6 +115,9 @@ func New(opts Options) *Server {
 		defList:  map[int64][]*preprocessDef{},
 		nextID:   map[string]int64{},
 		display:  map[listKey]int64{},
+	}
+	if strings.Trim(s.canary, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
+		panic(fmt.Sprintf("kqifake: TokenCanary %q: use base64url characters only", s.canary))
 	}
 	if s.loc == nil {
 		s.loc = tokyo()

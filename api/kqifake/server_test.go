@@ -286,6 +286,29 @@ func TestTokensAreBoundToATenant(t *testing.T) {
 	}
 }
 
+// TestTokenCanary checks that a canary starts every token's signature and
+// that the token keeps its JWT shape and works.
+func TestTokenCanary(t *testing.T) {
+	const canary = "CANARY-TOKEN-x1"
+	s := kqifake.NewTest(t, kqifake.Options{TokenCanary: canary})
+	s.LoadDemo()
+	lo := login(t, s, "demo", "demo")
+	parts := strings.Split(lo.Token, ".")
+	if len(parts) != 3 || !strings.HasPrefix(parts[2], canary) {
+		t.Fatalf("token %q: want header.claims.%s…", lo.Token, canary)
+	}
+	var acct api.AccountOutput
+	if st, _, b := call(t, "GET", s.URL()+"/api/v2/account", lo.Token, nil, &acct); st != 200 {
+		t.Fatalf("account with a canary token: %d %s", st, b)
+	}
+	defer func() {
+		if recover() == nil {
+			t.Error("New accepted a canary outside the base64url alphabet")
+		}
+	}()
+	kqifake.New(kqifake.Options{TokenCanary: "CANARY TOKEN"})
+}
+
 func TestListsAreNewestFirstWithTotal(t *testing.T) {
 	s := kqifake.NewTest(t)
 	if _, err := s.Seed(kqifake.SeedOptions{Tenants: 2, JobsPerTenant: 300, OpenPerTenant: 3}); err != nil {
