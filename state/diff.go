@@ -108,13 +108,13 @@ func Diff(prev *KindCursor, f Fetched, tenant TenantRef, o DiffOptions, now time
 }
 
 type differ struct {
-	next    *KindCursor
-	tenant  TenantRef
-	opts    DiffOptions
-	now     time.Time
-	kind    api.Kind
-	events  []Event
-	seen    map[Ref]bool
+	next   *KindCursor
+	tenant TenantRef
+	opts   DiffOptions
+	now    time.Time
+	kind   api.Kind
+	events []Event
+	seen   map[Ref]bool
 	// open indexes the keys of the jobs tracked open before this fetch,
 	// so that a row is looked up without building its key.
 	open    map[Ref]string
