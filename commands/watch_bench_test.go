@@ -17,10 +17,11 @@ import (
 // BenchmarkWatchMemory runs `watch`'s loop in process: one Pass kept across
 // 1000 real passes over 500 tenants, clock +30 s a pass. The history is 100
 // jobs a tenant with 20 open (10,000 open jobs tracked), so that the run
-// takes minutes, not hours. It reports the heap kamobot keeps
-// (live heap after GC, minus the same before the first pass: the fake's
-// data and the test binary), the process's VmRSS (the fake included), and
-// the allocations of the first and last 100 passes.
+// takes minutes, not hours. It reports the live heap after GC at the end
+// (live-heap-MB) and its growth since before the fake was seeded
+// (kamobot-heap-MB: kamobot's state and caches plus the fake's seeded
+// jobs, so an upper bound of kamobot's), the process's VmRSS (the fake
+// included), and the allocations of the first and last 100 passes.
 //
 //	go test ./commands -run '^$' -bench WatchMemory -benchtime 1x -timeout 60m
 //
