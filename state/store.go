@@ -198,7 +198,7 @@ func (s *Store) Save(st *State) error {
 	st.Version = Version
 	st.WrittenBy = s.WrittenBy
 	st.UpdatedAt = s.now().UTC()
-	b, err := json.Marshal(st)
+	b, err := Encode(st) // json.Marshal's bytes, faster (see encode.go)
 	if err != nil {
 		return fmt.Errorf("encode state: %w", err)
 	}
