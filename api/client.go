@@ -140,7 +140,9 @@ func New(cfg Config) (*Client, error) {
 		c.hc = &http.Client{Transport: tr}
 	}
 	if cfg.InsecureSkipVerify {
-		c.log.Warn("TLS certificate verification is OFF for the KAMONOHASHI server: anyone on the path can read the password", "host", c.host)
+		c.log.Warn("TLS certificate verification is OFF for the KAMONOHASHI server (insecure-skip-tls-verify): "+
+			"anyone on the network path can pose as the server and read the password and tokens; "+
+			"trust its CA with kamonohashi.ca_file or SSL_CERT_FILE instead", "host", c.host)
 	}
 	return c, nil
 }

@@ -61,8 +61,16 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "state", Usage: "state file (default: $XDG_STATE_HOME/kamobot/state.json)", EnvVars: []string{"KAMOBOT_STATE"}},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: []string{"KAMOBOT_LOG_LEVEL"}},
 		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json", EnvVars: []string{"KAMOBOT_LOG_FORMAT"}},
+		&cli.BoolFlag{Name: insecureFlag, EnvVars: []string{"KAMOBOT_INSECURE_SKIP_TLS_VERIFY"},
+			Usage: "UNSAFE: do not verify the KAMONOHASHI server's TLS certificate; anyone on the path can then " +
+				"read the password (for a private CA, set kamonohashi.ca_file or SSL_CERT_FILE instead)"},
 	}
 }
+
+// insecureFlag turns off TLS verification towards KAMONOHASHI (never
+// towards Slack). It exists only as a flag (and its variable), never in the
+// config file, and every client built with it logs a warning.
+const insecureFlag = "insecure-skip-tls-verify"
 
 // addGlobalFlags lets the global flags follow the command name too
 // ("kamobot check --config x"), re-reading them once the command's flags
@@ -72,7 +80,12 @@ func addGlobalFlags(d *Deps, cmd *cli.Command) {
 		// After the command name the flags come from the command line only:
 		// the environment is read once, by the app's own copy, so that a
 		// flag given anywhere on the command line beats the environment.
-		f.(*cli.StringFlag).EnvVars = nil
+		switch f := f.(type) {
+		case *cli.StringFlag:
+			f.EnvVars = nil
+		case *cli.BoolFlag:
+			f.EnvVars = nil
+		}
 		// A command's own flag of the same name wins (import-legacy's
 		// --config names the old bot's file).
 		if !slices.ContainsFunc(cmd.Flags, func(g cli.Flag) bool { return slices.Contains(g.Names(), f.Names()[0]) }) {
@@ -105,6 +118,7 @@ func (d *Deps) setup(c *cli.Context) error {
 		return err
 	}
 	d.log = log
+	d.insecureTLS = lookupBool(c, insecureFlag)
 	return nil
 }
 
@@ -117,4 +131,14 @@ func lookup(c *cli.Context, name string) string {
 		}
 	}
 	return c.String(name)
+}
+
+// lookupBool is lookup for a boolean global flag.
+func lookupBool(c *cli.Context, name string) bool {
+	for _, cc := range c.Lineage() {
+		if cc.IsSet(name) {
+			return cc.Bool(name)
+		}
+	}
+	return c.Bool(name)
 }

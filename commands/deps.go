@@ -38,8 +38,9 @@ type Deps struct {
 	log *slog.Logger
 
 	// Set from the global flags before a command runs.
-	configPath string
-	statePath  string
+	configPath  string
+	statePath   string
+	insecureTLS bool // --insecure-skip-tls-verify
 
 	mu  sync.Mutex
 	cfg *config.Config
@@ -137,16 +138,24 @@ func (d *Deps) Store() (*state.Store, error) {
 	return s, nil
 }
 
+// InsecureSkipTLSVerify reports whether --insecure-skip-tls-verify (or
+// KAMOBOT_INSECURE_SKIP_TLS_VERIFY) turned off the verification of the
+// KAMONOHASHI server's certificate, for the kamobot_tls_insecure gauge.
+func (d *Deps) InsecureSkipTLSVerify() bool { return d.insecureTLS }
+
 // Client builds the KAMONOHASHI client for cfg.
 func (d *Deps) Client(cfg *config.Config) (*api.Client, error) {
 	ac := api.Config{
-		BaseURL:        cfg.Kamonohashi.Server,
-		User:           cfg.Kamonohashi.User,
-		Password:       cfg.Kamonohashi.Password.Reveal(),
-		CAFile:         cfg.Kamonohashi.CAFile,
-		UserAgent:      d.Build.UserAgent(),
-		ServerLocation: cfg.Kamonohashi.Location,
-		Logger:         d.log,
+		BaseURL:  cfg.Kamonohashi.Server,
+		User:     cfg.Kamonohashi.User,
+		Password: cfg.Kamonohashi.Password.Reveal(),
+		CAFile:   cfg.Kamonohashi.CAFile,
+		// Off unless --insecure-skip-tls-verify; api.New then warns, and
+		// the metrics gauge kamobot_tls_insecure reads it below.
+		InsecureSkipVerify: d.insecureTLS,
+		UserAgent:          d.Build.UserAgent(),
+		ServerLocation:     cfg.Kamonohashi.Location,
+		Logger:             d.log,
 	}
 	if m := d.metrics; m != nil {
 		ac.Observe = m.ObserveAPI
