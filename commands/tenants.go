@@ -30,6 +30,9 @@ func resolveTenants(ctx context.Context, cfg *config.Config, c interface {
 	if err != nil {
 		return tenantView{}, fmt.Errorf("list the account's tenants: %w", err)
 	}
+	if err := cfg.CheckTenantEntries(visible); err != nil {
+		return tenantView{}, err
+	}
 	v := tenantView{Visible: visible}
 	for _, t := range visible {
 		if cfg.Route(t.ID, t.Name).Watched {

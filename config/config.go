@@ -129,6 +129,8 @@ type Tenant struct {
 	Kinds []api.Kind
 	// Notify overrides Watch.Notify for this tenant; nil means no override.
 	Notify []state.EventType
+	// Line is the line of the entry in the config file, or 0.
+	Line int
 }
 
 // Label names the entry for messages: its name, or "id 3".
@@ -145,6 +147,39 @@ func (t Tenant) Matches(id int64, name string) bool {
 		return t.Name == name
 	}
 	return t.ID == id
+}
+
+// CheckTenantEntries finds the [[tenant]] entries that are about the same
+// tenant, one by name and another by id: a config alone cannot tell, only
+// the server's list of tenants can. For the first such tenant in visible it
+// returns an *Error (wrapping ErrInvalid) naming the second entry's line
+// and key, and the first entry's line; nil when there is none.
+func (c *Config) CheckTenantEntries(visible []api.Tenant) error {
+	for _, v := range visible {
+		first := -1
+		for i, t := range c.Tenants {
+			if !t.Matches(v.ID, v.Name) {
+				continue
+			}
+			if first < 0 {
+				first = i
+				continue
+			}
+			return &Error{File: c.File, Line: t.Line, Key: fmt.Sprintf("tenant[%d]", i), Err: ErrInvalid,
+				Msg: fmt.Sprintf("%s and %s (tenant[%d], line %d) are the same tenant (%s, id %d): merge the two entries",
+					describeEntry(t), describeEntry(c.Tenants[first]), first, c.Tenants[first].Line, v.Name, v.ID)}
+		}
+	}
+	return nil
+}
+
+// describeEntry says how an entry names its tenant: `name = "vision"` or
+// `id = 3`.
+func describeEntry(t Tenant) string {
+	if t.Name != "" {
+		return fmt.Sprintf("name = %q", t.Name)
+	}
+	return "id = " + strconv.FormatInt(t.ID, 10)
 }
 
 // Route is everything kamobot needs to decide about one tenant's jobs.

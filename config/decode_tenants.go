@@ -31,7 +31,7 @@ func (d *decoder) decodeTenants(p keyPath, v any, base, credDir string, fc *file
 	for i, m := range entries {
 		tp := p.index(i)
 		d.checkKeys(tp, m, tableKeys("tenant")...)
-		var t Tenant
+		t := Tenant{Line: d.where(tp).Line}
 		nameV, hasName := m["name"]
 		idV, hasID := m["id"]
 		switch {

@@ -21,12 +21,16 @@ func (d *decoder) decodeWatch(p keyPath, m map[string]any, w *Watch) {
 		return got
 	}
 	w.Interval = dur("interval", defaultInterval, false)
-	if lo, _ := parseDuration(minInterval, false); w.Interval > 0 && w.Interval < lo {
+	switch {
+	case w.Interval > 0 && w.Interval < minInterval:
 		d.errorf(p.key("interval"), "%s is too short: the minimum is %s, to spare the KAMONOHASHI server", w.Interval, minInterval)
+	case w.Interval > maxInterval:
+		d.errorf(p.key("interval"), "%s is too long: the maximum is %s (a job that ends would be told a day late or more)",
+			fmtDuration(w.Interval), fmtDuration(maxInterval))
 	}
-	w.StuckPendingAfter = dur("stuck_pending_after", defaultStuckPendingAfter, true)
-	w.LongRunningAfter = dur("long_running_after", defaultLongRunningAfter, true)
-	w.SummaryAfterSilence = dur("summary_after_silence", defaultSummaryAfterSilence, true)
+	w.StuckPendingAfter = d.alertAfter(p, m, "stuck_pending_after", defaultStuckPendingAfter)
+	w.LongRunningAfter = d.alertAfter(p, m, "long_running_after", defaultLongRunningAfter)
+	w.SummaryAfterSilence = d.alertAfter(p, m, "summary_after_silence", defaultSummaryAfterSilence)
 
 	w.Kinds = api.AllKinds()
 	if v, ok := m["kinds"]; ok {
@@ -41,7 +45,7 @@ func (d *decoder) decodeWatch(p keyPath, m map[string]any, w *Watch) {
 		after time.Duration
 		key   string
 	}{{state.EventStuckPending, w.StuckPendingAfter, "stuck_pending_after"}, {state.EventLongRunning, w.LongRunningAfter, "long_running_after"}} {
-		if _, set := m[alert.key]; set && alert.after == 0 && w.Notifies(alert.ev) {
+		if v, set := m[alert.key]; set && alert.after == 0 && isOff(v) && w.Notifies(alert.ev) {
 			d.warnf(p.key(alert.key), "%s is off, so the %q in notify has no effect", alert.key, alert.ev)
 		}
 	}
@@ -52,6 +56,63 @@ func (d *decoder) decodeWatch(p keyPath, m map[string]any, w *Watch) {
 	if v, ok := m["all_tenants"]; ok {
 		w.AllTenants, _ = d.boolean(p.key("all_tenants"), v)
 	}
+}
+
+// Bounds of the [watch] durations. Outside them a value is surely a slip
+// (a unit forgotten or mistyped, a zero too many), so it is refused rather
+// than obeyed: an interval of a month would look like a dead bot, an alert
+// after a millisecond would fire for every job.
+const (
+	minInterval   = 5 * time.Second
+	maxInterval   = 24 * time.Hour
+	minAlertAfter = time.Minute
+	maxAlertAfter = 365 * 24 * time.Hour
+)
+
+// alertAfter reads one of the optional alert durations of [watch]: "0" and
+// "off" switch the alert off; anything else must lie between minAlertAfter
+// and maxAlertAfter.
+func (d *decoder) alertAfter(p keyPath, m map[string]any, key, def string) time.Duration {
+	v, ok := m[key]
+	if !ok {
+		v = def
+	}
+	got, ok := d.duration(p.key(key), v, true)
+	switch {
+	case !ok || got == 0:
+	case got < minAlertAfter:
+		d.errorf(p.key(key), "%s is too short: the minimum is %s (or \"off\" to switch the alert off)", got, fmtDuration(minAlertAfter))
+		return 0
+	case got > maxAlertAfter:
+		d.errorf(p.key(key), "%s is too long: the maximum is %s, a year (or \"off\" to switch the alert off)",
+			fmtDuration(got), fmtDuration(maxAlertAfter))
+		return 0
+	}
+	return got
+}
+
+// isOff reports whether v is a duration written to switch an alert off
+// ("off", "0", "0s"), not one refused.
+func isOff(v any) bool {
+	s, ok := v.(string)
+	if !ok {
+		return false
+	}
+	d, err := parseDuration(s, true)
+	return err == nil && d == 0
+}
+
+// fmtDuration writes d as a config would: "24h", "8760h", "1m", "90s",
+// without Go's trailing "0m0s".
+func fmtDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
 }
 
 // kinds reads an array of job kinds; it returns nil after an error.

@@ -265,9 +265,9 @@ func (im *importer) readPolling(f jsonFile, n *jnode) {
 		im.fail(f.errorAt(n, "Polling", "%d is not a number of seconds", secs))
 		return
 	}
-	lo, _ := parseDuration(minInterval, false)
+	lo := minInterval
 	d := time.Duration(secs) * time.Second
-	if secs > int64(24*time.Hour/time.Second) {
+	if secs > int64(maxInterval/time.Second) {
 		im.fail(f.errorAt(n, "Polling", "%d seconds is more than a day", secs))
 		return
 	}

@@ -92,7 +92,7 @@ func TestImportLegacyLoads(t *testing.T) {
 	if cfg.Watch.Interval != 10*time.Second {
 		t.Errorf("interval %v", cfg.Watch.Interval)
 	}
-	diff(t, "tenants", []Tenant{{ID: 3, Mention: []Mention{"@alice", "U01ABCDEF"}}, {ID: 5}}, cfg.Tenants)
+	diff(t, "tenants", []Tenant{{ID: 3, Mention: []Mention{"@alice", "U01ABCDEF"}, Line: 40}, {ID: 5, Line: 44}}, cfg.Tenants)
 	if cfg.Watch.AllTenants {
 		t.Error("all_tenants set, but the old files list tenants")
 	}

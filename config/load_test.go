@@ -96,8 +96,8 @@ func TestLoadFull(t *testing.T) {
 		Tenants: []Tenant{
 			{Name: "vision", Mention: []Mention{"U01ABCDEF", "S0GROUP1", "here"}, Webhook: testWebhook,
 				WebhookSource: "tenant[0].webhook_file (" + filepath.Join(dir, "webhook") + ")",
-				Notify:        []state.EventType{state.EventFailed}},
-			{ID: 3},
+				Notify:        []state.EventType{state.EventFailed}, Line: 30},
+			{ID: 3, Line: 36},
 		},
 		Owners: map[string]Mention{"alice": "U02GHIJKL"},
 	}

@@ -21,7 +21,6 @@ const (
 	defaultStuckPendingAfter   = "30m"
 	defaultLongRunningAfter    = "24h"
 	defaultSummaryAfterSilence = "2h"
-	minInterval                = "5s"
 )
 
 // defaultNotify lists the events posted by default: endings and alerts.
