@@ -137,11 +137,18 @@ type MalformedError struct {
 	Err     error
 }
 
+// Error names the endpoint, the decoding error and the start of the body.
+// The decoding error is cut to 200 bytes: encoding/json quotes a number as
+// long as the body makes it, and a field error quotes the field's value.
 func (e *MalformedError) Error() string {
-	if e.Snippet == "" {
-		return fmt.Sprintf("%s %s: malformed answer: %v", e.Method, e.Path, e.Err)
+	cause := "<nil>"
+	if e.Err != nil {
+		cause = sanitize(e.Err.Error(), 200)
 	}
-	return fmt.Sprintf("%s %s: malformed answer: %v; body starts %q", e.Method, e.Path, e.Err, e.Snippet)
+	if e.Snippet == "" {
+		return fmt.Sprintf("%s %s: malformed answer: %s", e.Method, e.Path, cause)
+	}
+	return fmt.Sprintf("%s %s: malformed answer: %s; body starts %q", e.Method, e.Path, cause, e.Snippet)
 }
 
 // Unwrap returns the decoding error.

@@ -299,7 +299,10 @@ func (e *fieldError) Unwrap() error { return e.err }
 func (c *Client) parseTime(field string, id int64, s string) (time.Time, error) {
 	t, err := ParseTime(s, c.loc)
 	if err != nil {
-		return time.Time{}, &fieldError{field: field, id: id, err: err}
+		// The value is the server's: it may echo the password or a token,
+		// so it is redacted before it is cut.
+		return time.Time{}, &fieldError{field: field, id: id,
+			err: fmt.Errorf("time %q is not in the form %q", sanitize(c.redact(s), 40), TimeLayout)}
 	}
 	return t, nil
 }

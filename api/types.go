@@ -188,7 +188,8 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	if t, err := time.Parse(time.RFC3339Nano, s); err == nil {
 		return t, nil
 	}
-	return time.Time{}, fmt.Errorf("time %q is not in the form %q", s, TimeLayout)
+	// The value comes from the server: quote only its start, sanitised.
+	return time.Time{}, fmt.Errorf("time %q is not in the form %q", sanitize(s, 40), TimeLayout)
 }
 
 // FormatTime writes t as KAMONOHASHI does, in loc.
