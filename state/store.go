@@ -150,35 +150,52 @@ func (s *Store) Load() (st *State, fresh bool, err error) {
 
 // Decode parses a state document and checks its version.
 func Decode(b []byte) (*State, error) {
-	var head struct {
-		Version   *int   `json:"version"`
-		WrittenBy string `json:"written_by"`
-	}
 	if len(bytes.TrimSpace(b)) == 0 {
 		return nil, fmt.Errorf("%w: the file is empty", ErrCorrupt)
 	}
-	if err := json.Unmarshal(b, &head); err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrCorrupt, jsonErr(b, err))
-	}
-	switch {
-	case head.Version == nil || *head.Version < 1:
-		return nil, fmt.Errorf("%w: no valid \"version\" field", ErrCorrupt)
-	case *head.Version > Version:
-		by := head.WrittenBy
-		if by == "" {
-			by = "a newer kamobot"
-		}
-		return nil, fmt.Errorf("%w: %s wrote schema %d, this kamobot reads schema %d; upgrade kamobot",
-			ErrNewer, by, *head.Version, Version)
-	}
+	// One parse in the common case (a large state takes a while); only a
+	// document that does not fit State is parsed again, for its version
+	// alone, so that a newer schema is told apart from a corrupt file.
 	st := New()
+	st.Version = 0 // a document without one must not keep New's
 	if err := json.Unmarshal(b, st); err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrCorrupt, jsonErr(b, err))
+		return nil, checkVersion(b, err)
+	}
+	if st.Version > Version {
+		return nil, checkVersion(b, nil)
+	}
+	if st.Version < 1 { // missing, null or not a positive integer
+		return nil, fmt.Errorf("%w: no valid \"version\" field", ErrCorrupt)
 	}
 	if st.Tenants == nil {
 		st.Tenants = map[string]*TenantState{}
 	}
 	return st, nil
+}
+
+// checkVersion explains why a document is refused: written by a newer
+// kamobot (ErrNewer), else corrupt (ErrCorrupt, with the error of the full
+// parse, if any).
+func checkVersion(b []byte, parseErr error) error {
+	var head struct {
+		Version   *int   `json:"version"`
+		WrittenBy string `json:"written_by"`
+	}
+	if err := json.Unmarshal(b, &head); err != nil {
+		return fmt.Errorf("%w: %s", ErrCorrupt, jsonErr(b, err))
+	}
+	switch {
+	case head.Version == nil || *head.Version < 1:
+		return fmt.Errorf("%w: no valid \"version\" field", ErrCorrupt)
+	case *head.Version > Version:
+		by := head.WrittenBy
+		if by == "" {
+			by = "a newer kamobot"
+		}
+		return fmt.Errorf("%w: %s wrote schema %d, this kamobot reads schema %d; upgrade kamobot",
+			ErrNewer, by, *head.Version, Version)
+	}
+	return fmt.Errorf("%w: %s", ErrCorrupt, jsonErr(b, parseErr))
 }
 
 // jsonErr adds the line of a syntax error.
