@@ -185,9 +185,15 @@ func NormalizeServer(s string) (string, error) {
 	return u.String(), nil
 }
 
+// MaxConns is how many requests a pass may have in flight to the server
+// (commands' fetch bound), and so how many idle connections a Client keeps
+// to it: a pass every interval then reuses them rather than dialling, and
+// over TLS handshaking, anew each time (HTTP/2 multiplexes them on one).
+const MaxConns = 256
+
 // newTransport builds the transport for a Client of its own, following the
-// project's HTTP hygiene: bounded dial and TLS handshakes, a few idle
-// connections, the proxy from the environment.
+// project's HTTP hygiene: bounded dial and TLS handshakes, idle connections
+// for the requests of a pass, the proxy from the environment.
 func newTransport(caFile string, insecure bool) (*http.Transport, error) {
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: insecure} //nolint:gosec // only behind a loud flag
 	if caFile != "" {
@@ -210,8 +216,8 @@ func newTransport(caFile string, insecure bool) (*http.Transport, error) {
 		TLSHandshakeTimeout:   5 * time.Second,
 		TLSClientConfig:       tlsConf,
 		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConns:          32,
-		MaxIdleConnsPerHost:   8,
+		MaxIdleConns:          MaxConns,
+		MaxIdleConnsPerHost:   MaxConns,
 		ForceAttemptHTTP2:     true,
 		ExpectContinueTimeout: time.Second,
 	}, nil
