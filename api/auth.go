@@ -99,6 +99,7 @@ func (c *Client) login(ctx context.Context) (token, error) {
 		body:   LoginInput{UserName: c.user, Password: c.password},
 		scope:  noAuth,
 		out:    &out,
+		secret: true,
 	}, "")
 	var he *HTTPError
 	if errors.As(err, &he) {
@@ -161,6 +162,7 @@ func (c *Client) switchTenant(ctx context.Context, lt token, tenantID int64) (to
 		body:   SwitchTenantInput{},
 		scope:  tenantID,
 		out:    &out,
+		secret: true,
 	}, lt.value)
 	if err != nil {
 		return token{}, fmt.Errorf("get a token for tenant %d: %w", tenantID, err)

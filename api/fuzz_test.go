@@ -2,6 +2,7 @@ package api_test
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -24,21 +25,23 @@ import (
 // said: the same ids, names and statuses, in the same order. Seeds:
 // testdata/fuzz/<FuzzName>.
 
-// fuzzPassword and fuzzToken are secrets that must never show in an error.
+// fuzzPassword and fuzzToken (the token the login answers) are secrets
+// that must never show in an error. Seeds echo them in bodies.
 const (
-	fuzzPassword = "CANARY-PASSWORD-fz41"
-	fuzzToken    = "CANARY-TOKEN-fz41"
+	fuzzPassword = "CANARY-PASSWORD-fuzz"
+	fuzzToken    = "eyJhbGciOiJIUzI1NiJ9.CANARY-TOKEN-fuzz.sig"
 )
 
 // maxErrLen bounds an error's text whatever the body: the body appears in
 // it only as a snippet of at most 120 bytes.
 const maxErrLen = 1024
 
-// fuzzTransport answers every request with 200: the login and the tenant
-// token with a valid token (unless the body under test is theirs), and
-// anything else with body.
+// fuzzTransport answers the login and the tenant token with a valid token
+// (unless the answer under test is theirs), and anything else with the
+// answer under test: status (200 when 0) and body.
 type fuzzTransport struct {
-	loginBody bool // the login and token answers are the body under test
+	loginBody bool // the login and token answers are the answer under test
+	status    int
 	body      []byte
 	auth      []string // the Authorization headers of the requests
 }
@@ -49,12 +52,12 @@ func (ft *fuzzTransport) RoundTrip(r *http.Request) (*http.Response, error) {
 		_ = r.Body.Close()
 	}
 	ft.auth = append(ft.auth, r.Header.Get("Authorization"))
-	body := ft.body
+	status, body := cmp.Or(ft.status, http.StatusOK), ft.body
 	if !ft.loginBody && strings.HasPrefix(r.URL.Path, "/api/v2/account/") && r.Method == http.MethodPost {
-		body = []byte(`{"token":"` + fuzzToken + `","tenantId":1,"expiresIn":3600}`)
+		status, body = http.StatusOK, []byte(`{"token":"`+fuzzToken+`","tenantId":1,"expiresIn":3600}`)
 	}
 	return &http.Response{
-		StatusCode: http.StatusOK,
+		StatusCode: status,
 		Header:     http.Header{"Content-Type": {"application/json; charset=utf-8"}},
 		Body:       io.NopCloser(bytes.NewReader(body)),
 		Request:    r,
@@ -71,35 +74,47 @@ func fuzzClient(t *testing.T, ft *fuzzTransport) *api.Client {
 	return c
 }
 
-// checkErr checks what every error must hold: ErrMalformed (the answer was
-// a 200), a bounded length, no secret.
+// checkErr checks what every error about a 200 answer must hold:
+// ErrMalformed, a bounded length, no secret.
 func checkErr(t *testing.T, err error) {
+	t.Helper()
+	if err != nil && !errors.Is(err, api.ErrMalformed) {
+		t.Errorf("a 200 answer that could not be used is not ErrMalformed: %v", err)
+	}
+	checkErrText(t, err)
+}
+
+// checkErrText checks what every error must hold: a bounded length, no
+// secret.
+func checkErrText(t *testing.T, err error) {
 	t.Helper()
 	if err == nil {
 		return
-	}
-	if !errors.Is(err, api.ErrMalformed) {
-		t.Errorf("a 200 answer that could not be used is not ErrMalformed: %v", err)
 	}
 	msg := err.Error()
 	if len(msg) > maxErrLen {
 		t.Errorf("error of %d bytes: the body is not kept to a snippet: %.300s…", len(msg), msg)
 	}
-	for _, secret := range []string{fuzzPassword, fuzzToken, "CANARY-"} {
+	for _, secret := range []string{fuzzPassword, fuzzToken} {
 		if strings.Contains(msg, secret) {
 			t.Errorf("error shows a secret (%s): %s", secret, msg)
 		}
 	}
 }
 
-// listTargets are what FuzzList decodes, picked by the first argument.
+// listTargets are the kinds FuzzDetailAnswer decodes, picked by the first
+// argument; FuzzListAnswer takes one more: 4 is a preprocessing's runs.
 var listTargets = []api.Kind{api.KindTraining, api.KindInference, api.KindNotebook, api.KindPreprocessing}
 
-// FuzzList decodes a job list (or, for preprocessing, the list of
-// definitions).
-func FuzzList(f *testing.F) {
+// FuzzListAnswer decodes a job list: 0 training, 1 inference, 2 notebook,
+// 3 the preprocessing definitions, 4 the runs of a preprocessing.
+func FuzzListAnswer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which byte, body []byte) {
-		kind := listTargets[int(which)%len(listTargets)]
+		if which%5 == 4 {
+			fuzzHistories(t, body)
+			return
+		}
+		kind := listTargets[int(which)%5]
 		ft := &fuzzTransport{body: body}
 		c := fuzzClient(t, ft)
 		ctx := context.Background()
@@ -147,8 +162,9 @@ func FuzzList(f *testing.F) {
 	})
 }
 
-// FuzzDetail decodes a job's details, of the kind the first argument picks.
-func FuzzDetail(f *testing.F) {
+// FuzzDetailAnswer decodes a job's details, of the kind the first argument
+// picks (as in FuzzListAnswer; 3 is a preprocessing run).
+func FuzzDetailAnswer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which byte, body []byte) {
 		kind := listTargets[int(which)%len(listTargets)]
 		c := fuzzClient(t, &fuzzTransport{body: body})
@@ -184,9 +200,9 @@ func FuzzDetail(f *testing.F) {
 	})
 }
 
-// FuzzHistories decodes the runs of a preprocessing.
-func FuzzHistories(f *testing.F) {
-	f.Fuzz(func(t *testing.T, body []byte) {
+// fuzzHistories decodes the runs of a preprocessing.
+func fuzzHistories(t *testing.T, body []byte) {
+	{
 		c := fuzzClient(t, &fuzzTransport{body: body})
 		jobs, err := c.Histories(context.Background(), 1, 7)
 		checkErr(t, err)
@@ -218,11 +234,11 @@ func FuzzHistories(f *testing.F) {
 				t.Errorf("data id %d: %d more in the body than in the runs", id, n)
 			}
 		}
-	})
+	}
 }
 
-// FuzzAccount decodes the account and its tenants.
-func FuzzAccount(f *testing.F) {
+// FuzzAccountAnswer decodes the account and its tenants.
+func FuzzAccountAnswer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, body []byte) {
 		c := fuzzClient(t, &fuzzTransport{body: body})
 		a, err := c.Account(context.Background())
@@ -248,10 +264,10 @@ func FuzzAccount(f *testing.F) {
 	})
 }
 
-// FuzzLogin decodes the answers that carry a token: the login's and, with
-// the first argument odd, a tenant token's. The token in a body must never
-// show in an error, even when the rest of the body is wrong.
-func FuzzLogin(f *testing.F) {
+// FuzzLoginAnswer decodes the answers that carry a token: the login's and,
+// with the first argument odd, a tenant token's. The token in a body must
+// never show in an error, even when the rest of the body is wrong.
+func FuzzLoginAnswer(f *testing.F) {
 	f.Fuzz(func(t *testing.T, which byte, body []byte) {
 		ft := &fuzzTransport{loginBody: true, body: body}
 		c := fuzzClient(t, ft)
@@ -277,7 +293,8 @@ func FuzzLogin(f *testing.F) {
 			if len(msg) > maxErrLen {
 				t.Errorf("error of %d bytes", len(msg))
 			}
-			if strings.Contains(msg, "CANARY-") || jsonErr == nil && len(out.Token) >= 4 && strings.Contains(msg, out.Token) {
+			if strings.Contains(msg, fuzzToken) || strings.Contains(msg, fuzzPassword) ||
+				jsonErr == nil && len(out.Token) >= 4 && strings.Contains(msg, out.Token) {
 				t.Errorf("error shows the token: %s", msg)
 			}
 			var me *api.MalformedError
@@ -297,6 +314,56 @@ func FuzzLogin(f *testing.F) {
 			if _, err := c.Account(ctx); err == nil && ft.auth[len(ft.auth)-1] != "Bearer "+out.Token {
 				t.Errorf("request sent with %q, want the token of the login", ft.auth[len(ft.auth)-1])
 			}
+		}
+	})
+}
+
+// FuzzErrorAnswer decodes answers of any status (100 + code%500): the
+// login's when login is true, else a job list's. A non-2xx answer is an
+// *HTTPError with that status (a refused login, ErrUnauthorized), whose
+// title and detail come from the body, short, with no secret the body
+// echoes; a 2xx one is used or is ErrMalformed.
+func FuzzErrorAnswer(f *testing.F) {
+	f.Fuzz(func(t *testing.T, code uint16, login bool, body []byte) {
+		status := 100 + int(code)%500
+		ft := &fuzzTransport{loginBody: login, status: status, body: body}
+		c := fuzzClient(t, ft)
+		var err error
+		if login {
+			err = c.Login(context.Background())
+		} else {
+			_, err = c.List(context.Background(), 1, api.KindTraining, api.ListQuery{})
+		}
+		if login {
+			// The login failed, so the client holds no token: a token-like
+			// string in the body is no secret to it; the password is.
+			if err != nil && strings.Contains(err.Error(), fuzzPassword) {
+				t.Errorf("error shows the password: %v", err)
+			}
+			if err != nil && len(err.Error()) > maxErrLen {
+				t.Errorf("error of %d bytes", len(err.Error()))
+			}
+		} else {
+			checkErrText(t, err)
+		}
+		if status/100 == 2 {
+			if err != nil && !errors.Is(err, api.ErrMalformed) {
+				t.Errorf("a %d answer that could not be used is not ErrMalformed: %v", status, err)
+			}
+			return
+		}
+		var he *api.HTTPError
+		if !errors.As(err, &he) || he.StatusCode != status {
+			t.Fatalf("a %d answer gave %v, want an *HTTPError with that status", status, err)
+		}
+		if len(he.Title) > 200 || len(he.Detail) > 200 || strings.ContainsFunc(he.Title+he.Detail, func(r rune) bool { return r < ' ' }) {
+			t.Errorf("title or detail not cut or not cleaned: %q, %q", he.Title, he.Detail)
+		}
+		if refused := login && (status == 400 || status == 401 || status == 403); refused != errors.Is(err, api.ErrUnauthorized) && status != 401 {
+			t.Errorf("a %d login answer: ErrUnauthorized is %v", status, !refused)
+		}
+		if !login && api.IsTemporary(err) != (status == 429 || status >= 500 && status != 501) {
+			t.Errorf("a %d answer: temporary is %v", status, api.IsTemporary(err))
 		}
 	})
 }

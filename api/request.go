@@ -29,6 +29,9 @@ type request struct {
 	body   any // encoded as JSON when not nil
 	scope  int64
 	out    any // decoded from a 2xx JSON answer when not nil
+	// secret says the answer holds a token (the login, a tenant token):
+	// a malformed one is never quoted in the error.
+	secret bool
 }
 
 // do sends r with the token of its scope. On a 401 it renews that token
@@ -109,7 +112,11 @@ func (c *Client) send(ctx context.Context, r request, bearer string) (http.Heade
 	}
 	if r.out != nil {
 		if err := json.Unmarshal(data, r.out); err != nil {
-			return nil, &MalformedError{Method: r.method, Path: r.path, Snippet: c.snippet(data), Err: err}
+			me := &MalformedError{Method: r.method, Path: r.path, Err: err}
+			if !r.secret {
+				me.Snippet = c.snippet(data)
+			}
+			return nil, me
 		}
 	}
 	return resp.Header, nil
