@@ -164,7 +164,7 @@ language = %q
 [watch]
 interval = "5s"
 notify = ["completed", "killed", "failed", "canceled", "trouble", "stuck_pending", "long_running", "started"]
-stuck_pending_after = "40s"
+stuck_pending_after = "1m"
 long_running_after = "90s"
 summary_after_silence = "1m"
 
