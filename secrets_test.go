@@ -216,10 +216,12 @@ func (w *canaryWorld) finish(status, note string) {
 	}
 }
 
+// TestSecretsNeverShown runs kamobot in process, one command at a time:
+// urfave/cli's shared flags (help, completion) are not safe for apps run
+// in parallel.
 func TestSecretsNeverShown(t *testing.T) {
 	for _, format := range []string{"text", "json"} {
 		t.Run(format, func(t *testing.T) {
-			t.Parallel()
 			w := newCanaryWorld(t, format)
 			// Secrets from files named in the config.
 			w.write(w.cfgPath, `[kamonohashi]
@@ -266,7 +268,6 @@ summary_after_silence = "off"
 	}
 	for _, src := range sources {
 		t.Run("from "+src.name, func(t *testing.T) {
-			t.Parallel()
 			w := newCanaryWorld(t, "json")
 			w.env["KAMOBOT_SERVER"] = w.kqi.URL()
 			w.env["KAMOBOT_USER"] = "kamobot"
