@@ -39,13 +39,45 @@ func newLimiter(n int) limiter { return make(limiter, max(n, 1)) }
 
 // do runs f once a slot is free.
 func (l limiter) do(ctx context.Context, f func() error) error {
+	if err := l.acquire(ctx); err != nil {
+		return err
+	}
+	defer l.release()
+	return f()
+}
+
+func (l limiter) acquire(ctx context.Context) error {
 	select {
 	case l <- struct{}{}:
+		return nil
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	defer func() { <-l }()
-	return f()
+}
+
+func (l limiter) release() { <-l }
+
+// goEach runs f(i) for i in [0, n), each in a goroutine of its own started
+// once one of l's slots is free and holding it until f returns. The caller
+// waits for the slots, so that the goroutines (and their stacks) are never
+// more than the slots, however many tasks there are: a pass over 500
+// tenants has thousands. A task not started because ctx ended gets the
+// context's error.
+func (l limiter) goEach(ctx context.Context, n int, f func(i int) error) []error {
+	errs := make([]error, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		if err := l.acquire(ctx); err != nil {
+			errs[i] = err
+			continue
+		}
+		wg.Go(func() {
+			defer l.release()
+			errs[i] = f(i)
+		})
+	}
+	wg.Wait()
+	return errs
 }
 
 // fetchKind carries out plan p for one tenant and kind: the range listing
@@ -81,17 +113,10 @@ func readFar(ctx context.Context, c jobsAPI, lim limiter, tenantID int64, k api.
 		return nil, nil, nil
 	}
 	jobs := make([]api.Job, len(refs))
-	errs := make([]error, len(refs))
-	var wg sync.WaitGroup
-	for i, r := range refs {
-		wg.Go(func() {
-			errs[i] = lim.do(ctx, func() (err error) {
-				jobs[i], err = c.Detail(ctx, tenantID, k, r.ParentID, r.ID)
-				return err
-			})
-		})
-	}
-	wg.Wait()
+	errs := lim.goEach(ctx, len(refs), func(i int) (err error) {
+		jobs[i], err = c.Detail(ctx, tenantID, k, refs[i].ParentID, refs[i].ID)
+		return err
+	})
 	var far []api.Job
 	var gone []state.Ref
 	for i, err := range errs {
@@ -190,20 +215,13 @@ func listDefs(ctx context.Context, lim limiter, c jobsAPI, tenantID int64, p sta
 // definition that is not found was deleted: its runs are gone too.
 func readHistories(ctx context.Context, c jobsAPI, lim limiter, tenantID int64, defs []int64) ([][]api.Job, error) {
 	out := make([][]api.Job, len(defs))
-	errs := make([]error, len(defs))
-	var wg sync.WaitGroup
-	for i, id := range defs {
-		wg.Go(func() {
-			errs[i] = lim.do(ctx, func() (err error) {
-				out[i], err = c.Histories(ctx, tenantID, id)
-				return err
-			})
-			if errors.Is(errs[i], api.ErrNotFound) {
-				out[i], errs[i] = nil, nil
-			}
-		})
-	}
-	wg.Wait()
+	errs := lim.goEach(ctx, len(defs), func(i int) (err error) {
+		out[i], err = c.Histories(ctx, tenantID, defs[i])
+		if errors.Is(err, api.ErrNotFound) {
+			out[i], err = nil, nil
+		}
+		return err
+	})
 	for _, err := range errs {
 		if err != nil {
 			return nil, err

@@ -183,17 +183,15 @@ func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time,
 		}
 	}
 	fetched := make([]state.Fetched, len(jobs))
-	errs := make([]error, len(jobs))
 	// The bound is on requests, not on (tenant, kind) fetches: far re-reads
-	// and preprocessing histories run under it too.
+	// and preprocessing histories run under it too. As many fetches are
+	// under way as requests may be in flight; more would only wait.
 	lim := newLimiter(cmp.Or(p.Concurrency, fetchConcurrency))
-	var wg sync.WaitGroup
-	for n, j := range jobs {
-		wg.Go(func() {
-			fetched[n], errs[n] = fetchKind(ctx, p.API, lim, v.Watched[j.tenant].ID, j.kind, j.plan)
-		})
-	}
-	wg.Wait()
+	errs := newLimiter(cap(lim)).goEach(ctx, len(jobs), func(n int) (err error) {
+		j := jobs[n]
+		fetched[n], err = fetchKind(ctx, p.API, lim, v.Watched[j.tenant].ID, j.kind, j.plan)
+		return err
+	})
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
