@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
 	"runtime"
 	"slices"
@@ -14,101 +15,194 @@ import (
 	"unicode/utf8"
 )
 
-// Encode returns the JSON document of st, byte for byte what json.Marshal
-// writes, in a fraction of the time: the tenants' cursors, the bulk of a
-// large state, are written by hand (no reflection, no per-time allocation
-// and re-validation); every other field goes through json.Marshal, so a
-// field added to State is saved without a change here. TestEncodeMatchesMarshal
-// fills every field of the hand-written types (new ones too) and compares.
+// Encode returns the JSON document of st: see EncodeTo.
 func Encode(st *State) ([]byte, error) {
+	var buf bytes.Buffer
+	size := 4096
+	for _, t := range st.Tenants {
+		size += t.sizeHint()
+	}
+	buf.Grow(size + size/8)
+	if err := EncodeTo(&buf, st); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// EncodeTo writes the JSON document of st to w, byte for byte what
+// json.Marshal writes, in a fraction of the time and memory: the tenants'
+// cursors, the bulk of a large state, are written by hand (no reflection,
+// no allocation per time and no re-validation), a batch of tenants at a
+// time (several batches at once on several CPUs), and never held whole in
+// memory. Every other field goes through json.Marshal, so a field added to
+// State is saved without a change here. TestEncodeMatchesMarshal fills
+// every field of the hand-written types (new ones too) and compares.
+//
+// An error of w is returned as it is; any other error is one json.Marshal
+// would give.
+func EncodeTo(w io.Writer, st *State) error {
 	head := *st
 	head.Tenants = nil
 	b, err := json.Marshal(&head)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	// With Tenants nil, json.Marshal wrote `"tenants":null`, once, at the
 	// top level: Tenants comes before every map or struct field that could
 	// hold a key "tenants", and inside a string every `"` is escaped.
 	at := bytes.Index(b, []byte(`"tenants":null`))
 	if at < 0 {
-		return nil, errors.New(`encode state: no "tenants" field`)
+		return errors.New(`encode state: no "tenants" field`)
 	}
 	at += len(`"tenants":`)
-	out := make([]byte, 0, len(b)+st.sizeHint())
-	out = append(out, b[:at]...)
-	out, err = appendTenants(out, st.Tenants)
-	if err != nil {
-		return nil, err
+	if _, err := w.Write(b[:at]); err != nil {
+		return err
 	}
-	return append(out, b[at+len("null"):]...), nil
+	if err := writeTenants(w, st.Tenants); err != nil {
+		return err
+	}
+	_, err = w.Write(b[at+len("null"):])
+	return err
 }
 
-// sizeHint guesses the size of the tenants' JSON, so that the buffer grows
-// once or twice rather than copying tens of megabytes over and over.
-func (s *State) sizeHint() int {
-	n := 0
-	for _, t := range s.Tenants {
-		if t == nil {
-			continue
-		}
-		for _, c := range t.Kinds {
-			if c == nil {
-				continue
-			}
-			n += 300*len(c.Open) + 80*len(c.Ended)
-			for _, d := range c.Defs {
-				if d != nil {
-					n += 100 + 8*len(d.Known)
-				}
-			}
-		}
-	}
-	return n + 4096
-}
+// batchSize is about how many bytes of tenants are written at a time.
+const batchSize = 256 << 10
 
-// parallelAbove is the size of the tenants' JSON from which they are
-// written by several goroutines (one a CPU, at most 8), each a share of the
-// tenants, and joined.
-const parallelAbove = 1 << 20
-
-func appendTenants(b []byte, m map[string]*TenantState) ([]byte, error) {
+// writeTenants writes the tenants object in batches of whole tenants, in
+// key order. With several CPUs and batches, up to one batch a CPU (at most
+// 8) is encoded while the one before is written; the memory held is a few
+// batches, whatever the size of the state.
+func writeTenants(w io.Writer, m map[string]*TenantState) error {
 	if m == nil {
-		return append(b, "null"...), nil
+		_, err := io.WriteString(w, "null")
+		return err
 	}
 	keys := slices.Sorted(maps.Keys(m))
-	b = append(b, '{')
-	n := min(runtime.GOMAXPROCS(0), 8, len(keys))
-	if n < 2 || cap(b)-len(b) < parallelAbove {
-		b, err := appendTenantRange(b, m, keys)
-		if err != nil {
-			return nil, err
-		}
-		return append(b, '}'), nil
+	type batch struct {
+		keys []string
+		size int // estimated
 	}
-	parts := make([][]byte, n)
-	errs := make([]error, n)
-	var wg sync.WaitGroup
-	for i := range n {
-		lo, hi := i*len(keys)/n, (i+1)*len(keys)/n
-		wg.Go(func() {
-			p := b // the first share goes into b itself
-			if i > 0 {
-				p = make([]byte, 0, (cap(b)-len(b))/n+4096)
-				p = append(p, ',')
+	var batches []batch
+	for lo := 0; lo < len(keys); {
+		b := batch{}
+		hi := lo
+		for ; hi < len(keys) && (hi == lo || b.size < batchSize); hi++ {
+			b.size += m[keys[hi]].sizeHint()
+		}
+		b.keys = keys[lo:hi]
+		batches = append(batches, b)
+		lo = hi
+	}
+	encode := func(i int) ([]byte, error) {
+		b := getBuf(batches[i].size + batches[i].size/8)
+		if i > 0 {
+			b = append(b, ',')
+		}
+		return appendTenantRange(b, m, batches[i].keys)
+	}
+	if _, err := io.WriteString(w, "{"); err != nil {
+		return err
+	}
+	workers := min(runtime.GOMAXPROCS(0), 8)
+	if workers < 2 || len(batches) < 2 {
+		for i := range batches {
+			b, err := encode(i)
+			if err != nil {
+				return err
 			}
-			parts[i], errs[i] = appendTenantRange(p, m, keys[lo:hi])
-		})
+			_, err = w.Write(b)
+			putBuf(b)
+			if err != nil {
+				return err
+			}
+		}
+	} else if err := writeParallel(w, len(batches), workers, encode); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "}")
+	return err
+}
+
+// writeParallel encodes n batches, up to workers at once and never more
+// than workers ahead of the writer, and writes them in order. It returns
+// the first error, once every goroutine it started has finished.
+func writeParallel(w io.Writer, n, workers int, encode func(int) ([]byte, error)) error {
+	type result struct {
+		b   []byte
+		err error
+	}
+	results := make([]chan result, n)
+	for i := range results {
+		results[i] = make(chan result, 1)
+	}
+	ahead := make(chan struct{}, workers) // batches encoded or encoding, not yet written
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		for i := range n {
+			select {
+			case ahead <- struct{}{}:
+			case <-stop:
+				return
+			}
+			wg.Go(func() {
+				b, err := encode(i)
+				results[i] <- result{b, err}
+			})
+		}
+	})
+	var err error
+	for i := range n {
+		r := <-results[i]
+		<-ahead
+		if err = r.err; err == nil {
+			_, err = w.Write(r.b)
+			putBuf(r.b)
+		}
+		if err != nil {
+			close(stop)
+			break
+		}
 	}
 	wg.Wait()
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
+	return err
+}
+
+// bufs keeps the buffers of batches written, for the next ones and the
+// next Save (a big state then allocates a few batches, not its size).
+var bufs sync.Pool
+
+func getBuf(size int) []byte {
+	if p, ok := bufs.Get().(*[]byte); ok && cap(*p) >= size {
+		return (*p)[:0]
 	}
-	b = parts[0]
-	for _, p := range parts[1:] {
-		b = append(b, p...)
+	return make([]byte, 0, max(size, batchSize))
+}
+
+func putBuf(b []byte) {
+	if cap(b) <= 4*batchSize { // a huge tenant's buffer is let go
+		bufs.Put(&b)
 	}
-	return append(b, '}'), nil
+}
+
+// sizeHint guesses the size of a tenant's JSON.
+func (t *TenantState) sizeHint() int {
+	n := 64
+	if t == nil {
+		return n
+	}
+	for _, c := range t.Kinds {
+		if c == nil {
+			continue
+		}
+		n += 350*len(c.Open) + 80*len(c.Ended)
+		for _, d := range c.Defs {
+			if d != nil {
+				n += 100 + 8*len(d.Known)
+			}
+		}
+	}
+	return n
 }
 
 // appendTenantRange writes the tenants keys, comma-separated.

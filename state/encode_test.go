@@ -3,8 +3,14 @@ package state
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
+	"io"
+	"io/fs"
 	"math/rand/v2"
+	"os"
+	"path/filepath"
 	"reflect"
+	"strings"
 	"testing"
 	"time"
 
@@ -139,5 +145,57 @@ func TestEncodeRefusesWhatMarshalRefuses(t *testing.T) {
 		if (werr == nil) != (gerr == nil) {
 			t.Errorf("%v: Encode error %v, json.Marshal error %v", at, gerr, werr)
 		}
+	}
+}
+
+// failAfter fails every write once n bytes were written.
+type failAfter struct{ n int }
+
+var errFull = errors.New("disk full")
+
+func (f *failAfter) Write(p []byte) (int, error) {
+	if len(p) > f.n {
+		w := f.n
+		f.n = 0
+		return w, errFull
+	}
+	f.n -= len(p)
+	return len(p), nil
+}
+
+// A write error or an encoding error in any batch, written in parallel or
+// not, ends EncodeTo with that error (and -race sees no goroutine left
+// writing).
+func TestEncodeToStopsOnErrors(t *testing.T) {
+	st := bigState(20_000) // many batches
+	full, _ := json.Marshal(st)
+	for _, n := range []int{0, 10, len(full) / 3, len(full) - 1} {
+		if err := EncodeTo(&failAfter{n: n}, st); !errors.Is(err, errFull) {
+			t.Errorf("EncodeTo to a writer failing after %d bytes: %v", n, err)
+		}
+	}
+	if err := EncodeTo(&failAfter{n: len(full)}, st); err != nil {
+		t.Errorf("EncodeTo with just enough room: %v", err)
+	}
+	// A time json.Marshal refuses, in a tenant in the middle.
+	st.Tenants["25"].Kinds[api.KindTraining].Ended[0].At = time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)
+	if _, err := json.Marshal(st); err == nil {
+		t.Fatal("json.Marshal took a year 10000")
+	}
+	if err := EncodeTo(io.Discard, st); err == nil || errors.Is(err, errFull) {
+		t.Errorf("EncodeTo of a year 10000: %v", err)
+	}
+	s, err := Open(filepath.Join(t.TempDir(), "state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Save(st); err == nil || errors.Is(err, ErrWrite) || !strings.Contains(err.Error(), "encode state") {
+		t.Errorf("Save of a year 10000 = %v; want an encoding error, not ErrWrite", err)
+	}
+	if _, err := os.Stat(s.Path()); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("Save that failed left a state file: %v", err)
+	}
+	if left, _ := filepath.Glob(filepath.Join(filepath.Dir(s.Path()), ".*")); len(left) != 0 {
+		t.Errorf("Save that failed left %v", left)
 	}
 }

@@ -1,11 +1,14 @@
 package state
 
 import (
+	"bufio"
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -215,14 +218,13 @@ func (s *Store) Save(st *State) error {
 	st.Version = Version
 	st.WrittenBy = s.WrittenBy
 	st.UpdatedAt = s.now().UTC()
-	b, err := Encode(st) // json.Marshal's bytes, faster (see encode.go)
-	if err != nil {
-		return fmt.Errorf("encode state: %w", err)
-	}
-	return s.write(b)
+	// json.Marshal's bytes, streamed to the file (see encode.go).
+	return s.write(func(w io.Writer) error { return EncodeTo(w, st) })
 }
 
-func (s *Store) write(b []byte) error {
+// write writes what encode writes to the temporary file, then replaces the
+// state file with it.
+func (s *Store) write(encode func(io.Writer) error) error {
 	// The temporary file goes beside the state file, never in $TMPDIR (even
 	// on the same file system): what a kill leaves is then found and
 	// removed by the next Lock.
@@ -232,8 +234,12 @@ func (s *Store) write(b []byte) error {
 		return fmt.Errorf("%w: %s: %w", ErrWrite, s.path, err)
 	}
 	defer func() { _ = t.Cleanup() }()
-	if _, err := t.Write(b); err != nil {
-		return fmt.Errorf("%w: %s: %w", ErrWrite, s.path, err)
+	fw := &fileWriter{w: bufio.NewWriterSize(t, 64<<10)}
+	if err := cmp.Or(encode(fw), fw.flush()); err != nil {
+		if fw.err != nil {
+			return fmt.Errorf("%w: %s: %w", ErrWrite, s.path, fw.err)
+		}
+		return fmt.Errorf("encode state: %w", err)
 	}
 	if s.BeforeRename != nil {
 		if err := s.BeforeRename(); err != nil {
@@ -247,6 +253,28 @@ func (s *Store) write(b []byte) error {
 		return fmt.Errorf("%w: sync %s: %w", ErrWrite, filepath.Dir(s.path), err)
 	}
 	return nil
+}
+
+// fileWriter tells the errors of the file from those of the encoder.
+type fileWriter struct {
+	w   *bufio.Writer
+	err error // the first write error
+}
+
+func (f *fileWriter) Write(p []byte) (int, error) {
+	if f.err != nil {
+		return 0, f.err
+	}
+	n, err := f.w.Write(p)
+	f.err = err
+	return n, err
+}
+
+func (f *fileWriter) flush() error {
+	if f.err == nil {
+		f.err = f.w.Flush()
+	}
+	return f.err
 }
 
 func syncDir(dir string) error {
