@@ -100,19 +100,28 @@ type benchEnv struct {
 func newBenchEnv(b testing.TB, s scenario) *benchEnv {
 	b.Helper()
 	srv := seeded(b, s)
+	e := newPassEnv(b, srv.URL(), srv.Location())
+	e.srv = srv
+	return e
+}
+
+// newPassEnv is a Pass against the fake KAMONOHASHI at url, baselined and
+// settled, without a handle on the fake (it may run in another process).
+func newPassEnv(b testing.TB, url string, loc *time.Location) *benchEnv {
+	b.Helper()
 	slack, err := slackfake.New(slackfake.Options{})
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(slack.Close)
-	env := map[string]string{"KAMOBOT_SERVER": srv.URL(), "KAMOBOT_USER": "seed", "KAMOBOT_PASSWORD": "seed",
+	env := map[string]string{"KAMOBOT_SERVER": url, "KAMOBOT_USER": "seed", "KAMOBOT_PASSWORD": "seed",
 		"KAMOBOT_SLACK_WEBHOOK": slack.NewHook()}
 	cfg, _, err := config.Load(b.TempDir()+"/none.toml", func(k string) string { return env[k] })
 	if err != nil {
 		b.Fatal(err)
 	}
 	client, err := api.New(api.Config{BaseURL: cfg.Kamonohashi.Server, User: "seed", Password: "seed",
-		ServerLocation: srv.Location()})
+		ServerLocation: loc})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -120,7 +129,7 @@ func newBenchEnv(b testing.TB, s scenario) *benchEnv {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e := &benchEnv{srv: srv, now: time.Now()}
+	e := &benchEnv{now: time.Now()}
 	e.pass = &Pass{Cfg: cfg, API: client, Store: store, Sender: notify.NewSender(notify.SenderOptions{}),
 		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return e.now },
 		Pick: func(string) string { return "" }, Who: "bench", TenantsTTL: 10 * time.Minute}

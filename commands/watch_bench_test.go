@@ -1,7 +1,10 @@
 package commands
 
 import (
+	"bufio"
 	"bytes"
+	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -10,51 +13,80 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
+	"github.com/kamobot/kamobot/api/kqifake"
 	"github.com/kamobot/kamobot/notify/slackfake"
 )
 
 // BenchmarkWatchMemory runs `watch`'s loop in process: one Pass kept across
 // 1000 real passes over 500 tenants, clock +30 s a pass. The history is 100
 // jobs a tenant with 20 open (10,000 open jobs tracked), so that the run
-// takes minutes, not hours. It reports the live heap after GC at the end
-// (live-heap-MB) and its growth since before the fake was seeded
-// (kamobot-heap-MB: kamobot's state and caches plus the fake's seeded
-// jobs, so an upper bound of kamobot's), the process's VmRSS (the fake
-// included), and the allocations of the first and last 100 passes.
+// takes minutes, not hours. The fake KAMONOHASHI runs in a child process
+// (this test binary again, TestBenchFakeProcess), so that every figure is
+// kamobot's own (and the test binary's, a little bigger than kamobot's).
 //
 //	go test ./commands -run '^$' -bench WatchMemory -benchtime 1x -timeout 60m
 //
-// KAMOBOT_BENCH_PASSES changes the number of passes.
+// KAMOBOT_BENCH_PASSES changes the number of passes (at least 300). It
+// reports:
+//
+//   - VmRSS-MB: resident memory right after the last pass (no forced GC);
+//   - VmRSS-idle-MB: the same after 30 s idle, as watch waits between two
+//     passes at the default interval (Go returns freed memory to the system
+//     in the background);
+//   - VmRSS-freed-MB: the same after debug.FreeOSMemory (a forced GC that
+//     returns all it frees), what watch would hold between passes if it
+//     called it after each;
+//   - VmHWM-MB: the most resident memory at any time (during a pass);
+//   - live-heap-MB: the heap still in use after a GC, at the end;
+//   - heap-growth-KB: live heap after the last pass minus after pass 100;
+//   - allocs/pass and B/pass of passes 10-109 against the last 100: flat
+//     when nothing accumulates as passes go on.
 func BenchmarkWatchMemory(b *testing.B) {
 	passes := 1000
 	if v, err := strconv.Atoi(os.Getenv("KAMOBOT_BENCH_PASSES")); err == nil && v > 0 {
-		passes = v
+		passes = max(v, 300)
 	}
 	s := scenario{tenants: 500, jobs: 100, open: 20}
 	for b.Loop() {
 		b.StopTimer()
-		before := liveHeap()
-		e := newBenchEnv(b, s) // the baseline and one pass
+		url, loc := fakeProcess(b, s)
+		e := newPassEnv(b, url, loc) // passes 1 (the baseline) and 2
 		b.StartTimer()
-		var first, last uint64
-		for i := range passes - 2 {
-			m := mallocs()
+		// Memory statistics before passes 10, 110 and passes-99, and after the last.
+		var m10, m110, mLast, mEnd runtime.MemStats
+		var heap100 uint64
+		for pass := 3; pass <= passes; pass++ {
+			switch pass {
+			case 10:
+				runtime.ReadMemStats(&m10)
+			case 110:
+				runtime.ReadMemStats(&m110)
+			case passes - 99:
+				runtime.ReadMemStats(&mLast)
+			}
 			e.run(b)
-			switch d := mallocs() - m; {
-			case i < 100:
-				first += d
-			case i >= passes-2-100:
-				last += d
+			if pass == 100 {
+				b.StopTimer()
+				heap100 = liveHeap()
+				b.StartTimer()
 			}
 		}
+		runtime.ReadMemStats(&mEnd)
 		b.StopTimer()
-		after := liveHeap()
-		b.ReportMetric(float64(after-before)/(1<<20), "kamobot-heap-MB")
-		b.ReportMetric(float64(after)/(1<<20), "live-heap-MB")
-		b.ReportMetric(vmRSS()/(1<<10), "VmRSS-MB")
-		b.ReportMetric(float64(first)/100, "allocs/pass-first100")
-		b.ReportMetric(float64(last)/100, "allocs/pass-last100")
+		b.ReportMetric(vmStatus("VmRSS")/(1<<10), "VmRSS-MB")
+		time.Sleep(30 * time.Second)
+		b.ReportMetric(vmStatus("VmRSS")/(1<<10), "VmRSS-idle-MB")
+		b.ReportMetric(vmStatus("VmHWM")/(1<<10), "VmHWM-MB")
+		end := liveHeap()
+		b.ReportMetric(vmStatus("VmRSS")/(1<<10), "VmRSS-freed-MB")
+		b.ReportMetric(float64(end)/(1<<20), "live-heap-MB")
+		b.ReportMetric((float64(end)-float64(heap100))/(1<<10), "heap-growth-KB")
+		b.ReportMetric(float64(m110.Mallocs-m10.Mallocs)/100, "allocs/pass-10to109")
+		b.ReportMetric(float64(mEnd.Mallocs-mLast.Mallocs)/100, "allocs/pass-last100")
+		b.ReportMetric(float64(m110.TotalAlloc-m10.TotalAlloc)/100, "B/pass-10to109")
+		b.ReportMetric(float64(mEnd.TotalAlloc-mLast.TotalAlloc)/100, "B/pass-last100")
 		b.ReportMetric(float64(stateSize(e.pass.Store.Path()))/(1<<20), "state-MB")
 		b.StartTimer()
 	}
@@ -68,19 +100,74 @@ func liveHeap() uint64 {
 	return m.HeapAlloc
 }
 
-// vmRSS is the process's resident memory in KiB, from /proc/self/status.
-func vmRSS() float64 {
+// vmStatus reads a memory figure of this process from /proc/self/status
+// (VmRSS: resident now; VmHWM: resident at most), in KiB.
+func vmStatus(field string) float64 {
 	b, err := os.ReadFile("/proc/self/status")
 	if err != nil {
 		return 0
 	}
 	for line := range strings.Lines(string(b)) {
-		if v, ok := strings.CutPrefix(line, "VmRSS:"); ok {
+		if v, ok := strings.CutPrefix(line, field+":"); ok {
 			n, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
 			return n
 		}
 	}
 	return 0
+}
+
+// fakeProcess starts the fake KAMONOHASHI, seeded for s, in a child
+// process: this test binary again, running TestBenchFakeProcess. It returns
+// the fake's URL and the zone it writes times in; the child ends with the
+// benchmark.
+func fakeProcess(b *testing.B, s scenario) (string, *time.Location) {
+	b.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(exe, "-test.run=^TestBenchFakeProcess$")
+	cmd.Env = append(os.Environ(), fmt.Sprintf("KAMOBOT_BENCH_FAKE=%d/%d/%d", s.tenants, s.jobs, s.open))
+	cmd.Stderr = os.Stderr
+	stdin, err := cmd.StdinPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() {
+		_ = stdin.Close() // the child exits when its stdin closes
+		_ = cmd.Wait()
+	})
+	r := bufio.NewReader(stdout)
+	line, err := r.ReadString('\n')
+	url, ok := strings.CutPrefix(strings.TrimSpace(line), "fake: ")
+	if err != nil || !ok {
+		b.Fatalf("fake process: %q, %v", line, err)
+	}
+	go func() { _, _ = io.Copy(io.Discard, r) }()
+	return url, kqifake.New(kqifake.Options{}).Location()
+}
+
+// TestBenchFakeProcess is the child of fakeProcess: it serves a seeded fake
+// until its stdin closes. Otherwise it is skipped.
+func TestBenchFakeProcess(t *testing.T) {
+	spec := os.Getenv("KAMOBOT_BENCH_FAKE")
+	if spec == "" {
+		t.Skip("the fake KAMONOHASHI of BenchmarkWatchMemory, run in a process of its own")
+	}
+	var s scenario
+	if _, err := fmt.Sscanf(spec, "%d/%d/%d", &s.tenants, &s.jobs, &s.open); err != nil {
+		t.Fatalf("KAMOBOT_BENCH_FAKE=%q: %v", spec, err)
+	}
+	srv := seeded(t, s)
+	fmt.Printf("fake: %s\n", srv.URL())
+	_, _ = io.Copy(io.Discard, os.Stdin)
 }
 
 func stateSize(path string) int64 {
@@ -95,7 +182,9 @@ func stateSize(path string) int64 {
 // on a steady-state pass: the binary is built by the benchmark, and run
 // against a seeded fake (50 tenants, 10,000 jobs each, 20 open) whose
 // baseline it already recorded. A new process logs in and asks for a token
-// per tenant: those requests are part of its cost.
+// per tenant: those requests are part of its cost. maxRSS-MB is the most
+// resident memory a timed run of kamobot had (measured with GNU time, when
+// installed).
 //
 //	go test ./commands -run '^$' -bench CheckColdStart -benchtime 10x
 func BenchmarkCheckColdStart(b *testing.B) {
@@ -123,18 +212,32 @@ func BenchmarkCheckColdStart(b *testing.B) {
 		"KAMOBOT_SERVER=" + srv.URL(), "KAMOBOT_USER=seed", "KAMOBOT_PASSWORD=seed",
 		"KAMOBOT_SLACK_WEBHOOK=" + slack.NewHook(),
 	}
+	// The resident memory of a child forked from this big process counts
+	// this process's until it execs: GNU time, when there is one, forks
+	// kamobot from a small process and reports kamobot's own.
+	gnuTime, _ := exec.LookPath("/usr/bin/time")
+	rssFile := filepath.Join(dir, "maxrss")
+	var maxRSS int64 // KiB, the largest of the timed runs
 	check := func() {
 		cmd := exec.Command(bin, "check")
+		if gnuTime != "" {
+			cmd = exec.Command(gnuTime, "-f", "%M", "-o", rssFile, bin, "check")
+		}
 		cmd.Env = env
 		var out bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &out, &out
 		if err := cmd.Run(); err != nil {
 			b.Fatalf("kamobot check: %v\n%s", err, out.String())
 		}
+		if data, err := os.ReadFile(rssFile); err == nil {
+			n, _ := strconv.ParseInt(strings.TrimSpace(string(data)), 10, 64)
+			maxRSS = max(maxRSS, n)
+		}
 	}
 	check() // the baseline
 	check() // settle
 	srv.ResetStats()
+	maxRSS = 0
 	b.ResetTimer()
 	for b.Loop() {
 		check()
@@ -144,4 +247,7 @@ func BenchmarkCheckColdStart(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Milliseconds())/float64(b.N), "wall-ms/check")
 	b.ReportMetric(float64(st.Requests)/float64(b.N), "requests/check")
 	b.ReportMetric(float64(st.BytesOut)/float64(b.N), "bytes/check")
+	if maxRSS > 0 {
+		b.ReportMetric(float64(maxRSS)/(1<<10), "maxRSS-MB")
+	}
 }
