@@ -47,6 +47,9 @@ func (l limiter) do(ctx context.Context, f func() error) error {
 }
 
 func (l limiter) acquire(ctx context.Context) error {
+	if err := ctx.Err(); err != nil {
+		return err // even if a slot is free
+	}
 	select {
 	case l <- struct{}{}:
 		return nil
