@@ -10,8 +10,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -102,8 +104,11 @@ func liveHeap() uint64 {
 
 // vmStatus reads a memory figure of this process from /proc/self/status
 // (VmRSS: resident now; VmHWM: resident at most), in KiB.
-func vmStatus(field string) float64 {
-	b, err := os.ReadFile("/proc/self/status")
+func vmStatus(field string) float64 { return procStatus("/proc/self/status", field) }
+
+// procStatus reads a figure of a /proc/<pid>/status file, in KiB; 0 if none.
+func procStatus(path, field string) float64 {
+	b, err := os.ReadFile(path)
 	if err != nil {
 		return 0
 	}
@@ -188,17 +193,7 @@ func stateSize(path string) int64 {
 //
 //	go test ./commands -run '^$' -bench CheckColdStart -benchtime 10x
 func BenchmarkCheckColdStart(b *testing.B) {
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		b.Skip("no go command to build kamobot with")
-	}
-	dir := b.TempDir()
-	bin := filepath.Join(dir, "kamobot")
-	build := exec.Command(gobin, "build", "-o", bin, "github.com/kamobot/kamobot")
-	build.Dir = ".."
-	if out, err := build.CombinedOutput(); err != nil {
-		b.Fatalf("build kamobot: %v\n%s", err, out)
-	}
+	dir, bin := buildKamobot(b)
 	srv := seeded(b, scenario{tenants: 50, jobs: 10000, open: 20})
 	slack, err := slackfake.New(slackfake.Options{})
 	if err != nil {
@@ -250,4 +245,90 @@ func BenchmarkCheckColdStart(b *testing.B) {
 	if maxRSS > 0 {
 		b.ReportMetric(float64(maxRSS)/(1<<10), "maxRSS-MB")
 	}
+}
+
+// buildKamobot builds the kamobot binary into a temporary directory, or
+// takes the one KAMOBOT_BENCH_BIN names (to measure another build).
+func buildKamobot(b *testing.B) (dir, bin string) {
+	b.Helper()
+	if bin := os.Getenv("KAMOBOT_BENCH_BIN"); bin != "" {
+		return b.TempDir(), bin
+	}
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		b.Skip("no go command to build kamobot with")
+	}
+	dir = b.TempDir()
+	bin = filepath.Join(dir, "kamobot")
+	build := exec.Command(gobin, "build", "-o", bin, "github.com/kamobot/kamobot")
+	build.Dir = ".."
+	if out, err := build.CombinedOutput(); err != nil {
+		b.Fatalf("build kamobot: %v\n%s", err, out)
+	}
+	return dir, bin
+}
+
+// BenchmarkWatchRSS runs the real `kamobot watch --interval 5s` (the
+// shortest) over 500 tenants (100 jobs each, 20 open: 10,000 open jobs
+// tracked) for 24 passes, and samples its resident memory from
+// /proc/<pid>/status every 100 ms: VmRSS-median-MB (most of the time: between
+// passes), VmRSS-max-MB, and VmHWM-MB (the peak, during a pass).
+// BenchmarkWatchMemory shows over 1000 passes that nothing grows.
+// KAMOBOT_BENCH_GOGC and KAMOBOT_BENCH_GOMEMLIMIT set kamobot's GOGC and
+// GOMEMLIMIT.
+//
+//	go test ./commands -run '^$' -bench WatchRSS -benchtime 1x -timeout 10m
+func BenchmarkWatchRSS(b *testing.B) {
+	const passes = 24
+	dir, bin := buildKamobot(b)
+	srv := seeded(b, scenario{tenants: 500, jobs: 100, open: 20})
+	slack, err := slackfake.New(slackfake.Options{})
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(slack.Close)
+	for b.Loop() {
+		cmd := exec.Command(bin, "watch", "--interval", "5s")
+		cmd.Env = []string{
+			"PATH=" + os.Getenv("PATH"), "HOME=" + dir, "TZ=Asia/Tokyo",
+			"XDG_CONFIG_HOME=" + filepath.Join(dir, ".config"), "XDG_STATE_HOME=" + filepath.Join(dir, ".state"),
+			"KAMOBOT_STATE=" + filepath.Join(dir, "state", "state.json"),
+			"KAMOBOT_SERVER=" + srv.URL(), "KAMOBOT_USER=seed", "KAMOBOT_PASSWORD=seed",
+			"KAMOBOT_SLACK_WEBHOOK=" + slack.NewHook(),
+		}
+		for _, k := range []string{"GOGC", "GOMEMLIMIT"} { // to measure their effect on kamobot alone
+			if v, ok := os.LookupEnv("KAMOBOT_BENCH_" + k); ok {
+				cmd.Env = append(cmd.Env, k+"="+v)
+			}
+		}
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			b.Fatal(err)
+		}
+		status := fmt.Sprintf("/proc/%d/status", cmd.Process.Pid)
+		var samples []float64
+		var hwm float64
+		deadline := time.Now().Add(passes * 5 * time.Second)
+		for time.Now().Before(deadline) {
+			time.Sleep(100 * time.Millisecond)
+			if v := procStatus(status, "VmRSS"); v > 0 {
+				samples = append(samples, v)
+			}
+			hwm = max(hwm, procStatus(status, "VmHWM"))
+		}
+		_ = cmd.Process.Signal(syscall.SIGTERM)
+		if err := cmd.Wait(); err != nil {
+			b.Fatalf("kamobot watch: %v\n%s", err, out.String())
+		}
+		if len(samples) == 0 {
+			b.Fatal("no memory figure read from " + status)
+		}
+		slices.Sort(samples)
+		b.ReportMetric(samples[len(samples)/2]/(1<<10), "VmRSS-median-MB")
+		b.ReportMetric(samples[len(samples)-1]/(1<<10), "VmRSS-max-MB")
+		b.ReportMetric(hwm/(1<<10), "VmHWM-MB")
+	}
+	st := srv.Stats()
+	b.ReportMetric(float64(st.ByPath["GET /api/v2/training"])/500, "passes")
 }
