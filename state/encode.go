@@ -205,7 +205,7 @@ func (t *TenantState) sizeHint() int {
 	return n
 }
 
-// appendTenantRange writes the tenants keys, comma-separated.
+// appendTenantRange writes the tenants named by keys, comma-separated.
 func appendTenantRange(b []byte, m map[string]*TenantState, keys []string) ([]byte, error) {
 	var err error
 	for i, k := range keys {
