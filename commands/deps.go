@@ -75,14 +75,10 @@ func (d *Deps) Config() (*config.Config, error) {
 	if d.cfg != nil {
 		return d.cfg, nil
 	}
-	cfg, warns, err := config.Load(d.configPath, d.Getenv)
-	for _, w := range warns {
-		d.log.Warn(w.String())
-	}
+	cfg, err := d.loadConfig()
 	if err != nil {
 		return nil, err
 	}
-	d.registerSecrets(cfg)
 	d.cfg = cfg
 	return cfg, nil
 }
@@ -90,6 +86,19 @@ func (d *Deps) Config() (*config.Config, error) {
 // ReloadConfig loads the config again; on success it replaces the current
 // one, on failure the current one stays and the error is returned.
 func (d *Deps) ReloadConfig() (*config.Config, error) {
+	cfg, err := d.loadConfig()
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	d.cfg = cfg
+	d.mu.Unlock()
+	return cfg, nil
+}
+
+// loadConfig reads the config file and the environment, logs the
+// warnings and registers the secrets with the redactor.
+func (d *Deps) loadConfig() (*config.Config, error) {
 	cfg, warns, err := config.Load(d.configPath, d.Getenv)
 	for _, w := range warns {
 		d.log.Warn(w.String())
@@ -98,9 +107,6 @@ func (d *Deps) ReloadConfig() (*config.Config, error) {
 		return nil, err
 	}
 	d.registerSecrets(cfg)
-	d.mu.Lock()
-	d.cfg = cfg
-	d.mu.Unlock()
 	return cfg, nil
 }
 
