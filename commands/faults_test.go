@@ -11,13 +11,13 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/api/kqifake"
+	"github.com/kamobot/kamobot/clock"
 	"github.com/kamobot/kamobot/config"
 	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/notify/slackfake"
@@ -55,29 +55,10 @@ long_running_after = "off"
 summary_after_silence = "off"
 `
 
-// clock is the injected clock; the fake server reads it from its own
-// goroutines.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
 type world struct {
 	t       *testing.T
 	o       worldOptions
-	clock   *clock
+	clock   *clock.Manual
 	kqi     *kqifake.Server
 	slack   *slackfake.Server
 	hook    string
@@ -104,7 +85,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	if len(o.tenants) == 0 {
 		o.tenants = []string{"vision"}
 	}
-	w := &world{t: t, o: o, clock: &clock{t: faultStart}, tenants: map[string]int64{}, logs: &syncBuffer{},
+	w := &world{t: t, o: o, clock: clock.NewManual(faultStart), tenants: map[string]int64{}, logs: &syncBuffer{},
 		step: 30 * time.Second, endings: map[int64][]string{}, names: map[int64]string{}}
 	w.kqi = kqifake.NewTest(t, kqifake.Options{Now: w.clock.Now})
 	var ids []int64

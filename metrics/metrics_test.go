@@ -8,34 +8,16 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
+	"github.com/kamobot/kamobot/clock"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 )
 
-// clock is a settable clock for the health judgments.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.t
-}
-
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-func newTest(t *testing.T) (*Metrics, *clock) {
+func newTest(t *testing.T) (*Metrics, *clock.Manual) {
 	t.Helper()
-	c := &clock{t: time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC)}
+	c := clock.NewManual(time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC))
 	return New(Options{Version: "v1.2.3", Commit: "abc123", GoVersion: "go1.26.8", Interval: 30 * time.Second, Now: c.Now}), c
 }
 

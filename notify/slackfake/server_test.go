@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/kamobot/kamobot/clock"
 )
 
 // reply is what a client saw.
@@ -278,27 +280,9 @@ func TestInvalidTokenStatus400(t *testing.T) {
 	}
 }
 
-// fakeClock is a settable clock for the rate limit.
-type fakeClock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *fakeClock) Now() time.Time {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.now
-}
-
-func (c *fakeClock) Add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 func TestRateLimit(t *testing.T) {
-	clock := &fakeClock{now: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC)}
-	s := NewTest(t, Options{Now: clock.Now, RateLimit: RateLimit{Enabled: true, Burst: 2}})
+	clk := clock.NewManual(time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC))
+	s := NewTest(t, Options{Now: clk.Now, RateLimit: RateLimit{Enabled: true, Burst: 2}})
 	a, b := s.NewHook(), s.NewHook()
 	for i := range 2 {
 		if r := post(t, a, jsonType, `{"text":"x"}`); r.status != 200 {
@@ -313,7 +297,7 @@ func TestRateLimit(t *testing.T) {
 	if r := post(t, b, jsonType, `{"text":"x"}`); r.status != 200 {
 		t.Errorf("other hook: %d, want 200 (buckets are per hook)", r.status)
 	}
-	clock.Add(time.Second)
+	clk.Add(time.Second)
 	if r := post(t, a, jsonType, `{"text":"x"}`); r.status != 200 {
 		t.Errorf("after 1s: %d, want 200", r.status)
 	}
