@@ -58,8 +58,12 @@ type Kamonohashi struct {
 	// CAFile is a PEM file of extra CA certificates to trust, or "".
 	CAFile string
 	// Location is the zone of the server's timestamps, which carry no
-	// offset: kamonohashi.timezone, else schedule.timezone, else Local.
+	// offset: kamonohashi.timezone, else UTC (the KAMONOHASHI image sets no
+	// TZ).
 	Location *time.Location
+	// MaxInFlight is the most requests kamobot sends to KAMONOHASHI at
+	// once: kamonohashi.max_in_flight, 1 to 64, default 8.
+	MaxInFlight int
 }
 
 // Slack is where notifications go by default.

@@ -1,96 +1,334 @@
 package config
 
 import (
-	"cmp"
+	"bytes"
 	"errors"
 	"fmt"
+	"reflect"
+	"regexp"
 	"slices"
+	"strconv"
 	"strings"
-	"time"
+
+	"github.com/pelletier/go-toml/v2"
+	"github.com/pelletier/go-toml/v2/unstable"
 )
 
-// decoder turns the generic value tree of a TOML document into typed values,
-// collecting every problem (with its line) instead of stopping at the first.
-//
-// kamobot decodes into map[string]any rather than into structs: the struct
-// decoder of BurntSushi/toml stops at the first type mismatch, matches keys
-// case-insensitively, and cannot tell on which line a key inside an array of
-// tables is. Checking each table's keys here does what MetaData.Undecoded
-// would, and more strictly.
-type decoder struct {
-	file  string
-	pos   map[string]position
-	errs  []*Error
-	warns []Warning
+// fileDoc is a config file as written. go-toml/v2 decodes into it strictly:
+// a key it does not declare is an error. Pointers tell a key left out (the
+// default applies) from one given empty. Values are checked afterwards, in
+// validate.go, so that every problem is reported at once.
+type fileDoc struct {
+	Kamonohashi kamonohashiFile     `toml:"kamonohashi"`
+	Slack       slackFile           `toml:"slack"`
+	Watch       watchFile           `toml:"watch"`
+	Schedule    scheduleFile        `toml:"schedule"`
+	Tenant      []tenantFile        `toml:"tenant"`
+	Owners      map[string]string   `toml:"owners"`
+	Messages    map[string][]string `toml:"messages"`
 }
 
-// where returns the position of p, or of its closest ancestor that has one.
-func (d *decoder) where(p keyPath) position {
-	for q := p; len(q) > 0; q = q[:len(q)-1] {
-		if pos, ok := d.pos[q.id()]; ok {
-			return pos
+type kamonohashiFile struct {
+	Server       string `toml:"server"`
+	User         string `toml:"user"`
+	Password     string `toml:"password"`
+	PasswordFile string `toml:"password_file"`
+	CAFile       string `toml:"ca_file"`
+	Timezone     *string `toml:"timezone"`
+	MaxInFlight  *int64  `toml:"max_in_flight"`
+}
+
+type slackFile struct {
+	Webhook     string  `toml:"webhook"`
+	WebhookFile string  `toml:"webhook_file"`
+	Language    *string `toml:"language"`
+}
+
+type watchFile struct {
+	Interval            *string   `toml:"interval"`
+	Kinds               *[]string `toml:"kinds"`
+	Notify              *[]string `toml:"notify"`
+	NotifyFrom          *[]string `toml:"notify_from"`
+	AllTenants          bool      `toml:"all_tenants"`
+	StuckPendingAfter   *string   `toml:"stuck_pending_after"`
+	LongRunningAfter    *string   `toml:"long_running_after"`
+	SummaryAfterSilence *string   `toml:"summary_after_silence"`
+}
+
+type scheduleFile struct {
+	Timezone            string            `toml:"timezone"`
+	Hours               map[string]string `toml:"hours"`
+	Holidays            []any             `toml:"holidays"` // "2026-12-29" or a TOML date
+	OutsideHours        *string           `toml:"outside_hours"`
+	OutsideHoursByEvent map[string]string `toml:"outside_hours_by_event"`
+	Greetings           bool              `toml:"greetings"`
+}
+
+type tenantFile struct {
+	Name        *string   `toml:"name"`
+	ID          *int64    `toml:"id"`
+	Mention     []string  `toml:"mention"`
+	Webhook     string    `toml:"webhook"`
+	WebhookFile string    `toml:"webhook_file"`
+	Kinds       *[]string `toml:"kinds"`
+	Notify      *[]string `toml:"notify"`
+}
+
+// parseFile decodes src into a fileDoc and finds where each key starts. A
+// syntax error or a value of the wrong type stops the decoding (doc is then
+// nil); unknown keys do not, and are all reported. The errors are *Error
+// values.
+func parseFile(path string, src []byte) (doc *fileDoc, pl places, errs []error) {
+	pl, perr := keyPlaces(src)
+	if perr != nil {
+		return nil, nil, []error{syntaxError(path, src, perr)}
+	}
+	doc = &fileDoc{}
+	err := toml.NewDecoder(bytes.NewReader(src)).DisallowUnknownFields().Decode(doc)
+	var strict *toml.StrictMissingError
+	var de *toml.DecodeError
+	switch {
+	case err == nil:
+	case errors.As(err, &strict):
+		for i := range strict.Errors {
+			errs = append(errs, unknownKeyError(path, src, pl, &strict.Errors[i]))
+		}
+	case errors.As(err, &de):
+		return nil, nil, []error{typeError(path, src, pl, de)}
+	default:
+		return nil, nil, []error{&Error{File: path, Msg: err.Error(), Err: ErrInvalid}}
+	}
+	// go-toml/v2 takes a [tenant] table for a one-element array.
+	if _, isArray := pl["tenant[0]"]; len(doc.Tenant) > 0 && !isArray {
+		pos := pl["tenant"].pos
+		return nil, nil, []error{&Error{File: path, Line: pos.Line, Col: pos.Col, Key: "tenant", Err: ErrInvalid,
+			Msg: "want [[tenant]] tables, got a table"}}
+	}
+	// go-toml/v2 matches a key to a field regardless of case; kamobot does
+	// not, and does not check a value that went to the wrong key.
+	caseOK := true
+	for id, v := range pl {
+		if msg := wrongCase(v.path); msg != "" {
+			errs = append(errs, &Error{File: path, Line: v.pos.Line, Col: v.pos.Col, Key: id, Msg: msg, Err: ErrInvalid})
+			caseOK = false
 		}
 	}
-	return position{}
-}
-
-func (d *decoder) errorf(p keyPath, format string, args ...any) {
-	d.fail(p, ErrInvalid, fmt.Sprintf(format, args...))
-}
-
-func (d *decoder) fail(p keyPath, err error, msg string) {
-	pos := d.where(p)
-	d.errs = append(d.errs, &Error{File: d.file, Line: pos.Line, Col: pos.Col, Key: p.String(), Msg: msg, Err: err})
-}
-
-func (d *decoder) warnf(p keyPath, format string, args ...any) {
-	pos := d.where(p)
-	d.warns = append(d.warns, Warning{File: d.file, Line: pos.Line, Col: pos.Col, Key: p.String(), Msg: fmt.Sprintf(format, args...)})
-}
-
-// result returns the problems found, in the order of the file.
-func (d *decoder) result() ([]Warning, error) {
-	slices.SortStableFunc(d.errs, func(a, b *Error) int {
-		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
-	})
-	slices.SortStableFunc(d.warns, func(a, b Warning) int {
-		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
-	})
-	errs := make([]error, len(d.errs))
-	for i, e := range d.errs {
-		errs[i] = e
+	if !caseOK {
+		return nil, nil, sortErrors(errs)
 	}
-	return d.warns, errors.Join(errs...)
+	return doc, pl, errs
 }
 
-// checkKeys reports every key of m that is not in known, suggesting the
-// known key it was probably meant to be.
-func (d *decoder) checkKeys(p keyPath, m map[string]any, known ...string) {
-	for _, k := range sortedKeys(m) {
-		if slices.Contains(known, k) {
-			continue
-		}
-		where := "at the top level"
-		if len(p) > 0 {
-			where = "in [" + p.String() + "]"
-		}
-		msg := fmt.Sprintf("unknown key %s %s", quoteTOML(k), where)
-		if s := suggest(k, known); s != "" {
-			msg += fmt.Sprintf(" (did you mean %q?)", s)
-		} else {
-			msg += fmt.Sprintf(" (known keys: %s)", strings.Join(known, ", "))
-		}
-		d.errorf(p.key(k), "%s", msg)
+// syntaxError turns a TOML parse error into an *Error with line and column.
+// When the line holds a secret, only the position is given.
+func syntaxError(path string, src []byte, err error) error {
+	var pe *unstable.ParserError
+	if !errors.As(err, &pe) {
+		return &Error{File: path, Msg: "syntax error: " + err.Error(), Err: ErrInvalid}
 	}
+	pos := positionAt(src, highlightOffset(src, pe.Highlight))
+	line := ""
+	if lines := strings.Split(string(src), "\n"); pos.Line <= len(lines) {
+		line = lines[pos.Line-1]
+	}
+	msg := "syntax error: " + pe.Message
+	if holdsSecret(line) || holdsSecret(strings.Join(pe.Key, ".")) {
+		msg = "syntax error (details hidden: this part of the file holds a secret)"
+	}
+	return &Error{File: path, Line: pos.Line, Col: pos.Col, Msg: msg, Err: ErrInvalid}
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
+// highlightOffset returns where highlight, a subslice of src, starts.
+func highlightOffset(src, highlight []byte) int {
+	if highlight == nil {
+		return len(src)
 	}
-	slices.Sort(keys)
+	return min(max(cap(src)-cap(highlight), 0), len(src))
+}
+
+var mismatchRE = regexp.MustCompile(`cannot decode TOML ([a-z ]+) into`)
+
+// typeError explains a value of the wrong type: which key, and what it
+// should have been. The value itself is not shown; it may be a secret.
+func typeError(path string, src []byte, pl places, de *toml.DecodeError) error {
+	line, col := de.Position()
+	at, ok := pl.at(src, line, col)
+	p, pos := at.path, at.pos
+	if !ok {
+		p, pos = []string(de.Key()), position{Line: line, Col: col}
+	}
+	e := &Error{File: path, Line: pos.Line, Col: pos.Col, Key: pathString(p), Err: ErrInvalid}
+	m := mismatchRE.FindStringSubmatch(de.Error())
+	if m == nil {
+		e.Msg = strings.TrimPrefix(de.Error(), "toml: ")
+		if holdsSecret(e.Key) {
+			e.Msg = "a value of the wrong type"
+		}
+		return e
+	}
+	got := tomlTypeName(m[1])
+	want, hint := wantFor(p), ""
+	if strings.HasPrefix(want, "a duration") && m[1] == "integer" {
+		hint = fmt.Sprintf(` (write a unit: "%ss" for seconds)`, at.raw)
+	}
+	e.Msg = fmt.Sprintf("want %s, got %s%s", want, got, hint)
+	return e
+}
+
+// tomlTypeName names a TOML type as go-toml/v2 calls it, for messages.
+func tomlTypeName(t string) string {
+	switch t {
+	case "string", "table":
+		return "a " + t
+	case "integer", "array":
+		return "an " + t
+	case "float":
+		return "a float"
+	case "boolean":
+		return "a boolean"
+	case "local date":
+		return "a date"
+	case "local time":
+		return "a time"
+	case "datetime", "local datetime":
+		return "a date-time"
+	case "inline table":
+		return "a table"
+	}
+	return t
+}
+
+// wantFor says what the key at p takes, from the type of its field.
+func wantFor(p []string) string {
+	t, ok := fieldType(p)
+	if !ok {
+		return "another type"
+	}
+	switch last := p[len(p)-1]; {
+	case last == "tenant":
+		return "[[tenant]] tables"
+	case strings.HasSuffix(last, "interval") || strings.HasSuffix(last, "_after") || strings.HasSuffix(last, "_silence"):
+		return `a duration string like "30s", "15m" or "2h"`
+	}
+	for t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "a string"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int64:
+		return "an integer"
+	case reflect.Slice:
+		return `an array like ["a", "b"]`
+	}
+	return "a table"
+}
+
+// fieldType follows p through fileDoc's types; array indexes step into a
+// slice, any key into a map.
+func fieldType(p []string) (reflect.Type, bool) {
+	t := reflect.TypeFor[fileDoc]()
+	for _, seg := range p {
+		for t.Kind() == reflect.Pointer {
+			t = t.Elem()
+		}
+		switch {
+		case isIndexSegment(seg) && t.Kind() == reflect.Slice:
+			t = t.Elem()
+		case t.Kind() == reflect.Map:
+			t = t.Elem()
+		case t.Kind() == reflect.Struct:
+			f, ok := fieldByTag(t, seg)
+			if !ok {
+				return nil, false
+			}
+			t = f.Type
+		default:
+			return nil, false
+		}
+	}
+	return t, true
+}
+
+// fieldByTag finds the field of struct type t whose TOML key is key.
+func fieldByTag(t reflect.Type, key string) (reflect.StructField, bool) {
+	for f := range t.Fields() {
+		if f.Tag.Get("toml") == key {
+			return f, true
+		}
+	}
+	return reflect.StructField{}, false
+}
+
+// knownKeys lists the keys of the table at p, in the order of its fields.
+func knownKeys(p []string) []string {
+	t, ok := fieldType(p)
+	if !ok {
+		return nil
+	}
+	for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+		t = t.Elem()
+	}
+	if t.Kind() != reflect.Struct {
+		return nil
+	}
+	var keys []string
+	for f := range t.Fields() {
+		keys = append(keys, f.Tag.Get("toml"))
+	}
 	return keys
+}
+
+// wrongCase returns a message when the last key of p matches a field only
+// when case is ignored, as go-toml/v2 allows.
+func wrongCase(p []string) string {
+	if len(p) == 0 || isIndexSegment(p[len(p)-1]) {
+		return ""
+	}
+	parent, key := p[:len(p)-1], p[len(p)-1]
+	known := knownKeys(parent)
+	if len(known) == 0 || slices.Contains(known, key) {
+		return ""
+	}
+	for _, k := range known {
+		if strings.EqualFold(k, key) {
+			return unknownKeyMsg(parent, key, known)
+		}
+	}
+	return ""
+}
+
+// unknownKeyError turns one of go-toml/v2's StrictMissingError entries into
+// an *Error naming the key, its table, and the key probably meant.
+func unknownKeyError(path string, src []byte, pl places, de *toml.DecodeError) error {
+	line, col := de.Position()
+	at, ok := pl.at(src, line, col)
+	p, pos := at.path, at.pos
+	if !ok {
+		p, pos = []string(de.Key()), position{Line: line, Col: col}
+	}
+	if len(p) == 0 {
+		return &Error{File: path, Line: pos.Line, Col: pos.Col, Msg: "unknown key", Err: ErrInvalid}
+	}
+	parent, key := p[:len(p)-1], p[len(p)-1]
+	return &Error{File: path, Line: pos.Line, Col: pos.Col, Key: pathString(p), Err: ErrInvalid,
+		Msg: unknownKeyMsg(parent, key, knownKeys(parent))}
+}
+
+// unknownKeyMsg says that key is not known in the table at parent, and
+// which known key it probably is.
+func unknownKeyMsg(parent []string, key string, known []string) string {
+	where := "at the top level"
+	if len(parent) > 0 {
+		where = "in [" + pathString(parent) + "]"
+	}
+	msg := fmt.Sprintf("unknown key %s %s", quoteTOML(key), where)
+	if s := suggest(key, known); s != "" {
+		return msg + fmt.Sprintf(" (did you mean %q?)", s)
+	}
+	return msg + fmt.Sprintf(" (known keys: %s)", strings.Join(known, ", "))
 }
 
 // suggest returns the known key closest to k, if it is close enough to be
@@ -130,141 +368,230 @@ func editDistance(a, b string) int {
 	return prev[len(b)]
 }
 
-// typeName names the TOML type of a decoded value for messages.
-func typeName(v any) string {
-	switch v := v.(type) {
-	case string:
-		return "a string"
-	case int64:
-		return "an integer"
-	case float64:
-		return "a float"
-	case bool:
-		return "a boolean"
-	case time.Time:
-		switch v.Location().String() {
-		case "date-local":
-			return "a date"
-		case "time-local":
-			return "a time"
+// places maps a key path (as pathString writes it) to where it starts in
+// the file: a key, a table header, an element of an array.
+type places map[string]placed
+
+type placed struct {
+	path []string
+	off  int
+	pos  position
+	raw  string // a scalar value as written
+}
+
+// at returns the path that starts last at or before line and (byte) col of
+// src, on that line: the key or element go-toml/v2 reports an error about.
+func (pl places) at(src []byte, line, col int) (placed, bool) {
+	start := 0
+	for l := 1; l < line; l++ {
+		i := strings.IndexByte(string(src[start:]), '\n')
+		if i < 0 {
+			return placed{}, false
 		}
-		return "a date-time"
-	case []map[string]any:
-		return "an array of tables"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "a table"
+		start += i + 1
 	}
-	return fmt.Sprintf("a %T", v)
+	off := start + col - 1
+	var best placed
+	found := false
+	for _, v := range pl {
+		if v.pos.Line != line || v.off > off {
+			continue
+		}
+		if !found || v.off > best.off || v.off == best.off && len(v.path) > len(best.path) {
+			best, found = v, true
+		}
+	}
+	return best, found
 }
 
-// table returns v as a table.
-func (d *decoder) table(p keyPath, v any) (map[string]any, bool) {
-	m, ok := v.(map[string]any)
-	if !ok {
-		d.errorf(p, "want a table, got %s", typeName(v))
+// keyPlaces parses src with go-toml/v2's parser and records where each key,
+// table and array element starts. It returns the parser's error for a
+// document that is not TOML.
+func keyPlaces(src []byte) (places, error) {
+	w := &placeWalker{src: src, pl: places{}, aot: map[string]int{}}
+	var p unstable.Parser
+	p.Reset(src)
+	var table []string
+	for p.NextExpression() {
+		n := p.Expression()
+		switch n.Kind {
+		case unstable.Table, unstable.ArrayTable:
+			table = w.header(n)
+		case unstable.KeyValue:
+			w.keyValue(table, n)
+		}
 	}
-	return m, ok
+	return w.pl, p.Error()
 }
 
-// str returns v as a string. Its messages never show v, which may be a
-// secret.
-func (d *decoder) str(p keyPath, v any) (string, bool) {
-	s, ok := v.(string)
-	if !ok {
-		d.errorf(p, "want a string, got %s", typeName(v))
-	}
-	return s, ok
+type placeWalker struct {
+	src []byte
+	pl  places
+	aot map[string]int // array of tables -> index of its last element
 }
 
-// integer returns v as an integer.
-func (d *decoder) integer(p keyPath, v any) (int64, bool) {
-	n, ok := v.(int64)
-	if !ok {
-		d.errorf(p, "want an integer, got %s", typeName(v))
+func (w *placeWalker) record(p []string, off int, overwrite bool) {
+	id := pathString(p)
+	if _, ok := w.pl[id]; ok && !overwrite {
+		return
 	}
-	return n, ok
+	w.pl[id] = placed{path: slices.Clone(p), off: off, pos: positionAt(w.src, off)}
 }
 
-// boolean returns v as a boolean.
-func (d *decoder) boolean(p keyPath, v any) (bool, bool) {
-	b, ok := v.(bool)
-	if !ok {
-		d.errorf(p, "want true or false, got %s", typeName(v))
+// header records the table a [table] or [[table]] header opens, at its "[".
+func (w *placeWalker) header(n *unstable.Node) []string {
+	it := n.Key()
+	var parts []string
+	off := -1
+	for it.Next() {
+		k := it.Node()
+		if off < 0 {
+			off = int(k.Raw.Offset)
+		}
+		parts = append(parts, string(k.Data))
 	}
-	return b, ok
+	for off > 0 && strings.ContainsRune("[ \t", rune(w.src[off-1])) {
+		off--
+	}
+	var p []string
+	for i, part := range parts {
+		p = append(p, part)
+		last := i == len(parts)-1
+		if last && n.Kind == unstable.ArrayTable {
+			id := pathString(p)
+			idx, seen := w.aot[id]
+			if seen {
+				idx++
+			}
+			w.aot[id] = idx
+			w.record(p, off, false)
+			p = append(p, index(idx))
+			w.record(p, off, true)
+			continue
+		}
+		if idx, ok := w.aot[pathString(p)]; ok {
+			p = append(p, index(idx))
+		}
+		w.record(p, off, last)
+	}
+	return p
 }
 
-// array returns v as an array. A single value is not taken for a one-element
-// array: the user would not see that the two mean the same.
-func (d *decoder) array(p keyPath, v any) ([]any, bool) {
-	a, ok := v.([]any)
-	if !ok {
-		d.errorf(p, "want an array like [\"a\", \"b\"], got %s", typeName(v))
+// keyValue records "key = value" inside table, and what is inside the value.
+func (w *placeWalker) keyValue(table []string, n *unstable.Node) {
+	it := n.Key()
+	p := slices.Clone(table)
+	off := -1
+	for it.Next() {
+		k := it.Node()
+		if off < 0 {
+			off = int(k.Raw.Offset)
+		}
+		p = append(p, string(k.Data))
+		w.record(p, off, !it.IsLast())
 	}
-	return a, ok
+	w.record(p, off, true)
+	if v := n.Value(); v.Kind != unstable.InlineTable && v.Kind != unstable.Array {
+		e := w.pl[pathString(p)]
+		e.raw = string(w.src[v.Raw.Offset : v.Raw.Offset+v.Raw.Length])
+		w.pl[pathString(p)] = e
+	}
+	w.value(p, n.Value())
 }
 
-// strings returns v as an array of strings, reporting each bad element.
-func (d *decoder) strings(p keyPath, v any) ([]string, bool) {
-	a, ok := d.array(p, v)
-	if !ok {
-		return nil, false
+func (w *placeWalker) value(p []string, v *unstable.Node) {
+	switch v.Kind {
+	case unstable.InlineTable:
+		it := v.Children()
+		for it.Next() {
+			if c := it.Node(); c.Kind == unstable.KeyValue {
+				w.keyValue(p, c)
+			}
+		}
+	case unstable.Array:
+		it := v.Children()
+		i := 0
+		for it.Next() {
+			c := it.Node()
+			if c.Kind == unstable.Comment {
+				continue
+			}
+			el := append(slices.Clone(p), index(i))
+			if c.Kind != unstable.Array {
+				w.record(el, int(c.Raw.Offset), true)
+			}
+			w.value(el, c)
+			i++
+		}
 	}
-	out := make([]string, 0, len(a))
-	for i, el := range a {
-		if s, ok := d.str(p.index(i), el); ok {
-			out = append(out, s)
+}
+
+// index is the path segment of element i of an array.
+func index(i int) string { return "[" + strconv.Itoa(i) + "]" }
+
+func isIndexSegment(s string) bool {
+	if len(s) < 3 || s[0] != '[' || s[len(s)-1] != ']' {
+		return false
+	}
+	_, err := strconv.Atoi(s[1 : len(s)-1])
+	return err == nil
+}
+
+// pathString writes a key path as a user reads it: "schedule.hours.monday",
+// "tenant[0].mention[1]", `owners."yamada.taro"`.
+func pathString(p []string) string {
+	var b strings.Builder
+	for i, s := range p {
+		if isIndexSegment(s) {
+			b.WriteString(s)
+			continue
+		}
+		if i > 0 {
+			b.WriteByte('.')
+		}
+		if isBareKey(s) {
+			b.WriteString(s)
 		} else {
-			ok = false
+			b.WriteString(quoteTOML(s))
 		}
 	}
-	return out, ok
+	return b.String()
 }
 
-// duration returns v, a string like "30s", as a duration. With off true,
-// "0" and "off" mean 0 (disabled).
-func (d *decoder) duration(p keyPath, v any, off bool) (time.Duration, bool) {
-	s, ok := v.(string)
-	if !ok {
-		hint := ""
-		if _, isInt := v.(int64); isInt {
-			hint = fmt.Sprintf(` (write a unit: "%ds" for seconds)`, v)
+func isBareKey(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
+			return false
 		}
-		d.errorf(p, "want a duration string like \"30s\", \"15m\" or \"2h\", got %s%s", typeName(v), hint)
-		return 0, false
 	}
-	dur, err := parseDuration(s, off)
-	if err != nil {
-		d.errorf(p, "%v", err)
-		return 0, false
-	}
-	return dur, true
+	return true
 }
 
-// parseDuration reads a Go duration; with off true, "0" and "off" mean 0.
-func parseDuration(s string, off bool) (time.Duration, error) {
-	t := strings.TrimSpace(s)
-	if off && (t == "off" || t == "0") {
-		return 0, nil
-	}
-	dur, err := time.ParseDuration(t)
-	if err != nil {
-		hint := `like "30s", "15m" or "2h"`
-		if strings.HasSuffix(t, "d") {
-			hint = `in hours, e.g. "48h" for two days`
+// quoteTOML returns s as a TOML basic string. Unlike strconv.Quote it keeps
+// non-ASCII text as it is and only escapes what TOML requires.
+func quoteTOML(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteString(`\` + string(r))
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r < 0x20 || r == 0x7f:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			b.WriteRune(r)
 		}
-		if off {
-			hint += `, or "off"`
-		}
-		return 0, fmt.Errorf("%q is not a duration: write it %s", s, hint)
 	}
-	if dur < 0 {
-		return 0, fmt.Errorf("%q is negative", s)
-	}
-	if dur == 0 && !off {
-		return 0, fmt.Errorf("%q must be more than zero", s)
-	}
-	return dur, nil
+	b.WriteByte('"')
+	return b.String()
 }

@@ -7,7 +7,7 @@ import (
 	"slices"
 	"time"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
 )
 
 // LegacySecrets are the secrets found in the old bot's secure.json. The
@@ -88,7 +88,7 @@ func ImportLegacy(configJSON, secureJSON, messageJSON []byte) (tomlText []byte, 
 	}
 	text := im.out.toml()
 	var check map[string]any
-	if _, err := toml.Decode(string(text), &check); err != nil {
+	if err := toml.Unmarshal(text, &check); err != nil {
 		return nil, LegacySecrets{}, im.warns, fmt.Errorf("the translated config is not valid TOML (a bug in kamobot): %w", err)
 	}
 	secrets = im.secrets

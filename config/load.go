@@ -11,7 +11,6 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/BurntSushi/toml"
 )
 
 // Environment variables Load reads. They win over the config file.
@@ -108,8 +107,8 @@ func readConfigFile(path string) ([]byte, fs.FileMode, error) {
 // file exists, mode is its mode.
 func load(path string, src []byte, present bool, mode fs.FileMode, env func(string) string) (*Config, []Warning, error) {
 	credDir := env(EnvCredentialsDirectory)
-	d := &decoder{file: path}
-	root := map[string]any{}
+	c := &checker{file: path}
+	doc := &fileDoc{}
 	base := ""
 	if present {
 		if off := invalidUTF8(src); off >= 0 {
@@ -117,70 +116,46 @@ func load(path string, src []byte, present bool, mode fs.FileMode, env func(stri
 			return nil, nil, &Error{File: path, Line: pos.Line, Col: pos.Col, Err: ErrInvalid,
 				Msg: "the file is not UTF-8 text: save it as UTF-8"}
 		}
-		if _, err := toml.Decode(string(src), &root); err != nil {
-			return nil, nil, syntaxError(path, src, err)
+		var errs []error
+		if doc, c.pl, errs = parseFile(path, src); doc == nil {
+			return nil, nil, errors.Join(errs...)
 		}
-		d.pos = keyPositions(src)
+		for _, err := range errs {
+			var e *Error
+			if errors.As(err, &e) {
+				c.errs = append(c.errs, e)
+			}
+		}
 		base = filepath.Dir(path)
 	}
-	fc := d.decodeFile(root, base, credDir)
-	c := &fc.cfg
+	fc := c.check(doc, base, credDir)
+	cfg := &fc.cfg
 	if present {
-		c.File = path
-		if key := firstInlineSecret(fc); key != nil && !under(path, credDir) {
+		cfg.File = path
+		if key := firstInlineSecret(fc); key != "" && !under(path, credDir) {
 			if err := checkMode(path, mode); err != nil {
-				d.fail(key, err, fmt.Sprintf("the config file holds a secret, so it must be private: %v (or move the secret to a file of its own)", err))
+				c.fail(key, err, fmt.Sprintf("the config file holds a secret, so it must be private: %v (or move the secret to a file of its own)", err))
 			}
 		}
 	}
 
-	d.applyEnv(fc, env)
-	c.Kamonohashi.Password, c.Kamonohashi.PasswordSource = d.resolveSecret(secretSources{
+	c.applyEnv(fc, env)
+	cfg.Kamonohashi.Password, cfg.Kamonohashi.PasswordSource = c.resolveSecret(secretSources{
 		credential: CredentialPassword, envFile: EnvPasswordFile, envValue: EnvPassword,
 	}, fc.password, credDir, env, false)
-	c.Slack.Webhook, c.Slack.WebhookSource = d.resolveSecret(secretSources{
+	cfg.Slack.Webhook, cfg.Slack.WebhookSource = c.resolveSecret(secretSources{
 		credential: CredentialWebhook, envFile: EnvSlackWebhookFile, envValue: EnvSlackWebhook,
 	}, fc.webhook, credDir, env, true)
 	for i, ref := range fc.tenants {
-		c.Tenants[i].Webhook, c.Tenants[i].WebhookSource = d.resolveSecret(secretSources{}, ref, credDir, env, true)
+		cfg.Tenants[i].Webhook, cfg.Tenants[i].WebhookSource = c.resolveSecret(secretSources{}, ref, credDir, env, true)
 	}
-	c.Kamonohashi.Location = c.Schedule.Location()
-	if fc.location != nil {
-		c.Kamonohashi.Location = fc.location
-	}
-	d.checkRequired(c, present)
+	c.checkRequired(cfg, present)
 
-	warns, err := d.result()
+	warns, err := c.result()
 	if err != nil {
 		return nil, warns, err
 	}
-	return c, warns, nil
-}
-
-// syntaxError turns a TOML parse error into an *Error with line and column.
-// The parser's message may quote part of the line; when the line holds a
-// secret, only the position is given.
-func syntaxError(path string, src []byte, err error) error {
-	var pe toml.ParseError
-	if !errors.As(err, &pe) {
-		return &Error{File: path, Msg: "syntax error: " + err.Error(), Err: ErrInvalid}
-	}
-	line, col := pe.Position.Line, pe.Position.Col
-	lines := strings.Split(string(src), "\n")
-	if off := pe.Position.Start; off >= 0 && off <= len(src) {
-		// In characters, not bytes; and the parser gives no line for some
-		// errors at the end of the file.
-		if pos := positionAt(src, off); pos.Line == line || line <= 0 {
-			line, col = pos.Line, pos.Col
-		}
-	}
-	msg := "syntax error: " + pe.Message
-	if holdsSecret(pe.LastKey) || line >= 1 && line <= len(lines) && holdsSecret(lines[line-1]) {
-		msg = "syntax error (details hidden: this part of the file holds a secret)"
-	} else if pe.LastKey != "" {
-		msg += fmt.Sprintf(" (after key %q)", pe.LastKey)
-	}
-	return &Error{File: path, Line: line, Col: col, Msg: msg, Err: ErrInvalid}
+	return cfg, warns, nil
 }
 
 // invalidUTF8 returns the offset of the first byte of src that is not
@@ -212,26 +187,26 @@ func holdsSecret(s string) bool {
 }
 
 // firstInlineSecret returns the key of the first secret written in the
-// config file itself, or nil.
-func firstInlineSecret(fc *fileConfig) keyPath {
+// config file itself, or "".
+func firstInlineSecret(fc *fileConfig) string {
 	for _, ref := range append([]secretRef{fc.password, fc.webhook}, fc.tenants...) {
 		if !ref.value.IsZero() {
 			return ref.valueKey
 		}
 	}
-	return nil
+	return ""
 }
 
 // applyEnv applies KAMOBOT_SERVER and KAMOBOT_USER.
-func (d *decoder) applyEnv(fc *fileConfig, env func(string) string) {
+func (c *checker) applyEnv(fc *fileConfig, env func(string) string) {
 	k := &fc.cfg.Kamonohashi
 	if s := strings.TrimSpace(env(EnvServer)); s != "" {
 		server, warn, err := normalizeServer(s)
 		switch {
 		case err != nil:
-			d.errs = append(d.errs, &Error{Key: EnvServer, Msg: err.Error(), Err: ErrInvalid})
+			c.errs = append(c.errs, &Error{Key: EnvServer, Msg: err.Error(), Err: ErrInvalid})
 		case warn != "":
-			d.warns = append(d.warns, Warning{Key: EnvServer, Msg: warn})
+			c.warns = append(c.warns, Warning{Key: EnvServer, Msg: warn})
 		}
 		k.Server = server
 	}
@@ -252,7 +227,7 @@ type secretSources struct {
 // resolveSecret finds a secret in the first source that gives it, reads it,
 // and returns it with a description of where it came from. isURL says the
 // secret is a webhook URL, to be checked as one.
-func (d *decoder) resolveSecret(src secretSources, ref secretRef, credDir string, env func(string) string, isURL bool) (Secret, string) {
+func (c *checker) resolveSecret(src secretSources, ref secretRef, credDir string, env func(string) string, isURL bool) (Secret, string) {
 	var (
 		s      Secret
 		source string
@@ -260,7 +235,7 @@ func (d *decoder) resolveSecret(src secretSources, ref secretRef, credDir string
 		bad    func(err error, msg string) // reports a problem with the chosen source
 	)
 	envErr := func(name string) func(error, string) {
-		return func(err error, msg string) { d.errs = append(d.errs, &Error{Key: name, Msg: msg, Err: err}) }
+		return func(err error, msg string) { c.errs = append(c.errs, &Error{Key: name, Msg: msg, Err: err}) }
 	}
 	credPath := ""
 	if credDir != "" && src.credential != "" {
@@ -273,13 +248,13 @@ func (d *decoder) resolveSecret(src secretSources, ref secretRef, credDir string
 	case credPath != "":
 		source = "$" + credentialsVar + "/" + src.credential
 		bad = func(err error, msg string) {
-			d.errs = append(d.errs, &Error{File: credPath, Key: source, Msg: msg, Err: err})
+			c.errs = append(c.errs, &Error{File: credPath, Key: source, Msg: msg, Err: err})
 		}
 		s, err = readSecretFile(credPath, false)
 	case src.envFile != "" && env(src.envFile) != "":
 		path := env(src.envFile)
 		if env(src.envValue) != "" {
-			d.warns = append(d.warns, Warning{Key: src.envValue, Msg: fmt.Sprintf("ignored: %s is set too, and wins", src.envFile)})
+			c.warns = append(c.warns, Warning{Key: src.envValue, Msg: fmt.Sprintf("ignored: %s is set too, and wins", src.envFile)})
 		}
 		source = fmt.Sprintf("%s (%s)", src.envFile, path)
 		bad = envErr(src.envFile)
@@ -290,11 +265,11 @@ func (d *decoder) resolveSecret(src secretSources, ref secretRef, credDir string
 		s = Secret(strings.TrimRight(env(src.envValue), " \t\r\n"))
 	case ref.file != "":
 		source = fmt.Sprintf("%s (%s)", ref.fileKey, ref.file)
-		bad = func(err error, msg string) { d.fail(ref.fileKey, err, msg) }
+		bad = func(err error, msg string) { c.fail(ref.fileKey, err, msg) }
 		s, err = readSecretFile(ref.file, !under(ref.file, credDir))
 	case !ref.value.IsZero():
 		// Checked (and warned about) while decoding the file.
-		return ref.value, fmt.Sprintf("%s in %s", ref.valueKey, d.file)
+		return ref.value, fmt.Sprintf("%s in %s", ref.valueKey, c.file)
 	default:
 		return "", ""
 	}
@@ -312,9 +287,9 @@ func (d *decoder) resolveSecret(src secretSources, ref secretRef, credDir string
 
 // checkRequired reports what is missing to reach KAMONOHASHI at all, unless
 // a problem with that setting was already reported.
-func (d *decoder) checkRequired(c *Config, present bool) {
+func (c *checker) checkRequired(cfg *Config, present bool) {
 	reported := func(keys ...string) bool {
-		for _, e := range d.errs {
+		for _, e := range c.errs {
 			for _, k := range keys {
 				if e.Key == k {
 					return true
@@ -324,24 +299,24 @@ func (d *decoder) checkRequired(c *Config, present bool) {
 		return false
 	}
 	var missing []string
-	if c.Kamonohashi.Server == "" && !reported("kamonohashi.server", EnvServer) {
+	if cfg.Kamonohashi.Server == "" && !reported("kamonohashi.server", EnvServer) {
 		missing = append(missing, "the KAMONOHASHI server (kamonohashi.server or "+EnvServer+")")
 	}
-	if c.Kamonohashi.User == "" && !reported("kamonohashi.user") {
+	if cfg.Kamonohashi.User == "" && !reported("kamonohashi.user") {
 		missing = append(missing, "the user to log in as (kamonohashi.user or "+EnvUser+")")
 	}
-	if c.Kamonohashi.Password.IsZero() && c.Kamonohashi.PasswordSource == "" {
+	if cfg.Kamonohashi.Password.IsZero() && cfg.Kamonohashi.PasswordSource == "" {
 		missing = append(missing, "the password (kamonohashi.password_file, "+EnvPasswordFile+" or "+EnvPassword+")")
 	}
 	if len(missing) == 0 {
 		return
 	}
-	e := &Error{File: d.file, Err: ErrNotConfigured,
+	e := &Error{File: c.file, Err: ErrNotConfigured,
 		Msg: fmt.Sprintf("%v: missing %s; fill them in, or set the environment variables", ErrNotConfigured, joinAnd(missing))}
 	if !present {
 		e.File = ""
 		e.Msg = fmt.Sprintf("%v: missing %s; there is no config file at %s: run `kamobot config init` to write a commented starter file, or set the environment variables",
-			ErrNotConfigured, joinAnd(missing), d.file)
+			ErrNotConfigured, joinAnd(missing), c.file)
 	}
-	d.errs = append(d.errs, e)
+	c.errs = append(c.errs, e)
 }

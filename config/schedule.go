@@ -1,9 +1,7 @@
 package config
 
 import (
-	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,28 +51,6 @@ type Schedule struct {
 	outside   Hold
 	byEvent   map[state.EventType]Hold
 	greetings bool
-}
-
-// ScheduleSpec is a schedule as written in the [schedule] table of the
-// config. NewSchedule checks and builds it.
-type ScheduleSpec struct {
-	// Timezone is an IANA zone name ("Asia/Tokyo"), "UTC" or "Local".
-	// Empty means Local.
-	Timezone string
-	// Hours maps "default", "weekdays", "weekend" or a day ("monday" …
-	// "sunday") to "HH:MM-HH:MM" or "off". A day takes its own entry, else
-	// its group's ("weekdays" or "weekend"), else "default", else it is
-	// open all day.
-	Hours map[string]string
-	// Holidays are dates ("2026-12-29"), off all day.
-	Holidays []string
-	// OutsideHours is what happens to events outside office hours:
-	// "digest" (the default), "send" or "drop".
-	OutsideHours string
-	// OutsideHoursByEvent overrides OutsideHours per event type.
-	OutsideHoursByEvent map[string]string
-	// Greetings turns on the posts when office hours open and close.
-	Greetings bool
 }
 
 // hoursKeys are the keys of schedule.hours, in the order they are explained.
@@ -179,66 +155,6 @@ func loadLocation(name string) (*time.Location, error) {
 		return nil, fmt.Errorf("unknown time zone %q: use an IANA name such as \"Asia/Tokyo\" or \"UTC\"", name)
 	}
 	return loc, nil
-}
-
-// NewSchedule checks spec and builds the schedule. A spec with neither
-// hours nor holidays gives a schedule that is always open. All problems are
-// reported, joined, each naming its key.
-func NewSchedule(spec ScheduleSpec) (*Schedule, error) {
-	var errs []error
-	bad := func(key string, err error) { errs = append(errs, fmt.Errorf("schedule.%s: %w", key, err)) }
-
-	loc, err := loadLocation(spec.Timezone)
-	if err != nil {
-		bad("timezone", err)
-	}
-	hours := make(map[string]window)
-	for _, k := range sortedKeys(spec.Hours) {
-		if !slices.Contains(hoursKeys(), k) {
-			bad("hours."+k, fmt.Errorf("unknown day %q (want one of %s)", k, strings.Join(hoursKeys(), ", ")))
-			continue
-		}
-		w, err := parseWindow(spec.Hours[k])
-		if err != nil {
-			bad("hours."+k, err)
-			continue
-		}
-		hours[k] = w
-	}
-	var holidays []Date
-	for i, h := range spec.Holidays {
-		d, err := ParseDate(h)
-		if err != nil {
-			bad(fmt.Sprintf("holidays[%d]", i), err)
-			continue
-		}
-		holidays = append(holidays, d)
-	}
-	outside := HoldDigest
-	if spec.OutsideHours != "" {
-		if outside, err = ParseHold(spec.OutsideHours); err != nil {
-			bad("outside_hours", err)
-		}
-	}
-	byEvent := make(map[state.EventType]Hold)
-	for _, k := range sortedKeys(spec.OutsideHoursByEvent) {
-		ev, err := parseEvent(k)
-		if err != nil {
-			bad("outside_hours_by_event."+k, err)
-			continue
-		}
-		h, err := ParseHold(spec.OutsideHoursByEvent[k])
-		if err != nil {
-			bad("outside_hours_by_event."+k, err)
-			continue
-		}
-		byEvent[ev] = h
-	}
-	if err := errors.Join(errs...); err != nil {
-		return nil, err
-	}
-	enabled := len(spec.Hours) > 0 || len(spec.Holidays) > 0
-	return newSchedule(enabled, loc, hours, holidays, outside, byEvent, spec.Greetings), nil
 }
 
 // newSchedule builds a schedule from checked parts.

@@ -18,11 +18,69 @@ func mustLoc(t *testing.T, name string) *time.Location {
 	return loc
 }
 
-func mustSchedule(t *testing.T, spec ScheduleSpec) *Schedule {
+// scheduleSpec is a [schedule] table for tests; toml writes it out.
+type scheduleSpec struct {
+	Timezone            string
+	Hours               map[string]string
+	Holidays            []string
+	OutsideHours        string
+	OutsideHoursByEvent map[string]string
+}
+
+func (spec scheduleSpec) toml() string {
+	var b strings.Builder
+	b.WriteString("[schedule]\n")
+	if spec.Timezone != "" {
+		fmt.Fprintf(&b, "timezone = %q\n", spec.Timezone)
+	}
+	if spec.Hours != nil {
+		b.WriteString("hours = {")
+		for i, k := range sortedKeys(spec.Hours) {
+			if i > 0 {
+				b.WriteString(",")
+			}
+			fmt.Fprintf(&b, " %s = %q", k, spec.Hours[k])
+		}
+		b.WriteString(" }\n")
+	}
+	if spec.Holidays != nil {
+		fmt.Fprintf(&b, "holidays = [%s]\n", strings.Join(quoteAll(spec.Holidays), ", "))
+	}
+	if spec.OutsideHours != "" {
+		fmt.Fprintf(&b, "outside_hours = %q\n", spec.OutsideHours)
+	}
+	if spec.OutsideHoursByEvent != nil {
+		b.WriteString("[schedule.outside_hours_by_event]\n")
+		for _, k := range sortedKeys(spec.OutsideHoursByEvent) {
+			fmt.Fprintf(&b, "%s = %q\n", k, spec.OutsideHoursByEvent[k])
+		}
+	}
+	return b.String()
+}
+
+func quoteAll(ss []string) []string {
+	out := make([]string, len(ss))
+	for i, s := range ss {
+		out[i] = fmt.Sprintf("%q", s)
+	}
+	return out
+}
+
+// loadSchedule loads spec through the config file decoder, as kamobot does.
+func loadSchedule(t *testing.T, spec scheduleSpec) (*Schedule, error) {
 	t.Helper()
-	s, err := NewSchedule(spec)
+	cfg, _, err := load("config.toml", []byte(minimal+spec.toml()), true, 0o600, envMap(map[string]string{EnvPassword: "p"}))
 	if err != nil {
-		t.Fatalf("NewSchedule: %v", err)
+		return nil, err
+	}
+	return cfg.Schedule, nil
+}
+
+func mustSchedule(t *testing.T, spec scheduleSpec) *Schedule {
+	t.Helper()
+	s, err := loadSchedule(t, spec)
+	if err != nil {
+		t.Fatalf("load [schedule]: %v\n%s", err, spec.toml())
 	}
 	return s
 }
@@ -90,7 +148,7 @@ func TestNoOverrideLeaks(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			// Go randomises map order: resolve many times.
 			for range 50 {
-				s := mustSchedule(t, ScheduleSpec{Timezone: "UTC", Hours: tt.hours})
+				s := mustSchedule(t, scheduleSpec{Timezone: "UTC", Hours: tt.hours})
 				var got [7]string
 				for wd := range 7 {
 					got[wd] = s.days[wd].String()
@@ -131,7 +189,7 @@ func (r refSchedule) open(t time.Time) bool {
 // 2027-01-03), and a lone Wednesday (2026-07-15).
 func yearCases() []struct {
 	name string
-	spec ScheduleSpec
+	spec scheduleSpec
 	ref  refSchedule
 } {
 	holidays := []string{"2026-05-04", "2026-05-05", "2026-05-06", "2026-07-15", "2026-11-23",
@@ -144,12 +202,12 @@ func yearCases() []struct {
 	off := [2]int{-1, -1}
 	return []struct {
 		name string
-		spec ScheduleSpec
+		spec scheduleSpec
 		ref  refSchedule
 	}{
 		{
 			name: "office",
-			spec: ScheduleSpec{Hours: map[string]string{"default": "09:00-17:00", "monday": "10:00-21:00",
+			spec: scheduleSpec{Hours: map[string]string{"default": "09:00-17:00", "monday": "10:00-21:00",
 				"friday": "09:00-18:00", "saturday": "off", "sunday": "off"}, Holidays: holidays},
 			ref: refSchedule{days: [7][2]int{off, {600, 1260}, {540, 1020}, {540, 1020}, {540, 1020}, {540, 1080}, off}, holidays: hset},
 		},
@@ -158,7 +216,7 @@ func yearCases() []struct {
 			// transition day in New York and Berlin), and a night window
 			// on Saturday.
 			name: "clock",
-			spec: ScheduleSpec{Hours: map[string]string{"default": "00:00-24:00", "saturday": "00:30-04:00", "wednesday": "off"}},
+			spec: scheduleSpec{Hours: map[string]string{"default": "00:00-24:00", "saturday": "00:30-04:00", "wednesday": "off"}},
 			ref:  refSchedule{days: [7][2]int{{0, 1440}, {0, 1440}, {0, 1440}, off, {0, 1440}, {0, 1440}, {30, 240}}},
 		},
 	}
@@ -276,7 +334,7 @@ func TestDSTDays(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(fmt.Sprintf("%s %s %v", tt.zone, tt.day, tt.hours), func(t *testing.T) {
-			s := mustSchedule(t, ScheduleSpec{Timezone: tt.zone, Hours: tt.hours})
+			s := mustSchedule(t, scheduleSpec{Timezone: tt.zone, Hours: tt.hours})
 			start, end, ok := s.Window(tt.day)
 			got := "off"
 			if ok {
@@ -302,13 +360,13 @@ func TestNextOpenClose(t *testing.T) {
 		}
 		return tm
 	}
-	office := mustSchedule(t, ScheduleSpec{Timezone: "Asia/Tokyo",
+	office := mustSchedule(t, scheduleSpec{Timezone: "Asia/Tokyo",
 		Hours:    map[string]string{"default": "09:00-17:00", "monday": "10:00-21:00", "weekend": "off"},
 		Holidays: []string{"2026-11-23", "2026-12-30"}})
-	night := mustSchedule(t, ScheduleSpec{Timezone: "Asia/Tokyo",
+	night := mustSchedule(t, scheduleSpec{Timezone: "Asia/Tokyo",
 		Hours: map[string]string{"default": "off", "friday": "22:00-24:00", "saturday": "00:00-06:00", "sunday": "00:00-24:00"}})
-	never := mustSchedule(t, ScheduleSpec{Hours: map[string]string{"default": "off"}})
-	always := mustSchedule(t, ScheduleSpec{Hours: map[string]string{"default": "00:00-24:00"}})
+	never := mustSchedule(t, scheduleSpec{Hours: map[string]string{"default": "off"}})
+	always := mustSchedule(t, scheduleSpec{Hours: map[string]string{"default": "00:00-24:00"}})
 	tests := []struct {
 		name      string
 		s         *Schedule
@@ -342,7 +400,7 @@ func TestNextOpenClose(t *testing.T) {
 }
 
 func TestIsLastWorkingDay(t *testing.T) {
-	s := mustSchedule(t, ScheduleSpec{Timezone: "Asia/Tokyo",
+	s := mustSchedule(t, scheduleSpec{Timezone: "Asia/Tokyo",
 		Hours:    map[string]string{"default": "09:00-17:00", "weekend": "off"},
 		Holidays: []string{"2026-07-15", "2026-11-23"}})
 	tokyo := mustLoc(t, "Asia/Tokyo")
@@ -374,7 +432,7 @@ func TestIsLastWorkingDay(t *testing.T) {
 }
 
 func TestWeek(t *testing.T) {
-	s := mustSchedule(t, ScheduleSpec{Timezone: "Asia/Tokyo",
+	s := mustSchedule(t, scheduleSpec{Timezone: "Asia/Tokyo",
 		Hours:    map[string]string{"default": "09:00-17:00", "friday": "09:00-24:00", "weekend": "off"},
 		Holidays: []string{"2026-12-29"}})
 	var got []string
@@ -393,8 +451,8 @@ func TestWeek(t *testing.T) {
 	diff(t, "week", want, got)
 }
 
-func TestNewScheduleErrors(t *testing.T) {
-	_, err := NewSchedule(ScheduleSpec{
+func TestScheduleErrors(t *testing.T) {
+	_, err := loadSchedule(t, scheduleSpec{
 		Timezone:            "Mars/Olympus",
 		Hours:               map[string]string{"funday": "09:00-17:00", "monday": "9"},
 		Holidays:            []string{"2026-13-01"},
@@ -405,13 +463,13 @@ func TestNewScheduleErrors(t *testing.T) {
 		t.Fatal("no error")
 	}
 	for _, want := range []string{
-		`schedule.timezone: unknown time zone "Mars/Olympus"`,
-		`schedule.hours.funday: unknown day "funday"`,
-		`schedule.hours.monday: "9" is not office hours`,
-		`schedule.holidays[0]: "2026-13-01" is not a date`,
-		`schedule.outside_hours: "later" is not one of`,
-		`schedule.outside_hours_by_event.exploded: unknown event "exploded"`,
-		`schedule.outside_hours_by_event.failed: "now" is not one of`,
+		`config.toml:7:1: schedule.timezone: unknown time zone "Mars/Olympus"`,
+		`config.toml:8:11: schedule.hours.funday: unknown key "funday" in [schedule.hours] (did you mean "sunday"?)`,
+		`config.toml:8:36: schedule.hours.monday: "9" is not office hours`,
+		`config.toml:9:13: schedule.holidays[0]: "2026-13-01" is not a date`,
+		`config.toml:10:1: schedule.outside_hours: "later" is not one of`,
+		`config.toml:12:1: schedule.outside_hours_by_event.exploded: unknown event "exploded"`,
+		`config.toml:13:1: schedule.outside_hours_by_event.failed: "now" is not one of`,
 	} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("%q lacks %q", err, want)
@@ -423,7 +481,7 @@ func TestScheduleDisabled(t *testing.T) {
 	for name, s := range map[string]*Schedule{
 		"nil":           nil,
 		"zero":          {},
-		"timezone only": mustSchedule(t, ScheduleSpec{Timezone: "Asia/Tokyo"}),
+		"timezone only": mustSchedule(t, scheduleSpec{Timezone: "Asia/Tokyo"}),
 	} {
 		now := time.Date(2026, 5, 3, 3, 0, 0, 0, time.UTC)
 		if s.Enabled() || !s.Open(now) || s.Greetings() || s.IsLastWorkingDay(now) {
