@@ -56,6 +56,10 @@ func TestAbsurdValues(t *testing.T) {
 		{"mention with space", "[[tenant]]\nid = 1\nmention = [\"U01 ABC\"]", `config.toml:8:12: tenant[0].mention[0]: "U01 ABC" is not a mention`},
 		{"mention empty", "[[tenant]]\nid = 1\nmention = [\"\"]", `config.toml:8:12: tenant[0].mention[0]: empty mention`},
 		{"mention stray syntax", "[[tenant]]\nid = 1\nmention = [\"<#C0123>\"]", `config.toml:8:12: tenant[0].mention[0]: "<#C0123>" is not a mention Slack understands`},
+		{"server zone unknown", "timezone = \"Asia/Tokio\"", `config.toml:6:1: kamonohashi.timezone: unknown time zone "Asia/Tokio"`},
+		{"no request in flight", "max_in_flight = 0", `config.toml:6:1: kamonohashi.max_in_flight: 0 is out of range: want 1 to 64`},
+		{"too many requests in flight", "max_in_flight = 256", `config.toml:6:1: kamonohashi.max_in_flight: 256 is out of range: want 1 to 64`},
+		{"requests in flight as a string", "max_in_flight = \"8\"", `config.toml:6:1: kamonohashi.max_in_flight: want an integer, got a string`},
 		{"owner channel", "[owners]\nalice = \"#ml\"", `config.toml:7:1: owners.alice: "#ml" is a channel`},
 	}
 	for _, tt := range tests {

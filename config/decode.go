@@ -29,11 +29,11 @@ type fileDoc struct {
 }
 
 type kamonohashiFile struct {
-	Server       string `toml:"server"`
-	User         string `toml:"user"`
-	Password     string `toml:"password"`
-	PasswordFile string `toml:"password_file"`
-	CAFile       string `toml:"ca_file"`
+	Server       string  `toml:"server"`
+	User         string  `toml:"user"`
+	Password     string  `toml:"password"`
+	PasswordFile string  `toml:"password_file"`
+	CAFile       string  `toml:"ca_file"`
 	Timezone     *string `toml:"timezone"`
 	MaxInFlight  *int64  `toml:"max_in_flight"`
 }
@@ -146,7 +146,8 @@ func highlightOffset(src, highlight []byte) int {
 	return min(max(cap(src)-cap(highlight), 0), len(src))
 }
 
-var mismatchRE = regexp.MustCompile(`cannot decode TOML ([a-z ]+) into`)
+// mismatchRE finds the TOML type in go-toml/v2's type mismatch messages.
+var mismatchRE = regexp.MustCompile(`cannot (?:decode TOML|store (?:a|an)) ([a-z ]+) (?:into|in) `)
 
 // typeError explains a value of the wrong type: which key, and what it
 // should have been. The value itself is not shown; it may be a secret.
@@ -194,6 +195,8 @@ func tomlTypeName(t string) string {
 		return "a date-time"
 	case "inline table":
 		return "a table"
+	case "array table":
+		return "an array of tables"
 	}
 	return t
 }

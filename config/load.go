@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"strings"
 	"unicode/utf8"
-
 )
 
 // Environment variables Load reads. They win over the config file.

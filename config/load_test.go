@@ -79,6 +79,7 @@ func TestLoadFull(t *testing.T) {
 			Password:       testPassword,
 			PasswordSource: "kamonohashi.password_file (" + filepath.Join(dir, "password") + ")",
 			Location:       time.UTC,
+			MaxInFlight:    8,
 		},
 		Slack: Slack{
 			Webhook:       testWebhook,
@@ -147,8 +148,8 @@ func TestLoadDefaults(t *testing.T) {
 	if cfg.Slack.Language != "ja" || cfg.Messages.Language() != "ja" {
 		t.Error("language must default to ja")
 	}
-	if cfg.Kamonohashi.Location != time.Local {
-		t.Errorf("server zone: %v, want Local", cfg.Kamonohashi.Location)
+	if cfg.Kamonohashi.Location != time.UTC || cfg.Kamonohashi.MaxInFlight != 8 {
+		t.Errorf("server zone %v, max in flight %d: want UTC and 8", cfg.Kamonohashi.Location, cfg.Kamonohashi.MaxInFlight)
 	}
 	if cfg.Slack.Webhook.Reveal() != "" {
 		t.Error("no webhook configured, but one was found")
@@ -167,16 +168,31 @@ func TestLoadErrors(t *testing.T) {
 		want []string
 	}{
 		{"syntax error", "[watch]\ninterval = \"30s\nkinds = []", []string{
-			"config.toml:7:16: syntax error: strings cannot contain newlines"}},
+			"config.toml:7:16: syntax error: basic strings cannot have new lines"}},
 		{"unknown keys", "[kamonohashi2]\n[watch]\nintervall = \"30s\"\n[slack]\nWebhook_file = \"x\"", []string{
 			`config.toml:6:1: kamonohashi2: unknown key "kamonohashi2" at the top level (did you mean "kamonohashi"?)`,
 			`config.toml:8:1: watch.intervall: unknown key "intervall" in [watch] (did you mean "interval"?)`,
 			`config.toml:10:1: slack.Webhook_file: unknown key "Webhook_file" in [slack] (did you mean "webhook_file"?)`}},
-		{"intervals", "[watch]\ninterval = \"0s\"\nstuck_pending_after = \"-5m\"\nlong_running_after = 24\nsummary_after_silence = \"2d\"", []string{
+		{"intervals", "[watch]\ninterval = \"0s\"\nstuck_pending_after = \"-5m\"\nlong_running_after = \"24\"\nsummary_after_silence = \"2d\"", []string{
 			`config.toml:7:1: watch.interval: "0s" must be more than zero`,
 			`config.toml:8:1: watch.stuck_pending_after: "-5m" is negative`,
-			`config.toml:9:1: watch.long_running_after: want a duration string like "30s", "15m" or "2h", got an integer (write a unit: "24s" for seconds)`,
+			`config.toml:9:1: watch.long_running_after: "24" is not a duration: write it like "30s", "15m" or "2h", or "off"`,
 			`config.toml:10:1: watch.summary_after_silence: "2d" is not a duration: write it in hours, e.g. "48h" for two days, or "off"`}},
+		// A value of the wrong type stops the decoding: it is the only error.
+		{"duration without a unit", "[watch]\nlong_running_after = 24", []string{
+			`config.toml:7:1: watch.long_running_after: want a duration string like "30s", "15m" or "2h", got an integer (write a unit: "24s" for seconds)`}},
+		{"mention of the wrong type", "[[tenant]]\nid = 2\nmention = [\"U01 ABC\", 5]", []string{
+			`config.toml:8:23: tenant[0].mention[1]: want a string, got an integer`}},
+		{"message set of the wrong type", "[messages]\nfailed = \"oops\"", []string{
+			`config.toml:7:1: messages.failed: want an array like ["a", "b"], got a string`}},
+		{"boolean of the wrong type", "[watch]\nall_tenants = \"yes\"", []string{
+			`config.toml:7:1: watch.all_tenants: want true or false, got a string`}},
+		{"array of the wrong type", "[watch]\nkinds = \"training\"", []string{
+			`config.toml:7:1: watch.kinds: want an array like ["a", "b"], got a string`}},
+		{"table for an array", "[watch.kinds]\nx = 1", []string{
+			`config.toml:6:1: watch.kinds: want an array like ["a", "b"], got a table`}},
+		{"value for a table", "slack = 5", []string{
+			`config.toml:6:1: kamonohashi.slack: unknown key "slack" in [kamonohashi]`}},
 		{"interval too short", "[watch]\ninterval = \"2s\"", []string{
 			"config.toml:7:1: watch.interval: 2s is too short: the minimum is 5s"}},
 		{"kinds and events", "[watch]\nkinds = [\"training\", \"jobs\"]\nnotify = [\"completed\", \"complete\"]\n[schedule.outside_hours_by_event]\nfinished = \"send\"", []string{
@@ -200,20 +216,18 @@ func TestLoadErrors(t *testing.T) {
 			"config.toml:9:1: tenant[1]: neither name nor id is set",
 			"config.toml:13:1: tenant[3]: tenant b is listed twice (first at line 11): merge the two entries",
 			"config.toml:16:1: tenant[4].id: 0 is not a tenant id: ids start at 1"}},
-		{"mentions", "[[tenant]]\nid = 2\nmention = [\"U01 ABC\", \"#general\", \"\", 5]", []string{
+		{"mentions", "[[tenant]]\nid = 2\nmention = [\"U01 ABC\", \"#general\", \"\"]", []string{
 			`config.toml:8:12: tenant[0].mention[0]: "U01 ABC" is not a mention`,
 			`config.toml:8:23: tenant[0].mention[1]: "#general" is a channel`,
-			`config.toml:8:35: tenant[0].mention[2]: empty mention`,
-			`config.toml:8:39: tenant[0].mention[3]: want a string, got an integer`}},
-		{"messages", "[messages]\ncompleted = []\nfinished = [\"x\"]\nfailed = \"oops\"", []string{
+			`config.toml:8:35: tenant[0].mention[2]: empty mention`}},
+		{"messages", "[messages]\ncompleted = []\nfinished = [\"x\"]\nfailed = [\" \"]", []string{
 			"config.toml:7:1: messages.completed: no phrase listed",
 			`config.toml:8:1: messages.finished: unknown key "finished" in [messages]`,
-			`config.toml:9:1: messages.failed: want an array like ["a", "b"], got a string`}},
-		{"types", "kamonohashi3 = 1\n[slack]\nlanguage = \"fr\"\n[watch]\nall_tenants = \"yes\"\nkinds = \"training\"", []string{
-			`config.toml:6:1: kamonohashi.kamonohashi3: unknown key "kamonohashi3" in [kamonohashi] (known keys: server, user, password, password_file, ca_file, timezone)`,
+			`config.toml:9:11: messages.failed[0]: empty phrase`}},
+		{"types", "kamonohashi3 = 1\n[slack]\nlanguage = \"fr\"\n[watch]\nkinds = []", []string{
+			`config.toml:6:1: kamonohashi.kamonohashi3: unknown key "kamonohashi3" in [kamonohashi] (known keys: server, user, password, password_file, ca_file, timezone, max_in_flight)`,
 			`config.toml:8:1: slack.language: "fr" is not a built-in language: want "ja" or "en"`,
-			`config.toml:10:1: watch.all_tenants: want true or false, got a string`,
-			`config.toml:11:1: watch.kinds: want an array like ["a", "b"], got a string`}},
+			`config.toml:10:1: watch.kinds: no kind listed`}},
 		{"server", "[slack]\n[kamonohashi2]", []string{
 			"config.toml:7:1: kamonohashi2: unknown key"}},
 		{"array of tables as inline array", "[schedule]\n[\"tenant\"]\n", []string{
@@ -765,9 +779,9 @@ func TestServerZone(t *testing.T) {
 	tests := []struct {
 		name, src, want string
 	}{
-		{"default", minimal, "Local"},
-		{"schedule's zone", minimal + "[schedule]\ntimezone = \"Asia/Tokyo\"\n", "Asia/Tokyo"},
-		{"its own zone wins", minimal + "timezone = \"UTC\"\n[schedule]\ntimezone = \"Asia/Tokyo\"\n", "UTC"},
+		{"default: UTC, as the KAMONOHASHI image", minimal, "UTC"},
+		{"not the schedule's zone", minimal + "[schedule]\ntimezone = \"Asia/Tokyo\"\n", "UTC"},
+		{"its own zone", minimal + "timezone = \"Asia/Tokyo\"\n[schedule]\ntimezone = \"Europe/Berlin\"\n", "Asia/Tokyo"},
 	}
 	for _, tt := range tests {
 		cfg, _, err := loadString(t, dir, tt.src, nil)

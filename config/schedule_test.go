@@ -465,7 +465,7 @@ func TestScheduleErrors(t *testing.T) {
 	for _, want := range []string{
 		`config.toml:7:1: schedule.timezone: unknown time zone "Mars/Olympus"`,
 		`config.toml:8:11: schedule.hours.funday: unknown key "funday" in [schedule.hours] (did you mean "sunday"?)`,
-		`config.toml:8:36: schedule.hours.monday: "9" is not office hours`,
+		`config.toml:8:35: schedule.hours.monday: "9" is not office hours`,
 		`config.toml:9:13: schedule.holidays[0]: "2026-13-01" is not a date`,
 		`config.toml:10:1: schedule.outside_hours: "later" is not one of`,
 		`config.toml:12:1: schedule.outside_hours_by_event.exploded: unknown event "exploded"`,

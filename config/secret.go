@@ -47,8 +47,13 @@ func (s Secret) Format(f fmt.State, verb rune) {
 // MarshalJSON returns the JSON string "<secret>".
 func (s Secret) MarshalJSON() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }
 
-// MarshalText returns "<secret>", for TOML, YAML and other text encoders.
+// MarshalText returns "<secret>", for YAML and other text encoders.
 func (s Secret) MarshalText() ([]byte, error) { return []byte(redacted), nil }
+
+// MarshalTOML returns the TOML string "<secret>". go-toml/v2 writes a value
+// of a string type as it is, MarshalText or not; it calls this method
+// instead only with Encoder.EnableMarshalerInterface.
+func (s Secret) MarshalTOML() ([]byte, error) { return []byte(`"` + redacted + `"`), nil }
 
 // LogValue returns "<secret>" for log/slog.
 func (s Secret) LogValue() slog.Value { return slog.StringValue(redacted) }

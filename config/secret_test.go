@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/BurntSushi/toml"
+	"github.com/pelletier/go-toml/v2"
 )
 
 // TestSecretNeverPrints checks every way a Secret could be printed or
@@ -38,7 +38,7 @@ func TestSecretNeverPrints(t *testing.T) {
 	outputs = append(outputs, string(jm))
 
 	var tb bytes.Buffer
-	if err := toml.NewEncoder(&tb).Encode(h); err != nil {
+	if err := toml.NewEncoder(&tb).EnableMarshalerInterface().Encode(h); err != nil {
 		t.Fatal(err)
 	}
 	outputs = append(outputs, tb.String())
