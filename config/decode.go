@@ -161,10 +161,9 @@ func typeError(path string, src []byte, pl places, de *toml.DecodeError) error {
 	e := &Error{File: path, Line: pos.Line, Col: pos.Col, Key: pathString(p), Err: ErrInvalid}
 	m := mismatchRE.FindStringSubmatch(de.Error())
 	if m == nil {
+		// Such as "key password is already defined": go-toml/v2 quotes no
+		// string value in these.
 		e.Msg = strings.TrimPrefix(de.Error(), "toml: ")
-		if holdsSecret(e.Key) {
-			e.Msg = "a value of the wrong type"
-		}
 		return e
 	}
 	got := tomlTypeName(m[1])
@@ -491,7 +490,7 @@ func (w *placeWalker) keyValue(table []string, n *unstable.Node) {
 			off = int(k.Raw.Offset)
 		}
 		p = append(p, string(k.Data))
-		w.record(p, off, !it.IsLast())
+		w.record(p, off, false)
 	}
 	w.record(p, off, true)
 	if v := n.Value(); v.Kind != unstable.InlineTable && v.Kind != unstable.Array {
