@@ -42,8 +42,11 @@ import (
 
 // Options configures a Server. The zero value is usable.
 type Options struct {
-	// Location is the zone the server writes its times in (default
-	// Asia/Tokyo, or a fixed +09:00 where the tz database is missing).
+	// Location is the zone the server writes its times in: its
+	// DateTime.Now, written without an offset (DataAccess/CommonDbContext.cs
+	// line 402, Infrastructure/Util.cs ToFormatedString line 40). Default
+	// UTC: the server's container image sets no TZ. SetLocation and
+	// POST /_fake/timezone change it.
 	Location *time.Location
 	// Seed seeds the random numbers of faults (default 1), so runs repeat.
 	Seed uint64
@@ -86,7 +89,10 @@ type Server struct {
 	nextID   map[string]int64            // id counters: kinds, "tenant", "user", "def"
 	display  map[listKey]int64           // last display id per tenant and kind
 	faults   *faultState
+	races    Races
+	denied   map[int64][]string // menu codes denied per tenant
 	stats    Stats
+	inFlight int64
 	http     *http.Server
 	listener net.Listener
 }
@@ -115,12 +121,13 @@ func New(opts Options) *Server {
 		defList:  map[int64][]*preprocessDef{},
 		nextID:   map[string]int64{},
 		display:  map[listKey]int64{},
+		denied:   map[int64][]string{},
 	}
 	if strings.Trim(s.canary, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
 		panic(fmt.Sprintf("kqifake: TokenCanary %q: use base64url characters only", s.canary))
 	}
 	if s.loc == nil {
-		s.loc = tokyo()
+		s.loc = time.UTC
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -147,15 +154,23 @@ func New(opts Options) *Server {
 	return s
 }
 
-func tokyo() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Tokyo"); err == nil {
-		return loc
-	}
-	return time.FixedZone("JST", 9*60*60)
+// Location is the zone the server writes its times in.
+func (s *Server) Location() *time.Location {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.loc
 }
 
-// Location is the zone the server writes its times in.
-func (s *Server) Location() *time.Location { return s.loc }
+// SetLocation changes the zone the server writes its times in, as an
+// operator setting TZ on the server would (nil means UTC).
+func (s *Server) SetLocation(loc *time.Location) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loc = loc
+}
 
 // Handler serves the API and the control API, for mounting elsewhere.
 func (s *Server) Handler() http.Handler { return s.mux }
