@@ -486,8 +486,6 @@ func (s *Server) apiJob(j *job) api.Job {
 		out.ID, out.HistoryID = j.dataID, j.id
 		out.Name = j.name + " / " + j.dataName
 		out.CreatedBy = ""
-		out.StartedAt, out.CompletedAt, out.Node, out.GPU, out.CPU, out.Memory, out.Partition, out.ConditionNote, out.LogSummary =
-			time.Time{}, time.Time{}, "", 0, 0, 0, "", "", ""
 	}
 	return out
 }
