@@ -1,26 +1,42 @@
 // Package kqifake is an in-memory fake KAMONOHASHI server for tests, the
 // demo and shell scripts. It answers the part of the API kamobot uses with
-// the shapes of swagger.json (it encodes the api package's wire types),
-// and behaves as the real server does where kamobot cares: a login token
-// and per-tenant tokens that expire, tenant scoping (another tenant's job
-// is 404), the Id/Status filters, paging, withTotal and X-Total-Count,
-// newest first, times "yyyy-MM-dd HH:mm:ss" in the server's zone, and
-// problem-details error bodies.
+// the shapes of swagger.json (it encodes the api package's wire types)
+// and behaves as the real server (KAMONOHASHI/kamonohashi,
+// web-api/platypus/platypus/) does; each behaviour cites the server's
+// file: statuses and their types as ContainerStatus.cs and the pod phases
+// (no container reasons such as back-offs), favourites first then id
+// descending, the Id/Status/Name filters and paging of Infrastructure/Util.cs
+// with their edges, withTotal and X-Total-Count, server-local times
+// "yyyy-MM-dd HH:mm:ss" without an offset (UTC unless set), indented JSON
+// with explicit nulls, tokens bound to one tenant, the error shapes
+// (JsonErrorResponse, ValidationProblemDetails, an empty menu 403, a 500
+// with its stack trace, a lost tenant's 401 and 400), the notebook rerun
+// and one preprocessing history per (definition, data). What is a race or
+// a fault on the real server (the None window, a Kubernetes error stored
+// as Failed) happens only when asked. It counts what each request would
+// cost the real server (rows loaded, Kubernetes calls, requests in flight).
 //
 // It can inject latency and faults, counts requests and bytes, and has a
 // control API under /_fake/ (no auth) that mirrors its Go methods:
 //
 //	POST   /_fake/tenants              {"name","displayName"} -> {"id"}
 //	POST   /_fake/accounts             {"user","password","tenants":["nlp-ja",3]}
-//	POST   /_fake/jobs                 {"tenant","kind","name","createdBy","status","preprocessId"?,...} -> {"id","preprocessId"?}
-//	POST   /_fake/jobs/{kind}/{id}/status {"status","conditionNote"?,"logSummary"?}
-//	DELETE /_fake/jobs/{kind}/{id}
+//	DELETE /_fake/accounts/{user}/tenants/{tenant}  the account loses the tenant (RemoveTenant)
+//	POST   /_fake/jobs                 {"tenant","kind","name","createdBy","status","preprocessId"?,"dataId"?,"favorite"?,...} -> {"id","preprocessId"?,"dataId"?}
+//	POST   /_fake/jobs/{kind}/{id}/status {"status"|"phase","conditionNote"?,"logSummary"?}
+//	POST   /_fake/jobs/{kind}/{id}/favorite {"favorite":true}
+//	POST   /_fake/jobs/notebook/{id}/rerun   reopens a closed notebook (Rerun)
+//	DELETE /_fake/jobs/{kind}/{id}     (a preprocessing run by its history id)
 //	POST   /_fake/seed                 {"tenants","jobs_per_tenant","open_per_tenant","seed"?,"days"?,"accounts"?}
 //	POST   /_fake/demo                 loads the demo data set
 //	POST   /_fake/faults               {"latency","status","rate","count","malformed","truncate","expire_tokens","paths","tenant"}
 //	DELETE /_fake/faults
-//	GET    /_fake/stats                {"requests","bytes_out","by_path":{...},"by_status":{...}}
-//	DELETE /_fake/stats
+//	POST   /_fake/races                {"none_window":true,"kube_errors":n,"tenant"?} (SetRaces)
+//	DELETE /_fake/races
+//	POST   /_fake/menus                {"tenant","deny":["Notebook"]} (DenyMenus)
+//	POST   /_fake/timezone             {"zone":"Asia/Tokyo"} (SetLocation)
+//	GET    /_fake/stats                Stats as JSON: requests, bytes, rows_loaded, kube_calls, max_in_flight, ...
+//	DELETE /_fake/stats, POST /_fake/stats/reset   zero the counters
 //
 // Everything is safe for concurrent use.
 package kqifake
