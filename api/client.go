@@ -56,8 +56,9 @@ type Config struct {
 	// MaxBodyBytes bounds every answer body (default 32 MiB); a longer one
 	// fails with ErrTooLarge.
 	MaxBodyBytes int64
-	// ServerLocation is the zone the server writes its times in (they carry
-	// no offset). Default time.Local.
+	// ServerLocation is the zone the server writes its times in: they are
+	// DateTime.Now strings without an offset (Util.cs ToFormatedString in
+	// the server). Default UTC, as the server's container image sets no TZ.
 	ServerLocation *time.Location
 
 	// Observe, when set, is called after every HTTP exchange with the
@@ -119,7 +120,7 @@ func New(cfg Config) (*Client, error) {
 		c.maxBody = DefaultMaxBodyBytes
 	}
 	if c.loc == nil {
-		c.loc = time.Local
+		c.loc = time.UTC
 	}
 	if c.ua == "" {
 		c.ua = "kamobot"
@@ -149,6 +150,9 @@ func New(cfg Config) (*Client, error) {
 
 // Server is the normalised base URL the Client talks to.
 func (c *Client) Server() string { return c.base.String() }
+
+// Location is the zone the Client reads the server's times in.
+func (c *Client) Location() *time.Location { return c.loc }
 
 // Host is the server's host (and port), as errors name it.
 func (c *Client) Host() string { return c.host }

@@ -315,7 +315,12 @@ func TestErrorText(t *testing.T) {
 	c := f.client(t)
 	f.srv.SetFaults(kqifake.Faults{Status: 500, Paths: "GET /api/v2/training"})
 	_, err := c.List(t.Context(), f.vision, api.KindTraining, api.ListQuery{ID: ">=5", Status: "Run"})
-	want := fmt.Sprintf("list training jobs of tenant %d: GET /api/v2/training: 500 Internal Server Error (injected by the fake)", f.vision)
+	// The server's 500 carries the stack trace in detail
+	// (Filters/JsonExceptionHandlerAttribute.cs line 50): only its first
+	// line is shown.
+	want := fmt.Sprintf("list training jobs of tenant %d: GET /api/v2/training: 500 Internal Server Error: "+
+		"An error was injected by the fake (status 500). (at Nssol.Platypus.Controllers.spa.TrainingController.GetAll("+
+		"SearchInputModel filter, Nullable`1 perPage, Int32 page, Boolean withTotal) in /src/platypus/Controllers/spa/TrainingController.cs:line 137)", f.vision)
 	if err == nil || err.Error() != want {
 		t.Fatalf("error\n got %v\nwant %s", err, want)
 	}

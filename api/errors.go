@@ -4,11 +4,13 @@ import (
 	"context"
 	"crypto/tls"
 	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"syscall"
 	"unicode"
@@ -39,7 +41,114 @@ var (
 	ErrMalformed = errors.New("malformed response")
 	// ErrTooLarge: an answer body longer than Config.MaxBodyBytes.
 	ErrTooLarge = errors.New("response too large")
+	// ErrMenuDenied: a 403 for a missing menu permission (an empty body
+	// and an X-Permit-MenuCode header, Filters/PermissionFilterAttribute.cs
+	// in the server). Only the kinds behind that menu are out of reach;
+	// the tenant's others still answer. A *MenuPermissionError says which.
+	ErrMenuDenied = errors.New("menu permission missing")
+	// ErrTenantLost: the account no longer holds a role in the tenant the
+	// request is for. The server answers a token of that tenant with 401
+	// "You have lost a role for the access." (Infrastructure/Infos/UserInfo.cs,
+	// Filters/JsonExceptionHandlerAttribute.cs) and a request for a new
+	// token with 400 (Logic/LoginLogic.cs). It matches ErrForbidden too, and
+	// never ErrUnauthorized: the credentials are fine, renewing the token
+	// changes nothing.
+	ErrTenantLost = errors.New("the account lost its role in the tenant")
 )
+
+// ErrorList is the "errors" member of an error body. The server writes an
+// array (KAMONOHASHI's JsonErrorResponse) or an object of field names to
+// messages (ASP.NET's ValidationProblemDetails); both decode, an object as
+// "field: message" entries in field order. Anything else decodes as empty.
+type ErrorList []string
+
+// UnmarshalJSON accepts an array of strings (or of any JSON values, kept
+// as their text), an object {field: [messages]} or {field: message}, or null.
+func (l *ErrorList) UnmarshalJSON(b []byte) error {
+	*l = nil
+	var arr []json.RawMessage
+	if json.Unmarshal(b, &arr) == nil {
+		for _, m := range arr {
+			*l = append(*l, rawText(m))
+		}
+		return nil
+	}
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(b, &obj) == nil {
+		fields := make([]string, 0, len(obj))
+		for f := range obj {
+			fields = append(fields, f)
+		}
+		slices.Sort(fields)
+		for _, f := range fields {
+			var msgs []json.RawMessage
+			if json.Unmarshal(obj[f], &msgs) != nil {
+				msgs = []json.RawMessage{obj[f]}
+			}
+			for _, m := range msgs {
+				if f == "" {
+					*l = append(*l, rawText(m))
+				} else {
+					*l = append(*l, f+": "+rawText(m))
+				}
+			}
+		}
+	}
+	return nil // an error body that is odd is still an error: never fail on it
+}
+
+// rawText is a JSON string's value, or any other value's JSON text.
+func rawText(m json.RawMessage) string {
+	var s string
+	if json.Unmarshal(m, &s) == nil {
+		return s
+	}
+	return string(m)
+}
+
+// firstLine is s up to its first line break: a 500's detail is the
+// server's stack trace (Filters/JsonExceptionHandlerAttribute.cs writes
+// Exception.StackTrace there), and nothing beyond its first line is ever
+// shown.
+func firstLine(s string) string {
+	s = strings.TrimLeft(s, "\r\n")
+	if i := strings.IndexAny(s, "\r\n"); i >= 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// MenuPermissionError is a 403 for a menu permission the account lacks in
+// the tenant: the server answers an empty body and names the menus in the
+// X-Permit-MenuCode header ("Training", "Notebook", "Preprocess", ...;
+// several, comma-separated, where either would do). It matches
+// ErrMenuDenied and ErrForbidden, and errors.As finds the *HTTPError too.
+type MenuPermissionError struct {
+	// Menus are the menu codes of the header, any of which would grant access.
+	Menus []string
+	HTTP  *HTTPError
+}
+
+func (e *MenuPermissionError) Error() string {
+	return fmt.Sprintf("%s %s: 403 Forbidden: the account lacks the %s menu permission in this tenant",
+		e.HTTP.Method, e.HTTP.Path, strings.Join(e.Menus, " or "))
+}
+
+// Unwrap returns the *HTTPError.
+func (e *MenuPermissionError) Unwrap() error { return e.HTTP }
+
+// Is makes errors.Is(err, ErrMenuDenied) true.
+func (e *MenuPermissionError) Is(target error) bool { return target == ErrMenuDenied }
+
+// MenusDenied returns the menu codes a menu-permission 403 in err's chain
+// names, and whether there is one.
+func MenusDenied(err error) ([]string, bool) {
+	var me *MenuPermissionError
+	if errors.As(err, &me) {
+		return me.Menus, true
+	}
+	return nil, false
+}
 
 // HTTPError is a non-2xx answer. Path is the request path only: never the
 // query, never the host.
@@ -51,6 +160,10 @@ type HTTPError struct {
 	// one; they are sanitised and shortened.
 	Title  string
 	Detail string
+
+	// lostRole: a 401 "You have lost a role for the access.", or a 400
+	// refusing a token for a tenant the account is no longer in.
+	lostRole bool
 }
 
 // Error reads like "GET /api/v2/training: 500 Internal Server Error: boom".
@@ -71,12 +184,17 @@ func (e *HTTPError) Error() string {
 
 // Is matches the sentinel for the status code: ErrUnauthorized for 401,
 // ErrForbidden for 403, ErrNotFound for 404.
+//
+// A lost role in the tenant matches ErrTenantLost and ErrForbidden, not
+// ErrUnauthorized.
 func (e *HTTPError) Is(target error) bool {
 	switch target {
+	case ErrTenantLost:
+		return e.lostRole
 	case ErrUnauthorized:
-		return e.StatusCode == http.StatusUnauthorized
+		return e.StatusCode == http.StatusUnauthorized && !e.lostRole
 	case ErrForbidden:
-		return e.StatusCode == http.StatusForbidden
+		return e.StatusCode == http.StatusForbidden || e.lostRole
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
 	}

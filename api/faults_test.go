@@ -60,7 +60,7 @@ func TestFaultClasses(t *testing.T) {
 			name:     "malformed",
 			faults:   kqifake.Faults{Malformed: true},
 			wantIs:   api.ErrMalformed,
-			wantText: []string{"GET /api/v2/training: malformed answer", "body starts \"[{"},
+			wantText: []string{"GET /api/v2/training: malformed answer", "body starts \"[ {"},
 		},
 		{
 			name:          "truncated",

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 )
 
@@ -280,10 +281,26 @@ func (c *Client) jobFromHistory(r PreprocessingHistory) (Job, error) {
 	j := Job{
 		Kind: KindPreprocessing, ID: r.DataID, ParentID: r.PreprocessID,
 		Name: r.PreprocessName + " / " + r.DataName, Status: r.Status, StatusType: r.StatusType,
+		HistoryID: HistoryID(r.Key),
 	}
 	var err error
 	j.CreatedAt, err = c.parseTime("createdAt", r.DataID, r.CreatedAt)
 	return j, err
+}
+
+// HistoryID reads a preprocessing history's id from its key,
+// "preproc-{id}" (Models/TenantModels/PreprocessHistory.cs, Name); 0 when
+// the key has another form.
+func HistoryID(key string) int64 {
+	rest, ok := strings.CutPrefix(key, "preproc-")
+	if !ok {
+		return 0
+	}
+	id, err := strconv.ParseInt(rest, 10, 64)
+	if err != nil || id < 0 {
+		return 0
+	}
+	return id
 }
 
 // fieldError is a field of a row that could not be read.

@@ -178,8 +178,8 @@ func TestPreprocessingRuns(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []api.Job{
-		{Kind: api.KindPreprocessing, ID: second.ID, ParentID: first.ParentID, Name: "resize / b.zip", Status: "Pending", StatusType: "Running", CreatedAt: second.CreatedAt},
-		{Kind: api.KindPreprocessing, ID: first.ID, ParentID: first.ParentID, Name: "resize / a.zip", Status: "Completed", StatusType: "Closed", CreatedAt: first.CreatedAt},
+		{Kind: api.KindPreprocessing, ID: second.ID, ParentID: first.ParentID, HistoryID: second.HistoryID, Name: "resize / b.zip", Status: "Pending", StatusType: "Running", CreatedAt: second.CreatedAt},
+		{Kind: api.KindPreprocessing, ID: first.ID, ParentID: first.ParentID, HistoryID: first.HistoryID, Name: "resize / a.zip", Status: "Completed", StatusType: "Closed", CreatedAt: first.CreatedAt},
 	}
 	if diff := cmp.Diff(want, runs); diff != "" {
 		t.Errorf("runs (-want +got):\n%s", diff)

@@ -49,6 +49,15 @@ func (c *Client) do(ctx context.Context, r request) (http.Header, error) {
 	if !errors.As(err, &he) || he.StatusCode != http.StatusUnauthorized {
 		return h, err
 	}
+	if he.lostRole {
+		// The account left the tenant: a new token would be refused too.
+		c.mu.Lock()
+		if c.tokens[r.scope].value == tok.value {
+			delete(c.tokens, r.scope)
+		}
+		c.mu.Unlock()
+		return h, err
+	}
 	c.log.DebugContext(ctx, "kamonohashi token refused, renewing it", "scope", scopeName(r.scope), "path", r.route)
 	tok, err = c.token(ctx, r.scope, tok.value)
 	if err != nil {
@@ -108,7 +117,7 @@ func (c *Client) send(ctx context.Context, r request, bearer string) (http.Heade
 	}
 
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
-		return resp.Header, c.httpError(r, resp.StatusCode, data)
+		return resp.Header, c.httpError(r, resp.StatusCode, resp.Header, data)
 	}
 	if r.out != nil {
 		if err := json.Unmarshal(data, r.out); err != nil {
@@ -162,18 +171,51 @@ func readLimited(body io.Reader, max int64) ([]byte, error) {
 }
 
 // httpError builds the error for a non-2xx answer, with the title and
-// detail of a problem-details body when there is one.
-func (c *Client) httpError(r request, status int, data []byte) error {
+// detail of an error body when there is one. The detail is cut to its
+// first line (a 500's is a stack trace); "errors" may be an array or an
+// object. An empty 403 with X-Permit-MenuCode is a *MenuPermissionError.
+func (c *Client) httpError(r request, status int, h http.Header, data []byte) error {
 	e := &HTTPError{Method: r.method, Path: r.path, StatusCode: status}
 	var pb ErrorBody
 	if json.Unmarshal(data, &pb) == nil {
-		e.Title = sanitize(c.redact(pb.Title), 200)
-		e.Detail = sanitize(c.redact(pb.Detail), 200)
+		e.Title = sanitize(c.redact(firstLine(pb.Title)), 200)
+		e.Detail = sanitize(c.redact(firstLine(pb.Detail)), 200)
 		if e.Detail == "" && len(pb.Errors) > 0 {
-			e.Detail = sanitize(c.redact(strings.Join(pb.Errors, "; ")), 200)
+			e.Detail = sanitize(c.redact(firstLine(strings.Join(pb.Errors, "; "))), 200)
+		}
+	}
+	switch {
+	case status == http.StatusUnauthorized && strings.HasPrefix(pb.Title, lostRoleTitle):
+		e.lostRole = true
+	case status == http.StatusBadRequest && strings.Contains(r.route, "/tenants/{tenantId}/token") &&
+		strings.Contains(pb.Title, lostTenantTitle):
+		e.lostRole = true
+	}
+	if status == http.StatusForbidden {
+		if menus := menuCodes(h.Get("X-Permit-MenuCode")); len(menus) > 0 {
+			return &MenuPermissionError{Menus: menus, HTTP: e}
 		}
 	}
 	return e
+}
+
+// The titles of a lost tenant: the 401 of Infrastructure/Infos/UserInfo.cs
+// and the 400 of Logic/LoginLogic.cs ("Invalid tenant ID. Current user does
+// not have a permission to tenant 3.").
+const (
+	lostRoleTitle   = "You have lost a role"
+	lostTenantTitle = "does not have a permission to tenant"
+)
+
+// menuCodes splits an X-Permit-MenuCode header ("Training,Inference").
+func menuCodes(h string) []string {
+	var out []string
+	for _, m := range strings.Split(h, ",") {
+		if m = sanitize(m, 40); m != "" {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // snippet is the start of a body, fit to show in an error: at most 120

@@ -63,8 +63,11 @@ func (t Tenant) Label() string {
 
 // Job is one run of any kind, normalised from the list and detail models.
 //
-// For preprocessing, a run is a history entry keyed by (preprocessing id,
-// data id): ID holds the data id and ParentID the preprocessing id.
+// For preprocessing, a run is a history entry, one per (preprocessing id,
+// data id): ID holds the data id, ParentID the preprocessing id and
+// HistoryID the history's own id (from its key "preproc-{id}"). A run
+// deleted and run again on the same data keeps ID and ParentID and gets a
+// new HistoryID.
 // Fields that only detail requests return are zero until Detailed is true.
 type Job struct {
 	Kind      Kind   `json:"kind"`
@@ -74,6 +77,8 @@ type Job struct {
 	Name      string `json:"name"`
 	Status    string `json:"status"`
 	CreatedBy string `json:"created_by,omitempty"`
+	// HistoryID is a preprocessing run's history id; 0 for other kinds.
+	HistoryID int64 `json:"history_id,omitempty"`
 
 	CreatedAt   time.Time `json:"created_at"`
 	StartedAt   time.Time `json:"started_at,omitzero"`
@@ -110,7 +115,8 @@ func JobKey(k Kind, parentID, id int64) string {
 func (j Job) WebURL(server string) string {
 	switch j.Kind {
 	case KindPreprocessing:
-		return fmt.Sprintf("%s/#/preprocessing/%d", server, j.ParentID)
+		// web-pages/src/router/preprocessing.js: /preprocessingHistory/:id/:dataId
+		return fmt.Sprintf("%s/#/preprocessingHistory/%d/%d", server, j.ParentID, j.ID)
 	default:
 		return fmt.Sprintf("%s/#/%s/%d", server, j.Kind, j.ID)
 	}
@@ -123,7 +129,7 @@ type Phase int
 const (
 	// PhaseOpen: queued or running (includes statuses kamobot does not know).
 	PhaseOpen Phase = iota
-	// PhaseTrouble: still alive but in trouble (OOMKilled, back-off, ...).
+	// PhaseTrouble: still alive but in trouble (OOMKilled, Error, Empty, Multiple).
 	PhaseTrouble
 	// PhaseClosed: ended for good.
 	PhaseClosed
@@ -140,20 +146,33 @@ func (p Phase) String() string {
 	}
 }
 
-// StatusPhase classifies a status string as KAMONOHASHI and Kubernetes set it.
-// Unknown strings are normal (Kubernetes reports its own) and count as open.
-// An empty status on old rows means Completed.
+// StatusPhase classifies a status string as the real server shows it
+// (web-api/platypus/platypus in KAMONOHASHI/kamonohashi):
+//
+//   - KAMONOHASHI's own names (Infrastructure/ContainerStatus.cs):
+//     Completed, UserCanceled, Killed, Failed, Invalid, Forbidden and None
+//     are closed; OOMKilled, Error, Empty and Multiple are alive but in
+//     trouble; Running and Opened are open. None is also what a list
+//     writes for a moment when it arrives before a new job's pod exists
+//     (Services/KubernetesService.cs, the "no pod" branch): the caller
+//     confirms it with a second read before reporting it.
+//   - For a job the server thinks alive, the Kubernetes pod phase
+//     (KubernetesService.cs GetContainerStatusAsync): Pending, Running and
+//     Unknown are open; Succeeded is closed (the pod ended well but the
+//     job's final "complete" call never came, so KAMONOHASHI did not mark
+//     it Completed); phase Failed arrives as Error (ContainerStatus.cs,
+//     the constructor for outside names).
+//
+// Container reasons (ImagePullBackOff, CrashLoopBackOff, ContainerCreating,
+// ...) never reach the API: the pod model reads only the phase and
+// terminated.reason (ServiceModels/KubernetesModels/GetPodsOutputModel.cs).
+// Other strings are open. An empty status on old rows means Completed.
 func StatusPhase(status string) Phase {
 	switch status {
-	case "", "Completed", "UserCanceled", "Killed", "Failed", "Invalid", "Forbidden", "None":
+	case "", "Completed", "UserCanceled", "Killed", "Failed", "Invalid", "Forbidden", "None", "Succeeded":
 		return PhaseClosed
-	case "OOMKilled", "Error", "Empty", "Multiple",
-		"ErrImagePull", "InvalidImageName", "CreateContainerConfigError", "CreateContainerError",
-		"RunContainerError", "ContainerCannotRun", "Evicted":
+	case "OOMKilled", "Error", "Empty", "Multiple":
 		return PhaseTrouble
-	}
-	if strings.HasSuffix(status, "BackOff") {
-		return PhaseTrouble // ImagePullBackOff, CrashLoopBackOff, ...
 	}
 	return PhaseOpen
 }
@@ -169,8 +188,8 @@ func NormalStatus(status string) string {
 // TimeLayout is how KAMONOHASHI writes times: server-local, no offset.
 const TimeLayout = "2006-01-02 15:04:05"
 
-// ParseTime reads a KAMONOHASHI time string in the server's zone. An empty
-// string is the zero time. ISO 8601 forms ("2006-01-02T15:04:05", with or
+// ParseTime reads a KAMONOHASHI time string in the server's zone (nil
+// means UTC, the server image's zone). An empty string is the zero time. ISO 8601 forms ("2006-01-02T15:04:05", with or
 // without an offset) are accepted too, since some versions send them.
 func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
@@ -178,7 +197,7 @@ func ParseTime(s string, loc *time.Location) (time.Time, error) {
 		return time.Time{}, nil
 	}
 	if loc == nil {
-		loc = time.Local
+		loc = time.UTC
 	}
 	for _, layout := range []string{TimeLayout, "2006/01/02 15:04:05", "2006-01-02T15:04:05"} {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {

@@ -63,13 +63,19 @@ type VersionOutput struct {
 	Messages []string `json:"messages"`
 }
 
-// ErrorBody is the JSON body of an error answer (problem details).
+// ErrorBody is the JSON body of an error answer: KAMONOHASHI's own
+// JsonErrorResponse (type, title, detail, instance, errors as an array,
+// ApiModels/JsonErrorResponse.cs) or ASP.NET's ValidationProblemDetails for
+// a model-binding 400 (type, title, status, traceId, errors as an object
+// {field: [messages]}). Errors decodes both.
 type ErrorBody struct {
-	Type     string   `json:"type,omitempty"`
-	Title    string   `json:"title,omitempty"`
-	Detail   string   `json:"detail,omitempty"`
-	Instance string   `json:"instance,omitempty"`
-	Errors   []string `json:"errors,omitempty"`
+	Type     string    `json:"type,omitempty"`
+	Title    string    `json:"title,omitempty"`
+	Status   int       `json:"status,omitempty"`
+	Detail   string    `json:"detail,omitempty"`
+	Instance string    `json:"instance,omitempty"`
+	TraceID  string    `json:"traceId,omitempty"`
+	Errors   ErrorList `json:"errors,omitempty"`
 }
 
 // DataSetIndex is DataSetApiModels.IndexOutputModel.

@@ -57,30 +57,38 @@ type caller struct {
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (caller, bool) {
 	h := r.Header.Get("Authorization")
 	raw, ok := strings.CutPrefix(h, "Bearer ")
+	// The bodies of Startup.cs's JwtBearer OnChallenge (lines 262-305).
 	if !ok || raw == "" {
 		w.Header().Set("WWW-Authenticate", "Bearer")
-		writeProblem(w, r, http.StatusUnauthorized, "Unauthorized", "no bearer token")
+		writeError(w, r, http.StatusUnauthorized, "Nssol.Platypus.Startup", "The access code is required.", "")
 		return caller{}, false
 	}
 	t := s.tokens[raw]
 	switch {
 	case t == nil:
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The signature is invalid"`)
-		writeProblem(w, r, http.StatusUnauthorized, "Unauthorized", "the token is invalid")
+		writeError(w, r, http.StatusUnauthorized, "Nssol.Platypus.Startup", "The Access code is expired or invalid.", "")
 		return caller{}, false
 	case !s.now().Before(t.expires):
 		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The token is expired"`)
-		writeProblem(w, r, http.StatusUnauthorized, "Unauthorized", "the token is expired")
+		writeError(w, r, http.StatusUnauthorized, "Nssol.Platypus.Startup", "The Access code is expired or invalid.", "")
 		return caller{}, false
 	}
 	a := s.accounts[t.user]
 	ten := s.tenants[t.tenant]
 	if a == nil || ten == nil {
-		writeProblem(w, r, http.StatusUnauthorized, "Unauthorized", "the token's user or tenant no longer exists")
+		writeError(w, r, http.StatusUnauthorized, "Nssol.Platypus.Startup", "The Access code is expired or invalid.", "")
 		return caller{}, false
 	}
 	if !a.member(ten.id) {
-		writeProblem(w, r, http.StatusForbidden, "You are not a member of the tenant.", "")
+		// Infrastructure/Infos/UserInfo.cs line 120 throws
+		// UnauthorizedAccessException, which
+		// Filters/JsonExceptionHandlerAttribute.cs (lines 39-51) answers
+		// 401 with the message as title and the stack trace as detail.
+		writeError(w, r, http.StatusUnauthorized, "Nssol.Platypus.Filters.JsonExceptionHandlerAttribute",
+			"You have lost a role for the access.",
+			"   at Nssol.Platypus.Infrastructure.Infos.UserInfo..ctor(User user, IEnumerable`1 claims, IUserRepository userRepository)\n"+
+				"   at Nssol.Platypus.Controllers.Util.PlatypusApiControllerBase.get_CurrentUserInfo()")
 		return caller{}, false
 	}
 	return caller{acct: a, tenant: ten}, true

@@ -39,12 +39,120 @@ func (s *Server) controlRoutes(mux *http.ServeMux) {
 		s.ResetStats()
 		w.WriteHeader(http.StatusNoContent)
 	})
+	mux.HandleFunc("POST /_fake/stats/reset", func(w http.ResponseWriter, _ *http.Request) {
+		s.ResetStats()
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /_fake/races", s.ctlRaces)
+	mux.HandleFunc("DELETE /_fake/races", func(w http.ResponseWriter, _ *http.Request) {
+		s.SetRaces(Races{})
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /_fake/menus", s.ctlMenus)
+	mux.HandleFunc("DELETE /_fake/accounts/{user}/tenants/{tenant}", func(w http.ResponseWriter, r *http.Request) {
+		if err := s.RemoveTenant(r.PathValue("user"), r.PathValue("tenant")); err != nil {
+			ctlError(w, err)
+			return
+		}
+		w.WriteHeader(http.StatusNoContent)
+	})
+	mux.HandleFunc("POST /_fake/jobs/{kind}/{id}/favorite", s.ctlFavorite)
+	mux.HandleFunc("POST /_fake/jobs/notebook/{id}/rerun", func(w http.ResponseWriter, r *http.Request) {
+		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		if err != nil {
+			ctlError(w, fmt.Errorf("job id %q is not a number", r.PathValue("id")))
+			return
+		}
+		j, err := s.Rerun(id)
+		if err != nil {
+			ctlError(w, err)
+			return
+		}
+		writeJSON(w, http.StatusOK, map[string]any{"id": j.ID, "kind": j.Kind, "status": j.Status})
+	})
+	mux.HandleFunc("POST /_fake/timezone", s.ctlTimezone)
+}
+
+// ctlRaces is POST /_fake/races {"none_window":true,"kube_errors":3,"tenant":2}.
+func (s *Server) ctlRaces(w http.ResponseWriter, r *http.Request) {
+	var in Races
+	if err := decode(r, &in); err != nil {
+		ctlError(w, err)
+		return
+	}
+	if in.KubeErrors < -1 {
+		ctlError(w, fmt.Errorf("kube_errors %d: want -1 (always), 0 or more", in.KubeErrors))
+		return
+	}
+	s.SetRaces(in)
+	writeJSON(w, http.StatusOK, in)
+}
+
+// ctlMenus is POST /_fake/menus {"tenant":"vision","deny":["Notebook"]};
+// an empty deny gives the tenant every menu back.
+func (s *Server) ctlMenus(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Tenant ref      `json:"tenant"`
+		Deny   []string `json:"deny"`
+	}
+	if err := decode(r, &in); err != nil {
+		ctlError(w, err)
+		return
+	}
+	if err := s.DenyMenus(string(in.Tenant), in.Deny...); err != nil {
+		ctlError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"tenant": in.Tenant, "deny": in.Deny})
+}
+
+// ctlFavorite is POST /_fake/jobs/{kind}/{id}/favorite {"favorite":true}.
+func (s *Server) ctlFavorite(w http.ResponseWriter, r *http.Request) {
+	kind, id, ok := s.ctlJob(w, r)
+	if !ok {
+		return
+	}
+	in := struct {
+		Favorite *bool `json:"favorite"`
+	}{}
+	if err := decode(r, &in); err != nil {
+		ctlError(w, err)
+		return
+	}
+	fav := in.Favorite == nil || *in.Favorite
+	if err := s.SetFavorite(kind, id, fav); err != nil {
+		ctlError(w, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"id": id, "kind": kind, "favorite": fav})
+}
+
+// ctlTimezone is POST /_fake/timezone {"zone":"Asia/Tokyo"}: the zone the
+// server writes its times in from now on ("" or "UTC" for UTC).
+func (s *Server) ctlTimezone(w http.ResponseWriter, r *http.Request) {
+	var in struct {
+		Zone string `json:"zone"`
+	}
+	if err := decode(r, &in); err != nil {
+		ctlError(w, err)
+		return
+	}
+	loc, err := time.LoadLocation(in.Zone)
+	if err != nil {
+		ctlError(w, fmt.Errorf("zone %q: %w", in.Zone, err))
+		return
+	}
+	s.SetLocation(loc)
+	writeJSON(w, http.StatusOK, map[string]string{"zone": loc.String()})
 }
 
 func ctlError(w http.ResponseWriter, err error) {
 	status := http.StatusBadRequest
-	if errors.Is(err, ErrNotFound) {
+	switch {
+	case errors.Is(err, ErrNotFound):
 		status = http.StatusNotFound
+	case errors.Is(err, ErrConflict):
+		status = http.StatusConflict
 	}
 	writeJSON(w, status, map[string]string{"error": err.Error()})
 }
@@ -130,7 +238,9 @@ func (s *Server) ctlAddJob(w http.ResponseWriter, r *http.Request) {
 		CreatedBy    string `json:"createdBy"`
 		Status       string `json:"status"`
 		PreprocessID int64  `json:"preprocessId"`
+		DataID       int64  `json:"dataId"`
 		DataName     string `json:"dataName"`
+		Favorite     bool   `json:"favorite"`
 		Memo         string `json:"memo"`
 		GPU          int    `json:"gpu"`
 		CreatedAt    string `json:"createdAt"` // "yyyy-MM-dd HH:mm:ss" in the fake's zone, or RFC 3339
@@ -144,15 +254,15 @@ func (s *Server) ctlAddJob(w http.ResponseWriter, r *http.Request) {
 		ctlError(w, err)
 		return
 	}
-	created, err := api.ParseTime(in.CreatedAt, s.loc)
+	created, err := api.ParseTime(in.CreatedAt, s.Location())
 	if err != nil {
 		ctlError(w, fmt.Errorf("createdAt: %w", err))
 		return
 	}
 	j, err := s.AddJob(NewJob{
 		Tenant: string(in.Tenant), Kind: kind, Name: in.Name, CreatedBy: in.CreatedBy,
-		Status: in.Status, PreprocessID: in.PreprocessID, DataName: in.DataName,
-		Memo: in.Memo, GPU: in.GPU, CreatedAt: created,
+		Status: in.Status, PreprocessID: in.PreprocessID, DataID: in.DataID, DataName: in.DataName,
+		Memo: in.Memo, GPU: in.GPU, CreatedAt: created, Favorite: in.Favorite,
 	})
 	if err != nil {
 		ctlError(w, err)
@@ -160,7 +270,8 @@ func (s *Server) ctlAddJob(w http.ResponseWriter, r *http.Request) {
 	}
 	out := map[string]any{"id": j.ID, "kind": j.Kind, "status": j.Status}
 	if kind == api.KindPreprocessing {
-		out["preprocessId"] = j.ParentID
+		// The control API names a run by its history id.
+		out["id"], out["preprocessId"], out["dataId"] = j.HistoryID, j.ParentID, j.ID
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -198,9 +309,10 @@ func (s *Server) ctlStatus(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	j, _ := s.Job(kind, id)
+	loc := s.Location()
 	writeJSON(w, http.StatusOK, map[string]any{
-		"id": j.ID, "kind": j.Kind, "status": j.Status,
-		"startedAt": api.FormatTime(j.StartedAt, s.loc), "completedAt": api.FormatTime(j.CompletedAt, s.loc),
+		"id": id, "kind": j.Kind, "status": j.Status,
+		"startedAt": api.FormatTime(j.StartedAt, loc), "completedAt": api.FormatTime(j.CompletedAt, loc),
 	})
 }
 

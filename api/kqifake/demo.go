@@ -22,6 +22,8 @@ type demoJob struct {
 	run    time.Duration // ran this long (closed jobs)
 	gpu    int32
 	log    string
+	// favorite: lists show it first.
+	favorite bool
 }
 
 const (
@@ -37,14 +39,14 @@ var demoTenants = []struct{ name, display string }{
 }
 
 var demoJobs = []demoJob{
-	{tenant: "vision", kind: api.KindTraining, name: "resnet50-imagenet-e90", by: "alice", status: "Running", ago: 7 * d, wait: 3 * m, gpu: 8},
+	{tenant: "vision", kind: api.KindTraining, name: "resnet50-imagenet-e90", by: "alice", status: "Running", ago: 7 * d, wait: 3 * m, gpu: 8, favorite: true},
 	{tenant: "vision", kind: api.KindTraining, name: "yolov8-coco-baseline", by: "bob", status: "Completed", ago: 2 * d, wait: m, run: 5 * h, gpu: 4},
 	{tenant: "vision", kind: api.KindTraining, name: "yolov8-coco-lr0.02", by: "bob", status: "Failed", ago: 30 * h, wait: 2 * m, run: 20 * m, gpu: 4,
 		log: "Epoch 3/100\nRuntimeError: CUDA error: out of memory\nTried to allocate 2.00 GiB"},
 	{tenant: "vision", kind: api.KindTraining, name: "vit-b16-finetune", by: "carol", status: "OOMKilled", ago: 3 * h, wait: 5 * m, gpu: 4},
 	{tenant: "vision", kind: api.KindTraining, name: "efficientnet-b3-sweep-03", by: "dave", status: "Killed", ago: 26 * h, wait: m, run: 2 * h, gpu: 2},
 	{tenant: "vision", kind: api.KindTraining, name: "efficientnet-b3-sweep-04", by: "dave", status: "UserCanceled", ago: 25 * h, wait: m, run: 40 * m, gpu: 2},
-	{tenant: "vision", kind: api.KindTraining, name: "dataaug-test", by: "carol", status: "ImagePullBackOff", ago: 15 * m, gpu: 1},
+	{tenant: "vision", kind: api.KindTraining, name: "dataaug-test", by: "carol", status: "Pending", ago: 15 * m, gpu: 1},
 	{tenant: "vision", kind: api.KindTraining, name: "unet-segmentation", by: "alice", status: "Pending", ago: 20 * m, gpu: 8},
 	{tenant: "vision", kind: api.KindInference, name: "yolov8-coco-eval", by: "bob", status: "Completed", ago: 20 * h, wait: m, run: 12 * m, gpu: 1},
 	{tenant: "vision", kind: api.KindInference, name: "resnet50-val", by: "alice", status: "Running", ago: 10 * m, wait: m, gpu: 1},
@@ -71,7 +73,7 @@ var demoJobs = []demoJob{
 
 	{tenant: "speech", kind: api.KindTraining, name: "whisper-small-ft", by: "kim", status: "Completed", ago: 4 * d, wait: 2 * m, run: 14 * h, gpu: 4},
 	{tenant: "speech", kind: api.KindTraining, name: "wav2vec2-large", by: "kim", status: "Running", ago: 36 * h, wait: 6 * m, gpu: 8},
-	{tenant: "speech", kind: api.KindTraining, name: "tts-fastspeech2", by: "lee", status: "CrashLoopBackOff", ago: 50 * m, wait: m, gpu: 1},
+	{tenant: "speech", kind: api.KindTraining, name: "tts-fastspeech2", by: "lee", status: "Error", ago: 50 * m, wait: m, gpu: 1},
 	{tenant: "speech", kind: api.KindTraining, name: "conformer-ctc", by: "lee", status: "Pending", ago: 2 * h, gpu: 8},
 	{tenant: "speech", kind: api.KindInference, name: "whisper-eval-librispeech", by: "kim", status: "Running", ago: 30 * m, wait: m, gpu: 1},
 	{tenant: "speech", kind: api.KindInference, name: "tts-samples", by: "lee", status: "Completed", ago: 30 * h, wait: m, run: 7 * m, gpu: 1},
@@ -112,7 +114,7 @@ func (s *Server) LoadDemo() {
 		j := &job{
 			kind: dj.kind, tenant: ids[dj.tenant], name: dj.name, createdBy: dj.by,
 			status: dj.status, createdAt: now.Add(-dj.ago), gpu: dj.gpu,
-			cpu: 8, memory: 32, partition: "default", logSummary: dj.log,
+			cpu: 8, memory: 32, partition: "default", logSummary: dj.log, favorite: dj.favorite,
 		}
 		switch dj.kind {
 		case api.KindTraining:
@@ -136,6 +138,7 @@ func (s *Server) LoadDemo() {
 		}
 		j.modifiedAt = maxTime(j.createdAt, j.startedAt, j.completedAt)
 		j.conditionNote = conditionNote(dj.status)
+		hideStart(j)
 		s.insert(j)
 		if !j.startedAt.IsZero() {
 			j.node = fmt.Sprintf("gpu-node-%02d", 1+j.id%8)

@@ -25,7 +25,8 @@ func (s *Server) jobIndex(j *job) api.JobIndex {
 		DisplayID:  j.displayID,
 		Name:       j.name,
 		Memo:       j.memo,
-		Status:     j.status,
+		Status:     api.NormalStatus(j.status),
+		Favorite:   j.favorite,
 		FullName:   fmt.Sprintf("%d:%s", j.id, j.name),
 	}
 }
@@ -167,11 +168,11 @@ func (s *Server) defIndex(d *preprocessDef) api.PreprocessingIndex {
 
 func (s *Server) history(j *job) api.PreprocessingHistory {
 	return api.PreprocessingHistory{
-		Key:            fmt.Sprintf("preproc-%d-%d", j.parent, j.id),
-		Status:         j.status,
+		Key:            fmt.Sprintf("preproc-%d", j.id), // Models/TenantModels/PreprocessHistory.cs line 119
+		Status:         api.NormalStatus(j.status),
 		StatusType:     statusType(j.status),
 		CreatedAt:      s.ts(j.createdAt),
-		DataID:         j.id,
+		DataID:         j.dataID,
 		DataName:       j.dataName,
 		PreprocessID:   j.parent,
 		PreprocessName: j.name,

@@ -150,9 +150,19 @@ func (s *Server) requestTenant(r *http.Request) int64 {
 	return 0
 }
 
-// api wraps an API handler: latency and faults, auth, the lock, stats.
-func (s *Server) api(auth bool, h handler) http.Handler {
+// api wraps an API handler: requests in flight, latency and faults, auth,
+// the menu permission, the lock, stats.
+func (s *Server) api(auth bool, menus []string, h handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.mu.Lock()
+		s.inFlight++
+		s.stats.MaxInFlight = max(s.stats.MaxInFlight, s.inFlight)
+		s.mu.Unlock()
+		defer func() {
+			s.mu.Lock()
+			s.inFlight--
+			s.mu.Unlock()
+		}()
 		f := s.pick(r)
 		if f.latency > 0 {
 			t := time.NewTimer(f.latency)
@@ -165,13 +175,27 @@ func (s *Server) api(auth bool, h handler) http.Handler {
 			}
 		}
 		rec := &recorder{header: http.Header{}, status: http.StatusOK}
-		if f.status != 0 {
+		switch {
+		case f.status >= 500:
+			// An unhandled exception: its message as the title, its stack
+			// trace as the detail (Filters/JsonExceptionHandlerAttribute.cs
+			// lines 45-51).
+			writeError(rec, r, f.status, "Nssol.Platypus.Filters.JsonExceptionHandlerAttribute",
+				"An error was injected by the fake (status "+strconv.Itoa(f.status)+").", stackTrace(r.URL.Path))
+		case f.status != 0:
 			writeProblem(rec, r, f.status, http.StatusText(f.status), "injected by the fake")
-		} else {
+		default:
 			s.mu.Lock()
 			c, ok := caller{}, true
 			if auth {
 				c, ok = s.authenticate(rec, r)
+			}
+			if ok && auth && s.menuDenied(c.tenant.id, menus) {
+				// Filters/PermissionFilterAttribute.cs lines 80-87: 403,
+				// the menus in a header, no body.
+				rec.header.Set("X-Permit-MenuCode", strings.Join(menus, ","))
+				rec.WriteHeader(http.StatusForbidden)
+				ok = false
 			}
 			if ok {
 				h(rec, r, c)
@@ -211,7 +235,8 @@ func (r *recorder) Header() http.Header         { return r.header }
 func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
 func (r *recorder) WriteHeader(status int)      { r.status = status }
 
-// Stats counts the API requests served (the control API is not counted).
+// Stats counts the API requests served (the control API is not counted)
+// and what they would cost the real server.
 type Stats struct {
 	Requests int64 `json:"requests"`
 	BytesOut int64 `json:"bytes_out"`
@@ -219,9 +244,43 @@ type Stats struct {
 	ByPath map[string]int64 `json:"by_path"`
 	// ByStatus counts by HTTP status ("0" when the client left first).
 	ByStatus map[string]int64 `json:"by_status"`
+
+	// RowsLoaded counts the database rows the real server would read. A
+	// list loads the tenant's whole table of its kind and filters and
+	// pages it in memory (TrainingController.cs GetAll, lines 121-137;
+	// Infrastructure/Util.cs Paging and SearchLong), and withTotal loads it
+	// once more to count it (line 128: Count() runs the query again); a
+	// preprocessing's history list loads that definition's histories
+	// (PreprocessHistoryRepository.cs line 91); a detail loads one row.
+	RowsLoaded int64 `json:"rows_loaded"`
+	// RowsByKind splits RowsLoaded by kind ("training", ...,
+	// "preprocessing" for definitions and histories).
+	RowsByKind map[string]int64 `json:"rows_by_kind"`
+	// KubeCalls counts Kubernetes calls: one per open row a list returns
+	// (one after the other, TrainingController.cs line 137 and
+	// DoGetUpdatedIndexOutputModelAsync) and one per open detail (GetDetail,
+	// line 548).
+	KubeCalls int64 `json:"kube_calls"`
+	// KubeByKind splits KubeCalls by kind.
+	KubeByKind map[string]int64 `json:"kube_by_kind"`
+	// Requests by what they are: job and definition lists (history lists
+	// included), job details, logins, tenant tokens, account reads.
+	ListRequests    int64 `json:"list_requests"`
+	DetailRequests  int64 `json:"detail_requests"`
+	Logins          int64 `json:"logins"`
+	TokenRequests   int64 `json:"token_requests"`
+	AccountRequests int64 `json:"account_requests"`
+	// MaxInFlight is the most API requests in flight at once (latency
+	// included) since the last reset.
+	MaxInFlight int64 `json:"max_in_flight"`
 }
 
-func newStats() Stats { return Stats{ByPath: map[string]int64{}, ByStatus: map[string]int64{}} }
+func newStats() Stats {
+	return Stats{
+		ByPath: map[string]int64{}, ByStatus: map[string]int64{},
+		RowsByKind: map[string]int64{}, KubeByKind: map[string]int64{},
+	}
+}
 
 func (s *Server) count(r *http.Request, status, bytesOut int) {
 	s.mu.Lock()
@@ -230,6 +289,20 @@ func (s *Server) count(r *http.Request, status, bytesOut int) {
 	s.stats.BytesOut += int64(bytesOut)
 	s.stats.ByPath[r.Pattern]++
 	s.stats.ByStatus[strconv.Itoa(status)]++
+	switch r.Pattern {
+	case "POST /api/v2/account/login":
+		s.stats.Logins++
+	case "POST /api/v2/account/tenants/{tenantId}/token":
+		s.stats.TokenRequests++
+	case "GET /api/v2/account":
+		s.stats.AccountRequests++
+	case "GET /api/v2/training", "GET /api/v2/inferences", "GET /api/v2/notebook",
+		"GET /api/v2/preprocessings", "GET /api/v2/preprocessings/{id}/histories":
+		s.stats.ListRequests++
+	case "GET /api/v2/training/{id}", "GET /api/v2/inferences/{id}", "GET /api/v2/notebook/{id}",
+		"GET /api/v2/preprocessings/{id}/histories/{dataId}":
+		s.stats.DetailRequests++
+	}
 }
 
 // Stats returns a copy of the counters.
@@ -239,12 +312,16 @@ func (s *Server) Stats() Stats {
 	out := s.stats
 	out.ByPath = maps.Clone(s.stats.ByPath)
 	out.ByStatus = maps.Clone(s.stats.ByStatus)
+	out.RowsByKind = maps.Clone(s.stats.RowsByKind)
+	out.KubeByKind = maps.Clone(s.stats.KubeByKind)
 	return out
 }
 
-// ResetStats sets the counters to zero.
+// ResetStats sets the counters to zero (MaxInFlight to the requests in
+// flight now).
 func (s *Server) ResetStats() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stats = newStats()
+	s.stats.MaxInFlight = s.inFlight
 }

@@ -19,30 +19,36 @@ type handler func(w http.ResponseWriter, r *http.Request, c caller)
 
 func (s *Server) routes() *http.ServeMux {
 	mux := http.NewServeMux()
-	api2 := func(pattern string, auth bool, h handler) { mux.Handle(pattern, s.api(auth, h)) }
+	api2 := func(pattern string, auth bool, menus []string, h handler) { mux.Handle(pattern, s.api(auth, menus, h)) }
 
-	api2("POST /api/v2/account/login", false, s.login)
-	api2("GET /api/v2/account", true, s.account)
-	api2("POST /api/v2/account/tenants/{tenantId}/token", true, s.switchTenant)
-	api2("GET /api/v2/version", false, s.versionInfo)
-	for kind, base := range map[api.Kind]string{
-		api.KindTraining:  "/api/v2/training",
-		api.KindInference: "/api/v2/inferences",
-		api.KindNotebook:  "/api/v2/notebook",
+	api2("POST /api/v2/account/login", false, nil, s.login)
+	api2("GET /api/v2/account", true, menuAccount, s.account)
+	api2("POST /api/v2/account/tenants/{tenantId}/token", true, menuAccount, s.switchTenant)
+	api2("GET /api/v2/version", false, nil, s.versionInfo)
+	for _, k := range []struct {
+		kind      api.Kind
+		base      string
+		list, one []string
+	}{
+		{api.KindTraining, "/api/v2/training", menuTraining, menuTrainingOne},
+		{api.KindInference, "/api/v2/inferences", menuInference, menuInference},
+		{api.KindNotebook, "/api/v2/notebook", menuNotebook, menuNotebook},
 	} {
-		api2("GET "+base, true, s.list(kind))
-		api2("GET "+base+"/{id}", true, s.detail(kind))
+		api2("GET "+k.base, true, k.list, s.list(k.kind))
+		api2("GET "+k.base+"/{id}", true, k.one, s.detail(k.kind))
 	}
-	api2("GET /api/v2/preprocessings", true, s.listDefs)
-	api2("GET /api/v2/preprocessings/{id}/histories", true, s.histories)
-	api2("GET /api/v2/preprocessings/{id}/histories/{dataId}", true, s.historyDetail)
-	api2("/api/", false, func(w http.ResponseWriter, r *http.Request, _ caller) {
+	api2("POST /api/v2/notebook/{id}/rerun", true, menuNotebook, s.rerunNotebook)
+	api2("GET /api/v2/preprocessings", true, menuPreprocessing, s.listDefs)
+	api2("GET /api/v2/preprocessings/{id}/histories", true, menuPreprocessing, s.histories)
+	api2("GET /api/v2/preprocessings/{id}/histories/{dataId}", true, menuPreprocessing, s.historyDetail)
+	api2("/api/", false, nil, func(w http.ResponseWriter, r *http.Request, _ caller) {
 		writeProblem(w, r, http.StatusNotFound, "Not Found", "the fake serves no such route")
 	})
 	s.controlRoutes(mux)
 	return mux
 }
 
+// writeJSON writes a control API answer.
 func writeJSON(w http.ResponseWriter, status int, v any) {
 	b, err := json.Marshal(v)
 	if err != nil {
@@ -53,10 +59,32 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	_, _ = w.Write(b)
 }
 
-// writeProblem writes an error as the server does: a problem-details body
-// whose title is the message.
+// writeReal writes an API answer as the server's CustomJsonResult does:
+// indented, explicit nulls (see realJSON).
+func writeReal(w http.ResponseWriter, status int, v any) {
+	b, err := realJSON(v)
+	if err != nil {
+		status, b = http.StatusInternalServerError, []byte(`{"title":"encoding failed"}`)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	_, _ = w.Write(b)
+}
+
+// jsonError is KAMONOHASHI's error body, ApiModels/JsonErrorResponse.cs:
+// every member present, null when unset.
+type jsonError struct {
+	Type     string   `json:"type,omitempty"`
+	Title    string   `json:"title,omitempty"`
+	Detail   string   `json:"detail,omitempty"`
+	Instance string   `json:"instance,omitempty"`
+	Errors   []string `json:"errors,omitempty"`
+}
+
+// writeProblem writes an error as a controller's JsonBadRequest or
+// JsonNotFound does: its message as the title.
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, title, detail string, errs ...string) {
-	writeJSON(w, status, api.ErrorBody{
+	writeReal(w, status, jsonError{
 		Type:     "Nssol.Platypus.Controllers.spa." + controller(r.URL.Path),
 		Title:    title,
 		Detail:   detail,
@@ -64,6 +92,40 @@ func writeProblem(w http.ResponseWriter, r *http.Request, status int, title, det
 		Errors:   errs,
 	})
 }
+
+// writeError writes an error body of another type (an exception filter,
+// the token checks of Startup.cs).
+func writeError(w http.ResponseWriter, r *http.Request, status int, typ, title, detail string) {
+	writeReal(w, status, jsonError{Type: typ, Title: title, Detail: detail, Instance: r.URL.Path})
+}
+
+// validationProblem is ASP.NET Core 3.1's ValidationProblemDetails, the
+// automatic 400 of an [ApiController] (every controller of the server,
+// e.g. AccountController.cs line 25) whose model binding failed: errors is
+// an object of field names to messages.
+type validationProblem struct {
+	Type    string              `json:"type"`
+	Title   string              `json:"title"`
+	Status  int                 `json:"status"`
+	TraceID string              `json:"traceId"`
+	Errors  map[string][]string `json:"errors"`
+}
+
+func writeValidation(w http.ResponseWriter, errs map[string][]string) {
+	b, _ := json.Marshal(validationProblem{
+		Type:    "https://tools.ietf.org/html/rfc7231#section-6.5.1",
+		Title:   "One or more validation errors occurred.",
+		Status:  http.StatusBadRequest,
+		TraceID: "|8f3c1a2b-4d5e6f70.",
+		Errors:  errs,
+	})
+	w.Header().Set("Content-Type", "application/problem+json; charset=utf-8")
+	w.WriteHeader(http.StatusBadRequest)
+	_, _ = w.Write(b)
+}
+
+// notValid is model binding's message for a value of the wrong type.
+func notValid(v string) []string { return []string{fmt.Sprintf("The value '%s' is not valid.", v)} }
 
 // controller names the server's controller for a path, as error bodies do.
 func controller(path string) string {
@@ -83,11 +145,12 @@ func controller(path string) string {
 	return "VersionController"
 }
 
+// pathID reads a numeric path value; one that does not parse fails model
+// binding.
 func pathID(w http.ResponseWriter, r *http.Request, name string) (int64, bool) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil {
-		writeProblem(w, r, http.StatusBadRequest, "Invalid inputs.", "",
-			fmt.Sprintf("The value '%s' is not valid for %s.", r.PathValue(name), name))
+		writeValidation(w, map[string][]string{name: notValid(r.PathValue(name))})
 		return 0, false
 	}
 	return id, true
@@ -120,20 +183,23 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ caller) {
 	if !readJSON(w, r, &in) {
 		return
 	}
-	var errs []string
+	// ApiModels/AccountApiModels/LoginInputModel.cs: [Required] UserName
+	// and Password, checked by model binding.
+	errs := map[string][]string{}
 	if strings.TrimSpace(in.UserName) == "" {
-		errs = append(errs, "The UserName field is required.")
+		errs["UserName"] = []string{"The UserName field is required."}
 	}
 	if in.Password == "" {
-		errs = append(errs, "The Password field is required.")
+		errs["Password"] = []string{"The Password field is required."}
 	}
 	if len(errs) > 0 {
-		writeProblem(w, r, http.StatusBadRequest, "Invalid inputs.", "", errs...)
+		writeValidation(w, errs)
 		return
 	}
 	a := s.accounts[strings.TrimSpace(in.UserName)]
 	if a == nil || a.password != in.Password {
-		writeProblem(w, r, http.StatusBadRequest, "The user name or the password is incorrect.", "")
+		// Logic/LoginLogic.cs line 80, through AccountController.cs line 217.
+		writeProblem(w, r, http.StatusBadRequest, "User name or password is incorrect.", "")
 		return
 	}
 	var t *tenant
@@ -155,7 +221,7 @@ func (s *Server) writeToken(w http.ResponseWriter, a *account, t *tenant, expire
 		life = int64(*expiresIn)
 	}
 	tok, d := s.issue(a.user, t.id, secondsDuration(life))
-	writeJSON(w, http.StatusOK, api.LoginOutput{
+	writeReal(w, http.StatusOK, api.LoginOutput{
 		Token: tok, UserName: a.user, TenantID: t.id, TenantName: t.displayName,
 		ExpiresIn: int64(d.Seconds()),
 	})
@@ -185,8 +251,8 @@ func (s *Server) switchTenant(w http.ResponseWriter, r *http.Request, c caller) 
 		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("Tenant ID %d is not found.", id), "")
 		return
 	case !c.acct.member(id):
-		// The real server answers 400 here; 403 says better what it is.
-		writeProblem(w, r, http.StatusForbidden, fmt.Sprintf("The user is not assigned to tenant %d.", id), "")
+		// Logic/LoginLogic.cs line 146, through AccountController.cs line 264.
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("Invalid tenant ID. Current user does not have a permission to tenant %d.", id), "")
 		return
 	}
 	s.writeToken(w, c.acct, t, in.ExpiresIn)
@@ -207,45 +273,96 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request, c caller) {
 	sel := s.tenantInfo(c.tenant, def.id, true)
 	dt := s.tenantInfo(def, def.id, true)
 	out.SelectedTenant, out.DefaultTenant = &sel, &dt
-	writeJSON(w, http.StatusOK, out)
+	writeReal(w, http.StatusOK, out)
 }
 
 func (s *Server) versionInfo(w http.ResponseWriter, _ *http.Request, _ caller) {
-	writeJSON(w, http.StatusOK, api.VersionOutput{Version: s.version, Messages: []string{}})
+	writeReal(w, http.StatusOK, api.VersionOutput{Version: s.version, Messages: []string{}})
 }
 
+// list is GET /training, /inferences and /notebook: TrainingController.cs
+// GetAll (lines 118-137) and its siblings. The whole table is loaded in
+// favourites-first, newest-first order, filtered on the stored status,
+// counted again for withTotal, paged, and then every open row returned is
+// refreshed from Kubernetes, one after the other.
 func (s *Server) list(kind api.Kind) handler {
 	return func(w http.ResponseWriter, r *http.Request, c caller) {
-		q, errs := parseListQuery(r.URL.Query(), 1000)
-		if len(errs) > 0 {
-			writeProblem(w, r, http.StatusBadRequest, "Invalid inputs.", "", errs...)
+		q, bad := parseListQuery(r.URL.Query())
+		if bad != nil {
+			writeValidation(w, bad)
 			return
 		}
-		var keep func(*job) bool
-		if q.status != "" || q.name != "" {
-			keep = func(j *job) bool { return contains(j.status, q.status) && contains(j.name, q.name) }
+		all := s.lists[listKey{c.tenant.id, kind}]
+		s.load(kind, len(all))
+		keep := func(j *job) bool {
+			return searchString(j.name, q.name) && searchString(api.NormalStatus(j.status), q.status)
 		}
-		jobs, total := page(s.lists[listKey{c.tenant.id, kind}], func(j *job) int64 { return j.id }, keep, q)
+		rows := ordered(all, q.id, keep)
 		if q.withTotal {
-			w.Header().Set("X-Total-Count", strconv.Itoa(total))
+			s.load(kind, len(all))
+			w.Header().Set("X-Total-Count", strconv.Itoa(len(rows)))
 		}
-		writeJSON(w, http.StatusOK, s.listItems(kind, jobs))
+		rows = pageOf(rows, q.page, q.pageCount())
+		for i, j := range rows {
+			rows[i] = s.refresh(j)
+		}
+		writeReal(w, http.StatusOK, s.listItems(kind, rows))
 	}
 }
 
+// ordered is the rows of a list, ascending by id, in the server's order
+// (favourites first, then id descending: TrainingHistoryRepository.cs
+// line 41), that match the Id filter and keep.
+func ordered(all []*job, id idFilter, keep func(*job) bool) []*job {
+	lo, hi := id.bounds(len(all), func(i int) int64 { return all[i].id })
+	var out []*job
+	for _, fav := range []bool{true, false} {
+		for i := hi - 1; i >= lo; i-- {
+			if j := all[i]; j.favorite == fav && keep(j) {
+				out = append(out, j)
+			}
+		}
+	}
+	return out
+}
+
+// detail is GET /training/{id} and its siblings (TrainingController.cs
+// GetDetail, lines 521-565): one row, and a Kubernetes call when open.
 func (s *Server) detail(kind api.Kind) handler {
 	return func(w http.ResponseWriter, r *http.Request, c caller) {
 		id, ok := pathID(w, r, "id")
 		if !ok {
 			return
 		}
+		s.load(kind, 1)
 		j := s.jobs[kind][id]
 		if j == nil || j.tenant != c.tenant.id {
 			writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("%s ID %d is not found.", kindTitle(kind), id), "")
 			return
 		}
-		writeJSON(w, http.StatusOK, s.details(j))
+		writeReal(w, http.StatusOK, s.details(s.refresh(j)))
 	}
+}
+
+// rerunNotebook is POST /notebook/{id}/rerun (NotebookController.cs Rerun,
+// lines 760-975): the same id opens again.
+func (s *Server) rerunNotebook(w http.ResponseWriter, r *http.Request, c caller) {
+	id, ok := pathID(w, r, "id")
+	if !ok {
+		return
+	}
+	j := s.jobs[api.KindNotebook][id]
+	if j == nil || j.tenant != c.tenant.id {
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("Notebook ID %d is not found.", id), "")
+		return
+	}
+	if err := s.rerun(j); err != nil {
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("Notebook ID %d is already running.", id), "")
+		return
+	}
+	writeReal(w, http.StatusCreated, struct {
+		api.JobIndex
+	}{s.jobIndex(j)})
 }
 
 func kindTitle(k api.Kind) string {
@@ -260,25 +377,33 @@ func kindTitle(k api.Kind) string {
 	return "Preprocessing"
 }
 
+// listDefs is GET /preprocessings (PreprocessingController.cs GetAll,
+// lines 79-97): newest first, at most 1000 even without perPage (line 88).
 func (s *Server) listDefs(w http.ResponseWriter, r *http.Request, c caller) {
-	q, errs := parseListQuery(r.URL.Query(), 0) // no perPage: all of them
-	if len(errs) > 0 {
-		writeProblem(w, r, http.StatusBadRequest, "Invalid inputs.", "", errs...)
+	q, bad := parseListQuery(r.URL.Query())
+	if bad != nil {
+		writeValidation(w, bad)
 		return
 	}
-	var keep func(*preprocessDef) bool
-	if q.name != "" {
-		keep = func(d *preprocessDef) bool { return contains(d.name, q.name) }
+	all := s.defList[c.tenant.id]
+	s.load(api.KindPreprocessing, len(all))
+	lo, hi := q.id.bounds(len(all), func(i int) int64 { return all[i].id })
+	var defs []*preprocessDef
+	for i := hi - 1; i >= lo; i-- {
+		if searchString(all[i].name, q.name) {
+			defs = append(defs, all[i])
+		}
 	}
-	defs, total := page(s.defList[c.tenant.id], func(d *preprocessDef) int64 { return d.id }, keep, q)
 	if q.withTotal {
-		w.Header().Set("X-Total-Count", strconv.Itoa(total))
+		s.load(api.KindPreprocessing, len(all)) // GetTotalCount, line 93
+		w.Header().Set("X-Total-Count", strconv.Itoa(len(defs)))
 	}
+	defs = pageOf(defs, q.page, q.pageCount())
 	out := make([]api.PreprocessingIndex, 0, len(defs))
 	for _, d := range defs {
 		out = append(out, s.defIndex(d))
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeReal(w, http.StatusOK, out)
 }
 
 // def finds a preprocessing of the caller's tenant, or answers 404.
@@ -300,6 +425,11 @@ func (s *Server) histories(w http.ResponseWriter, r *http.Request, c caller) {
 	if !ok {
 		return
 	}
+	// PreprocessingController.cs GetHistories (lines 418-434): this
+	// definition's histories, newest created first
+	// (PreprocessHistoryRepository.cs line 91), no paging, each open one
+	// refreshed (GetUpdatedIndexOutputModelAsync, lines 436-457).
+	s.load(api.KindPreprocessing, len(d.runs))
 	runs := slices.Clone(d.runs)
 	slices.SortStableFunc(runs, func(a, b *job) int {
 		if c := b.createdAt.Compare(a.createdAt); c != 0 {
@@ -309,9 +439,9 @@ func (s *Server) histories(w http.ResponseWriter, r *http.Request, c caller) {
 	})
 	out := make([]api.PreprocessingHistory, 0, len(runs))
 	for _, j := range runs {
-		out = append(out, s.history(j))
+		out = append(out, s.history(s.refresh(j)))
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeReal(w, http.StatusOK, out)
 }
 
 func (s *Server) historyDetail(w http.ResponseWriter, r *http.Request, c caller) {
@@ -323,14 +453,18 @@ func (s *Server) historyDetail(w http.ResponseWriter, r *http.Request, c caller)
 	if !ok {
 		return
 	}
-	i := slices.IndexFunc(d.runs, func(j *job) bool { return j.id == dataID })
+	// PreprocessingController.cs GetDetailHistory (lines 465-486): the
+	// history of (definition, data), refreshed when open.
+	s.load(api.KindPreprocessing, 1)
+	i := slices.IndexFunc(d.runs, func(j *job) bool { return j.dataID == dataID })
 	if i < 0 {
-		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("Preprocessing history for data %d is not found.", dataID), "")
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("Preprocessing History about Preprocess %d to Data %d is not found.", d.id, dataID), "")
 		return
 	}
-	out := api.PreprocessingHistoryDetails{PreprocessingHistory: s.history(d.runs[i])}
-	if d.runs[i].status == "Completed" {
-		out.OutputDataIDs = []int64{1_000_000 + dataID}
+	j := s.refresh(d.runs[i])
+	out := api.PreprocessingHistoryDetails{PreprocessingHistory: s.history(j), OutputDataIDs: []int64{}}
+	if j.status == "Completed" {
+		out.OutputDataIDs = []int64{1_000_000 + j.id}
 	}
-	writeJSON(w, http.StatusOK, out)
+	writeReal(w, http.StatusOK, out)
 }

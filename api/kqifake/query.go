@@ -1,7 +1,6 @@
 package kqifake
 
 import (
-	"fmt"
 	"net/url"
 	"strconv"
 	"strings"
@@ -13,28 +12,27 @@ type idFilter struct {
 	val int64
 }
 
-// parseIDFilter reads a comparison as the server does: an operator (half-
-// or full-width) followed by a number; a bare number means "=".
-func parseIDFilter(s string) (idFilter, error) {
-	s = strings.NewReplacer("＞", ">", "＜", "<", "＝", "=").Replace(strings.TrimSpace(s))
+// parseIDFilter reads a comparison as the server's SearchLong does
+// (Infrastructure/Util.cs lines 94-143): ">=", ">", "<=", "<" or "=",
+// then a number (long.TryParse: spaces around and a sign allowed); a bare
+// number means "=". A value that does not parse matches id 0, so no row
+// (line 142: "パースに失敗した場合は、検索結果0件として返す").
+func parseIDFilter(s string) idFilter {
 	if s == "" {
-		return idFilter{}, nil
+		return idFilter{}
 	}
-	op := "="
-	for _, o := range []string{">=", "<=", "==", ">", "<", "="} {
-		if rest, ok := strings.CutPrefix(s, o); ok {
-			op, s = o, rest
+	op, rest := "=", s
+	for _, o := range []string{">=", ">", "<=", "<", "="} {
+		if r, ok := strings.CutPrefix(s, o); ok {
+			op, rest = o, r
 			break
 		}
 	}
-	if op == "==" {
-		op = "="
-	}
-	v, err := strconv.ParseInt(strings.TrimSpace(s), 10, 64)
+	v, err := strconv.ParseInt(strings.TrimSpace(rest), 10, 64)
 	if err != nil {
-		return idFilter{}, fmt.Errorf("the Id filter %q is not a comparison such as >=120", s)
+		return idFilter{op: "=", val: 0}
 	}
-	return idFilter{op: op, val: v}, nil
+	return idFilter{op: op, val: v}
 }
 
 // bounds returns the index range [lo, hi) of ids matching f in ids sorted
@@ -69,73 +67,90 @@ func (f idFilter) bounds(n int, id func(i int) int64) (lo, hi int) {
 	return 0, n
 }
 
-// listQuery is the query of a list request.
+// listQuery is the query of a list request, as the actions bind it:
+// GetAll([FromQuery] SearchInputModel filter, int? perPage, int page = 1,
+// bool withTotal = false) (TrainingController.cs line 121).
 type listQuery struct {
 	id        idFilter
 	status    string
 	name      string
 	page      int
-	perPage   int // 0: all
+	perPage   *int
 	withTotal bool
 }
 
-// parseListQuery reads the filters and paging of a list request.
-// defaultPerPage applies when perPage is absent (0 means all).
-func parseListQuery(v url.Values, defaultPerPage int) (listQuery, []string) {
-	q := listQuery{page: 1, perPage: defaultPerPage, status: v.Get("Status"), name: v.Get("Name")}
-	var errs []string
-	var err error
-	if q.id, err = parseIDFilter(v.Get("Id")); err != nil {
-		errs = append(errs, err.Error())
+// pageCount is the page size: perPage when under 1000, else 1000, and
+// 1000 when unset (TrainingController.cs line 133,
+// PreprocessingController.cs line 88). Zero or less stays: no row.
+func (q listQuery) pageCount() int {
+	if q.perPage != nil && *q.perPage < 1000 {
+		return *q.perPage
 	}
+	return 1000
+}
+
+// parseListQuery binds a list request's query. A page, perPage or
+// withTotal that does not parse fails model binding: the caller answers
+// a ValidationProblemDetails 400 with these errors.
+func parseListQuery(v url.Values) (listQuery, map[string][]string) {
+	q := listQuery{page: 1, status: v.Get("Status"), name: v.Get("Name"), id: parseIDFilter(v.Get("Id"))}
+	bad := map[string][]string{}
 	if s := v.Get("page"); s != "" {
-		if q.page, err = strconv.Atoi(s); err != nil || q.page < 1 {
-			errs = append(errs, fmt.Sprintf("page: %q is not a page number (from 1)", s))
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			bad["page"] = notValid(s)
 		}
+		q.page = n
 	}
 	if s := v.Get("perPage"); s != "" {
-		if q.perPage, err = strconv.Atoi(s); err != nil || q.perPage < 1 {
-			errs = append(errs, fmt.Sprintf("perPage: %q is not a positive number", s))
+		n, err := strconv.Atoi(strings.TrimSpace(s))
+		if err != nil {
+			bad["perPage"] = notValid(s)
 		}
-		q.perPage = min(q.perPage, 1000)
+		q.perPage = &n
 	}
 	if s := v.Get("withTotal"); s != "" {
-		if q.withTotal, err = strconv.ParseBool(s); err != nil {
-			errs = append(errs, fmt.Sprintf("withTotal: %q is not true or false", s))
+		switch strings.ToLower(strings.TrimSpace(s)) {
+		case "true":
+			q.withTotal = true
+		case "false":
+		default:
+			bad["withTotal"] = notValid(s)
 		}
 	}
-	return q, errs
+	if len(bad) > 0 {
+		return q, bad
+	}
+	return q, nil
 }
 
-// page applies the filters of q to items sorted by ascending id and
-// returns the requested page, newest (highest id) first, and the number of
-// matches.
-func page[T any](items []T, id func(T) int64, keep func(T) bool, q listQuery) ([]T, int) {
-	lo, hi := q.id.bounds(len(items), func(i int) int64 { return id(items[i]) })
-	skip := 0
-	if q.perPage > 0 {
-		skip = (q.page - 1) * q.perPage
+// pageOf is Util.cs Paging (lines 61-65): Skip(perPage*(page-1)), where a
+// negative skip skips nothing (so page 0 or less is page 1), then
+// Take(perPage), where 0 or less takes nothing.
+func pageOf[T any](items []T, page, perPage int) []T {
+	if perPage <= 0 {
+		return []T{}
 	}
-	out := []T{}
-	if keep == nil { // no other filter: slice the range directly
-		total := hi - lo
-		for i := hi - 1 - skip; i >= lo && (q.perPage == 0 || len(out) < q.perPage); i-- {
-			out = append(out, items[i])
-		}
-		return out, total
+	skip := int64(perPage) * int64(page-1)
+	if skip < 0 {
+		skip = 0
 	}
-	total := 0
-	for i := hi - 1; i >= lo; i-- {
-		if !keep(items[i]) {
-			continue
-		}
-		total++
-		if total > skip && (q.perPage == 0 || len(out) < q.perPage) {
-			out = append(out, items[i])
-		}
+	if skip >= int64(len(items)) {
+		return []T{}
 	}
-	return out, total
+	items = items[skip:]
+	return items[:min(len(items), perPage)]
 }
 
-// contains reports whether s holds sub; an empty sub matches everything.
-func contains(s, sub string) bool { return sub == "" || strings.Contains(s, sub) }
+// searchString is Util.cs SearchString (lines 74-85): an empty query keeps
+// everything; a case-sensitive substring; a leading "!" negates, and then
+// an empty value matches too.
+func searchString(value, query string) bool {
+	switch {
+	case query == "":
+		return true
+	case strings.HasPrefix(query, "!"):
+		return value == "" || !strings.Contains(value, query[1:])
+	}
+	return strings.Contains(value, query)
+}

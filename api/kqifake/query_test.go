@@ -6,12 +6,14 @@ import (
 	"testing"
 )
 
+// TestParseIDFilter holds the Id filter to Infrastructure/Util.cs
+// SearchLong (lines 94-143): a value that does not parse matches id 0,
+// that is no row, rather than failing.
 func TestParseIDFilter(t *testing.T) {
 	ids := []int64{2, 4, 6, 8, 10}
 	tests := []struct {
-		in      string
-		want    []int64
-		wantErr bool
+		in   string
+		want []int64
 	}{
 		{in: "", want: ids},
 		{in: ">=6", want: []int64{6, 8, 10}},
@@ -19,28 +21,20 @@ func TestParseIDFilter(t *testing.T) {
 		{in: "<6", want: []int64{2, 4}},
 		{in: "<=6", want: []int64{2, 4, 6}},
 		{in: "=6", want: []int64{6}},
-		{in: "==6", want: []int64{6}},
 		{in: "6", want: []int64{6}},
+		{in: " 6 ", want: []int64{6}},
 		{in: "7", want: []int64{}},
-		{in: "＞＝8", want: []int64{8, 10}},
 		{in: ">=0", want: ids},
 		{in: ">100", want: []int64{}},
-		{in: "abc", wantErr: true},
-		{in: ">=", wantErr: true},
-		{in: "=>5", wantErr: true},
+		// Util.cs line 142: no parse, no row.
+		{in: "==6", want: []int64{}},
+		{in: "＞＝8", want: []int64{}},
+		{in: "abc", want: []int64{}},
+		{in: ">=", want: []int64{}},
+		{in: "=>5", want: []int64{}},
 	}
 	for _, tt := range tests {
-		f, err := parseIDFilter(tt.in)
-		if tt.wantErr {
-			if err == nil {
-				t.Errorf("parseIDFilter(%q) = %+v, want an error", tt.in, f)
-			}
-			continue
-		}
-		if err != nil {
-			t.Errorf("parseIDFilter(%q): %v", tt.in, err)
-			continue
-		}
+		f := parseIDFilter(tt.in)
 		lo, hi := f.bounds(len(ids), func(i int) int64 { return ids[i] })
 		if got := ids[lo:hi]; !slices.Equal(got, tt.want) {
 			t.Errorf("%q matches %v, want %v", tt.in, got, tt.want)
@@ -48,49 +42,67 @@ func TestParseIDFilter(t *testing.T) {
 	}
 }
 
-func TestPage(t *testing.T) {
-	items := []int64{1, 2, 3, 4, 5, 6, 7}
-	id := func(x int64) int64 { return x }
-	odd := func(x int64) bool { return x%2 == 1 }
+// TestPageOf holds paging to Util.cs Paging (lines 61-65) with the page
+// size of TrainingController.cs line 133.
+func TestPageOf(t *testing.T) {
+	items := []int64{7, 6, 5, 4, 3, 2, 1}
 	tests := []struct {
-		query     string
-		keep      func(int64) bool
-		want      []int64
-		wantTotal int
+		query string
+		want  []int64
 	}{
-		{query: "", want: []int64{7, 6, 5, 4, 3, 2, 1}, wantTotal: 7},
-		{query: "perPage=3", want: []int64{7, 6, 5}, wantTotal: 7},
-		{query: "perPage=3&page=3", want: []int64{1}, wantTotal: 7},
-		{query: "perPage=3&page=4", want: []int64{}, wantTotal: 7},
-		{query: "Id=>3&perPage=2&page=2", want: []int64{5, 4}, wantTotal: 4},
-		{query: "", keep: odd, want: []int64{7, 5, 3, 1}, wantTotal: 4},
-		{query: "perPage=2&page=2", keep: odd, want: []int64{3, 1}, wantTotal: 4},
-		{query: "Id=<=5&perPage=1&page=2", keep: odd, want: []int64{3}, wantTotal: 3},
+		{query: "", want: items},
+		{query: "perPage=3", want: []int64{7, 6, 5}},
+		{query: "perPage=3&page=3", want: []int64{1}},
+		{query: "perPage=3&page=4", want: []int64{}},
+		{query: "perPage=3&page=0", want: []int64{7, 6, 5}},  // a negative skip skips nothing
+		{query: "perPage=3&page=-5", want: []int64{7, 6, 5}}, // likewise
+		{query: "perPage=0", want: []int64{}},                // Take(0)
+		{query: "perPage=-1", want: []int64{}},
+		{query: "perPage=5000", want: items}, // capped at 1000
 	}
 	for _, tt := range tests {
 		v, _ := url.ParseQuery(tt.query)
-		q, errs := parseListQuery(v, 0)
-		if len(errs) > 0 {
-			t.Fatalf("%q: %v", tt.query, errs)
+		q, bad := parseListQuery(v)
+		if bad != nil {
+			t.Fatalf("%q: %v", tt.query, bad)
 		}
-		got, total := page(items, id, tt.keep, q)
-		if !slices.Equal(got, tt.want) || total != tt.wantTotal {
-			t.Errorf("%q: %v (total %d), want %v (total %d)", tt.query, got, total, tt.want, tt.wantTotal)
+		if got := pageOf(items, q.page, q.pageCount()); !slices.Equal(got, tt.want) {
+			t.Errorf("%q: %v, want %v", tt.query, got, tt.want)
 		}
 	}
 }
 
-func TestParseListQueryDefaults(t *testing.T) {
-	q, errs := parseListQuery(url.Values{}, 1000)
-	if len(errs) > 0 || q.page != 1 || q.perPage != 1000 || q.withTotal {
-		t.Errorf("defaults = %+v, %v", q, errs)
+func TestParseListQuery(t *testing.T) {
+	q, bad := parseListQuery(url.Values{})
+	if bad != nil || q.page != 1 || q.pageCount() != 1000 || q.withTotal {
+		t.Errorf("defaults = %+v, %v", q, bad)
 	}
-	q, _ = parseListQuery(url.Values{"perPage": {"5000"}}, 1000)
-	if q.perPage != 1000 {
-		t.Errorf("perPage 5000 gives %d, want the cap 1000", q.perPage)
+	// Model binding fails on values of the wrong type only.
+	_, bad = parseListQuery(url.Values{"page": {"x"}, "perPage": {"1.5"}, "Id": {"x"}, "withTotal": {"maybe"}})
+	if len(bad) != 3 || bad["page"] == nil || bad["perPage"] == nil || bad["withTotal"] == nil {
+		t.Errorf("errors = %v, want page, perPage and withTotal", bad)
 	}
-	_, errs = parseListQuery(url.Values{"page": {"0"}, "perPage": {"-1"}, "Id": {"x"}, "withTotal": {"maybe"}}, 1000)
-	if len(errs) != 4 {
-		t.Errorf("errors = %v, want 4", errs)
+}
+
+// TestSearchString holds the Status and Name filters to Util.cs
+// SearchString (lines 74-85): case-sensitive substring, "!" negates.
+func TestSearchString(t *testing.T) {
+	tests := []struct {
+		value, query string
+		want         bool
+	}{
+		{"Running", "", true},
+		{"Running", "Run", true},
+		{"Running", "run", false},
+		{"Running", "!Run", false},
+		{"Completed", "!Run", true},
+		{"", "!Run", true},
+		{"", "Run", false},
+		{"UserCanceled", "Cancel", true},
+	}
+	for _, tt := range tests {
+		if got := searchString(tt.value, tt.query); got != tt.want {
+			t.Errorf("searchString(%q, %q) = %v, want %v", tt.value, tt.query, got, tt.want)
+		}
 	}
 }

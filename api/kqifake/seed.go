@@ -185,6 +185,7 @@ func seedTenant(rng *rand.Rand, tid int64, defs []*preprocessDef, n, open int, n
 			j.dataName = fmt.Sprintf("%s-%05d.zip", seedData[rng.IntN(len(seedData))], i)
 		}
 		seedStatus(rng, j, isOpen[i], i >= n-max(1, n/50), now)
+		hideStart(j)
 		jobs = append(jobs, j)
 	}
 	return jobs
@@ -237,6 +238,17 @@ func seedStatus(rng *rand.Rand, j *job, open, recent bool, now time.Time) {
 	j.conditionNote = conditionNote(j.status)
 	if j.status == "Failed" {
 		j.logSummary = "Traceback (most recent call last):\n  File \"train.py\", line 212, in <module>\nRuntimeError: CUDA error: out of memory"
+	}
+}
+
+// hideStart keeps the pod's start but clears StartedAt where the server
+// has not written it yet: an open training or inference gets it only when
+// it exits (Logic/TrainingLogic.cs ExitAsync line 60, InferenceLogic.cs
+// line 57).
+func hideStart(j *job) {
+	j.podStart = j.startedAt
+	if j.kind != api.KindNotebook && exists(j.status) {
+		j.startedAt = time.Time{}
 	}
 }
 

@@ -1,26 +1,42 @@
 // Package kqifake is an in-memory fake KAMONOHASHI server for tests, the
 // demo and shell scripts. It answers the part of the API kamobot uses with
-// the shapes of swagger.json (it encodes the api package's wire types),
-// and behaves as the real server does where kamobot cares: a login token
-// and per-tenant tokens that expire, tenant scoping (another tenant's job
-// is 404), the Id/Status filters, paging, withTotal and X-Total-Count,
-// newest first, times "yyyy-MM-dd HH:mm:ss" in the server's zone, and
-// problem-details error bodies.
+// the shapes of swagger.json (it encodes the api package's wire types)
+// and behaves as the real server (KAMONOHASHI/kamonohashi,
+// web-api/platypus/platypus/) does; each behaviour cites the server's
+// file: statuses and their types as ContainerStatus.cs and the pod phases
+// (no container reasons such as back-offs), favourites first then id
+// descending, the Id/Status/Name filters and paging of Infrastructure/Util.cs
+// with their edges, withTotal and X-Total-Count, server-local times
+// "yyyy-MM-dd HH:mm:ss" without an offset (UTC unless set), indented JSON
+// with explicit nulls, tokens bound to one tenant, the error shapes
+// (JsonErrorResponse, ValidationProblemDetails, an empty menu 403, a 500
+// with its stack trace, a lost tenant's 401 and 400), the notebook rerun
+// and one preprocessing history per (definition, data). What is a race or
+// a fault on the real server (the None window, a Kubernetes error stored
+// as Failed) happens only when asked. It counts what each request would
+// cost the real server (rows loaded, Kubernetes calls, requests in flight).
 //
 // It can inject latency and faults, counts requests and bytes, and has a
 // control API under /_fake/ (no auth) that mirrors its Go methods:
 //
 //	POST   /_fake/tenants              {"name","displayName"} -> {"id"}
 //	POST   /_fake/accounts             {"user","password","tenants":["nlp-ja",3]}
-//	POST   /_fake/jobs                 {"tenant","kind","name","createdBy","status","preprocessId"?,...} -> {"id","preprocessId"?}
-//	POST   /_fake/jobs/{kind}/{id}/status {"status","conditionNote"?,"logSummary"?}
-//	DELETE /_fake/jobs/{kind}/{id}
+//	DELETE /_fake/accounts/{user}/tenants/{tenant}  the account loses the tenant (RemoveTenant)
+//	POST   /_fake/jobs                 {"tenant","kind","name","createdBy","status","preprocessId"?,"dataId"?,"favorite"?,...} -> {"id","preprocessId"?,"dataId"?}
+//	POST   /_fake/jobs/{kind}/{id}/status {"status"|"phase","conditionNote"?,"logSummary"?}
+//	POST   /_fake/jobs/{kind}/{id}/favorite {"favorite":true}
+//	POST   /_fake/jobs/notebook/{id}/rerun   reopens a closed notebook (Rerun)
+//	DELETE /_fake/jobs/{kind}/{id}     (a preprocessing run by its history id)
 //	POST   /_fake/seed                 {"tenants","jobs_per_tenant","open_per_tenant","seed"?,"days"?,"accounts"?}
 //	POST   /_fake/demo                 loads the demo data set
 //	POST   /_fake/faults               {"latency","status","rate","count","malformed","truncate","expire_tokens","paths","tenant"}
 //	DELETE /_fake/faults
-//	GET    /_fake/stats                {"requests","bytes_out","by_path":{...},"by_status":{...}}
-//	DELETE /_fake/stats
+//	POST   /_fake/races                {"none_window":true,"kube_errors":n,"tenant"?} (SetRaces)
+//	DELETE /_fake/races
+//	POST   /_fake/menus                {"tenant","deny":["Notebook"]} (DenyMenus)
+//	POST   /_fake/timezone             {"zone":"Asia/Tokyo"} (SetLocation)
+//	GET    /_fake/stats                Stats as JSON: requests, bytes, rows_loaded, kube_calls, max_in_flight, ...
+//	DELETE /_fake/stats, POST /_fake/stats/reset   zero the counters
 //
 // Everything is safe for concurrent use.
 package kqifake
@@ -42,8 +58,11 @@ import (
 
 // Options configures a Server. The zero value is usable.
 type Options struct {
-	// Location is the zone the server writes its times in (default
-	// Asia/Tokyo, or a fixed +09:00 where the tz database is missing).
+	// Location is the zone the server writes its times in: its
+	// DateTime.Now, written without an offset (DataAccess/CommonDbContext.cs
+	// line 402, Infrastructure/Util.cs ToFormatedString line 40). Default
+	// UTC: the server's container image sets no TZ. SetLocation and
+	// POST /_fake/timezone change it.
 	Location *time.Location
 	// Seed seeds the random numbers of faults (default 1), so runs repeat.
 	Seed uint64
@@ -86,7 +105,10 @@ type Server struct {
 	nextID   map[string]int64            // id counters: kinds, "tenant", "user", "def"
 	display  map[listKey]int64           // last display id per tenant and kind
 	faults   *faultState
+	races    Races
+	denied   map[int64][]string // menu codes denied per tenant
 	stats    Stats
+	inFlight int64
 	http     *http.Server
 	listener net.Listener
 }
@@ -115,12 +137,13 @@ func New(opts Options) *Server {
 		defList:  map[int64][]*preprocessDef{},
 		nextID:   map[string]int64{},
 		display:  map[listKey]int64{},
+		denied:   map[int64][]string{},
 	}
 	if strings.Trim(s.canary, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
 		panic(fmt.Sprintf("kqifake: TokenCanary %q: use base64url characters only", s.canary))
 	}
 	if s.loc == nil {
-		s.loc = tokyo()
+		s.loc = time.UTC
 	}
 	if s.now == nil {
 		s.now = time.Now
@@ -147,15 +170,23 @@ func New(opts Options) *Server {
 	return s
 }
 
-func tokyo() *time.Location {
-	if loc, err := time.LoadLocation("Asia/Tokyo"); err == nil {
-		return loc
-	}
-	return time.FixedZone("JST", 9*60*60)
+// Location is the zone the server writes its times in.
+func (s *Server) Location() *time.Location {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.loc
 }
 
-// Location is the zone the server writes its times in.
-func (s *Server) Location() *time.Location { return s.loc }
+// SetLocation changes the zone the server writes its times in, as an
+// operator setting TZ on the server would (nil means UTC).
+func (s *Server) SetLocation(loc *time.Location) {
+	if loc == nil {
+		loc = time.UTC
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.loc = loc
+}
 
 // Handler serves the API and the control API, for mounting elsewhere.
 func (s *Server) Handler() http.Handler { return s.mux }

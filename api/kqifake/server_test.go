@@ -106,13 +106,15 @@ func TestControlAPI(t *testing.T) {
 	if st, _, b := call(t, "POST", fmt.Sprintf("%s/_fake/jobs/training/%d/status", u, job.ID), "", map[string]string{"status": "Running"}, nil); st != 200 {
 		t.Fatalf("set status: %d %s", st, b)
 	}
-	if d := detail(); d.Status != "Running" || d.StartedAt == "" || d.CompletedAt != "" || d.Node == "" || d.ExecutionTime == "" {
+	// A running training has no startedAt yet: the server writes it when
+	// the training exits (Logic/TrainingLogic.cs ExitAsync, line 60).
+	if d := detail(); d.Status != "Running" || d.StartedAt != "" || d.CompletedAt != "" || d.Node == "" {
 		t.Errorf("running job: %+v", d)
 	}
 	if st, _, b := call(t, "POST", fmt.Sprintf("%s/_fake/jobs/training/%d/status", u, job.ID), "", map[string]string{"status": "Failed", "conditionNote": "exit 137", "logSummary": "Killed"}, nil); st != 200 {
 		t.Fatalf("set status: %d %s", st, b)
 	}
-	if d := detail(); d.Status != "Failed" || d.CompletedAt == "" || d.ConditionNote != "exit 137" || d.LogSummary != "Killed" || d.StatusType != "Failed" {
+	if d := detail(); d.Status != "Failed" || d.CompletedAt == "" || d.StartedAt == "" || d.ConditionNote != "exit 137" || d.LogSummary != "Killed" || d.StatusType != "Failed" {
 		t.Errorf("failed job: %+v", d)
 	}
 	if st, _, _ := call(t, "DELETE", fmt.Sprintf("%s/_fake/jobs/training/%d", u, job.ID), "", nil, nil); st != 204 {
@@ -203,44 +205,71 @@ func TestLatencyHonoursTheClient(t *testing.T) {
 	}
 }
 
+// TestAPIErrors holds the error answers to the real server's shapes:
+// KAMONOHASHI's JsonErrorResponse (ApiModels/JsonErrorResponse.cs) from a
+// controller or a filter, and ASP.NET's ValidationProblemDetails, errors
+// as an object, where model binding fails ([ApiController], e.g.
+// AccountController.cs line 25).
 func TestAPIErrors(t *testing.T) {
 	s := kqifake.NewTest(t)
 	s.LoadDemo()
 	u := s.URL()
 	tok := login(t, s, "demo", "demo")
 	viewer := login(t, s, "viewer", "viewer")
+	const vpd = "One or more validation errors occurred."
 	for _, c := range []struct {
 		name, method, path, token string
 		body                      any
 		want                      int
 		title                     string
+		field                     string // the ValidationProblemDetails field, when one
 	}{
-		{"bad id filter", "GET", "/api/v2/training?Id=abc", tok.Token, nil, 400, "Invalid inputs."},
-		{"page 0", "GET", "/api/v2/training?page=0", tok.Token, nil, 400, "Invalid inputs."},
-		{"perPage word", "GET", "/api/v2/notebook?perPage=many", tok.Token, nil, 400, "Invalid inputs."},
-		{"withTotal word", "GET", "/api/v2/inferences?withTotal=yes", tok.Token, nil, 400, "Invalid inputs."},
-		{"no token", "GET", "/api/v2/training", "", nil, 401, "Unauthorized"},
-		{"forged token", "GET", "/api/v2/training", tok.Token[:len(tok.Token)-4] + "AAAA", nil, 401, "Unauthorized"},
-		{"id not a number", "GET", "/api/v2/training/abc", tok.Token, nil, 400, "Invalid inputs."},
-		{"unknown job", "GET", "/api/v2/training/424242", tok.Token, nil, 404, "Training ID 424242 is not found."},
-		{"job of another tenant", "GET", "/api/v2/training/1", viewer.Token, nil, 404, "Training ID 1 is not found."},
-		{"tenant not assigned", "POST", fmt.Sprintf("/api/v2/account/tenants/%d/token", tok.TenantID), viewer.Token, map[string]any{}, 403, ""},
-		{"unknown tenant", "POST", "/api/v2/account/tenants/77/token", tok.Token, map[string]any{}, 404, "Tenant ID 77 is not found."},
-		{"wrong password", "POST", "/api/v2/account/login", "", api.LoginInput{UserName: "demo", Password: "nope"}, 400, "The user name or the password is incorrect."},
-		{"no password", "POST", "/api/v2/account/login", "", map[string]string{"userName": "demo"}, 400, "Invalid inputs."},
-		{"unknown route", "GET", "/api/v2/nothing", tok.Token, nil, 404, "Not Found"},
+		{"page word", "GET", "/api/v2/training?page=first", tok.Token, nil, 400, vpd, "page"},
+		{"perPage word", "GET", "/api/v2/notebook?perPage=many", tok.Token, nil, 400, vpd, "perPage"},
+		{"withTotal word", "GET", "/api/v2/inferences?withTotal=yes", tok.Token, nil, 400, vpd, "withTotal"},
+		{"id not a number", "GET", "/api/v2/training/abc", tok.Token, nil, 400, vpd, "id"},
+		{"no password", "POST", "/api/v2/account/login", "", map[string]string{"userName": "demo"}, 400, vpd, "Password"},
+		// Startup.cs lines 262-305.
+		{"no token", "GET", "/api/v2/training", "", nil, 401, "The access code is required.", ""},
+		{"forged token", "GET", "/api/v2/training", tok.Token[:len(tok.Token)-4] + "AAAA", nil, 401, "The Access code is expired or invalid.", ""},
+		{"unknown job", "GET", "/api/v2/training/424242", tok.Token, nil, 404, "Training ID 424242 is not found.", ""},
+		{"job of another tenant", "GET", "/api/v2/training/1", viewer.Token, nil, 404, "Training ID 1 is not found.", ""},
+		// Logic/LoginLogic.cs line 146.
+		{"tenant not assigned", "POST", fmt.Sprintf("/api/v2/account/tenants/%d/token", tok.TenantID), viewer.Token, map[string]any{}, 400,
+			fmt.Sprintf("Invalid tenant ID. Current user does not have a permission to tenant %d.", tok.TenantID), ""},
+		{"unknown tenant", "POST", "/api/v2/account/tenants/77/token", tok.Token, map[string]any{}, 404, "Tenant ID 77 is not found.", ""},
+		// Logic/LoginLogic.cs line 80.
+		{"wrong password", "POST", "/api/v2/account/login", "", api.LoginInput{UserName: "demo", Password: "nope"}, 400, "User name or password is incorrect.", ""},
+		{"unknown route", "GET", "/api/v2/nothing", tok.Token, nil, 404, "Not Found", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			st, h, b := call(t, c.method, u+c.path, c.token, c.body, nil)
 			if st != c.want {
 				t.Fatalf("%d %s, want %d", st, b, c.want)
 			}
-			var pb api.ErrorBody
-			if err := json.Unmarshal(b, &pb); err != nil || pb.Title == "" || pb.Instance == "" || !strings.HasPrefix(pb.Type, "Nssol.Platypus.") {
-				t.Errorf("problem body %s: %v", b, err)
+			if c.field != "" {
+				var vp struct {
+					Title  string              `json:"title"`
+					Status int                 `json:"status"`
+					Errors map[string][]string `json:"errors"`
+				}
+				if err := json.Unmarshal(b, &vp); err != nil || vp.Title != c.title || vp.Status != 400 || len(vp.Errors[c.field]) == 0 {
+					t.Errorf("validation problem %s: %v, want errors.%s", b, err, c.field)
+				}
+				if !strings.HasPrefix(h.Get("Content-Type"), "application/problem+json") {
+					t.Errorf("content type %q", h.Get("Content-Type"))
+				}
+				return
 			}
-			if c.title != "" && pb.Title != c.title {
-				t.Errorf("title %q, want %q", pb.Title, c.title)
+			var pb map[string]any
+			if err := json.Unmarshal(b, &pb); err != nil || pb["title"] != c.title || pb["instance"] == nil ||
+				!strings.HasPrefix(fmt.Sprint(pb["type"]), "Nssol.Platypus.") {
+				t.Errorf("error body %s: %v, want title %q", b, err, c.title)
+			}
+			for _, k := range []string{"type", "title", "detail", "instance", "errors"} {
+				if _, ok := pb[k]; !ok {
+					t.Errorf("error body %s lacks %q (the server writes nulls)", b, k)
+				}
 			}
 			if !strings.HasPrefix(h.Get("Content-Type"), "application/json") {
 				t.Errorf("content type %q", h.Get("Content-Type"))
@@ -471,9 +500,16 @@ func TestDemo(t *testing.T) {
 			}
 		}
 	}
-	for _, st := range []string{"Running", "Pending", "Completed", "Failed", "Killed", "UserCanceled", "OOMKilled", "ImagePullBackOff"} {
+	for _, st := range []string{"Running", "Pending", "Completed", "Failed", "Killed", "UserCanceled", "OOMKilled", "Error"} {
 		if !statuses[st] {
 			t.Errorf("no %s job in the demo", st)
+		}
+	}
+	// Container reasons never reach the API (GetPodsOutputModel.cs reads
+	// only the phase and terminated.reason).
+	for st := range statuses {
+		if strings.HasSuffix(st, "BackOff") || st == "ContainerCreating" {
+			t.Errorf("the demo shows %s, which the real server never does", st)
 		}
 	}
 	total := 0

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/kamobot/kamobot/api"
@@ -22,17 +23,25 @@ type account struct {
 	user     string
 	password string
 	tenants  []int64 // in the order given; the first is the default
+	// lost are tenants taken from the account after it was given them: a
+	// token of one answers 401 "You have lost a role for the access."
+	// (Infrastructure/Infos/UserInfo.cs, line 120).
+	lost []int64
 }
 
 func (a *account) member(tenantID int64) bool { return slices.Contains(a.tenants, tenantID) }
 
-// job is a run of any kind. For preprocessing, id is the data id (unique
-// in the fake) and parent the preprocessing id.
+// job is a run of any kind. For preprocessing, id is the history id (its
+// key is "preproc-{id}", Models/TenantModels/PreprocessHistory.cs line 119),
+// parent the preprocessing id and dataID the input data: one history per
+// (parent, dataID) (PreprocessingController.cs, the "already processed"
+// check before a run).
 type job struct {
 	kind       api.Kind
 	id         int64
 	tenant     int64
 	parent     int64
+	dataID     int64
 	displayID  int64
 	name       string
 	dataName   string
@@ -47,8 +56,18 @@ type job struct {
 	node             string
 	conditionNote    string
 	logSummary       string
+	favorite         bool
 
-	createdAt, modifiedAt, startedAt, completedAt time.Time
+	createdAt, modifiedAt, completedAt time.Time
+	// podStart is when the job's pod started; startedAt is the StartedAt
+	// column, which a training or inference gets only when it exits
+	// (Logic/TrainingLogic.cs ExitAsync, line 60; InferenceLogic.cs line
+	// 57), and a notebook when it is run (NotebookController.cs line 526).
+	podStart, startedAt time.Time
+	// starting is the status the run will write once it returns, while the
+	// row is committed (as Running) and the pod does not exist yet: the
+	// None window (TrainingController.cs lines 717-777). "" outside it.
+	starting string
 }
 
 type preprocessDef struct {
@@ -61,7 +80,7 @@ type preprocessDef struct {
 	cpu       int32
 	memory    int32
 	gpu       int32
-	runs      []*job // ascending data id
+	runs      []*job // ascending history id
 }
 
 // ErrNotFound is returned by the Go control methods for an unknown tenant,
@@ -146,8 +165,15 @@ type NewJob struct {
 	// PreprocessID attaches a preprocessing run to that definition; 0
 	// creates a definition named after Name.
 	PreprocessID int64
+	// DataID is the input data of a preprocessing run; 0 takes new data
+	// (whose id is then the new history's id). A definition runs once per
+	// data: a second run on the same data while the first's history
+	// exists is refused, after a delete it is a new history.
+	DataID int64
 	// DataName names the input data of a preprocessing run.
 	DataName string
+	// Favorite marks the job a favourite: lists show it first.
+	Favorite bool
 	Memo     string
 	GPU      int
 	// CreatedAt defaults to now.
@@ -186,10 +212,13 @@ func (s *Server) addJob(n NewJob) (*job, error) {
 	if n.Status == "" {
 		n.Status = "Pending"
 	}
+	if err := checkStatus(n.Status); err != nil {
+		return nil, err
+	}
 	j := &job{
 		kind: n.Kind, tenant: t.id, name: n.Name, createdBy: n.CreatedBy,
 		status: "Pending", memo: n.Memo, createdAt: n.CreatedAt.Truncate(time.Second),
-		cpu: 4, memory: 16, gpu: int32(n.GPU), partition: "default",
+		cpu: 4, memory: 16, gpu: int32(n.GPU), partition: "default", favorite: n.Favorite,
 	}
 	j.modifiedAt = j.createdAt
 	switch n.Kind {
@@ -209,12 +238,31 @@ func (s *Server) addJob(n NewJob) (*job, error) {
 		}
 		j.parent = d.id
 		j.name = d.name
+		j.dataID = n.DataID
+		if j.dataID != 0 && slices.ContainsFunc(d.runs, func(r *job) bool { return r.dataID == j.dataID }) {
+			// PreprocessingController.cs, ValidateCreatePreprocessHistoryInputModelAsync:
+			// "Data {id}:{name} has already been processed by ..."
+			return nil, fmt.Errorf("data %d has already been processed by preprocessing %d: %w", j.dataID, d.id, ErrConflict)
+		}
 		j.dataName = n.DataName
 		if j.dataName == "" {
-			j.dataName = fmt.Sprintf("data-%d.zip", s.nextID[string(n.Kind)]+1)
+			id := j.dataID
+			if id == 0 {
+				id = s.nextID[string(n.Kind)] + 1
+			}
+			j.dataName = fmt.Sprintf("data-%d.zip", id)
 		}
 	}
 	s.insert(j)
+	if s.races.NoneWindow && api.StatusPhase(n.Status) != api.PhaseClosed {
+		// The create request commits the row as Running before the pod
+		// exists (TrainingController.cs line 717, the Commit at 758) and
+		// writes the run's status when RunTrainContainerAsync returns (line
+		// 776): a list in between finds no pod and writes None.
+		s.setStatus(j, "Running", now)
+		j.starting = n.Status
+		return j, nil
+	}
 	if n.Status != j.status {
 		s.setStatus(j, n.Status, now)
 	}
@@ -226,6 +274,12 @@ func (s *Server) insert(j *job) {
 	j.id = s.next(string(j.kind))
 	if j.kind == api.KindPreprocessing {
 		d := s.defs[j.parent]
+		if j.dataID == 0 {
+			j.dataID = j.id
+			for slices.ContainsFunc(d.runs, func(r *job) bool { return r.dataID == j.dataID }) {
+				j.dataID++
+			}
+		}
 		d.runs = append(d.runs, j)
 	} else {
 		k := listKey{j.tenant, j.kind}
@@ -248,20 +302,60 @@ func (s *Server) addDef(tenantID int64, name, createdBy string, at time.Time) *p
 
 // StatusUpdate is a status change for SetStatus.
 type StatusUpdate struct {
-	Status        string `json:"status"`
+	// Status is stored as it is: a KAMONOHASHI name (Completed, Killed,
+	// UserCanceled, Failed, ...) or what a refresh would store from the
+	// pod (Pending, Running, Succeeded, Unknown, Error, OOMKilled).
+	Status string `json:"status"`
+	// Phase, instead of Status, is a Kubernetes pod phase as the refresh
+	// reads it: Failed becomes Error (Infrastructure/ContainerStatus.cs,
+	// the constructor for outside names, line 237).
+	Phase         string `json:"phase,omitempty"`
 	ConditionNote string `json:"conditionNote,omitempty"`
 	LogSummary    string `json:"logSummary,omitempty"`
 }
 
-// SetStatus changes a job's status as the server's status sync would:
-// startedAt is set when it starts running, completedAt when it closes.
+// ErrBadStatus is returned for a status the real server never shows.
+var ErrBadStatus = errors.New("a status the real server never shows")
+
+// ErrConflict is returned for a preprocessing run on data the definition
+// has processed already, or a rerun of a notebook that is still open.
+var ErrConflict = errors.New("conflict")
+
+// checkStatus refuses the container reasons that never reach the API: the
+// pod model reads only the phase and terminated.reason
+// (ServiceModels/KubernetesModels/GetPodsOutputModel.cs lines 53-75).
+func checkStatus(status string) error {
+	switch {
+	case strings.HasSuffix(status, "BackOff"), strings.HasPrefix(status, "ErrImage"),
+		status == "ContainerCreating", status == "CreateContainerError", status == "CreateContainerConfigError",
+		status == "InvalidImageName", status == "RunContainerError", status == "Evicted":
+		return fmt.Errorf("status %q: %w (a container reason: the server shows the pod phase, e.g. Pending or Error)", status, ErrBadStatus)
+	}
+	return nil
+}
+
+// SetStatus changes a job's status. A closed status is an exit (halt,
+// complete, user-cancel or the notebook timer: Logic/TrainingLogic.cs
+// ExitAsync), which sets completedAt and, for a training or inference,
+// startedAt from the pod; any other status is what a refresh stores from
+// the pod, and sets no time.
 func (s *Server) SetStatus(kind api.Kind, id int64, u StatusUpdate) error {
+	if u.Phase != "" {
+		u.Status = u.Phase
+		if u.Phase == "Failed" {
+			u.Status = "Error"
+		}
+	}
+	if err := checkStatus(u.Status); err != nil {
+		return err
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	j := s.jobs[kind][id]
 	if j == nil {
 		return fmt.Errorf("%s job %d: %w", kind, id, ErrNotFound)
 	}
+	j.starting = ""
 	s.setStatus(j, u.Status, s.now())
 	if u.ConditionNote != "" {
 		j.conditionNote = u.ConditionNote
@@ -273,25 +367,63 @@ func (s *Server) SetStatus(kind api.Kind, id int64, u StatusUpdate) error {
 	return nil
 }
 
-// startedStatuses imply the container ran.
-var startedStatuses = []string{"Running", "Completed", "Failed", "OOMKilled", "Error", "CrashLoopBackOff"}
+// podStatuses imply the pod has started.
+var podStatuses = []string{"Running", "Succeeded", "OOMKilled", "Error", "Unknown"}
 
+// setStatus stores a status set through the control API (see SetStatus).
+// s.mu must be held.
 func (s *Server) setStatus(j *job, status string, at time.Time) {
 	at = at.Truncate(time.Second)
+	wasAlive := exists(j.status)
 	j.status = status
 	j.modifiedAt = at
-	phase := api.StatusPhase(status)
-	if j.startedAt.IsZero() && slices.Contains(startedStatuses, status) {
-		j.startedAt = at
+	if j.podStart.IsZero() && (slices.Contains(podStatuses, status) || (wasAlive && closedStatus(status))) {
+		j.podStart = at
 		j.node = fmt.Sprintf("gpu-node-%02d", 1+j.id%8)
 	}
-	switch {
-	case phase == api.PhaseClosed && j.completedAt.IsZero():
-		j.completedAt = at
-	case phase != api.PhaseClosed:
+	if j.kind == api.KindNotebook && j.startedAt.IsZero() {
+		j.startedAt = j.createdAt // NotebookController.cs line 526: StartedAt = DateTime.Now at run
+	}
+	if exists(status) {
 		j.completedAt = time.Time{}
 	}
+	if closedStatus(status) && wasAlive {
+		// An exit: TrainingLogic.cs ExitAsync line 60 and
+		// TrainingHistoryRepository.UpdateStatusAsync (lines 136-144) set
+		// CompletedAt to now and StartedAt, when unset, to the pod's start.
+		j.completedAt = at
+		if j.startedAt.IsZero() {
+			j.startedAt = j.podStart
+		}
+	}
 	j.conditionNote = conditionNote(status)
+}
+
+// refreshed stores a status a list or detail read from Kubernetes:
+// UpdateStatusAsync(id, status, force) sets no time
+// (TrainingHistoryRepository.cs line 120). s.mu must be held.
+func (s *Server) refreshed(j *job, status string) {
+	j.status = status
+	j.modifiedAt = s.now().Truncate(time.Second)
+}
+
+// closedStatus: a status KAMONOHASHI writes when a job ends, whose type
+// is Closed or Failed (Infrastructure/ContainerStatus.cs lines 38-62).
+func closedStatus(status string) bool {
+	switch status {
+	case "Completed", "UserCanceled", "Killed", "Failed", "Invalid", "Forbidden":
+		return true
+	}
+	return false
+}
+
+// exists is ContainerStatus.Exist() (Infrastructure/ContainerStatus.cs
+// line 114): the job's type is Running or Error, so a read asks
+// Kubernetes for its pod. An empty stored status is Completed (Convert,
+// line 147).
+func exists(status string) bool {
+	t := statusType(status)
+	return t == "Running" || t == "Error"
 }
 
 // conditionNote is what Kubernetes would say about a status.
@@ -299,10 +431,8 @@ func conditionNote(status string) string {
 	switch status {
 	case "OOMKilled":
 		return "The container was killed: it used more memory than its limit."
-	case "ImagePullBackOff", "ErrImagePull":
-		return "Back-off pulling image: the image or its tag was not found."
-	case "CrashLoopBackOff":
-		return "Back-off restarting failed container."
+	case "Error":
+		return "The pod failed: a container exited with a non-zero code."
 	case "Failed":
 		return "The process exited with code 1."
 	}
@@ -346,29 +476,34 @@ func (s *Server) Job(kind api.Kind, id int64) (api.Job, bool) {
 func (s *Server) apiJob(j *job) api.Job {
 	out := api.Job{
 		Kind: j.kind, ID: j.id, ParentID: j.parent, DisplayID: j.displayID,
-		Name: j.name, Status: j.status, CreatedBy: j.createdBy,
+		Name: j.name, Status: api.NormalStatus(j.status), CreatedBy: j.createdBy,
 		CreatedAt: j.createdAt.In(s.loc), StartedAt: j.startedAt, CompletedAt: j.completedAt,
 		Node: j.node, GPU: int(j.gpu), CPU: int(j.cpu), Memory: int(j.memory),
 		Partition: j.partition, StatusType: statusType(j.status),
 		ConditionNote: j.conditionNote, LogSummary: j.logSummary, Detailed: true,
 	}
 	if j.kind == api.KindPreprocessing {
+		out.ID, out.HistoryID = j.dataID, j.id
 		out.Name = j.name + " / " + j.dataName
 		out.CreatedBy = ""
 	}
 	return out
 }
 
-// statusType is the server's coarse class of a status.
+// statusType is ContainerStatus.StatusType (Infrastructure/ContainerStatus.cs
+// lines 20-78): None and Opened are None; Completed (also the empty status
+// of old rows) and UserCanceled Closed; Killed, Failed, Invalid and
+// Forbidden Failed; Multiple, Empty and Error Error; every other name, the
+// pod phases and OOMKilled among them, Running.
 func statusType(status string) string {
-	switch {
-	case status == "None":
+	switch status {
+	case "None", "Opened":
 		return "None"
-	case status == "Failed" || status == "Invalid" || status == "Forbidden":
-		return "Failed"
-	case api.StatusPhase(status) == api.PhaseClosed:
+	case "", "Completed", "UserCanceled":
 		return "Closed"
-	case api.StatusPhase(status) == api.PhaseTrouble:
+	case "Killed", "Failed", "Invalid", "Forbidden":
+		return "Failed"
+	case "Multiple", "Empty", "Error":
 		return "Error"
 	}
 	return "Running"
@@ -409,7 +544,8 @@ func (s *Server) Jobs(tenantRef string, kind api.Kind) ([]api.Job, error) {
 		}
 		slices.SortFunc(list, func(a, b *job) int { return cmp.Compare(a.id, b.id) })
 	} else {
-		list = s.lists[listKey{t.id, kind}]
+		list = slices.Clone(s.lists[listKey{t.id, kind}])
+		slices.SortStableFunc(list, func(a, b *job) int { return cmp.Compare(a.id, b.id) })
 	}
 	out := make([]api.Job, 0, len(list))
 	for i := len(list) - 1; i >= 0; i-- {
