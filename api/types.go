@@ -129,17 +129,6 @@ const (
 	PhaseClosed
 )
 
-func (p Phase) String() string {
-	switch p {
-	case PhaseTrouble:
-		return "trouble"
-	case PhaseClosed:
-		return "closed"
-	default:
-		return "open"
-	}
-}
-
 // StatusPhase classifies a status string as KAMONOHASHI and Kubernetes set it.
 // Unknown strings are normal (Kubernetes reports its own) and count as open.
 // An empty status on old rows means Completed.
