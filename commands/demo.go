@@ -14,6 +14,8 @@ import (
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/api/kqifake"
 	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/engine"
+	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/notify/slackfake"
 	"github.com/kamobot/kamobot/state"
 	"github.com/urfave/cli/v2"
@@ -118,7 +120,7 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 	if err != nil {
 		return err
 	}
-	pass := &Pass{Cfg: cfg, API: client, Store: store, Sender: d.Sender(), Log: o.passLog, Now: d.Now,
+	pass := &engine.Pass{Cfg: cfg, API: client, Store: store, Sender: d.Sender(), Log: o.passLog, Now: d.Now,
 		Pick: func(key string) string { return cfg.Messages.Pick(key, d.Rand) }, Who: "demo",
 		LockWait: 10 * time.Second, TenantsTTL: time.Hour}
 
@@ -131,7 +133,7 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 	ticker := time.NewTicker(o.every)
 	defer ticker.Stop()
 	for {
-		rep, err := pass.Run(ctx, PassOptions{})
+		rep, err := pass.Run(ctx, engine.Options{})
 		if err != nil && ctx.Err() == nil {
 			o.passLog.Warn("pass failed; the next one retries", errAttr(err))
 		} else if rep.Baselined > 0 {
@@ -246,7 +248,7 @@ func printSlack(ctx context.Context, d *Deps, slack *slackfake.Server) {
 	for {
 		msgs := slack.Messages()
 		for _, m := range msgs[seen:] {
-			text := strings.TrimSpace(readablePayload(m.Payload))
+			text := strings.TrimSpace(notify.TextView(m.Payload))
 			fmt.Fprintf(d.Stdout, "┌─ Slack %s\n│ %s\n└─\n\n", m.At.Local().Format("15:04:05"),
 				strings.ReplaceAll(text, "\n", "\n│ "))
 		}

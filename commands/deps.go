@@ -14,6 +14,7 @@ import (
 	"github.com/adrg/xdg"
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/engine"
 	"github.com/kamobot/kamobot/metrics"
 	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/state"
@@ -180,7 +181,7 @@ func (d *Deps) Sender() *notify.Sender {
 }
 
 // NewPass builds a pass for cfg. who names the process in the lock file.
-func (d *Deps) NewPass(cfg *config.Config, who string) (*Pass, error) {
+func (d *Deps) NewPass(cfg *config.Config, who string) (*engine.Pass, error) {
 	client, err := d.Client(cfg)
 	if err != nil {
 		return nil, err
@@ -189,7 +190,7 @@ func (d *Deps) NewPass(cfg *config.Config, who string) (*Pass, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pass{
+	return &engine.Pass{
 		Cfg: cfg, API: client, Store: store, Sender: d.Sender(), Log: d.log, Now: d.Now,
 		Pick:       func(key string) string { return cfg.Messages.Pick(key, d.Rand) },
 		Who:        who,

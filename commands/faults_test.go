@@ -2,7 +2,6 @@ package commands
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"maps"
 	"os"
@@ -19,6 +18,8 @@ import (
 	"github.com/kamobot/kamobot/api/kqifake"
 	"github.com/kamobot/kamobot/clock"
 	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/engine"
+	"github.com/kamobot/kamobot/job"
 	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/notify/slackfake"
 	"github.com/kamobot/kamobot/state"
@@ -65,7 +66,7 @@ type world struct {
 	tenants map[string]int64
 	env     map[string]string
 	cfgFile string
-	p       *Pass
+	p       *engine.Pass
 	logs    *syncBuffer
 	step    time.Duration // the clock moves this much after each pass
 	// endings holds every closed status each job was given, by job id.
@@ -129,7 +130,7 @@ func (w *world) build() {
 		t.Fatal(err)
 	}
 	store.Now = w.clock.Now
-	w.p = &Pass{
+	w.p = &engine.Pass{
 		Cfg: cfg, API: client, Store: store, Log: log, Now: w.clock.Now,
 		Sender: notify.NewSender(notify.SenderOptions{
 			Client: notify.NewHTTPClient(cmpOr(w.o.slackTimeout, 2*time.Second)), Logger: log,
@@ -148,16 +149,16 @@ func cmpOr(d, def time.Duration) time.Duration {
 }
 
 // pass runs one pass, checks the invariants, then moves the clock on.
-func (w *world) pass() (PassReport, error) {
+func (w *world) pass() (engine.Report, error) {
 	w.t.Helper()
-	rep, err := w.p.Run(context.Background(), PassOptions{})
+	rep, err := w.p.Run(context.Background(), engine.Options{})
 	w.invariants(err)
 	w.clock.Add(w.step)
 	return rep, err
 }
 
 // mustPass runs a pass that must succeed.
-func (w *world) mustPass() PassReport {
+func (w *world) mustPass() engine.Report {
 	w.t.Helper()
 	rep, err := w.pass()
 	if err != nil {
@@ -168,31 +169,13 @@ func (w *world) mustPass() PassReport {
 
 // failPass runs a pass that must fail with the exit code code (as main
 // maps the error).
-func (w *world) failPass(code int) PassReport {
+func (w *world) failPass(code int) engine.Report {
 	w.t.Helper()
 	rep, err := w.pass()
-	if got := exitCodeOf(err); got != code {
+	if got := ExitCode(err); got != code {
 		w.t.Fatalf("pass: exit %d (%v), want %d\nlogs:\n%s", got, err, code, w.logs)
 	}
 	return rep
-}
-
-// exitCodeOf maps the errors a pass returns as main's exitCode does.
-func exitCodeOf(err error) int {
-	var ee *ExitError
-	switch {
-	case err == nil:
-		return ExitOK
-	case errors.As(err, &ee):
-		return ee.Code
-	case errors.Is(err, state.ErrWrite):
-		return ExitIOErr
-	case errors.Is(err, api.ErrUnreachable):
-		return ExitUnavailable
-	case errors.Is(err, state.ErrLocked), api.IsTemporary(err):
-		return ExitTempFail
-	}
-	return 1
 }
 
 // invariants: a valid state file, no secret shown, no false ending.
@@ -386,7 +369,7 @@ func TestKamonohashiFaults(t *testing.T) {
 			before := w.stateBytes()
 			undo := tc.inject(w)
 			_, err := w.pass()
-			if got := exitCodeOf(err); got != tc.code {
+			if got := ExitCode(err); got != tc.code {
 				t.Fatalf("pass during the fault: exit %d (%v), want %d", got, err, tc.code)
 			}
 			if tc.log != `^$` {
@@ -551,7 +534,7 @@ func TestJobDeletedBetweenPasses(t *testing.T) {
 	if c.Open[api.JobKey(api.KindTraining, 0, a)] != nil {
 		t.Errorf("the deleted job is still tracked as open")
 	}
-	if i := slices.IndexFunc(c.Ended, func(e state.EndedJob) bool { return e.Key == api.JobKey(api.KindTraining, 0, a) }); i < 0 || c.Ended[i].Status != "Deleted" {
+	if i := slices.IndexFunc(c.Ended, func(e job.EndedJob) bool { return e.Key == api.JobKey(api.KindTraining, 0, a) }); i < 0 || c.Ended[i].Status != "Deleted" {
 		t.Errorf("the deleted job is not remembered as deleted: %+v", c.Ended)
 	}
 	w.end(b, "Completed")
@@ -769,7 +752,7 @@ func TestSlackFaults(t *testing.T) {
 			_, err := w.pass()
 			w.wantLog(tc.log)
 			if err != nil {
-				if code := exitCodeOf(err); code != ExitTempFail {
+				if code := ExitCode(err); code != ExitTempFail {
 					t.Fatalf("pass: exit %d (%v), want 75", code, err)
 				}
 				if n := len(w.load().Outbox); n != 1 {
@@ -816,7 +799,7 @@ func TestSlackDeadWebhook(t *testing.T) {
 			w.failPass(ExitUnavailable)
 			w.wantLog(`level=ERROR msg="slack refused the webhook; messages kept in the outbox until it is fixed" .*slack_error=` + tc.code)
 			st := w.load()
-			dh := st.DeadHooks[defaultHook]
+			dh := st.DeadHooks[state.DefaultHook]
 			if len(st.Outbox) != 1 || dh == nil || dh.Fingerprint != notify.Fingerprint(w.hook) || dh.Attempts != 1 {
 				t.Fatalf("outbox %d, dead hook %+v", len(st.Outbox), dh)
 			}
@@ -856,13 +839,13 @@ func TestSlackDeadWebhookGivesUp(t *testing.T) {
 		}
 	}
 	for i := 1; i < len(tries); i++ {
-		gap, want := tries[i]-tries[i-1], deadHookDelay(i)
+		gap, want := tries[i]-tries[i-1], min(engine.DeadHookFirstDelay<<min(i-1, 10), engine.DeadHookMaxDelay) // 1m doubling to 1h
 		if gap < want || gap > want+w.step {
 			t.Errorf("try %d came %s after the one before, want %s (passes every %s)", i+1, gap, want, w.step)
 		}
 	}
-	if last := tries[len(tries)-1]; last < DeadHookGiveUp || last > DeadHookGiveUp+DeadHookMaxDelay {
-		t.Errorf("last try at %s, want just after %s", last, DeadHookGiveUp)
+	if last := tries[len(tries)-1]; last < engine.DeadHookGiveUp || last > engine.DeadHookGiveUp+engine.DeadHookMaxDelay {
+		t.Errorf("last try at %s, want just after %s", last, engine.DeadHookGiveUp)
 	}
 	if n := strings.Count(w.logs.String(), "kamobot stops trying it"); n != 1 {
 		t.Errorf("the ERROR saying kamobot gives up was logged %d times, want once", n)
@@ -873,7 +856,7 @@ func TestSlackDeadWebhookGivesUp(t *testing.T) {
 	// Working again under the same URL: not tried until told.
 	mustHookState(t, w, slackfake.HookActive)
 	_, err := w.pass()
-	if exitCodeOf(err) != ExitUnavailable || !strings.Contains(err.Error(), "kamobot state retry") {
+	if ExitCode(err) != ExitUnavailable || !strings.Contains(err.Error(), "kamobot state retry") {
 		t.Fatalf("pass after giving up: %v, want exit 69 saying what to do", err)
 	}
 	w.wantReported()
@@ -913,7 +896,7 @@ func TestStateWriteFailures(t *testing.T) {
 		before := w.stateBytes()
 		w.p.Store.BeforeRename = enospc(1)
 		_, err := w.pass()
-		if exitCodeOf(err) != ExitIOErr || !strings.Contains(err.Error(), "no space left on device") {
+		if ExitCode(err) != ExitIOErr || !strings.Contains(err.Error(), "no space left on device") {
 			t.Fatalf("pass: %v, want exit 74 naming the cause", err)
 		}
 		w.wantReported()
@@ -934,7 +917,7 @@ func TestStateWriteFailures(t *testing.T) {
 		w.end(b, "Failed")
 		w.p.Store.BeforeRename = enospc(2) // the outbox is saved, then nothing
 		_, err := w.pass()
-		if exitCodeOf(err) != ExitIOErr {
+		if ExitCode(err) != ExitIOErr {
 			t.Fatalf("pass: %v, want exit 74", err)
 		}
 		w.wantLog(`cannot save the state after sending; the message may be sent again; the rest wait in the outbox`)
@@ -953,7 +936,7 @@ func TestStateWriteFailures(t *testing.T) {
 			t.Fatal(err)
 		}
 		_, err := state.Open(filepath.Join(file, "kamobot", "state.json"))
-		if exitCodeOf(err) != ExitIOErr || !strings.Contains(err.Error(), "not a directory") {
+		if ExitCode(err) != ExitIOErr || !strings.Contains(err.Error(), "not a directory") {
 			t.Fatalf("open: %v, want exit 74 naming the cause", err)
 		}
 	})

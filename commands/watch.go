@@ -12,6 +12,7 @@ import (
 
 	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/engine"
 	"github.com/kamobot/kamobot/metrics"
 	"github.com/kamobot/kamobot/state"
 	"github.com/urfave/cli/v2"
@@ -179,7 +180,7 @@ func (w *watcher) serveMetrics(ctx context.Context, o watchOptions, interval tim
 // watcher holds what the watch loop keeps between passes.
 type watcher struct {
 	d        *Deps
-	pass     *Pass
+	pass     *engine.Pass
 	cfgStamp string
 	failures int
 	sd       *sdNotifier
@@ -194,7 +195,7 @@ type watcher struct {
 // is progress. Only errors that no later pass can fix end the loop.
 func (w *watcher) runPass(ctx context.Context) error {
 	start := time.Now()
-	rep, err := w.pass.Run(ctx, PassOptions{})
+	rep, err := w.pass.Run(ctx, engine.Options{})
 	took := time.Since(start)
 	log := w.d.Log()
 	result := metrics.ResultOK
