@@ -84,11 +84,15 @@ func (d *Deps) Config() (*config.Config, error) {
 	return cfg, nil
 }
 
-// ReloadConfig loads the config again; on success it replaces the current
-// one, on failure the current one stays and the error is returned.
-func (d *Deps) ReloadConfig() (*config.Config, error) {
+// ReloadConfig loads the config again and hands it to build (which builds
+// what runs on it). Only when both succeed does it replace the config in
+// force; otherwise that one stays and the error is returned.
+func (d *Deps) ReloadConfig(build func(*config.Config) error) (*config.Config, error) {
 	cfg, err := d.loadConfig()
 	if err != nil {
+		return nil, err
+	}
+	if err := build(cfg); err != nil {
 		return nil, err
 	}
 	d.mu.Lock()
@@ -144,11 +148,6 @@ func (d *Deps) Store() (*state.Store, error) {
 	s.Now = d.Now
 	return s, nil
 }
-
-// InsecureSkipTLSVerify reports whether --insecure-skip-tls-verify (or
-// KAMOBOT_INSECURE_SKIP_TLS_VERIFY) turned off the verification of the
-// KAMONOHASHI server's certificate, for the kamobot_tls_insecure gauge.
-func (d *Deps) InsecureSkipTLSVerify() bool { return d.insecureTLS }
 
 // Client builds the KAMONOHASHI client for cfg.
 func (d *Deps) Client(cfg *config.Config) (*api.Client, error) {

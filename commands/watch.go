@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -141,11 +140,6 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 		if err := w.runPass(ctx); err != nil {
 			return err
 		}
-		// A pass over many tenants holds every row it read; between passes
-		// watch needs only its state. Hand the rest back to the system, so
-		// that the resident memory is what watch keeps, not its last peak
-		// (500 tenants: ~30 MB instead of ~50 MB). One extra GC a pass.
-		debug.FreeOSMemory()
 		next = start.Add(interval())
 		timer.Reset(w.sd.wait(time.Until(next)))
 	}
@@ -255,13 +249,12 @@ func (w *watcher) status(result string) string {
 // force stays.
 func (w *watcher) reload(why string) {
 	log := w.d.Log()
-	cfg, err := w.d.ReloadConfig()
+	var p *engine.Pass
+	cfg, err := w.d.ReloadConfig(func(cfg *config.Config) (err error) {
+		p, err = w.d.NewPass(cfg, "watch")
+		return err
+	})
 	w.cfgStamp = fileStamp(w.pass.Cfg.File)
-	if err != nil {
-		log.Error("config reload refused; keeping the config in force", "why", why, errAttr(err))
-		return
-	}
-	p, err := w.d.NewPass(cfg, "watch")
 	if err != nil {
 		log.Error("config reload refused; keeping the config in force", "why", why, errAttr(err))
 		return
