@@ -76,7 +76,6 @@ func Context(mrkdwn ...string) Block {
 	return b
 }
 
-
 // chars counts the characters of text in a block.
 func (b Block) chars() int {
 	n := 0
