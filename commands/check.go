@@ -60,14 +60,19 @@ func runCheck(ctx context.Context, d *Deps, o checkOptions) error {
 		return err
 	}
 	p.LockWait = o.lockWait
-	rep, err := p.Run(ctx, engine.Options{DryRun: o.dryRun, At: o.at})
-	if o.dryRun && err == nil {
-		return printMessages(d, rep, o.at)
-	}
-	if err == nil {
-		d.Log().Debug("pass done", passAttrs(rep)...)
-	}
-	return err
+	return engine.Loop{
+		Pass:    func() *engine.Pass { return p },
+		Options: engine.Options{DryRun: o.dryRun, At: o.at},
+		After: func(rep engine.Report, err error) error {
+			if o.dryRun && err == nil {
+				return printMessages(d, rep, o.at)
+			}
+			if err == nil {
+				d.Log().Debug("pass done", passAttrs(rep)...)
+			}
+			return err
+		},
+	}.Run(ctx)
 }
 
 // printMessages shows the messages a dry run would send, as people would

@@ -130,24 +130,22 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { simulate(ctx, kqi, rand.New(rand.NewPCG(o.seed, 1))) })
 	wg.Go(func() { printSlack(ctx, d, slack) })
-	ticker := time.NewTicker(o.every)
-	defer ticker.Stop()
-	for {
-		rep, err := pass.Run(ctx, engine.Options{})
-		if err != nil && ctx.Err() == nil {
-			o.passLog.Warn("pass failed; the next one retries", errAttr(err))
-		} else if rep.Baselined > 0 {
-			fmt.Fprintf(d.Stdout, "· first pass: %d open jobs recorded as the baseline (nothing old is reported)\n\n", rep.Baselined)
-		}
-		select {
-		case <-ctx.Done():
-			wg.Wait()
-			st := slack.Stats()
-			fmt.Fprintf(d.Stdout, "\ndemo over: %d messages posted to the fake Slack\n", st.Accepted)
+	err = engine.Loop{
+		Pass:     func() *engine.Pass { return pass },
+		Interval: func() time.Duration { return o.every },
+		After: func(rep engine.Report, err error) error {
+			if err != nil && ctx.Err() == nil {
+				o.passLog.Warn("pass failed; the next one retries", errAttr(err))
+			} else if rep.Baselined > 0 {
+				fmt.Fprintf(d.Stdout, "· first pass: %d open jobs recorded as the baseline (nothing old is reported)\n\n", rep.Baselined)
+			}
 			return nil
-		case <-ticker.C:
-		}
-	}
+		},
+	}.Run(ctx)
+	wg.Wait()
+	st := slack.Stats()
+	fmt.Fprintf(d.Stdout, "\ndemo over: %d messages posted to the fake Slack\n", st.Accepted)
+	return err
 }
 
 // demoConfig writes a config for the demo: quick alerts so that every kind

@@ -110,39 +110,28 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 	defer w.sd.notify(daemon.SdNotifyStopping, "STATUS=stopping")
 	d.Log().Info("watching", "interval", interval(), "state", p.Store.Path(), "config", cfg.File)
 
-	next := time.Now()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			d.Log().Info("stopping")
-			return nil
-		case <-hup:
-			w.reload("SIGHUP")
-			continue
-		case <-timer.C:
-		}
-		if now := time.Now(); now.Before(next) {
-			// Woken only to ping the watchdog: waiting between passes is
-			// healthy, and this is the loop itself, not a helper goroutine.
-			w.sd.notify(daemon.SdNotifyWatchdog)
-			timer.Reset(w.sd.wait(next.Sub(now)))
-			continue
-		}
-		if w.configChanged() {
-			w.reload("the config file changed")
-		}
-		if w.metrics != nil {
-			w.metrics.SetInterval(interval())
-		}
-		start := time.Now()
-		if err := w.runPass(ctx); err != nil {
-			return err
-		}
-		next = start.Add(interval())
-		timer.Reset(w.sd.wait(time.Until(next)))
+	err = engine.Loop{
+		Pass:     func() *engine.Pass { return w.pass },
+		Interval: interval,
+		Before: func() {
+			if w.configChanged() {
+				w.reload("the config file changed")
+			}
+			if w.metrics != nil {
+				w.metrics.SetInterval(interval())
+			}
+			w.start = time.Now()
+		},
+		After:  func(rep engine.Report, err error) error { return w.passDone(ctx, rep, err) },
+		Wake:   hup,
+		OnWake: func() { w.reload("SIGHUP") },
+		Every:  w.sd.every,
+		Ping:   func() { w.sd.notify(daemon.SdNotifyWatchdog) },
+	}.Run(ctx)
+	if err == nil {
+		d.Log().Info("stopping")
 	}
+	return err
 }
 
 // serveMetrics opens the metrics address and serves it until the returned
@@ -182,15 +171,14 @@ type watcher struct {
 	// pending is the outbox after the last pass that got to sending; -1
 	// before that.
 	pending int
+	start   time.Time // when the pass under way started
 }
 
-// runPass runs one pass, logs it, records it in the metrics and tells
-// systemd (STATUS=, WATCHDOG=1): a pass that returned, whatever its result,
-// is progress. Only errors that no later pass can fix end the loop.
-func (w *watcher) runPass(ctx context.Context) error {
-	start := time.Now()
-	rep, err := w.pass.Run(ctx, engine.Options{})
-	took := time.Since(start)
+// passDone logs a pass, records it in the metrics and tells systemd
+// (STATUS=, WATCHDOG=1): a pass that returned, whatever its result, is
+// progress. Only errors that no later pass can fix end the loop.
+func (w *watcher) passDone(ctx context.Context, rep engine.Report, err error) error {
+	took := time.Since(w.start)
 	log := w.d.Log()
 	result := metrics.ResultOK
 	switch {
