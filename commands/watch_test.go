@@ -1,3 +1,5 @@
+// Slightly over 400 lines: the watch loop's tests (systemd, metrics,
+// flags, reload) share the environment and notify-socket helpers here.
 package commands
 
 import (
