@@ -12,10 +12,7 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/commands"
-	"github.com/kamobot/kamobot/config"
-	"github.com/kamobot/kamobot/state"
 )
 
 // version is set at link time: -ldflags "-X main.version=v1.2.3".
@@ -53,40 +50,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		d.Now = func() time.Time { return t }
 	}
 	err := commands.NewApp(d).RunContext(ctx, args)
-	code := exitCode(err)
+	code := commands.ExitCode(err)
 	if err != nil && !errors.Is(err, commands.ErrSilent) {
 		fmt.Fprintf(d.Stderr, "kamobot: %v\n", err)
 	}
 	return code
-}
-
-// exitCode maps an error to kamobot's exit code; it is the only place that
-// does. See `kamobot --help` and the README for the table.
-func exitCode(err error) int {
-	var ee *commands.ExitError
-	switch {
-	case err == nil:
-		return commands.ExitOK
-	case errors.As(err, &ee):
-		return ee.Code
-	case errors.Is(err, context.Canceled):
-		return 130
-	case errors.Is(err, config.ErrInsecurePermissions),
-		errors.Is(err, api.ErrUnauthorized), errors.Is(err, api.ErrForbidden):
-		return commands.ExitNoPerm
-	case errors.Is(err, config.ErrNotConfigured), errors.Is(err, config.ErrInvalid),
-		errors.Is(err, state.ErrCorrupt), errors.Is(err, state.ErrNewer):
-		return commands.ExitConfig
-	case errors.Is(err, state.ErrWrite):
-		return commands.ExitIOErr
-	case errors.Is(err, api.ErrUnreachable):
-		return commands.ExitUnavailable
-	case errors.Is(err, state.ErrLocked), api.IsTemporary(err):
-		return commands.ExitTempFail
-	}
-	var ce *config.Error
-	if errors.As(err, &ce) {
-		return commands.ExitConfig
-	}
-	return 1
 }

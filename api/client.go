@@ -189,11 +189,11 @@ func NormalizeServer(s string) (string, error) {
 	return u.String(), nil
 }
 
-// MaxConns is how many requests a pass may have in flight to the server
-// (commands' fetch bound), and so how many idle connections a Client keeps
-// to it: a pass every interval then reuses them rather than dialling, and
-// over TLS handshaking, anew each time (HTTP/2 multiplexes them on one).
-const MaxConns = 256
+// MaxConns is how many requests a pass has in flight to the server by
+// default (the engine's fetch bound), and so how many idle connections a
+// Client keeps to it: a pass every interval then reuses them rather than
+// dialling, and over TLS handshaking, anew each time.
+const MaxConns = 8
 
 // newTransport builds the transport for a Client of its own, following the
 // project's HTTP hygiene: bounded dial and TLS handshakes, idle connections

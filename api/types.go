@@ -135,17 +135,6 @@ const (
 	PhaseClosed
 )
 
-func (p Phase) String() string {
-	switch p {
-	case PhaseTrouble:
-		return "trouble"
-	case PhaseClosed:
-		return "closed"
-	default:
-		return "open"
-	}
-}
-
 // StatusPhase classifies a status string as the real server shows it
 // (web-api/platypus/platypus in KAMONOHASHI/kamonohashi):
 //

@@ -1,6 +1,9 @@
 // Package clock holds Manual, a clock that moves only when told to. kamobot
 // takes its time from an injected func() time.Time; tests, benchmarks and
-// the fakes pass Manual.Now to see what happens at a given moment.
+// the fakes pass Manual.Now to see what happens at a given moment. Tests
+// whose code only waits use testing/synctest instead; Manual remains for
+// those synctest cannot serve: a clock set back (the fault tests' clock
+// jumps) and fakes answering over real network connections.
 package clock
 
 import (

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/kamobot/kamobot/engine"
+	"github.com/kamobot/kamobot/notify"
 	"github.com/urfave/cli/v2"
 )
 
@@ -58,19 +60,24 @@ func runCheck(ctx context.Context, d *Deps, o checkOptions) error {
 		return err
 	}
 	p.LockWait = o.lockWait
-	rep, err := p.Run(ctx, PassOptions{DryRun: o.dryRun, At: o.at})
-	if o.dryRun && err == nil {
-		return printMessages(d, rep, o.at)
-	}
-	if err == nil {
-		d.Log().Debug("pass done", passAttrs(rep)...)
-	}
-	return err
+	return engine.Loop{
+		Pass:    func() *engine.Pass { return p },
+		Options: engine.Options{DryRun: o.dryRun, At: o.at},
+		After: func(rep engine.Report, err error) error {
+			if o.dryRun && err == nil {
+				return printMessages(d, rep, o.at)
+			}
+			if err == nil {
+				d.Log().Debug("pass done", passAttrs(rep)...)
+			}
+			return err
+		},
+	}.Run(ctx)
 }
 
 // printMessages shows the messages a dry run would send, as people would
 // read them in Slack.
-func printMessages(d *Deps, rep PassReport, at time.Time) error {
+func printMessages(d *Deps, rep engine.Report, at time.Time) error {
 	if len(rep.Messages) == 0 {
 		_, err := fmt.Fprintln(d.Stdout, "nothing to send")
 		return err
@@ -80,12 +87,12 @@ func printMessages(d *Deps, rep PassReport, at time.Time) error {
 			fmt.Fprintln(d.Stdout)
 		}
 		fmt.Fprintf(d.Stdout, "── message %d of %d · %s · to %s ──\n%s\n", i+1, len(rep.Messages), m.Kind, m.Hook,
-			readablePayload(m.Payload))
+			notify.TextView(m.Payload))
 	}
 	return nil
 }
 
-func passAttrs(r PassReport) []any {
+func passAttrs(r engine.Report) []any {
 	attrs := []any{"tenants", r.Tenants, "events", r.Events, "sent", r.Sent, "pending", r.Pending}
 	if r.Baselined > 0 {
 		attrs = append(attrs, "baselined", r.Baselined)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/engine"
 	"github.com/urfave/cli/v2"
 )
 
@@ -135,13 +136,13 @@ func checkServer(ctx context.Context, d *Deps, cfg *config.Config) error {
 	if err != nil {
 		return fmt.Errorf("reach KAMONOHASHI: %w", err)
 	}
-	v, err := resolveTenants(ctx, cfg, client)
+	v, err := engine.ResolveTenants(ctx, cfg, client)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(d.Stdout, "kamonohashi: reached (version %s), logged in; watching %d of %d visible tenants\n",
 		version, len(v.Watched), len(v.Visible))
-	if err := v.missingError(); err != nil {
+	if err := v.MissingError(); err != nil {
 		return &ExitError{Code: ExitConfig, Err: err}
 	}
 	return nil

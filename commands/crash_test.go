@@ -1,5 +1,8 @@
 //go:build unix
 
+// Over 400 lines: the three process tests share one harness (the binary,
+// its environment, the fakes, what was reported), kept beside them.
+
 package commands
 
 import (
@@ -25,7 +28,7 @@ import (
 )
 
 // The process tests run the real kamobot binary, built once with the
-// test-only hooks (-tags testhooks, see crashhook_testhooks.go), against
+// test-only hooks (-tags testhooks, see engine/crashhook_testhooks.go), against
 // the fakes running in the test process:
 //
 //   - kill -9 at random points of `check` and `watch` (between fetch,

@@ -14,6 +14,8 @@ import (
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/api/kqifake"
 	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/engine"
+	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/notify/slackfake"
 	"github.com/kamobot/kamobot/state"
 	"github.com/urfave/cli/v2"
@@ -118,7 +120,7 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 	if err != nil {
 		return err
 	}
-	pass := &Pass{Cfg: cfg, API: client, Store: store, Sender: d.Sender(), Log: o.passLog, Now: d.Now,
+	pass := &engine.Pass{Cfg: cfg, API: client, Store: store, Sender: d.Sender(), Log: o.passLog, Now: d.Now,
 		Pick: func(key string) string { return cfg.Messages.Pick(key, d.Rand) }, Who: "demo",
 		LockWait: 10 * time.Second, TenantsTTL: time.Hour}
 
@@ -128,24 +130,22 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 	var wg sync.WaitGroup
 	wg.Go(func() { simulate(ctx, kqi, rand.New(rand.NewPCG(o.seed, 1))) })
 	wg.Go(func() { printSlack(ctx, d, slack) })
-	ticker := time.NewTicker(o.every)
-	defer ticker.Stop()
-	for {
-		rep, err := pass.Run(ctx, PassOptions{})
-		if err != nil && ctx.Err() == nil {
-			o.passLog.Warn("pass failed; the next one retries", errAttr(err))
-		} else if rep.Baselined > 0 {
-			fmt.Fprintf(d.Stdout, "· first pass: %d open jobs recorded as the baseline (nothing old is reported)\n\n", rep.Baselined)
-		}
-		select {
-		case <-ctx.Done():
-			wg.Wait()
-			st := slack.Stats()
-			fmt.Fprintf(d.Stdout, "\ndemo over: %d messages posted to the fake Slack\n", st.Accepted)
+	err = engine.Loop{
+		Pass:     func() *engine.Pass { return pass },
+		Interval: func() time.Duration { return o.every },
+		After: func(rep engine.Report, err error) error {
+			if err != nil && ctx.Err() == nil {
+				o.passLog.Warn("pass failed; the next one retries", errAttr(err))
+			} else if rep.Baselined > 0 {
+				fmt.Fprintf(d.Stdout, "· first pass: %d open jobs recorded as the baseline (nothing old is reported)\n\n", rep.Baselined)
+			}
 			return nil
-		case <-ticker.C:
-		}
-	}
+		},
+	}.Run(ctx)
+	wg.Wait()
+	st := slack.Stats()
+	fmt.Fprintf(d.Stdout, "\ndemo over: %d messages posted to the fake Slack\n", st.Accepted)
+	return err
 }
 
 // demoConfig writes a config for the demo: quick alerts so that every kind
@@ -246,7 +246,7 @@ func printSlack(ctx context.Context, d *Deps, slack *slackfake.Server) {
 	for {
 		msgs := slack.Messages()
 		for _, m := range msgs[seen:] {
-			text := strings.TrimSpace(readablePayload(m.Payload))
+			text := strings.TrimSpace(notify.TextView(m.Payload))
 			fmt.Fprintf(d.Stdout, "┌─ Slack %s\n│ %s\n└─\n\n", m.At.Local().Format("15:04:05"),
 				strings.ReplaceAll(text, "\n", "\n│ "))
 		}

@@ -14,6 +14,7 @@ import (
 	"github.com/adrg/xdg"
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/engine"
 	"github.com/kamobot/kamobot/metrics"
 	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/state"
@@ -83,11 +84,15 @@ func (d *Deps) Config() (*config.Config, error) {
 	return cfg, nil
 }
 
-// ReloadConfig loads the config again; on success it replaces the current
-// one, on failure the current one stays and the error is returned.
-func (d *Deps) ReloadConfig() (*config.Config, error) {
+// ReloadConfig loads the config again and hands it to build (which builds
+// what runs on it). Only when both succeed does it replace the config in
+// force; otherwise that one stays and the error is returned.
+func (d *Deps) ReloadConfig(build func(*config.Config) error) (*config.Config, error) {
 	cfg, err := d.loadConfig()
 	if err != nil {
+		return nil, err
+	}
+	if err := build(cfg); err != nil {
 		return nil, err
 	}
 	d.mu.Lock()
@@ -144,11 +149,6 @@ func (d *Deps) Store() (*state.Store, error) {
 	return s, nil
 }
 
-// InsecureSkipTLSVerify reports whether --insecure-skip-tls-verify (or
-// KAMOBOT_INSECURE_SKIP_TLS_VERIFY) turned off the verification of the
-// KAMONOHASHI server's certificate, for the kamobot_tls_insecure gauge.
-func (d *Deps) InsecureSkipTLSVerify() bool { return d.insecureTLS }
-
 // Client builds the KAMONOHASHI client for cfg.
 func (d *Deps) Client(cfg *config.Config) (*api.Client, error) {
 	ac := api.Config{
@@ -180,7 +180,7 @@ func (d *Deps) Sender() *notify.Sender {
 }
 
 // NewPass builds a pass for cfg. who names the process in the lock file.
-func (d *Deps) NewPass(cfg *config.Config, who string) (*Pass, error) {
+func (d *Deps) NewPass(cfg *config.Config, who string) (*engine.Pass, error) {
 	client, err := d.Client(cfg)
 	if err != nil {
 		return nil, err
@@ -189,7 +189,7 @@ func (d *Deps) NewPass(cfg *config.Config, who string) (*Pass, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Pass{
+	return &engine.Pass{
 		Cfg: cfg, API: client, Store: store, Sender: d.Sender(), Log: d.log, Now: d.Now,
 		Pick:       func(key string) string { return cfg.Messages.Pick(key, d.Rand) },
 		Who:        who,

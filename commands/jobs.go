@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/engine"
 	"github.com/urfave/cli/v2"
 	"golang.org/x/sync/errgroup"
 )
@@ -90,7 +91,7 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 	if err != nil {
 		return err
 	}
-	v, err := resolveTenants(ctx, cfg, client)
+	v, err := engine.ResolveTenants(ctx, cfg, client)
 	if err != nil {
 		return err
 	}
@@ -168,7 +169,7 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 
 // tenantJobs lists one tenant's jobs of one kind and reads the details of
 // those shown (start and end times, node, GPUs).
-func tenantJobs(ctx context.Context, c jobsAPI, t api.Tenant, k api.Kind, o jobsOptions, now time.Time) ([]api.Job, error) {
+func tenantJobs(ctx context.Context, c engine.API, t api.Tenant, k api.Kind, o jobsOptions, now time.Time) ([]api.Job, error) {
 	var listed []api.Job
 	if k == api.KindPreprocessing {
 		defs, err := c.ListPreprocessings(ctx, t.ID, api.ListQuery{})

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kamobot/kamobot/notify"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
@@ -70,30 +71,7 @@ func humanDuration(d time.Duration) string {
 	if d <= 0 {
 		return "-"
 	}
-	d = d.Round(time.Second)
-	days := d / (24 * time.Hour)
-	d -= days * 24 * time.Hour
-	h := d / time.Hour
-	d -= h * time.Hour
-	m := d / time.Minute
-	s := (d - m*time.Minute) / time.Second
-	switch {
-	case days > 0:
-		return joinNonZero(fmt.Sprintf("%dd", days), h, "h")
-	case h > 0:
-		return joinNonZero(fmt.Sprintf("%dh", h), m, "m")
-	case m > 0:
-		return joinNonZero(fmt.Sprintf("%dm", m), s, "s")
-	default:
-		return fmt.Sprintf("%ds", s)
-	}
-}
-
-func joinNonZero(head string, n time.Duration, unit string) string {
-	if n == 0 {
-		return head
-	}
-	return fmt.Sprintf("%s %d%s", head, n, unit)
+	return notify.Duration(d.Round(time.Second), "en")
 }
 
 // clockTime formats t in loc for tables: "11-25 14:03" this year, with the

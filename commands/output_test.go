@@ -22,17 +22,6 @@ func TestHumanDuration(t *testing.T) {
 	}
 }
 
-func TestLifeStage(t *testing.T) {
-	for status, want := range map[string]string{
-		"Running": "Running", "Pending": "Pending", "ContainerCreating": "Pending", "OOMKilled": "Running",
-		"CrashLoopBackOff": "Running", "Opened": "Opened", "Completed": "Completed",
-	} {
-		if got := lifeStage(status); got != want {
-			t.Errorf("lifeStage(%q) = %q, want %q", status, got, want)
-		}
-	}
-}
-
 func TestRedactorMasksSecretsInEverythingWritten(t *testing.T) {
 	var out bytes.Buffer
 	r := &Redactor{}

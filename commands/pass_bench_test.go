@@ -17,6 +17,7 @@ import (
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/api/kqifake"
 	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/engine"
 	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/notify/slackfake"
 	"github.com/kamobot/kamobot/state"
@@ -93,7 +94,7 @@ func seeded(b testing.TB, s scenario) *kqifake.Server {
 // benchEnv is a Pass against a seeded fake, with its clock.
 type benchEnv struct {
 	srv  *kqifake.Server
-	pass *Pass
+	pass *engine.Pass
 	now  time.Time
 }
 
@@ -130,7 +131,7 @@ func newPassEnv(b testing.TB, url string, loc *time.Location) *benchEnv {
 		b.Fatal(err)
 	}
 	e := &benchEnv{now: time.Now()}
-	e.pass = &Pass{Cfg: cfg, API: client, Store: store, Sender: notify.NewSender(notify.SenderOptions{}),
+	e.pass = &engine.Pass{Cfg: cfg, API: client, Store: store, Sender: notify.NewSender(notify.SenderOptions{}),
 		Log: slog.New(slog.DiscardHandler), Now: func() time.Time { return e.now },
 		Pick: func(string) string { return "" }, Who: "bench", TenantsTTL: 10 * time.Minute}
 	for range 2 { // the baseline, then one pass to settle
@@ -141,7 +142,7 @@ func newPassEnv(b testing.TB, url string, loc *time.Location) *benchEnv {
 
 // run runs one pass and advances the clock by the watch interval.
 func (e *benchEnv) run(b testing.TB) {
-	if _, err := e.pass.Run(context.Background(), PassOptions{}); err != nil {
+	if _, err := e.pass.Run(context.Background(), engine.Options{}); err != nil {
 		b.Fatal(err)
 	}
 	e.now = e.now.Add(30 * time.Second)

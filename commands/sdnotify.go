@@ -36,13 +36,3 @@ func (s *sdNotifier) notify(lines ...string) {
 		s.once.Do(func() { s.log.Warn("cannot notify systemd", errAttr(err)) })
 	}
 }
-
-// wait caps a wait between passes so that the loop wakes up in time to
-// ping the watchdog.
-func (s *sdNotifier) wait(d time.Duration) time.Duration {
-	d = max(d, 0)
-	if s.every > 0 && d > s.every {
-		return s.every
-	}
-	return d
-}

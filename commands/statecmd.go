@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/engine"
 	"github.com/kamobot/kamobot/state"
 	"github.com/urfave/cli/v2"
 )
@@ -86,7 +87,7 @@ func runStateShow(d *Deps, format string) error {
 	}
 	st, fresh, err := s.Load()
 	if err != nil {
-		return stateHint(err)
+		return engine.StateHint(err)
 	}
 	if format == formatJSON {
 		return writeJSON(d.Stdout, st)
@@ -165,7 +166,7 @@ func sortedCursorKinds(t *state.TenantState) []api.Kind {
 	return ks
 }
 
-func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
+func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K { return slices.Sorted(maps.Keys(m)) }
 
 func printDeadHooks(d *Deps, st *state.State, now time.Time, loc *time.Location) {
 	if len(st.DeadHooks) == 0 {
@@ -197,7 +198,7 @@ func runStateRetry(c *cli.Context, d *Deps) error {
 	defer unlock()
 	st, fresh, err := s.Load()
 	if err != nil {
-		return stateHint(err)
+		return engine.StateHint(err)
 	}
 	if fresh {
 		fmt.Fprintf(d.Stdout, "no state at %s: nothing to retry\n", s.Path())

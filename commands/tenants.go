@@ -1,80 +1,13 @@
 package commands
 
 import (
-	"context"
-	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/kamobot/kamobot/api"
-	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/engine"
 	"github.com/urfave/cli/v2"
 )
-
-// tenantView is what kamobot knows of the tenants: those the account can
-// see, those it watches, and configured ones it cannot see.
-type tenantView struct {
-	Visible []api.Tenant
-	Watched []api.Tenant
-	// Missing lists [[tenant]] entries that match no visible tenant.
-	Missing []config.Tenant
-}
-
-// resolveTenants asks the server which tenants the account can see and
-// matches them with the config.
-func resolveTenants(ctx context.Context, cfg *config.Config, c interface {
-	Tenants(context.Context) ([]api.Tenant, error)
-}) (tenantView, error) {
-	visible, err := c.Tenants(ctx)
-	if err != nil {
-		return tenantView{}, fmt.Errorf("list the account's tenants: %w", err)
-	}
-	if err := cfg.CheckTenantEntries(visible); err != nil {
-		return tenantView{}, err
-	}
-	v := tenantView{Visible: visible}
-	for _, t := range visible {
-		if cfg.Route(t.ID, t.Name).Watched {
-			v.Watched = append(v.Watched, t)
-		}
-	}
-	for _, ct := range cfg.Tenants {
-		if !slices.ContainsFunc(visible, func(t api.Tenant) bool { return ct.Matches(t.ID, t.Name) }) {
-			v.Missing = append(v.Missing, ct)
-		}
-	}
-	return v, nil
-}
-
-// missingError explains configured tenants the account cannot see.
-func (v tenantView) missingError() error {
-	if len(v.Missing) == 0 {
-		return nil
-	}
-	var names []string
-	for _, t := range v.Missing {
-		names = append(names, t.Label())
-	}
-	return fmt.Errorf("configured tenant %s is not visible to this account; visible tenants: %s "+
-		"(ask an administrator for access, or fix the [[tenant]] entry)",
-		strings.Join(names, ", "), describeTenants(v.Visible))
-}
-
-func describeTenants(ts []api.Tenant) string {
-	if len(ts) == 0 {
-		return "none"
-	}
-	var parts []string
-	for _, t := range ts {
-		s := fmt.Sprintf("%s (id %d)", t.Name, t.ID)
-		if t.DisplayName != "" && t.DisplayName != t.Name {
-			s = fmt.Sprintf("%s %q (id %d)", t.Name, t.DisplayName, t.ID)
-		}
-		parts = append(parts, s)
-	}
-	return strings.Join(parts, ", ")
-}
 
 // pickTenant finds a visible tenant by id or name.
 func pickTenant(visible []api.Tenant, arg string) (api.Tenant, error) {
@@ -84,7 +17,7 @@ func pickTenant(visible []api.Tenant, arg string) (api.Tenant, error) {
 			return t, nil
 		}
 	}
-	return api.Tenant{}, usageErrorf("unknown tenant %q; visible tenants: %s", arg, describeTenants(visible))
+	return api.Tenant{}, usageErrorf("unknown tenant %q; visible tenants: %s", arg, engine.DescribeTenants(visible))
 }
 
 type tenantRow struct {
@@ -115,11 +48,11 @@ func newTenantsCommand(d *Deps) *cli.Command {
 			if err != nil {
 				return err
 			}
-			v, err := resolveTenants(c.Context, cfg, client)
+			v, err := engine.ResolveTenants(c.Context, cfg, client)
 			if err != nil {
 				return err
 			}
-			if err := v.missingError(); err != nil {
+			if err := v.MissingError(); err != nil {
 				d.Log().Warn(err.Error())
 			}
 			rows := []tenantRow{}

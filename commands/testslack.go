@@ -9,8 +9,8 @@ import (
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/job"
 	"github.com/kamobot/kamobot/notify"
-	"github.com/kamobot/kamobot/state"
 	"github.com/urfave/cli/v2"
 )
 
@@ -59,7 +59,10 @@ func runTestSlack(ctx context.Context, d *Deps, tenant, webhookFile string) erro
 	if len(hooks) == 0 {
 		return cfg.RequireSlack()
 	}
-	payload := mustJSON(sampleMessage(cfg, d.Now()))
+	payload, err := sampleMessage(cfg, d.Now()).JSON()
+	if err != nil {
+		return err
+	}
 	s := d.Sender()
 	failed := 0
 	for _, h := range hooks {
@@ -83,9 +86,9 @@ func runTestSlack(ctx context.Context, d *Deps, tenant, webhookFile string) erro
 // sampleMessage is a job message like the real ones, clearly marked as a test.
 func sampleMessage(cfg *config.Config, now time.Time) notify.Payload {
 	host, _ := os.Hostname()
-	ev := state.Event{
-		Type:   state.EventCompleted,
-		Tenant: state.TenantRef{ID: 1, Name: "sample-tenant"},
+	ev := job.Event{
+		Type:   job.EventCompleted,
+		Tenant: job.TenantRef{ID: 1, Name: "sample-tenant"},
 		Job: api.Job{Kind: api.KindTraining, ID: 1234, Name: "kamobot-test-message", Status: "Completed",
 			CreatedBy: cfg.Kamonohashi.User, CreatedAt: now.Add(-2 * time.Hour), StartedAt: now.Add(-110 * time.Minute),
 			CompletedAt: now, Node: "gpu-node-1", GPU: 1, Detailed: true},
@@ -93,7 +96,7 @@ func sampleMessage(cfg *config.Config, now time.Time) notify.Payload {
 	}
 	o := notify.RenderOptions{Server: cfg.Kamonohashi.Server, Location: cfg.Schedule.Location(), Now: now,
 		Lang: cfg.Slack.Language, Phrase: func(k string) string { return cfg.Messages.Pick(k, nil) }}
-	pl := notify.RenderEvents([]state.Event{ev}, o)[0]
+	pl := notify.RenderEvents([]job.Event{ev}, o)[0]
 	mark := fmt.Sprintf("🧪 TEST from kamobot test-slack on %s: not a real job", strings.TrimSpace(host))
 	if cfg.Slack.Language == "ja" {
 		mark = fmt.Sprintf("🧪 テスト: %s の kamobot test-slack からの送信です (実際のジョブではありません)", strings.TrimSpace(host))

@@ -6,12 +6,12 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"runtime/debug"
 	"syscall"
 	"time"
 
 	"github.com/coreos/go-systemd/v22/daemon"
 	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/engine"
 	"github.com/kamobot/kamobot/metrics"
 	"github.com/kamobot/kamobot/state"
 	"github.com/urfave/cli/v2"
@@ -110,44 +110,28 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 	defer w.sd.notify(daemon.SdNotifyStopping, "STATUS=stopping")
 	d.Log().Info("watching", "interval", interval(), "state", p.Store.Path(), "config", cfg.File)
 
-	next := time.Now()
-	timer := time.NewTimer(0)
-	defer timer.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			d.Log().Info("stopping")
-			return nil
-		case <-hup:
-			w.reload("SIGHUP")
-			continue
-		case <-timer.C:
-		}
-		if now := time.Now(); now.Before(next) {
-			// Woken only to ping the watchdog: waiting between passes is
-			// healthy, and this is the loop itself, not a helper goroutine.
-			w.sd.notify(daemon.SdNotifyWatchdog)
-			timer.Reset(w.sd.wait(next.Sub(now)))
-			continue
-		}
-		if w.configChanged() {
-			w.reload("the config file changed")
-		}
-		if w.metrics != nil {
-			w.metrics.SetInterval(interval())
-		}
-		start := time.Now()
-		if err := w.runPass(ctx); err != nil {
-			return err
-		}
-		// A pass over many tenants holds every row it read; between passes
-		// watch needs only its state. Hand the rest back to the system, so
-		// that the resident memory is what watch keeps, not its last peak
-		// (500 tenants: ~30 MB instead of ~50 MB). One extra GC a pass.
-		debug.FreeOSMemory()
-		next = start.Add(interval())
-		timer.Reset(w.sd.wait(time.Until(next)))
+	err = engine.Loop{
+		Pass:     func() *engine.Pass { return w.pass },
+		Interval: interval,
+		Before: func() {
+			if w.configChanged() {
+				w.reload("the config file changed")
+			}
+			if w.metrics != nil {
+				w.metrics.SetInterval(interval())
+			}
+			w.start = time.Now()
+		},
+		After:  func(rep engine.Report, err error) error { return w.passDone(ctx, rep, err) },
+		Wake:   hup,
+		OnWake: func() { w.reload("SIGHUP") },
+		Every:  w.sd.every,
+		Ping:   func() { w.sd.notify(daemon.SdNotifyWatchdog) },
+	}.Run(ctx)
+	if err == nil {
+		d.Log().Info("stopping")
 	}
+	return err
 }
 
 // serveMetrics opens the metrics address and serves it until the returned
@@ -179,7 +163,7 @@ func (w *watcher) serveMetrics(ctx context.Context, o watchOptions, interval tim
 // watcher holds what the watch loop keeps between passes.
 type watcher struct {
 	d        *Deps
-	pass     *Pass
+	pass     *engine.Pass
 	cfgStamp string
 	failures int
 	sd       *sdNotifier
@@ -187,15 +171,14 @@ type watcher struct {
 	// pending is the outbox after the last pass that got to sending; -1
 	// before that.
 	pending int
+	start   time.Time // when the pass under way started
 }
 
-// runPass runs one pass, logs it, records it in the metrics and tells
-// systemd (STATUS=, WATCHDOG=1): a pass that returned, whatever its result,
-// is progress. Only errors that no later pass can fix end the loop.
-func (w *watcher) runPass(ctx context.Context) error {
-	start := time.Now()
-	rep, err := w.pass.Run(ctx, PassOptions{})
-	took := time.Since(start)
+// passDone logs a pass, records it in the metrics and tells systemd
+// (STATUS=, WATCHDOG=1): a pass that returned, whatever its result, is
+// progress. Only errors that no later pass can fix end the loop.
+func (w *watcher) passDone(ctx context.Context, rep engine.Report, err error) error {
+	took := time.Since(w.start)
 	log := w.d.Log()
 	result := metrics.ResultOK
 	switch {
@@ -254,13 +237,12 @@ func (w *watcher) status(result string) string {
 // force stays.
 func (w *watcher) reload(why string) {
 	log := w.d.Log()
-	cfg, err := w.d.ReloadConfig()
+	var p *engine.Pass
+	cfg, err := w.d.ReloadConfig(func(cfg *config.Config) (err error) {
+		p, err = w.d.NewPass(cfg, "watch")
+		return err
+	})
 	w.cfgStamp = fileStamp(w.pass.Cfg.File)
-	if err != nil {
-		log.Error("config reload refused; keeping the config in force", "why", why, errAttr(err))
-		return
-	}
-	p, err := w.d.NewPass(cfg, "watch")
 	if err != nil {
 		log.Error("config reload refused; keeping the config in force", "why", why, errAttr(err))
 		return

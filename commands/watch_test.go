@@ -1,3 +1,5 @@
+// Slightly over 400 lines: the watch loop's tests (systemd, metrics,
+// flags, reload) share the environment and notify-socket helpers here.
 package commands
 
 import (
@@ -18,6 +20,7 @@ import (
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/api/kqifake"
+	"github.com/kamobot/kamobot/config"
 	"github.com/kamobot/kamobot/metrics"
 	"github.com/kamobot/kamobot/notify/slackfake"
 )
@@ -380,5 +383,33 @@ func TestWatchFlags(t *testing.T) {
 				t.Fatalf("got %v, want a usage error with %q", err, tt.want)
 			}
 		})
+	}
+}
+
+// TestReloadKeepsConfigOnFailure: a reload whose config loads but whose
+// pass cannot be built leaves the config in force as it was; one that
+// builds replaces it.
+func TestReloadKeepsConfigOnFailure(t *testing.T) {
+	e := newWatchEnv(t)
+	old, err := e.d.Config()
+	if err != nil {
+		t.Fatal(err)
+	}
+	errBuild := errors.New("cannot build the pass")
+	if _, err := e.d.ReloadConfig(func(*config.Config) error { return errBuild }); !errors.Is(err, errBuild) {
+		t.Fatalf("reload: %v, want the build's error", err)
+	}
+	if cfg, _ := e.d.Config(); cfg != old {
+		t.Fatal("a reload that failed replaced the config in force")
+	}
+	next, err := e.d.ReloadConfig(func(cfg *config.Config) error {
+		_, err := e.d.NewPass(cfg, "watch")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cfg, _ := e.d.Config(); cfg != next || cfg == old {
+		t.Fatal("a reload that succeeded did not replace the config in force")
 	}
 }

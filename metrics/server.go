@@ -106,9 +106,6 @@ func (s *Server) Serve(ctx context.Context) error {
 	return err
 }
 
-// Close closes the listener of a server that was never served.
-func (s *Server) Close() error { return s.l.Close() }
-
 // unwrapOp drops the *net.OpError wrapping ("listen tcp 127.0.0.1:9465:"),
 // which repeats the address.
 func unwrapOp(err error) error {

@@ -5,29 +5,29 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/kamobot/kamobot/state"
+	"github.com/kamobot/kamobot/job"
 )
 
 // severity orders event types for picking a batch's phrase: the most
 // serious event speaks for the batch.
-var severity = []state.EventType{
-	state.EventFailed, state.EventKilled, state.EventTrouble, state.EventStuckPending,
-	state.EventLongRunning, state.EventCanceled, state.EventDeleted, state.EventCompleted,
-	state.EventStarted,
+var severity = []job.EventType{
+	job.EventFailed, job.EventKilled, job.EventTrouble, job.EventStuckPending,
+	job.EventLongRunning, job.EventCanceled, job.EventDeleted, job.EventCompleted,
+	job.EventStarted,
 }
 
 // countOrder is the order of the counts in batch and digest headers.
-var countOrder = []state.EventType{
-	state.EventCompleted, state.EventFailed, state.EventKilled, state.EventCanceled,
-	state.EventTrouble, state.EventStuckPending, state.EventLongRunning, state.EventStarted,
-	state.EventDeleted,
+var countOrder = []job.EventType{
+	job.EventCompleted, job.EventFailed, job.EventKilled, job.EventCanceled,
+	job.EventTrouble, job.EventStuckPending, job.EventLongRunning, job.EventStarted,
+	job.EventDeleted,
 }
 
 // counts is "2 completed, 1 failed" (Japanese: "完了2・失敗1"), in a fixed
 // order; unknown event types are counted under their own names, last.
-func (r *renderer) counts(events []state.Event) string {
-	n := map[state.EventType]int{}
-	var others []state.EventType
+func (r *renderer) counts(events []job.Event) string {
+	n := map[job.EventType]int{}
+	var others []job.EventType
 	for _, e := range events {
 		if _, known := emoji[e.Type]; !known && n[e.Type] == 0 {
 			others = append(others, e.Type)
@@ -35,7 +35,7 @@ func (r *renderer) counts(events []state.Event) string {
 		n[e.Type]++
 	}
 	var parts []string
-	for _, t := range append(append([]state.EventType(nil), countOrder...), others...) {
+	for _, t := range append(append([]job.EventType(nil), countOrder...), others...) {
 		if n[t] == 0 {
 			continue
 		}
@@ -49,7 +49,7 @@ func (r *renderer) counts(events []state.Event) string {
 }
 
 // compact is the short section about one event in a batch or digest.
-func (r *renderer) compact(e state.Event) string {
+func (r *renderer) compact(e job.Event) string {
 	j := e.Job
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s *%s* %s\n", eventEmoji(e.Type), r.jobLink(j, 100), r.title(e.Type))
@@ -67,14 +67,14 @@ func (r *renderer) compact(e state.Event) string {
 }
 
 // textLine is the one-line text fallback about one event in a batch.
-func (r *renderer) textLine(e state.Event) string {
+func (r *renderer) textLine(e job.Event) string {
 	return fmt.Sprintf("%s %s %s (%s) %s", eventEmoji(e.Type), inline(e.Job.Name, 60, r.l.noName),
 		jobID(e.Job), r.tenant(e.Tenant), r.title(e.Type))
 }
 
 // batch renders several events as one message, split into parts when the
 // job sections do not fit in one payload.
-func (r *renderer) batch(events []state.Event) []Payload {
+func (r *renderer) batch(events []job.Event) []Payload {
 	title, footer := r.batchTitle(events)
 	sections := make([]string, len(events))
 	for i, e := range events {
@@ -123,7 +123,7 @@ func (r *renderer) batch(events []state.Event) []Payload {
 // batchTitle is the header text of a batch ("3 jobs ended: 2 completed,
 // 1 failed") and its footer: the phrase of the most serious event, and the
 // time of the latest.
-func (r *renderer) batchTitle(events []state.Event) (title, footer string) {
+func (r *renderer) batchTitle(events []job.Event) (title, footer string) {
 	ending := true
 	latest := events[0].At
 	worst := len(severity)

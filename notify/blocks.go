@@ -76,9 +76,6 @@ func Context(mrkdwn ...string) Block {
 	return b
 }
 
-// Divider returns a divider block.
-func Divider() Block { return Block{Type: "divider"} }
-
 // chars counts the characters of text in a block.
 func (b Block) chars() int {
 	n := 0

@@ -10,9 +10,9 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kamobot/kamobot/job"
 	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/notify/slackfake"
-	"github.com/kamobot/kamobot/state"
 )
 
 // clockedSender returns a fake and a Sender sharing one injected clock, so
@@ -295,7 +295,7 @@ func TestPacedDeliveryNeverHitsSlackRateLimit(t *testing.T) {
 	hook := fake.NewHook()
 	s := notify.NewSender(notify.SenderOptions{Now: clock.Now, Sleep: clock.Sleep})
 	for _, e := range manyEvents(20) {
-		p := notify.RenderEvents([]state.Event{e}, options("ja"))[0]
+		p := notify.RenderEvents([]job.Event{e}, options("ja"))[0]
 		b, err := p.JSON()
 		if err != nil {
 			t.Fatal(err)

@@ -5,7 +5,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/kamobot/kamobot/state"
+	"github.com/kamobot/kamobot/job"
 )
 
 // digestPerTenant is how many events of one tenant a digest lists.
@@ -15,7 +15,7 @@ const digestPerTenant = 10
 // since a time (outside office hours), counted, then listed per tenant in
 // the order the tenants first appear, each list capped with "…and N more".
 // It always fits in one payload.
-func RenderDigest(events []state.Event, since time.Time, o RenderOptions) Payload {
+func RenderDigest(events []job.Event, since time.Time, o RenderOptions) Payload {
 	r := newRenderer(o)
 	l := r.l
 	sinceText := since.In(r.loc).Format("01/02 15:04")
@@ -34,7 +34,7 @@ func RenderDigest(events []state.Event, since time.Time, o RenderOptions) Payloa
 
 	// Group by tenant, keeping the order in which tenants first appear.
 	var order []int64
-	byTenant := map[int64][]state.Event{}
+	byTenant := map[int64][]job.Event{}
 	for _, e := range events {
 		if _, seen := byTenant[e.Tenant.ID]; !seen {
 			order = append(order, e.Tenant.ID)
@@ -86,12 +86,12 @@ func RenderDigest(events []state.Event, since time.Time, o RenderOptions) Payloa
 
 // digestLine is one event in a digest: emoji, link, what happened, and the
 // run time of a job that ended.
-func (r *renderer) digestLine(e state.Event) string {
+func (r *renderer) digestLine(e job.Event) string {
 	parts := []string{eventEmoji(e.Type) + " " + r.jobLink(e.Job, 80), r.title(e.Type)}
 	if _, v, ok := r.runTime(e); ok && e.Type.IsEnding() {
 		parts = append(parts, v)
 	}
-	if e.Type.IsEnding() || e.Type == state.EventTrouble {
+	if e.Type.IsEnding() || e.Type == job.EventTrouble {
 		parts = append(parts, r.owner(e.Job))
 	}
 	return strings.Join(parts, " · ")

@@ -5,8 +5,8 @@ import (
 	"time"
 
 	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/job"
 	"github.com/kamobot/kamobot/notify"
-	"github.com/kamobot/kamobot/state"
 )
 
 // Fixed fixtures: every golden file is rendered from these.
@@ -15,9 +15,9 @@ var (
 	fixedAt = time.Date(2026, 11, 24, 15, 4, 5, 0, jst)
 	server  = "https://kamonohashi.example.com"
 
-	vision = state.TenantRef{ID: 3, Name: "vision", DisplayName: "Vision チーム"}
-	nlp    = state.TenantRef{ID: 4, Name: "nlp"}
-	speech = state.TenantRef{ID: 5, Name: "speech"}
+	vision = job.TenantRef{ID: 3, Name: "vision", DisplayName: "Vision チーム"}
+	nlp    = job.TenantRef{ID: 4, Name: "nlp"}
+	speech = job.TenantRef{ID: 5, Name: "speech"}
 )
 
 // testPhrases stand in for the random message sets: one fixed phrase per key.
@@ -62,60 +62,60 @@ const failLog = "Epoch 12/100\n" +
 	"RuntimeError: CUDA out of memory. Tried to allocate 2.00 GiB (```fenced```)\n"
 
 // fixtureEvents are the single-event cases, by golden name.
-func fixtureEvents() map[string]state.Event {
-	return map[string]state.Event{
-		"job_completed": {Type: state.EventCompleted, Tenant: vision, From: "Running", To: "Completed", At: fixedAt,
+func fixtureEvents() map[string]job.Event {
+	return map[string]job.Event{
+		"job_completed": {Type: job.EventCompleted, Tenant: vision, From: "Running", To: "Completed", At: fixedAt,
 			Job: api.Job{Kind: api.KindTraining, ID: 123, Name: "resnet50-finetune", Status: "Completed", CreatedBy: "alice",
 				CreatedAt: at(11, 50), StartedAt: at(12, 0), CompletedAt: at(14, 13), Node: "gpu-node-01", GPU: 2, Detailed: true}},
-		"job_failed": {Type: state.EventFailed, Tenant: vision, From: "Running", To: "Failed", At: fixedAt,
+		"job_failed": {Type: job.EventFailed, Tenant: vision, From: "Running", To: "Failed", At: fixedAt,
 			Job: api.Job{Kind: api.KindTraining, ID: 124, Name: "bert-large <v2> & co", Status: "Failed", CreatedBy: "bob",
 				CreatedAt: at(9, 0), StartedAt: at(9, 0).Add(45 * time.Second), CompletedAt: at(15, 2),
 				Node: "gpu-node-02", GPU: 8, ConditionNote: "OOMKilled: container exceeded its memory limit",
 				LogSummary: failLog, Detailed: true}},
-		"job_killed": {Type: state.EventKilled, Tenant: nlp, From: "Running", To: "Killed", At: fixedAt,
+		"job_killed": {Type: job.EventKilled, Tenant: nlp, From: "Running", To: "Killed", At: fixedAt,
 			Job: api.Job{Kind: api.KindInference, ID: 56, Name: "batch-infer", Status: "Killed", CreatedBy: "alice",
 				CreatedAt: at(14, 0), StartedAt: at(14, 1), CompletedAt: at(15, 3), ConditionNote: "Killed by an administrator",
 				LogSummary: "step 400/1000\nreceived SIGTERM\n", Detailed: true}},
-		"job_canceled": {Type: state.EventCanceled, Tenant: nlp, From: "Running", To: "UserCanceled", At: fixedAt,
+		"job_canceled": {Type: job.EventCanceled, Tenant: nlp, From: "Running", To: "UserCanceled", At: fixedAt,
 			Job: api.Job{Kind: api.KindNotebook, ID: 7, Name: "jupyter-carol", Status: "UserCanceled", CreatedBy: "carol",
 				CreatedAt: at(10, 0), StartedAt: at(10, 0).Add(30 * time.Second), CompletedAt: at(15, 0)}},
-		"job_trouble": {Type: state.EventTrouble, Tenant: vision, From: "Running", To: "CrashLoopBackOff", At: fixedAt,
+		"job_trouble": {Type: job.EventTrouble, Tenant: vision, From: "Running", To: "CrashLoopBackOff", At: fixedAt,
 			Job: api.Job{Kind: api.KindTraining, ID: 125, Name: "yolo-sweep-7", Status: "CrashLoopBackOff", CreatedBy: "alice",
 				CreatedAt: at(13, 0), StartedAt: at(13, 5), Node: "gpu-node-03", GPU: 1,
 				ConditionNote: "Back-off restarting failed container", LogSummary: "ImportError: No module named 'timm'\n", Detailed: true}},
-		"job_stuck_pending": {Type: state.EventStuckPending, Tenant: speech, From: "Pending", To: "Pending", At: fixedAt,
+		"job_stuck_pending": {Type: job.EventStuckPending, Tenant: speech, From: "Pending", To: "Pending", At: fixedAt,
 			Job: api.Job{Kind: api.KindTraining, ID: 126, Name: "whisper-large", Status: "Pending", CreatedBy: "dave",
 				CreatedAt: at(14, 0), GPU: 4, ConditionNote: "0/4 nodes are available: 4 Insufficient nvidia.com/gpu."}},
-		"job_long_running": {Type: state.EventLongRunning, Tenant: speech, From: "Running", To: "Running", At: fixedAt,
+		"job_long_running": {Type: job.EventLongRunning, Tenant: speech, From: "Running", To: "Running", At: fixedAt,
 			Job: api.Job{Kind: api.KindTraining, ID: 127, Name: "wav2vec-pretrain", Status: "Running", CreatedBy: "alice",
 				CreatedAt: at(10, 0).AddDate(0, 0, -3), StartedAt: at(10, 30).AddDate(0, 0, -3), Node: "gpu-node-04", GPU: 8}},
-		"job_started": {Type: state.EventStarted, Tenant: vision, From: "Pending", To: "Running", At: fixedAt,
+		"job_started": {Type: job.EventStarted, Tenant: vision, From: "Pending", To: "Running", At: fixedAt,
 			Job: api.Job{Kind: api.KindPreprocessing, ParentID: 3, ID: 40, Name: "resize-images", Status: "Running",
 				CreatedBy: "erin", CreatedAt: at(14, 50), StartedAt: at(15, 3), Node: "cpu-node-01"}},
-		"job_deleted": {Type: state.EventDeleted, Tenant: nlp, From: "Running", To: "Running", At: fixedAt,
+		"job_deleted": {Type: job.EventDeleted, Tenant: nlp, From: "Running", To: "Running", At: fixedAt,
 			Job: api.Job{Kind: api.KindTraining, ID: 128, Name: "gpt-tiny", Status: "Running", CreatedBy: "bob",
 				CreatedAt: at(8, 0), StartedAt: at(8, 5)}},
 	}
 }
 
 // batchOf5 mixes outcomes, kinds and tenants.
-func batchOf5() []state.Event {
+func batchOf5() []job.Event {
 	ev := fixtureEvents()
-	return []state.Event{ev["job_completed"], ev["job_failed"], ev["job_killed"], ev["job_started"], ev["job_canceled"]}
+	return []job.Event{ev["job_completed"], ev["job_failed"], ev["job_killed"], ev["job_started"], ev["job_canceled"]}
 }
 
 // manyEvents returns n generated endings: every fourth one failed.
-func manyEvents(n int) []state.Event {
-	tenants := []state.TenantRef{vision, nlp, speech}
+func manyEvents(n int) []job.Event {
+	tenants := []job.TenantRef{vision, nlp, speech}
 	owners := []string{"alice", "bob", "carol"}
-	out := make([]state.Event, n)
+	out := make([]job.Event, n)
 	for i := range out {
-		typ, to := state.EventCompleted, "Completed"
+		typ, to := job.EventCompleted, "Completed"
 		note := ""
 		if i%4 == 3 {
-			typ, to, note = state.EventFailed, "Failed", "Error: exit code 1"
+			typ, to, note = job.EventFailed, "Failed", "Error: exit code 1"
 		}
-		out[i] = state.Event{Type: typ, Tenant: tenants[i%3], From: "Running", To: to, At: fixedAt,
+		out[i] = job.Event{Type: typ, Tenant: tenants[i%3], From: "Running", To: to, At: fixedAt,
 			Job: api.Job{Kind: api.KindTraining, ID: int64(1000 + i), Name: fmt.Sprintf("sweep-lr-%03d", i),
 				Status: to, CreatedBy: owners[i%3], CreatedAt: at(10, 0), StartedAt: at(10, i%60),
 				CompletedAt: at(14, i%60), ConditionNote: note}}
@@ -134,9 +134,9 @@ func fixtureSummary() notify.Summary {
 }
 
 // digestEvents: 14 events over three tenants, 12 in one, to show the cap.
-func digestEvents() []state.Event {
+func digestEvents() []job.Event {
 	ev := fixtureEvents()
-	out := []state.Event{ev["job_failed"], ev["job_killed"]}
+	out := []job.Event{ev["job_failed"], ev["job_killed"]}
 	for _, e := range manyEvents(12) {
 		e.Tenant = speech
 		out = append(out, e)

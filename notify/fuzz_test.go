@@ -7,9 +7,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/job"
 	"github.com/kamobot/kamobot/notify"
-	"github.com/kamobot/kamobot/notify/slackfake"
-	"github.com/kamobot/kamobot/state"
 )
 
 // FuzzEscape checks that escaped text is always literal in Slack: nothing
@@ -23,7 +22,7 @@ func FuzzEscape(f *testing.F) {
 		if !utf8.ValidString(s) {
 			s = strings.ToValidUTF8(s, "\uFFFD")
 		}
-		v := slackfake.Inspect(notify.Escape(s))
+		v := notify.Inspect(notify.Escape(s))
 		if len(v.Unescaped) > 0 || len(v.Links)+len(v.Users)+len(v.Specials)+len(v.Subteams) > 0 {
 			t.Fatalf("Escape(%q) = %q is not literal: %+v", s, notify.Escape(s), v)
 		}
@@ -38,7 +37,7 @@ func FuzzEscape(f *testing.F) {
 		if utf8.RuneCountInString(cut) > n {
 			t.Fatalf("EscapeLimit(%q, %d) = %q is too long", s, n, cut)
 		}
-		cv := slackfake.Inspect(cut)
+		cv := notify.Inspect(cut)
 		if len(cv.Unescaped) > 0 {
 			t.Fatalf("EscapeLimit(%q, %d) = %q leaves %v unescaped", s, n, cut, cv.Unescaped)
 		}
@@ -56,13 +55,13 @@ func FuzzRender(f *testing.F) {
 	f.Add("resnet50", "alice", "vision", "OOMKilled", "line 1\nline 2", "Running", "完了カモ", "en")
 	f.Add("<!channel>&<@U1>", "<@U999>", "<!here>", "<https://evil|x>", "```\n<!everyone>", "<b>", "&amp;", "ja")
 	f.Fuzz(func(t *testing.T, name, owner, tenant, note, logText, from, phrase, lang string) {
-		job := api.Job{Kind: api.KindTraining, ID: 42, Name: name, CreatedBy: owner, Status: "Failed",
+		j := api.Job{Kind: api.KindTraining, ID: 42, Name: name, CreatedBy: owner, Status: "Failed",
 			CreatedAt: at(9, 0), StartedAt: at(9, 5), CompletedAt: at(10, 0), Node: tenant, GPU: 1,
 			ConditionNote: note, LogSummary: logText}
-		ten := state.TenantRef{ID: 1, Name: tenant}
-		var events []state.Event
-		for _, typ := range state.AllEventTypes() {
-			events = append(events, state.Event{Type: typ, Tenant: ten, Job: job, From: from, To: note, At: fixedAt})
+		ten := job.TenantRef{ID: 1, Name: tenant}
+		var events []job.Event
+		for _, typ := range job.AllEventTypes() {
+			events = append(events, job.Event{Type: typ, Tenant: ten, Job: j, From: from, To: note, At: fixedAt})
 		}
 		o := options(lang)
 		o.Phrase = func(string) string { return phrase }
@@ -70,13 +69,13 @@ func FuzzRender(f *testing.F) {
 
 		var payloads []notify.Payload
 		for _, e := range events {
-			payloads = append(payloads, notify.RenderEvents([]state.Event{e}, o)...)
+			payloads = append(payloads, notify.RenderEvents([]job.Event{e}, o)...)
 		}
 		payloads = append(payloads, notify.RenderEvents(events, o)...)
 		payloads = append(payloads,
 			notify.RenderDigest(events, fixedAt, o),
 			notify.RenderSummary(notify.Summary{Tenants: []notify.TenantSummary{{Tenant: ten,
-				Counts: map[api.Kind]int{api.KindTraining: 1}, Longest: []api.Job{job}}}}, o),
+				Counts: map[api.Kind]int{api.KindTraining: 1}, Longest: []api.Job{j}}}}, o),
 			notify.RenderGreeting(notify.GreetingLeave, phrase, o, note, name))
 		for _, p := range payloads {
 			checkPayload(t, p, allowed...)
@@ -87,7 +86,7 @@ func FuzzRender(f *testing.F) {
 			utf8.RuneCountInString(name) <= 80 && strings.IndexFunc(name, unicode.IsControl) < 0 &&
 			!strings.ContainsAny(name, "\u2028\u2029") {
 			first := notify.RenderEvents(events[:1], o)[0]
-			if got := slackfake.Readable(first.Blocks[1].Text.Text); !strings.Contains(got, shown) {
+			if got := notify.Readable(first.Blocks[1].Text.Text); !strings.Contains(got, shown) {
 				t.Fatalf("job name %q shows as %q", name, got)
 			}
 		}

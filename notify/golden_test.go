@@ -12,9 +12,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/kamobot/kamobot/job"
 	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/notify/slackfake"
-	"github.com/kamobot/kamobot/state"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata/golden")
@@ -69,7 +69,7 @@ func goldenCases(lang string) map[string]any {
 	o := options(lang)
 	cases := map[string]any{}
 	for name, e := range fixtureEvents() {
-		cases[name] = notify.RenderEvents([]state.Event{e}, o)[0]
+		cases[name] = notify.RenderEvents([]job.Event{e}, o)[0]
 	}
 	cases["batch_5"] = notify.RenderEvents(batchOf5(), o)
 	cases["batch_200"] = notify.RenderEvents(manyEvents(200), o)

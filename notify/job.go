@@ -6,14 +6,14 @@ import (
 	"strings"
 	"unicode/utf8"
 
-	"github.com/kamobot/kamobot/state"
+	"github.com/kamobot/kamobot/job"
 )
 
 // RenderEvents renders the events of one pass for one webhook. One event
 // gives one detailed job message; several give one batched message with a
 // compact section per job, split into as few payloads as Slack's limits
 // allow. No events give no payloads.
-func RenderEvents(events []state.Event, o RenderOptions) []Payload {
+func RenderEvents(events []job.Event, o RenderOptions) []Payload {
 	r := newRenderer(o)
 	switch len(events) {
 	case 0:
@@ -25,7 +25,7 @@ func RenderEvents(events []state.Event, o RenderOptions) []Payload {
 }
 
 // job renders the detailed message about one event.
-func (r *renderer) job(e state.Event) Payload {
+func (r *renderer) job(e job.Event) Payload {
 	l, j := r.l, e.Job
 	em, title := eventEmoji(e.Type), r.title(e.Type)
 

@@ -6,14 +6,14 @@ import (
 	"time"
 
 	"github.com/kamobot/kamobot/api"
-	"github.com/kamobot/kamobot/state"
+	"github.com/kamobot/kamobot/job"
 )
 
 // labels are the fixed words of the messages in one language. Phrases,
 // which users can replace, come from RenderOptions.Phrase instead.
 type labels struct {
-	title map[state.EventType]string // "Completed", as a heading
-	count map[state.EventType]string // "completed", in a list of counts
+	title map[job.EventType]string // "Completed", as a heading
+	count map[job.EventType]string // "completed", in a list of counts
 	kinds map[api.Kind]string
 
 	tenant, kindLabel, owner, status, duration, queued, runningFor, waitingFor, node, gpus string
@@ -42,15 +42,15 @@ type labels struct {
 }
 
 var english = labels{
-	title: map[state.EventType]string{
-		state.EventCompleted: "Completed", state.EventFailed: "Failed", state.EventKilled: "Killed",
-		state.EventCanceled: "Canceled", state.EventTrouble: "In trouble", state.EventStuckPending: "Stuck in queue",
-		state.EventLongRunning: "Long running", state.EventStarted: "Started", state.EventDeleted: "Gone",
+	title: map[job.EventType]string{
+		job.EventCompleted: "Completed", job.EventFailed: "Failed", job.EventKilled: "Killed",
+		job.EventCanceled: "Canceled", job.EventTrouble: "In trouble", job.EventStuckPending: "Stuck in queue",
+		job.EventLongRunning: "Long running", job.EventStarted: "Started", job.EventDeleted: "Gone",
 	},
-	count: map[state.EventType]string{
-		state.EventCompleted: "completed", state.EventFailed: "failed", state.EventKilled: "killed",
-		state.EventCanceled: "canceled", state.EventTrouble: "in trouble", state.EventStuckPending: "stuck in queue",
-		state.EventLongRunning: "long running", state.EventStarted: "started", state.EventDeleted: "gone",
+	count: map[job.EventType]string{
+		job.EventCompleted: "completed", job.EventFailed: "failed", job.EventKilled: "killed",
+		job.EventCanceled: "canceled", job.EventTrouble: "in trouble", job.EventStuckPending: "stuck in queue",
+		job.EventLongRunning: "long running", job.EventStarted: "started", job.EventDeleted: "gone",
 	},
 	kinds: map[api.Kind]string{
 		api.KindTraining: "Training", api.KindInference: "Inference",
@@ -83,15 +83,15 @@ var english = labels{
 }
 
 var japanese = labels{
-	title: map[state.EventType]string{
-		state.EventCompleted: "完了", state.EventFailed: "失敗", state.EventKilled: "強制終了",
-		state.EventCanceled: "キャンセル", state.EventTrouble: "異常", state.EventStuckPending: "待機が長い",
-		state.EventLongRunning: "長時間実行", state.EventStarted: "開始", state.EventDeleted: "消失",
+	title: map[job.EventType]string{
+		job.EventCompleted: "完了", job.EventFailed: "失敗", job.EventKilled: "強制終了",
+		job.EventCanceled: "キャンセル", job.EventTrouble: "異常", job.EventStuckPending: "待機が長い",
+		job.EventLongRunning: "長時間実行", job.EventStarted: "開始", job.EventDeleted: "消失",
 	},
-	count: map[state.EventType]string{
-		state.EventCompleted: "完了", state.EventFailed: "失敗", state.EventKilled: "強制終了",
-		state.EventCanceled: "キャンセル", state.EventTrouble: "異常", state.EventStuckPending: "待機が長い",
-		state.EventLongRunning: "長時間実行", state.EventStarted: "開始", state.EventDeleted: "消失",
+	count: map[job.EventType]string{
+		job.EventCompleted: "完了", job.EventFailed: "失敗", job.EventKilled: "強制終了",
+		job.EventCanceled: "キャンセル", job.EventTrouble: "異常", job.EventStuckPending: "待機が長い",
+		job.EventLongRunning: "長時間実行", job.EventStarted: "開始", job.EventDeleted: "消失",
 	},
 	kinds: map[api.Kind]string{
 		api.KindTraining: "学習", api.KindInference: "推論",
@@ -151,16 +151,16 @@ func Duration(d time.Duration, lang string) string {
 }
 
 // emoji per event type, shown before titles.
-var emoji = map[state.EventType]string{
-	state.EventCompleted:    ":white_check_mark:",
-	state.EventFailed:       ":x:",
-	state.EventKilled:       ":octagonal_sign:",
-	state.EventCanceled:     ":no_entry_sign:",
-	state.EventTrouble:      ":warning:",
-	state.EventStuckPending: ":hourglass_flowing_sand:",
-	state.EventLongRunning:  ":stopwatch:",
-	state.EventStarted:      ":arrow_forward:",
-	state.EventDeleted:      ":wastebasket:",
+var emoji = map[job.EventType]string{
+	job.EventCompleted:    ":white_check_mark:",
+	job.EventFailed:       ":x:",
+	job.EventKilled:       ":octagonal_sign:",
+	job.EventCanceled:     ":no_entry_sign:",
+	job.EventTrouble:      ":warning:",
+	job.EventStuckPending: ":hourglass_flowing_sand:",
+	job.EventLongRunning:  ":stopwatch:",
+	job.EventStarted:      ":arrow_forward:",
+	job.EventDeleted:      ":wastebasket:",
 }
 
 // greetingEmoji per greeting kind.

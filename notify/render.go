@@ -7,7 +7,7 @@ import (
 	"time"
 
 	"github.com/kamobot/kamobot/api"
-	"github.com/kamobot/kamobot/state"
+	"github.com/kamobot/kamobot/job"
 )
 
 // RenderOptions is what the renderers need besides the events. Rendering is
@@ -83,7 +83,7 @@ func (r *renderer) phrase(key string) string {
 }
 
 // eventKey is the phrase key and label key of an event type.
-func eventKey(t state.EventType) string {
+func eventKey(t job.EventType) string {
 	if _, ok := emoji[t]; ok {
 		return string(t)
 	}
@@ -91,7 +91,7 @@ func eventKey(t state.EventType) string {
 }
 
 // title is the label of an event type ("Completed").
-func (r *renderer) title(t state.EventType) string {
+func (r *renderer) title(t job.EventType) string {
 	if s, ok := r.l.title[t]; ok {
 		return s
 	}
@@ -102,7 +102,7 @@ var plainTypeName = regexp.MustCompile(`^[a-z_]{1,40}$`)
 
 // typeName shows an event type kamobot has no label for; it needs no
 // escaping, so titles holding it can be cut anywhere.
-func typeName(t state.EventType) string {
+func typeName(t job.EventType) string {
 	if plainTypeName.MatchString(string(t)) {
 		return string(t)
 	}
@@ -110,7 +110,7 @@ func typeName(t state.EventType) string {
 }
 
 // eventEmoji is the emoji shortcode of an event type.
-func eventEmoji(t state.EventType) string {
+func eventEmoji(t job.EventType) string {
 	if e, ok := emoji[t]; ok {
 		return e
 	}
@@ -159,14 +159,14 @@ func (r *renderer) owner(j api.Job) string {
 }
 
 // tenant is the tenant's display name, escaped.
-func (r *renderer) tenant(t state.TenantRef) string {
+func (r *renderer) tenant(t job.TenantRef) string {
 	return inline(t.Label(), valueBudget, r.l.none)
 }
 
 // transition is "Running → Completed", or the status alone.
-func (r *renderer) transition(e state.Event) string {
+func (r *renderer) transition(e job.Event) string {
 	to := inline(api.NormalStatus(e.To), 60, r.l.none)
-	if e.Type == state.EventDeleted {
+	if e.Type == job.EventDeleted {
 		to = r.l.gone
 	}
 	from := inline(e.From, 60, "")
@@ -178,13 +178,13 @@ func (r *renderer) transition(e state.Event) string {
 
 // runTime is the run's duration: started to completed (or to when kamobot
 // noticed), with its label. ok is false when the job never started.
-func (r *renderer) runTime(e state.Event) (label, value string, ok bool) {
+func (r *renderer) runTime(e job.Event) (label, value string, ok bool) {
 	j := e.Job
 	if j.StartedAt.IsZero() {
 		return "", "", false
 	}
 	switch {
-	case e.Type == state.EventLongRunning || e.Type == state.EventTrouble || e.Type == state.EventDeleted:
+	case e.Type == job.EventLongRunning || e.Type == job.EventTrouble || e.Type == job.EventDeleted:
 		// Still running, or last seen running: how long so far.
 		return r.l.runningFor, Duration(e.At.Sub(j.StartedAt), r.o.Lang), true
 	case e.Type.IsEnding():
@@ -198,7 +198,7 @@ func (r *renderer) runTime(e state.Event) (label, value string, ok bool) {
 }
 
 // queueTime is how long the job waited in the queue, with its label.
-func (r *renderer) queueTime(e state.Event) (label, value string, ok bool) {
+func (r *renderer) queueTime(e job.Event) (label, value string, ok bool) {
 	j := e.Job
 	if j.CreatedAt.IsZero() {
 		return "", "", false
@@ -206,7 +206,7 @@ func (r *renderer) queueTime(e state.Event) (label, value string, ok bool) {
 	switch {
 	case !j.StartedAt.IsZero():
 		return r.l.queued, Duration(j.StartedAt.Sub(j.CreatedAt), r.o.Lang), true
-	case e.Type == state.EventStuckPending:
+	case e.Type == job.EventStuckPending:
 		return r.l.waitingFor, Duration(e.At.Sub(j.CreatedAt), r.o.Lang), true
 	case e.Type.IsEnding(): // ended without starting: waited until the end
 		end := j.CompletedAt
@@ -228,11 +228,11 @@ func (r *renderer) when(t time.Time) string {
 
 // explains reports whether a message about the event shows why: the
 // condition note, and for failures the end of the log.
-func explains(t state.EventType) (reason, log bool) {
+func explains(t job.EventType) (reason, log bool) {
 	switch t {
-	case state.EventFailed, state.EventKilled, state.EventTrouble:
+	case job.EventFailed, job.EventKilled, job.EventTrouble:
 		return true, true
-	case state.EventStuckPending:
+	case job.EventStuckPending:
 		return true, false
 	}
 	return false, false

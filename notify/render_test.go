@@ -9,9 +9,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/job"
 	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/notify/slackfake"
-	"github.com/kamobot/kamobot/state"
 )
 
 // strictLimits are kamobot's own budgets, tighter than Slack's.
@@ -48,7 +48,7 @@ func checkPayload(t testing.TB, p notify.Payload, allowedUsers ...string) {
 		t.Fatalf("payload refused: %v\n%s", err, b)
 	}
 	for _, s := range texts(p) {
-		v := slackfake.Inspect(s)
+		v := notify.Inspect(s)
 		if len(v.Unescaped) > 0 {
 			t.Errorf("unescaped %v in %q", v.Unescaped, s)
 		}
@@ -75,17 +75,17 @@ func TestInjectionArrivesAsLiteralText(t *testing.T) {
 	e.Job.CreatedBy = "<@U999> &lt;b&gt;"
 	e.Job.ConditionNote = "<https://evil.example|click> <!here>"
 	e.Job.LogSummary = "``` <!everyone> ```\n&amp; <#C1>"
-	e.Tenant = state.TenantRef{ID: 9, Name: "<!subteam^S1>"}
+	e.Tenant = job.TenantRef{ID: 9, Name: "<!subteam^S1>"}
 	e.From = "<b>"
 
 	o := options("en")
 	o.Mentions = nil
 	o.Owners = nil
 	payloads := slices.Concat(
-		notify.RenderEvents([]state.Event{e}, o),
-		notify.RenderEvents([]state.Event{e, e}, o),
+		notify.RenderEvents([]job.Event{e}, o),
+		notify.RenderEvents([]job.Event{e, e}, o),
 		[]notify.Payload{
-			notify.RenderDigest([]state.Event{e}, fixedAt.Add(-time.Hour), o),
+			notify.RenderDigest([]job.Event{e}, fixedAt.Add(-time.Hour), o),
 			notify.RenderSummary(notify.Summary{Tenants: []notify.TenantSummary{{Tenant: e.Tenant,
 				Counts: map[api.Kind]int{api.KindTraining: 1}, Longest: []api.Job{e.Job}}}}, o),
 			notify.RenderGreeting(notify.GreetingEnter, "<!channel> & <@U1>", o, "<!here>"),
@@ -131,7 +131,7 @@ func TestMentionPolicy(t *testing.T) {
 	e := fixtureEvents()["job_completed"]
 	o := options("en")
 	o.Mentions = []string{"U0AAA", "<@W0BBB>", "@S0CCC", "subteam^S0DDD", "here", "U0AAA", "alice", " "}
-	p := notify.RenderEvents([]state.Event{e}, o)[0]
+	p := notify.RenderEvents([]job.Event{e}, o)[0]
 	want := "<@U0AAA> <@W0BBB> <!subteam^S0CCC> <!subteam^S0DDD> <!here> @alice"
 	if first := strings.SplitN(p.Blocks[1].Text.Text, "\n", 2)[0]; first != want {
 		t.Errorf("mentions line = %q, want %q", first, want)
@@ -157,7 +157,7 @@ func TestMentionPolicy(t *testing.T) {
 		notify.RenderDigest(digestEvents(), fixedAt, withoutOwners(o)),
 	} {
 		for _, s := range texts(p) {
-			if v := slackfake.Inspect(s); len(v.Users)+len(v.Subteams)+len(v.Specials) > 0 {
+			if v := notify.Inspect(s); len(v.Users)+len(v.Subteams)+len(v.Specials) > 0 {
 				t.Errorf("mention in %q", s)
 			}
 		}
@@ -173,11 +173,11 @@ func TestOwnerMention(t *testing.T) {
 	e := fixtureEvents()["job_completed"]
 	o := options("en")
 	o.Owners = map[string]string{"alice": "U02GHIJKL", "bob": "not-an-id"}
-	if p := notify.RenderEvents([]state.Event{e}, o)[0]; !strings.Contains(p.Text, "Owner <@U02GHIJKL>") {
+	if p := notify.RenderEvents([]job.Event{e}, o)[0]; !strings.Contains(p.Text, "Owner <@U02GHIJKL>") {
 		t.Errorf("mapped owner not mentioned: %q", p.Text)
 	}
 	e.Job.CreatedBy = "bob"
-	if p := notify.RenderEvents([]state.Event{e}, o)[0]; !strings.Contains(p.Text, "Owner bob") {
+	if p := notify.RenderEvents([]job.Event{e}, o)[0]; !strings.Contains(p.Text, "Owner bob") {
 		t.Errorf("owner with a bad Slack id should be shown by name: %q", p.Text)
 	}
 }
@@ -240,20 +240,20 @@ func TestLongValuesStayWithinLimits(t *testing.T) {
 	phrase := func(string) string { return huge }
 	o.Phrase = phrase
 	allowed := []string{"U0AAAAAAAAAAAAAAA"}
-	for _, p := range notify.RenderEvents([]state.Event{e}, o) {
+	for _, p := range notify.RenderEvents([]job.Event{e}, o) {
 		checkPayload(t, p, allowed...)
 		if h := p.Blocks[0].Text.Text; utf8.RuneCountInString(h) > notify.MaxHeaderText || !strings.HasSuffix(h, "…") {
 			t.Errorf("header %d characters, want ≤ %d and cut", utf8.RuneCountInString(h), notify.MaxHeaderText)
 		}
 	}
-	for _, p := range notify.RenderEvents(slices.Repeat([]state.Event{e}, 60), o) {
+	for _, p := range notify.RenderEvents(slices.Repeat([]job.Event{e}, 60), o) {
 		checkPayload(t, p, allowed...)
 	}
-	checkPayload(t, notify.RenderDigest(slices.Repeat([]state.Event{e}, 60), fixedAt, o))
+	checkPayload(t, notify.RenderDigest(slices.Repeat([]job.Event{e}, 60), fixedAt, o))
 	checkPayload(t, notify.RenderGreeting(notify.GreetingEnter, huge, o, huge, huge))
 	sum := notify.Summary{}
 	for i := range 120 {
-		ten := state.TenantRef{ID: int64(i), Name: fmt.Sprintf("%s-%d", huge, i)}
+		ten := job.TenantRef{ID: int64(i), Name: fmt.Sprintf("%s-%d", huge, i)}
 		sum.Tenants = append(sum.Tenants, notify.TenantSummary{Tenant: ten,
 			Counts: map[api.Kind]int{api.KindTraining: 2}, Longest: slices.Repeat([]api.Job{e.Job}, 8)})
 	}
@@ -265,10 +265,10 @@ func TestLongValuesStayWithinLimits(t *testing.T) {
 }
 
 func TestDigestCapsTenants(t *testing.T) {
-	var events []state.Event
+	var events []job.Event
 	for i := range 1000 {
 		e := manyEvents(1)[0]
-		e.Tenant = state.TenantRef{ID: int64(i % 80), Name: fmt.Sprintf("tenant-%02d", i%80)}
+		e.Tenant = job.TenantRef{ID: int64(i % 80), Name: fmt.Sprintf("tenant-%02d", i%80)}
 		events = append(events, e)
 	}
 	o := withoutOwners(options("en"))
@@ -290,7 +290,7 @@ func TestRenderEdgeCases(t *testing.T) {
 	e := fixtureEvents()["job_completed"]
 	o := options("")
 	o.Server = ""
-	p := notify.RenderEvents([]state.Event{e}, o)[0]
+	p := notify.RenderEvents([]job.Event{e}, o)[0]
 	checkPayload(t, p, "U01ABCDEF", "U02GHIJKL")
 	if !strings.Contains(p.Text, "完了") {
 		t.Errorf("default language is not Japanese: %q", p.Text)
@@ -301,7 +301,7 @@ func TestRenderEdgeCases(t *testing.T) {
 
 	o = options("en")
 	o.Server = server + "/#/"
-	if p := notify.RenderEvents([]state.Event{e}, o)[0]; !strings.Contains(p.Text, "<"+server+"/#/training/123|") {
+	if p := notify.RenderEvents([]job.Event{e}, o)[0]; !strings.Contains(p.Text, "<"+server+"/#/training/123|") {
 		t.Errorf("a pasted \"/#/\" server gives a broken link: %q", p.Text)
 	}
 
@@ -310,7 +310,7 @@ func TestRenderEdgeCases(t *testing.T) {
 	odd := e
 	odd.Type = "rebooted"
 	odd.Job.Name = "  "
-	p = notify.RenderEvents([]state.Event{odd}, o)[0]
+	p = notify.RenderEvents([]job.Event{odd}, o)[0]
 	checkPayload(t, p, "U01ABCDEF", "U02GHIJKL")
 	if !strings.HasPrefix(p.Blocks[0].Text.Text, ":grey_question: rebooted: (no name)") {
 		t.Errorf("unknown event header = %q", p.Blocks[0].Text.Text)

@@ -84,14 +84,11 @@ func (p RetryPolicy) normal() RetryPolicy {
 // sends (attempt ≥ 1): full jitter, random·min(Cap, Base·2^(attempt-1)).
 func (p RetryPolicy) Backoff(attempt int, random func() float64) time.Duration {
 	p = p.normal()
-	ceil := p.Cap
-	if attempt < 1 {
-		attempt = 1
+	ceil := p.Base
+	for i := 1; i < attempt && ceil < p.Cap; i++ {
+		ceil *= 2 // stops at the cap: never overflows
 	}
-	if attempt <= 30 {
-		ceil = min(p.Cap, p.Base<<(attempt-1))
-	}
-	return time.Duration(random() * float64(ceil))
+	return time.Duration(random() * float64(min(ceil, p.Cap)))
 }
 
 // Sender posts messages to Slack incoming webhooks. It is safe for

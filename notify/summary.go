@@ -7,7 +7,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kamobot/kamobot/api"
-	"github.com/kamobot/kamobot/state"
+	"github.com/kamobot/kamobot/job"
 )
 
 // Summary is what is running now, per tenant.
@@ -17,7 +17,7 @@ type Summary struct {
 
 // TenantSummary is what runs in one tenant.
 type TenantSummary struct {
-	Tenant state.TenantRef
+	Tenant job.TenantRef
 	// Counts are the running jobs per kind.
 	Counts map[api.Kind]int
 	// Longest are the longest-running jobs, longest first; at most five

@@ -14,12 +14,14 @@ func TestDecodeTellsNewerFromCorrupt(t *testing.T) {
 		want       error
 		says       string
 	}{
-		{"newer, other shape", `{"version":2,"written_by":"kamobot v2","tenants":[1,2]}`, ErrNewer, "kamobot v2 wrote schema 2"},
-		{"newer, same shape", `{"version":2,"tenants":{}}`, ErrNewer, "a newer kamobot wrote schema 2"},
+		{"newer, other shape", `{"version":3,"written_by":"kamobot v3","tenants":[1,2]}`, ErrNewer, "kamobot v3 wrote schema 3"},
+		{"newer, same shape", `{"version":3,"tenants":{}}`, ErrNewer, "a newer kamobot wrote schema 3"},
 		{"version null", `{"version":null,"tenants":{}}`, ErrCorrupt, `no valid "version"`},
 		{"version zero", `{"version":0,"tenants":{}}`, ErrCorrupt, `no valid "version"`},
 		{"version a string", `{"version":"1","tenants":{}}`, ErrCorrupt, "version"},
 		{"bad body, old version", `{"version":1,"next_seq":"x"}`, ErrCorrupt, "next_seq"},
+		{"bad body", `{"version":2,"next_seq":"x"}`, ErrCorrupt, "next_seq"},
+		{"schema 1, unknown hook", `{"version":1,"outbox":[{"hook":"slack","payload":"e30="}]}`, ErrCorrupt, `"slack"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -30,7 +32,7 @@ func TestDecodeTellsNewerFromCorrupt(t *testing.T) {
 		})
 	}
 	st, err := Decode([]byte(`{"version":1}`))
-	if err != nil || st.Version != 1 || st.Tenants == nil {
+	if err != nil || st.Version != Version || st.Tenants == nil {
 		t.Fatalf("Decode of a minimal state = %+v, %v", st, err)
 	}
 }

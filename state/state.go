@@ -1,15 +1,25 @@
+// Package state is kamobot's memory between passes: the state file
+// (versioned, written atomically, locked) and the outbox's storage. The
+// domain types it stores (cursors, events) belong to package job.
 package state
 
 import (
+	"encoding/json"
 	"slices"
 	"time"
 
 	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/job"
 )
 
 // Version is the schema version of the state file this kamobot writes.
-// A file with a higher version is refused, never overwritten.
-const Version = 1
+// A file with a higher version is refused, never overwritten; an older
+// one is migrated when read (see migrate.go).
+//
+// Version 2: a message's payload is its JSON, no longer base64; a message
+// and a refused webhook name their webhook by Hook (a tenant id, 0 for the
+// default webhook) instead of "default" or "tenant:<id>".
+const Version = 2
 
 // State is everything kamobot remembers between passes. It is saved as one
 // JSON document, atomically, under an exclusive lock.
@@ -26,11 +36,11 @@ type State struct {
 	// DeadLetters holds messages Slack refused for good (capped).
 	DeadLetters []Message `json:"dead_letters,omitempty"`
 	// Held holds events kept outside office hours for the next digest.
-	Held []Event `json:"held,omitempty"`
-	// DeadHooks maps a hook name ("default", "tenant:<id>") to what is
-	// known of it while Slack refuses it as a whole (no_service,
-	// invalid_token, ...). Its messages stay in the outbox meanwhile.
-	DeadHooks map[string]*DeadHook `json:"dead_hooks,omitempty"`
+	Held []job.Event `json:"held,omitempty"`
+	// DeadHooks holds what is known of each webhook while Slack refuses it
+	// as a whole (no_service, invalid_token, ...). Its messages stay in the
+	// outbox meanwhile.
+	DeadHooks map[Hook]*DeadHook `json:"dead_hooks,omitempty"`
 
 	// Day tracks the schedule: greetings sent, endings seen today, silence.
 	Day DayState `json:"day"`
@@ -44,90 +54,43 @@ type State struct {
 
 // TenantState is what is known of one tenant.
 type TenantState struct {
-	ID          int64                    `json:"id"`
-	Name        string                   `json:"name"`
-	DisplayName string                   `json:"display_name,omitempty"`
-	Kinds       map[api.Kind]*KindCursor `json:"kinds"`
+	ID          int64                        `json:"id"`
+	Name        string                       `json:"name"`
+	DisplayName string                       `json:"display_name,omitempty"`
+	Kinds       map[api.Kind]*job.KindCursor `json:"kinds"`
 }
 
 // Ref is the tenant as events name it.
-func (t *TenantState) Ref() TenantRef {
-	return TenantRef{ID: t.ID, Name: t.Name, DisplayName: t.DisplayName}
+func (t *TenantState) Ref() job.TenantRef {
+	return job.TenantRef{ID: t.ID, Name: t.Name, DisplayName: t.DisplayName}
 }
 
-// KindCursor is where kamobot stands in one tenant's list of one job kind:
-// the highest id seen, and every job still open.
-type KindCursor struct {
-	// Baselined is set once the first complete listing was recorded.
-	Baselined bool `json:"baselined"`
-	// MaxID is the highest job id seen (for preprocessing, the highest
-	// preprocessing definition id).
-	MaxID int64 `json:"max_id"`
-	// Open holds the jobs last seen open, by Job.Key.
-	Open map[string]*Tracked `json:"open"`
-	// Ended remembers the last jobs seen ending (capped at MaxEnded), so a
-	// job the server briefly re-opens is not reported twice.
-	Ended []EndedJob `json:"ended,omitempty"`
-	// Defs tracks preprocessing definitions (preprocessing only).
-	Defs map[int64]*DefCursor `json:"defs,omitempty"`
+// Hook names the webhook a message goes to: the id of the tenant whose own
+// webhook it is, or DefaultHook for the webhook of [slack]. The URL itself
+// is never stored: it is looked up in the config when the message is sent.
+type Hook int64
+
+// DefaultHook is the webhook of [slack].
+const DefaultHook Hook = 0
+
+// String is how logs and `state show` name the webhook: "default" or
+// "tenant:<id>".
+func (h Hook) String() string {
+	if h == DefaultHook {
+		return "default"
+	}
+	return "tenant:" + api.FormatID(int64(h))
 }
-
-// DefCursor tracks one preprocessing definition's history list.
-type DefCursor struct {
-	LastActivity time.Time `json:"last_activity,omitzero"`
-	NextCheck    time.Time `json:"next_check,omitzero"`
-	Known        []int64   `json:"known,omitempty"` // data ids of histories seen
-}
-
-// EndedJob is a job seen ending.
-type EndedJob struct {
-	Key    string    `json:"key"`
-	Status string    `json:"status"`
-	At     time.Time `json:"at"`
-}
-
-// Tracked is one open job as kamobot last saw it.
-type Tracked struct {
-	ID        int64     `json:"id"`
-	ParentID  int64     `json:"parent_id,omitempty"`
-	Name      string    `json:"name"`
-	Owner     string    `json:"owner,omitempty"`
-	Status    string    `json:"status"`
-	CreatedAt time.Time `json:"created_at,omitzero"`
-	FirstSeen time.Time `json:"first_seen"`
-	// ChangedAt is when the status last changed (or FirstSeen).
-	ChangedAt time.Time `json:"changed_at"`
-	// StartedAt is when the job started running, from the details when
-	// known, else from when kamobot first saw it running.
-	StartedAt time.Time `json:"started_at,omitzero"`
-
-	// Behind counts the rows newer than this job in the last listing that
-	// included it: a range request reaching back to it returns that many.
-	Behind int `json:"behind"`
-	// Far is set once the job is re-read on its own rather than in the range.
-	Far bool `json:"far,omitempty"`
-	// NextCheck is when a far job is next re-read.
-	NextCheck time.Time `json:"next_check,omitzero"`
-	// Missing counts successful reads in a row that did not list the job.
-	Missing int `json:"missing,omitempty"`
-
-	// Alerted records the alerts already sent for this job, at most once each.
-	Alerted []EventType `json:"alerted,omitempty"`
-}
-
-// HasAlerted reports whether the alert t was already raised for the job.
-func (t *Tracked) HasAlerted(e EventType) bool { return slices.Contains(t.Alerted, e) }
 
 // Message is one rendered Slack message in the outbox.
 type Message struct {
-	Seq int64 `json:"seq"`
-	// Hook names the webhook: "default" or "tenant:<id>". The URL itself is
-	// never stored.
-	Hook    string    `json:"hook"`
-	Kind    string    `json:"kind"` // "events", "digest", "summary", "enter", "leave", ...
-	Payload []byte    `json:"payload"`
-	Summary string    `json:"summary"` // one readable line for `state show`
-	Created time.Time `json:"created"`
+	Seq  int64  `json:"seq"`
+	Hook Hook   `json:"hook,omitempty"`
+	Kind string `json:"kind"` // "events", "digest", "summary", "enter", "leave", ...
+	// Payload is the JSON document sent to Slack, byte for byte.
+	Payload json.RawMessage `json:"payload"`
+	Summary string          `json:"summary"` // one readable line for `state show`
+	Created time.Time       `json:"created"`
 
 	Attempts    int       `json:"attempts,omitempty"`
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
@@ -164,11 +127,9 @@ type DayState struct {
 
 // RunInfo describes one pass.
 type RunInfo struct {
-	Start    time.Time `json:"start,omitzero"`
-	End      time.Time `json:"end,omitzero"`
-	OK       bool      `json:"ok"`
-	Error    string    `json:"error,omitempty"`
-	Requests int       `json:"requests,omitempty"`
+	Start time.Time `json:"start,omitzero"`
+	End   time.Time `json:"end,omitzero"`
+	OK    bool      `json:"ok"`
 }
 
 // New returns an empty state of the current version.
@@ -181,25 +142,25 @@ func (s *State) Tenant(id int64, name, displayName string) *TenantState {
 	key := tenantKey(id)
 	t := s.Tenants[key]
 	if t == nil {
-		t = &TenantState{ID: id, Kinds: map[api.Kind]*KindCursor{}}
+		t = &TenantState{ID: id, Kinds: map[api.Kind]*job.KindCursor{}}
 		s.Tenants[key] = t
 	}
 	t.Name, t.DisplayName = name, displayName
 	if t.Kinds == nil {
-		t.Kinds = map[api.Kind]*KindCursor{}
+		t.Kinds = map[api.Kind]*job.KindCursor{}
 	}
 	return t
 }
 
 // Cursor returns the cursor of kind k, creating it.
-func (t *TenantState) Cursor(k api.Kind) *KindCursor {
+func (t *TenantState) Cursor(k api.Kind) *job.KindCursor {
 	c := t.Kinds[k]
 	if c == nil {
-		c = &KindCursor{Open: map[string]*Tracked{}}
+		c = &job.KindCursor{Open: map[string]*job.Tracked{}}
 		t.Kinds[k] = c
 	}
 	if c.Open == nil {
-		c.Open = map[string]*Tracked{}
+		c.Open = map[string]*job.Tracked{}
 	}
 	return c
 }

@@ -8,36 +8,12 @@ import (
 	"time"
 
 	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/job"
 )
 
 // Micro-benchmarks of the state package:
 //
 //	go test ./state -run '^$' -bench . -benchmem
-
-// BenchmarkDiff diffs a range listing of 10,000 training jobs (200 of them
-// open) against a cursor that tracks them: the cost of one tenant's
-// baseline-sized listing in a steady pass.
-func BenchmarkDiff(b *testing.B) {
-	const n = 10_000
-	now := time.Date(2026, 11, 25, 12, 0, 0, 0, time.UTC)
-	rows := make([]api.Job, n)
-	for i := range rows {
-		st := "Completed"
-		if i%50 == 0 {
-			st = "Running"
-		}
-		rows[i] = api.Job{Kind: api.KindTraining, ID: int64(n - i), Name: fmt.Sprintf("job-%d", n-i),
-			Status: st, CreatedBy: "alice", CreatedAt: now.Add(-time.Duration(i) * time.Minute)}
-	}
-	prev, _ := Diff(nil, Fetched{Kind: api.KindTraining, Plan: Plan{Full: true}, Range: rows},
-		TenantRef{ID: 1, Name: "t"}, DiffOptions{}, now)
-	p := prev.Plan(api.KindTraining, now.Add(30*time.Second))
-	f := Fetched{Kind: api.KindTraining, Plan: Plan{Full: true, Far: p.Far}, Range: rows}
-	b.ReportAllocs()
-	for b.Loop() {
-		Diff(prev, f, TenantRef{ID: 1, Name: "t"}, DiffOptions{}, now.Add(30*time.Second))
-	}
-}
 
 // bigState tracks n open jobs over 50 tenants and 4 kinds, each cursor with
 // a full memory of ended jobs.
@@ -56,32 +32,36 @@ func bigState(n int) *State {
 			parent = int64(1 + i%3)
 		}
 		c.MaxID = max(c.MaxID, id)
-		c.Open[api.JobKey(k, parent, id)] = &Tracked{ID: id, ParentID: parent, Name: fmt.Sprintf("resnet50-cifar10-%d", i),
+		c.Open[api.JobKey(k, parent, id)] = &job.Tracked{ID: id, ParentID: parent, Name: fmt.Sprintf("resnet50-cifar10-%d", i),
 			Owner: "alice", Status: "Running", CreatedAt: now.Add(-time.Hour), FirstSeen: now.Add(-time.Hour),
-			ChangedAt: now.Add(-time.Hour), StartedAt: now.Add(-time.Hour), Behind: i % 7, Far: i%7 > NearRows,
+			ChangedAt: now.Add(-time.Hour), StartedAt: now.Add(-time.Hour), Behind: i % 7, Far: i%7 > job.NearRows,
 			NextCheck: now.Add(time.Minute)}
-		if len(c.Ended) < MaxEnded {
-			c.Ended = append(c.Ended, EndedJob{Key: api.JobKey(k, parent, id-1), Status: "Completed", At: now})
+		if len(c.Ended) < job.MaxEnded {
+			c.Ended = append(c.Ended, job.EndedJob{Key: api.JobKey(k, parent, id-1), Status: "Completed", At: now})
 		}
 	}
 	return st
 }
 
-// BenchmarkStoreSave writes a state tracking 100,000 jobs (JSON, fsync,
-// rename, fsync of the directory).
+// BenchmarkStoreSave writes a state tracking 10,000 and 100,000 jobs
+// (JSON, fsync, rename, fsync of the directory).
 func BenchmarkStoreSave(b *testing.B) {
-	st := bigState(100_000)
-	s, err := Open(filepath.Join(b.TempDir(), "state.json"))
-	if err != nil {
-		b.Fatal(err)
+	for _, n := range []int{10_000, 100_000} {
+		b.Run(fmt.Sprintf("jobs=%d", n), func(b *testing.B) {
+			st := bigState(n)
+			s, err := Open(filepath.Join(b.TempDir(), "state.json"))
+			if err != nil {
+				b.Fatal(err)
+			}
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.Save(st); err != nil {
+					b.Fatal(err)
+				}
+			}
+			reportSize(b, s)
+		})
 	}
-	b.ReportAllocs()
-	for b.Loop() {
-		if err := s.Save(st); err != nil {
-			b.Fatal(err)
-		}
-	}
-	reportSize(b, s)
 }
 
 // BenchmarkStoreLoad reads that state back.

@@ -1,9 +1,7 @@
 package state
 
 import (
-	"bufio"
 	"bytes"
-	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -161,7 +159,15 @@ func Decode(b []byte) (*State, error) {
 	// alone, so that a newer schema is told apart from a corrupt file.
 	st := New()
 	st.Version = 0 // a document without one must not keep New's
-	if err := json.Unmarshal(b, st); err != nil {
+	err := json.Unmarshal(b, st)
+	if err != nil || st.Version == 1 {
+		// Schema 1 does not fit State (hooks were names, payloads base64).
+		var head struct{ Version int }
+		if json.Unmarshal(b, &head) == nil && head.Version == 1 {
+			return migrateV1(b)
+		}
+	}
+	if err != nil {
 		return nil, checkVersion(b, err)
 	}
 	if st.Version > Version {
@@ -218,13 +224,6 @@ func (s *Store) Save(st *State) error {
 	st.Version = Version
 	st.WrittenBy = s.WrittenBy
 	st.UpdatedAt = s.now().UTC()
-	// json.Marshal's bytes, streamed to the file (see encode.go).
-	return s.write(func(w io.Writer) error { return EncodeTo(w, st) })
-}
-
-// write writes what encode writes to the temporary file, then replaces the
-// state file with it.
-func (s *Store) write(encode func(io.Writer) error) error {
 	// The temporary file goes beside the state file, never in $TMPDIR (even
 	// on the same file system): what a kill leaves is then found and
 	// removed by the next Lock.
@@ -234,8 +233,10 @@ func (s *Store) write(encode func(io.Writer) error) error {
 		return fmt.Errorf("%w: %s: %w", ErrWrite, s.path, err)
 	}
 	defer func() { _ = t.Cleanup() }()
-	fw := &fileWriter{w: bufio.NewWriterSize(t, 64<<10)}
-	if err := cmp.Or(encode(fw), fw.flush()); err != nil {
+	fw := &fileWriter{w: t}
+	enc := json.NewEncoder(fw)
+	enc.SetEscapeHTML(false) // payloads stay as Slack gets them
+	if err := enc.Encode(st); err != nil {
 		if fw.err != nil {
 			return fmt.Errorf("%w: %s: %w", ErrWrite, s.path, fw.err)
 		}
@@ -257,24 +258,16 @@ func (s *Store) write(encode func(io.Writer) error) error {
 
 // fileWriter tells the errors of the file from those of the encoder.
 type fileWriter struct {
-	w   *bufio.Writer
+	w   io.Writer
 	err error // the first write error
 }
 
 func (f *fileWriter) Write(p []byte) (int, error) {
-	if f.err != nil {
-		return 0, f.err
-	}
 	n, err := f.w.Write(p)
-	f.err = err
-	return n, err
-}
-
-func (f *fileWriter) flush() error {
-	if f.err == nil {
-		f.err = f.w.Flush()
+	if err != nil && f.err == nil {
+		f.err = err
 	}
-	return f.err
+	return n, err
 }
 
 func syncDir(dir string) error {

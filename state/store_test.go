@@ -25,7 +25,7 @@ func TestStoreRoundTrip(t *testing.T) {
 	}
 	tn := st.Tenant(3, "vision", "画像")
 	tn.Cursor("training").MaxID = 42
-	st.Enqueue(Message{Hook: "default", Kind: "events", Payload: []byte(`{"text":"hi"}`)})
+	st.Enqueue(Message{Hook: DefaultHook, Kind: "events", Payload: []byte(`{"text":"hi"}`)})
 	if err := s.Save(st); err != nil {
 		t.Fatal(err)
 	}
@@ -152,8 +152,8 @@ func TestStoreSaveFailsOnReadOnlyDir(t *testing.T) {
 
 func TestOutboxBookkeeping(t *testing.T) {
 	st := New()
-	a := st.Enqueue(Message{Hook: "default"})
-	b := st.Enqueue(Message{Hook: "default"})
+	a := st.Enqueue(Message{Hook: DefaultHook})
+	b := st.Enqueue(Message{Hook: DefaultHook})
 	if a.Seq != 1 || b.Seq != 2 {
 		t.Fatalf("seqs %d %d", a.Seq, b.Seq)
 	}

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"github.com/kamobot/kamobot/notify"
 )
 
 // Message is one message the fake accepted (Slack posted it).
@@ -76,7 +78,7 @@ func newMessage(id string, at time.Time, raw []byte, body []byte, p *parsed) Mes
 	if b, ok := p.fields["blocks"]; ok && !isNull(b) {
 		m.Blocks = b
 	}
-	m.TextView = Inspect(p.text)
+	m.TextView = notify.Inspect(p.text)
 	var lines []string
 	var fields []string
 	flush := func() {
@@ -87,7 +89,7 @@ func newMessage(id string, at time.Time, raw []byte, body []byte, p *parsed) Mes
 	}
 	block := -1
 	for _, t := range p.texts {
-		v := Inspect(t.Text)
+		v := notify.Inspect(t.Text)
 		m.BlockViews = append(m.BlockViews, v)
 		if t.block != block {
 			flush()

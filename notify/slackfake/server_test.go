@@ -1,3 +1,6 @@
+// Over 400 lines: one test per behaviour of the fake that kamobot's tests
+// rely on (answers, validation, limits, hook states, faults, control API),
+// each short; they share the post helpers at the top.
 package slackfake
 
 import (

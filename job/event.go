@@ -1,7 +1,8 @@
-// Package state holds kamobot's memory between passes: the versioned,
-// atomically written, locked state file, and the pure diff that turns the
-// previous state plus freshly fetched jobs into events.
-package state
+// Package job is kamobot's domain, with no I/O: the events a job's life
+// gives, the cursors that remember where each tenant's listing stands, the
+// fetch plan a cursor asks for, and the pure diff that turns a cursor plus
+// freshly fetched jobs into the next cursor and the events.
+package job
 
 import (
 	"time"

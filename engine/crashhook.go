@@ -1,6 +1,6 @@
 //go:build !testhooks
 
-package commands
+package engine
 
 import "github.com/kamobot/kamobot/state"
 

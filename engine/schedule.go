@@ -1,12 +1,14 @@
-package commands
+package engine
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
 	"time"
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/job"
 	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/state"
 )
@@ -27,7 +29,7 @@ const greetingGrace = time.Hour
 // schedule decides what to post now: the events (or hold them for the
 // digest outside office hours), greetings, the digest, the summary. It
 // renders the messages; the caller puts them in the outbox.
-func (p *Pass) schedule(st *state.State, events []state.Event, now time.Time, rep *PassReport) []state.Message {
+func (p *Pass) schedule(st *state.State, events []job.Event, now time.Time, rep *Report) []state.Message {
 	sch := p.Cfg.Schedule
 	loc := sch.Location()
 	today := config.DateOf(now.In(loc))
@@ -38,7 +40,7 @@ func (p *Pass) schedule(st *state.State, events []state.Event, now time.Time, re
 		st.Day.LastPostAt = now // nothing posted yet: silence starts now
 	}
 	open := sch.Open(now)
-	var send []state.Event
+	var send []job.Event
 	for _, e := range events {
 		if e.Type.IsEnding() {
 			st.Day.Endings++
@@ -96,6 +98,34 @@ func (p *Pass) schedule(st *state.State, events []state.Event, now time.Time, re
 	return msgs
 }
 
+// filter keeps the events each tenant's config asks to post.
+func (p *Pass) filter(events []job.Event) []job.Event {
+	return slices.DeleteFunc(events, func(e job.Event) bool {
+		if !slices.Contains(p.routes[e.Tenant.ID].Notify, e.Type) {
+			return true
+		}
+		if e.Type.IsEnding() && e.Type != job.EventDeleted && e.From != "" {
+			return !p.Cfg.Watch.NotifiesFrom(lifeStage(e.From))
+		}
+		return false
+	})
+}
+
+// lifeStage names where a status stands for the notify_from rule: a job
+// queued under any name is "Pending", one alive in trouble was "Running".
+func lifeStage(status string) string {
+	switch api.StatusPhase(status) {
+	case api.PhaseTrouble:
+		return "Running"
+	case api.PhaseOpen:
+		if status == "Running" || status == "Opened" {
+			return status
+		}
+		return "Pending"
+	}
+	return status
+}
+
 func (p *Pass) renderOptions(now time.Time, mentions []string) notify.RenderOptions {
 	owners := map[string]string{}
 	for user, m := range p.Cfg.Owners {
@@ -113,10 +143,10 @@ func (p *Pass) renderOptions(now time.Time, mentions []string) notify.RenderOpti
 }
 
 // mentionsOf lists the mentions of the tenants in events, each once.
-func (p *Pass) mentionsOf(events []state.Event) []string {
+func (p *Pass) mentionsOf(events []job.Event) []string {
 	var out []string
 	for _, e := range events {
-		for _, m := range p.Cfg.Route(e.Tenant.ID, e.Tenant.Name).Mention {
+		for _, m := range p.routes[e.Tenant.ID].Mention {
 			if !slices.Contains(out, string(m)) {
 				out = append(out, string(m))
 			}
@@ -126,10 +156,10 @@ func (p *Pass) mentionsOf(events []state.Event) []string {
 }
 
 // byHook groups events by the webhook they go to, keeping their order.
-func (p *Pass) byHook(events []state.Event) (hooks []string, groups map[string][]state.Event) {
-	groups = map[string][]state.Event{}
+func (p *Pass) byHook(events []job.Event) (hooks []state.Hook, groups map[state.Hook][]job.Event) {
+	groups = map[state.Hook][]job.Event{}
 	for _, e := range events {
-		h := p.hookFor(e.Tenant)
+		h := p.destOf(e.Tenant.ID).hook
 		if _, ok := groups[h]; !ok {
 			hooks = append(hooks, h)
 		}
@@ -140,7 +170,7 @@ func (p *Pass) byHook(events []state.Event) (hooks []string, groups map[string][
 
 // eventMessages renders the events: one message per webhook for the pass,
 // split only where Slack's limits demand it.
-func (p *Pass) eventMessages(events []state.Event, now time.Time) []state.Message {
+func (p *Pass) eventMessages(events []job.Event, now time.Time) []state.Message {
 	hooks, groups := p.byHook(events)
 	var msgs []state.Message
 	for _, h := range hooks {
@@ -152,7 +182,7 @@ func (p *Pass) eventMessages(events []state.Event, now time.Time) []state.Messag
 	return msgs
 }
 
-func (p *Pass) digests(held []state.Event, since, now time.Time) []state.Message {
+func (p *Pass) digests(held []job.Event, since, now time.Time) []state.Message {
 	hooks, groups := p.byHook(held)
 	var msgs []state.Message
 	for _, h := range hooks {
@@ -166,13 +196,13 @@ func (p *Pass) digests(held []state.Event, since, now time.Time) []state.Message
 // greeting goes to every webhook in use, once.
 func (p *Pass) greeting(kind string, now time.Time) state.Message {
 	pl := notify.RenderGreeting(kind, p.Pick(kind), p.renderOptions(now, nil))
-	return newMessage(defaultHook, kind, pl, now)
+	return newMessage(state.DefaultHook, kind, pl, now)
 }
 
 // summaries tells what is running, per webhook, when something is.
 func (p *Pass) summaries(st *state.State, now time.Time) []state.Message {
-	per := map[string]*notify.Summary{}
-	var hooks []string
+	per := map[state.Hook]*notify.Summary{}
+	var hooks []state.Hook
 	for _, t := range p.tenants.Watched {
 		ts := st.Tenants[api.FormatID(t.ID)]
 		if ts == nil {
@@ -195,7 +225,7 @@ func (p *Pass) summaries(st *state.State, now time.Time) []state.Message {
 			continue
 		}
 		slices.SortFunc(ten.Longest, func(a, b api.Job) int { return a.StartedAt.Compare(b.StartedAt) })
-		h := p.hookFor(ref)
+		h := p.destOf(ref.ID).hook
 		if per[h] == nil {
 			per[h] = &notify.Summary{}
 			hooks = append(hooks, h)
@@ -210,6 +240,21 @@ func (p *Pass) summaries(st *state.State, now time.Time) []state.Message {
 	return msgs
 }
 
-func newMessage(hook, kind string, pl notify.Payload, now time.Time) state.Message {
-	return state.Message{Hook: hook, Kind: kind, Payload: mustJSON(pl), Summary: payloadSummary(pl), Created: now}
+// newMessage puts a rendered payload in a message: its JSON is what Slack
+// gets, byte for byte.
+func newMessage(hook state.Hook, kind string, pl notify.Payload, now time.Time) state.Message {
+	b, err := pl.JSON()
+	if err != nil {
+		panic(fmt.Sprintf("encode payload: %v", err)) // a payload is plain data: cannot fail
+	}
+	return state.Message{Hook: hook, Kind: kind, Payload: b, Summary: summaryOf(pl), Created: now}
+}
+
+// summaryOf is one readable line for `state show`.
+func summaryOf(pl notify.Payload) string {
+	s := pl.Text
+	if r := []rune(s); len(r) > 120 {
+		s = string(r[:119]) + "…"
+	}
+	return s
 }

@@ -1,16 +1,15 @@
-package commands
+package notify
 
 import (
 	"encoding/json"
 	"strings"
-
-	"github.com/kamobot/kamobot/notify/slackfake"
 )
 
-// readablePayload shows a Slack payload as a person reads it in Slack:
-// the blocks as lines of text (bold stays *bold*, links as "label (url)",
-// mentions as @U…), or the fallback text when there are no blocks.
-func readablePayload(payload []byte) string {
+// TextView shows a Slack payload as a person reads it in Slack, for
+// `check --dry-run` and `demo`: the blocks as lines of text (bold stays
+// *bold*, links as "label (url)", mentions as @U…), or the fallback text
+// when there are no blocks.
+func TextView(payload []byte) string {
 	var p struct {
 		Text   string `json:"text"`
 		Blocks []struct {
@@ -30,7 +29,7 @@ func readablePayload(payload []byte) string {
 		return string(payload)
 	}
 	if len(p.Blocks) == 0 {
-		return slackfake.Readable(p.Text)
+		return Readable(p.Text)
 	}
 	var lines []string
 	for _, b := range p.Blocks {
@@ -43,19 +42,19 @@ func readablePayload(payload []byte) string {
 			lines = append(lines, "────────")
 		default:
 			if b.Text != nil {
-				lines = append(lines, slackfake.Readable(b.Text.Text))
+				lines = append(lines, Readable(b.Text.Text))
 			}
 			// Fields are "*Label*\nvalue": shown as "Label value", three a line.
 			for i := 0; i < len(b.Fields); i += 3 {
 				var row []string
 				for _, f := range b.Fields[i:min(i+3, len(b.Fields))] {
-					row = append(row, strings.ReplaceAll(slackfake.Readable(f.Text), "\n", " "))
+					row = append(row, strings.ReplaceAll(Readable(f.Text), "\n", " "))
 				}
 				lines = append(lines, strings.Join(row, "   "))
 			}
 			var elems []string
 			for _, e := range b.Elements {
-				elems = append(elems, slackfake.Readable(e.Text))
+				elems = append(elems, Readable(e.Text))
 			}
 			if len(elems) > 0 {
 				lines = append(lines, strings.Join(elems, "  ·  "))

@@ -1,6 +1,6 @@
 //go:build testhooks
 
-package commands
+package engine
 
 // This file is compiled only into the binary the fault-injection tests
 // build (go build -tags testhooks). It reads two variables:

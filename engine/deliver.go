@@ -1,0 +1,263 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/kamobot/kamobot/notify"
+	"github.com/kamobot/kamobot/state"
+)
+
+// deliver sends the outbox: per webhook in order, at most one message a
+// second, marking each message sent (and saving) as soon as Slack says ok.
+// A message that must wait keeps the ones behind it waiting (per webhook),
+// so that messages arrive in order.
+func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep *Report) {
+	byHook := map[state.Hook][]int64{}
+	var hooks []state.Hook
+	for _, m := range st.Outbox {
+		if _, ok := byHook[m.Hook]; !ok {
+			hooks = append(hooks, m.Hook)
+		}
+		byHook[m.Hook] = append(byHook[m.Hook], m.Seq)
+	}
+	var mu sync.Mutex // guards st and rep: webhooks are sent to concurrently
+	var wg sync.WaitGroup
+	for _, hook := range hooks {
+		wg.Go(func() {
+			to := p.destOfHook(hook)
+			mu.Lock()
+			hold := p.holdDeadHook(st, to, now, rep)
+			mu.Unlock()
+			if hold {
+				return // refused by Slack: waiting, or given up
+			}
+			for _, seq := range byHook[hook] {
+				if ctx.Err() != nil {
+					return // stopping: what is left stays in the outbox
+				}
+				mu.Lock()
+				i := slices.IndexFunc(st.Outbox, func(m state.Message) bool { return m.Seq == seq })
+				var m state.Message
+				if i >= 0 {
+					m = st.Outbox[i]
+				}
+				mu.Unlock()
+				if i < 0 {
+					continue // no longer in the outbox
+				}
+				if waiting(m.NextAttempt, now, maxMessageWait) {
+					return // backing off; the ones behind wait too
+				}
+				if to.url.IsZero() {
+					p.Log.Error("no webhook configured for these messages; they stay in the outbox", "hook", hook)
+					return
+				}
+				// A send in flight is finished even when asked to stop, so its
+				// answer can be recorded; it is bounded by the sender's timeout.
+				res, tries := p.Sender.Deliver(context.WithoutCancel(ctx), to.url.Reveal(), m.Payload)
+				if res.Class == notify.Delivered {
+					crashPoint("after_post_before_mark")
+				}
+				mu.Lock()
+				stop := p.record(st, to, m, res, tries, rep)
+				if err := p.Store.Save(st); err != nil {
+					// Sending on would post messages that cannot be marked sent.
+					p.Log.Error("cannot save the state after sending; the message may be sent again; "+
+						"the rest wait in the outbox", errAttr(err))
+					stop = true
+				}
+				mu.Unlock()
+				if stop {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	rep.Pending = len(st.Outbox)
+	rep.Sending = true
+	rep.DeadLetters = len(st.DeadLetters)
+	for _, m := range st.Outbox {
+		if rep.OldestPending.IsZero() || m.Created.Before(rep.OldestPending) {
+			rep.OldestPending = m.Created
+		}
+	}
+}
+
+// record applies one delivery result to the state; it returns true when
+// this webhook must not be sent to again in this pass.
+func (p *Pass) record(st *state.State, to dest, m state.Message, res notify.Result, tries int, rep *Report) bool {
+	log := p.Log.With("hook", to.hook.String(), "message", m.Seq, "kind", m.Kind)
+	switch res.Class {
+	case notify.Delivered, notify.PermanentMessage, notify.RateLimited:
+		p.clearDead(st, to.hook, log) // Slack knows the webhook
+	}
+	if res.Class != notify.Delivered {
+		if rep.SendFailures == nil {
+			rep.SendFailures = map[string]int{}
+		}
+		rep.SendFailures[res.Class.String()]++
+	}
+	switch res.Class {
+	case notify.Delivered:
+		st.MarkSent(m.Seq)
+		st.Day.LastPostAt = p.Now()
+		rep.Sent++
+		log.Debug("sent", "summary", m.Summary)
+		return false
+	case notify.PermanentMessage:
+		st.Bury(m.Seq, res.Code)
+		rep.Dead++
+		log.Error("slack refused the message for good; kept in the dead letters", "slack_error", res.Code,
+			"status", res.Status, "summary", m.Summary)
+		return false
+	}
+	i := slices.IndexFunc(st.Outbox, func(x state.Message) bool { return x.Seq == m.Seq })
+	if i < 0 {
+		return true
+	}
+	o := &st.Outbox[i]
+	o.Attempts += max(tries, 1)
+	o.LastError = fmt.Sprintf("%s %d %s", res.Class, res.Status, res.Code)
+	if res.Class == notify.DeadWebhook {
+		// Tried again later, one message, with a growing delay; given up
+		// after a day (see markDead).
+		rep.DeadWebhooks = append(rep.DeadWebhooks, to.hook)
+		p.markDead(st, to, res, log)
+		return true
+	}
+	o.NextAttempt = p.Now().Add(p.Sender.RetryDelay(res, o.Attempts))
+	log.Warn("slack did not take the message; retrying later", "slack_error", res.Code, "status", res.Status,
+		"attempts", o.Attempts, "next_attempt", o.NextAttempt.Format(time.RFC3339))
+	return true
+}
+
+// A webhook Slack refuses as a whole (no_service, invalid_token,
+// channel_is_archived, ...) keeps its messages in the outbox. It is tried
+// again, one message, after DeadHookFirstDelay, doubling up to
+// DeadHookMaxDelay; once it has been refused for DeadHookGiveUp kamobot
+// stops trying it and says what to do. A new URL for it in the config, or
+// `kamobot state retry`, makes it tried again at once.
+const (
+	DeadHookFirstDelay = time.Minute
+	DeadHookMaxDelay   = time.Hour
+	DeadHookGiveUp     = 24 * time.Hour
+)
+
+// maxMessageWait is the longest a message can rightly wait for its next
+// attempt (Slack's Retry-After, capped). A next attempt further ahead can
+// only come from a clock that went back: it is due at once.
+const maxMessageWait = notify.DefaultMaxRetryAfter
+
+// deadHookBackoff is the wait after the n-th refusal of a webhook: the
+// sender's backoff, without jitter (one message is tried, not a burst).
+var deadHookBackoff = notify.RetryPolicy{Base: DeadHookFirstDelay, Cap: DeadHookMaxDelay}
+
+func deadHookDelay(n int) time.Duration {
+	return deadHookBackoff.Backoff(n, func() float64 { return 1 })
+}
+
+// waiting reports whether a next attempt planned for next is still ahead
+// of now. One further ahead than limit is not: the clock went back.
+func waiting(next, now time.Time, limit time.Duration) bool {
+	return next.After(now) && next.Sub(now) <= limit
+}
+
+// holdDeadHook reports whether the messages of a webhook Slack refused
+// must wait: it is backing off, or kamobot gave up on it. A webhook whose
+// URL changed since it was refused is tried at once. It must be called
+// with the state guarded.
+func (p *Pass) holdDeadHook(st *state.State, to dest, now time.Time, rep *Report) bool {
+	dh := st.DeadHooks[to.hook]
+	if dh == nil || to.url.IsZero() {
+		return false
+	}
+	if notify.Fingerprint(to.url.Reveal()) != dh.Fingerprint {
+		delete(st.DeadHooks, to.hook)
+		p.Log.Info("the webhook Slack refused has a new URL; sending its messages again", "hook", to.hook.String())
+		return false
+	}
+	if !dh.GaveUp && !waiting(dh.NextAttempt, now, DeadHookMaxDelay) {
+		return false
+	}
+	rep.DeadWebhooks = append(rep.DeadWebhooks, to.hook)
+	return true
+}
+
+// markDead records that Slack refused the webhook and plans its next try,
+// or gives up on it after DeadHookGiveUp.
+func (p *Pass) markDead(st *state.State, to dest, res notify.Result, log *slog.Logger) {
+	now := p.Now()
+	dh := st.DeadHooks[to.hook]
+	if dh == nil {
+		dh = &state.DeadHook{Fingerprint: notify.Fingerprint(to.url.Reveal()), Since: now}
+		if st.DeadHooks == nil {
+			st.DeadHooks = map[state.Hook]*state.DeadHook{}
+		}
+		st.DeadHooks[to.hook] = dh
+	}
+	if now.Before(dh.Since) {
+		dh.Since = now // the clock went back: count from now
+	}
+	dh.Attempts++
+	dh.LastError = strings.TrimSpace(fmt.Sprintf("%d %s", res.Status, res.Code))
+	pending := 0
+	for _, m := range st.Outbox {
+		if m.Hook == to.hook {
+			pending++
+		}
+	}
+	if now.Sub(dh.Since) >= DeadHookGiveUp {
+		dh.GaveUp, dh.NextAttempt = true, time.Time{}
+		log.Error("slack has refused this webhook for "+notify.Duration(now.Sub(dh.Since).Round(time.Second), "en")+"; kamobot stops trying it. "+
+			"Its messages stay in the outbox: put a working webhook URL in the config (it is tried at once), "+
+			"or run `kamobot state retry` once the webhook works again",
+			"slack_error", res.Code, "status", res.Status, "attempts", dh.Attempts, "pending", pending)
+		return
+	}
+	dh.NextAttempt = now.Add(deadHookDelay(dh.Attempts))
+	log.Error("slack refused the webhook; messages kept in the outbox until it is fixed",
+		"slack_error", res.Code, "status", res.Status, "attempts", dh.Attempts, "pending", pending,
+		"next_attempt", dh.NextAttempt.Format(time.RFC3339))
+}
+
+// clearDead forgets that a webhook was refused, once Slack took it again.
+func (p *Pass) clearDead(st *state.State, hook state.Hook, log *slog.Logger) {
+	if dh := st.DeadHooks[hook]; dh != nil {
+		delete(st.DeadHooks, hook)
+		log.Info("slack takes the webhook again", "refused_since", dh.Since.Format(time.RFC3339))
+	}
+}
+
+// deadHookError is the error of a pass that left messages behind a dead
+// webhook (exit 69): what happened and what to do.
+func deadHookError(st *state.State, rep Report) error {
+	hooks := slices.Compact(slices.Sorted(slices.Values(rep.DeadWebhooks)))
+	var gaveUp []state.Hook
+	var next []string
+	for _, h := range hooks {
+		switch dh := st.DeadHooks[h]; {
+		case dh == nil:
+		case dh.GaveUp:
+			gaveUp = append(gaveUp, h)
+		case !dh.NextAttempt.IsZero():
+			next = append(next, h.String()+" at "+dh.NextAttempt.Format(time.RFC3339))
+		}
+	}
+	err := fmt.Errorf("%w for %v (removed, revoked or archived channel?): %d messages kept in the outbox; "+
+		"fix the webhook and they will be sent", ErrDeadWebhook, hooks, rep.Pending)
+	if len(next) > 0 {
+		err = fmt.Errorf("%w; next try: %s (at once after `kamobot state retry`)", err, strings.Join(next, ", "))
+	}
+	if len(gaveUp) > 0 {
+		err = fmt.Errorf("%w; kamobot stopped trying %v after %s: a new webhook URL in the config is tried at once, "+
+			"or run `kamobot state retry` once it works again", err, gaveUp, notify.Duration(DeadHookGiveUp, "en"))
+	}
+	return err
+}

@@ -1,0 +1,124 @@
+package engine_test
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/api/kqifake"
+	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/engine"
+	"github.com/kamobot/kamobot/notify"
+	"github.com/kamobot/kamobot/notify/slackfake"
+	"github.com/kamobot/kamobot/state"
+)
+
+// TestPassOnSchemaV1State runs a pass on a state file written by schema 1
+// (state/testdata/state-v1.json), against a KAMONOHASHI where nothing
+// changed since: the two messages left in its outbox are sent as they were
+// rendered, byte for byte (the refused default webhook has a new URL, so it
+// is tried at once), nothing is reported again, and the open jobs, the
+// dead letter and the sequence numbers are kept.
+func TestPassOnSchemaV1State(t *testing.T) {
+	v1, err := os.ReadFile("../state/testdata/state-v1.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := state.Decode(v1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 25, 11, 0, 0, 0, time.FixedZone("JST", 9*3600)) // an hour after the file
+	kqi := kqifake.NewTest(t, kqifake.Options{Now: func() time.Time { return now }})
+	vision, nlp := kqi.AddTenant("vision", ""), kqi.AddTenant("nlp", "")
+	kqi.AddAccount("kamobot", "pw", vision, nlp)
+	// The jobs as the file knows them: 1, 2 and 4 ended, 3 and 5 running.
+	for _, j := range []struct{ tenant, name, status string }{
+		{"vision", "poison-job", "Failed"}, {"vision", "pending-job", "Completed"}, {"vision", "still-running", "Running"},
+		{"nlp", "nlp-pending", "Killed"}, {"nlp", "nlp-running", "Running"},
+	} {
+		if _, err := kqi.AddJob(kqifake.NewJob{Tenant: j.tenant, Kind: api.KindTraining, Name: j.name, CreatedBy: "alice",
+			Status: j.status}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	slack := slackfake.NewTest(t)
+	hook, nlpHook := slack.NewHook(), slack.NewHook()
+
+	dir := t.TempDir()
+	cfgFile := filepath.Join(dir, "config.toml")
+	if err := os.WriteFile(cfgFile, []byte(`[watch]
+stuck_pending_after = "off"
+long_running_after = "off"
+summary_after_silence = "off"
+
+[[tenant]]
+name = "vision"
+
+[[tenant]]
+name = "nlp"
+webhook = "`+nlpHook+`"
+`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"KAMOBOT_SERVER": kqi.URL(), "KAMOBOT_USER": "kamobot", "KAMOBOT_PASSWORD": "pw",
+		"KAMOBOT_SLACK_WEBHOOK": hook}
+	cfg, _, err := config.Load(cfgFile, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	statePath := filepath.Join(dir, "state.json")
+	if err := os.WriteFile(statePath, v1, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	store, err := state.Open(statePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	store.Now = func() time.Time { return now }
+	var logs strings.Builder
+	log := slog.New(slog.NewTextHandler(&logs, nil))
+	client, err := api.New(api.Config{BaseURL: kqi.URL(), User: "kamobot", Password: "pw",
+		ServerLocation: kqi.Location(), Timeout: 2 * time.Second, Logger: log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := &engine.Pass{Cfg: cfg, API: client, Store: store, Log: log, Now: func() time.Time { return now },
+		Sender: notify.NewSender(notify.SenderOptions{Logger: log, Pacer: notify.NewPacer(time.Millisecond, nil, nil)}),
+		Pick:   func(string) string { return "" }, Who: "test", LockWait: time.Second, TenantsTTL: time.Hour}
+
+	rep, err := p.Run(context.Background(), engine.Options{})
+	if err != nil {
+		t.Fatalf("pass on a schema 1 state: %v\nlogs:\n%s", err, logs.String())
+	}
+	if rep.Sent != 2 || rep.Queued != 0 || rep.Events != 0 || rep.Baselined != 0 {
+		t.Errorf("pass: %d sent, %d queued, %d events, %d baselined; want the 2 pending sent and nothing new",
+			rep.Sent, rep.Queued, rep.Events, rep.Baselined)
+	}
+	got := slack.Messages()
+	if len(got) != 2 {
+		t.Fatalf("slack got %d messages, want 2", len(got))
+	}
+	for i, m := range old.Outbox {
+		if got[i].Raw != string(m.Payload) {
+			t.Errorf("message %d sent as\n%s\nwant what the outbox held\n%s", m.Seq, got[i].Raw, m.Payload)
+		}
+	}
+	if len(slack.MessagesFor(nlpHook)) != 1 {
+		t.Error("the message queued for the nlp tenant's webhook did not go there")
+	}
+	st, _, err := store.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Version != state.Version || len(st.Outbox) != 0 || len(st.DeadHooks) != 0 || st.NextSeq != old.NextSeq ||
+		len(st.DeadLetters) != 1 || st.OpenJobs() != old.OpenJobs() || st.OpenJobs() != 2 {
+		t.Errorf("after the pass: version %d, outbox %d, dead hooks %d, next_seq %d, dead letters %d, open jobs %d",
+			st.Version, len(st.Outbox), len(st.DeadHooks), st.NextSeq, len(st.DeadLetters), st.OpenJobs())
+	}
+}

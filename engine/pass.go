@@ -1,0 +1,183 @@
+// Package engine runs kamobot's pass, in the order the README tells it:
+// the tenants to watch (tenants.go), fetch and diff (fetch.go, with the
+// diff itself in package job), schedule and render into the outbox
+// (schedule.go), save, deliver the outbox (deliver.go), save. `watch`,
+// `demo` and `check` run passes through Loop.
+package engine
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"slices"
+	"time"
+
+	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/notify"
+	"github.com/kamobot/kamobot/state"
+)
+
+// Pass runs kamobot's main job, one pass at a time: fetch, diff, schedule,
+// render into the outbox, save, send, save. `watch` keeps one Pass across
+// passes; `check` runs one.
+type Pass struct {
+	Cfg    *config.Config
+	API    API
+	Store  *state.Store
+	Sender *notify.Sender
+	Log    *slog.Logger
+	Now    func() time.Time
+	// Pick chooses a phrase from a message set.
+	Pick func(key string) string
+	// Who names the process in the lock file ("watch", "check").
+	Who string
+	// LockWait is how long to wait for another kamobot to finish its pass.
+	LockWait time.Duration
+	// Concurrency bounds the requests in flight at once (default
+	// DefaultConcurrency).
+	Concurrency int
+	// TenantsTTL is how long the list of visible tenants is reused (watch).
+	TenantsTTL time.Duration
+
+	tenants   TenantView
+	tenantsAt time.Time
+	// routes holds config.Route of every visible tenant, by id, computed
+	// when the tenant list is read.
+	routes map[int64]config.Route
+	warned bool
+	// warnedVanished: tenants that left the account were warned about
+	// since the tenant list was last read.
+	warnedVanished bool
+}
+
+// Options change how one pass runs.
+type Options struct {
+	// DryRun computes the messages and returns them without saving or sending.
+	DryRun bool
+	// At evaluates the pass as if it were that time (with DryRun).
+	At time.Time
+}
+
+// Report says what a pass did.
+type Report struct {
+	Baselined    int // jobs recorded by a first listing
+	Tenants      int // tenants fetched
+	FailedFetch  []string
+	Events       int // events worth a message
+	Held         int // events held for the morning digest
+	Queued       int // messages put in the outbox
+	Sent         int // messages Slack accepted
+	Pending      int // messages still in the outbox
+	Dead         int // messages Slack refused for good
+	DeadWebhooks []state.Hook
+	// Messages are the messages queued (all of them, for a dry run).
+	Messages []state.Message
+
+	// Sending is true once the pass got as far as sending; OldestPending
+	// and DeadLetters (and Pending) then describe the outbox after it.
+	Sending       bool
+	OldestPending time.Time // when the oldest message still in the outbox was queued
+	DeadLetters   int       // messages kept in the dead letters
+	// SendFailures counts the deliveries Slack did not take, by class
+	// (rate_limited, temporary, dead_webhook, permanent_message).
+	SendFailures map[string]int
+}
+
+// Quiet reports whether nothing worth an info log line happened.
+func (r Report) Quiet() bool {
+	return r.Baselined == 0 && len(r.FailedFetch) == 0 && r.Events == 0 && r.Queued == 0 && r.Sent == 0 &&
+		r.Dead == 0 && len(r.DeadWebhooks) == 0
+}
+
+// Errors a pass returns besides those of api and state; each leaves the
+// state consistent. commands maps them to exit codes.
+var (
+	// ErrFetchFailed: some tenants could not be read (retry later).
+	ErrFetchFailed = errors.New("some tenants could not be read; they are retried next pass")
+	// ErrPending: some messages wait in the outbox (retry later).
+	ErrPending = errors.New("some messages could not be delivered yet; they stay in the outbox")
+	// ErrDeadWebhook: Slack refuses a webhook as a whole; a human must fix it.
+	ErrDeadWebhook = errors.New("slack refused the webhook")
+	// ErrNoTenant: the account sees no tenant the config watches.
+	ErrNoTenant = errors.New("no tenant to watch")
+)
+
+// Run runs one pass. The error is nil when all went well; otherwise it says
+// what must be retried (nothing is lost) or what needs a human.
+func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
+	var rep Report
+	if !o.DryRun {
+		installStoreHooks(p.Store)
+		unlock, err := p.Store.Lock(ctx, cmp.Or(p.LockWait, 10*time.Second), p.Who)
+		if err != nil {
+			return rep, err
+		}
+		defer unlock()
+	}
+	st, fresh, err := p.Store.Load()
+	if err != nil {
+		return rep, StateHint(err)
+	}
+	now := p.Now()
+	if !o.At.IsZero() {
+		now = o.At
+	}
+	if fresh && !o.DryRun {
+		p.Log.Info("no state yet: recording what runs now as the baseline; nothing that ended before is reported",
+			"state", p.Store.Path())
+	}
+	st.LastRun = state.RunInfo{Start: now}
+
+	events, err := p.fetchAndDiff(ctx, st, now, &rep)
+	if err != nil {
+		return rep, err
+	}
+	events = p.filter(events)
+	p.enrich(ctx, events)
+	rep.Events = len(events)
+	msgs := p.schedule(st, events, now, &rep)
+	for _, m := range msgs {
+		rep.Messages = append(rep.Messages, st.Enqueue(m))
+	}
+	rep.Queued = len(msgs)
+	if o.DryRun {
+		rep.Messages = slices.Clone(st.Outbox)
+		return rep, nil
+	}
+	crashPoint("after_fetch")
+	if err := p.Store.Save(st); err != nil {
+		return rep, err
+	}
+	crashPoint("after_outbox_save")
+	p.deliver(ctx, st, now, &rep)
+	st.LastRun.End = p.Now()
+	st.LastRun.OK = len(rep.FailedFetch) == 0 && rep.Pending == 0
+	if err := p.Store.Save(st); err != nil {
+		return rep, err
+	}
+	switch {
+	case len(rep.DeadWebhooks) > 0:
+		return rep, deadHookError(st, rep)
+	case len(rep.FailedFetch) > 0:
+		return rep, fmt.Errorf("%w: %v", ErrFetchFailed, rep.FailedFetch)
+	case rep.Pending > 0:
+		return rep, fmt.Errorf("%w (%d)", ErrPending, rep.Pending)
+	}
+	return rep, nil
+}
+
+// StateHint adds the way out to a state file kamobot refuses to read.
+func StateHint(err error) error {
+	switch {
+	case errors.Is(err, state.ErrCorrupt):
+		return fmt.Errorf("%w; it was left as it is. Restore it from a backup, or start over with "+
+			"`kamobot state reset --yes` (it is moved aside; jobs that end before the next pass are not reported)", err)
+	case errors.Is(err, state.ErrNewer):
+		return fmt.Errorf("%w; it was left as it is", err)
+	}
+	return err
+}
+
+func errAttr(err error) slog.Attr { return slog.String("err", fmt.Sprint(err)) }

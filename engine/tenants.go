@@ -1,0 +1,157 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/state"
+)
+
+// TenantView is what kamobot knows of the tenants: those the account can
+// see, those it watches, and configured ones it cannot see.
+type TenantView struct {
+	Visible []api.Tenant
+	Watched []api.Tenant
+	// Missing lists [[tenant]] entries that match no visible tenant.
+	Missing []config.Tenant
+}
+
+// ResolveTenants asks the server which tenants the account can see and
+// matches them with the config.
+func ResolveTenants(ctx context.Context, cfg *config.Config, c interface {
+	Tenants(context.Context) ([]api.Tenant, error)
+}) (TenantView, error) {
+	visible, err := c.Tenants(ctx)
+	if err != nil {
+		return TenantView{}, fmt.Errorf("list the account's tenants: %w", err)
+	}
+	if err := cfg.CheckTenantEntries(visible); err != nil {
+		return TenantView{}, err
+	}
+	v := TenantView{Visible: visible}
+	for _, t := range visible {
+		if cfg.Route(t.ID, t.Name).Watched {
+			v.Watched = append(v.Watched, t)
+		}
+	}
+	for _, ct := range cfg.Tenants {
+		if !slices.ContainsFunc(visible, func(t api.Tenant) bool { return ct.Matches(t.ID, t.Name) }) {
+			v.Missing = append(v.Missing, ct)
+		}
+	}
+	return v, nil
+}
+
+// MissingError explains configured tenants the account cannot see.
+func (v TenantView) MissingError() error {
+	if len(v.Missing) == 0 {
+		return nil
+	}
+	var names []string
+	for _, t := range v.Missing {
+		names = append(names, t.Label())
+	}
+	return fmt.Errorf("configured tenant %s is not visible to this account; visible tenants: %s "+
+		"(ask an administrator for access, or fix the [[tenant]] entry)",
+		strings.Join(names, ", "), DescribeTenants(v.Visible))
+}
+
+// DescribeTenants lists tenants for a message: name, display name, id.
+func DescribeTenants(ts []api.Tenant) string {
+	if len(ts) == 0 {
+		return "none"
+	}
+	var parts []string
+	for _, t := range ts {
+		s := fmt.Sprintf("%s (id %d)", t.Name, t.ID)
+		if t.DisplayName != "" && t.DisplayName != t.Name {
+			s = fmt.Sprintf("%s %q (id %d)", t.Name, t.DisplayName, t.ID)
+		}
+		parts = append(parts, s)
+	}
+	return strings.Join(parts, ", ")
+}
+
+// watchedTenants returns the tenants to watch, asking the server at most
+// once per TenantsTTL, and computes their routes then.
+func (p *Pass) watchedTenants(ctx context.Context, now time.Time) (TenantView, error) {
+	if p.tenantsAt.IsZero() || now.Sub(p.tenantsAt) >= p.TenantsTTL || now.Before(p.tenantsAt) {
+		v, err := ResolveTenants(ctx, p.Cfg, p.API)
+		if err != nil {
+			return TenantView{}, err
+		}
+		p.tenants, p.tenantsAt = v, now
+		p.routes = make(map[int64]config.Route, len(v.Visible))
+		for _, t := range v.Visible {
+			p.routes[t.ID] = p.Cfg.Route(t.ID, t.Name)
+		}
+		p.warned, p.warnedVanished = false, false
+	}
+	if err := p.tenants.MissingError(); err != nil && !p.warned {
+		p.Log.Warn(err.Error())
+		p.warned = true
+	}
+	if len(p.tenants.Watched) == 0 {
+		return p.tenants, fmt.Errorf("%w: %w", ErrNoTenant,
+			cmp.Or(p.tenants.MissingError(), errors.New("the account sees no tenant")))
+	}
+	return p.tenants, nil
+}
+
+// warnVanished says, once per reading of the tenant list, which tenants
+// kamobot tracks open jobs of but the account no longer sees. Their jobs
+// are kept as they were and nothing is inferred; they are reported if the
+// tenant comes back.
+func (p *Pass) warnVanished(st *state.State, v TenantView) {
+	if p.warnedVanished {
+		return
+	}
+	p.warnedVanished = true
+	for _, id := range slices.Sorted(maps.Keys(st.Tenants)) {
+		ts := st.Tenants[id]
+		if slices.ContainsFunc(v.Visible, func(t api.Tenant) bool { return t.ID == ts.ID }) {
+			continue
+		}
+		open := 0
+		for _, kc := range ts.Kinds {
+			open += len(kc.Open)
+		}
+		if open > 0 {
+			p.Log.Warn("a tenant with open jobs is no longer visible to this account; its jobs are kept, "+
+				"and reported if it comes back", "tenant", ts.Name, "tenant_id", ts.ID, "open_jobs", open)
+		}
+	}
+}
+
+// dest is where a message goes: the webhook as the outbox names it, and
+// its URL in the config in force.
+type dest struct {
+	hook state.Hook
+	url  config.Secret
+}
+
+// destOf is where tenant id's messages go: its own webhook when its
+// [[tenant]] entry has one, else the default webhook.
+func (p *Pass) destOf(id int64) dest {
+	if r, ok := p.routes[id]; ok && r.Tenant != nil && !r.Tenant.Webhook.IsZero() {
+		return dest{hook: state.Hook(id), url: r.Webhook}
+	}
+	return dest{hook: state.DefaultHook, url: p.Cfg.Slack.Webhook}
+}
+
+// destOfHook is where the messages queued for hook go now: a tenant's
+// webhook that is no longer configured (or a tenant no longer visible)
+// falls back to the default webhook, as new messages would.
+func (p *Pass) destOfHook(h state.Hook) dest {
+	d := p.destOf(int64(h))
+	d.hook = h
+	return d
+}
