@@ -192,7 +192,8 @@ func TestForbiddenOnOneTenant(t *testing.T) {
 }
 
 // TestTenantRemovedFromAccount: the account loses a tenant. While the
-// tenant list is cached the tenant answers 403 (exit 75); then it is no
+// tenant list is cached the tenant answers 401 "You have lost a role"
+// (as the real server does, Infrastructure/Infos/UserInfo.cs; exit 75); then it is no
 // longer watched, and nothing is inferred about its open jobs. Given back,
 // the job that ended meanwhile is reported.
 func TestTenantRemovedFromAccount(t *testing.T) {
@@ -202,7 +203,7 @@ func TestTenantRemovedFromAccount(t *testing.T) {
 	w.kqi.AddAccount("kamobot", canaryPassword, w.tenants["vision"])
 	w.end(b, "Completed")
 	w.failPass(ExitTempFail)
-	w.wantLog(`cannot read tenant.* tenant=nlp .*403`)
+	w.wantLog(`cannot read tenant.* tenant=nlp .*401 Unauthorized: You have lost a role`)
 	for range 4 { // the tenant list is read again: nlp is no longer there
 		w.pass()
 	}
