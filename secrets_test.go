@@ -1,12 +1,12 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"encoding/pem"
 	"io"
 	"io/fs"
 	"log"
+	"maps"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -17,6 +17,7 @@ import (
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/api/kqifake"
+	"github.com/kamobot/kamobot/internal/testkit"
 	"github.com/kamobot/kamobot/notify/slackfake"
 )
 
@@ -51,6 +52,7 @@ var canary = regexp.MustCompile(`CANARY-(PASSWORD|WEBHOOK|TOKEN)-`)
 // canaryWorld is the fakes and the files of one canary run.
 type canaryWorld struct {
 	t       *testing.T
+	bin     string // the kamobot binary
 	dir     string
 	format  string // text or json
 	kqi     *kqifake.Server
@@ -71,7 +73,7 @@ type canaryWorld struct {
 
 func newCanaryWorld(t *testing.T, format string) *canaryWorld {
 	t.Helper()
-	w := &canaryWorld{t: t, dir: t.TempDir(), format: format, secretFiles: map[string]bool{}, debugSeen: map[string]bool{}}
+	w := &canaryWorld{t: t, bin: kamobotBin.Path(t), dir: t.TempDir(), format: format, secretFiles: map[string]bool{}, debugSeen: map[string]bool{}}
 	w.kqi = kqifake.New(kqifake.Options{TokenCanary: canaryToken + "x9"})
 	if err := w.kqi.Start("127.0.0.1:0"); err != nil {
 		t.Fatal(err)
@@ -88,7 +90,7 @@ func newCanaryWorld(t *testing.T, format string) *canaryWorld {
 	w.hook = w.slack.HookURL("T0CANARY", "B0CANARY", canaryWebhook)
 	w.cfgPath = filepath.Join(w.dir, "config.toml")
 	w.state = filepath.Join(w.dir, "state", "state.json")
-	w.env = map[string]string{"TZ": "Asia/Tokyo"}
+	w.env = map[string]string{}
 	return w
 }
 
@@ -117,36 +119,62 @@ func (w *canaryWorld) write(path, content string, mode fs.FileMode) {
 // run runs kamobot with the global flags of the world, checks the exit
 // code and that no canary is in its output, and returns stdout and stderr.
 // env adds to (or, with "", removes from) the world's environment.
-func (w *canaryWorld) run(wantCode int, env map[string]string, timeout time.Duration, args ...string) (string, string) {
+func (w *canaryWorld) run(wantCode int, env map[string]string, args ...string) (string, string) {
 	w.t.Helper()
-	getenv := func(k string) string {
-		if v, ok := env[k]; ok {
-			return v
-		}
-		return w.env[k]
-	}
-	full := append([]string{"kamobot", "--log-level", "debug", "--log-format", w.format,
+	p := w.start(env, args...)
+	return w.wait(p, wantCode, args)
+}
+
+// start starts kamobot with the global flags of the world.
+func (w *canaryWorld) start(env map[string]string, args ...string) *testkit.Process {
+	w.t.Helper()
+	vars := maps.Clone(w.env)
+	maps.Copy(vars, env)
+	full := append([]string{"--log-level", "debug", "--log-format", w.format,
 		"--config", w.cfgPath, "--state", w.state}, args...)
-	if timeout == 0 {
-		timeout = time.Minute
+	p, err := testkit.Start(w.t.Context(), testkit.Command{Bin: w.bin, Args: full, Env: testkit.Env(w.dir, vars)})
+	if err != nil {
+		w.t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(w.t.Context(), timeout)
-	defer cancel()
-	var stdout, stderr bytes.Buffer
-	code := run(ctx, full, &stdout, &stderr, getenv)
-	out, errOut := stdout.String(), stderr.String()
+	return p
+}
+
+// wait waits for a kamobot that start started, and checks it as run does.
+func (w *canaryWorld) wait(p *testkit.Process, wantCode int, args []string) (string, string) {
+	w.t.Helper()
+	r, err := p.Wait()
 	what := strings.Join(args, " ")
-	if code != wantCode {
-		w.t.Errorf("kamobot %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", what, code, wantCode, out, errOut)
+	if err != nil {
+		w.t.Errorf("kamobot %s: %v\nstdout:\n%s\nstderr:\n%s", what, err, r.Stdout, r.Stderr)
+	} else if r.Code != wantCode {
+		w.t.Errorf("kamobot %s: exit %d, want %d\nstdout:\n%s\nstderr:\n%s", what, r.Code, wantCode, r.Stdout, r.Stderr)
 	}
-	w.assertClean("stdout of kamobot "+what, out)
-	w.assertClean("stderr of kamobot "+what, errOut)
+	w.assertClean("stdout of kamobot "+what, r.Stdout)
+	w.assertClean("stderr of kamobot "+what, r.Stderr)
 	for _, msg := range []string{"kamonohashi request", "slack post"} {
-		if strings.Contains(errOut, msg) {
+		if strings.Contains(r.Stderr, msg) {
 			w.debugSeen[msg] = true
 		}
 	}
-	return out, errOut
+	return r.Stdout, r.Stderr
+}
+
+// watchOnePass runs `watch --interval 1h` until it has ended its first
+// pass (it tells systemd so), then stops it with SIGINT: exit 0.
+func (w *canaryWorld) watchOnePass() {
+	w.t.Helper()
+	sd := testkit.ListenNotify(w.t)
+	args := []string{"watch", "--interval", "1h"}
+	p := w.start(map[string]string{"NOTIFY_SOCKET": sd.Path}, args...)
+	ctx, cancel := context.WithTimeout(w.t.Context(), time.Minute)
+	defer cancel()
+	if _, err := sd.Wait(ctx, "STATUS=last pass"); err != nil {
+		w.t.Error(err)
+	}
+	if err := p.Signal(os.Interrupt); err != nil {
+		w.t.Error(err)
+	}
+	w.wait(p, 0, args)
 }
 
 // assertClean fails if text holds a canary, or if the Redactor had to mask
@@ -210,18 +238,19 @@ func (w *canaryWorld) finish(status, note string) {
 		w.t.Fatal(err)
 	}
 	// Seen running first, then ended.
-	w.run(0, nil, 0, "check")
+	w.run(0, nil, "check")
 	if err := w.kqi.SetStatus(api.KindTraining, j.ID, kqifake.StatusUpdate{Status: status, ConditionNote: note}); err != nil {
 		w.t.Fatal(err)
 	}
 }
 
-// TestSecretsNeverShown runs kamobot in process, one command at a time:
-// urfave/cli's shared flags (help, completion) are not safe for apps run
-// in parallel.
+// TestSecretsNeverShown runs the kamobot binary, one process a command;
+// each world (fakes, files) runs in parallel with the others.
 func TestSecretsNeverShown(t *testing.T) {
+	t.Parallel()
 	for _, format := range []string{"text", "json"} {
 		t.Run(format, func(t *testing.T) {
+			t.Parallel()
 			w := newCanaryWorld(t, format)
 			// Secrets from files named in the config.
 			w.write(w.cfgPath, `[kamonohashi]
@@ -268,20 +297,21 @@ summary_after_silence = "off"
 	}
 	for _, src := range sources {
 		t.Run("from "+src.name, func(t *testing.T) {
+			t.Parallel()
 			w := newCanaryWorld(t, "json")
 			w.env["KAMOBOT_SERVER"] = w.kqi.URL()
 			w.env["KAMOBOT_USER"] = "kamobot"
 			src.set(w)
 			w.write(w.cfgPath, "[watch]\nsummary_after_silence = \"off\"\n", 0o600)
-			out, _ := w.run(0, nil, 0, "config", "check")
+			out, _ := w.run(0, nil, "config", "check")
 			if !strings.Contains(out, "kamonohashi: reached") {
 				t.Errorf("config check did not reach the fake:\n%s", out)
 			}
-			w.run(0, nil, 0, "check")
+			w.run(0, nil, "check")
 			w.finish("Failed", "CUDA out of memory")
-			w.run(0, nil, 0, "check")
-			w.run(0, nil, 0, "test-slack")
-			w.run(77, map[string]string{"KAMOBOT_PASSWORD": canaryWrongPW, "KAMOBOT_PASSWORD_FILE": "", "CREDENTIALS_DIRECTORY": ""}, 0, "jobs")
+			w.run(0, nil, "check")
+			w.run(0, nil, "test-slack")
+			w.run(77, map[string]string{"KAMOBOT_PASSWORD": canaryWrongPW, "KAMOBOT_PASSWORD_FILE": "", "CREDENTIALS_DIRECTORY": ""}, "jobs")
 			w.assertDebugSeen()
 			w.assertFilesClean()
 		})
@@ -291,43 +321,43 @@ summary_after_silence = "off"
 // everyCommand runs each command once where it succeeds.
 func everyCommand(w *canaryWorld) {
 	t := w.t
-	w.run(0, nil, 0, "version")
+	w.run(0, nil, "version")
 	starter := filepath.Join(w.dir, "init", "config.toml")
-	w.run(0, map[string]string{}, 0, "--config", starter, "config", "init")
-	out, _ := w.run(0, nil, 0, "config", "check")
+	w.run(0, map[string]string{}, "--config", starter, "config", "init")
+	out, _ := w.run(0, nil, "config", "check")
 	if !strings.Contains(out, "kamonohashi: reached") || !strings.Contains(out, "T0CANARY") && !strings.Contains(out, "slack:") {
 		t.Errorf("config check:\n%s", out)
 	}
-	w.run(0, nil, 0, "config", "check", "--offline")
-	w.run(0, nil, 0, "tenants")
-	w.run(0, nil, 0, "tenants", "-o", "json")
-	w.run(0, nil, 0, "jobs")
-	w.run(0, nil, 0, "jobs", "-o", "json", "--all")
+	w.run(0, nil, "config", "check", "--offline")
+	w.run(0, nil, "tenants")
+	w.run(0, nil, "tenants", "-o", "json")
+	w.run(0, nil, "jobs")
+	w.run(0, nil, "jobs", "-o", "json", "--all")
 
-	w.run(0, nil, 0, "check") // the baseline
+	w.run(0, nil, "check") // the baseline
 	w.finish("Completed", "")
-	out, _ = w.run(0, nil, 0, "check", "--dry-run")
+	out, _ = w.run(0, nil, "check", "--dry-run")
 	if !strings.Contains(out, "job-completed") {
 		t.Errorf("check --dry-run shows no message:\n%s", out)
 	}
-	w.run(0, nil, 0, "check")
+	w.run(0, nil, "check")
 	if n := len(w.slack.MessagesFor(w.hook)); n != 1 {
 		t.Errorf("slack got %d messages after check, want 1", n)
 	}
-	w.run(0, nil, 0, "test-slack")
-	w.run(0, nil, 0, "test-slack", "--webhook-file", filepath.Join(w.dir, "secrets", "webhook"))
-	w.run(0, nil, 0, "state", "show")
-	w.run(0, nil, 0, "state", "show", "-o", "json")
+	w.run(0, nil, "test-slack")
+	w.run(0, nil, "test-slack", "--webhook-file", filepath.Join(w.dir, "secrets", "webhook"))
+	w.run(0, nil, "state", "show")
+	w.run(0, nil, "state", "show", "-o", "json")
 
 	// watch: one pass, which posts the job that failed meanwhile, then
 	// a clean stop.
 	w.finish("Failed", "OOMKilled")
 	before := len(w.slack.MessagesFor(w.hook))
-	w.run(0, nil, 3*time.Second, "watch", "--interval", "1h")
+	w.watchOnePass()
 	if got := len(w.slack.MessagesFor(w.hook)); got != before+1 {
 		t.Errorf("watch posted %d messages, want 1", got-before)
 	}
-	w.run(0, nil, 0, "demo", "--duration", "1500ms", "--interval", "500ms", "--lang", "en", "--seed", "7")
+	w.run(0, nil, "demo", "--duration", "500ms", "--interval", "200ms", "--lang", "en", "--seed", "7")
 
 	// import-legacy: the secrets go to 0600 files beside the config,
 	// never into the config, stdout or stderr.
@@ -340,7 +370,7 @@ func everyCommand(w *canaryWorld) {
  "SlackURI": "https://hooks.slack.com/services/T0CANARY/B0CANARY/`+canaryWebhook+`"}`, 0o600)
 	w.secretFiles[secure] = true
 	outDir := filepath.Join(w.dir, "imported")
-	out, _ = w.run(0, nil, 0, "config", "import-legacy", "--config", filepath.Join(legacy, "config.json"),
+	out, _ = w.run(0, nil, "config", "import-legacy", "--config", filepath.Join(legacy, "config.json"),
 		"--secure", secure, "--message", filepath.Join(legacy, "message.json"), "-o", filepath.Join(outDir, "config.toml"))
 	for _, m := range regexp.MustCompile(`wrote (\S+) \(0600\)`).FindAllStringSubmatch(out, -1) {
 		fi, err := os.Stat(m[1])
@@ -353,7 +383,7 @@ func everyCommand(w *canaryWorld) {
 		t.Errorf("import-legacy wrote no secret file:\n%s", out)
 	}
 	// Without -o the TOML goes to stdout, and the secrets nowhere.
-	w.run(0, nil, 0, "config", "import-legacy", "--config", filepath.Join(legacy, "config.json"), "--secure", secure)
+	w.run(0, nil, "config", "import-legacy", "--config", filepath.Join(legacy, "config.json"), "--secure", secure)
 }
 
 // failures runs the failing variants, each with a message to send when
@@ -362,16 +392,16 @@ func failures(w *canaryWorld) {
 	t := w.t
 	// A wrong password.
 	wrong := map[string]string{"KAMOBOT_PASSWORD": canaryWrongPW}
-	w.run(77, wrong, 0, "check")
-	w.run(77, wrong, 0, "jobs")
-	w.run(77, wrong, 0, "config", "check")
+	w.run(77, wrong, "check")
+	w.run(77, wrong, "jobs")
+	w.run(77, wrong, "config", "check")
 
 	// KAMONOHASHI down.
 	down := map[string]string{"KAMOBOT_SERVER": "http://127.0.0.1:1"}
-	w.run(69, down, 0, "check")
-	w.run(69, down, 0, "jobs")
-	w.run(69, down, 0, "tenants")
-	w.run(69, down, 0, "config", "check")
+	w.run(69, down, "check")
+	w.run(69, down, "jobs")
+	w.run(69, down, "tenants")
+	w.run(69, down, "config", "check")
 
 	// KAMONOHASHI behind a certificate kamobot does not trust.
 	ts := httptest.NewUnstartedServer(w.kqi.Handler())
@@ -379,12 +409,12 @@ func failures(w *canaryWorld) {
 	ts.StartTLS()
 	t.Cleanup(ts.Close)
 	untrusted := map[string]string{"KAMOBOT_SERVER": ts.URL}
-	_, errOut := w.run(69, untrusted, 0, "check")
+	_, errOut := w.run(69, untrusted, "check")
 	if !strings.Contains(errOut, "kamonohashi.ca_file") {
 		t.Errorf("the TLS error does not say how to trust the server:\n%s", errOut)
 	}
-	w.run(69, untrusted, 0, "jobs")
-	_, errOut = w.run(0, untrusted, 0, "--insecure-skip-tls-verify", "jobs")
+	w.run(69, untrusted, "jobs")
+	_, errOut = w.run(0, untrusted, "--insecure-skip-tls-verify", "jobs")
 	if !strings.Contains(errOut, "TLS certificate verification is OFF") {
 		t.Errorf("--insecure-skip-tls-verify without a warning:\n%s", errOut)
 	}
@@ -393,13 +423,13 @@ func failures(w *canaryWorld) {
 	trusted := filepath.Join(w.dir, "trusted.toml")
 	w.write(trusted, "[kamonohashi]\nca_file = \""+caFile+"\"\n", 0o600)
 	w.run(0, map[string]string{"KAMOBOT_SERVER": ts.URL, "KAMOBOT_PASSWORD": canaryPassword, "KAMOBOT_USER": "kamobot",
-		"KAMOBOT_SLACK_WEBHOOK": w.hook}, 0, "--config", trusted, "jobs")
+		"KAMOBOT_SLACK_WEBHOOK": w.hook}, "--config", trusted, "jobs")
 
 	// Slack answers 500: the message stays in the outbox, exit 75.
 	w.finish("Killed", "")
 	w.slack.Script(slackfake.Fault{Status: 500, Count: 20})
-	w.run(75, nil, 0, "check")
-	w.run(69, nil, 0, "test-slack")
+	w.run(75, nil, "check")
+	w.run(69, nil, "test-slack")
 	w.slack.ClearFaults()
 
 	// Slack says no_service: exit 69, and test-slack says so. (state retry
@@ -407,28 +437,28 @@ func failures(w *canaryWorld) {
 	if err := w.slack.SetHookState(w.hook, slackfake.HookDisabled); err != nil {
 		t.Fatal(err)
 	}
-	w.run(0, nil, 0, "state", "retry")
-	w.run(69, nil, 0, "check")
-	w.run(69, nil, 0, "test-slack")
-	w.run(0, nil, 0, "state", "show")
+	w.run(0, nil, "state", "retry")
+	w.run(69, nil, "check")
+	w.run(69, nil, "test-slack")
+	w.run(0, nil, "state", "show")
 	if err := w.slack.SetHookState(w.hook, slackfake.HookActive); err != nil {
 		t.Fatal(err)
 	}
-	w.run(0, nil, 0, "state", "retry")
-	w.run(0, nil, 0, "check")
+	w.run(0, nil, "state", "retry")
+	w.run(0, nil, "check")
 
 	// Slack behind a certificate kamobot does not trust, and Slack down:
 	// the webhook URL is in neither error.
 	tlsSlack := slackfake.NewTest(t, slackfake.Options{TLS: true})
 	tlsHook := map[string]string{"KAMOBOT_SLACK_WEBHOOK": tlsSlack.HookURL("T0CANARY", "B0CANARY", canaryWebhook)}
-	w.run(69, tlsHook, 0, "test-slack")
+	w.run(69, tlsHook, "test-slack")
 	w.finish("UserCanceled", "")
-	w.run(75, tlsHook, 0, "check")
+	w.run(75, tlsHook, "check")
 	deadHook := map[string]string{"KAMOBOT_SLACK_WEBHOOK": "http://127.0.0.1:1/services/T0CANARY/B0CANARY/" + canaryWebhook}
-	w.run(69, deadHook, 0, "test-slack")
-	w.run(75, deadHook, 0, "check")
-	w.run(0, nil, 0, "state", "retry")
-	w.run(0, nil, 0, "check")
-	w.run(0, nil, 0, "state", "reset", "--yes")
-	w.run(0, nil, 0, "check") // a new baseline
+	w.run(69, deadHook, "test-slack")
+	w.run(75, deadHook, "check")
+	w.run(0, nil, "state", "retry")
+	w.run(0, nil, "check")
+	w.run(0, nil, "state", "reset", "--yes")
+	w.run(0, nil, "check") // a new baseline
 }
