@@ -1,4 +1,4 @@
-package deploy
+package main
 
 import (
 	"bufio"
@@ -13,29 +13,34 @@ import (
 	"testing"
 
 	"github.com/kamobot/kamobot/config"
-	appsv1 "k8s.io/api/apps/v1"
-	batchv1 "k8s.io/api/batch/v1"
-	corev1 "k8s.io/api/core/v1"
 	"sigs.k8s.io/yaml"
 )
 
+// The tests here check the deployment files under deploy/ (the Kubernetes
+// manifests, the Dockerfile and the systemd unit) against what Kubernetes
+// and systemd accept and what kamobot expects of them.
+//
+// The manifests decode strictly into the small types of deploy_k8s_test.go,
+// which model every field the manifests use: an unknown or misspelt field,
+// a duplicate key or a wrong type fails, as `kubectl apply
+// --validate=strict` would. A field added to a manifest is added there too.
+
 // manifests are the objects under kubernetes/, one of each kind.
 type manifests struct {
-	deployment *appsv1.Deployment
-	cronJob    *batchv1.CronJob
-	configMap  *corev1.ConfigMap
-	secret     *corev1.Secret
-	pvc        *corev1.PersistentVolumeClaim
+	deployment *k8sDeployment
+	cronJob    *k8sCronJob
+	configMap  *k8sConfigMap
+	secret     *k8sSecret
+	pvc        *k8sPVC
 }
 
 var docSep = regexp.MustCompile(`(?m)^---[ \t]*$`)
 
 // loadManifests decodes every document of every manifest strictly into its
-// Kubernetes API type: an unknown or misspelt field, a duplicate key or a
-// wrong type fails, as `kubectl apply --validate=strict` would.
+// type: an unknown or misspelt field, a duplicate key or a wrong type fails.
 func loadManifests(t *testing.T) manifests {
 	t.Helper()
-	files, err := filepath.Glob("kubernetes/*.y*ml")
+	files, err := filepath.Glob("deploy/kubernetes/*.y*ml")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no manifests: %v", err)
 	}
@@ -62,23 +67,23 @@ func loadManifests(t *testing.T) manifests {
 			switch head.Kind {
 			case "Deployment":
 				seen = m.deployment != nil
-				m.deployment, want = &appsv1.Deployment{}, "apps/v1"
+				m.deployment, want = &k8sDeployment{}, "apps/v1"
 				obj = m.deployment
 			case "CronJob":
 				seen = m.cronJob != nil
-				m.cronJob, want = &batchv1.CronJob{}, "batch/v1"
+				m.cronJob, want = &k8sCronJob{}, "batch/v1"
 				obj = m.cronJob
 			case "ConfigMap":
 				seen = m.configMap != nil
-				m.configMap, want = &corev1.ConfigMap{}, "v1"
+				m.configMap, want = &k8sConfigMap{}, "v1"
 				obj = m.configMap
 			case "Secret":
 				seen = m.secret != nil
-				m.secret, want = &corev1.Secret{}, "v1"
+				m.secret, want = &k8sSecret{}, "v1"
 				obj = m.secret
 			case "PersistentVolumeClaim":
 				seen = m.pvc != nil
-				m.pvc, want = &corev1.PersistentVolumeClaim{}, "v1"
+				m.pvc, want = &k8sPVC{}, "v1"
 				obj = m.pvc
 			default:
 				t.Fatalf("%s document %d: kind %q is not checked here; add it to this test", f, i, head.Kind)
@@ -89,7 +94,7 @@ func loadManifests(t *testing.T) manifests {
 			if head.APIVersion != want {
 				t.Errorf("%s: %s has apiVersion %q, want %q", f, head.Kind, head.APIVersion, want)
 			}
-			if err := yaml.UnmarshalStrict([]byte(doc), obj); err != nil {
+			if err := decodeStrict([]byte(doc), obj); err != nil {
 				t.Fatalf("%s: %s does not decode strictly: %v", f, head.Kind, err)
 			}
 		}
@@ -110,29 +115,46 @@ func stripComments(s string) string {
 	return b.String()
 }
 
-// TestStrictDecodingCatchesTypos guards the guard: a misspelt field fails.
-func TestStrictDecodingCatchesTypos(t *testing.T) {
-	doc := "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replica: 1\n"
-	if err := yaml.UnmarshalStrict([]byte(doc), &appsv1.Deployment{}); err == nil || !strings.Contains(err.Error(), "replica") {
-		t.Fatalf("a misspelt field decoded: %v", err)
+// TestDeployStrictDecodingCatchesTypos guards the guard: a misspelt field,
+// a duplicate key or a wrong type fails, in every part the tests check.
+func TestDeployStrictDecodingCatchesTypos(t *testing.T) {
+	for _, c := range []struct{ doc, want string }{
+		{"spec:\n  replica: 1\n", "replica"},
+		{"spec:\n  replicas: 1\n  replicas: 2\n", "replicas"},
+		{"spec:\n  replicas: one\n", "replicas"},
+		{"spec:\n  template:\n    spec:\n      securityContext:\n        runAsNonroot: true\n", "runAsNonroot"},
+		{"spec:\n  template:\n    spec:\n      containers:\n        - name: kamobot\n          securityContext:\n            readOnlyRootFileSystem: true\n", "readOnlyRootFileSystem"},
+		{"spec:\n  template:\n    spec:\n      containers:\n        - name: kamobot\n          livenessProbe:\n            httpGet: {path: /livez, prot: 9465}\n", "prot"},
+		{"spec:\n  template:\n    spec:\n      containers:\n        - name: kamobot\n          env:\n            - name: X\n              valueFrom: {secretKeyRef: {name: kamobot, kye: x}}\n", "kye"},
+		{"spec:\n  template:\n    spec:\n      containers:\n        - name: kamobot\n          resources: {limits: {memory: lots}}\n", "lots"},
+	} {
+		doc := "apiVersion: apps/v1\nkind: Deployment\n" + c.doc
+		if err := decodeStrict([]byte(doc), &k8sDeployment{}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("decoded, or the error does not name %q: %v\n%s", c.want, err, doc)
+		}
+	}
+	// Without the mistakes, the same documents decode.
+	doc := "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: kamobot\n          resources: {limits: {memory: 128Mi, cpu: 1}}\n          livenessProbe:\n            httpGet: {path: /livez, port: 9465}\n"
+	if err := decodeStrict([]byte(doc), &k8sDeployment{}); err != nil {
+		t.Errorf("a valid Deployment: %v", err)
 	}
 }
 
-func TestDeployment(t *testing.T) {
+func TestDeployDeployment(t *testing.T) {
 	m := loadManifests(t)
 	d := m.deployment
 	if r := d.Spec.Replicas; r == nil || *r != 1 {
 		t.Errorf("replicas %s, want 1: two watchers would share one state file", fmtPtr(r))
 	}
-	if d.Spec.Strategy.Type != appsv1.RecreateDeploymentStrategyType {
+	if d.Spec.Strategy.Type != "Recreate" {
 		t.Errorf("strategy %q, want Recreate: a rolling update runs two pods on one volume", d.Spec.Strategy.Type)
 	}
 	if d.Spec.Selector == nil || len(d.Spec.Selector.MatchLabels) == 0 {
 		t.Fatal("no selector")
 	}
 	for k, v := range d.Spec.Selector.MatchLabels {
-		if d.Spec.Template.Labels[k] != v {
-			t.Errorf("selector %s=%s does not match the pod labels %v", k, v, d.Spec.Template.Labels)
+		if d.Spec.Template.Metadata.Labels[k] != v {
+			t.Errorf("selector %s=%s does not match the pod labels %v", k, v, d.Spec.Template.Metadata.Labels)
 		}
 	}
 	c := kamobotContainer(t, d.Spec.Template.Spec)
@@ -156,7 +178,7 @@ func TestDeployment(t *testing.T) {
 	}
 	for _, pr := range []struct {
 		name  string
-		probe *corev1.Probe
+		probe *k8sProbe
 		path  string
 	}{
 		{"livenessProbe", c.LivenessProbe, "/livez"},
@@ -169,24 +191,24 @@ func TestDeployment(t *testing.T) {
 		if pr.probe.HTTPGet.Path != pr.path {
 			t.Errorf("%s: path %q, want %q", pr.name, pr.probe.HTTPGet.Path, pr.path)
 		}
-		if got := resolvePort(t, c, pr.probe.HTTPGet.Port.String()); got != int32(port) {
-			t.Errorf("%s: port %s is %d, want the metrics port %d", pr.name, pr.probe.HTTPGet.Port.String(), got, port)
+		if got := resolvePort(t, c, string(pr.probe.HTTPGet.Port)); got != int32(port) {
+			t.Errorf("%s: port %s is %d, want the metrics port %d", pr.name, pr.probe.HTTPGet.Port, got, port)
 		}
 	}
 	checkPod(t, m, d.Spec.Template.Spec)
 }
 
-func TestCronJob(t *testing.T) {
+func TestDeployCronJob(t *testing.T) {
 	m := loadManifests(t)
 	cj := m.cronJob
-	if cj.Spec.ConcurrencyPolicy != batchv1.ForbidConcurrent {
+	if cj.Spec.ConcurrencyPolicy != "Forbid" {
 		t.Errorf("concurrencyPolicy %q, want Forbid: a pass must not overlap the one before", cj.Spec.ConcurrencyPolicy)
 	}
 	if cj.Spec.Schedule == "" {
 		t.Error("no schedule")
 	}
 	pod := cj.Spec.JobTemplate.Spec.Template.Spec
-	if pod.RestartPolicy != corev1.RestartPolicyNever && pod.RestartPolicy != corev1.RestartPolicyOnFailure {
+	if pod.RestartPolicy != "Never" && pod.RestartPolicy != "OnFailure" {
 		t.Errorf("restartPolicy %q", pod.RestartPolicy)
 	}
 	c := kamobotContainer(t, pod)
@@ -199,22 +221,22 @@ func TestCronJob(t *testing.T) {
 	checkPod(t, m, pod)
 }
 
-func TestPVCAndSecret(t *testing.T) {
+func TestDeployPVCAndSecret(t *testing.T) {
 	m := loadManifests(t)
-	if !slices.Contains(m.pvc.Spec.AccessModes, corev1.ReadWriteOnce) {
+	if !slices.Contains(m.pvc.Spec.AccessModes, "ReadWriteOnce") {
 		t.Errorf("PVC access modes %v, want ReadWriteOnce", m.pvc.Spec.AccessModes)
 	}
-	if q := m.pvc.Spec.Resources.Requests[corev1.ResourceStorage]; q.IsZero() {
+	if q := m.pvc.Spec.Resources.Requests["storage"]; q.isZero() {
 		t.Error("PVC requests no storage")
 	}
-	if m.secret.Type != corev1.SecretTypeOpaque {
+	if m.secret.Type != "Opaque" {
 		t.Errorf("secret type %q", m.secret.Type)
 	}
 }
 
-// TestConfigMapIsAValidConfig loads the shipped config.toml as kamobot
+// TestDeployConfigMapIsAValidConfig loads the shipped config.toml as kamobot
 // would, with the secrets from the environment as the pods pass them.
-func TestConfigMapIsAValidConfig(t *testing.T) {
+func TestDeployConfigMapIsAValidConfig(t *testing.T) {
 	m := loadManifests(t)
 	toml, ok := m.configMap.Data["config.toml"]
 	if !ok {
@@ -239,7 +261,7 @@ func TestConfigMapIsAValidConfig(t *testing.T) {
 
 // checkPod checks what both pods share: non-root, read-only root, state on
 // the PVC, config from the ConfigMap, secrets from the Secret's keys.
-func checkPod(t *testing.T, m manifests, pod corev1.PodSpec) {
+func checkPod(t *testing.T, m manifests, pod k8sPodSpec) {
 	t.Helper()
 	if sc := pod.SecurityContext; sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
 		t.Error("pod securityContext: want runAsNonRoot: true")
@@ -261,16 +283,16 @@ func checkPod(t *testing.T, m manifests, pod corev1.PodSpec) {
 	if c.Image == "" {
 		t.Error("container: no image")
 	}
-	if _, ok := c.Resources.Limits[corev1.ResourceMemory]; !ok {
+	if _, ok := c.Resources.Limits["memory"]; !ok {
 		t.Error("container: no memory limit")
 	}
 
-	volumes := map[string]corev1.Volume{}
+	volumes := map[string]k8sVolume{}
 	for _, v := range pod.Volumes {
 		volumes[v.Name] = v
 	}
-	mountOf := func(pred func(corev1.Volume) bool) []corev1.VolumeMount {
-		var out []corev1.VolumeMount
+	mountOf := func(pred func(k8sVolume) bool) []k8sVolumeMount {
+		var out []k8sVolumeMount
 		for _, vm := range c.VolumeMounts {
 			v, ok := volumes[vm.Name]
 			if !ok {
@@ -285,11 +307,11 @@ func checkPod(t *testing.T, m manifests, pod corev1.PodSpec) {
 	}
 
 	// The state: on the PVC, and KAMOBOT_STATE inside that mount.
-	state := mountOf(func(v corev1.Volume) bool {
-		return v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == m.pvc.Name
+	state := mountOf(func(v k8sVolume) bool {
+		return v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == m.pvc.Metadata.Name
 	})
 	if len(state) != 1 {
-		t.Fatalf("want one mount of the PVC %q, got %v", m.pvc.Name, state)
+		t.Fatalf("want one mount of the PVC %q, got %v", m.pvc.Metadata.Name, state)
 	}
 	if state[0].ReadOnly {
 		t.Error("the state volume is mounted read-only")
@@ -300,8 +322,8 @@ func checkPod(t *testing.T, m manifests, pod corev1.PodSpec) {
 	}
 
 	// The config: --config names the ConfigMap's config.toml, read-only.
-	cfgMounts := mountOf(func(v corev1.Volume) bool {
-		return v.ConfigMap != nil && v.ConfigMap.Name == m.configMap.Name
+	cfgMounts := mountOf(func(v k8sVolume) bool {
+		return v.ConfigMap != nil && v.ConfigMap.Name == m.configMap.Metadata.Name
 	})
 	cfgPath := flagValue(c.Args, "--config")
 	found := false
@@ -322,7 +344,7 @@ func checkPod(t *testing.T, m manifests, pod corev1.PodSpec) {
 		}
 	}
 	if !found {
-		t.Errorf("--config %q is not a file of the ConfigMap %q", cfgPath, m.configMap.Name)
+		t.Errorf("--config %q is not a file of the ConfigMap %q", cfgPath, m.configMap.Metadata.Name)
 	}
 
 	// The secrets: from the Secret, by keys it has; never inline.
@@ -339,8 +361,8 @@ func checkPod(t *testing.T, m manifests, pod corev1.PodSpec) {
 			continue
 		}
 		ref := e.ValueFrom.SecretKeyRef
-		if ref.Name != m.secret.Name {
-			t.Errorf("env %s: secret %q, want %q", e.Name, ref.Name, m.secret.Name)
+		if ref.Name != m.secret.Metadata.Name {
+			t.Errorf("env %s: secret %q, want %q", e.Name, ref.Name, m.secret.Metadata.Name)
 		}
 		if !keys[ref.Key] {
 			t.Errorf("env %s: the Secret has no key %q (it has %v)", e.Name, ref.Key, keys)
@@ -368,7 +390,7 @@ func fmtPtr(p *int32) string {
 	return strconv.Itoa(int(*p))
 }
 
-func kamobotContainer(t *testing.T, pod corev1.PodSpec) corev1.Container {
+func kamobotContainer(t *testing.T, pod k8sPodSpec) k8sContainer {
 	t.Helper()
 	if len(pod.Containers) != 1 || pod.Containers[0].Name != "kamobot" {
 		t.Fatalf("want one container named kamobot, got %d", len(pod.Containers))
@@ -389,7 +411,7 @@ func flagValue(args []string, name string) string {
 	return ""
 }
 
-func envValue(c corev1.Container, name string) string {
+func envValue(c k8sContainer, name string) string {
 	for _, e := range c.Env {
 		if e.Name == name {
 			return e.Value
@@ -399,7 +421,7 @@ func envValue(c corev1.Container, name string) string {
 }
 
 // resolvePort turns a probe's port (a number or a port name) into a number.
-func resolvePort(t *testing.T, c corev1.Container, port string) int32 {
+func resolvePort(t *testing.T, c k8sContainer, port string) int32 {
 	t.Helper()
 	if n, err := strconv.Atoi(port); err == nil {
 		return int32(n)
@@ -445,8 +467,8 @@ func parseDockerfile(t *testing.T, path string) []instruction {
 	return out
 }
 
-func TestDockerfile(t *testing.T) {
-	ins := parseDockerfile(t, "Dockerfile")
+func TestDeployDockerfile(t *testing.T) {
+	ins := parseDockerfile(t, "deploy/Dockerfile")
 	var stages [][]instruction // instructions by stage
 	var aliases []string
 	for _, in := range ins {
@@ -501,8 +523,8 @@ func TestDockerfile(t *testing.T) {
 	}
 }
 
-func TestSystemdUnit(t *testing.T) {
-	raw, err := os.ReadFile("kamobot.service")
+func TestDeploySystemdUnit(t *testing.T) {
+	raw, err := os.ReadFile("deploy/kamobot.service")
 	if err != nil {
 		t.Fatal(err)
 	}
