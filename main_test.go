@@ -34,10 +34,6 @@ func TestMain(m *testing.M) {
 	os.Exit(code)
 }
 
-// longTests reports whether the long variants run (KAMOBOT_LONG=1, as in
-// CI); without it a representative subset runs.
-func longTests() bool { return os.Getenv("KAMOBOT_LONG") != "" }
-
 func TestScripts(t *testing.T) {
 	t.Parallel()
 	binDir := filepath.Dir(kamobotBin.Path(t))
