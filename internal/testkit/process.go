@@ -92,6 +92,9 @@ func Start(ctx context.Context, c Command) (*Process, error) {
 	p.ctx, p.cancel = context.WithTimeout(ctx, c.Timeout)
 	p.cmd = exec.CommandContext(p.ctx, c.Bin, c.Args...)
 	p.cmd.Env = c.Env
+	// After the timeout's kill, stop waiting for output that a child of
+	// the process may still hold open.
+	p.cmd.WaitDelay = time.Second
 	p.cmd.Stdout, p.cmd.Stderr = &p.stdout, &p.stderr
 	if err := p.cmd.Start(); err != nil {
 		p.cancel()
