@@ -1,285 +1,340 @@
 package main
 
 import (
-	"encoding/json"
-	"fmt"
-	"reflect"
-	"regexp"
+	"net"
+	"os"
+	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
+	"testing"
 
-	"sigs.k8s.io/yaml"
+	"github.com/kamobot/kamobot/config"
 )
 
-// The Kubernetes objects of deploy/kubernetes, as far as the manifests use
-// them: each type models every field the manifests set, with Kubernetes's
-// own names, so that strict decoding refuses a field the API would not
-// know. They stand in for k8s.io/api, which is a large module to build for
-// five small files.
+// The tests here check the Kubernetes manifests under deploy/kubernetes
+// against what kamobot expects of them. They decode strictly into the
+// small types of deploy_k8s_types_test.go, which model every field the
+// manifests use: an unknown or misspelt field, a duplicate key or a wrong
+// type fails, as `kubectl apply --validate=strict` would. A field added to
+// a manifest is added there too.
 
-type k8sMeta struct {
-	Name        string            `json:"name,omitempty"`
-	Labels      map[string]string `json:"labels,omitempty"`
-	Annotations map[string]string `json:"annotations,omitempty"`
-}
-
-type k8sDeployment struct {
-	APIVersion string  `json:"apiVersion"`
-	Kind       string  `json:"kind"`
-	Metadata   k8sMeta `json:"metadata"`
-	Spec       struct {
-		Replicas *int32 `json:"replicas"`
-		Strategy struct {
-			Type string `json:"type"`
-		} `json:"strategy"`
-		Selector *struct {
-			MatchLabels map[string]string `json:"matchLabels"`
-		} `json:"selector"`
-		Template k8sPodTemplate `json:"template"`
-	} `json:"spec"`
-}
-
-type k8sCronJob struct {
-	APIVersion string  `json:"apiVersion"`
-	Kind       string  `json:"kind"`
-	Metadata   k8sMeta `json:"metadata"`
-	Spec       struct {
-		Schedule                   string `json:"schedule"`
-		ConcurrencyPolicy          string `json:"concurrencyPolicy"`
-		StartingDeadlineSeconds    *int64 `json:"startingDeadlineSeconds"`
-		SuccessfulJobsHistoryLimit *int32 `json:"successfulJobsHistoryLimit"`
-		FailedJobsHistoryLimit     *int32 `json:"failedJobsHistoryLimit"`
-		JobTemplate                struct {
-			Spec struct {
-				BackoffLimit          *int32         `json:"backoffLimit"`
-				ActiveDeadlineSeconds *int64         `json:"activeDeadlineSeconds"`
-				Template              k8sPodTemplate `json:"template"`
-			} `json:"spec"`
-		} `json:"jobTemplate"`
-	} `json:"spec"`
-}
-
-type k8sConfigMap struct {
-	APIVersion string            `json:"apiVersion"`
-	Kind       string            `json:"kind"`
-	Metadata   k8sMeta           `json:"metadata"`
-	Data       map[string]string `json:"data"`
-}
-
-type k8sSecret struct {
-	APIVersion string            `json:"apiVersion"`
-	Kind       string            `json:"kind"`
-	Metadata   k8sMeta           `json:"metadata"`
-	Type       string            `json:"type"`
-	StringData map[string]string `json:"stringData"`
-	Data       map[string]string `json:"data"` // base64
-}
-
-type k8sPVC struct {
-	APIVersion string  `json:"apiVersion"`
-	Kind       string  `json:"kind"`
-	Metadata   k8sMeta `json:"metadata"`
-	Spec       struct {
-		AccessModes      []string     `json:"accessModes"`
-		StorageClassName *string      `json:"storageClassName"`
-		Resources        k8sResources `json:"resources"`
-	} `json:"spec"`
-}
-
-type k8sPodTemplate struct {
-	Metadata k8sMeta    `json:"metadata"`
-	Spec     k8sPodSpec `json:"spec"`
-}
-
-type k8sPodSpec struct {
-	RestartPolicy   string `json:"restartPolicy"`
-	SecurityContext *struct {
-		RunAsNonRoot   *bool  `json:"runAsNonRoot"`
-		RunAsUser      *int64 `json:"runAsUser"`
-		RunAsGroup     *int64 `json:"runAsGroup"`
-		FSGroup        *int64 `json:"fsGroup"`
-		SeccompProfile *struct {
-			Type string `json:"type"`
-		} `json:"seccompProfile"`
-	} `json:"securityContext"`
-	Containers []k8sContainer `json:"containers"`
-	Volumes    []k8sVolume    `json:"volumes"`
-}
-
-type k8sContainer struct {
-	Name            string           `json:"name"`
-	Image           string           `json:"image"`
-	Args            []string         `json:"args"`
-	Env             []k8sEnvVar      `json:"env"`
-	Ports           []k8sPort        `json:"ports"`
-	LivenessProbe   *k8sProbe        `json:"livenessProbe"`
-	ReadinessProbe  *k8sProbe        `json:"readinessProbe"`
-	Resources       k8sResources     `json:"resources"`
-	VolumeMounts    []k8sVolumeMount `json:"volumeMounts"`
-	SecurityContext *struct {
-		AllowPrivilegeEscalation *bool `json:"allowPrivilegeEscalation"`
-		ReadOnlyRootFilesystem   *bool `json:"readOnlyRootFilesystem"`
-		Capabilities             *struct {
-			Add  []string `json:"add"`
-			Drop []string `json:"drop"`
-		} `json:"capabilities"`
-	} `json:"securityContext"`
-}
-
-type k8sEnvVar struct {
-	Name      string `json:"name"`
-	Value     string `json:"value"`
-	ValueFrom *struct {
-		SecretKeyRef *struct {
-			Name     string `json:"name"`
-			Key      string `json:"key"`
-			Optional *bool  `json:"optional"`
-		} `json:"secretKeyRef"`
-	} `json:"valueFrom"`
-}
-
-type k8sPort struct {
-	Name          string `json:"name"`
-	ContainerPort int32  `json:"containerPort"`
-	Protocol      string `json:"protocol"`
-}
-
-type k8sProbe struct {
-	HTTPGet *struct {
-		Path string      `json:"path"`
-		Port intOrString `json:"port"`
-	} `json:"httpGet"`
-	InitialDelaySeconds int32 `json:"initialDelaySeconds"`
-	PeriodSeconds       int32 `json:"periodSeconds"`
-	TimeoutSeconds      int32 `json:"timeoutSeconds"`
-	FailureThreshold    int32 `json:"failureThreshold"`
-}
-
-type k8sResources struct {
-	Requests map[string]quantity `json:"requests"`
-	Limits   map[string]quantity `json:"limits"`
-}
-
-type k8sVolume struct {
-	Name      string `json:"name"`
-	ConfigMap *struct {
-		Name string `json:"name"`
-	} `json:"configMap"`
-	PersistentVolumeClaim *struct {
-		ClaimName string `json:"claimName"`
-		ReadOnly  bool   `json:"readOnly"`
-	} `json:"persistentVolumeClaim"`
-}
-
-type k8sVolumeMount struct {
-	Name      string `json:"name"`
-	MountPath string `json:"mountPath"`
-	SubPath   string `json:"subPath"`
-	ReadOnly  bool   `json:"readOnly"`
-}
-
-// intOrString is a port: a number or the name of a container port.
-type intOrString string
-
-func (p *intOrString) UnmarshalJSON(b []byte) error {
-	var n int32
-	if err := json.Unmarshal(b, &n); err == nil {
-		*p = intOrString(strconv.Itoa(int(n)))
-		return nil
-	}
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		return fmt.Errorf("want a port number or name, got %s", b)
-	}
-	*p = intOrString(s)
-	return nil
-}
-
-// quantity is a Kubernetes resource quantity: 10m, 128Mi, 1, 1e3.
-type quantity string
-
-var quantityRE = regexp.MustCompile(`^([0-9]+(?:\.[0-9]*)?|\.[0-9]+)(m|k|M|G|T|P|E|Ki|Mi|Gi|Ti|Pi|Ei|[eE][-+]?[0-9]+)?$`)
-
-func (q *quantity) UnmarshalJSON(b []byte) error {
-	var s string
-	if err := json.Unmarshal(b, &s); err != nil {
-		var f json.Number
-		if err := json.Unmarshal(b, &f); err != nil {
-			return fmt.Errorf("want a quantity, got %s", b)
+// TestDeployStrictDecodingCatchesTypos guards the guard: a misspelt field,
+// a duplicate key or a wrong type fails, in every part the tests check.
+func TestDeployStrictDecodingCatchesTypos(t *testing.T) {
+	for _, c := range []struct{ doc, want string }{
+		{"spec:\n  replica: 1\n", "replica"},
+		{"spec:\n  replicas: 1\n  replicas: 2\n", "replicas"},
+		{"spec:\n  replicas: one\n", "replicas"},
+		{"spec:\n  template:\n    spec:\n      securityContext:\n        runAsNonroot: true\n", "runAsNonroot"},
+		{"spec:\n  template:\n    spec:\n      containers:\n        - name: kamobot\n          securityContext:\n            readOnlyRootFileSystem: true\n", "readOnlyRootFileSystem"},
+		{"spec:\n  template:\n    spec:\n      containers:\n        - name: kamobot\n          livenessProbe:\n            httpGet: {path: /livez, prot: 9465}\n", "prot"},
+		{"spec:\n  template:\n    spec:\n      containers:\n        - name: kamobot\n          env:\n            - name: X\n              valueFrom: {secretKeyRef: {name: kamobot, kye: x}}\n", "kye"},
+		{"spec:\n  template:\n    spec:\n      containers:\n        - name: kamobot\n          resources: {limits: {memory: lots}}\n", "lots"},
+	} {
+		doc := "apiVersion: apps/v1\nkind: Deployment\n" + c.doc
+		if err := decodeStrict([]byte(doc), &k8sDeployment{}); err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("decoded, or the error does not name %q: %v\n%s", c.want, err, doc)
 		}
-		s = f.String()
 	}
-	if !quantityRE.MatchString(s) {
-		return fmt.Errorf("quantity %q: want a number with an optional suffix (m, Mi, Gi, ...)", s)
+	// Without the mistakes, the same documents decode.
+	doc := "apiVersion: apps/v1\nkind: Deployment\nspec:\n  replicas: 1\n  template:\n    spec:\n      containers:\n        - name: kamobot\n          resources: {limits: {memory: 128Mi, cpu: 1}}\n          livenessProbe:\n            httpGet: {path: /livez, port: 9465}\n"
+	if err := decodeStrict([]byte(doc), &k8sDeployment{}); err != nil {
+		t.Errorf("a valid Deployment: %v", err)
 	}
-	*q = quantity(s)
-	return nil
 }
 
-// isZero reports whether q is no amount at all.
-func (q quantity) isZero() bool {
-	m := quantityRE.FindStringSubmatch(string(q))
-	if m == nil {
-		return true
+func TestDeployDeployment(t *testing.T) {
+	m := loadManifests(t)
+	d := m.deployment
+	if r := d.Spec.Replicas; r == nil || *r != 1 {
+		t.Errorf("replicas %s, want 1: two watchers would share one state file", fmtPtr(r))
 	}
-	f, err := strconv.ParseFloat(m[1], 64)
-	return err != nil || f == 0
-}
-
-// decodeStrict decodes a YAML document into obj, refusing an unknown field,
-// a duplicate key or a wrong type (yaml.UnmarshalStrict), and a field
-// spelt in another case: encoding/json would take runAsNonroot for
-// runAsNonRoot, which Kubernetes does not.
-func decodeStrict(doc []byte, obj any) error {
-	if err := yaml.UnmarshalStrict(doc, obj); err != nil {
-		return err
+	if d.Spec.Strategy.Type != "Recreate" {
+		t.Errorf("strategy %q, want Recreate: a rolling update runs two pods on one volume", d.Spec.Strategy.Type)
 	}
-	var tree any
-	if err := yaml.Unmarshal(doc, &tree); err != nil {
-		return err
+	if d.Spec.Selector == nil || len(d.Spec.Selector.MatchLabels) == 0 {
+		t.Fatal("no selector")
 	}
-	return exactKeys(reflect.TypeOf(obj), tree, "")
-}
-
-// exactKeys checks that every key of tree names a field of t exactly.
-func exactKeys(t reflect.Type, tree any, path string) error {
-	for t.Kind() == reflect.Pointer {
-		t = t.Elem()
-	}
-	switch t.Kind() {
-	case reflect.Struct:
-		m, ok := tree.(map[string]any)
-		if !ok {
-			return nil // a wrong type: UnmarshalStrict said so already
+	for k, v := range d.Spec.Selector.MatchLabels {
+		if d.Spec.Template.Metadata.Labels[k] != v {
+			t.Errorf("selector %s=%s does not match the pod labels %v", k, v, d.Spec.Template.Metadata.Labels)
 		}
-		fields := map[string]reflect.Type{}
-		for f := range t.Fields() {
-			name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
-			fields[name] = f.Type
+	}
+	c := kamobotContainer(t, d.Spec.Template.Spec)
+	if len(c.Args) == 0 || c.Args[0] != "watch" {
+		t.Fatalf("args %q, want watch first", c.Args)
+	}
+	addr := flagValue(c.Args, "--metrics-addr")
+	_, portStr, err := net.SplitHostPort(addr)
+	if err != nil {
+		t.Fatalf("--metrics-addr %q: %v", addr, err)
+	}
+	port, _ := strconv.Atoi(portStr)
+	declared := false
+	for _, p := range c.Ports {
+		if p.ContainerPort == int32(port) {
+			declared = true
 		}
-		for k, v := range m {
-			ft, ok := fields[k]
+	}
+	if !declared {
+		t.Errorf("--metrics-addr %s: port %d is not a containerPort (%v)", addr, port, c.Ports)
+	}
+	for _, pr := range []struct {
+		name  string
+		probe *k8sProbe
+		path  string
+	}{
+		{"livenessProbe", c.LivenessProbe, "/livez"},
+		{"readinessProbe", c.ReadinessProbe, "/healthz"},
+	} {
+		if pr.probe == nil || pr.probe.HTTPGet == nil {
+			t.Errorf("%s: want an httpGet probe", pr.name)
+			continue
+		}
+		if pr.probe.HTTPGet.Path != pr.path {
+			t.Errorf("%s: path %q, want %q", pr.name, pr.probe.HTTPGet.Path, pr.path)
+		}
+		if got := resolvePort(t, c, string(pr.probe.HTTPGet.Port)); got != int32(port) {
+			t.Errorf("%s: port %s is %d, want the metrics port %d", pr.name, pr.probe.HTTPGet.Port, got, port)
+		}
+	}
+	checkPod(t, m, d.Spec.Template.Spec)
+}
+
+func TestDeployCronJob(t *testing.T) {
+	m := loadManifests(t)
+	cj := m.cronJob
+	if cj.Spec.ConcurrencyPolicy != "Forbid" {
+		t.Errorf("concurrencyPolicy %q, want Forbid: a pass must not overlap the one before", cj.Spec.ConcurrencyPolicy)
+	}
+	if cj.Spec.Schedule == "" {
+		t.Error("no schedule")
+	}
+	pod := cj.Spec.JobTemplate.Spec.Template.Spec
+	if pod.RestartPolicy != "Never" && pod.RestartPolicy != "OnFailure" {
+		t.Errorf("restartPolicy %q", pod.RestartPolicy)
+	}
+	c := kamobotContainer(t, pod)
+	if len(c.Args) == 0 || c.Args[0] != "check" {
+		t.Errorf("args %q, want check first", c.Args)
+	}
+	if flagValue(c.Args, "--metrics-addr") != "" {
+		t.Error("check serves no metrics; --metrics-addr is a watch flag")
+	}
+	checkPod(t, m, pod)
+}
+
+func TestDeployPVCAndSecret(t *testing.T) {
+	m := loadManifests(t)
+	if !slices.Contains(m.pvc.Spec.AccessModes, "ReadWriteOnce") {
+		t.Errorf("PVC access modes %v, want ReadWriteOnce", m.pvc.Spec.AccessModes)
+	}
+	if q := m.pvc.Spec.Resources.Requests["storage"]; q.isZero() {
+		t.Error("PVC requests no storage")
+	}
+	if m.secret.Type != "Opaque" {
+		t.Errorf("secret type %q", m.secret.Type)
+	}
+}
+
+// TestDeployConfigMapIsAValidConfig loads the shipped config.toml as kamobot
+// would, with the secrets from the environment as the pods pass them.
+func TestDeployConfigMapIsAValidConfig(t *testing.T) {
+	m := loadManifests(t)
+	toml, ok := m.configMap.Data["config.toml"]
+	if !ok {
+		t.Fatal("the ConfigMap has no config.toml")
+	}
+	path := filepath.Join(t.TempDir(), "config.toml")
+	if err := os.WriteFile(path, []byte(toml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"KAMOBOT_PASSWORD": "pw-from-secret", "KAMOBOT_SLACK_WEBHOOK": "https://hooks.slack.com/services/T0/B0/x"}
+	cfg, warns, err := config.Load(path, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatalf("the ConfigMap's config.toml: %v", err)
+	}
+	for _, w := range warns {
+		t.Logf("warning: %s", w)
+	}
+	if err := cfg.RequireSlack(); err != nil {
+		t.Error(err)
+	}
+}
+
+// checkPod checks what both pods share: non-root, read-only root, state on
+// the PVC, config from the ConfigMap, secrets from the Secret's keys.
+func checkPod(t *testing.T, m manifests, pod k8sPodSpec) {
+	t.Helper()
+	if sc := pod.SecurityContext; sc == nil || sc.RunAsNonRoot == nil || !*sc.RunAsNonRoot {
+		t.Error("pod securityContext: want runAsNonRoot: true")
+	} else if sc.RunAsUser != nil && *sc.RunAsUser == 0 {
+		t.Error("pod securityContext: runAsUser 0")
+	}
+	c := kamobotContainer(t, pod)
+	sc := c.SecurityContext
+	switch {
+	case sc == nil:
+		t.Fatal("container: no securityContext")
+	case sc.ReadOnlyRootFilesystem == nil || !*sc.ReadOnlyRootFilesystem:
+		t.Error("container: want readOnlyRootFilesystem: true")
+	case sc.AllowPrivilegeEscalation == nil || *sc.AllowPrivilegeEscalation:
+		t.Error("container: want allowPrivilegeEscalation: false")
+	case sc.Capabilities == nil || !slices.Contains(sc.Capabilities.Drop, "ALL"):
+		t.Error("container: want capabilities drop ALL")
+	}
+	if c.Image == "" {
+		t.Error("container: no image")
+	}
+	if _, ok := c.Resources.Limits["memory"]; !ok {
+		t.Error("container: no memory limit")
+	}
+
+	volumes := map[string]k8sVolume{}
+	for _, v := range pod.Volumes {
+		volumes[v.Name] = v
+	}
+	mountOf := func(pred func(k8sVolume) bool) []k8sVolumeMount {
+		var out []k8sVolumeMount
+		for _, vm := range c.VolumeMounts {
+			v, ok := volumes[vm.Name]
 			if !ok {
-				return fmt.Errorf("unknown field %q", strings.TrimPrefix(path+"."+k, "."))
+				t.Errorf("mount %q names no volume", vm.Name)
+				continue
 			}
-			if err := exactKeys(ft, v, path+"."+k); err != nil {
-				return err
-			}
-		}
-	case reflect.Slice:
-		s, _ := tree.([]any)
-		for i, v := range s {
-			if err := exactKeys(t.Elem(), v, fmt.Sprintf("%s[%d]", path, i)); err != nil {
-				return err
+			if pred(v) {
+				out = append(out, vm)
 			}
 		}
-	case reflect.Map:
-		m, _ := tree.(map[string]any)
-		for k, v := range m {
-			if err := exactKeys(t.Elem(), v, path+"."+k); err != nil {
-				return err
+		return out
+	}
+
+	// The state: on the PVC, and KAMOBOT_STATE inside that mount.
+	state := mountOf(func(v k8sVolume) bool {
+		return v.PersistentVolumeClaim != nil && v.PersistentVolumeClaim.ClaimName == m.pvc.Metadata.Name
+	})
+	if len(state) != 1 {
+		t.Fatalf("want one mount of the PVC %q, got %v", m.pvc.Metadata.Name, state)
+	}
+	if state[0].ReadOnly {
+		t.Error("the state volume is mounted read-only")
+	}
+	statePath := envValue(c, "KAMOBOT_STATE")
+	if statePath == "" || !strings.HasPrefix(statePath, strings.TrimSuffix(state[0].MountPath, "/")+"/") {
+		t.Errorf("KAMOBOT_STATE %q is not on the state volume mounted at %s (the root is read-only)", statePath, state[0].MountPath)
+	}
+
+	// The config: --config names the ConfigMap's config.toml, read-only.
+	cfgMounts := mountOf(func(v k8sVolume) bool {
+		return v.ConfigMap != nil && v.ConfigMap.Name == m.configMap.Metadata.Name
+	})
+	cfgPath := flagValue(c.Args, "--config")
+	found := false
+	for _, vm := range cfgMounts {
+		key := vm.SubPath
+		path := vm.MountPath
+		if key == "" {
+			key, path = filepath.Base(cfgPath), filepath.Join(vm.MountPath, filepath.Base(cfgPath))
+		}
+		if path == cfgPath {
+			found = true
+			if _, ok := m.configMap.Data[key]; !ok {
+				t.Errorf("--config %s is the ConfigMap key %q, which does not exist", cfgPath, key)
+			}
+			if !vm.ReadOnly {
+				t.Errorf("the config at %s is mounted writable", cfgPath)
 			}
 		}
 	}
-	return nil
+	if !found {
+		t.Errorf("--config %q is not a file of the ConfigMap %q", cfgPath, m.configMap.Metadata.Name)
+	}
+
+	// The secrets: from the Secret, by keys it has; never inline.
+	keys := map[string]bool{}
+	for k := range m.secret.StringData {
+		keys[k] = true
+	}
+	for k := range m.secret.Data {
+		keys[k] = true
+	}
+	fromSecret := map[string]bool{}
+	for _, e := range c.Env {
+		if e.ValueFrom == nil || e.ValueFrom.SecretKeyRef == nil {
+			continue
+		}
+		ref := e.ValueFrom.SecretKeyRef
+		if ref.Name != m.secret.Metadata.Name {
+			t.Errorf("env %s: secret %q, want %q", e.Name, ref.Name, m.secret.Metadata.Name)
+		}
+		if !keys[ref.Key] {
+			t.Errorf("env %s: the Secret has no key %q (it has %v)", e.Name, ref.Key, keys)
+		}
+		fromSecret[e.Name] = true
+	}
+	for _, name := range []string{"KAMOBOT_PASSWORD", "KAMOBOT_SLACK_WEBHOOK"} {
+		if !fromSecret[name] {
+			t.Errorf("env %s: want it from a secretKeyRef", name)
+		}
+	}
+	for _, e := range c.Env {
+		for _, v := range m.secret.StringData {
+			if e.Value != "" && e.Value == v {
+				t.Errorf("env %s holds a secret value inline", e.Name)
+			}
+		}
+	}
+}
+
+func fmtPtr(p *int32) string {
+	if p == nil {
+		return "unset"
+	}
+	return strconv.Itoa(int(*p))
+}
+
+func kamobotContainer(t *testing.T, pod k8sPodSpec) k8sContainer {
+	t.Helper()
+	if len(pod.Containers) != 1 || pod.Containers[0].Name != "kamobot" {
+		t.Fatalf("want one container named kamobot, got %d", len(pod.Containers))
+	}
+	return pod.Containers[0]
+}
+
+// flagValue returns the value of a flag in args ("--f v" or "--f=v").
+func flagValue(args []string, name string) string {
+	for i, a := range args {
+		if a == name && i+1 < len(args) {
+			return args[i+1]
+		}
+		if v, ok := strings.CutPrefix(a, name+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+func envValue(c k8sContainer, name string) string {
+	for _, e := range c.Env {
+		if e.Name == name {
+			return e.Value
+		}
+	}
+	return ""
+}
+
+// resolvePort turns a probe's port (a number or a port name) into a number.
+func resolvePort(t *testing.T, c k8sContainer, port string) int32 {
+	t.Helper()
+	if n, err := strconv.Atoi(port); err == nil {
+		return int32(n)
+	}
+	for _, p := range c.Ports {
+		if p.Name == port {
+			return p.ContainerPort
+		}
+	}
+	t.Errorf("port %q names no container port", port)
+	return 0
 }
