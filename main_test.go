@@ -3,9 +3,11 @@ package main
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strconv"
 	"strings"
 	"testing"
@@ -13,76 +15,71 @@ import (
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/api/kqifake"
+	"github.com/kamobot/kamobot/internal/testkit"
 	"github.com/kamobot/kamobot/notify/slackfake"
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// The scripts in testdata/script run the real kamobot binary against a
-// fake KAMONOHASHI and a fake Slack started for each script.
+// The scripts in testdata/script run the real kamobot binary, built once
+// for the package, against a fake KAMONOHASHI and a fake Slack started for
+// each script.
+
+// kamobotBin is the kamobot binary the tests run, built on first use with
+// the race detector when the tests have it.
+var kamobotBin = testkit.NewBinary(testkit.BuildOptions{Race: testkit.RaceEnabled})
 
 func TestMain(m *testing.M) {
-	testscript.Main(m, map[string]func(){
-		"kamobot": func() {
-			ctx, stop := signalContext()
-			code := run(ctx, os.Args, os.Stdout, os.Stderr, os.Getenv)
-			stop()
-			os.Exit(code)
-		},
-	})
+	code := m.Run()
+	kamobotBin.Remove()
+	os.Exit(code)
 }
 
-// scriptNow is the fixed time of the scripts: Wednesday 2026-11-25 10:00 in Tokyo.
-var scriptNow = time.Date(2026, 11, 25, 10, 0, 0, 0, time.FixedZone("JST", 9*3600))
-
 func TestScripts(t *testing.T) {
+	t.Parallel()
+	binDir := filepath.Dir(kamobotBin.Path(t))
 	testscript.Run(t, testscript.Params{
 		Dir:                 "testdata/script",
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       os.Getenv("KAMOBOT_UPDATE_SCRIPTS") != "",
-		Setup:               setupFakes,
+		Setup: func(e *testscript.Env) error {
+			e.Setenv("PATH", binDir+string(filepath.ListSeparator)+e.Getenv("PATH"))
+			return setupFakes(e)
+		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			"kqi":      cmdKQI,
 			"slack":    cmdSlack,
 			"exitcode": cmdExitCode,
+			"waitfor":  cmdWaitFor,
 		},
 	})
 }
 
 type fakes struct {
-	kqi   *kqifake.Server
-	slack *slackfake.Server
-	hook  string
-	many  []int64 // jobs added by "kqi many"
+	*testkit.Fakes
+	many []int64 // jobs added by "kqi many"
 }
 
 func setupFakes(e *testscript.Env) error {
-	kqi := kqifake.Demo(kqifake.Options{Now: func() time.Time { return scriptNow }})
-	if err := kqi.Start("127.0.0.1:0"); err != nil {
-		return err
-	}
-	slack, err := slackfake.New(slackfake.Options{})
+	tf, err := testkit.StartDemoFakes(func() time.Time { return testkit.Now })
 	if err != nil {
-		kqi.Close()
 		return err
 	}
-	e.Defer(func() { kqi.Close(); slack.Close() })
-	f := &fakes{kqi: kqi, slack: slack, hook: slack.NewHook()}
+	e.Defer(tf.Close)
+	f := &fakes{Fakes: tf}
 	e.Values["fakes"] = f
-	for k, v := range map[string]string{
-		"KAMOBOT_SERVER":        kqi.URL(),
-		"KAMOBOT_USER":          "demo",
-		"KAMOBOT_PASSWORD":      "demo",
-		"KAMOBOT_SLACK_WEBHOOK": f.hook,
-		"KAMOBOT_NOW":           scriptNow.Format(time.RFC3339),
-		"KAMOBOT_CONFIG":        filepath.Join(e.WorkDir, "config.toml"),
-		"XDG_CONFIG_HOME":       filepath.Join(e.WorkDir, ".config"),
-		"XDG_STATE_HOME":        filepath.Join(e.WorkDir, ".state"),
-		"KQI":                   kqi.URL(),
-		"SLACK":                 slack.URL(),
-		"HOOK":                  f.hook,
-		"TZ":                    "Asia/Tokyo",
-	} {
+	env := tf.Env()
+	maps.Copy(env, map[string]string{
+		"KAMOBOT_CONFIG":  filepath.Join(e.WorkDir, "config.toml"),
+		"XDG_CONFIG_HOME": filepath.Join(e.WorkDir, ".config"),
+		"XDG_STATE_HOME":  filepath.Join(e.WorkDir, ".state"),
+		"KQI":             tf.KQI.URL(),
+		"SLACK":           tf.Slack.URL(),
+		"HOOK":            tf.Hook,
+		"TZ":              "Asia/Tokyo",
+		"GORACE":          testkit.GORACE(),
+	})
+	for k, v := range env {
 		e.Setenv(k, v)
 	}
 	return nil
@@ -107,7 +104,7 @@ func cmdKQI(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) != 7 {
 			ts.Fatalf("usage: kqi add TENANT KIND NAME OWNER STATUS VAR")
 		}
-		j, err := f.kqi.AddJob(kqifake.NewJob{Tenant: args[1], Kind: api.Kind(args[2]), Name: args[3],
+		j, err := f.KQI.AddJob(kqifake.NewJob{Tenant: args[1], Kind: api.Kind(args[2]), Name: args[3],
 			CreatedBy: args[4], Status: args[5], GPU: 2})
 		ts.Check(err)
 		ts.Setenv(args[6], strconv.FormatInt(j.ID, 10))
@@ -121,7 +118,7 @@ func cmdKQI(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) > 4 {
 			u.ConditionNote = strings.Join(args[4:], " ")
 		}
-		ts.Check(f.kqi.SetStatus(api.Kind(args[1]), id, u))
+		ts.Check(f.KQI.SetStatus(api.Kind(args[1]), id, u))
 	case "fault":
 		status, err := strconv.Atoi(args[1])
 		ts.Check(err)
@@ -129,22 +126,22 @@ func cmdKQI(ts *testscript.TestScript, neg bool, args []string) {
 		if len(args) > 2 {
 			fl.Paths = args[2]
 		}
-		f.kqi.SetFaults(fl)
+		f.KQI.SetFaults(fl)
 	case "many":
 		n, err := strconv.Atoi(args[2])
 		ts.Check(err)
 		for i := range n {
-			j, err := f.kqi.AddJob(kqifake.NewJob{Tenant: args[1], Kind: api.KindTraining,
+			j, err := f.KQI.AddJob(kqifake.NewJob{Tenant: args[1], Kind: api.KindTraining,
 				Name: fmt.Sprintf("sweep-%03d", i), CreatedBy: "alice", Status: args[3]})
 			ts.Check(err)
 			f.many = append(f.many, j.ID)
 		}
 	case "many-status":
 		for _, id := range f.many {
-			ts.Check(f.kqi.SetStatus(api.KindTraining, id, kqifake.StatusUpdate{Status: args[2]}))
+			ts.Check(f.KQI.SetStatus(api.KindTraining, id, kqifake.StatusUpdate{Status: args[2]}))
 		}
 	case "clear":
-		f.kqi.ClearFaults()
+		f.KQI.ClearFaults()
 	default:
 		ts.Fatalf("unknown kqi command %q", args[0])
 	}
@@ -167,19 +164,19 @@ func cmdSlack(ts *testscript.TestScript, neg bool, args []string) {
 	case "count":
 		want, err := strconv.Atoi(args[1])
 		ts.Check(err)
-		got := len(f.slack.Messages())
+		got := len(f.Slack.Messages())
 		if (got == want) == neg {
 			ts.Fatalf("slack messages: got %d, want %s%d", got, map[bool]string{true: "not ", false: ""}[neg], want)
 		}
 	case "count-at-most":
 		most, err := strconv.Atoi(args[1])
 		ts.Check(err)
-		if got := len(f.slack.Messages()); got > most || got == 0 {
+		if got := len(f.Slack.Messages()); got > most || got == 0 {
 			ts.Fatalf("slack messages: got %d, want 1 to %d", got, most)
 		}
 	case "show":
 		var b strings.Builder
-		for _, m := range f.slack.Messages() {
+		for _, m := range f.Slack.Messages() {
 			fmt.Fprintf(&b, "--- message %d\n%s\n", m.Seq, m.Readable)
 			for _, u := range m.Unescaped() {
 				fmt.Fprintf(&b, "UNESCAPED %s\n", u)
@@ -197,17 +194,17 @@ func cmdSlack(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Check(err)
 			fl.RetryAfter = ra
 		}
-		f.slack.Script(fl)
+		f.Slack.Script(fl)
 	case "hook":
-		ts.Check(f.slack.SetHookState(f.hook, slackfake.HookState(args[1])))
+		ts.Check(f.Slack.SetHookState(f.Hook, slackfake.HookState(args[1])))
 	case "rate":
-		if err := f.slack.CheckRate(slackfake.HookID(f.hook), 1, 1); err != nil {
+		if err := f.Slack.CheckRate(slackfake.HookID(f.Hook), 1, 1); err != nil {
 			ts.Fatalf("%v", err)
 		}
 	case "gap":
 		secs, err := strconv.ParseFloat(args[1], 64)
 		ts.Check(err)
-		at := f.slack.Attempts()
+		at := f.Slack.Attempts()
 		if len(at) < 2 {
 			ts.Fatalf("want at least 2 attempts, got %d", len(at))
 		}
@@ -239,5 +236,34 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	}
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
+	}
+}
+
+// waitfor FILE REGEXP [SECONDS] waits until FILE (under $WORK) exists and,
+// when REGEXP is not "", matches it; it fails after SECONDS (default 30).
+// It waits on what a background kamobot does, where a sleep would guess.
+func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: waitfor FILE REGEXP [SECONDS]")
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	limit := 30 * time.Second
+	if len(args) == 3 {
+		secs, err := strconv.Atoi(args[2])
+		ts.Check(err)
+		limit = time.Duration(secs) * time.Second
+	}
+	path := ts.MkAbs(args[0])
+	deadline := time.Now().Add(limit)
+	for {
+		data, err := os.ReadFile(path)
+		if err == nil && re.Match(data) {
+			return
+		}
+		if time.Now().After(deadline) {
+			ts.Fatalf("%s: no match for %q after %s (%v):\n%s", args[0], args[1], limit, err, data)
+		}
+		time.Sleep(10 * time.Millisecond) // polling a file; the condition, not the time, ends the wait
 	}
 }

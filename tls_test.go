@@ -1,16 +1,14 @@
 package main
 
 import (
-	"bytes"
 	"encoding/pem"
-	"errors"
 	"io"
 	"log"
+	"maps"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync/atomic"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kamobot/kamobot/api/kqifake"
+	"github.com/kamobot/kamobot/internal/testkit"
 	"github.com/kamobot/kamobot/notify/slackfake"
 )
 
@@ -31,11 +30,9 @@ import (
 //   - --insecure-skip-tls-verify (or its variable): it works, and says so
 //     once, loudly; Slack is still verified.
 func TestTLSToKamonohashi(t *testing.T) {
-	bin, err := exec.LookPath("kamobot") // put on $PATH by testscript.Main
-	if err != nil {
-		t.Skipf("no kamobot binary on PATH: %v", err)
-	}
-	kqi := kqifake.Demo(kqifake.Options{Now: func() time.Time { return scriptNow }})
+	t.Parallel()
+	bin := kamobotBin.Path(t)
+	kqi := kqifake.Demo(kqifake.Options{Now: func() time.Time { return testkit.Now }})
 	var conns atomic.Int32
 	ts := httptest.NewUnstartedServer(kqi.Handler())
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes kamobot refuses
@@ -61,38 +58,22 @@ func TestTLSToKamonohashi(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The environment is built from nothing: the one this test runs in may
-	// set SSL_CERT_FILE or a proxy.
+	// The environment is built from nothing (testkit.Env): the one this
+	// test runs in may set SSL_CERT_FILE or a proxy.
 	base := map[string]string{
-		"PATH": os.Getenv("PATH"), "HOME": dir, "TZ": "Asia/Tokyo",
-		"XDG_CONFIG_HOME": filepath.Join(dir, ".config"), "XDG_STATE_HOME": filepath.Join(dir, ".state"),
 		"SSL_CERT_DIR": filepath.Join(dir, "no-certs"), "SSL_CERT_FILE": filepath.Join(dir, "no-certs.pem"),
 		"KAMOBOT_SERVER": ts.URL, "KAMOBOT_USER": "demo", "KAMOBOT_PASSWORD": "demo",
-		"KAMOBOT_SLACK_WEBHOOK": slack.NewHook(), "KAMOBOT_NOW": scriptNow.Format(time.RFC3339),
+		"KAMOBOT_SLACK_WEBHOOK": slack.NewHook(), "KAMOBOT_NOW": testkit.Now.Format(time.RFC3339),
 	}
 	run := func(env map[string]string, args ...string) (int, string, string) {
 		t.Helper()
-		cmd := exec.Command(bin, args...)
-		for k, v := range base {
-			if _, ok := env[k]; !ok {
-				cmd.Env = append(cmd.Env, k+"="+v)
-			}
-		}
-		for k, v := range env {
-			cmd.Env = append(cmd.Env, k+"="+v)
-		}
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		var ee *exec.ExitError
-		code := 0
-		switch {
-		case errors.As(err, &ee):
-			code = ee.ExitCode()
-		case err != nil:
+		vars := maps.Clone(base)
+		maps.Copy(vars, env)
+		r, err := testkit.Run(t.Context(), testkit.Command{Bin: bin, Args: args, Env: testkit.Env(dir, vars)})
+		if err != nil {
 			t.Fatal(err)
 		}
-		return code, stdout.String(), stderr.String()
+		return r.Code, r.Stdout, r.Stderr
 	}
 	const warn = "TLS certificate verification is OFF for the KAMONOHASHI server"
 
