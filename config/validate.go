@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -300,37 +301,41 @@ func (c *checker) alertAfter(key string, v *string, def string) time.Duration {
 	return got
 }
 
-// kinds checks an array of job kinds; it returns nil after an error.
+// kinds checks an array of job kinds.
 func (c *checker) kinds(p string, names []string) []api.Kind {
 	if len(names) == 0 {
 		c.errorf(p, "no kind listed: list some of training, inference, notebook, preprocessing (or remove the key for all four)")
 		return nil
 	}
-	var kinds []api.Kind
-	for i, s := range names {
-		k, err := api.ParseKind(s)
-		if err != nil {
-			c.errorf(elem(p, i), "%v", err)
-			continue
-		}
-		kinds = append(kinds, k)
-	}
-	return sortKinds(kinds)
+	return parseEach(c, p, names, api.ParseKind, api.AllKinds())
 }
 
 // events checks an array of event types; an empty array is allowed and
 // posts nothing about jobs (summaries and greetings still go).
 func (c *checker) events(p string, names []string) []state.EventType {
-	var evs []state.EventType
+	return parseEach(c, p, names, parseEvent, state.AllEventTypes())
+}
+
+// parseEach parses each element of the array at p, reporting the ones
+// parse refuses, and returns the others in the order of all, without
+// duplicates.
+func parseEach[T comparable](c *checker, p string, names []string, parse func(string) (T, error), all []T) []T {
+	var got []T
 	for i, s := range names {
-		ev, err := parseEvent(s)
+		v, err := parse(s)
 		if err != nil {
 			c.errorf(elem(p, i), "%v", err)
 			continue
 		}
-		evs = append(evs, ev)
+		got = append(got, v)
 	}
-	return sortEvents(evs)
+	out := []T{}
+	for _, v := range all {
+		if slices.Contains(got, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }
 
 // notifyFrom checks watch.notify_from; "any" gives nil (any status).
@@ -386,21 +391,20 @@ func (c *checker) schedule(f *scheduleFile) *Schedule {
 	if f.Hours != nil {
 		c.warnOpenAllDay(f.Hours)
 	}
-	var holidays []Date
+	s := &Schedule{enabled: f.Hours != nil || f.Holidays != nil, loc: loc, days: resolveDays(hours),
+		holidays: make(map[Date]bool), outside: HoldDigest, byEvent: make(map[state.EventType]Hold), greetings: f.Greetings}
 	for i, el := range f.Holidays {
 		if d, err := holiday(el); err != nil {
 			c.errorf(elem("schedule.holidays", i), "%v", err)
 		} else {
-			holidays = append(holidays, d)
+			s.holidays[d] = true
 		}
 	}
-	outside := HoldDigest
 	if f.OutsideHours != nil {
-		if outside, err = ParseHold(*f.OutsideHours); err != nil {
+		if s.outside, err = ParseHold(*f.OutsideHours); err != nil {
 			c.errorf("schedule.outside_hours", "%v", err)
 		}
 	}
-	byEvent := make(map[state.EventType]Hold)
 	for _, k := range sortedKeys(f.OutsideHoursByEvent) {
 		p := sub("schedule.outside_hours_by_event", k)
 		ev, err := parseEvent(k)
@@ -413,13 +417,12 @@ func (c *checker) schedule(f *scheduleFile) *Schedule {
 			c.errorf(p, "%v", err)
 			continue
 		}
-		byEvent[ev] = h
+		s.byEvent[ev] = h
 	}
-	enabled := f.Hours != nil || f.Holidays != nil
-	if f.Greetings && !enabled {
+	if f.Greetings && !s.enabled {
 		c.warnf("schedule.greetings", "greetings need office hours: set schedule.hours")
 	}
-	return newSchedule(enabled, loc, hours, holidays, outside, byEvent, f.Greetings)
+	return s
 }
 
 // holiday reads a date written "2026-12-29" or as a TOML date.
@@ -608,14 +611,7 @@ func (c *checker) messages(m map[string][]string, lang string) Messages {
 	return msgs.With(user)
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	slices.Sort(keys)
-	return keys
-}
+func sortedKeys[V any](m map[string]V) []string { return slices.Sorted(maps.Keys(m)) }
 
 // isOff reports whether s is a duration written to switch an alert off
 // ("off", "0", "0s"), not one refused.
