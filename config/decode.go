@@ -152,12 +152,8 @@ var mismatchRE = regexp.MustCompile(`cannot (?:decode TOML|store (?:a|an)) ([a-z
 // typeError explains a value of the wrong type: which key, and what it
 // should have been. The value itself is not shown; it may be a secret.
 func typeError(path string, src []byte, pl places, de *toml.DecodeError) error {
-	line, col := de.Position()
-	at, ok := pl.at(src, line, col)
+	at := pl.at(src, de)
 	p, pos := at.path, at.pos
-	if !ok {
-		p, pos = []string(de.Key()), position{Line: line, Col: col}
-	}
 	e := &Error{File: path, Line: pos.Line, Col: pos.Col, Key: pathString(p), Err: ErrInvalid}
 	m := mismatchRE.FindStringSubmatch(de.Error())
 	if m == nil {
@@ -305,12 +301,8 @@ func wrongCase(p []string) string {
 // unknownKeyError turns one of go-toml/v2's StrictMissingError entries into
 // an *Error naming the key, its table, and the key probably meant.
 func unknownKeyError(path string, src []byte, pl places, de *toml.DecodeError) error {
-	line, col := de.Position()
-	at, ok := pl.at(src, line, col)
+	at := pl.at(src, de)
 	p, pos := at.path, at.pos
-	if !ok {
-		p, pos = []string(de.Key()), position{Line: line, Col: col}
-	}
 	if len(p) == 0 {
 		return &Error{File: path, Line: pos.Line, Col: pos.Col, Msg: "unknown key", Err: ErrInvalid}
 	}
@@ -381,29 +373,26 @@ type placed struct {
 	raw  string // a scalar value as written
 }
 
-// at returns the path that starts last at or before line and (byte) col of
-// src, on that line: the key or element go-toml/v2 reports an error about.
-func (pl places) at(src []byte, line, col int) (placed, bool) {
+// at returns the key or element de is about: the path that starts last at
+// or before de's position, on its line; else de's own key and position.
+func (pl places) at(src []byte, de *toml.DecodeError) placed {
+	line, col := de.Position()
+	found := placed{path: de.Key(), pos: position{Line: line, Col: col}, off: -1}
 	start := 0
 	for l := 1; l < line; l++ {
-		i := strings.IndexByte(string(src[start:]), '\n')
+		i := bytes.IndexByte(src[start:], '\n')
 		if i < 0 {
-			return placed{}, false
+			return found
 		}
 		start += i + 1
 	}
 	off := start + col - 1
-	var best placed
-	found := false
 	for _, v := range pl {
-		if v.pos.Line != line || v.off > off {
-			continue
-		}
-		if !found || v.off > best.off || v.off == best.off && len(v.path) > len(best.path) {
-			best, found = v, true
+		if v.pos.Line == line && v.off <= off && (v.off > found.off || v.off == found.off && len(v.path) > len(found.path)) {
+			found = v
 		}
 	}
-	return best, found
+	return found
 }
 
 // keyPlaces parses src with go-toml/v2's parser and records where each key,
@@ -442,16 +431,7 @@ func (w *placeWalker) record(p []string, off int, overwrite bool) {
 
 // header records the table a [table] or [[table]] header opens, at its "[".
 func (w *placeWalker) header(n *unstable.Node) []string {
-	it := n.Key()
-	var parts []string
-	off := -1
-	for it.Next() {
-		k := it.Node()
-		if off < 0 {
-			off = int(k.Raw.Offset)
-		}
-		parts = append(parts, string(k.Data))
-	}
+	parts, off := keyParts(n)
 	for off > 0 && strings.ContainsRune("[ \t", rune(w.src[off-1])) {
 		off--
 	}
@@ -479,17 +459,25 @@ func (w *placeWalker) header(n *unstable.Node) []string {
 	return p
 }
 
-// keyValue records "key = value" inside table, and what is inside the value.
-func (w *placeWalker) keyValue(table []string, n *unstable.Node) {
-	it := n.Key()
-	p := slices.Clone(table)
-	off := -1
-	for it.Next() {
+// keyParts returns the parts of n's (dotted) key and where the key starts.
+func keyParts(n *unstable.Node) (parts []string, off int) {
+	off = -1
+	for it := n.Key(); it.Next(); {
 		k := it.Node()
 		if off < 0 {
 			off = int(k.Raw.Offset)
 		}
-		p = append(p, string(k.Data))
+		parts = append(parts, string(k.Data))
+	}
+	return parts, off
+}
+
+// keyValue records "key = value" inside table, and what is inside the value.
+func (w *placeWalker) keyValue(table []string, n *unstable.Node) {
+	parts, off := keyParts(n)
+	p := slices.Clone(table)
+	for _, part := range parts {
+		p = append(p, part)
 		w.record(p, off, false)
 	}
 	w.record(p, off, true)
