@@ -77,10 +77,10 @@ type tenantFile struct {
 // syntax error or a value of the wrong type stops the decoding (doc is then
 // nil); unknown keys do not, and are all reported. The errors are *Error
 // values.
-func parseFile(path string, src []byte) (doc *fileDoc, pl places, errs []error) {
+func parseFile(path string, src []byte) (doc *fileDoc, pl places, errs []*Error) {
 	pl, perr := keyPlaces(src)
 	if perr != nil {
-		return nil, nil, []error{syntaxError(path, src, perr)}
+		return nil, nil, []*Error{syntaxError(path, src, perr)}
 	}
 	doc = &fileDoc{}
 	err := toml.NewDecoder(bytes.NewReader(src)).DisallowUnknownFields().Decode(doc)
@@ -93,14 +93,14 @@ func parseFile(path string, src []byte) (doc *fileDoc, pl places, errs []error) 
 			errs = append(errs, unknownKeyError(path, src, pl, &strict.Errors[i]))
 		}
 	case errors.As(err, &de):
-		return nil, nil, []error{typeError(path, src, pl, de)}
+		return nil, nil, []*Error{typeError(path, src, pl, de)}
 	default:
-		return nil, nil, []error{&Error{File: path, Msg: err.Error(), Err: ErrInvalid}}
+		return nil, nil, []*Error{&Error{File: path, Msg: err.Error(), Err: ErrInvalid}}
 	}
 	// go-toml/v2 takes a [tenant] table for a one-element array.
 	if _, isArray := pl["tenant[0]"]; len(doc.Tenant) > 0 && !isArray {
 		pos := pl["tenant"].pos
-		return nil, nil, []error{&Error{File: path, Line: pos.Line, Col: pos.Col, Key: "tenant", Err: ErrInvalid,
+		return nil, nil, []*Error{&Error{File: path, Line: pos.Line, Col: pos.Col, Key: "tenant", Err: ErrInvalid,
 			Msg: "want [[tenant]] tables, got a table"}}
 	}
 	// go-toml/v2 matches a key to a field regardless of case; kamobot does
@@ -113,14 +113,14 @@ func parseFile(path string, src []byte) (doc *fileDoc, pl places, errs []error) 
 		}
 	}
 	if !caseOK {
-		return nil, nil, sortErrors(errs)
+		return nil, nil, errs
 	}
 	return doc, pl, errs
 }
 
 // syntaxError turns a TOML parse error into an *Error with line and column.
 // When the line holds a secret, only the position is given.
-func syntaxError(path string, src []byte, err error) error {
+func syntaxError(path string, src []byte, err error) *Error {
 	var pe *unstable.ParserError
 	if !errors.As(err, &pe) {
 		return &Error{File: path, Msg: "syntax error: " + err.Error(), Err: ErrInvalid}
@@ -150,7 +150,7 @@ var mismatchRE = regexp.MustCompile(`cannot (?:decode TOML|store (?:a|an)) ([a-z
 
 // typeError explains a value of the wrong type: which key, and what it
 // should have been. The value itself is not shown; it may be a secret.
-func typeError(path string, src []byte, pl places, de *toml.DecodeError) error {
+func typeError(path string, src []byte, pl places, de *toml.DecodeError) *Error {
 	at := pl.at(src, de)
 	p, pos := at.path, at.pos
 	e := &Error{File: path, Line: pos.Line, Col: pos.Col, Key: pathString(p), Err: ErrInvalid}
@@ -299,7 +299,7 @@ func wrongCase(p []string) string {
 
 // unknownKeyError turns one of go-toml/v2's StrictMissingError entries into
 // an *Error naming the key, its table, and the key probably meant.
-func unknownKeyError(path string, src []byte, pl places, de *toml.DecodeError) error {
+func unknownKeyError(path string, src []byte, pl places, de *toml.DecodeError) *Error {
 	at := pl.at(src, de)
 	p, pos := at.path, at.pos
 	if len(p) == 0 {

@@ -123,15 +123,8 @@ func load(path string, src []byte, present bool, mode fs.FileMode, env func(stri
 			return nil, nil, &Error{File: path, Line: pos.Line, Col: pos.Col, Err: ErrInvalid,
 				Msg: "the file is not UTF-8 text: save it as UTF-8"}
 		}
-		var errs []error
-		if doc, c.pl, errs = parseFile(path, src); doc == nil {
-			return nil, nil, errors.Join(errs...)
-		}
-		for _, err := range errs {
-			var e *Error
-			if errors.As(err, &e) {
-				c.errs = append(c.errs, e)
-			}
+		if doc, c.pl, c.errs = parseFile(path, src); doc == nil {
+			return nil, nil, errors.Join(sortErrors(c.errs)...)
 		}
 		base = filepath.Dir(path)
 	}

@@ -56,28 +56,19 @@ func (c *checker) result() ([]Warning, error) {
 	slices.SortStableFunc(c.warns, func(a, b Warning) int {
 		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
 	})
-	errs := make([]error, len(c.errs))
-	for i, e := range c.errs {
-		errs[i] = e
-	}
-	return c.warns, errors.Join(sortErrors(errs)...)
+	return c.warns, errors.Join(sortErrors(c.errs)...)
 }
 
-// sortErrors orders *Error values by line and column.
-func sortErrors(errs []error) []error {
-	pos := func(err error) (int, int) {
-		var e *Error
-		if errors.As(err, &e) {
-			return e.Line, e.Col
-		}
-		return 0, 0
-	}
-	slices.SortStableFunc(errs, func(a, b error) int {
-		al, ac := pos(a)
-		bl, bc := pos(b)
-		return cmp.Or(cmp.Compare(al, bl), cmp.Compare(ac, bc))
+// sortErrors orders errs by line and column.
+func sortErrors(errs []*Error) []error {
+	slices.SortStableFunc(errs, func(a, b *Error) int {
+		return cmp.Or(cmp.Compare(a.Line, b.Line), cmp.Compare(a.Col, b.Col))
 	})
-	return errs
+	out := make([]error, len(errs))
+	for i, e := range errs {
+		out[i] = e
+	}
+	return out
 }
 
 // secretRef is how the config file gives one secret: a file to read, or
