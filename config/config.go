@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/adrg/xdg"
@@ -306,18 +307,8 @@ func DefaultPath() string {
 
 // joinAnd joins items as "a, b and c".
 func joinAnd(items []string) string {
-	switch len(items) {
-	case 0:
-		return ""
-	case 1:
-		return items[0]
+	if len(items) < 2 {
+		return strings.Join(items, "")
 	}
-	s := ""
-	for i, it := range items[:len(items)-1] {
-		if i > 0 {
-			s += ", "
-		}
-		s += it
-	}
-	return s + " and " + items[len(items)-1]
+	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }

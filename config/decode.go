@@ -7,7 +7,6 @@ import (
 	"reflect"
 	"regexp"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/pelletier/go-toml/v2"
@@ -78,10 +77,10 @@ type tenantFile struct {
 // syntax error or a value of the wrong type stops the decoding (doc is then
 // nil); unknown keys do not, and are all reported. The errors are *Error
 // values.
-func parseFile(path string, src []byte) (doc *fileDoc, pl places, errs []error) {
+func parseFile(path string, src []byte) (doc *fileDoc, pl places, errs []*Error) {
 	pl, perr := keyPlaces(src)
 	if perr != nil {
-		return nil, nil, []error{syntaxError(path, src, perr)}
+		return nil, nil, []*Error{syntaxError(path, src, perr)}
 	}
 	doc = &fileDoc{}
 	err := toml.NewDecoder(bytes.NewReader(src)).DisallowUnknownFields().Decode(doc)
@@ -94,14 +93,14 @@ func parseFile(path string, src []byte) (doc *fileDoc, pl places, errs []error) 
 			errs = append(errs, unknownKeyError(path, src, pl, &strict.Errors[i]))
 		}
 	case errors.As(err, &de):
-		return nil, nil, []error{typeError(path, src, pl, de)}
+		return nil, nil, []*Error{typeError(path, src, pl, de)}
 	default:
-		return nil, nil, []error{&Error{File: path, Msg: err.Error(), Err: ErrInvalid}}
+		return nil, nil, []*Error{&Error{File: path, Msg: err.Error(), Err: ErrInvalid}}
 	}
 	// go-toml/v2 takes a [tenant] table for a one-element array.
 	if _, isArray := pl["tenant[0]"]; len(doc.Tenant) > 0 && !isArray {
 		pos := pl["tenant"].pos
-		return nil, nil, []error{&Error{File: path, Line: pos.Line, Col: pos.Col, Key: "tenant", Err: ErrInvalid,
+		return nil, nil, []*Error{&Error{File: path, Line: pos.Line, Col: pos.Col, Key: "tenant", Err: ErrInvalid,
 			Msg: "want [[tenant]] tables, got a table"}}
 	}
 	// go-toml/v2 matches a key to a field regardless of case; kamobot does
@@ -114,14 +113,14 @@ func parseFile(path string, src []byte) (doc *fileDoc, pl places, errs []error) 
 		}
 	}
 	if !caseOK {
-		return nil, nil, sortErrors(errs)
+		return nil, nil, errs
 	}
 	return doc, pl, errs
 }
 
 // syntaxError turns a TOML parse error into an *Error with line and column.
 // When the line holds a secret, only the position is given.
-func syntaxError(path string, src []byte, err error) error {
+func syntaxError(path string, src []byte, err error) *Error {
 	var pe *unstable.ParserError
 	if !errors.As(err, &pe) {
 		return &Error{File: path, Msg: "syntax error: " + err.Error(), Err: ErrInvalid}
@@ -151,13 +150,9 @@ var mismatchRE = regexp.MustCompile(`cannot (?:decode TOML|store (?:a|an)) ([a-z
 
 // typeError explains a value of the wrong type: which key, and what it
 // should have been. The value itself is not shown; it may be a secret.
-func typeError(path string, src []byte, pl places, de *toml.DecodeError) error {
-	line, col := de.Position()
-	at, ok := pl.at(src, line, col)
+func typeError(path string, src []byte, pl places, de *toml.DecodeError) *Error {
+	at := pl.at(src, de)
 	p, pos := at.path, at.pos
-	if !ok {
-		p, pos = []string(de.Key()), position{Line: line, Col: col}
-	}
 	e := &Error{File: path, Line: pos.Line, Col: pos.Col, Key: pathString(p), Err: ErrInvalid}
 	m := mismatchRE.FindStringSubmatch(de.Error())
 	if m == nil {
@@ -304,13 +299,9 @@ func wrongCase(p []string) string {
 
 // unknownKeyError turns one of go-toml/v2's StrictMissingError entries into
 // an *Error naming the key, its table, and the key probably meant.
-func unknownKeyError(path string, src []byte, pl places, de *toml.DecodeError) error {
-	line, col := de.Position()
-	at, ok := pl.at(src, line, col)
+func unknownKeyError(path string, src []byte, pl places, de *toml.DecodeError) *Error {
+	at := pl.at(src, de)
 	p, pos := at.path, at.pos
-	if !ok {
-		p, pos = []string(de.Key()), position{Line: line, Col: col}
-	}
 	if len(p) == 0 {
 		return &Error{File: path, Line: pos.Line, Col: pos.Col, Msg: "unknown key", Err: ErrInvalid}
 	}
@@ -368,232 +359,4 @@ func editDistance(a, b string) int {
 		prev, cur = cur, prev
 	}
 	return prev[len(b)]
-}
-
-// places maps a key path (as pathString writes it) to where it starts in
-// the file: a key, a table header, an element of an array.
-type places map[string]placed
-
-type placed struct {
-	path []string
-	off  int
-	pos  position
-	raw  string // a scalar value as written
-}
-
-// at returns the path that starts last at or before line and (byte) col of
-// src, on that line: the key or element go-toml/v2 reports an error about.
-func (pl places) at(src []byte, line, col int) (placed, bool) {
-	start := 0
-	for l := 1; l < line; l++ {
-		i := strings.IndexByte(string(src[start:]), '\n')
-		if i < 0 {
-			return placed{}, false
-		}
-		start += i + 1
-	}
-	off := start + col - 1
-	var best placed
-	found := false
-	for _, v := range pl {
-		if v.pos.Line != line || v.off > off {
-			continue
-		}
-		if !found || v.off > best.off || v.off == best.off && len(v.path) > len(best.path) {
-			best, found = v, true
-		}
-	}
-	return best, found
-}
-
-// keyPlaces parses src with go-toml/v2's parser and records where each key,
-// table and array element starts. It returns the parser's error for a
-// document that is not TOML.
-func keyPlaces(src []byte) (places, error) {
-	w := &placeWalker{src: src, pl: places{}, aot: map[string]int{}}
-	var p unstable.Parser
-	p.Reset(src)
-	var table []string
-	for p.NextExpression() {
-		n := p.Expression()
-		switch n.Kind {
-		case unstable.Table, unstable.ArrayTable:
-			table = w.header(n)
-		case unstable.KeyValue:
-			w.keyValue(table, n)
-		}
-	}
-	return w.pl, p.Error()
-}
-
-type placeWalker struct {
-	src []byte
-	pl  places
-	aot map[string]int // array of tables -> index of its last element
-}
-
-func (w *placeWalker) record(p []string, off int, overwrite bool) {
-	id := pathString(p)
-	if _, ok := w.pl[id]; ok && !overwrite {
-		return
-	}
-	w.pl[id] = placed{path: slices.Clone(p), off: off, pos: positionAt(w.src, off)}
-}
-
-// header records the table a [table] or [[table]] header opens, at its "[".
-func (w *placeWalker) header(n *unstable.Node) []string {
-	it := n.Key()
-	var parts []string
-	off := -1
-	for it.Next() {
-		k := it.Node()
-		if off < 0 {
-			off = int(k.Raw.Offset)
-		}
-		parts = append(parts, string(k.Data))
-	}
-	for off > 0 && strings.ContainsRune("[ \t", rune(w.src[off-1])) {
-		off--
-	}
-	var p []string
-	for i, part := range parts {
-		p = append(p, part)
-		last := i == len(parts)-1
-		if last && n.Kind == unstable.ArrayTable {
-			id := pathString(p)
-			idx, seen := w.aot[id]
-			if seen {
-				idx++
-			}
-			w.aot[id] = idx
-			w.record(p, off, false)
-			p = append(p, index(idx))
-			w.record(p, off, true)
-			continue
-		}
-		if idx, ok := w.aot[pathString(p)]; ok {
-			p = append(p, index(idx))
-		}
-		w.record(p, off, last)
-	}
-	return p
-}
-
-// keyValue records "key = value" inside table, and what is inside the value.
-func (w *placeWalker) keyValue(table []string, n *unstable.Node) {
-	it := n.Key()
-	p := slices.Clone(table)
-	off := -1
-	for it.Next() {
-		k := it.Node()
-		if off < 0 {
-			off = int(k.Raw.Offset)
-		}
-		p = append(p, string(k.Data))
-		w.record(p, off, false)
-	}
-	w.record(p, off, true)
-	if v := n.Value(); v.Kind != unstable.InlineTable && v.Kind != unstable.Array {
-		e := w.pl[pathString(p)]
-		e.raw = string(w.src[v.Raw.Offset : v.Raw.Offset+v.Raw.Length])
-		w.pl[pathString(p)] = e
-	}
-	w.value(p, n.Value())
-}
-
-func (w *placeWalker) value(p []string, v *unstable.Node) {
-	switch v.Kind {
-	case unstable.InlineTable:
-		it := v.Children()
-		for it.Next() {
-			if c := it.Node(); c.Kind == unstable.KeyValue {
-				w.keyValue(p, c)
-			}
-		}
-	case unstable.Array:
-		it := v.Children()
-		i := 0
-		for it.Next() {
-			c := it.Node()
-			if c.Kind == unstable.Comment {
-				continue
-			}
-			el := append(slices.Clone(p), index(i))
-			if c.Kind != unstable.Array {
-				w.record(el, int(c.Raw.Offset), true)
-			}
-			w.value(el, c)
-			i++
-		}
-	}
-}
-
-// index is the path segment of element i of an array.
-func index(i int) string { return "[" + strconv.Itoa(i) + "]" }
-
-func isIndexSegment(s string) bool {
-	if len(s) < 3 || s[0] != '[' || s[len(s)-1] != ']' {
-		return false
-	}
-	_, err := strconv.Atoi(s[1 : len(s)-1])
-	return err == nil
-}
-
-// pathString writes a key path as a user reads it: "schedule.hours.monday",
-// "tenant[0].mention[1]", `owners."yamada.taro"`.
-func pathString(p []string) string {
-	var b strings.Builder
-	for i, s := range p {
-		if isIndexSegment(s) {
-			b.WriteString(s)
-			continue
-		}
-		if i > 0 {
-			b.WriteByte('.')
-		}
-		if isBareKey(s) {
-			b.WriteString(s)
-		} else {
-			b.WriteString(quoteTOML(s))
-		}
-	}
-	return b.String()
-}
-
-func isBareKey(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '_' || c == '-') {
-			return false
-		}
-	}
-	return true
-}
-
-// quoteTOML returns s as a TOML basic string. Unlike strconv.Quote it keeps
-// non-ASCII text as it is and only escapes what TOML requires.
-func quoteTOML(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch {
-		case r == '"' || r == '\\':
-			b.WriteString(`\` + string(r))
-		case r == '\n':
-			b.WriteString(`\n`)
-		case r == '\r':
-			b.WriteString(`\r`)
-		case r == '\t':
-			b.WriteString(`\t`)
-		case r < 0x20 || r == 0x7f:
-			fmt.Fprintf(&b, `\u%04x`, r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }

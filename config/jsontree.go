@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 )
 
@@ -100,21 +99,11 @@ func placeholderAt(b []byte) (placeholder, name string, ok bool) {
 // its line and column; a template placeholder left in the file gets a
 // message of its own.
 func (f jsonFile) parse() (*jnode, error) {
-	dec := json.NewDecoder(bytes.NewReader(f.src))
-	dec.UseNumber()
-	n, err := f.value(dec)
-	if err == nil {
-		if _, err = dec.Token(); err == io.EOF {
-			return n, nil
-		} else if err == nil {
-			return nil, &Error{File: f.name, Msg: "unexpected data after the top-level object", Err: ErrInvalid}
-		}
-	}
-	// A Decoder's syntax error offsets are relative to its buffer; Unmarshal
-	// gives the offset in the file.
 	var v any
+	err := json.Unmarshal(f.src, &v)
 	var se *json.SyntaxError
-	if uerr := json.Unmarshal(f.src, &v); errors.As(uerr, &se) {
+	switch {
+	case errors.As(err, &se):
 		e := f.syntaxError(int(se.Offset), se.Error())
 		if !strings.HasPrefix(e.Msg, "the template placeholder") {
 			return nil, e
@@ -125,12 +114,12 @@ func (f jsonFile) parse() (*jnode, error) {
 			errs = append(errs, f.syntaxError(off+1, ""))
 		}
 		return nil, errors.Join(errs...)
+	case err != nil:
+		return nil, &Error{File: f.name, Msg: err.Error(), Err: ErrInvalid}
 	}
-	if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
-		p := f.pos(len(f.src))
-		return nil, &Error{File: f.name, Line: p.Line, Col: p.Col, Msg: "unexpected end of file: a bracket or brace is not closed", Err: ErrInvalid}
-	}
-	return nil, &Error{File: f.name, Msg: err.Error(), Err: ErrInvalid}
+	dec := json.NewDecoder(bytes.NewReader(f.src))
+	dec.UseNumber()
+	return f.value(dec), nil
 }
 
 // syntaxError explains a JSON syntax error found at offset off (the byte
@@ -188,52 +177,29 @@ func placeholderHint(name string) string {
 	return "replace it with a value, or remove the entry"
 }
 
-// value reads one JSON value from dec.
-func (f jsonFile) value(dec *json.Decoder) (*jnode, error) {
-	off := f.skipBlank(int(dec.InputOffset()))
-	tok, err := dec.Token()
-	if err != nil {
-		return nil, err
-	}
-	n := &jnode{off: off}
-	switch tok := tok.(type) {
-	case json.Delim:
-		switch tok {
-		case '{':
-			n.object = true
-			for dec.More() {
-				koff := f.skipBlank(int(dec.InputOffset()))
-				kt, err := dec.Token()
-				if err != nil {
-					return nil, err
-				}
-				key, ok := kt.(string)
-				if !ok {
-					return nil, &json.SyntaxError{Offset: int64(koff + 1)}
-				}
-				v, err := f.value(dec)
-				if err != nil {
-					return nil, err
-				}
-				n.obj = append(n.obj, jfield{key: key, val: v})
-			}
-		case '[':
-			n.array = true
-			for dec.More() {
-				v, err := f.value(dec)
-				if err != nil {
-					return nil, err
-				}
-				n.arr = append(n.arr, v)
-			}
+// value reads one JSON value from dec, which reads JSON that parse found
+// valid: its Token cannot fail.
+func (f jsonFile) value(dec *json.Decoder) *jnode {
+	n := &jnode{off: f.skipBlank(int(dec.InputOffset()))}
+	tok, _ := dec.Token()
+	switch tok {
+	case json.Delim('{'):
+		n.object = true
+		for dec.More() {
+			key, _ := dec.Token()
+			n.obj = append(n.obj, jfield{key: key.(string), val: f.value(dec)})
 		}
-		if _, err := dec.Token(); err != nil { // the closing delimiter
-			return nil, err
+		_, _ = dec.Token() // the closing brace
+	case json.Delim('['):
+		n.array = true
+		for dec.More() {
+			n.arr = append(n.arr, f.value(dec))
 		}
+		_, _ = dec.Token() // the closing bracket
 	default:
 		n.val = tok
 	}
-	return n, nil
+	return n
 }
 
 // skipBlank moves off past blanks and the separators the decoder has not

@@ -167,7 +167,7 @@ func joinKey(parent, key string) string {
 
 func (im *importer) boolean(f jsonFile, n *jnode, key string) (bool, bool) {
 	b, ok := n.val.(bool)
-	if !ok || n.object || n.array {
+	if !ok {
 		im.fail(f.errorAt(n, key, "want true or false, got %s", n.kind()))
 	}
 	return b, ok
@@ -175,7 +175,7 @@ func (im *importer) boolean(f jsonFile, n *jnode, key string) (bool, bool) {
 
 func (im *importer) integer(f jsonFile, n *jnode, key string) (int64, bool) {
 	num, ok := n.val.(json.Number)
-	if !ok || n.object || n.array {
+	if !ok {
 		im.fail(f.errorAt(n, key, "want a whole number, got %s", n.kind()))
 		return 0, false
 	}
@@ -187,9 +187,11 @@ func (im *importer) integer(f jsonFile, n *jnode, key string) (int64, bool) {
 	return v, true
 }
 
+// str reads a string; a type error never quotes the value, which may be a
+// secret.
 func (im *importer) str(f jsonFile, n *jnode, key string) (string, bool) {
 	s, ok := n.val.(string)
-	if !ok || n.object || n.array {
+	if !ok {
 		im.fail(f.errorAt(n, key, "want a string, got %s", n.kind()))
 	}
 	return s, ok

@@ -50,24 +50,20 @@ func (im *importer) readSecure(f jsonFile) {
 				}
 			}
 			if n := a.field("Password"); n != nil {
-				// Never quote the value, even in a type error.
-				if s, ok := n.val.(string); ok && !n.object && !n.array {
+				if s, ok := im.str(f, n, "KAMONOHASHI.Application.Password"); ok {
 					if s == "" {
 						im.warn(f, n, "KAMONOHASHI.Application.Password", "empty: write the password to the file named by kamonohashi.password_file")
 					}
 					im.secrets.Password = Secret(s)
 					im.out.password = s != ""
-				} else {
-					im.fail(f.errorAt(n, "KAMONOHASHI.Application.Password", "want a string, got %s", n.kind()))
 				}
 			}
 		}
 	}
 	if n := root.field("SlackURI"); n != nil {
-		s, ok := n.val.(string)
+		s, ok := im.str(f, n, "SlackURI")
 		switch {
-		case !ok || n.object || n.array:
-			im.fail(f.errorAt(n, "SlackURI", "want a string, got %s", n.kind()))
+		case !ok:
 		case isPlaceholderURL(s):
 			im.warn(f, n, "SlackURI", "still the template's placeholder: write the webhook URL to the file named by slack.webhook_file")
 		default:

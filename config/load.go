@@ -63,7 +63,7 @@ func Load(path string, env func(string) string) (*Config, []Warning, error) {
 	if env == nil {
 		env = os.Getenv
 	}
-	src, mode, err := readConfigFile(path)
+	src, mode, err := readFile(path, maxConfigSize, "a config file")
 	present := true
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
@@ -74,14 +74,14 @@ func Load(path string, env func(string) string) (*Config, []Warning, error) {
 	return load(path, src, present, mode, env)
 }
 
-// readConfigFile reads a config file, returning its mode as seen on the
-// opened file.
-func readConfigFile(path string) ([]byte, fs.FileMode, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
+// readFile reads a regular file of at most limit bytes, what it should be
+// (such as "a secret file") naming it in the error when it is larger. The
+// mode returned is the opened file's, so that the file checked is the file
+// read; a FIFO is refused before opening, which would block.
+func readFile(path string, limit int, what string) ([]byte, fs.FileMode, error) {
+	if fi, err := os.Stat(path); err != nil {
 		return nil, 0, err
-	}
-	if !fi.Mode().IsRegular() {
+	} else if !fi.Mode().IsRegular() {
 		return nil, 0, fmt.Errorf("%s is not a regular file", path)
 	}
 	f, err := os.Open(path)
@@ -89,17 +89,25 @@ func readConfigFile(path string) ([]byte, fs.FileMode, error) {
 		return nil, 0, err
 	}
 	defer f.Close()
-	if fi, err = f.Stat(); err != nil {
-		return nil, 0, err
-	}
-	src, err := io.ReadAll(io.LimitReader(f, maxConfigSize+1))
+	fi, err := f.Stat()
 	if err != nil {
 		return nil, 0, err
 	}
-	if len(src) > maxConfigSize {
-		return nil, 0, fmt.Errorf("%s is larger than %d MiB", path, maxConfigSize>>20)
+	if !fi.Mode().IsRegular() {
+		return nil, 0, fmt.Errorf("%s is not a regular file", path)
 	}
-	return src, fi.Mode(), nil
+	data, err := io.ReadAll(io.LimitReader(f, int64(limit)+1))
+	if err != nil {
+		return nil, 0, err
+	}
+	if len(data) > limit {
+		size := fmt.Sprintf("%d KiB", limit>>10)
+		if limit >= 1<<20 {
+			size = fmt.Sprintf("%d MiB", limit>>20)
+		}
+		return nil, 0, fmt.Errorf("%s is larger than %s: it does not look like %s", path, size, what)
+	}
+	return data, fi.Mode(), nil
 }
 
 // load does Load's work on the file's content: present says whether the
@@ -115,15 +123,8 @@ func load(path string, src []byte, present bool, mode fs.FileMode, env func(stri
 			return nil, nil, &Error{File: path, Line: pos.Line, Col: pos.Col, Err: ErrInvalid,
 				Msg: "the file is not UTF-8 text: save it as UTF-8"}
 		}
-		var errs []error
-		if doc, c.pl, errs = parseFile(path, src); doc == nil {
-			return nil, nil, errors.Join(errs...)
-		}
-		for _, err := range errs {
-			var e *Error
-			if errors.As(err, &e) {
-				c.errs = append(c.errs, e)
-			}
+		if doc, c.pl, c.errs = parseFile(path, src); doc == nil {
+			return nil, nil, errors.Join(sortErrors(c.errs)...)
 		}
 		base = filepath.Dir(path)
 	}

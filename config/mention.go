@@ -73,12 +73,7 @@ func isGroupID(s string) bool {
 }
 
 func isIDTail(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if c := s[i]; !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return len(s) <= 20
+	return len(s) <= 20 && strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == ""
 }
 
 // isSpecial reports whether s is one of Slack's special mentions, written

@@ -157,24 +157,6 @@ func loadLocation(name string) (*time.Location, error) {
 	return loc, nil
 }
 
-// newSchedule builds a schedule from checked parts.
-func newSchedule(enabled bool, loc *time.Location, hours map[string]window, holidays []Date,
-	outside Hold, byEvent map[state.EventType]Hold, greetings bool) *Schedule {
-	s := &Schedule{
-		enabled:   enabled,
-		loc:       loc,
-		days:      resolveDays(hours),
-		holidays:  make(map[Date]bool, len(holidays)),
-		outside:   outside,
-		byEvent:   byEvent,
-		greetings: greetings,
-	}
-	for _, d := range holidays {
-		s.holidays[d] = true
-	}
-	return s
-}
-
 // wallTime returns the instant at which clocks in loc show minutes after
 // midnight of day d (24*60 is the next midnight). time.Date leaves the
 // choice unspecified when DST makes that time ambiguous or skips it, so

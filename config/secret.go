@@ -6,7 +6,6 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/url"
-	"os"
 	"path/filepath"
 	"runtime"
 	"strconv"
@@ -79,38 +78,16 @@ const maxSecretSize = 64 << 10
 // readSecretFile reads a secret from path: the whole file, trailing spaces
 // and line ends trimmed. With checkPerms, a file that its group or others
 // may read or write is refused with an error wrapping ErrInsecurePermissions.
-// The mode is checked on the opened file, so that the file checked is the
-// file read. Errors name the file, never its content.
+// Errors name the file, never its content.
 func readSecretFile(path string, checkPerms bool) (Secret, error) {
-	if fi, err := os.Stat(path); err != nil {
-		return "", err
-	} else if !fi.Mode().IsRegular() {
-		// Checked before opening: opening a FIFO would block.
-		return "", fmt.Errorf("%s is not a regular file", path)
-	}
-	f, err := os.Open(path)
+	data, mode, err := readFile(path, maxSecretSize, "a secret file")
 	if err != nil {
 		return "", err
-	}
-	defer f.Close()
-	fi, err := f.Stat()
-	if err != nil {
-		return "", err
-	}
-	if !fi.Mode().IsRegular() {
-		return "", fmt.Errorf("%s is not a regular file", path)
 	}
 	if checkPerms {
-		if err := checkMode(path, fi.Mode()); err != nil {
+		if err := checkMode(path, mode); err != nil {
 			return "", err
 		}
-	}
-	data, err := io.ReadAll(io.LimitReader(f, maxSecretSize+1))
-	if err != nil {
-		return "", err
-	}
-	if len(data) > maxSecretSize {
-		return "", fmt.Errorf("%s is larger than %d KiB: it does not look like a secret file", path, maxSecretSize>>10)
 	}
 	v := strings.TrimRight(string(data), " \t\r\n")
 	switch {

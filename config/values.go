@@ -3,15 +3,12 @@ package config
 import (
 	"encoding/pem"
 	"fmt"
-	"io"
 	"net"
 	"net/url"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 
-	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/state"
 )
 
@@ -49,28 +46,6 @@ func parseEvent(s string) (state.EventType, error) {
 		msg += fmt.Sprintf(" (did you mean %q?)", sg)
 	}
 	return "", fmt.Errorf("%s: want one of %s", msg, strings.Join(names, ", "))
-}
-
-// sortKinds orders kinds as api.AllKinds does, without duplicates.
-func sortKinds(kinds []api.Kind) []api.Kind {
-	out := []api.Kind{}
-	for _, k := range api.AllKinds() {
-		if slices.Contains(kinds, k) {
-			out = append(out, k)
-		}
-	}
-	return out
-}
-
-// sortEvents orders events as state.AllEventTypes does, without duplicates.
-func sortEvents(evs []state.EventType) []state.EventType {
-	out := []state.EventType{}
-	for _, ev := range state.AllEventTypes() {
-		if slices.Contains(evs, ev) {
-			out = append(out, ev)
-		}
-	}
-	return out
 }
 
 // normalizeServer checks the KAMONOHASHI URL and strips what a URL copied
@@ -126,21 +101,7 @@ const maxCAFileSize = 4 << 20
 // checkCAFile checks that path is a regular file that holds at least one
 // PEM certificate.
 func checkCAFile(path string) error {
-	fi, err := os.Stat(path)
-	switch {
-	case err != nil:
-		return err
-	case !fi.Mode().IsRegular():
-		return fmt.Errorf("%s is not a regular file", path)
-	case fi.Size() > maxCAFileSize:
-		return fmt.Errorf("%s is larger than %d MiB: it does not look like a CA file", path, maxCAFileSize>>20)
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	data, err := io.ReadAll(io.LimitReader(f, maxCAFileSize))
+	data, _, err := readFile(path, maxCAFileSize, "a CA file")
 	if err != nil {
 		return err
 	}

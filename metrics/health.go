@@ -28,12 +28,6 @@ type Status struct {
 	Pending *int `json:"pending,omitempty"`
 }
 
-// staleAfter is how long the loop may go without the thing judged (a pass
-// ending, a pass succeeding) before it counts as stuck.
-func (h *health) staleAfter() time.Duration {
-	return time.Duration(h.unhealthyAfter)*h.interval + PassGrace
-}
-
 // Health judges the watch loop as /healthz does: unhealthy after
 // UnhealthyAfter failed passes in a row, or when no pass has succeeded for
 // UnhealthyAfter intervals plus PassGrace (a hung pass, or a loop that is
@@ -42,20 +36,12 @@ func (m *Metrics) Health() Status {
 	h := &m.health
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	s := h.status()
-	since := h.lastSuccess
-	if since.IsZero() {
-		since = h.started
+	if h.failures >= h.unhealthyAfter {
+		s := h.status()
+		s.Status, s.Reason = "unhealthy", fmt.Sprintf("%d passes failed in a row", h.failures)
+		return s
 	}
-	switch {
-	case h.failures >= h.unhealthyAfter:
-		s.Status = "unhealthy"
-		s.Reason = fmt.Sprintf("%d passes failed in a row", h.failures)
-	case h.now().Sub(since) > h.staleAfter():
-		s.Status = "unhealthy"
-		s.Reason = fmt.Sprintf("no pass succeeded for %s", h.now().Sub(since).Round(time.Second))
-	}
-	return s
+	return h.stale(h.lastSuccess, "succeeded")
 }
 
 // Live judges only whether the loop still moves, as /livez does: a pass
@@ -66,14 +52,19 @@ func (m *Metrics) Live() Status {
 	h := &m.health
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	return h.stale(h.lastPass, "ended")
+}
+
+// stale returns the status, unhealthy when no pass has done what verb says
+// since last (or since the start) for UnhealthyAfter intervals plus
+// PassGrace. The caller holds h.mu.
+func (h *health) stale(last time.Time, verb string) Status {
 	s := h.status()
-	since := h.lastPass
-	if since.IsZero() {
-		since = h.started
+	if last.IsZero() {
+		last = h.started
 	}
-	if d := h.now().Sub(since); d > h.staleAfter() {
-		s.Status = "unhealthy"
-		s.Reason = fmt.Sprintf("no pass ended for %s", d.Round(time.Second))
+	if d := h.now().Sub(last); d > time.Duration(h.unhealthyAfter)*h.interval+PassGrace {
+		s.Status, s.Reason = "unhealthy", fmt.Sprintf("no pass %s for %s", verb, d.Round(time.Second))
 	}
 	return s
 }

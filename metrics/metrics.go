@@ -14,6 +14,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promauto"
 )
 
 // Pass results, the values of the result label of kamobot_passes_total.
@@ -75,48 +76,45 @@ func New(o Options) *Metrics {
 		o.Now = time.Now
 	}
 	reg := prometheus.NewRegistry()
-	f := factory{reg}
+	f := promauto.With(reg)
 	m := &Metrics{
 		reg: reg,
-		passes: f.counterVec("kamobot_passes_total",
-			"Passes of the watch loop, by result: ok, failed (retried next pass), skipped_locked (another kamobot held the state).",
-			"result"),
-		passDuration: f.histogram("kamobot_pass_duration_seconds",
-			"Time one pass took: fetch, diff, save, send.",
-			[]float64{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}),
-		lastSuccess: f.gauge("kamobot_last_successful_pass_timestamp_seconds",
-			"When the last pass that went all well ended (Unix time); 0 before the first."),
-		failuresInRow: f.gauge("kamobot_pass_failures_in_a_row",
-			"Passes failed since the last one that went all well."),
-		apiRequests: f.counterVec("kamobot_api_requests_total",
-			"KAMONOHASHI API requests, by method, route template and HTTP status (code=\"error\" when no answer came).",
-			"method", "route", "code"),
-		apiDuration: f.histogramVec("kamobot_api_request_duration_seconds",
-			"Time a KAMONOHASHI API request took, answer body included, by route template.",
-			[]float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}, "route"),
-		notifications: f.counterVec("kamobot_notifications_total",
-			"Slack messages that left the outbox, by result: delivered, or dead_letter (Slack refused the message for good).",
-			"result"),
-		sendFailures: f.counterVec("kamobot_notification_failures_total",
-			"Deliveries Slack did not take, after the sender's own retries, by class: rate_limited, temporary, dead_webhook, permanent_message.",
-			"class"),
-		queued: f.counter("kamobot_notifications_queued_total",
-			"Slack messages put in the outbox."),
-		outboxPending: f.gauge("kamobot_outbox_pending",
-			"Messages waiting in the outbox after the last pass."),
-		outboxOldest: f.gauge("kamobot_outbox_oldest_age_seconds",
-			"Age of the oldest message waiting in the outbox after the last pass; 0 when none waits. Alert on it: messages are stuck."),
-		deadLetters: f.gauge("kamobot_dead_letters",
-			"Messages kept in the dead letters of the state file (see `kamobot state show`)."),
-		webhookHealthy: f.gauge("kamobot_webhook_healthy",
-			"1 unless Slack refused a webhook itself (revoked, archived channel) in the last pass that sent."),
-		stateWrites: f.counter("kamobot_state_write_failures_total",
-			"Passes that failed because the state file could not be written."),
-		tlsInsecure: f.gauge("kamobot_tls_insecure",
-			"1 when TLS certificate verification of the KAMONOHASHI server is turned off."),
+		passes: f.NewCounterVec(prometheus.CounterOpts{Name: "kamobot_passes_total",
+			Help: "Passes of the watch loop, by result: ok, failed (retried next pass), skipped_locked (another kamobot held the state)."}, []string{"result"}),
+		passDuration: f.NewHistogram(prometheus.HistogramOpts{Name: "kamobot_pass_duration_seconds",
+			Help:    "Time one pass took: fetch, diff, save, send.",
+			Buckets: []float64{0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600}}),
+		lastSuccess: f.NewGauge(prometheus.GaugeOpts{Name: "kamobot_last_successful_pass_timestamp_seconds",
+			Help: "When the last pass that went all well ended (Unix time); 0 before the first."}),
+		failuresInRow: f.NewGauge(prometheus.GaugeOpts{Name: "kamobot_pass_failures_in_a_row",
+			Help: "Passes failed since the last one that went all well."}),
+		apiRequests: f.NewCounterVec(prometheus.CounterOpts{Name: "kamobot_api_requests_total",
+			Help: "KAMONOHASHI API requests, by method, route template and HTTP status (code=\"error\" when no answer came)."}, []string{"method", "route", "code"}),
+		apiDuration: f.NewHistogramVec(prometheus.HistogramOpts{Name: "kamobot_api_request_duration_seconds",
+			Help:    "Time a KAMONOHASHI API request took, answer body included, by route template.",
+			Buckets: []float64{0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30}}, []string{"route"}),
+		notifications: f.NewCounterVec(prometheus.CounterOpts{Name: "kamobot_notifications_total",
+			Help: "Slack messages that left the outbox, by result: delivered, or dead_letter (Slack refused the message for good)."}, []string{"result"}),
+		sendFailures: f.NewCounterVec(prometheus.CounterOpts{Name: "kamobot_notification_failures_total",
+			Help: "Deliveries Slack did not take, after the sender's own retries, by class: rate_limited, temporary, dead_webhook, permanent_message."}, []string{"class"}),
+		queued: f.NewCounter(prometheus.CounterOpts{Name: "kamobot_notifications_queued_total",
+			Help: "Slack messages put in the outbox."}),
+		outboxPending: f.NewGauge(prometheus.GaugeOpts{Name: "kamobot_outbox_pending",
+			Help: "Messages waiting in the outbox after the last pass."}),
+		outboxOldest: f.NewGauge(prometheus.GaugeOpts{Name: "kamobot_outbox_oldest_age_seconds",
+			Help: "Age of the oldest message waiting in the outbox after the last pass; 0 when none waits. Alert on it: messages are stuck."}),
+		deadLetters: f.NewGauge(prometheus.GaugeOpts{Name: "kamobot_dead_letters",
+			Help: "Messages kept in the dead letters of the state file (see `kamobot state show`)."}),
+		webhookHealthy: f.NewGauge(prometheus.GaugeOpts{Name: "kamobot_webhook_healthy",
+			Help: "1 unless Slack refused a webhook itself (revoked, archived channel) in the last pass that sent."}),
+		stateWrites: f.NewCounter(prometheus.CounterOpts{Name: "kamobot_state_write_failures_total",
+			Help: "Passes that failed because the state file could not be written."}),
+		tlsInsecure: f.NewGauge(prometheus.GaugeOpts{Name: "kamobot_tls_insecure",
+			Help: "1 when TLS certificate verification of the KAMONOHASHI server is turned off."}),
 	}
 	m.webhookHealthy.Set(1)
-	bi := f.gaugeVec("kamobot_build_info", "Always 1; the labels name this build.", "version", "revision", "goversion")
+	bi := f.NewGaugeVec(prometheus.GaugeOpts{Name: "kamobot_build_info", Help: "Always 1; the labels name this build."},
+		[]string{"version", "revision", "goversion"})
 	bi.WithLabelValues(o.Version, o.Commit, o.GoVersion).Set(1)
 	for _, r := range []string{ResultOK, ResultFailed, ResultSkippedLocked} {
 		m.passes.WithLabelValues(r) // every result shows from the start, at 0
@@ -226,45 +224,6 @@ func b2f(b bool) float64 {
 		return 1
 	}
 	return 0
-}
-
-// factory registers each metric as it is made.
-type factory struct{ reg *prometheus.Registry }
-
-func (f factory) counter(name, help string) prometheus.Counter {
-	c := prometheus.NewCounter(prometheus.CounterOpts{Name: name, Help: help})
-	f.reg.MustRegister(c)
-	return c
-}
-
-func (f factory) counterVec(name, help string, labels ...string) *prometheus.CounterVec {
-	c := prometheus.NewCounterVec(prometheus.CounterOpts{Name: name, Help: help}, labels)
-	f.reg.MustRegister(c)
-	return c
-}
-
-func (f factory) gauge(name, help string) prometheus.Gauge {
-	g := prometheus.NewGauge(prometheus.GaugeOpts{Name: name, Help: help})
-	f.reg.MustRegister(g)
-	return g
-}
-
-func (f factory) gaugeVec(name, help string, labels ...string) *prometheus.GaugeVec {
-	g := prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: name, Help: help}, labels)
-	f.reg.MustRegister(g)
-	return g
-}
-
-func (f factory) histogram(name, help string, buckets []float64) prometheus.Histogram {
-	h := prometheus.NewHistogram(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets})
-	f.reg.MustRegister(h)
-	return h
-}
-
-func (f factory) histogramVec(name, help string, buckets []float64, labels ...string) *prometheus.HistogramVec {
-	h := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: name, Help: help, Buckets: buckets}, labels)
-	f.reg.MustRegister(h)
-	return h
 }
 
 // health is what /healthz and /livez judge from.

@@ -119,27 +119,22 @@ func faultAnswer(f Fault) answer {
 	}
 	switch a.status {
 	case 429:
+		a.body = "message_limit_exceeded"
 		if f.RetryAfter > 0 {
 			a.body = rateLimitedBody(f.RetryAfter)
-		} else {
-			a.body = "message_limit_exceeded"
 		}
-	case 400:
-		a.body = "invalid_payload"
-	case 403:
-		a.body = "invalid_token"
-	case 404:
-		a.body = "no_service"
-	case 410:
-		a.body = "channel_is_archived"
-	case 500:
-		a.body = "rollup_error"
 	case 502, 503, 504:
 		a.body = "<html><head><title>" + strconv.Itoa(a.status) + " " + http.StatusText(a.status) +
 			"</title></head><body><h1>" + http.StatusText(a.status) + "</h1></body></html>"
+	default:
+		a.body = errorBodies[a.status]
 	}
 	return a
 }
+
+// errorBodies are Slack's bodies for the other error statuses.
+var errorBodies = map[int]string{400: "invalid_payload", 403: "invalid_token", 404: "no_service",
+	410: "channel_is_archived", 500: "rollup_error"}
 
 func rateLimitedBody(seconds int) string {
 	return `{"retry_after":` + strconv.Itoa(seconds) + `,"ok":false,"error":"rate_limited"}`

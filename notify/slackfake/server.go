@@ -259,8 +259,7 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, at *Attempt, f Fa
 		}
 		t.Stop()
 	}
-	switch {
-	case f.Hang:
+	if f.Hang {
 		at.Fault = "hang"
 		s.record(*at)
 		select {
@@ -268,20 +267,18 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, at *Attempt, f Fa
 		case <-s.closing:
 		}
 		return
-	case f.Reset:
-		at.Fault = "reset"
+	}
+	if f.Reset || f.Deliver {
 		if m, rej := s.accept(at.Hook, at.At, r.Header.Get("Content-Type"), body); rej == nil {
 			at.Accepted = true
 			s.store(m)
 		}
+	}
+	if f.Reset {
+		at.Fault = "reset"
 		s.record(*at)
 		reset(w)
 		return
-	case f.Deliver:
-		if m, rej := s.accept(at.Hook, at.At, r.Header.Get("Content-Type"), body); rej == nil {
-			at.Accepted = true
-			s.store(m)
-		}
 	}
 	s.answer(w, at, faultAnswer(f))
 }

@@ -176,7 +176,7 @@ func (p *parsed) checkBlocks(blocks []json.RawMessage, lim Limits) error {
 				return invalidBlocks("block %d: bad block_id", i)
 			}
 		}
-		if err := p.checkBlock(i, typ, b); err != nil {
+		if err := p.checkBlock(i, typ, b, raw); err != nil {
 			return err
 		}
 		p.blocks = append(p.blocks, b)
@@ -193,7 +193,7 @@ func (p *parsed) checkBlocks(blocks []json.RawMessage, lim Limits) error {
 	return nil
 }
 
-func (p *parsed) checkBlock(i int, typ string, b map[string]json.RawMessage) error {
+func (p *parsed) checkBlock(i int, typ string, b map[string]json.RawMessage, raw json.RawMessage) error {
 	switch typ {
 	case "section":
 		_, hasText := b["text"]
@@ -253,7 +253,7 @@ func (p *parsed) checkBlock(i int, typ string, b map[string]json.RawMessage) err
 			ImageURL string `json:"image_url"`
 			AltText  string `json:"alt_text"`
 		}
-		if err := json.Unmarshal(mustJSON(b), &img); err != nil {
+		if err := json.Unmarshal(raw, &img); err != nil {
 			return invalidBlocks("image %d: %v", i, err)
 		}
 		if err := checkImage(i, img.ImageURL, img.AltText); err != nil {
@@ -299,12 +299,4 @@ func (p *parsed) text1(i int, where string, raw json.RawMessage, limit int, plai
 	t.where, t.block = where, i
 	p.texts = append(p.texts, t)
 	return nil
-}
-
-func mustJSON(v any) []byte {
-	b, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	return b
 }
