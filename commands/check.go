@@ -27,7 +27,7 @@ refuses us, 74 the state cannot be written, 75 try again later (nothing was
 lost: the next check sends what is pending), 77 permission denied,
 78 configuration error or corrupt state.`,
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the messages that would be sent; change nothing"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "print the messages that would be sent; change nothing"},
 			&cli.TimestampFlag{Name: "at", Layout: time.RFC3339, Timezone: time.UTC,
 				Usage: "with --dry-run: evaluate as if it were `TIME` (RFC 3339, e.g. 2026-11-26T09:00:00+09:00)"},
 			&cli.DurationFlag{Name: "lock-wait", Value: 10 * time.Second, Usage: "wait this long for another kamobot's pass to finish"},

@@ -46,6 +46,10 @@ type Deps struct {
 	mu  sync.Mutex
 	cfg *config.Config
 
+	// notFound is the error of `kamobot help NAME` for an unknown NAME
+	// (urfave/cli's CommandNotFound hook cannot return one).
+	notFound error
+
 	// metrics, when set (watch --metrics-addr), observes the clients built.
 	metrics *metrics.Metrics
 }

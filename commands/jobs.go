@@ -58,7 +58,7 @@ By default: the watched tenants' open jobs, and those that ended in the last
 			&cli.StringSliceFlag{Name: "kind", Aliases: []string{"k"}, Usage: "training, inference, notebook or preprocessing (repeatable; default: the watched kinds)"},
 			&cli.StringFlag{Name: "status", Aliases: []string{"s"}, Usage: "only jobs whose status contains `S`"},
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "every job, not only open and recently ended ones"},
-			&cli.IntFlag{Name: "limit", Aliases: []string{"n"}, Value: 100, Usage: "show at most `N` jobs (0: no limit)"},
+			&cli.IntFlag{Name: "limit", Value: 100, Usage: "show at most `N` jobs (0: no limit)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: formatTable, Usage: "table or json"},
 		},
 		Action: func(c *cli.Context) error {
