@@ -48,5 +48,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		}
 		d.Now = func() time.Time { return t }
 	}
+	if s := getenv("KAMOBOT_REQUEST_TIMEOUT"); s != "" {
+		// How long one KAMONOHASHI request may take (default 30s).
+		t, err := time.ParseDuration(s)
+		if err != nil || t <= 0 {
+			fmt.Fprintf(stderr, "kamobot: KAMOBOT_REQUEST_TIMEOUT %q: want a duration such as 30s\n", s)
+			return commands.ExitUsage
+		}
+		d.APITimeout = t
+	}
 	return commands.Run(ctx, d, args)
 }

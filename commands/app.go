@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kamobot/kamobot/api"
 	"github.com/urfave/cli/v2"
 )
 
@@ -19,6 +20,7 @@ func Run(ctx context.Context, d *Deps, args []string) int {
 	if err == nil {
 		err = d.notFound
 	}
+	err = explain(d, err)
 	code := ExitCode(err)
 	if err != nil && !errors.Is(err, ErrSilent) {
 		fmt.Fprintf(d.Stderr, "kamobot: %v\n", err)
@@ -28,6 +30,19 @@ func Run(ctx context.Context, d *Deps, args []string) int {
 		}
 	}
 	return code
+}
+
+// explain adds what the user can do about err, where kamobot knows more
+// than the error says.
+func explain(d *Deps, err error) error {
+	if errors.Is(err, api.ErrNotFound) {
+		server := "kamonohashi.server"
+		if d.cfg != nil {
+			server += " (" + d.cfg.Kamonohashi.Server + ")"
+		}
+		return fmt.Errorf("%w: the server answers, but not as KAMONOHASHI does; is %s the web address of KAMONOHASHI?", err, server)
+	}
+	return err
 }
 
 // NewApp builds the kamobot command line.

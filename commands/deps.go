@@ -35,6 +35,8 @@ type Deps struct {
 	Stdout, Stderr io.Writer
 	// Redactor masks every secret that config loading revealed.
 	Redactor *Redactor
+	// APITimeout bounds each KAMONOHASHI request (0: api.DefaultTimeout).
+	APITimeout time.Duration
 
 	log *slog.Logger
 
@@ -164,6 +166,7 @@ func (d *Deps) Client(cfg *config.Config) (*api.Client, error) {
 		// the metrics gauge kamobot_tls_insecure reads it below.
 		InsecureSkipVerify: d.insecureTLS,
 		UserAgent:          d.Build.UserAgent(),
+		Timeout:            d.APITimeout,
 		ServerLocation:     cfg.Kamonohashi.Location,
 		Logger:             d.log,
 	}
