@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
 	"sync"
 	"time"
@@ -33,6 +34,9 @@ type Deps struct {
 	Rand *rand.Rand
 	// Stdout and Stderr receive data and diagnostics, masked by Redactor.
 	Stdout, Stderr io.Writer
+	// StdoutTTY and StderrTTY tell whether they are terminals: tables are
+	// aligned, and progress is shown, only for people.
+	StdoutTTY, StderrTTY bool
 	// Redactor masks every secret that config loading revealed.
 	Redactor *Redactor
 	// APITimeout bounds each KAMONOHASHI request (0: api.DefaultTimeout).
@@ -60,14 +64,16 @@ type Deps struct {
 func NewDeps(build BuildInfo, stdout, stderr io.Writer, getenv func(string) string) *Deps {
 	r := &Redactor{}
 	return &Deps{
-		Build:    build,
-		Getenv:   getenv,
-		Now:      time.Now,
-		Rand:     rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x6b616d6f)),
-		Stdout:   r.Writer(stdout),
-		Stderr:   r.Writer(stderr),
-		Redactor: r,
-		log:      slog.New(slog.NewTextHandler(r.Writer(stderr), nil)),
+		Build:     build,
+		Getenv:    getenv,
+		Now:       time.Now,
+		Rand:      rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x6b616d6f)),
+		Stdout:    r.Writer(stdout),
+		Stderr:    r.Writer(stderr),
+		Redactor:  r,
+		StdoutTTY: isTerminal(stdout),
+		StderrTTY: isTerminal(stderr),
+		log:       slog.New(slog.NewTextHandler(r.Writer(stderr), nil)),
 	}
 }
 
@@ -203,4 +209,14 @@ func (d *Deps) NewPass(cfg *config.Config, who string) (*engine.Pass, error) {
 		LockWait:   10 * time.Second,
 		TenantsTTL: 10 * time.Minute,
 	}, nil
+}
+
+// isTerminal tells whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
 }

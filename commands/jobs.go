@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strconv"
 	"sync"
@@ -37,34 +38,35 @@ type jobRow struct {
 }
 
 type jobsOptions struct {
-	tenants []string
-	kinds   []api.Kind
-	status  string
-	all     bool
-	limit   int
-	format  string
+	tenants   []string
+	kinds     []api.Kind
+	status    string
+	all       bool
+	limit     int
+	format    string
+	noHeaders bool
 }
 
 func newJobsCommand(d *Deps) *cli.Command {
 	return &cli.Command{
 		Name:  "jobs",
 		Usage: "show the jobs: open ones and those ended in the last 24 hours",
-		UsageText: `kamobot jobs [--tenant T]... [--kind K]... [--status S] [--all] [--limit N] [-o table|json]
+		UsageText: `kamobot jobs [--tenant T]... [--kind K]... [--status S] [--all] [--limit N] [-o table|tsv|json] [--no-headers]
 
 By default: the watched tenants' open jobs, and those that ended in the last
 24 hours. --all shows every job, newest first, up to --limit.`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "tenant", Aliases: []string{"t"}, Usage: "tenant id or name (repeatable; default: the watched tenants)"},
 			&cli.StringSliceFlag{Name: "kind", Aliases: []string{"k"}, Usage: "training, inference, notebook or preprocessing (repeatable; default: the watched kinds)"},
 			&cli.StringFlag{Name: "status", Aliases: []string{"s"}, Usage: "only jobs whose status contains `S`"},
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "every job, not only open and recently ended ones"},
 			&cli.IntFlag{Name: "limit", Value: 100, Usage: "show at most `N` jobs (0: no limit)"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: formatTable, Usage: "table or json"},
-		},
+		}, outputFlags()...),
 		Action: func(c *cli.Context) error {
 			o := jobsOptions{tenants: c.StringSlice("tenant"), status: c.String("status"), all: c.Bool("all"),
-				limit: c.Int("limit"), format: c.String("output")}
-			if err := checkFormat(o.format); err != nil {
+				limit: c.Int("limit"), noHeaders: c.Bool("no-headers")}
+			var err error
+			if o.format, err = d.listFormat(c); err != nil {
 				return err
 			}
 			if o.limit < 0 {
@@ -120,7 +122,7 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 	for _, t := range tenants {
 		for _, k := range kinds {
 			g.Go(func() error {
-				jobs, err := tenantJobs(gctx, client, t, k, o, now)
+				jobs, err := tenantJobs(gctx, d.Log(), client, t, k, o, now)
 				if err != nil {
 					return fmt.Errorf("tenant %s: %w", t.Name, err)
 				}
@@ -164,12 +166,12 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 		table = append(table, []string{r.tenantLabel, string(r.Kind), id, r.Name, dash(r.Owner), r.Status,
 			started, humanDuration(time.Duration(r.Duration * float64(time.Second))), nodeGPU(r.Node, r.GPU)})
 	}
-	return writeTable(d.Stdout, []string{"TENANT", "KIND", "ID", "NAME", "OWNER", "STATUS", "STARTED", "DURATION", "NODE/GPU"}, table)
+	return writeList(d.Stdout, o.format, o.noHeaders, []string{"TENANT", "KIND", "ID", "NAME", "OWNER", "STATUS", "STARTED", "DURATION", "NODE/GPU"}, table)
 }
 
 // tenantJobs lists one tenant's jobs of one kind and reads the details of
 // those shown (start and end times, node, GPUs).
-func tenantJobs(ctx context.Context, c engine.API, t api.Tenant, k api.Kind, o jobsOptions, now time.Time) ([]api.Job, error) {
+func tenantJobs(ctx context.Context, log *slog.Logger, c engine.API, t api.Tenant, k api.Kind, o jobsOptions, now time.Time) ([]api.Job, error) {
 	var listed []api.Job
 	if k == api.KindPreprocessing {
 		defs, err := c.ListPreprocessings(ctx, t.ID, api.ListQuery{})
@@ -213,7 +215,9 @@ func tenantJobs(ctx context.Context, c engine.API, t api.Tenant, k api.Kind, o j
 	for i, j := range shown {
 		dj, err := c.Detail(ctx, t.ID, k, j.ParentID, j.ID)
 		if err != nil {
-			continue // the list row is enough to show; the job may have just been deleted
+			// The list row is enough to show; the job may have just been deleted.
+			log.Debug("job details not read; showing the list row", "tenant", t.Name, "kind", k, "id", j.ID, "err", err)
+			continue
 		}
 		shown[i] = dj
 	}
