@@ -34,6 +34,9 @@ type Deps struct {
 	Rand *rand.Rand
 	// Stdout and Stderr receive data and diagnostics, masked by Redactor.
 	Stdout, Stderr io.Writer
+	// rawStdout is stdout unmasked, for what is known to hold no secret
+	// (the fake Slack's webhook in `demo --fake-only`).
+	rawStdout io.Writer
 	// StdoutTTY and StderrTTY tell whether they are terminals: tables are
 	// aligned, and progress is shown, only for people.
 	StdoutTTY, StderrTTY bool
@@ -71,6 +74,7 @@ func NewDeps(build BuildInfo, stdout, stderr io.Writer, getenv func(string) stri
 		Stdout:    r.Writer(stdout),
 		Stderr:    r.Writer(stderr),
 		Redactor:  r,
+		rawStdout: stdout,
 		StdoutTTY: isTerminal(stdout),
 		StderrTTY: isTerminal(stderr),
 		log:       slog.New(slog.NewTextHandler(r.Writer(stderr), nil)),
@@ -128,7 +132,12 @@ func (d *Deps) loadConfig() (*config.Config, error) {
 }
 
 func (d *Deps) registerSecrets(cfg *config.Config) {
-	d.Redactor.Add(cfg.Kamonohashi.Password.Reveal())
+	// A password equal to the user name protects nothing that showing the
+	// user name does not already give away (demo/demo): masking it would
+	// only hide the user name wherever it stands ("as <redacted>").
+	if pw := cfg.Kamonohashi.Password.Reveal(); pw != cfg.Kamonohashi.User {
+		d.Redactor.Add(pw)
+	}
 	for _, w := range cfg.Webhooks() {
 		d.Redactor.Add(w.URL.Reveal())
 	}
