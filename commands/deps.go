@@ -4,11 +4,14 @@
 package commands
 
 import (
+	"cmp"
+	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -125,7 +128,7 @@ func (d *Deps) loadConfig() (*config.Config, error) {
 		d.log.Warn(w.String())
 	}
 	if err != nil {
-		return nil, err
+		return nil, typosFirst(err)
 	}
 	d.registerSecrets(cfg)
 	return cfg, nil
@@ -228,4 +231,26 @@ func isTerminal(w io.Writer) bool {
 	}
 	fi, err := f.Stat()
 	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// typosFirst puts the "not configured: missing ..." part of a joined config
+// error last: an unknown key (a typo'd "usr") is often why something is
+// missing, and is read first.
+func typosFirst(err error) error {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return err
+	}
+	errs := slices.Clone(j.Unwrap())
+	slices.SortStableFunc(errs, func(a, b error) int {
+		return cmp.Compare(b2i(errors.Is(a, config.ErrNotConfigured)), b2i(errors.Is(b, config.ErrNotConfigured)))
+	})
+	return errors.Join(errs...)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -5,8 +5,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -97,6 +99,9 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 	if err != nil {
 		return err
 	}
+	if err := v.MissingError(); err != nil && len(o.tenants) == 0 {
+		d.Log().Warn(err.Error()) // as check and tenants say it
+	}
 	tenants := v.Watched
 	if len(o.tenants) > 0 {
 		tenants = nil
@@ -142,6 +147,13 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)),
 			cmp.Compare(b.ID, a.ID), cmp.Compare(b.ParentID, a.ParentID))
 	})
+	if o.status != "" && len(rows) == 0 {
+		// Say which statuses there are, from the jobs without the filter.
+		if seen := statusesSeen(ctx, client, tenants, kinds, o, now); len(seen) > 0 {
+			d.Log().Warn(fmt.Sprintf("no job's status contains %q; the statuses of these jobs are %s",
+				o.status, strings.Join(seen, ", ")))
+		}
+	}
 	if o.limit > 0 && len(rows) > o.limit {
 		d.Log().Info("more jobs than --limit; showing the first", "shown", o.limit, "found", len(rows))
 		rows = rows[:o.limit]
@@ -271,3 +283,47 @@ func nodeGPU(node string, gpu int) string {
 }
 
 func kindOrder(k api.Kind) int { return slices.Index(api.AllKinds(), k) }
+
+// statusesSeen lists the statuses of the jobs jobs would show without
+// --status, for a --status that matched nothing.
+func statusesSeen(ctx context.Context, c engine.API, tenants []api.Tenant, kinds []api.Kind, o jobsOptions, now time.Time) []string {
+	o.status = ""
+	o.all = true
+	seen := map[string]bool{}
+	for _, t := range tenants {
+		for _, k := range kinds {
+			jobs, err := tenantJobsList(ctx, c, t, k, o)
+			if err != nil {
+				continue
+			}
+			for _, j := range jobs {
+				seen[api.NormalStatus(j.Status)] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// tenantJobsList lists one tenant's jobs of one kind, without details.
+func tenantJobsList(ctx context.Context, c engine.API, t api.Tenant, k api.Kind, o jobsOptions) ([]api.Job, error) {
+	if k == api.KindPreprocessing {
+		defs, err := c.ListPreprocessings(ctx, t.ID, api.ListQuery{})
+		if err != nil {
+			return nil, err
+		}
+		var all []api.Job
+		for _, def := range defs {
+			hs, err := c.Histories(ctx, t.ID, def.ID)
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, hs...)
+		}
+		return all, nil
+	}
+	res, err := c.List(ctx, t.ID, k, api.ListQuery{PerPage: api.PerPageMax})
+	if err != nil {
+		return nil, err
+	}
+	return res.Jobs, nil
+}
