@@ -95,6 +95,9 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 	if err != nil {
 		return err
 	}
+	status := d.statusLine()
+	defer status.done()
+	status.set("waiting for KAMONOHASHI at " + client.Server() + " to log in and list the tenants")
 	v, err := engine.ResolveTenants(ctx, cfg, client)
 	if err != nil {
 		return err
@@ -122,6 +125,7 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 		mu   sync.Mutex
 		rows []jobRow
 	)
+	status.set(fmt.Sprintf("waiting for KAMONOHASHI at %s to list the jobs of %d tenants", client.Server(), len(tenants)))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
 	for _, t := range tenants {
@@ -140,7 +144,9 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 			})
 		}
 	}
-	if err := g.Wait(); err != nil {
+	err = g.Wait()
+	status.done()
+	if err != nil {
 		return err
 	}
 	slices.SortFunc(rows, func(a, b jobRow) int {

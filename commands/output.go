@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kamobot/kamobot/notify"
@@ -155,4 +156,56 @@ func dash(s string) string {
 // containsFold reports whether s contains sub, ignoring case.
 func containsFold(s, sub string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
+
+// statusLine says on stderr what a command waits for, once it has waited a
+// second, and only on a terminal: piped, nothing is written.
+type statusLine struct {
+	d     *Deps
+	mu    sync.Mutex
+	msg   string
+	shown bool
+	timer *time.Timer
+}
+
+func (d *Deps) statusLine() *statusLine {
+	s := &statusLine{d: d}
+	if d.StderrTTY {
+		s.timer = time.AfterFunc(time.Second, s.show)
+	}
+	return s
+}
+
+// set changes what is waited for.
+func (s *statusLine) set(msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.msg = msg
+	if s.shown {
+		fmt.Fprintf(s.d.Stderr, "\r\033[K%s…", msg)
+	}
+}
+
+func (s *statusLine) show() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.timer == nil {
+		return
+	}
+	s.shown = true
+	fmt.Fprintf(s.d.Stderr, "%s…", s.msg)
+}
+
+// done clears the line; later calls do nothing.
+func (s *statusLine) done() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+	if s.shown {
+		fmt.Fprint(s.d.Stderr, "\r\033[K")
+		s.shown = false
+	}
 }
