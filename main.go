@@ -4,7 +4,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -37,7 +36,7 @@ func signalContext() (context.Context, context.CancelFunc) {
 }
 
 // run runs kamobot with args and returns the exit code. Errors are printed
-// once, here, through the redactor.
+// once, by commands.Run, through the redactor.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
 	d := commands.NewDeps(commands.ReadBuildInfo(version), stdout, stderr, getenv)
 	if now := getenv("KAMOBOT_NOW"); now != "" {
@@ -49,10 +48,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv fu
 		}
 		d.Now = func() time.Time { return t }
 	}
-	err := commands.NewApp(d).RunContext(ctx, args)
-	code := commands.ExitCode(err)
-	if err != nil && !errors.Is(err, commands.ErrSilent) {
-		fmt.Fprintf(d.Stderr, "kamobot: %v\n", err)
+	if s := getenv("KAMOBOT_REQUEST_TIMEOUT"); s != "" {
+		// How long one KAMONOHASHI request may take (default 30s).
+		t, err := time.ParseDuration(s)
+		if err != nil || t <= 0 {
+			fmt.Fprintf(stderr, "kamobot: KAMOBOT_REQUEST_TIMEOUT %q: want a duration such as 30s\n", s)
+			return commands.ExitUsage
+		}
+		d.APITimeout = t
 	}
-	return code
+	return commands.Run(ctx, d, args)
 }

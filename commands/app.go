@@ -1,11 +1,49 @@
 package commands
 
 import (
+	"context"
+	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
+	"github.com/kamobot/kamobot/api"
 	"github.com/urfave/cli/v2"
 )
+
+// Run runs the kamobot command line with args (args[0] is the program
+// name), prints an error once, through the redactor, and returns the exit
+// code. A usage error is one or two lines on stderr: what was wrong, a
+// suggestion, and where the help is; never the help itself.
+func Run(ctx context.Context, d *Deps, args []string) int {
+	err := NewApp(d).RunContext(ctx, args)
+	if err == nil {
+		err = d.notFound
+	}
+	err = explain(d, err)
+	code := ExitCode(err)
+	if err != nil && !errors.Is(err, ErrSilent) {
+		fmt.Fprintf(d.Stderr, "kamobot: %v\n", err)
+		var ue *usageError
+		if errors.As(err, &ue) && ue.help != "" {
+			fmt.Fprintf(d.Stderr, "see '%s --help'\n", ue.help)
+		}
+	}
+	return code
+}
+
+// explain adds what the user can do about err, where kamobot knows more
+// than the error says.
+func explain(d *Deps, err error) error {
+	if errors.Is(err, api.ErrNotFound) {
+		server := "kamonohashi.server"
+		if d.cfg != nil {
+			server += " (" + d.cfg.Kamonohashi.Server + ")"
+		}
+		return fmt.Errorf("%w: the server answers, but not as KAMONOHASHI does; is %s the web address of KAMONOHASHI?", err, server)
+	}
+	return err
+}
 
 // NewApp builds the kamobot command line.
 func NewApp(d *Deps) *cli.App {
@@ -20,19 +58,17 @@ incoming webhook when one ends, fails, gets stuck or needs attention.
 Try it with nothing to set up:   kamobot demo
 Start a config file:             kamobot config init
 
-Exit codes: 0 ok, 2 usage, 69 a service is unreachable or refused us,
-74 the state cannot be written, 75 try again later (nothing was lost),
-77 permission denied, 78 configuration error or corrupt state.`,
-		Flags:                globalFlags(),
+The global options go before or after the command name.
+
+` + exitCodeHelp,
+		Flags: append(globalFlags(),
+			&cli.BoolFlag{Name: "version", Usage: "print the version and exit"}),
 		HideVersion:          true,
 		EnableBashCompletion: true,
 		Writer:               d.Stdout,
 		ErrWriter:            d.Stderr,
 		ExitErrHandler:       func(*cli.Context, error) {},
 		Before:               func(c *cli.Context) error { return d.setup(c) },
-		OnUsageError: func(_ *cli.Context, err error, _ bool) error {
-			return &ExitError{Code: ExitUsage, Err: err}
-		},
 		Commands: []*cli.Command{
 			newWatchCommand(d),
 			newCheckCommand(d),
@@ -42,23 +78,51 @@ Exit codes: 0 ok, 2 usage, 69 a service is unreachable or refused us,
 			newConfigCommand(d),
 			newStateCommand(d),
 			newDemoCommand(d),
+			newCompletionCommand(d),
 			newVersionCommand(d),
 		},
+		// Only `kamobot help NAME` gets here; an unknown command name is
+		// the root Action's to report.
 		CommandNotFound: func(c *cli.Context, name string) {
-			fmt.Fprintf(d.Stderr, "kamobot: unknown command %q; see kamobot --help\n", name)
+			d.notFound = unknownCommand(c.Command, "kamobot", name)
 		},
 	}
+	for _, f := range app.Flags {
+		if b, ok := f.(*cli.BoolFlag); ok {
+			b.DisableDefaultText = true
+		}
+	}
+	root := &cli.Command{Name: "kamobot", Flags: app.Flags, Subcommands: app.Commands}
+	app.OnUsageError = func(c *cli.Context, err error, _ bool) error {
+		return flagUsageError(root, "kamobot", err)
+	}
+	app.Action = func(c *cli.Context) error {
+		if c.Bool("version") {
+			return printVersion(d)
+		}
+		if c.Args().Present() {
+			return unknownCommand(root, "kamobot", c.Args().First())
+		}
+		return cli.ShowAppHelp(c)
+	}
 	for _, cmd := range app.Commands {
-		addGlobalFlags(d, cmd)
+		prepare(d, root, cmd, "kamobot "+cmd.Name)
 	}
 	return app
 }
 
+// exitCodeHelp is the exit-code table of `kamobot --help`; README.md has
+// the same rows and TestExitCodeTable drives each through the binary.
+const exitCodeHelp = `Exit codes: 0 ok, 2 usage error, 69 a service is unreachable or refused us,
+70 an error kamobot did not expect (a bug: please report it), 74 the state
+cannot be read or written, 75 try again later (nothing was lost),
+77 permission denied, 78 configuration error or corrupt state.`
+
 // globalFlags are accepted before and after the command name.
 func globalFlags() []cli.Flag {
 	return []cli.Flag{
-		&cli.StringFlag{Name: "config", Usage: "config file (default: $XDG_CONFIG_HOME/kamobot/config.toml)", EnvVars: []string{"KAMOBOT_CONFIG"}},
-		&cli.StringFlag{Name: "state", Usage: "state file (default: $XDG_STATE_HOME/kamobot/state.json)", EnvVars: []string{"KAMOBOT_STATE"}},
+		&cli.StringFlag{Name: "config", Usage: "config `FILE`", DefaultText: "$XDG_CONFIG_HOME/kamobot/config.toml", EnvVars: []string{"KAMOBOT_CONFIG"}},
+		&cli.StringFlag{Name: "state", Usage: "state `FILE`", DefaultText: "$XDG_STATE_HOME/kamobot/state.json", EnvVars: []string{"KAMOBOT_STATE"}},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: []string{"KAMOBOT_LOG_LEVEL"}},
 		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json", EnvVars: []string{"KAMOBOT_LOG_FORMAT"}},
 		&cli.BoolFlag{Name: insecureFlag, EnvVars: []string{"KAMOBOT_INSECURE_SKIP_TLS_VERIFY"},
@@ -67,29 +131,50 @@ func globalFlags() []cli.Flag {
 	}
 }
 
+// globalHelpLine ends each command's help: the global flags are described
+// once, in `kamobot --help`.
+const globalHelpLine = `
+GLOBAL OPTIONS (before or after the command; see 'kamobot --help'):
+   --config FILE, --state FILE, --log-level L, --log-format F, --insecure-skip-tls-verify
+`
+
 // insecureFlag turns off TLS verification towards KAMONOHASHI (never
 // towards Slack). It exists only as a flag (and its variable), never in the
 // config file, and every client built with it logs a warning.
 const insecureFlag = "insecure-skip-tls-verify"
 
-// addGlobalFlags lets the global flags follow the command name too
-// ("kamobot check --config x"), re-reading them once the command's flags
-// are parsed.
-func addGlobalFlags(d *Deps, cmd *cli.Command) {
+// prepare readies cmd (at path, e.g. "kamobot state show") and its
+// subcommands: the global flags may follow the command name, usage errors
+// are short and exit 2, a stray argument is an error, and an unknown
+// subcommand is reported with a suggestion.
+func prepare(d *Deps, root, cmd *cli.Command, path string) {
 	for _, f := range globalFlags() {
 		// After the command name the flags come from the command line only:
 		// the environment is read once, by the app's own copy, so that a
 		// flag given anywhere on the command line beats the environment.
+		// They are hidden there: `kamobot --help` shows them once.
 		switch f := f.(type) {
 		case *cli.StringFlag:
-			f.EnvVars = nil
+			f.EnvVars, f.Hidden = nil, true
 		case *cli.BoolFlag:
-			f.EnvVars = nil
+			f.EnvVars, f.Hidden = nil, true
 		}
 		// A command's own flag of the same name wins (import-legacy's
 		// --config names the old bot's file).
 		if !slices.ContainsFunc(cmd.Flags, func(g cli.Flag) bool { return slices.Contains(g.Names(), f.Names()[0]) }) {
 			cmd.Flags = append(cmd.Flags, f)
+		}
+	}
+	for _, f := range cmd.Flags {
+		if b, ok := f.(*cli.BoolFlag); ok {
+			b.DisableDefaultText = true // "(default: false)" says nothing
+		}
+	}
+	if cmd.CustomHelpTemplate == "" {
+		if len(cmd.Subcommands) > 0 {
+			cmd.CustomHelpTemplate = cli.SubcommandHelpTemplate + globalHelpLine
+		} else {
+			cmd.CustomHelpTemplate = cli.CommandHelpTemplate + globalHelpLine
 		}
 	}
 	before := cmd.Before
@@ -102,8 +187,30 @@ func addGlobalFlags(d *Deps, cmd *cli.Command) {
 		}
 		return nil
 	}
+	cmd.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return flagUsageError(cmd, path, err) }
+	if len(cmd.Subcommands) > 0 {
+		cmd.Action = func(c *cli.Context) error {
+			if c.Args().Present() {
+				return unknownCommand(cmd, path, c.Args().First())
+			}
+			return cli.ShowSubcommandHelp(c)
+		}
+	} else if action := cmd.Action; action != nil {
+		takesArgs := cmd.Args
+		cmd.Action = func(c *cli.Context) error {
+			if !takesArgs && c.Args().Present() {
+				return strayArgument(cmd, path, c.Args().Slice())
+			}
+			err := action(c)
+			var ue *usageError
+			if errors.As(err, &ue) && ue.help == "" {
+				ue.help = path
+			}
+			return err
+		}
+	}
 	for _, sub := range cmd.Subcommands {
-		addGlobalFlags(d, sub)
+		prepare(d, root, sub, path+" "+sub.Name)
 	}
 }
 
@@ -115,7 +222,7 @@ func (d *Deps) setup(c *cli.Context) error {
 	d.statePath = lookup(c, "state")
 	log, err := newLogger(d.Stderr, lookup(c, "log-level"), lookup(c, "log-format"))
 	if err != nil {
-		return err
+		return &usageError{msg: err.Error(), help: "kamobot"}
 	}
 	d.log = log
 	d.insecureTLS = lookupBool(c, insecureFlag)
@@ -142,3 +249,27 @@ func lookupBool(c *cli.Context, name string) bool {
 	}
 	return c.Bool(name)
 }
+
+// printVersion writes the version, commit and Go version.
+func printVersion(d *Deps) error {
+	b := d.Build
+	commit := b.Commit
+	if b.Modified {
+		commit += " (modified)"
+	}
+	_, err := fmt.Fprintf(d.Stdout, "kamobot %s\ncommit  %s\ngo      %s\n", b.Version, commit, b.GoVersion)
+	return err
+}
+
+// commandNames lists the visible names of cmd's subcommands.
+func commandNames(cmd *cli.Command) []string {
+	var names []string
+	for _, c := range cmd.Subcommands {
+		if !c.Hidden && c.Name != "help" {
+			names = append(names, c.Name)
+		}
+	}
+	return names
+}
+
+func joinQuoted(xs []string) string { return strings.Join(xs, ", ") }

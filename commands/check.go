@@ -12,7 +12,7 @@ import (
 
 type checkOptions struct {
 	dryRun   bool
-	at       time.Time
+	at       string // --at as given; parsed in the schedule's zone
 	lockWait time.Duration
 }
 
@@ -27,18 +27,16 @@ refuses us, 74 the state cannot be written, 75 try again later (nothing was
 lost: the next check sends what is pending), 77 permission denied,
 78 configuration error or corrupt state.`,
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "print the messages that would be sent; change nothing"},
-			&cli.TimestampFlag{Name: "at", Layout: time.RFC3339, Timezone: time.UTC,
-				Usage: "with --dry-run: evaluate as if it were `TIME` (RFC 3339, e.g. 2026-11-26T09:00:00+09:00)"},
+			&cli.BoolFlag{Name: "dry-run", Usage: "print the messages that would be sent; change nothing"},
+			&cli.StringFlag{Name: "at",
+				Usage: "with --dry-run: evaluate as if it were `TIME`: 2026-11-26T09:00:00+09:00, " +
+					"2026-11-26 09:00 (in the schedule's zone) or 09:00 (today there)"},
 			&cli.DurationFlag{Name: "lock-wait", Value: 10 * time.Second, Usage: "wait this long for another kamobot's pass to finish"},
 		},
 		Action: func(c *cli.Context) error {
-			o := checkOptions{dryRun: c.Bool("dry-run"), lockWait: c.Duration("lock-wait")}
-			if at := c.Timestamp("at"); at != nil {
-				if !o.dryRun {
-					return usageErrorf("--at goes with --dry-run: a real pass runs now")
-				}
-				o.at = *at
+			o := checkOptions{dryRun: c.Bool("dry-run"), lockWait: c.Duration("lock-wait"), at: c.String("at")}
+			if o.at != "" && !o.dryRun {
+				return usageErrorf("--at goes with --dry-run: a real pass runs now")
 			}
 			return runCheck(c.Context, d, o)
 		},
@@ -55,6 +53,12 @@ func runCheck(ctx context.Context, d *Deps, o checkOptions) error {
 			return err
 		}
 	}
+	var at time.Time
+	if o.at != "" {
+		if at, err = parseAt(o.at, d.Now(), cfg.Schedule.Location()); err != nil {
+			return err
+		}
+	}
 	p, err := d.NewPass(cfg, "check")
 	if err != nil {
 		return err
@@ -62,10 +66,10 @@ func runCheck(ctx context.Context, d *Deps, o checkOptions) error {
 	p.LockWait = o.lockWait
 	return engine.Loop{
 		Pass:    func() *engine.Pass { return p },
-		Options: engine.Options{DryRun: o.dryRun, At: o.at},
+		Options: engine.Options{DryRun: o.dryRun, At: at},
 		After: func(rep engine.Report, err error) error {
 			if o.dryRun && err == nil {
-				return printMessages(d, rep, o.at)
+				return printMessages(d, rep)
 			}
 			if err == nil {
 				d.Log().Debug("pass done", passAttrs(rep)...)
@@ -77,19 +81,59 @@ func runCheck(ctx context.Context, d *Deps, o checkOptions) error {
 
 // printMessages shows the messages a dry run would send, as people would
 // read them in Slack.
-func printMessages(d *Deps, rep engine.Report, at time.Time) error {
+// It says why there is nothing to send when there is nothing: a first
+// pass records a baseline, events wait for the digest.
+func printMessages(d *Deps, rep engine.Report) error {
+	out := d.Stdout
 	if len(rep.Messages) == 0 {
-		_, err := fmt.Fprintln(d.Stdout, "nothing to send")
-		return err
+		fmt.Fprintln(out, "nothing to send")
 	}
 	for i, m := range rep.Messages {
 		if i > 0 {
-			fmt.Fprintln(d.Stdout)
+			fmt.Fprintln(out)
 		}
-		fmt.Fprintf(d.Stdout, "── message %d of %d · %s · to %s ──\n%s\n", i+1, len(rep.Messages), m.Kind, m.Hook,
+		fmt.Fprintf(out, "── message %d of %d · %s · to %s ──\n%s\n", i+1, len(rep.Messages), m.Kind, m.Hook,
 			notify.TextView(m.Payload))
 	}
+	if rep.Baselined > 0 {
+		fmt.Fprintf(out, "no state yet: this first pass would record %s as the baseline; nothing that ended before is reported\n",
+			plural(rep.Baselined, "open job", "open jobs"))
+	}
+	if rep.Held > 0 {
+		fmt.Fprintf(out, "%s held for the digest when office hours open\n", plural(rep.Held, "event", "events"))
+	}
 	return nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
+
+// parseAt reads check's --at: an RFC 3339 time, a date and time without
+// an offset (in loc, the schedule's zone), or HH:MM (today in loc).
+func parseAt(s string, now time.Time, loc *time.Location) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02T15:04:05"} {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
+			return t, nil
+		}
+	}
+	if t, err := time.Parse("15:04", s); err == nil {
+		y, m, day := now.In(loc).Date()
+		return time.Date(y, m, day, t.Hour(), t.Minute(), 0, 0, loc), nil
+	}
+	zone := "in " + loc.String()
+	if loc == time.Local {
+		zone = "in local time"
+	}
+	return time.Time{}, &usageError{msg: fmt.Sprintf("--at %q: give 2026-11-26T09:00:00+09:00 (RFC 3339), "+
+		"2026-11-26 09:00 or 2026-11-26T09:00 (%s), or 09:00 (today %s)", s, zone, zone),
+		help: "kamobot check"}
 }
 
 func passAttrs(r engine.Report) []any {

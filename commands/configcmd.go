@@ -168,15 +168,15 @@ func runImportLegacy(c *cli.Context, d *Deps) error {
 		}
 		return b, nil
 	}
-	var files [3][]byte
+	var files [3]config.LegacyFile
 	for i, f := range []string{"config", "secure", "message"} {
 		b, err := read(f)
 		if err != nil {
 			return err
 		}
-		files[i] = b
+		files[i] = config.LegacyFile{Name: c.String(f), Data: b}
 	}
-	toml, secrets, warns, err := config.ImportLegacy(files[0], files[1], files[2])
+	toml, secrets, warns, err := config.ImportLegacyFiles(files[0], files[1], files[2])
 	for _, w := range warns {
 		fmt.Fprintf(d.Stderr, "warning: %s\n", w)
 	}
@@ -188,7 +188,7 @@ func runImportLegacy(c *cli.Context, d *Deps) error {
 	if out == "" {
 		_, err := d.Stdout.Write(toml)
 		if !secrets.Password.IsZero() || !secrets.Webhook.IsZero() {
-			fmt.Fprintln(d.Stderr, "note: secure.json holds secrets; use -o FILE to write them to private files beside the config")
+			fmt.Fprintf(d.Stderr, "note: %s holds secrets; use -o FILE to write them to private files beside the config\n", c.String("secure"))
 		}
 		return err
 	}

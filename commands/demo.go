@@ -46,15 +46,16 @@ canceled every few seconds, a fake Slack, and kamobot's watch loop between
 them, and prints each Slack message as a person would read it.
 
 --fake-only serves the two fakes (account demo, password demo) and prints
-their addresses, for trying kamobot or any KAMONOHASHI client by hand.`,
+their addresses and the fake Slack's webhook, whole (it is no secret), for
+trying kamobot or any KAMONOHASHI client by hand.`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "fake-only", Usage: "only serve the fakes and print their URLs"},
 			&cli.StringFlag{Name: "kamonohashi-addr", Value: "127.0.0.1:0", Usage: "listen address of the fake KAMONOHASHI"},
 			&cli.StringFlag{Name: "slack-addr", Value: "127.0.0.1:0", Usage: "listen address of the fake Slack"},
-			&cli.DurationFlag{Name: "duration", Usage: "stop after `D` (default: run until Ctrl-C)"},
+			&cli.DurationFlag{Name: "duration", Usage: "stop after `D`", DefaultText: "run until Ctrl-C"},
 			&cli.DurationFlag{Name: "interval", Value: 2 * time.Second, Usage: "time between passes"},
 			&cli.StringFlag{Name: "lang", Value: "ja", Usage: "message language: ja or en"},
-			&cli.Uint64Flag{Name: "seed", Usage: "seed of the simulated activity (default: random)"},
+			&cli.Uint64Flag{Name: "seed", Usage: "seed of the simulated activity", DefaultText: "random"},
 		},
 		Action: func(c *cli.Context) error {
 			o := demoOptions{fakeOnly: c.Bool("fake-only"), kqiAddr: c.String("kamonohashi-addr"),
@@ -96,8 +97,11 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 	hook := slack.NewHook()
 
 	if o.fakeOnly {
-		fmt.Fprintf(d.Stdout, "kamonohashi %s\nslack %s\nwebhook %s\n", kqi.URL(), slack.URL(), hook)
-		fmt.Fprintln(d.Stderr, "account demo, password demo; Ctrl-C to stop")
+		// The fake's webhook is no secret: printed whole, unmasked, so
+		// that it can be pasted into a config (test-slack then answers ok).
+		fmt.Fprintf(d.rawStdout, "kamonohashi %s\nslack %s\nwebhook %s\n", kqi.URL(), slack.URL(), hook)
+		fmt.Fprintln(d.Stderr, "the fake KAMONOHASHI takes account demo, password demo; the webhook is the fake Slack's, "+
+			"no secret. Ctrl-C to stop")
 		<-ctx.Done()
 		return nil
 	}

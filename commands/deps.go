@@ -4,10 +4,14 @@
 package commands
 
 import (
+	"cmp"
+	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
@@ -33,8 +37,16 @@ type Deps struct {
 	Rand *rand.Rand
 	// Stdout and Stderr receive data and diagnostics, masked by Redactor.
 	Stdout, Stderr io.Writer
+	// rawStdout is stdout unmasked, for what is known to hold no secret
+	// (the fake Slack's webhook in `demo --fake-only`).
+	rawStdout io.Writer
+	// StdoutTTY and StderrTTY tell whether they are terminals: tables are
+	// aligned, and progress is shown, only for people.
+	StdoutTTY, StderrTTY bool
 	// Redactor masks every secret that config loading revealed.
 	Redactor *Redactor
+	// APITimeout bounds each KAMONOHASHI request (0: api.DefaultTimeout).
+	APITimeout time.Duration
 
 	log *slog.Logger
 
@@ -46,6 +58,10 @@ type Deps struct {
 	mu  sync.Mutex
 	cfg *config.Config
 
+	// notFound is the error of `kamobot help NAME` for an unknown NAME
+	// (urfave/cli's CommandNotFound hook cannot return one).
+	notFound error
+
 	// metrics, when set (watch --metrics-addr), observes the clients built.
 	metrics *metrics.Metrics
 }
@@ -54,14 +70,17 @@ type Deps struct {
 func NewDeps(build BuildInfo, stdout, stderr io.Writer, getenv func(string) string) *Deps {
 	r := &Redactor{}
 	return &Deps{
-		Build:    build,
-		Getenv:   getenv,
-		Now:      time.Now,
-		Rand:     rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x6b616d6f)),
-		Stdout:   r.Writer(stdout),
-		Stderr:   r.Writer(stderr),
-		Redactor: r,
-		log:      slog.New(slog.NewTextHandler(r.Writer(stderr), nil)),
+		Build:     build,
+		Getenv:    getenv,
+		Now:       time.Now,
+		Rand:      rand.New(rand.NewPCG(uint64(time.Now().UnixNano()), 0x6b616d6f)),
+		Stdout:    r.Writer(stdout),
+		Stderr:    r.Writer(stderr),
+		Redactor:  r,
+		rawStdout: stdout,
+		StdoutTTY: isTerminal(stdout),
+		StderrTTY: isTerminal(stderr),
+		log:       slog.New(slog.NewTextHandler(r.Writer(stderr), nil)),
 	}
 }
 
@@ -109,14 +128,19 @@ func (d *Deps) loadConfig() (*config.Config, error) {
 		d.log.Warn(w.String())
 	}
 	if err != nil {
-		return nil, err
+		return nil, typosFirst(err)
 	}
 	d.registerSecrets(cfg)
 	return cfg, nil
 }
 
 func (d *Deps) registerSecrets(cfg *config.Config) {
-	d.Redactor.Add(cfg.Kamonohashi.Password.Reveal())
+	// A password equal to the user name protects nothing that showing the
+	// user name does not already give away (demo/demo): masking it would
+	// only hide the user name wherever it stands ("as <redacted>").
+	if pw := cfg.Kamonohashi.Password.Reveal(); pw != cfg.Kamonohashi.User {
+		d.Redactor.Add(pw)
+	}
 	for _, w := range cfg.Webhooks() {
 		d.Redactor.Add(w.URL.Reveal())
 	}
@@ -160,6 +184,7 @@ func (d *Deps) Client(cfg *config.Config) (*api.Client, error) {
 		// the metrics gauge kamobot_tls_insecure reads it below.
 		InsecureSkipVerify: d.insecureTLS,
 		UserAgent:          d.Build.UserAgent(),
+		Timeout:            d.APITimeout,
 		ServerLocation:     cfg.Kamonohashi.Location,
 		Logger:             d.log,
 	}
@@ -196,4 +221,36 @@ func (d *Deps) NewPass(cfg *config.Config, who string) (*engine.Pass, error) {
 		LockWait:   10 * time.Second,
 		TenantsTTL: 10 * time.Minute,
 	}, nil
+}
+
+// isTerminal tells whether w is a terminal (a character device).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+// typosFirst puts the "not configured: missing ..." part of a joined config
+// error last: an unknown key (a typo'd "usr") is often why something is
+// missing, and is read first.
+func typosFirst(err error) error {
+	j, ok := err.(interface{ Unwrap() []error })
+	if !ok {
+		return err
+	}
+	errs := slices.Clone(j.Unwrap())
+	slices.SortStableFunc(errs, func(a, b error) int {
+		return cmp.Compare(b2i(errors.Is(a, config.ErrNotConfigured)), b2i(errors.Is(b, config.ErrNotConfigured)))
+	})
+	return errors.Join(errs...)
+}
+
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/config"
@@ -21,24 +22,23 @@ type ExitError struct {
 func (e *ExitError) Error() string { return e.Err.Error() }
 func (e *ExitError) Unwrap() error { return e.Err }
 
-// Exit codes (sysexits.h), the same for every command.
+// Exit codes (sysexits.h), the same for every command. README.md's table
+// and exitCodeHelp say the same; TestExitCodeTable drives each through the
+// binary.
 const (
 	ExitOK          = 0
 	ExitUsage       = 2
 	ExitUnavailable = 69 // a service is unreachable or refused us
-	ExitIOErr       = 74 // the state cannot be written
+	ExitSoftware    = 70 // an error kamobot did not expect: a bug
+	ExitIOErr       = 74 // the state cannot be read or written
 	ExitTempFail    = 75 // try again later: nothing was lost
 	ExitNoPerm      = 77 // permission denied (file modes, 403, bad credentials)
-	ExitConfig      = 78 // bad or missing config, corrupt state
+	ExitConfig      = 78 // bad or missing config, corrupt state, a server that is not KAMONOHASHI
 )
 
 // ErrSilent marks an error already reported to the user: main sets the
 // exit code but prints nothing more.
 var ErrSilent = errors.New("already reported")
-
-func usageErrorf(format string, args ...any) error {
-	return &ExitError{Code: ExitUsage, Err: fmt.Errorf(format, args...)}
-}
 
 func exitErrorf(code int, format string, args ...any) error {
 	return &ExitError{Code: code, Err: fmt.Errorf(format, args...)}
@@ -46,12 +46,19 @@ func exitErrorf(code int, format string, args ...any) error {
 
 // ExitCode maps an error to kamobot's exit code; it is the only place that
 // does (main and the tests use it). See `kamobot --help` and the README for
-// the table.
+// the table. It never returns 1: an error nothing here names is a bug, 70.
 func ExitCode(err error) int {
-	var ee *ExitError
+	var (
+		ee *ExitError
+		ue *usageError
+		ce *config.Error
+		pe *fs.PathError
+	)
 	switch {
 	case err == nil:
 		return ExitOK
+	case errors.As(err, &ue):
+		return ExitUsage
 	case errors.As(err, &ee):
 		return ee.Code
 	case errors.Is(err, engine.ErrDeadWebhook):
@@ -70,14 +77,27 @@ func ExitCode(err error) int {
 		return ExitConfig
 	case errors.Is(err, state.ErrWrite):
 		return ExitIOErr
+	case errors.Is(err, context.DeadlineExceeded):
+		// A timeout (of a request, or of the whole pass) passes:
+		// docs/reliability.md promises 75, the next pass tries again.
+		return ExitTempFail
 	case errors.Is(err, api.ErrUnreachable):
 		return ExitUnavailable
-	case errors.Is(err, state.ErrLocked), api.IsTemporary(err):
-		return ExitTempFail
-	}
-	var ce *config.Error
-	if errors.As(err, &ce) {
+	case errors.Is(err, api.ErrNotFound):
+		// A 404 where kamobot asks what every KAMONOHASHI answers (login,
+		// the account, the lists): the address is that of something else.
 		return ExitConfig
+	case errors.Is(err, state.ErrLocked), api.IsTemporary(err),
+		errors.Is(err, api.ErrMalformed), errors.Is(err, api.ErrTooLarge):
+		// A malformed or oversized answer is what check already reports
+		// as a failed fetch (75): a proxy's error page, a cut answer.
+		return ExitTempFail
+	case errors.As(err, &ce):
+		return ExitConfig
+	case errors.As(err, &pe):
+		// A file kamobot reads or writes that is not what it should be
+		// (the state path a directory, a file it cannot open).
+		return ExitIOErr
 	}
-	return 1
+	return ExitSoftware
 }

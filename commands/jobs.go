@@ -4,8 +4,11 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"log/slog"
+	"maps"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -37,34 +40,35 @@ type jobRow struct {
 }
 
 type jobsOptions struct {
-	tenants []string
-	kinds   []api.Kind
-	status  string
-	all     bool
-	limit   int
-	format  string
+	tenants   []string
+	kinds     []api.Kind
+	status    string
+	all       bool
+	limit     int
+	format    string
+	noHeaders bool
 }
 
 func newJobsCommand(d *Deps) *cli.Command {
 	return &cli.Command{
 		Name:  "jobs",
 		Usage: "show the jobs: open ones and those ended in the last 24 hours",
-		UsageText: `kamobot jobs [--tenant T]... [--kind K]... [--status S] [--all] [--limit N] [-o table|json]
+		UsageText: `kamobot jobs [--tenant T]... [--kind K]... [--status S] [--all] [--limit N] [-o table|tsv|json] [--no-headers]
 
 By default: the watched tenants' open jobs, and those that ended in the last
 24 hours. --all shows every job, newest first, up to --limit.`,
-		Flags: []cli.Flag{
+		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "tenant", Aliases: []string{"t"}, Usage: "tenant id or name (repeatable; default: the watched tenants)"},
 			&cli.StringSliceFlag{Name: "kind", Aliases: []string{"k"}, Usage: "training, inference, notebook or preprocessing (repeatable; default: the watched kinds)"},
 			&cli.StringFlag{Name: "status", Aliases: []string{"s"}, Usage: "only jobs whose status contains `S`"},
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "every job, not only open and recently ended ones"},
-			&cli.IntFlag{Name: "limit", Aliases: []string{"n"}, Value: 100, Usage: "show at most `N` jobs (0: no limit)"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: formatTable, Usage: "table or json"},
-		},
+			&cli.IntFlag{Name: "limit", Value: 100, Usage: "show at most `N` jobs (0: no limit)"},
+		}, outputFlags()...),
 		Action: func(c *cli.Context) error {
 			o := jobsOptions{tenants: c.StringSlice("tenant"), status: c.String("status"), all: c.Bool("all"),
-				limit: c.Int("limit"), format: c.String("output")}
-			if err := checkFormat(o.format); err != nil {
+				limit: c.Int("limit"), noHeaders: c.Bool("no-headers")}
+			var err error
+			if o.format, err = d.listFormat(c); err != nil {
 				return err
 			}
 			if o.limit < 0 {
@@ -91,9 +95,15 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 	if err != nil {
 		return err
 	}
+	status := d.statusLine()
+	defer status.done()
+	status.set("waiting for KAMONOHASHI at " + client.Server() + " to log in and list the tenants")
 	v, err := engine.ResolveTenants(ctx, cfg, client)
 	if err != nil {
 		return err
+	}
+	if err := v.MissingError(); err != nil && len(o.tenants) == 0 {
+		d.Log().Warn(err.Error()) // as check and tenants say it
 	}
 	tenants := v.Watched
 	if len(o.tenants) > 0 {
@@ -115,12 +125,13 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 		mu   sync.Mutex
 		rows []jobRow
 	)
+	status.set(fmt.Sprintf("waiting for KAMONOHASHI at %s to list the jobs of %d tenants", client.Server(), len(tenants)))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
 	for _, t := range tenants {
 		for _, k := range kinds {
 			g.Go(func() error {
-				jobs, err := tenantJobs(gctx, client, t, k, o, now)
+				jobs, err := tenantJobs(gctx, d.Log(), client, t, k, o, now)
 				if err != nil {
 					return fmt.Errorf("tenant %s: %w", t.Name, err)
 				}
@@ -133,13 +144,22 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 			})
 		}
 	}
-	if err := g.Wait(); err != nil {
+	err = g.Wait()
+	status.done()
+	if err != nil {
 		return err
 	}
 	slices.SortFunc(rows, func(a, b jobRow) int {
 		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)),
 			cmp.Compare(b.ID, a.ID), cmp.Compare(b.ParentID, a.ParentID))
 	})
+	if o.status != "" && len(rows) == 0 {
+		// Say which statuses there are, from the jobs without the filter.
+		if seen := statusesSeen(ctx, client, tenants, kinds, o, now); len(seen) > 0 {
+			d.Log().Warn(fmt.Sprintf("no job's status contains %q; the statuses of these jobs are %s",
+				o.status, strings.Join(seen, ", ")))
+		}
+	}
 	if o.limit > 0 && len(rows) > o.limit {
 		d.Log().Info("more jobs than --limit; showing the first", "shown", o.limit, "found", len(rows))
 		rows = rows[:o.limit]
@@ -164,12 +184,12 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 		table = append(table, []string{r.tenantLabel, string(r.Kind), id, r.Name, dash(r.Owner), r.Status,
 			started, humanDuration(time.Duration(r.Duration * float64(time.Second))), nodeGPU(r.Node, r.GPU)})
 	}
-	return writeTable(d.Stdout, []string{"TENANT", "KIND", "ID", "NAME", "OWNER", "STATUS", "STARTED", "DURATION", "NODE/GPU"}, table)
+	return writeList(d.Stdout, o.format, o.noHeaders, []string{"TENANT", "KIND", "ID", "NAME", "OWNER", "STATUS", "STARTED", "DURATION", "NODE/GPU"}, table)
 }
 
 // tenantJobs lists one tenant's jobs of one kind and reads the details of
 // those shown (start and end times, node, GPUs).
-func tenantJobs(ctx context.Context, c engine.API, t api.Tenant, k api.Kind, o jobsOptions, now time.Time) ([]api.Job, error) {
+func tenantJobs(ctx context.Context, log *slog.Logger, c engine.API, t api.Tenant, k api.Kind, o jobsOptions, now time.Time) ([]api.Job, error) {
 	var listed []api.Job
 	if k == api.KindPreprocessing {
 		defs, err := c.ListPreprocessings(ctx, t.ID, api.ListQuery{})
@@ -213,7 +233,9 @@ func tenantJobs(ctx context.Context, c engine.API, t api.Tenant, k api.Kind, o j
 	for i, j := range shown {
 		dj, err := c.Detail(ctx, t.ID, k, j.ParentID, j.ID)
 		if err != nil {
-			continue // the list row is enough to show; the job may have just been deleted
+			// The list row is enough to show; the job may have just been deleted.
+			log.Debug("job details not read; showing the list row", "tenant", t.Name, "kind", k, "id", j.ID, "err", err)
+			continue
 		}
 		shown[i] = dj
 	}
@@ -267,3 +289,47 @@ func nodeGPU(node string, gpu int) string {
 }
 
 func kindOrder(k api.Kind) int { return slices.Index(api.AllKinds(), k) }
+
+// statusesSeen lists the statuses of the jobs jobs would show without
+// --status, for a --status that matched nothing.
+func statusesSeen(ctx context.Context, c engine.API, tenants []api.Tenant, kinds []api.Kind, o jobsOptions, now time.Time) []string {
+	o.status = ""
+	o.all = true
+	seen := map[string]bool{}
+	for _, t := range tenants {
+		for _, k := range kinds {
+			jobs, err := tenantJobsList(ctx, c, t, k, o)
+			if err != nil {
+				continue
+			}
+			for _, j := range jobs {
+				seen[api.NormalStatus(j.Status)] = true
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// tenantJobsList lists one tenant's jobs of one kind, without details.
+func tenantJobsList(ctx context.Context, c engine.API, t api.Tenant, k api.Kind, o jobsOptions) ([]api.Job, error) {
+	if k == api.KindPreprocessing {
+		defs, err := c.ListPreprocessings(ctx, t.ID, api.ListQuery{})
+		if err != nil {
+			return nil, err
+		}
+		var all []api.Job
+		for _, def := range defs {
+			hs, err := c.Histories(ctx, t.ID, def.ID)
+			if err != nil {
+				return nil, err
+			}
+			all = append(all, hs...)
+		}
+		return all, nil
+	}
+	res, err := c.List(ctx, t.ID, k, api.ListQuery{PerPage: api.PerPageMax})
+	if err != nil {
+		return nil, err
+	}
+	return res.Jobs, nil
+}

@@ -4,27 +4,83 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kamobot/kamobot/notify"
 	"github.com/olekukonko/tablewriter"
 	"github.com/olekukonko/tablewriter/renderer"
 	"github.com/olekukonko/tablewriter/tw"
+	"github.com/urfave/cli/v2"
 )
 
 // Output formats for listing commands.
 const (
-	formatTable = "table"
+	formatTable = "table" // aligned, for people
+	formatTSV   = "tsv"   // tab-separated, for cut and awk
 	formatJSON  = "json"
 )
 
+// outputFlags are -o and --no-headers of the listing commands.
+func outputFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "table, tsv or json",
+			DefaultText: "table on a terminal, tsv otherwise"},
+		&cli.BoolFlag{Name: "no-headers", Usage: "print no header line (table and tsv)"},
+	}
+}
+
+// listFormat reads -o: given, or chosen by whether stdout is a terminal
+// (as gh does: tab-separated rows without borders when piped).
+func (d *Deps) listFormat(c *cli.Context) (string, error) {
+	f := c.String("output")
+	switch f {
+	case "":
+		if d.StdoutTTY {
+			return formatTable, nil
+		}
+		return formatTSV, nil
+	case formatTable, formatTSV, formatJSON:
+		return f, nil
+	}
+	return "", usageErrorf("unknown output format %q: use table, tsv or json", f)
+}
+
+// checkFormat accepts the formats of commands without tsv.
 func checkFormat(f string) error {
 	switch f {
 	case formatTable, formatJSON:
 		return nil
 	}
 	return usageErrorf("unknown output format %q: use table or json", f)
+}
+
+// writeList writes rows as format (table or tsv), with the header unless
+// noHeaders.
+func writeList(w io.Writer, format string, noHeaders bool, header []string, rows [][]string) error {
+	if noHeaders {
+		header = nil
+	}
+	if format == formatTSV {
+		var b strings.Builder
+		for _, r := range slices.Concat([][]string{header}, rows) {
+			if r == nil {
+				continue
+			}
+			for i, cell := range r {
+				if i > 0 {
+					b.WriteByte('\t')
+				}
+				b.WriteString(strings.NewReplacer("\t", " ", "\n", " ").Replace(cell))
+			}
+			b.WriteByte('\n')
+		}
+		_, err := io.WriteString(w, b.String())
+		return err
+	}
+	return writeTable(w, header, rows)
 }
 
 // writeTable renders an aligned table. East Asian ambiguous width is pinned (off) so that
@@ -45,7 +101,9 @@ func writeTable(w io.Writer, header []string, rows [][]string) error {
 		tablewriter.WithRowAlignment(tw.AlignLeft),
 		tablewriter.WithRowAutoWrap(tw.WrapNone),
 	)
-	t.Header(header)
+	if header != nil {
+		t.Header(header)
+	}
 	for _, r := range rows {
 		if err := t.Append(r); err != nil {
 			return fmt.Errorf("table: %w", err)
@@ -98,4 +156,56 @@ func dash(s string) string {
 // containsFold reports whether s contains sub, ignoring case.
 func containsFold(s, sub string) bool {
 	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
+}
+
+// statusLine says on stderr what a command waits for, once it has waited a
+// second, and only on a terminal: piped, nothing is written.
+type statusLine struct {
+	d     *Deps
+	mu    sync.Mutex
+	msg   string
+	shown bool
+	timer *time.Timer
+}
+
+func (d *Deps) statusLine() *statusLine {
+	s := &statusLine{d: d}
+	if d.StderrTTY {
+		s.timer = time.AfterFunc(time.Second, s.show)
+	}
+	return s
+}
+
+// set changes what is waited for.
+func (s *statusLine) set(msg string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.msg = msg
+	if s.shown {
+		fmt.Fprintf(s.d.Stderr, "\r\033[K%s…", msg)
+	}
+}
+
+func (s *statusLine) show() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.timer == nil {
+		return
+	}
+	s.shown = true
+	fmt.Fprintf(s.d.Stderr, "%s…", s.msg)
+}
+
+// done clears the line; later calls do nothing.
+func (s *statusLine) done() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.timer != nil {
+		s.timer.Stop()
+		s.timer = nil
+	}
+	if s.shown {
+		fmt.Fprint(s.d.Stderr, "\r\033[K")
+		s.shown = false
+	}
 }

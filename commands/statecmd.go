@@ -116,18 +116,20 @@ func runStateShow(d *Deps, format string) error {
 			c := t.Kinds[k]
 			for _, jk := range sortedKeys(c.Open) {
 				j := c.Open[jk]
-				far := ""
+				// An open job far back in the history is re-read on its
+				// own rather than found by the list requests.
+				read := "with the list"
 				if j.Far {
-					far = "far"
+					read = "on its own"
 				}
 				rows = append(rows, []string{t.Ref().Label(), string(k), strconv.FormatInt(j.ID, 10), j.Name,
-					dash(j.Owner), j.Status, humanDuration(now.Sub(j.ChangedAt)), far})
+					dash(j.Owner), j.Status, humanDuration(now.Sub(j.ChangedAt)), read})
 			}
 		}
 	}
 	fmt.Fprintf(d.Stdout, "open jobs: %d\n", len(rows))
 	if len(rows) > 0 {
-		if err := writeTable(d.Stdout, []string{"TENANT", "KIND", "ID", "NAME", "OWNER", "STATUS", "FOR", "READ"}, rows); err != nil {
+		if err := writeTable(d.Stdout, []string{"TENANT", "KIND", "ID", "NAME", "OWNER", "STATUS", "IN STATUS FOR", "RE-READ"}, rows); err != nil {
 			return err
 		}
 	}

@@ -31,13 +31,11 @@ func newTenantsCommand(d *Deps) *cli.Command {
 	return &cli.Command{
 		Name:      "tenants",
 		Usage:     "list the tenants the account can see, and which are watched",
-		UsageText: "kamobot tenants [-o table|json]",
-		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: formatTable, Usage: "table or json"},
-		},
+		UsageText: "kamobot tenants [-o table|tsv|json] [--no-headers]",
+		Flags:     outputFlags(),
 		Action: func(c *cli.Context) error {
-			format := c.String("output")
-			if err := checkFormat(format); err != nil {
+			format, err := d.listFormat(c)
+			if err != nil {
 				return err
 			}
 			cfg, err := d.Config()
@@ -71,7 +69,7 @@ func newTenantsCommand(d *Deps) *cli.Command {
 				}
 				table = append(table, []string{strconv.FormatInt(r.ID, 10), r.Name, dash(r.DisplayName), w})
 			}
-			return writeTable(d.Stdout, []string{"ID", "NAME", "DISPLAY NAME", "WATCHED"}, table)
+			return writeList(d.Stdout, format, c.Bool("no-headers"), []string{"ID", "NAME", "DISPLAY NAME", "WATCHED"}, table)
 		},
 	}
 }

@@ -3,7 +3,9 @@ package commands
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"os"
+	"strconv"
 	"strings"
 	"time"
 
@@ -70,7 +72,7 @@ func runTestSlack(ctx context.Context, d *Deps, tenant, webhookFile string) erro
 		answer := "ok"
 		if !res.OK() {
 			failed++
-			answer = fmt.Sprintf("%s (HTTP %d %s)", res.Class, res.Status, res.Code)
+			answer = fmt.Sprintf("%s (HTTP %d: %s)", res.Class, res.Status, slackAnswer(res.Status, res.Code))
 			if res.Status == 0 && res.Err != nil {
 				answer = fmt.Sprintf("%s: %v", res.Class, res.Err)
 			}
@@ -104,4 +106,14 @@ func sampleMessage(cfg *config.Config, now time.Time) notify.Payload {
 	pl.Text = mark + "\n" + pl.Text
 	pl.Blocks = append([]notify.Block{notify.Context(notify.Escape(mark))}, pl.Blocks...)
 	return pl
+}
+
+// slackAnswer is what Slack said, without repeating the status: a bare
+// server's "404 page not found" body is "page not found" after "HTTP 404".
+func slackAnswer(status int, code string) string {
+	code = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(code), strconv.Itoa(status)))
+	if code == "" {
+		return strings.ToLower(http.StatusText(status))
+	}
+	return code
 }

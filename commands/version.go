@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"fmt"
 	"runtime/debug"
 
 	"github.com/urfave/cli/v2"
@@ -50,16 +49,8 @@ func (b BuildInfo) UserAgent() string { return "kamobot/" + b.Version }
 
 func newVersionCommand(d *Deps) *cli.Command {
 	return &cli.Command{
-		Name:  "version",
-		Usage: "print version, commit and Go version",
-		Action: func(c *cli.Context) error {
-			b := d.Build
-			commit := b.Commit
-			if b.Modified {
-				commit += " (modified)"
-			}
-			_, err := fmt.Fprintf(d.Stdout, "kamobot %s\ncommit  %s\ngo      %s\n", b.Version, commit, b.GoVersion)
-			return err
-		},
+		Name:   "version",
+		Usage:  "print version, commit and Go version",
+		Action: func(*cli.Context) error { return printVersion(d) },
 	}
 }

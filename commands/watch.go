@@ -49,9 +49,9 @@ Under systemd (Type=notify) it reports READY=1, a STATUS= line after each
 pass, and pings the watchdog (WatchdogSec=) after each pass that ended and
 while it waits between passes, never while a pass hangs.`,
 		Flags: []cli.Flag{
-			&cli.DurationFlag{Name: "interval", Aliases: []string{"i"}, Usage: "time between passes (default: watch.interval, 30s)"},
+			&cli.DurationFlag{Name: "interval", Aliases: []string{"i"}, Usage: "time between passes", DefaultText: "watch.interval, 30s"},
 			&cli.StringFlag{Name: "metrics-addr", EnvVars: []string{"KAMOBOT_METRICS_ADDR"},
-				Usage: "serve /metrics, /healthz and /livez on `HOST:PORT`, e.g. " + metrics.DefaultAddr + " (default: off)"},
+				Usage: "serve /metrics, /healthz and /livez on `HOST:PORT`, e.g. " + metrics.DefaultAddr, DefaultText: "off"},
 			&cli.IntFlag{Name: "unhealthy-after", Value: 3, EnvVars: []string{"KAMOBOT_UNHEALTHY_AFTER"},
 				Usage: "/healthz answers 503 after `N` failed passes in a row"},
 		},

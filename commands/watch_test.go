@@ -378,8 +378,7 @@ func TestWatchFlags(t *testing.T) {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {
 			d := NewDeps(BuildInfo{}, io.Discard, io.Discard, func(string) string { return "" })
 			err := NewApp(d).RunContext(t.Context(), append([]string{"kamobot", "watch"}, tt.args...))
-			var ee *ExitError
-			if !errors.As(err, &ee) || ee.Code != ExitUsage || !strings.Contains(err.Error(), tt.want) {
+			if ExitCode(err) != ExitUsage || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("got %v, want a usage error with %q", err, tt.want)
 			}
 		})

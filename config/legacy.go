@@ -70,18 +70,32 @@ func legacyDays() []time.Weekday {
 // is an error with its line and column. All errors are returned joined, as
 // *Error values; on error tomlText is nil.
 func ImportLegacy(configJSON, secureJSON, messageJSON []byte) (tomlText []byte, secrets LegacySecrets, warnings []Warning, err error) {
-	if configJSON == nil && secureJSON == nil && messageJSON == nil {
-		return nil, LegacySecrets{}, nil, fmt.Errorf("nothing to import: config.json, secure.json and message.json are all missing")
+	return ImportLegacyFiles(LegacyFile{"config.json", configJSON}, LegacyFile{"secure.json", secureJSON},
+		LegacyFile{"message.json", messageJSON})
+}
+
+// LegacyFile is one of the old bot's files: the name it was given by (used
+// in warnings and errors) and its content, nil when absent.
+type LegacyFile struct {
+	Name string
+	Data []byte
+}
+
+// ImportLegacyFiles is ImportLegacy with the files' names as given, so
+// that warnings and errors name them ("old/conf.json:45: ...").
+func ImportLegacyFiles(configJSON, secureJSON, messageJSON LegacyFile) (tomlText []byte, secrets LegacySecrets, warnings []Warning, err error) {
+	if configJSON.Data == nil && secureJSON.Data == nil && messageJSON.Data == nil {
+		return nil, LegacySecrets{}, nil, fmt.Errorf("nothing to import: give --config, --secure or --message")
 	}
 	im := &importer{out: legacyConfig{hours: map[string]string{}}}
-	if configJSON != nil {
-		im.readConfig(jsonFile{name: "config.json", src: configJSON})
+	if configJSON.Data != nil {
+		im.readConfig(jsonFile{name: configJSON.Name, src: configJSON.Data})
 	}
-	if secureJSON != nil {
-		im.readSecure(jsonFile{name: "secure.json", src: secureJSON})
+	if secureJSON.Data != nil {
+		im.readSecure(jsonFile{name: secureJSON.Name, src: secureJSON.Data})
 	}
-	if messageJSON != nil {
-		im.readMessages(jsonFile{name: "message.json", src: messageJSON})
+	if messageJSON.Data != nil {
+		im.readMessages(jsonFile{name: messageJSON.Name, src: messageJSON.Data})
 	}
 	if err := errors.Join(im.errs...); err != nil {
 		return nil, LegacySecrets{}, im.warns, err

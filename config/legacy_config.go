@@ -241,6 +241,9 @@ func (im *importer) readTenants(f jsonFile, n *jnode) {
 				im.warn(f, el, nk, "not translated: %v", err)
 				t.comments = append(t.comments, fmt.Sprintf("%s was not translated: %v", quoteTOML(s), err))
 				continue
+			case m.IsName() && looksLikeShortID(s):
+				im.warn(f, el, nk, "%q looks like a Slack user ID but is too short for one (they are like U01ABCDEF, 9 or more characters): "+
+					"check it in the person's Slack profile; as it is, it is kept as a name, which notifies no one", s)
 			case m.IsName():
 				im.warn(f, el, nk, "%q is a Slack name: Slack stopped resolving @names in 2018, so it notifies no one; replace it with the person's user ID (like U01ABCDEF)", s)
 			}
@@ -277,4 +280,23 @@ func (im *importer) readPolling(f jsonFile, n *jnode) {
 	}
 	im.out.interval = d.String()
 	im.out.pollingNote = fmt.Sprintf("Polling: %d (seconds) in config.json.", secs)
+}
+
+// looksLikeShortID tells a mistyped or shortened Slack ID ("U02BOB": U or
+// W, then capitals and digits, with a digit) from a person's name.
+func looksLikeShortID(s string) bool {
+	if len(s) < 3 || (s[0] != 'U' && s[0] != 'W') {
+		return false
+	}
+	digit := false
+	for _, r := range s[1:] {
+		switch {
+		case r >= '0' && r <= '9':
+			digit = true
+		case r >= 'A' && r <= 'Z':
+		default:
+			return false
+		}
+	}
+	return digit
 }
