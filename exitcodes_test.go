@@ -19,18 +19,8 @@ import (
 // (commands.ExitCode) through the real binary, against the fakes:
 // testdata/exitcodes/exit_codes.txtar has one section per code.
 func TestExitCodeTable(t *testing.T) {
-	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata/exitcodes",
-		RequireExplicitExec: true,
-		UpdateScripts:       os.Getenv("KAMOBOT_UPDATE_SCRIPTS") != "",
-		Setup:               setupFakes,
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"kqi":      cmdKQI,
-			"slack":    cmdSlack,
-			"exitcode": cmdExitCode,
-			"kqifault": cmdKQIFault,
-		},
-	})
+	testscript.Run(t, scriptParams(t, "testdata/exitcodes", true,
+		map[string]func(ts *testscript.TestScript, neg bool, args []string){"kqifault": cmdKQIFault}))
 }
 
 // kqifault sets faults of the fake KAMONOHASHI the kqi command has no
@@ -45,14 +35,14 @@ func cmdKQIFault(ts *testscript.TestScript, neg bool, args []string) {
 	f := fakesOf(ts)
 	switch args[0] {
 	case "malformed":
-		f.kqi.SetFaults(kqifake.Faults{Malformed: true, Paths: args[1]})
+		f.KQI.SetFaults(kqifake.Faults{Malformed: true, Paths: args[1]})
 	case "latency":
 		if len(args) != 3 {
 			ts.Fatalf("usage: kqifault latency D PATH")
 		}
 		d, err := time.ParseDuration(args[1])
 		ts.Check(err)
-		f.kqi.SetFaults(kqifake.Faults{Latency: d, Paths: args[2]})
+		f.KQI.SetFaults(kqifake.Faults{Latency: d, Paths: args[2]})
 	default:
 		ts.Fatalf("unknown kqifault %q", args[0])
 	}
@@ -62,21 +52,8 @@ func cmdKQIFault(ts *testscript.TestScript, neg bool, args []string) {
 // `kamobot demo --fake-only`, using the addresses it prints:
 // testdata/install/*.txtar.
 func TestInstallPath(t *testing.T) {
-	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata/install",
-		RequireExplicitExec: true,
-		UpdateScripts:       os.Getenv("KAMOBOT_UPDATE_SCRIPTS") != "",
-		Setup: func(e *testscript.Env) error {
-			e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, ".config"))
-			e.Setenv("XDG_STATE_HOME", filepath.Join(e.WorkDir, ".state"))
-			e.Setenv("HOME", e.WorkDir)
-			return nil
-		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"exitcode": cmdExitCode,
-			"fakeonly": cmdFakeOnly,
-		},
-	})
+	testscript.Run(t, scriptParams(t, "testdata/install", false,
+		map[string]func(ts *testscript.TestScript, neg bool, args []string){"fakeonly": cmdFakeOnly}))
 }
 
 // fakeonly starts `kamobot demo --fake-only` in the background, waits for

@@ -36,23 +36,36 @@ func TestMain(m *testing.M) {
 
 func TestScripts(t *testing.T) {
 	t.Parallel()
+	testscript.Run(t, scriptParams(t, "testdata/script", true, nil))
+}
+
+// scriptParams are the testscript parameters the root tests share: the
+// real binary on PATH and, with fakes, the demo fakes started for each
+// script and the commands that drive them; cmds adds more commands.
+func scriptParams(t *testing.T, dir string, withFakes bool, cmds map[string]func(ts *testscript.TestScript, neg bool, args []string)) testscript.Params {
 	binDir := filepath.Dir(kamobotBin.Path(t))
-	testscript.Run(t, testscript.Params{
-		Dir:                 "testdata/script",
+	all := map[string]func(ts *testscript.TestScript, neg bool, args []string){"exitcode": cmdExitCode}
+	if withFakes {
+		all["kqi"], all["slack"], all["waitfor"] = cmdKQI, cmdSlack, cmdWaitFor
+	}
+	maps.Copy(all, cmds)
+	return testscript.Params{
+		Dir:                 dir,
 		RequireExplicitExec: true,
 		RequireUniqueNames:  true,
 		UpdateScripts:       os.Getenv("KAMOBOT_UPDATE_SCRIPTS") != "",
 		Setup: func(e *testscript.Env) error {
 			e.Setenv("PATH", binDir+string(filepath.ListSeparator)+e.Getenv("PATH"))
+			if !withFakes {
+				e.Setenv("XDG_CONFIG_HOME", filepath.Join(e.WorkDir, ".config"))
+				e.Setenv("XDG_STATE_HOME", filepath.Join(e.WorkDir, ".state"))
+				e.Setenv("HOME", e.WorkDir)
+				return nil
+			}
 			return setupFakes(e)
 		},
-		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"kqi":      cmdKQI,
-			"slack":    cmdSlack,
-			"exitcode": cmdExitCode,
-			"waitfor":  cmdWaitFor,
-		},
-	})
+		Cmds: all,
+	}
 }
 
 type fakes struct {
