@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/job"
 	"github.com/kamobot/kamobot/state"
 )
 
@@ -28,7 +29,7 @@ const (
 // are opt-in.
 func defaultNotify() []state.EventType {
 	return []state.EventType{state.EventCompleted, state.EventCanceled, state.EventKilled, state.EventFailed,
-		state.EventTrouble, state.EventStuckPending, state.EventLongRunning}
+		state.EventTrouble, state.EventStuckPending, state.EventLongRunning, job.EventStateUnknown}
 }
 
 // defaultNotifyFrom is the old bot's rule: an ending is news only for a job
