@@ -1,9 +1,12 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"maps"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -46,7 +49,7 @@ func scriptParams(t *testing.T, dir string, withFakes bool, cmds map[string]func
 	binDir := filepath.Dir(kamobotBin.Path(t))
 	all := map[string]func(ts *testscript.TestScript, neg bool, args []string){"exitcode": cmdExitCode}
 	if withFakes {
-		all["kqi"], all["slack"], all["waitfor"] = cmdKQI, cmdSlack, cmdWaitFor
+		all["kqi"], all["slack"], all["waitfor"], all["fake"] = cmdKQI, cmdSlack, cmdWaitFor, cmdFake
 	}
 	maps.Copy(all, cmds)
 	return testscript.Params{
@@ -278,5 +281,77 @@ func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
 			ts.Fatalf("%s: no match for %q after %s (%v):\n%s", args[0], args[1], limit, err, data)
 		}
 		time.Sleep(10 * time.Millisecond) // polling a file; the condition, not the time, ends the wait
+	}
+}
+
+// fake drives the fake KAMONOHASHI through its control API over HTTP:
+//
+//	fake [-n N] [-set VAR=FIELD] [-below FIELD=MAX] METHOD PATH [BODY]
+//
+// sends the request N times (default 1; BODY is JSON, written without
+// spaces), fails on an answer of 400 or more, prints the last answer to
+// stdout, sets $VAR to a top-level field of it, and checks that a numeric
+// field of it is below MAX.
+func cmdFake(ts *testscript.TestScript, neg bool, args []string) {
+	if neg {
+		ts.Fatalf("fake does not support !")
+	}
+	n, set, below := 1, map[string]string{}, map[string]float64{}
+	for len(args) > 1 && strings.HasPrefix(args[0], "-") {
+		var err error
+		switch args[0] {
+		case "-n":
+			n, err = strconv.Atoi(args[1])
+		case "-set":
+			k, v, _ := strings.Cut(args[1], "=")
+			set[k] = v
+		case "-below":
+			k, v, _ := strings.Cut(args[1], "=")
+			below[k], err = strconv.ParseFloat(v, 64)
+		default:
+			ts.Fatalf("fake: unknown flag %s", args[0])
+		}
+		ts.Check(err)
+		args = args[2:]
+	}
+	if len(args) < 2 || len(args) > 3 {
+		ts.Fatalf("usage: fake [-n N] [-set VAR=FIELD] [-below FIELD=MAX] METHOD PATH [BODY]")
+	}
+	var body []byte
+	for range n {
+		var rd io.Reader
+		if len(args) == 3 {
+			rd = strings.NewReader(args[2])
+		}
+		req, err := http.NewRequest(args[0], fakesOf(ts).KQI.URL()+args[1], rd)
+		ts.Check(err)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		ts.Check(err)
+		body, err = io.ReadAll(resp.Body)
+		resp.Body.Close()
+		ts.Check(err)
+		if resp.StatusCode >= 400 {
+			ts.Fatalf("fake %s %s: %s: %s", args[0], args[1], resp.Status, body)
+		}
+	}
+	ts.Stdout().Write(append(body, '\n'))
+	if len(set) == 0 && len(below) == 0 {
+		return
+	}
+	var got map[string]any
+	ts.Check(json.Unmarshal(body, &got))
+	for name, field := range set {
+		v, ok := got[field]
+		if !ok {
+			ts.Fatalf("fake: no field %q in %s", field, body)
+		}
+		ts.Setenv(name, fmt.Sprint(v))
+	}
+	for field, most := range below {
+		v, ok := got[field].(float64)
+		if !ok || v >= most {
+			ts.Fatalf("fake: %s = %v, want below %v", field, got[field], most)
+		}
 	}
 }

@@ -73,7 +73,7 @@ func TestKamonohashiFaults(t *testing.T) {
 			w.mustPass()
 			w.wantReported(a)
 
-			w.end(b, "Failed")
+			w.end(b, "Killed")
 			before := w.stateBytes()
 			undo := tc.inject(w)
 			_, err := w.pass()
@@ -217,7 +217,7 @@ func TestTenantRemovedFromAccount(t *testing.T) {
 	if st := w.load(); st.Tenants[api.FormatID(w.tenants["nlp"])].Kinds[api.KindTraining].Open[api.JobKey(api.KindTraining, 0, b)] == nil {
 		t.Errorf("the open job of the removed tenant was dropped from the state")
 	}
-	w.end(a, "Failed")
+	w.end(a, "Killed")
 	w.mustPass()
 	w.wantReported(a)
 
@@ -322,7 +322,7 @@ func TestServerResync(t *testing.T) {
 			w.setStatus(b, "Running")
 			w.mustPass()
 			w.end(a, "Completed")
-			w.end(b, "Failed")
+			w.end(b, "Killed")
 			w.mustPass()
 			w.mustPass()
 			got := w.reported()

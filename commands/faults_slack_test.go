@@ -133,7 +133,7 @@ func TestSlackDeadWebhookGivesUp(t *testing.T) {
 	w.step = 10 * time.Minute
 	a := w.add("vision", "gives-up")
 	w.mustPass()
-	w.end(a, "Failed")
+	w.end(a, "Killed")
 	mustHookState(t, w, slackfake.HookDisabled)
 	start := w.clock.Now()
 	var tries []time.Duration // when the webhook was tried, from start
@@ -224,7 +224,7 @@ func TestStateWriteFailures(t *testing.T) {
 		w.end(a, "Completed")
 		w.slack.Script(slackfake.Fault{Status: 503, Count: 2})
 		w.failPass(ExitTempFail) // the first message waits in the outbox
-		w.end(b, "Failed")
+		w.end(b, "Killed")
 		w.p.Store.BeforeRename = enospc(2) // the outbox is saved, then nothing
 		_, err := w.pass()
 		if ExitCode(err) != ExitIOErr {
@@ -283,7 +283,7 @@ func TestSlackRefusesOneMessage(t *testing.T) {
 	b := w.add("vision", "behind-the-poison")
 	w.mustPass()
 	// The first message waits in the outbox (Slack 500), the second joins it.
-	w.end(a, "Failed")
+	w.end(a, "Killed")
 	w.slack.Script(slackfake.Fault{Status: 500, Count: 2})
 	w.failPass(ExitTempFail)
 	w.clock.Add(time.Minute) // both due

@@ -22,7 +22,8 @@ const (
 	MsgCanceled     = "canceled"      // a user canceled a job (UserCanceled)
 	MsgFailed       = "failed"        // a job failed (Failed, Invalid, Forbidden, ...)
 	MsgUnknown      = "unknown"       // a job ended with a status kamobot does not know
-	MsgTrouble      = "trouble"       // a job is alive but in trouble (OOMKilled, back-off, ...)
+	MsgTrouble      = "trouble"       // a job is alive but in trouble (OOMKilled, Error, ...)
+	MsgStateUnknown = "state_unknown" // a job's pod has been Unknown too long
 	MsgStuckPending = "stuck_pending" // a job has waited in the queue too long
 	MsgLongRunning  = "long_running"  // a job has run a long time
 	MsgStarted      = "started"       // a job started running
@@ -37,7 +38,7 @@ const (
 
 // MessageKeys returns every message key, in a stable order.
 func MessageKeys() []string {
-	return []string{MsgCompleted, MsgKilled, MsgCanceled, MsgFailed, MsgUnknown, MsgTrouble,
+	return []string{MsgCompleted, MsgKilled, MsgCanceled, MsgFailed, MsgUnknown, MsgTrouble, MsgStateUnknown,
 		MsgStuckPending, MsgLongRunning, MsgStarted, MsgDeleted,
 		MsgEnter, MsgLeave, MsgLeaveFriday, MsgLeaveQuiet, MsgSummary, MsgDigest}
 }

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/kamobot/kamobot/job"
 	"github.com/kamobot/kamobot/state"
 )
 
@@ -25,7 +26,7 @@ const (
 // are opt-in.
 func defaultNotify() []state.EventType {
 	return []state.EventType{state.EventCompleted, state.EventCanceled, state.EventKilled, state.EventFailed,
-		state.EventTrouble, state.EventStuckPending, state.EventLongRunning}
+		state.EventTrouble, state.EventStuckPending, state.EventLongRunning, job.EventStateUnknown}
 }
 
 // defaultNotifyFrom is the old bot's rule: an ending is news only for a job

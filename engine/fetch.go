@@ -144,6 +144,11 @@ func fetchKind(ctx context.Context, c API, tenantID int64, k api.Kind, p job.Pla
 	if f.Range, err = listAll(ctx, c, tenantID, k, q); err != nil {
 		return f, err
 	}
+	if p.Reopen != "" { // notebooks reopened below the range (job.ReopenFilter)
+		if f.Reopened, err = listAll(ctx, c, tenantID, k, api.ListQuery{Status: p.Reopen}); err != nil {
+			return f, err
+		}
+	}
 	f.Far, f.Gone, err = readFar(ctx, c, tenantID, k, p.Far)
 	return f, err
 }

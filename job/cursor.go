@@ -20,26 +20,39 @@ type KindCursor struct {
 	Ended []EndedJob `json:"ended,omitempty"`
 	// Defs tracks preprocessing definitions (preprocessing only).
 	Defs map[int64]*DefCursor `json:"defs,omitempty"`
+	// Passes counts the diffs of this cursor; idle preprocessing
+	// definitions are read on every other pass by its parity.
+	Passes int64 `json:"passes,omitempty"`
 }
 
 // DefCursor tracks one preprocessing definition's history list.
 type DefCursor struct {
+	// LastActivity is when the newest run of the definition was created.
 	LastActivity time.Time `json:"last_activity,omitzero"`
-	NextCheck    time.Time `json:"next_check,omitzero"`
-	Known        []int64   `json:"known,omitempty"` // data ids of histories seen
+	// Runs maps the data id of each run seen to its history id: a run
+	// deleted and run again on the same data has a new history id, and is
+	// a new run.
+	Runs map[int64]int64 `json:"runs,omitempty"`
+	// Known lists data ids of runs seen, as state files before Runs
+	// recorded them; read only, for a data id Runs does not hold yet.
+	Known []int64 `json:"known,omitempty"`
 }
 
 // EndedJob is a job seen ending.
 type EndedJob struct {
-	Key    string    `json:"key"`
-	Status string    `json:"status"`
-	At     time.Time `json:"at"`
+	Key    string `json:"key"`
+	Status string `json:"status"`
+	// HistoryID tells preprocessing runs on the same data apart (0: other
+	// kinds, or a run recorded before history ids were).
+	HistoryID int64     `json:"history_id,omitempty"`
+	At        time.Time `json:"at"`
 }
 
 // Tracked is one open job as kamobot last saw it.
 type Tracked struct {
 	ID        int64     `json:"id"`
 	ParentID  int64     `json:"parent_id,omitempty"`
+	HistoryID int64     `json:"history_id,omitempty"` // preprocessing runs only
 	Name      string    `json:"name"`
 	Owner     string    `json:"owner,omitempty"`
 	Status    string    `json:"status"`
@@ -51,13 +64,20 @@ type Tracked struct {
 	// known, else from when kamobot first saw it running.
 	StartedAt time.Time `json:"started_at,omitzero"`
 
-	// Behind counts the rows newer than this job in the last listing that
-	// included it: a range request reaching back to it returns that many.
+	// UnknownSince is when the job's status became Unknown (zero when it
+	// is not Unknown).
+	UnknownSince time.Time `json:"unknown_since,omitzero"`
+
+	// Behind counts the jobs with a higher id than this one in the last
+	// listing that included it, whatever their place in it (favourites
+	// come first): a range request reaching back to it returns that many.
 	Behind int `json:"behind"`
 	// Far is set once the job is re-read on its own rather than in the range.
 	Far bool `json:"far,omitempty"`
-	// NextCheck is when a far job is next re-read.
-	NextCheck time.Time `json:"next_check,omitzero"`
+	// Confirm holds a closed status read once and not yet reported: the
+	// job is re-read on its own next pass, and only that read is reported
+	// (see needsConfirm). Status keeps what was seen before.
+	Confirm string `json:"confirm,omitempty"`
 	// Missing counts successful reads in a row that did not list the job.
 	Missing int `json:"missing,omitempty"`
 

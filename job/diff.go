@@ -16,23 +16,28 @@ type Fetched struct {
 	Kind api.Kind
 	// Plan is what was asked for.
 	Plan Plan
-	// Range holds the rows of the range (or full) listing, newest first, all
-	// pages. For preprocessing it holds the histories of Plan.Defs and of
-	// every new definition.
+	// Range holds the rows of the range (or full) listing, all pages, in
+	// the server's order (favourites first); nothing depends on it. For
+	// preprocessing it holds the histories of Plan.Defs and of every new
+	// definition.
 	Range []api.Job
+	// Reopened holds the rows of the Plan.Reopen listing, all pages.
+	Reopened []api.Job
 	// NewDefs lists preprocessing definitions first seen in this fetch
 	// (their histories are in Range).
 	NewDefs []int64
 	// MaxDefID is the highest preprocessing definition id listed.
 	MaxDefID int64
-	// Far holds the far jobs re-read on their own.
+	// Far holds the jobs of Plan.Far re-read on their own.
 	Far []api.Job
-	// Gone lists far jobs whose re-read answered "not found".
+	// Gone lists jobs of Plan.Far whose re-read answered "not found".
 	Gone []Ref
 }
 
 // DiffOptions are the thresholds of the time-based alerts; zero disables one.
 type DiffOptions struct {
+	// StuckPendingAfter is how long a job may wait in the queue, and stay
+	// Unknown, before an alert.
 	StuckPendingAfter time.Duration
 	LongRunningAfter  time.Duration
 	// MissingPasses is how many successful listings in a row must miss an
@@ -43,21 +48,30 @@ type DiffOptions struct {
 // MaxEnded caps the memory of recently ended jobs kept per cursor.
 const MaxEnded = 200
 
+// source says which read a row came from.
+type source int
+
+const (
+	fromRange  source = iota // the range (or full) listing, or a history list
+	fromDetail               // a re-read on its own (Plan.Far)
+	fromReopen               // the Plan.Reopen listing
+)
+
 // Diff compares what was known of one tenant's jobs of one kind with what
 // was just fetched, and returns the new cursor and the events. It does not
-// modify prev. It is a pure function of its arguments.
+// modify prev. It is a pure function of its arguments; nothing in it
+// depends on the order of the rows.
 //
 // The first call (prev not baselined) records a baseline and returns no
 // events: nothing that ended before kamobot started is reported.
 func Diff(prev *KindCursor, f Fetched, tenant TenantRef, o DiffOptions, now time.Time) (*KindCursor, []Event) {
 	d := differ{
-		next:    prev.clone(),
-		tenant:  tenant,
-		opts:    o,
-		now:     now,
-		kind:    f.Kind,
-		seen:    make(map[Ref]bool, len(f.Range)+len(f.Far)),
-		baseMax: 0,
+		next:   prev.clone(),
+		tenant: tenant,
+		opts:   o,
+		now:    now,
+		kind:   f.Kind,
+		seen:   make(map[Ref]bool, len(f.Range)+len(f.Far)),
 	}
 	if prev != nil {
 		d.baseMax = prev.MaxID
@@ -70,24 +84,29 @@ func Diff(prev *KindCursor, f Fetched, tenant TenantRef, o DiffOptions, now time
 		d.opts.MissingPasses = 2
 	}
 	baseline := !d.next.Baselined
-	for i, j := range f.Range {
-		if f.Kind == api.KindPreprocessing {
-			i = 0 // histories of several definitions: no single order
-		}
-		d.observe(j, i, baseline)
-		if f.Kind == api.KindPreprocessing && api.StatusPhase(j.Status) != api.PhaseClosed {
-			d.scheduleRun(j.Key()) // just read: no need to re-read it on its own yet
-		}
-	}
+	// Details first: a job awaiting confirmation is judged on its detail,
+	// which carries completedAt, rather than on a list row of this pass.
 	for _, j := range f.Far {
-		d.observe(j, -1, baseline)
-		d.checkedFar(j.Key())
+		d.observe(j, -1, fromDetail, baseline)
 	}
 	for _, r := range f.Gone {
 		key := api.JobKey(f.Kind, r.ParentID, r.ID)
 		if t := d.next.Open[key]; t != nil {
+			d.seen[r] = true
 			d.vanish(key, t)
 		}
+	}
+	above := countNewer(f.Range)
+	for _, j := range f.Range {
+		behind := 0 // preprocessing: histories of several definitions, no range
+		if f.Kind != api.KindPreprocessing {
+			behind = above.count(j.ID)
+			d.next.MaxID = max(d.next.MaxID, j.ID)
+		}
+		d.observe(j, behind, fromRange, baseline)
+	}
+	for _, j := range f.Reopened {
+		d.observe(j, -1, fromReopen, baseline)
 	}
 	d.missing(f)
 	// On the baseline too, so that jobs already stuck or long-running when
@@ -95,6 +114,7 @@ func Diff(prev *KindCursor, f Fetched, tenant TenantRef, o DiffOptions, now time
 	// must not flood the channel.
 	d.alerts()
 	d.next.Baselined = true
+	d.next.Passes++
 	if f.Kind == api.KindPreprocessing {
 		d.defs(f)
 	}
@@ -105,6 +125,28 @@ func Diff(prev *KindCursor, f Fetched, tenant TenantRef, o DiffOptions, now time
 		d.events = nil
 	}
 	return d.next, d.events
+}
+
+// newerCounter counts, for an id, the listed ids greater than it: the rows
+// a range list reaching back to that id returns besides it, whatever the
+// order the server listed them in.
+type newerCounter []int64
+
+func countNewer(rows []api.Job) newerCounter {
+	ids := make([]int64, len(rows))
+	for i, j := range rows {
+		ids[i] = j.ID
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
+func (c newerCounter) count(id int64) int {
+	i, found := slices.BinarySearch(c, id)
+	if found {
+		i++
+	}
+	return len(c) - i
 }
 
 type differ struct {
@@ -125,36 +167,48 @@ func (d *differ) emit(t EventType, j api.Job, from string) {
 	d.events = append(d.events, Event{Type: t, Tenant: d.tenant, Job: j, From: from, To: j.Status, At: d.now})
 }
 
-// observe handles one fetched row; behind is its position in the range
-// listing (rows newer than it), or -1 for a far job read on its own.
-func (d *differ) observe(j api.Job, behind int, baseline bool) {
+// observe handles one fetched row; behind counts the listed ids above it
+// (range rows only).
+func (d *differ) observe(j api.Job, behind int, src source, baseline bool) {
 	ref := Ref{ID: j.ID, ParentID: j.ParentID}
 	if d.seen[ref] {
 		return
 	}
 	d.seen[ref] = true
-	if d.kind != api.KindPreprocessing && j.ID > d.next.MaxID && behind >= 0 {
-		d.next.MaxID = j.ID
-	}
+	phase := api.StatusPhase(j.Status)
 	key, tracked := d.open[ref]
-	if !tracked && api.StatusPhase(j.Status) == api.PhaseClosed && (baseline || !d.isNew(j)) {
+	if tracked {
+		if t := d.next.Open[key]; t != nil && t.HistoryID != 0 && j.HistoryID != 0 && t.HistoryID != j.HistoryID {
+			// The run kamobot tracked was deleted and the same data run
+			// again under a new history id: the old run is gone, this is
+			// a new one.
+			d.vanish(key, t)
+			tracked = false
+		}
+	}
+	if !tracked && phase == api.PhaseClosed && (baseline || !d.isNew(j)) {
 		return // history: most rows of a listing, handled without building a key
+	}
+	if !tracked && src == fromReopen && phase == api.PhaseClosed {
+		return
 	}
 	if !tracked {
 		key = j.Key()
 	}
-	phase := api.StatusPhase(j.Status)
 	t := d.next.Open[key]
 	if t == nil {
-		d.first(key, j, phase, behind, baseline)
+		d.first(key, j, phase, behind, src, baseline)
 		return
 	}
 	t.Missing = 0
-	if behind >= 0 {
+	if src == fromRange {
 		t.Behind = behind
 		if behind > NearRows {
 			t.Far = true
 		}
+	}
+	if t.HistoryID == 0 {
+		t.HistoryID = j.HistoryID
 	}
 	if j.CreatedAt.IsZero() {
 		j.CreatedAt = t.CreatedAt
@@ -162,25 +216,37 @@ func (d *differ) observe(j api.Job, behind int, baseline bool) {
 	if j.Detailed && !j.StartedAt.IsZero() {
 		t.StartedAt = j.StartedAt
 	}
+	confirming := t.Confirm != ""
+	t.Confirm = ""
 	if j.Status == t.Status {
+		return // also a confirmation that found the job as it was: not an event
+	}
+	if phase == api.PhaseClosed && !confirming && !baseline && needsConfirm(j, t.Status, d.now) {
+		t.Confirm = j.Status
 		return
 	}
 	from := t.Status
 	t.Status, t.ChangedAt = j.Status, d.now
+	t.UnknownSince = time.Time{}
+	if j.Status == "Unknown" {
+		t.UnknownSince = d.now
+	}
 	switch {
 	case phase == api.PhaseClosed:
 		delete(d.next.Open, key)
-		if t.HasAlerted(resyncedMark) && d.endedAs(key) == j.Status {
-			return // the same ending, reported before the server resynced it
+		if t.HasAlerted(resyncedMark) && d.endedAs(key, j.HistoryID) == j.Status {
+			return // the same ending, reported before the start-up race reopened it
 		}
-		d.remember(key, j.Status)
-		d.emit(EndingEvent(j.Status), j, from)
+		d.remember(key, j)
+		d.emit(endingFrom(from, j.Status), j, from)
 	case phase == api.PhaseTrouble:
 		if !t.HasAlerted(EventTrouble) {
 			t.Alerted = append(t.Alerted, EventTrouble)
 			d.emit(EventTrouble, j, from)
 		}
-	case j.Status == "Running" && api.StatusPhase(from) == api.PhaseOpen:
+	case j.Status == "Running" && (from == "" || api.StatusPhase(from) == api.PhaseOpen):
+		// From "": a new job whose first read was a closed status that the
+		// confirmation read found running: its start is not lost.
 		if t.StartedAt.IsZero() {
 			t.StartedAt = cmp.Or(j.StartedAt, d.now)
 		}
@@ -188,24 +254,55 @@ func (d *differ) observe(j api.Job, behind int, baseline bool) {
 	}
 }
 
+// needsConfirm reports whether a closed status just read for a job last
+// seen with status from may be the real server's start-up race rather than
+// the job's ending, and so must be read again before it is reported.
+//
+// A job is committed as Running before its pod exists; a read in that
+// window finds no pod and stores None, or Failed when the Kubernetes call
+// fails, and the run's own write then overwrites it
+// (Controllers/spa/TrainingController.cs lines 216-238, 717-776;
+// Services/KubernetesService.cs lines 714-723; notebooks and preprocessing
+// alike). So a closed status is confirmed when it was read within
+// ConfirmWindow of the job's creation, or straight after Running, and the
+// job has no completion time. List rows carry no completedAt: there the
+// status tells. Completed, UserCanceled and Killed are written only by the
+// job's exit, which sets completedAt (Logic/TrainingLogic.cs ExitAsync);
+// the others (None, Failed, Succeeded, ...) are written by reads, without.
+func needsConfirm(j api.Job, from string, now time.Time) bool {
+	if j.Detailed {
+		if !j.CompletedAt.IsZero() {
+			return false
+		}
+	} else {
+		switch api.NormalStatus(j.Status) {
+		case "Completed", "UserCanceled", "Killed":
+			return false
+		}
+	}
+	young := !j.CreatedAt.IsZero() && now.Sub(j.CreatedAt) < ConfirmWindow
+	return young || from == "Running"
+}
+
 // first handles a row not tracked as open.
-func (d *differ) first(key string, j api.Job, phase api.Phase, behind int, baseline bool) {
+func (d *differ) first(key string, j api.Job, phase api.Phase, behind int, src source, baseline bool) {
 	isNew := !baseline && d.isNew(j)
 	if phase == api.PhaseClosed {
-		if isNew && d.endedAs(key) == "" {
-			d.remember(key, j.Status)
-			d.emit(EndingEvent(j.Status), j, "")
+		if !isNew || d.endedAs(key, j.HistoryID) != "" {
+			return
 		}
+		if needsConfirm(j, "", d.now) {
+			// Tracked with no status yet: the confirmation read decides
+			// whether it ended, started or still waits.
+			d.next.Open[key] = d.track(j, "", behind, src)
+			d.next.Open[key].Confirm = j.Status
+			return
+		}
+		d.remember(key, j)
+		d.emit(EndingEvent(j.Status), j, "")
 		return
 	}
-	t := &Tracked{
-		ID: j.ID, ParentID: j.ParentID, Name: j.Name, Owner: j.CreatedBy, Status: j.Status,
-		CreatedAt: j.CreatedAt, FirstSeen: d.now, ChangedAt: d.now, StartedAt: j.StartedAt,
-		Behind: max(behind, 0), Far: behind > NearRows,
-	}
-	if behind < 0 { // read on its own: keep it far
-		t.Far = true
-	}
+	t := d.track(j, j.Status, behind, src)
 	if t.StartedAt.IsZero() && j.Status == "Running" && (isNew || baseline) {
 		// Seen running at once: it started no later than now. (Details,
 		// when fetched later, give the true time.)
@@ -215,22 +312,63 @@ func (d *differ) first(key string, j api.Job, phase api.Phase, behind int, basel
 	if baseline {
 		return
 	}
-	if prevEnd := d.endedAs(key); prevEnd != "" {
-		// A job reported ended is open again (the server resynced it).
-		// Track it silently; its next ending is reported only if it differs.
+	prevEnd := d.endedAs(key, j.HistoryID)
+	switch {
+	case d.kind == api.KindNotebook && !isNew:
+		// A closed notebook open again was rerun (POST /notebook/{id}/rerun
+		// reopens the same id, NotebookController.cs Rerun): a new run,
+		// whose ending is reported again. (Were it the start-up race, the
+		// ending it reopens from was confirmed first.)
+		if j.Status == "Running" {
+			t.StartedAt = cmp.Or(j.StartedAt, d.now)
+		}
+		d.announce(t, j, prevEnd)
+		return
+	case prevEnd != "":
+		// A training, inference or preprocessing run reported ended is
+		// open again. The real server reopens these only through the
+		// start-up race outlasting the confirmation (a read's None or
+		// Failed, overwritten by the run's own write once its container
+		// call returns). Track it silently; its next ending is reported
+		// only if it differs.
 		t.Alerted = append(t.Alerted, resyncedMark)
 		return
-	}
-	if !isNew {
+	case !isNew:
 		return // a job that was closed and is open again without our memory of it
 	}
+	d.announce(t, j, "")
+}
+
+// announce reports a run first seen open: in trouble, or started.
+func (d *differ) announce(t *Tracked, j api.Job, from string) {
 	switch {
-	case phase == api.PhaseTrouble:
+	case api.StatusPhase(j.Status) == api.PhaseTrouble:
 		t.Alerted = append(t.Alerted, EventTrouble)
-		d.emit(EventTrouble, j, "")
+		d.emit(EventTrouble, j, from)
 	case j.Status == "Running":
-		d.emit(EventStarted, j, "")
+		d.emit(EventStarted, j, from)
 	}
+}
+
+// track makes the record of a job first seen open (or awaiting
+// confirmation, with status "").
+func (d *differ) track(j api.Job, status string, behind int, src source) *Tracked {
+	t := &Tracked{
+		ID: j.ID, ParentID: j.ParentID, HistoryID: j.HistoryID, Name: j.Name, Owner: j.CreatedBy, Status: status,
+		CreatedAt: j.CreatedAt, FirstSeen: d.now, ChangedAt: d.now, StartedAt: j.StartedAt,
+		Behind: max(behind, 0), Far: src == fromRange && behind > NearRows,
+	}
+	switch src {
+	case fromDetail:
+		t.Far = true // read on its own: keep it far
+	case fromReopen:
+		// Not in the range: the ids above it are at most MaxID-ID.
+		t.Far = d.next.MaxID-j.ID > NearRows
+	}
+	if status == "Unknown" {
+		t.UnknownSince = d.now
+	}
+	return t
 }
 
 // resyncedMark flags a tracked job that re-opened after kamobot reported
@@ -240,46 +378,43 @@ const resyncedMark EventType = "resynced"
 func (d *differ) isNew(j api.Job) bool {
 	if d.kind == api.KindPreprocessing {
 		dc := d.next.Defs[j.ParentID]
-		return dc == nil || !slices.Contains(dc.Known, j.ID)
+		if dc == nil {
+			return true
+		}
+		if hid, ok := dc.Runs[j.ID]; ok {
+			return hid != j.HistoryID
+		}
+		return !slices.Contains(dc.Known, j.ID)
 	}
 	return j.ID > d.baseMax
 }
 
-func (d *differ) remember(key, status string) {
+func (d *differ) remember(key string, j api.Job) {
 	c := d.next
-	c.Ended = append(c.Ended, EndedJob{Key: key, Status: status, At: d.now})
+	c.Ended = append(c.Ended, EndedJob{Key: key, Status: j.Status, HistoryID: j.HistoryID, At: d.now})
 	if over := len(c.Ended) - MaxEnded; over > 0 {
 		c.Ended = slices.Delete(c.Ended, 0, over)
 	}
 }
 
-func (d *differ) endedAs(key string) string {
+// endedAs is the ending remembered for a job (for a preprocessing run, of
+// that history id; 0 matches any), or "".
+func (d *differ) endedAs(key string, historyID int64) string {
 	for i := len(d.next.Ended) - 1; i >= 0; i-- {
-		if d.next.Ended[i].Key == key {
-			return d.next.Ended[i].Status
+		e := d.next.Ended[i]
+		if e.Key == key && (e.HistoryID == historyID || e.HistoryID == 0 || historyID == 0) {
+			return e.Status
 		}
 	}
 	return ""
 }
 
-func (d *differ) checkedFar(key string) {
-	if t := d.next.Open[key]; t != nil {
-		t.Far = true
-		t.NextCheck = d.now.Add(FarPeriod(d.now.Sub(t.openSince())))
-	}
-}
-
-// scheduleRun plans the next re-read of an open preprocessing run on its
-// own, on the far schedule.
-func (d *differ) scheduleRun(key string) {
-	if t := d.next.Open[key]; t != nil {
-		t.NextCheck = d.now.Add(FarPeriod(d.now.Sub(t.openSince())))
-	}
-}
-
 func (d *differ) vanish(key string, t *Tracked) {
 	delete(d.next.Open, key)
-	d.remember(key, "Deleted")
+	if t.Status == "" { // never seen open: nothing to report
+		return
+	}
+	d.remember(key, api.Job{Status: "Deleted", HistoryID: t.HistoryID})
 	d.emit(EventDeleted, t.job(d.kind), t.Status)
 }
 
@@ -296,12 +431,15 @@ func (d *differ) missing(f Fetched) {
 	}
 }
 
+// coveredBy reports whether the fetch would have listed t were it there.
+// The Reopen listing never covers anything: a tracked job may not match
+// its filter.
 func (d *differ) coveredBy(f Fetched, t *Tracked) bool {
 	if f.Plan.Full {
 		return true
 	}
 	if d.kind == api.KindPreprocessing {
-		return slices.Contains(f.Plan.Defs, t.ParentID)
+		return slices.Contains(f.Plan.Defs, t.ParentID) || slices.Contains(f.NewDefs, t.ParentID)
 	}
 	return t.ID >= f.Plan.RangeFrom
 }
@@ -310,6 +448,9 @@ func (d *differ) coveredBy(f Fetched, t *Tracked) bool {
 func (d *differ) alerts() {
 	for _, key := range slices.Sorted(maps.Keys(d.next.Open)) {
 		t := d.next.Open[key]
+		if t.Confirm != "" {
+			continue // its status is being confirmed
+		}
 		switch {
 		case t.Status == "Running":
 			since := t.StartedAt
@@ -317,6 +458,15 @@ func (d *differ) alerts() {
 				!t.HasAlerted(EventLongRunning) {
 				t.Alerted = append(t.Alerted, EventLongRunning)
 				d.emit(EventLongRunning, t.job(d.kind), t.Status)
+			}
+		case t.Status == "Unknown":
+			// Not in a queue: Kubernetes lost touch with the pod's node.
+			// Counted from when it became Unknown.
+			since := cmp.Or(t.UnknownSince, t.ChangedAt)
+			if d.opts.StuckPendingAfter > 0 && d.now.Sub(since) >= d.opts.StuckPendingAfter &&
+				!t.HasAlerted(EventStateUnknown) {
+				t.Alerted = append(t.Alerted, EventStateUnknown)
+				d.emit(EventStateUnknown, t.job(d.kind), t.Status)
 			}
 		case api.StatusPhase(t.Status) == api.PhaseOpen && t.Status != "Opened":
 			if d.opts.StuckPendingAfter > 0 && d.now.Sub(t.openSince()) >= d.opts.StuckPendingAfter &&
@@ -335,8 +485,7 @@ func (d *differ) defs(f Fetched) {
 		c.Defs = map[int64]*DefCursor{}
 	}
 	c.MaxID = max(c.MaxID, f.MaxDefID)
-	checked := append(slices.Clone(f.Plan.Defs), f.NewDefs...)
-	for _, id := range checked {
+	for _, id := range f.NewDefs {
 		if c.Defs[id] == nil {
 			c.Defs[id] = &DefCursor{}
 		}
@@ -347,16 +496,13 @@ func (d *differ) defs(f Fetched) {
 			dc = &DefCursor{}
 			c.Defs[j.ParentID] = dc
 		}
-		if !slices.Contains(dc.Known, j.ID) {
-			dc.Known = append(dc.Known, j.ID)
+		if dc.Runs == nil {
+			dc.Runs = map[int64]int64{}
 		}
+		dc.Runs[j.ID] = j.HistoryID
 		if j.CreatedAt.After(dc.LastActivity) {
 			dc.LastActivity = j.CreatedAt
 		}
-	}
-	for _, id := range checked {
-		dc := c.Defs[id]
-		dc.NextCheck = d.now.Add(DefPeriod(d.now.Sub(dc.LastActivity), len(dc.Known)))
 	}
 }
 
@@ -370,7 +516,7 @@ func (t *Tracked) openSince() time.Time {
 
 // job rebuilds a job from what is tracked of it.
 func (t *Tracked) job(k api.Kind) api.Job {
-	return api.Job{Kind: k, ID: t.ID, ParentID: t.ParentID, Name: t.Name, Status: t.Status,
+	return api.Job{Kind: k, ID: t.ID, ParentID: t.ParentID, HistoryID: t.HistoryID, Name: t.Name, Status: t.Status,
 		CreatedBy: t.Owner, CreatedAt: t.CreatedAt, StartedAt: t.StartedAt}
 }
 
@@ -380,7 +526,7 @@ func (c *KindCursor) clone() *KindCursor {
 	if c == nil {
 		return n
 	}
-	n.Baselined, n.MaxID = c.Baselined, c.MaxID
+	n.Baselined, n.MaxID, n.Passes = c.Baselined, c.MaxID, c.Passes
 	n.Open = make(map[string]*Tracked, len(c.Open))
 	for k, t := range c.Open {
 		t2 := *t
@@ -393,6 +539,7 @@ func (c *KindCursor) clone() *KindCursor {
 		for id, dc := range c.Defs {
 			dc2 := *dc
 			dc2.Known = slices.Clone(dc.Known)
+			dc2.Runs = maps.Clone(dc.Runs)
 			n.Defs[id] = &dc2
 		}
 	}

@@ -8,52 +8,68 @@ import (
 	"github.com/kamobot/kamobot/api"
 )
 
-// Fetch policy. A pass re-reads every open job, and the cost of a pass must
-// grow with open and new jobs, not with history:
+// Fetch policy, chosen by what a request costs the real server rather than
+// by bytes. On KAMONOHASHI 3.x a list request loads the tenant's whole table
+// of its kind whatever its filters (TrainingController.cs GetAll,
+// Infrastructure/Util.cs): the Id and Status filters and paging only save
+// bytes and the Kubernetes calls of the open rows returned. A detail
+// request loads one row and makes one Kubernetes call when the job is open;
+// a preprocessing definition's history list loads that definition's runs
+// only. So, every pass and every kind:
 //
-//   - One list request per tenant and kind, "Id>=<lowest near open id>"
-//     (or "Id>" the highest id seen when no near job is open), returns every
-//     new job and every open job that is recent.
-//   - An open job with more than NearRows rows newer than it would drag that
-//     much history into every range request. It becomes "far" and is re-read
-//     on its own with a detail request (about 1.5 KB, the size of four list
-//     rows: measured with BenchmarkScenario in commands). Far jobs are old by construction, so
-//     they are re-read less often: every FarPeriod(age), so that a job is
-//     noticed to have ended within about 5% of how long it has been open,
-//     and never later than MaxFarPeriod.
-//   - Preprocessing runs have no list with a filter: a definition's
-//     histories come whole. An open run is re-read on its own, with the
-//     history detail request, on the far schedule; the whole list of a
-//     definition is only needed to find runs not seen yet, and is re-read
-//     every DefPeriod(time since its newest run, runs it lists).
+//   - One range list, "Id>=<lowest near open id>" (or "Id>" the highest id
+//     seen), returns every new job and every near open job.
+//   - An open job with more than NearRows higher ids listed above it
+//     (counted by id, not by place: favourites come first) would drag that
+//     many rows into every range list: it is "far" and re-read by detail,
+//     every pass, so its ending is noticed by the next pass like any other.
+//   - A closed status that may be the start-up race is re-read by detail
+//     next pass before it is reported (Tracked.Confirm).
+//   - Notebooks also get a second list with the Status filter ReopenFilter
+//     and no Id filter, to find a notebook reopened by a rerun below the
+//     range (see ReopenFilter for its cost).
+//   - Preprocessing runs have no list across definitions: the definitions
+//     list with "Id>=" finds new definitions, and each definition's history
+//     list is read every pass while it is active (a run open or created in
+//     the last IdleDefAfter), every other pass otherwise (half of the idle
+//     definitions each pass, by id parity).
+//
+// How late an ending is noticed, at worst, with interval I: a job of any
+// kind, near or far, by the pass after it ends (I); a status that needs
+// confirming, one pass later (2I); a new run of an idle preprocessing
+// definition, 2I; a reopened notebook, by the next pass while its status
+// does not contain "ed" (see ReopenFilter).
 const (
-	NearRows     = 4
-	MaxFarPeriod = 5 * time.Minute
-	// MaxDefPeriod bounds how late a new run of a long idle preprocessing
-	// definition is noticed (its ending, if it ended meanwhile, is still
-	// reported then).
-	MaxDefPeriod = 30 * time.Minute
+	// NearRows bounds the rows a range list returns because of one open
+	// job. Returned rows cost the server serialization and bytes only (the
+	// table is loaded anyway); a far job costs a request, a row and a
+	// Kubernetes call each pass. A hundred rows (about 40 KB) cost less
+	// than a request.
+	NearRows = 100
+	// IdleDefAfter: a preprocessing definition with no run created for this
+	// long and none open is read every other pass.
+	IdleDefAfter = 24 * time.Hour
+	// ConfirmWindow: a closed status read this soon after the job was
+	// created may be the start-up race and is confirmed first.
+	ConfirmWindow = 2 * time.Minute
 )
 
-// FarPeriod is how long a far job may go unread, given how long it has been open.
-func FarPeriod(age time.Duration) time.Duration {
-	return min(max(age/20, 0), MaxFarPeriod)
-}
-
-// DefPeriod is how long a preprocessing definition's histories may go
-// unread, given how long ago its newest run was created and how many runs
-// it has. Two things set it: how likely a new run is (an active definition
-// is read every pass, one idle for an hour every 3 minutes), and what a
-// read costs (DefRunPeriod per run it returns, so that a long history costs
-// about as much per pass as a short one). Never more than MaxDefPeriod.
-func DefPeriod(idle time.Duration, runs int) time.Duration {
-	return min(max(idle/20, time.Duration(runs)*DefRunPeriod, 0), MaxDefPeriod)
-}
-
-// DefRunPeriod is the time between whole reads of a definition's histories
-// per run they list: 267 runs (a definition of the 10,000-job scenario) are
-// read every 18 minutes, 30 runs every 2 minutes.
-const DefRunPeriod = 4 * time.Second
+// ReopenFilter is the Status filter of the notebook list that finds
+// notebooks reopened by POST /notebook/{id}/rerun (NotebookController.cs
+// Rerun), whose ids lie below any range. The real server's Status filter is
+// a case-sensitive substring match on the status name, "!" negating it,
+// applied before the Kubernetes refresh (Infrastructure/Util.cs
+// SearchString; NotebookController.cs Search). Closed notebooks end as
+// Killed (halt, the expiry timer DeleteNotebookContainerTimer.cs, a failed
+// start), Completed, UserCanceled or Failed, all containing "ed"; a
+// reopened one is stored Running at once, then Pending, Running, Unknown,
+// Error, Empty or Multiple, none of which does. So "!ed" returns the open
+// notebooks plus the few closed ones stored None, Invalid or Forbidden;
+// it misses a notebook that went straight to OOMKilled or Succeeded, which
+// the range and far reads still see if it was tracked. Cost: one more
+// load of the tenant's notebook table per pass, one Kubernetes call per
+// open notebook returned, and the bytes of the open rows.
+const ReopenFilter = "!ed"
 
 // Plan says what to fetch for one tenant and kind in one pass.
 type Plan struct {
@@ -61,8 +77,11 @@ type Plan struct {
 	Full bool
 	// RangeFrom: list every job with id >= RangeFrom (all pages).
 	RangeFrom int64
-	// Far lists the far jobs due to be re-read on their own (for
-	// preprocessing: the open runs due, of definitions not read whole).
+	// Reopen, when set, asks for a second listing with this Status filter
+	// and no Id filter (notebooks, see ReopenFilter), all pages.
+	Reopen string
+	// Far lists the jobs to re-read on their own, by detail: far open jobs
+	// and jobs whose closed status awaits confirmation.
 	Far []Ref
 	// Defs lists the preprocessing definitions whose histories to read
 	// (preprocessing only; new definitions are found from the definition
@@ -85,43 +104,40 @@ func (c *KindCursor) Plan(k api.Kind, now time.Time) Plan {
 	if k == api.KindPreprocessing {
 		return c.planPreprocessing(p, now)
 	}
+	if k == api.KindNotebook {
+		p.Reopen = ReopenFilter
+	}
 	for _, t := range c.Open {
 		switch {
-		case !t.Far:
-			p.RangeFrom = min(p.RangeFrom, t.ID)
-		case due(t.NextCheck, now):
+		case t.Far || t.Confirm != "":
 			p.Far = append(p.Far, Ref{ID: t.ID, ParentID: t.ParentID})
+		default:
+			p.RangeFrom = min(p.RangeFrom, t.ID)
 		}
 	}
 	slices.SortFunc(p.Far, func(a, b Ref) int { return cmp.Compare(a.ID, b.ID) })
 	return p
 }
 
-// planPreprocessing: the definitions due for a whole re-read, and the open
-// runs of the other definitions due for a re-read on their own.
+// planPreprocessing: the active definitions every pass, the idle ones every
+// other pass, and on their own the runs awaiting confirmation and the open
+// runs of definitions not read this pass.
 func (c *KindCursor) planPreprocessing(p Plan, now time.Time) Plan {
+	active := map[int64]bool{}
+	for _, t := range c.Open {
+		active[t.ParentID] = true
+	}
 	for id, d := range c.Defs {
-		if dueWithin(d.NextCheck, now, MaxDefPeriod) {
+		if active[id] || now.Sub(d.LastActivity) < IdleDefAfter || (id+c.Passes)%2 == 0 {
 			p.Defs = append(p.Defs, id)
 		}
 	}
 	slices.Sort(p.Defs)
 	for _, t := range c.Open {
-		if due(t.NextCheck, now) && !slices.Contains(p.Defs, t.ParentID) {
+		if t.Confirm != "" || !slices.Contains(p.Defs, t.ParentID) {
 			p.Far = append(p.Far, Ref{ID: t.ID, ParentID: t.ParentID})
 		}
 	}
 	slices.SortFunc(p.Far, func(a, b Ref) int { return cmp.Or(cmp.Compare(a.ParentID, b.ParentID), cmp.Compare(a.ID, b.ID)) })
 	return p
-}
-
-// due reports whether a re-read planned for next is due now. A time further
-// ahead than the longest period can only come from a clock that went back:
-// it is due at once rather than stuck until the clock catches up.
-func due(next, now time.Time) bool {
-	return dueWithin(next, now, MaxFarPeriod)
-}
-
-func dueWithin(next, now time.Time, longest time.Duration) bool {
-	return !now.Before(next) || next.Sub(now) > longest
 }

@@ -11,7 +11,7 @@ import (
 // severity orders event types for picking a batch's phrase: the most
 // serious event speaks for the batch.
 var severity = []job.EventType{
-	job.EventFailed, job.EventKilled, job.EventTrouble, job.EventStuckPending,
+	job.EventFailed, job.EventKilled, job.EventTrouble, job.EventStateUnknown, job.EventStuckPending,
 	job.EventLongRunning, job.EventCanceled, job.EventDeleted, job.EventCompleted,
 	job.EventStarted,
 }
@@ -19,7 +19,7 @@ var severity = []job.EventType{
 // countOrder is the order of the counts in batch and digest headers.
 var countOrder = []job.EventType{
 	job.EventCompleted, job.EventFailed, job.EventKilled, job.EventCanceled,
-	job.EventTrouble, job.EventStuckPending, job.EventLongRunning, job.EventStarted,
+	job.EventTrouble, job.EventStateUnknown, job.EventStuckPending, job.EventLongRunning, job.EventStarted,
 	job.EventDeleted,
 }
 
@@ -56,6 +56,9 @@ func (r *renderer) compact(e job.Event) string {
 	parts := []string{r.tenant(e.Tenant), r.kind(j.Kind), r.owner(j), r.transition(e)}
 	if _, v, ok := r.runTime(e); ok {
 		parts = append(parts, v)
+	}
+	if e.Unmarked() {
+		parts = append(parts, "_"+r.l.unmarkedShort+"_")
 	}
 	b.WriteString(strings.Join(parts, " · "))
 	if reason, _ := explains(e.Type); reason {

@@ -18,7 +18,7 @@ const digestPerTenant = 10
 func RenderDigest(events []job.Event, since time.Time, o RenderOptions) Payload {
 	r := newRenderer(o)
 	l := r.l
-	sinceText := since.In(r.loc).Format("01/02 15:04")
+	sinceText := r.whenShort(since)
 	if since.IsZero() {
 		sinceText = l.none
 	}
@@ -88,6 +88,9 @@ func RenderDigest(events []job.Event, since time.Time, o RenderOptions) Payload 
 // run time of a job that ended.
 func (r *renderer) digestLine(e job.Event) string {
 	parts := []string{eventEmoji(e.Type) + " " + r.jobLink(e.Job, 80), r.title(e.Type)}
+	if e.Unmarked() {
+		parts = append(parts, "_"+r.l.unmarkedShort+"_")
+	}
 	if _, v, ok := r.runTime(e); ok && e.Type.IsEnding() {
 		parts = append(parts, v)
 	}

@@ -178,7 +178,7 @@ func TestGoldenFilesAreAllUsed(t *testing.T) {
 			t.Errorf("golden file %s is not produced by any case", name)
 		}
 	}
-	if len(want) != 34 {
-		t.Errorf("%d golden cases, want 34 (17 message types × 2 languages)", len(want))
+	if len(want) != 40 {
+		t.Errorf("%d golden cases, want 40 (20 message types × 2 languages)", len(want))
 	}
 }

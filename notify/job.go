@@ -40,6 +40,9 @@ func (r *renderer) job(e job.Event) Payload {
 	if p := r.phrase(eventKey(e.Type)); p != "" {
 		lines = append(lines, p)
 	}
+	if n := r.note(e); n != "" {
+		lines = append(lines, n)
+	}
 
 	fields := []string{
 		field(l.tenant, r.tenant(e.Tenant)),
@@ -89,5 +92,20 @@ func (r *renderer) job(e job.Event) Payload {
 	if showReason && reason != "" {
 		text.WriteString("\n" + l.reason + ": " + inline(j.ConditionNote, 300, ""))
 	}
+	if n := r.note(e); n != "" {
+		text.WriteString("\n" + n)
+	}
 	return Payload{Text: text.String(), Blocks: blocks}
+}
+
+// note is kamobot's own remark about an event, or "": that KAMONOHASHI did
+// not record an ending (Succeeded), or what an Unknown state means.
+func (r *renderer) note(e job.Event) string {
+	switch {
+	case e.Unmarked():
+		return "_" + r.l.unmarked + "_"
+	case e.Type == job.EventStateUnknown:
+		return "_" + r.l.unknownNote + "_"
+	}
+	return ""
 }

@@ -18,6 +18,12 @@ type labels struct {
 
 	tenant, kindLabel, owner, status, duration, queued, runningFor, waitingFor, node, gpus string
 	reason, logTail, noName, none, gone                                                    string
+	// unmarked notes an ending KAMONOHASHI did not record (Event.Unmarked).
+	unmarked string
+	// unmarkedShort is unmarked in a batch or digest line.
+	unmarkedShort string
+	// unknownNote explains a state_unknown alert.
+	unknownNote string
 
 	// units are day, hour, minute, second suffixes; unitSep goes between two units.
 	units   [4]string
@@ -46,11 +52,13 @@ var english = labels{
 		job.EventCompleted: "Completed", job.EventFailed: "Failed", job.EventKilled: "Killed",
 		job.EventCanceled: "Canceled", job.EventTrouble: "In trouble", job.EventStuckPending: "Stuck in queue",
 		job.EventLongRunning: "Long running", job.EventStarted: "Started", job.EventDeleted: "Gone",
+		job.EventStateUnknown: "State unknown",
 	},
 	count: map[job.EventType]string{
 		job.EventCompleted: "completed", job.EventFailed: "failed", job.EventKilled: "killed",
 		job.EventCanceled: "canceled", job.EventTrouble: "in trouble", job.EventStuckPending: "stuck in queue",
 		job.EventLongRunning: "long running", job.EventStarted: "started", job.EventDeleted: "gone",
+		job.EventStateUnknown: "state unknown",
 	},
 	kinds: map[api.Kind]string{
 		api.KindTraining: "Training", api.KindInference: "Inference",
@@ -59,10 +67,14 @@ var english = labels{
 	tenant: "Tenant", kindLabel: "Kind", owner: "Owner", status: "Status", duration: "Duration",
 	queued: "Queued", runningFor: "Running for", waitingFor: "Waiting for", node: "Node", gpus: "GPUs",
 	reason: "Reason", logTail: "Log tail", noName: "(no name)", none: "—", gone: "gone",
-	units:     [4]string{"d", "h", "m", "s"},
-	unitSep:   " ",
-	listSep:   ", ",
-	countItem: func(n int, w string) string { return fmt.Sprintf("%d %s", n, w) },
+	unmarked: "Note: the job's container ended well (Kubernetes phase Succeeded), but KAMONOHASHI did not mark " +
+		"the job complete: its final completion call never arrived. The web UI does not show it as Completed.",
+	unmarkedShort: "not marked complete in KAMONOHASHI",
+	unknownNote:   "Kubernetes cannot tell the state of the job's pod (phase Unknown): its node may be unreachable.",
+	units:         [4]string{"d", "h", "m", "s"},
+	unitSep:       " ",
+	listSep:       ", ",
+	countItem:     func(n int, w string) string { return fmt.Sprintf("%d %s", n, w) },
 	jobsEnded: func(n int) string {
 		return fmt.Sprintf("%d jobs ended", n)
 	},
@@ -87,11 +99,13 @@ var japanese = labels{
 		job.EventCompleted: "完了", job.EventFailed: "失敗", job.EventKilled: "強制終了",
 		job.EventCanceled: "キャンセル", job.EventTrouble: "異常", job.EventStuckPending: "待機が長い",
 		job.EventLongRunning: "長時間実行", job.EventStarted: "開始", job.EventDeleted: "消失",
+		job.EventStateUnknown: "状態不明",
 	},
 	count: map[job.EventType]string{
 		job.EventCompleted: "完了", job.EventFailed: "失敗", job.EventKilled: "強制終了",
 		job.EventCanceled: "キャンセル", job.EventTrouble: "異常", job.EventStuckPending: "待機が長い",
 		job.EventLongRunning: "長時間実行", job.EventStarted: "開始", job.EventDeleted: "消失",
+		job.EventStateUnknown: "状態不明",
 	},
 	kinds: map[api.Kind]string{
 		api.KindTraining: "学習", api.KindInference: "推論",
@@ -100,15 +114,19 @@ var japanese = labels{
 	tenant: "テナント", kindLabel: "種別", owner: "担当", status: "状態", duration: "所要時間",
 	queued: "待ち時間", runningFor: "経過時間", waitingFor: "待機時間", node: "ノード", gpus: "GPU",
 	reason: "理由", logTail: "ログ末尾", noName: "(名前なし)", none: "—", gone: "消失",
-	units:       [4]string{"日", "時間", "分", "秒"},
-	unitSep:     "",
-	listSep:     "・",
-	countItem:   func(n int, w string) string { return fmt.Sprintf("%s%d", w, n) },
-	jobsEnded:   func(n int) string { return fmt.Sprintf("ジョブ%d件が終了", n) },
-	jobsUpdated: func(n int) string { return fmt.Sprintf("ジョブの更新%d件", n) },
-	more:        func(n int) string { return fmt.Sprintf("…ほか%d件", n) },
-	moreTenants: func(t, j int) string { return fmt.Sprintf("…ほか%dテナント(%d件)", t, j) },
-	part:        func(i, n int) string { return fmt.Sprintf(" (%d/%d)", i, n) },
+	unmarked: "注意: コンテナは正常に終了しました(Kubernetes の phase が Succeeded)が、最後の完了処理が届かず、" +
+		"KAMONOHASHI はこのジョブを完了にしていません。Web UI では Completed と表示されません。",
+	unmarkedShort: "KAMONOHASHI 上は未完了",
+	unknownNote:   "Kubernetes がこのジョブの Pod の状態を把握できていません(phase Unknown)。ノードに到達できない可能性があります。",
+	units:         [4]string{"日", "時間", "分", "秒"},
+	unitSep:       "",
+	listSep:       "・",
+	countItem:     func(n int, w string) string { return fmt.Sprintf("%s%d", w, n) },
+	jobsEnded:     func(n int) string { return fmt.Sprintf("ジョブ%d件が終了", n) },
+	jobsUpdated:   func(n int) string { return fmt.Sprintf("ジョブの更新%d件", n) },
+	more:          func(n int) string { return fmt.Sprintf("…ほか%d件", n) },
+	moreTenants:   func(t, j int) string { return fmt.Sprintf("…ほか%dテナント(%d件)", t, j) },
+	part:          func(i, n int) string { return fmt.Sprintf(" (%d/%d)", i, n) },
 	greeting: map[string]string{
 		"enter": "おはようございます。今日もジョブを見守ります。", "leave": "今日はここまで。おつかれさまでした。",
 		"leave_friday": "今週もおつかれさまでした。よい週末を。", "leave_quiet": "今日は終わったジョブがない、静かな一日でした。",
@@ -161,6 +179,7 @@ var emoji = map[job.EventType]string{
 	job.EventLongRunning:  ":stopwatch:",
 	job.EventStarted:      ":arrow_forward:",
 	job.EventDeleted:      ":wastebasket:",
+	job.EventStateUnknown: ":grey_question:",
 }
 
 // greetingEmoji per greeting kind.

@@ -16,7 +16,9 @@ type RenderOptions struct {
 	// Server is the KAMONOHASHI web UI base URL, for job links. Without it
 	// jobs are named but not linked.
 	Server string
-	// Location is the time zone of the times shown; default UTC.
+	// Location is the time zone of the times shown, which are written with
+	// their zone; default UTC. The engine passes the schedule's zone, or
+	// the machine's when none is set.
 	Location *time.Location
 	// Now is the time shown on summaries, digests and greetings, and the
 	// end of the run times in a summary.
@@ -184,7 +186,8 @@ func (r *renderer) runTime(e job.Event) (label, value string, ok bool) {
 		return "", "", false
 	}
 	switch {
-	case e.Type == job.EventLongRunning || e.Type == job.EventTrouble || e.Type == job.EventDeleted:
+	case e.Type == job.EventLongRunning || e.Type == job.EventTrouble || e.Type == job.EventDeleted ||
+		e.Type == job.EventStateUnknown:
 		// Still running, or last seen running: how long so far.
 		return r.l.runningFor, Duration(e.At.Sub(j.StartedAt), r.o.Lang), true
 	case e.Type.IsEnding():
@@ -218,12 +221,19 @@ func (r *renderer) queueTime(e job.Event) (label, value string, ok bool) {
 	return "", "", false
 }
 
-// when formats a time for people, in the configured zone.
+// when formats a time for people, in the configured zone, with the zone
+// written: its abbreviation ("JST"), or its offset ("+0900") when it has
+// none.
 func (r *renderer) when(t time.Time) string {
 	if t.IsZero() {
 		return ""
 	}
 	return t.In(r.loc).Format("2006-01-02 15:04 MST")
+}
+
+// whenShort is when without the year: "11/24 15:04 JST".
+func (r *renderer) whenShort(t time.Time) string {
+	return t.In(r.loc).Format("01/02 15:04 MST")
 }
 
 // explains reports whether a message about the event shows why: the
@@ -232,7 +242,7 @@ func explains(t job.EventType) (reason, log bool) {
 	switch t {
 	case job.EventFailed, job.EventKilled, job.EventTrouble:
 		return true, true
-	case job.EventStuckPending:
+	case job.EventStuckPending, job.EventStateUnknown:
 		return true, false
 	}
 	return false, false

@@ -277,7 +277,7 @@ func TestDigestCapsTenants(t *testing.T) {
 	if last := p.Blocks[len(p.Blocks)-2].Text.Text; !strings.HasPrefix(last, "…and ") || !strings.Contains(last, "more tenants") {
 		t.Errorf("last section = %q, want the rest counted", last)
 	}
-	if !strings.HasPrefix(p.Text, "While you were away (since 11/24 03:04) — 1000 jobs: 1000 completed") {
+	if !strings.HasPrefix(p.Text, "While you were away (since 11/24 03:04 JST) — 1000 jobs: 1000 completed") {
 		t.Errorf("text = %q", p.Text)
 	}
 }

@@ -34,8 +34,7 @@ func bigState(n int) *State {
 		c.MaxID = max(c.MaxID, id)
 		c.Open[api.JobKey(k, parent, id)] = &job.Tracked{ID: id, ParentID: parent, Name: fmt.Sprintf("resnet50-cifar10-%d", i),
 			Owner: "alice", Status: "Running", CreatedAt: now.Add(-time.Hour), FirstSeen: now.Add(-time.Hour),
-			ChangedAt: now.Add(-time.Hour), StartedAt: now.Add(-time.Hour), Behind: i % 7, Far: i%7 > job.NearRows,
-			NextCheck: now.Add(time.Minute)}
+			ChangedAt: now.Add(-time.Hour), StartedAt: now.Add(-time.Hour), Behind: i % 7, Far: i%7 > job.NearRows}
 		if len(c.Ended) < job.MaxEnded {
 			c.Ended = append(c.Ended, job.EndedJob{Key: api.JobKey(k, parent, id-1), Status: "Completed", At: now})
 		}
