@@ -173,8 +173,11 @@ func (w *canaryWorld) assertFilesClean() {
 		if de.Name() == "tokens.json" && filepath.Dir(path) == filepath.Dir(w.state) {
 			// The token cache holds the KAMONOHASHI tokens by necessity:
 			// it must be private, and nothing else may hold them.
-			if fi, err := os.Stat(path); err != nil || fi.Mode().Perm() != 0o600 {
-				w.t.Errorf("token cache %s: mode %v, %v; want 0600", path, fi.Mode().Perm(), err)
+			switch fi, err := os.Stat(path); {
+			case err != nil:
+				w.t.Error(err)
+			case fi.Mode().Perm() != 0o600:
+				w.t.Errorf("token cache %s: mode %v, want 0600", path, fi.Mode().Perm())
 			}
 			return nil
 		}
