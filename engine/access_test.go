@@ -23,7 +23,7 @@ import (
 // world is a pass against a fake KAMONOHASHI with two tenants, "vision"
 // and "nlp", and a fake Slack; its clock moves only when told.
 type world struct {
-	t     *testing.T
+	t     testing.TB
 	kqi   *kqifake.Server
 	slack *slackfake.Server
 	pass  *engine.Pass
@@ -50,7 +50,7 @@ func (s *syncBuilder) String() string {
 
 // newWorld builds the world; cfgText is the config file (besides the
 // server and secrets, from the environment), edit changes the client's.
-func newWorld(t *testing.T, loc *time.Location, cfgText string, edit ...func(*api.Config)) *world {
+func newWorld(t testing.TB, loc *time.Location, cfgText string, edit ...func(*api.Config)) *world {
 	t.Helper()
 	w := &world{t: t, now: time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC), logs: &syncBuilder{}}
 	w.kqi = kqifake.NewTest(t, kqifake.Options{Now: func() time.Time { return w.now }, Location: loc})
