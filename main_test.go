@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -50,6 +51,7 @@ func TestScripts(t *testing.T) {
 }
 
 type fakes struct {
+	clock *scriptClock // the fake KAMONOHASHI's clock ("kqi clock")
 	kqi   *kqifake.Server
 	slack *slackfake.Server
 	hook  string
@@ -57,7 +59,8 @@ type fakes struct {
 }
 
 func setupFakes(e *testscript.Env) error {
-	kqi := kqifake.Demo(kqifake.Options{Now: func() time.Time { return scriptNow }})
+	clock := &scriptClock{at: scriptNow}
+	kqi := kqifake.Demo(kqifake.Options{Now: clock.now})
 	if err := kqi.Start("127.0.0.1:0"); err != nil {
 		return err
 	}
@@ -67,7 +70,7 @@ func setupFakes(e *testscript.Env) error {
 		return err
 	}
 	e.Defer(func() { kqi.Close(); slack.Close() })
-	f := &fakes{kqi: kqi, slack: slack, hook: slack.NewHook()}
+	f := &fakes{clock: clock, kqi: kqi, slack: slack, hook: slack.NewHook()}
 	e.Values["fakes"] = f
 	for k, v := range map[string]string{
 		"KAMOBOT_SERVER":        kqi.URL(),
@@ -146,7 +149,9 @@ func cmdKQI(ts *testscript.TestScript, neg bool, args []string) {
 	case "clear":
 		f.kqi.ClearFaults()
 	default:
-		ts.Fatalf("unknown kqi command %q", args[0])
+		if !cmdKQIPolite(ts, f, args) {
+			ts.Fatalf("unknown kqi command %q", args[0])
+		}
 	}
 }
 
@@ -240,4 +245,79 @@ func cmdExitCode(ts *testscript.TestScript, neg bool, args []string) {
 	if got != want {
 		ts.Fatalf("%s exited %d, want %d", args[1], got, want)
 	}
+}
+
+// scriptClock is the fake KAMONOHASHI's clock: scriptNow until "kqi clock".
+type scriptClock struct {
+	mu sync.Mutex
+	at time.Time
+}
+
+func (c *scriptClock) now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.at
+}
+
+// cmdKQIPolite handles the kqi commands of the real-server behaviours:
+//
+//	kqi zone ZONE                      the server writes its times in ZONE
+//	kqi clock DURATION                 the server's clock moves on
+//	kqi deny TENANT MENU...            the account lacks those menus in TENANT
+//	kqi lose TENANT                    the account demo loses TENANT
+//	kqi seed TENANTS JOBS OPEN         a seeded history (account demo sees it)
+//	kqi latency DURATION               every request takes that long
+//	kqi stats FIELD OP N               a counter of GET /_fake/stats: OP is <=, == or >=
+//	kqi reset-stats                    counters to zero
+func cmdKQIPolite(ts *testscript.TestScript, f *fakes, args []string) bool {
+	switch args[0] {
+	case "zone":
+		loc, err := time.LoadLocation(args[1])
+		ts.Check(err)
+		f.kqi.SetLocation(loc)
+	case "clock":
+		d, err := time.ParseDuration(args[1])
+		ts.Check(err)
+		f.clock.mu.Lock()
+		f.clock.at = f.clock.at.Add(d)
+		f.clock.mu.Unlock()
+	case "deny":
+		ts.Check(f.kqi.DenyMenus(args[1], args[2:]...))
+	case "lose":
+		ts.Check(f.kqi.RemoveTenant("demo", args[1]))
+	case "seed":
+		var n [3]int
+		for i := range n {
+			v, err := strconv.Atoi(args[1+i])
+			ts.Check(err)
+			n[i] = v
+		}
+		_, err := f.kqi.Seed(kqifake.SeedOptions{Tenants: n[0], JobsPerTenant: n[1], OpenPerTenant: n[2], Accounts: []string{"demo"}})
+		ts.Check(err)
+	case "latency":
+		d, err := time.ParseDuration(args[1])
+		ts.Check(err)
+		f.kqi.SetFaults(kqifake.Faults{Latency: d})
+	case "reset-stats":
+		f.kqi.ResetStats()
+	case "stats":
+		if len(args) != 4 {
+			ts.Fatalf("usage: kqi stats FIELD <=|==|>= N")
+		}
+		st := f.kqi.Stats()
+		got, ok := map[string]int64{"max_in_flight": st.MaxInFlight, "logins": st.Logins, "token_requests": st.TokenRequests,
+			"account_requests": st.AccountRequests, "list_requests": st.ListRequests, "requests": st.Requests}[args[1]]
+		if !ok {
+			ts.Fatalf("kqi stats: no counter %q", args[1])
+		}
+		want, err := strconv.ParseInt(args[3], 10, 64)
+		ts.Check(err)
+		if pass := map[string]bool{"<=": got <= want, "==": got == want, ">=": got >= want}[args[2]]; !pass {
+			ts.Fatalf("kqi stats: %s is %d, want %s %d", args[1], got, args[2], want)
+		}
+		ts.Logf("%s = %d", args[1], got)
+	default:
+		return false
+	}
+	return true
 }
