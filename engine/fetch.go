@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/kamobot/kamobot/api"
@@ -64,8 +65,57 @@ func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time,
 			tasks = append(tasks, task{i, k, ts.Kinds[k].Plan(k, now)})
 		}
 	}
+	// A tenant is diffed as soon as its last kind is fetched, and what was
+	// fetched is dropped then: a first pass over a long history never holds
+	// every tenant's listings at once.
 	fetched := make([]job.Fetched, len(tasks))
 	errs := make([]error, len(tasks))
+	byTenant := make([][]int, len(v.Watched))
+	for n, tk := range tasks {
+		byTenant[tk.tenant] = append(byTenant[tk.tenant], n)
+	}
+	remaining := make([]int, len(v.Watched))
+	for i := range byTenant {
+		remaining[i] = len(byTenant[i])
+	}
+	opts := job.DiffOptions{StuckPendingAfter: p.Cfg.Watch.StuckPendingAfter, LongRunningAfter: p.Cfg.Watch.LongRunningAfter}
+	outs := make([]tenantOutcome, len(v.Watched))
+	settle := func(i int) {
+		o := &outs[i]
+		t := v.Watched[i]
+		for _, n := range byTenant[i] {
+			err := errs[n]
+			switch menus, isMenu := api.MenusDenied(err); {
+			case err == nil:
+			case errors.Is(err, api.ErrTenantLost):
+				o.lost = true
+			case isMenu:
+				o.denied = append(o.denied, deniedKind{kind: tasks[n].kind, menus: menus})
+			case o.failed == nil:
+				o.failed = fmt.Errorf("%s jobs: %w", tasks[n].kind, err)
+			}
+		}
+		if o.lost || o.failed != nil {
+			return
+		}
+		ts := st.Tenant(t.ID, t.Name, t.DisplayName)
+		for _, n := range byTenant[i] {
+			if errs[n] != nil {
+				continue // a denied kind: skipped alone
+			}
+			f := fetched[n]
+			fetched[n] = job.Fetched{}
+			o.ahead.scan(t.Name, f, now)
+			prev := ts.Kinds[f.Kind]
+			next, evs := job.Diff(prev, f, ts.Ref(), opts, now)
+			if prev == nil || !prev.Baselined {
+				o.baselined += len(next.Open)
+			}
+			ts.Kinds[f.Kind] = next
+			o.events = append(o.events, evs...)
+		}
+	}
+	var mu sync.Mutex // guards st, fetched, errs, remaining and outs
 	var g errgroup.Group
 	g.SetLimit(p.concurrency())
 	for n, tk := range tasks {
@@ -73,7 +123,13 @@ func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time,
 			break
 		}
 		g.Go(func() error {
-			fetched[n], errs[n] = fetchKind(ctx, p.API, v.Watched[tk.tenant].ID, tk.kind, tk.plan)
+			f, err := fetchKind(ctx, p.API, v.Watched[tk.tenant].ID, tk.kind, tk.plan)
+			mu.Lock()
+			defer mu.Unlock()
+			fetched[n], errs[n] = f, err
+			if remaining[tk.tenant]--; remaining[tk.tenant] == 0 && ctx.Err() == nil {
+				settle(tk.tenant)
+			}
 			return nil // a failed tenant does not stop the others
 		})
 	}
@@ -81,62 +137,54 @@ func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time,
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	failed := make([]error, len(v.Watched))
-	lost := make([]bool, len(v.Watched))
-	denied := make([]bool, len(tasks))
-	for n, tk := range tasks {
-		err := errs[n]
-		switch menus, isMenu := api.MenusDenied(err); {
-		case err == nil:
-		case errors.Is(err, api.ErrTenantLost):
-			lost[tk.tenant] = true
-		case isMenu:
-			denied[n] = true
-			t := v.Watched[tk.tenant]
-			p.Log.Warn("the account may not read these jobs: it lacks the menu permission in this tenant; "+
-				"the tenant's other kinds are watched. Grant the menu to kamobot's account, or drop the kind "+
-				"from watch.kinds (or the tenant's kinds)",
-				"tenant", t.Name, "kind", string(tk.kind), "menu", strings.Join(menus, " or "))
-			rep.DeniedKinds = append(rep.DeniedKinds, fmt.Sprintf("%s/%s", t.Name, tk.kind))
-		case failed[tk.tenant] == nil:
-			failed[tk.tenant] = fmt.Errorf("%s jobs: %w", tk.kind, err)
-		}
-	}
-	opts := job.DiffOptions{StuckPendingAfter: p.Cfg.Watch.StuckPendingAfter, LongRunningAfter: p.Cfg.Watch.LongRunningAfter}
 	var events []job.Event
 	var ahead futureTime
 	for i, t := range v.Watched {
+		o := outs[i]
+		for _, dk := range o.denied {
+			p.Log.Warn("the account may not read these jobs: it lacks the menu permission in this tenant; "+
+				"the tenant's other kinds are watched. Grant the menu to kamobot's account, or drop the kind "+
+				"from watch.kinds (or the tenant's kinds)",
+				"tenant", t.Name, "kind", string(dk.kind), "menu", strings.Join(dk.menus, " or "))
+			rep.DeniedKinds = append(rep.DeniedKinds, fmt.Sprintf("%s/%s", t.Name, dk.kind))
+		}
 		switch {
-		case lost[i]:
+		case o.lost:
 			p.Log.Warn("the account lost its role in this tenant during the pass; skipped, nothing inferred; "+
 				"its jobs are kept and reported if access comes back", "tenant", t.Name, "tenant_id", t.ID)
 			rep.LostTenants = append(rep.LostTenants, t.Name)
 			p.tenantsAt = time.Time{} // read the account again next pass
 			continue
-		case failed[i] != nil:
-			p.Log.Warn("cannot read tenant; skipped this pass, nothing inferred", "tenant", t.Name, errAttr(failed[i]))
+		case o.failed != nil:
+			p.Log.Warn("cannot read tenant; skipped this pass, nothing inferred", "tenant", t.Name, errAttr(o.failed))
 			rep.FailedFetch = append(rep.FailedFetch, t.Name)
 			continue
 		}
 		rep.Tenants++
-		ts := st.Tenant(t.ID, t.Name, t.DisplayName)
-		for n, tk := range tasks {
-			if tk.tenant != i || denied[n] {
-				continue
-			}
-			f := fetched[n]
-			ahead.scan(t.Name, f, now)
-			prev := ts.Kinds[f.Kind]
-			next, evs := job.Diff(prev, f, ts.Ref(), opts, now)
-			if prev == nil || !prev.Baselined {
-				rep.Baselined += len(next.Open)
-			}
-			ts.Kinds[f.Kind] = next
-			events = append(events, evs...)
+		rep.Baselined += o.baselined
+		events = append(events, o.events...)
+		if o.ahead.by > ahead.by {
+			ahead = o.ahead
 		}
 	}
 	ahead.warn(p.Log, p.Cfg.Kamonohashi.Location)
 	return events, nil
+}
+
+// tenantOutcome is what the fetch and diff of one tenant came to.
+type tenantOutcome struct {
+	lost      bool  // the account lost its role in the tenant
+	failed    error // the first failure of a kind, other than a denied menu
+	denied    []deniedKind
+	events    []job.Event
+	baselined int
+	ahead     futureTime
+}
+
+// deniedKind is a kind the account lacks the menu permission for.
+type deniedKind struct {
+	kind  api.Kind
+	menus []string
 }
 
 // saveTokens keeps the API client's tokens for the next process (a
