@@ -139,6 +139,18 @@ func TestTokenFileForeign(t *testing.T) {
 	if len(ts) != 1 || f.srv.Stats().Logins != 1 {
 		t.Errorf("another user: %d tenants after %d logins; want 1 after 1", len(ts), f.srv.Stats().Logins)
 	}
+	// The same user with another password: the tokens are not used, the
+	// login is refused.
+	if err := c2.SaveTokens(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	c4 := f.client(t, func(cfg *api.Config) { cfg.TokenFile = file; cfg.User = "second"; cfg.Password = "wrong-pw" })
+	if _, err := c4.Tenants(t.Context()); !errors.Is(err, api.ErrUnauthorized) {
+		t.Errorf("a wrong password with kept tokens: %v, want ErrUnauthorized", err)
+	}
+	if data, _ := os.ReadFile(file); strings.Contains(string(data), "second-pw") {
+		t.Error("the token file holds the password")
+	}
 	if err := os.WriteFile(file, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -2,6 +2,7 @@ package api
 
 import (
 	"context"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -38,6 +39,11 @@ type tokenCache struct {
 	dirty     bool
 	tenants   []Tenant
 	tenantsAt time.Time
+	// reuse: the tenant list was read from the file and not yet served.
+	// Only the first Tenants call of a process reuses it; later ones (a
+	// `watch`, whose pass keeps the list for its own TenantsTTL) read the
+	// account.
+	reuse bool
 }
 
 // tokenFileVersion is the format of the token file; a file of another
@@ -45,11 +51,17 @@ type tokenCache struct {
 const tokenFileVersion = 1
 
 type tokenFile struct {
-	Version int           `json:"version"`
-	Server  string        `json:"server"`
-	User    string        `json:"user"`
-	Tokens  []cachedToken `json:"tokens"`
-	Tenants *cachedList   `json:"tenants,omitempty"`
+	Version int    `json:"version"`
+	Server  string `json:"server"`
+	User    string `json:"user"`
+	// Salt and Credential bind the tokens to the password they were got
+	// with: a changed (or wrong) password logs in again, and is refused
+	// there, rather than riding on old tokens. Credential is a salted
+	// SHA-256, never the password.
+	Salt       string        `json:"salt"`
+	Credential string        `json:"credential"`
+	Tokens     []cachedToken `json:"tokens"`
+	Tenants    *cachedList   `json:"tenants,omitempty"`
 }
 
 type cachedToken struct {
@@ -89,7 +101,7 @@ func (c *Client) loadCache() {
 	}
 	var f tokenFile
 	if err := json.Unmarshal(data, &f); err != nil || f.Version != tokenFileVersion ||
-		f.Server != c.base.String() || f.User != c.user {
+		f.Server != c.base.String() || f.User != c.user || f.Credential != c.credential(f.Salt) {
 		c.log.Debug("token cache not for this server and user, or unreadable; logging in", "path", c.cache.path)
 		return
 	}
@@ -107,26 +119,34 @@ func (c *Client) loadCache() {
 		}
 	}
 	if l := f.Tenants; l != nil && !l.At.After(now) && now.Sub(l.At) < c.cache.ttl {
-		c.cache.tenants, c.cache.tenantsAt = l.List, l.At
+		c.cache.tenants, c.cache.tenantsAt, c.cache.reuse = l.List, l.At, true
 	}
 	c.log.Debug("kamonohashi tokens reused from the token cache", "path", c.cache.path, "tokens", n,
 		"tenant_list", c.cache.tenants != nil)
+}
+
+// credential is the salted fingerprint of the account's password.
+func (c *Client) credential(salt string) string {
+	sum := sha256.Sum256([]byte(salt + "\x00" + c.user + "\x00" + c.password))
+	return hex.EncodeToString(sum[:])
 }
 
 // maxTokenLife bounds how long a cached token is believed to live: a
 // token file from a clock far ahead is not trusted.
 const maxTokenLife = 30 * 24 * time.Hour
 
-// cachedTenants returns the tenant list of the cache while it is fresh.
+// cachedTenants returns the tenant list of the token file, once, while it
+// is fresh.
 func (c *Client) cachedTenants() ([]Tenant, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.loadCache()
 	at := c.cache.tenantsAt
 	now := time.Now()
-	if c.cache.tenants == nil || at.After(now) || now.Sub(at) >= c.cache.ttl {
+	if !c.cache.reuse || c.cache.tenants == nil || at.After(now) || now.Sub(at) >= c.cache.ttl {
 		return nil, false
 	}
+	c.cache.reuse = false
 	return slices.Clone(c.cache.tenants), true
 }
 
@@ -146,7 +166,7 @@ func (c *Client) dropOn401(scope int64, refused string) {
 	if t, ok := c.tokens[scope]; ok && t.value == refused {
 		delete(c.tokens, scope)
 	}
-	c.cache.tenants, c.cache.tenantsAt = nil, time.Time{}
+	c.cache.tenants, c.cache.tenantsAt, c.cache.reuse = nil, time.Time{}, false
 	c.cache.dirty = true
 }
 
@@ -159,7 +179,11 @@ func (c *Client) SaveTokens(ctx context.Context) error {
 		c.mu.Unlock()
 		return nil
 	}
-	f := tokenFile{Version: tokenFileVersion, Server: c.base.String(), User: c.user, Tokens: []cachedToken{}}
+	salt := make([]byte, 16)
+	_, _ = rand.Read(salt) // never fails (crypto/rand documents it)
+	f := tokenFile{Version: tokenFileVersion, Server: c.base.String(), User: c.user, Tokens: []cachedToken{},
+		Salt: hex.EncodeToString(salt)}
+	f.Credential = c.credential(f.Salt)
 	now := time.Now()
 	for scope, t := range c.tokens {
 		if scope == noAuth || t.expires.IsZero() || !t.usable(now) {

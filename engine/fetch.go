@@ -167,8 +167,28 @@ func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time,
 			ahead = o.ahead
 		}
 	}
+	if err := unreachable(errs); err != nil {
+		// Not one kind of one tenant answered because the server cannot be
+		// reached: that is what the pass says (exit 69), as when the
+		// tenant list itself could not be read.
+		return nil, err
+	}
 	ahead.warn(p.Log, p.Cfg.Kamonohashi.Location)
 	return events, nil
+}
+
+// unreachable returns the first failure when every kind of every tenant
+// failed because the server could not be reached, else nil.
+func unreachable(errs []error) error {
+	for _, err := range errs {
+		if err == nil || !errors.Is(err, api.ErrUnreachable) {
+			return nil
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("read the tenants' jobs: %w", errs[0])
 }
 
 // tenantOutcome is what the fetch and diff of one tenant came to.
