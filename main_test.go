@@ -73,16 +73,18 @@ func scriptParams(t *testing.T, dir string, withFakes bool, cmds map[string]func
 
 type fakes struct {
 	*testkit.Fakes
-	many []int64 // jobs added by "kqi many"
+	clock *scriptClock // the fake KAMONOHASHI's clock ("kqi clock")
+	many  []int64      // jobs added by "kqi many"
 }
 
 func setupFakes(e *testscript.Env) error {
-	tf, err := testkit.StartDemoFakes(func() time.Time { return testkit.Now })
+	clock := &scriptClock{at: testkit.Now}
+	tf, err := testkit.StartDemoFakes(clock.now)
 	if err != nil {
 		return err
 	}
 	e.Defer(tf.Close)
-	f := &fakes{Fakes: tf}
+	f := &fakes{Fakes: tf, clock: clock}
 	e.Values["fakes"] = f
 	env := tf.Env()
 	maps.Copy(env, map[string]string{
@@ -159,7 +161,9 @@ func cmdKQI(ts *testscript.TestScript, neg bool, args []string) {
 	case "clear":
 		f.KQI.ClearFaults()
 	default:
-		ts.Fatalf("unknown kqi command %q", args[0])
+		if !cmdKQIPolite(ts, f, args) {
+			ts.Fatalf("unknown kqi command %q", args[0])
+		}
 	}
 }
 

@@ -46,11 +46,19 @@ func (c *Client) Account(ctx context.Context) (Account, error) {
 
 // Tenants lists the tenants the account may see, in the server's order
 // (by display name).
+//
+// The list is reused for Config.TenantsTTL (from the token file too, so a
+// `check` from cron reads the account every few minutes, not every run);
+// any 401 drops it.
 func (c *Client) Tenants(ctx context.Context) ([]Tenant, error) {
+	if ts, ok := c.cachedTenants(); ok {
+		return ts, nil
+	}
 	a, err := c.Account(ctx)
 	if err != nil {
 		return nil, err
 	}
+	c.keepTenants(a.Tenants)
 	return a.Tenants, nil
 }
 

@@ -46,6 +46,7 @@ func (c *Client) Login(ctx context.Context) error {
 // Concurrent fetches of the same scope are shared.
 func (c *Client) token(ctx context.Context, scope int64, stale string) (token, error) {
 	c.mu.Lock()
+	c.loadCache()
 	if t, ok := c.tokens[scope]; ok && t.usable(time.Now()) && (stale == "" || t.value != stale) {
 		c.mu.Unlock()
 		return t, nil
@@ -79,6 +80,7 @@ func (c *Client) fetch(ctx context.Context, scope int64, stale string, f *flight
 	delete(c.flights, scope)
 	if err == nil {
 		c.tokens[scope] = t
+		c.cache.dirty = true
 	}
 	c.mu.Unlock()
 	f.tok, f.err = t, err
@@ -180,21 +182,34 @@ func (c *Client) switchTenant(ctx context.Context, lt token, tenantID int64) (to
 
 // keep turns a login answer into a token and remembers its value for
 // redaction. The token is dropped a little before it expires (a tenth of
-// its life, at most a minute), so a request rarely meets a 401.
+// its life, at most a minute), so a request rarely meets a 401. Its life
+// is expiresIn, counted from now (immune to a server clock that differs
+// from ours), else the JWT's exp claim.
 func (c *Client) keep(out LoginOutput, path string) (token, error) {
 	if out.Token == "" {
 		return token{}, &MalformedError{Method: http.MethodPost, Path: path, Err: errors.New("no token in the answer")}
 	}
 	t := token{value: out.Token, tenantID: out.TenantID}
+	now := time.Now()
+	var life time.Duration
 	if out.ExpiresIn > 0 {
-		life := time.Duration(out.ExpiresIn) * time.Second
-		t.expires = time.Now().Add(life - min(time.Minute, life/10))
+		life = time.Duration(out.ExpiresIn) * time.Second
+	} else if exp, ok := jwtExpiry(out.Token); ok && exp.After(now) {
+		life = exp.Sub(now)
+	}
+	if life > 0 {
+		t.expires = now.Add(life - min(time.Minute, life/10))
 	}
 	c.mu.Lock()
-	c.seen = append(c.seen, out.Token)
+	c.remember(out.Token)
+	c.mu.Unlock()
+	return t, nil
+}
+
+// remember keeps a token's value for redaction. c.mu must be held.
+func (c *Client) remember(tok string) {
+	c.seen = append(c.seen, tok)
 	if len(c.seen) > maxSeen {
 		c.seen = c.seen[len(c.seen)-maxSeen:]
 	}
-	c.mu.Unlock()
-	return t, nil
 }

@@ -69,6 +69,19 @@ type Config struct {
 	// Logger receives debug lines about logins and token renewals (never a
 	// secret). Nil discards them.
 	Logger *slog.Logger
+
+	// MaxInFlight bounds the requests in flight to the server at once,
+	// whoever sends them (logins, tokens, account, lists, details): each
+	// list costs the real server a load of the tenant's whole table.
+	// Default MaxConns; the Client keeps as many idle connections.
+	MaxInFlight int
+	// TokenFile, when set, keeps the login token, the tenant tokens and the
+	// tenant list across processes (a `check` from cron), in a file of mode
+	// 0600: see tokencache.go. Empty keeps them in memory only.
+	TokenFile string
+	// TenantsTTL is how long a tenant list read from the server is reused
+	// (default DefaultTenantsTTL); any 401 drops it.
+	TenantsTTL time.Duration
 }
 
 // Client talks to one KAMONOHASHI server as one account. It is safe for
@@ -86,10 +99,14 @@ type Client struct {
 	observe  func(method, path string, status int, d time.Duration)
 	log      *slog.Logger
 
+	// slots bounds the requests in flight (Config.MaxInFlight).
+	slots chan struct{}
+
 	mu      sync.Mutex
 	tokens  map[int64]token // by scope: a tenant id, or loginScope
 	flights map[int64]*flight
 	seen    []string // every token handed out, for redaction
+	cache   tokenCache
 }
 
 // New checks cfg and returns a Client. It does not contact the server.
@@ -113,6 +130,15 @@ func New(cfg Config) (*Client, error) {
 		tokens:   map[int64]token{},
 		flights:  map[int64]*flight{},
 	}
+	n := cfg.MaxInFlight
+	if n <= 0 {
+		n = MaxConns
+	}
+	c.slots = make(chan struct{}, n)
+	c.cache = tokenCache{path: cfg.TokenFile, ttl: cfg.TenantsTTL}
+	if c.cache.ttl <= 0 {
+		c.cache.ttl = DefaultTenantsTTL
+	}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}
@@ -134,7 +160,7 @@ func New(cfg Config) (*Client, error) {
 	case cfg.HTTPClient != nil:
 		c.hc = cfg.HTTPClient
 	default:
-		tr, err := newTransport(cfg.CAFile, cfg.InsecureSkipVerify)
+		tr, err := newTransport(cfg.CAFile, cfg.InsecureSkipVerify, n)
 		if err != nil {
 			return nil, err
 		}
@@ -189,16 +215,16 @@ func NormalizeServer(s string) (string, error) {
 	return u.String(), nil
 }
 
-// MaxConns is how many requests a pass has in flight to the server by
-// default (the engine's fetch bound), and so how many idle connections a
-// Client keeps to it: a pass every interval then reuses them rather than
-// dialling, and over TLS handshaking, anew each time.
+// MaxConns is how many requests a Client has in flight to the server by
+// default (Config.MaxInFlight), and so how many idle connections it keeps
+// to it: a pass every interval then reuses them rather than dialling, and
+// over TLS handshaking, anew each time.
 const MaxConns = 8
 
 // newTransport builds the transport for a Client of its own, following the
 // project's HTTP hygiene: bounded dial and TLS handshakes, idle connections
 // for the requests of a pass, the proxy from the environment.
-func newTransport(caFile string, insecure bool) (*http.Transport, error) {
+func newTransport(caFile string, insecure bool, conns int) (*http.Transport, error) {
 	tlsConf := &tls.Config{MinVersion: tls.VersionTLS12, InsecureSkipVerify: insecure} //nolint:gosec // only behind a loud flag
 	if caFile != "" {
 		pool, err := x509.SystemCertPool()
@@ -220,8 +246,9 @@ func newTransport(caFile string, insecure bool) (*http.Transport, error) {
 		TLSHandshakeTimeout:   5 * time.Second,
 		TLSClientConfig:       tlsConf,
 		IdleConnTimeout:       90 * time.Second,
-		MaxIdleConns:          MaxConns,
-		MaxIdleConnsPerHost:   MaxConns,
+		MaxIdleConns:          conns,
+		MaxIdleConnsPerHost:   conns,
+		MaxConnsPerHost:       conns,
 		ForceAttemptHTTP2:     true,
 		ExpectContinueTimeout: time.Second,
 	}, nil

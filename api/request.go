@@ -49,13 +49,11 @@ func (c *Client) do(ctx context.Context, r request) (http.Header, error) {
 	if !errors.As(err, &he) || he.StatusCode != http.StatusUnauthorized {
 		return h, err
 	}
+	c.mu.Lock()
+	c.dropOn401(r.scope, tok.value)
+	c.mu.Unlock()
 	if he.lostRole {
 		// The account left the tenant: a new token would be refused too.
-		c.mu.Lock()
-		if c.tokens[r.scope].value == tok.value {
-			delete(c.tokens, r.scope)
-		}
-		c.mu.Unlock()
 		return h, err
 	}
 	c.log.DebugContext(ctx, "kamonohashi token refused, renewing it", "scope", scopeName(r.scope), "path", r.route)
@@ -72,6 +70,14 @@ func (c *Client) send(ctx context.Context, r request, bearer string) (http.Heade
 	if err := ctx.Err(); err != nil {
 		return nil, context.Cause(ctx)
 	}
+	// One of Config.MaxInFlight slots, held until the answer is read; the
+	// wait for it is not part of the request's timeout.
+	select {
+	case c.slots <- struct{}{}:
+	case <-ctx.Done():
+		return nil, context.Cause(ctx)
+	}
+	defer func() { <-c.slots }()
 	reqCtx, cancel := context.WithTimeoutCause(ctx, c.timeout, errRequestTimeout)
 	defer cancel()
 

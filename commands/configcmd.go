@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/config"
 	"github.com/kamobot/kamobot/engine"
 	"github.com/urfave/cli/v2"
@@ -142,10 +143,40 @@ func checkServer(ctx context.Context, d *Deps, cfg *config.Config) error {
 	}
 	fmt.Fprintf(d.Stdout, "kamonohashi: reached (version %s), logged in; watching %d of %d visible tenants\n",
 		version, len(v.Watched), len(v.Visible))
+	if ahead := newestAhead(ctx, client, cfg, v, d.Now()); ahead > engine.FutureSkew {
+		fmt.Fprintf(d.Stdout, "kamonohashi: warning: %s\n", engine.FutureWarning(cfg.Kamonohashi.Location, ahead))
+	}
 	if err := v.MissingError(); err != nil {
 		return &ExitError{Code: ExitConfig, Err: err}
 	}
 	return nil
+}
+
+// newestAhead reads the newest jobs of the first watched tenant that has
+// any (one small list per kind, training first) and returns how far the
+// newest job's creation lies ahead of now: far ahead, the server writes its
+// times in another zone than kamonohashi.timezone says. 0 when nothing
+// could be read (a kind the account may not read is passed over).
+func newestAhead(ctx context.Context, c *api.Client, cfg *config.Config, v engine.TenantView, now time.Time) time.Duration {
+	for _, t := range v.Watched[:min(len(v.Watched), 3)] {
+		for _, k := range cfg.Watch.Kinds {
+			if k == api.KindPreprocessing {
+				continue
+			}
+			res, err := c.List(ctx, t.ID, k, api.ListQuery{PerPage: 20})
+			if err != nil || len(res.Jobs) == 0 {
+				continue
+			}
+			var newest time.Time
+			for _, j := range res.Jobs {
+				if j.CreatedAt.After(newest) {
+					newest = j.CreatedAt
+				}
+			}
+			return max(newest.Sub(now), 0)
+		}
+	}
+	return 0
 }
 
 func joinStrings[S ~string](xs []S) string {

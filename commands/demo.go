@@ -84,7 +84,14 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 		ctx, cancel = context.WithTimeout(ctx, o.duration)
 		defer cancel()
 	}
-	kqi := kqifake.Demo(kqifake.Options{Logger: d.Log()})
+	// The fake writes its times as the real server does, without an
+	// offset, in the zone of a Japanese installation; the demo's config
+	// says so (kamonohashi.timezone), as a user's must.
+	zone, err := time.LoadLocation(demoZone)
+	if err != nil {
+		return fmt.Errorf("demo time zone: %w", err)
+	}
+	kqi := kqifake.Demo(kqifake.Options{Logger: d.Log(), Location: zone})
 	if err := kqi.Start(o.kqiAddr); err != nil {
 		return exitErrorf(ExitUnavailable, "start the fake KAMONOHASHI: %w", err)
 	}
@@ -100,8 +107,8 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 		// The fake's webhook is no secret: printed whole, unmasked, so
 		// that it can be pasted into a config (test-slack then answers ok).
 		fmt.Fprintf(d.rawStdout, "kamonohashi %s\nslack %s\nwebhook %s\n", kqi.URL(), slack.URL(), hook)
-		fmt.Fprintln(d.Stderr, "the fake KAMONOHASHI takes account demo, password demo; the webhook is the fake Slack's, "+
-			"no secret. Ctrl-C to stop")
+		fmt.Fprintf(d.Stderr, "the fake KAMONOHASHI takes account demo, password demo; its times are in %s: "+
+			"set kamonohashi.timezone = %q; the webhook is the fake Slack's, no secret. Ctrl-C to stop\n", demoZone, demoZone)
 		<-ctx.Done()
 		return nil
 	}
@@ -152,6 +159,10 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 	return err
 }
 
+// demoZone is the zone the demo's fake server writes its times in, and
+// the demo's kamonohashi.timezone.
+const demoZone = "Asia/Tokyo"
+
 // demoConfig writes a config for the demo: quick alerts so that every kind
 // of message shows up within a minute or two.
 func demoConfig(dir, server, hook, lang string) (*config.Config, error) {
@@ -160,6 +171,7 @@ func demoConfig(dir, server, hook, lang string) (*config.Config, error) {
 server = %q
 user = "demo"
 password = "demo"
+timezone = %q
 
 [slack]
 webhook = %q
@@ -174,7 +186,7 @@ summary_after_silence = "1m"
 
 [owners]
 alice = "U0ALICE01"
-`, server, hook, lang)
+`, server, demoZone, hook, lang)
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		return nil, err
 	}

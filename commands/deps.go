@@ -173,8 +173,21 @@ func (d *Deps) Store() (*state.Store, error) {
 	return s, nil
 }
 
-// Client builds the KAMONOHASHI client for cfg.
+// Client builds the KAMONOHASHI client for cfg. It keeps its tokens in
+// memory only; a pass's client keeps them in the token file too.
 func (d *Deps) Client(cfg *config.Config) (*api.Client, error) {
+	return d.client(cfg, "")
+}
+
+// TokenFile is where passes keep the KAMONOHASHI tokens and tenant list
+// between runs: tokens.json beside the state file, mode 0600.
+func (d *Deps) TokenFile() string {
+	return filepath.Join(filepath.Dir(d.StatePath()), "tokens.json")
+}
+
+// client builds the KAMONOHASHI client for cfg, keeping its tokens in
+// tokenFile when it is not empty.
+func (d *Deps) client(cfg *config.Config, tokenFile string) (*api.Client, error) {
 	ac := api.Config{
 		BaseURL:  cfg.Kamonohashi.Server,
 		User:     cfg.Kamonohashi.User,
@@ -187,6 +200,9 @@ func (d *Deps) Client(cfg *config.Config) (*api.Client, error) {
 		Timeout:            d.APITimeout,
 		ServerLocation:     cfg.Kamonohashi.Location,
 		Logger:             d.log,
+		MaxInFlight:        cfg.Kamonohashi.MaxInFlight,
+		TokenFile:          tokenFile,
+		TenantsTTL:         api.DefaultTenantsTTL,
 	}
 	if m := d.metrics; m != nil {
 		ac.Observe = m.ObserveAPI
@@ -206,7 +222,7 @@ func (d *Deps) Sender() *notify.Sender {
 
 // NewPass builds a pass for cfg. who names the process in the lock file.
 func (d *Deps) NewPass(cfg *config.Config, who string) (*engine.Pass, error) {
-	client, err := d.Client(cfg)
+	client, err := d.client(cfg, d.TokenFile())
 	if err != nil {
 		return nil, err
 	}

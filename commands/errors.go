@@ -65,6 +65,8 @@ func ExitCode(err error) int {
 		return ExitUnavailable
 	case errors.Is(err, engine.ErrNoTenant):
 		return ExitConfig
+	case errors.Is(err, engine.ErrAccess):
+		return ExitNoPerm // a menu permission or a tenant the account lacks: a human grants it
 	case errors.Is(err, engine.ErrFetchFailed), errors.Is(err, engine.ErrPending):
 		return ExitTempFail
 	case errors.Is(err, context.Canceled):

@@ -193,17 +193,18 @@ func TestForbiddenOnOneTenant(t *testing.T) {
 
 // TestTenantRemovedFromAccount: the account loses a tenant. While the
 // tenant list is cached the tenant answers 401 "You have lost a role"
-// (as the real server does, Infrastructure/Infos/UserInfo.cs; exit 75); then it is no
-// longer watched, and nothing is inferred about its open jobs. Given back,
-// the job that ended meanwhile is reported.
+// (as the real server does, Infrastructure/Infos/UserInfo.cs): the pass
+// names it and exits 77 (engine.ErrAccess); then it is no longer watched,
+// and nothing is inferred about its open jobs. Given back, the job that
+// ended meanwhile is reported.
 func TestTenantRemovedFromAccount(t *testing.T) {
 	w := newWorld(t, worldOptions{tenants: []string{"vision", "nlp"}, tenantsTTL: 2 * time.Minute})
 	a, b := w.add("vision", "stays"), w.add("nlp", "in-removed-tenant")
 	w.mustPass()
 	w.kqi.AddAccount("kamobot", canaryPassword, w.tenants["vision"])
 	w.end(b, "Completed")
-	w.failPass(ExitTempFail)
-	w.wantLog(`cannot read tenant.* tenant=nlp .*401 Unauthorized: You have lost a role`)
+	w.failPass(ExitNoPerm)
+	w.wantLog(`level=WARN msg="the account lost its role in this tenant during the pass; .*" tenant=nlp`)
 	for range 4 { // the tenant list is read again: nlp is no longer there
 		w.pass()
 	}

@@ -5,7 +5,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"slices"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/kamobot/kamobot/api"
@@ -25,14 +29,24 @@ type API interface {
 
 var _ API = (*api.Client)(nil)
 
-// DefaultConcurrency is how many (tenant, kind) fetches, and so requests,
-// a pass has in flight at once: each list costs the real server a load of
-// the tenant's whole table. The API client keeps as many idle connections.
+// DefaultConcurrency is how many (tenant, kind) fetches a pass runs at
+// once when neither Pass.Concurrency nor kamonohashi.max_in_flight says:
+// the API client bounds the requests in flight to the server (logins and
+// tokens included) to kamonohashi.max_in_flight whatever this is, since
+// each list costs the real server a load of the tenant's whole table.
 const DefaultConcurrency = api.MaxConns
 
-// fetchAndDiff fetches every watched tenant and kind, Concurrency at a
-// time, and diffs what came back. A tenant whose fetch of any kind failed
-// is skipped as a whole and keeps its old state.
+// concurrency is how many fetches run at once.
+func (p *Pass) concurrency() int {
+	return cmp.Or(p.Concurrency, p.Cfg.Kamonohashi.MaxInFlight, DefaultConcurrency)
+}
+
+// fetchAndDiff fetches every watched tenant and kind, a few at a time,
+// and diffs what came back. A tenant whose fetch of any kind failed is
+// skipped as a whole and keeps its old state, with two exceptions that
+// leave its other kinds watched: a kind whose menu permission the account
+// lacks is skipped alone (one warning per pass), and a tenant the account
+// lost mid-pass is named and skipped.
 func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time, rep *Report) ([]job.Event, error) {
 	v, err := p.watchedTenants(ctx, now)
 	if err != nil {
@@ -51,16 +65,71 @@ func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time,
 			tasks = append(tasks, task{i, k, ts.Kinds[k].Plan(k, now)})
 		}
 	}
+	// A tenant is diffed as soon as its last kind is fetched, and what was
+	// fetched is dropped then: a first pass over a long history never holds
+	// every tenant's listings at once.
 	fetched := make([]job.Fetched, len(tasks))
 	errs := make([]error, len(tasks))
+	byTenant := make([][]int, len(v.Watched))
+	for n, tk := range tasks {
+		byTenant[tk.tenant] = append(byTenant[tk.tenant], n)
+	}
+	remaining := make([]int, len(v.Watched))
+	for i := range byTenant {
+		remaining[i] = len(byTenant[i])
+	}
+	opts := job.DiffOptions{StuckPendingAfter: p.Cfg.Watch.StuckPendingAfter, LongRunningAfter: p.Cfg.Watch.LongRunningAfter}
+	outs := make([]tenantOutcome, len(v.Watched))
+	settle := func(i int) {
+		o := &outs[i]
+		t := v.Watched[i]
+		for _, n := range byTenant[i] {
+			err := errs[n]
+			switch menus, isMenu := api.MenusDenied(err); {
+			case err == nil:
+			case errors.Is(err, api.ErrTenantLost):
+				o.lost = true
+			case isMenu:
+				o.denied = append(o.denied, deniedKind{kind: tasks[n].kind, menus: menus})
+			case o.failed == nil:
+				o.failed = fmt.Errorf("%s jobs: %w", tasks[n].kind, err)
+			}
+		}
+		if o.lost || o.failed != nil {
+			return
+		}
+		ts := st.Tenant(t.ID, t.Name, t.DisplayName)
+		for _, n := range byTenant[i] {
+			if errs[n] != nil {
+				continue // a denied kind: skipped alone
+			}
+			f := fetched[n]
+			fetched[n] = job.Fetched{}
+			o.ahead.scan(t.Name, f, now)
+			prev := ts.Kinds[f.Kind]
+			next, evs := job.Diff(prev, f, ts.Ref(), opts, now)
+			if prev == nil || !prev.Baselined {
+				o.baselined += len(next.Open)
+			}
+			ts.Kinds[f.Kind] = next
+			o.events = append(o.events, evs...)
+		}
+	}
+	var mu sync.Mutex // guards st, fetched, errs, remaining and outs
 	var g errgroup.Group
-	g.SetLimit(cmp.Or(p.Concurrency, DefaultConcurrency))
+	g.SetLimit(p.concurrency())
 	for n, tk := range tasks {
 		if ctx.Err() != nil {
 			break
 		}
 		g.Go(func() error {
-			fetched[n], errs[n] = fetchKind(ctx, p.API, v.Watched[tk.tenant].ID, tk.kind, tk.plan)
+			f, err := fetchKind(ctx, p.API, v.Watched[tk.tenant].ID, tk.kind, tk.plan)
+			mu.Lock()
+			defer mu.Unlock()
+			fetched[n], errs[n] = f, err
+			if remaining[tk.tenant]--; remaining[tk.tenant] == 0 && ctx.Err() == nil {
+				settle(tk.tenant)
+			}
 			return nil // a failed tenant does not stop the others
 		})
 	}
@@ -68,37 +137,134 @@ func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time,
 	if ctx.Err() != nil {
 		return nil, ctx.Err()
 	}
-	failed := make([]error, len(v.Watched))
-	for n, tk := range tasks {
-		if errs[n] != nil && failed[tk.tenant] == nil {
-			failed[tk.tenant] = fmt.Errorf("%s jobs: %w", tk.kind, errs[n])
-		}
-	}
-	opts := job.DiffOptions{StuckPendingAfter: p.Cfg.Watch.StuckPendingAfter, LongRunningAfter: p.Cfg.Watch.LongRunningAfter}
 	var events []job.Event
+	var ahead futureTime
 	for i, t := range v.Watched {
-		if failed[i] != nil {
-			p.Log.Warn("cannot read tenant; skipped this pass, nothing inferred", "tenant", t.Name, errAttr(failed[i]))
+		o := outs[i]
+		for _, dk := range o.denied {
+			p.Log.Warn("the account may not read these jobs: it lacks the menu permission in this tenant; "+
+				"the tenant's other kinds are watched. Grant the menu to kamobot's account, or drop the kind "+
+				"from watch.kinds (or the tenant's kinds)",
+				"tenant", t.Name, "kind", string(dk.kind), "menu", strings.Join(dk.menus, " or "))
+			rep.DeniedKinds = append(rep.DeniedKinds, fmt.Sprintf("%s/%s", t.Name, dk.kind))
+		}
+		switch {
+		case o.lost:
+			p.Log.Warn("the account lost its role in this tenant during the pass; skipped, nothing inferred; "+
+				"its jobs are kept and reported if access comes back", "tenant", t.Name, "tenant_id", t.ID)
+			rep.LostTenants = append(rep.LostTenants, t.Name)
+			p.tenantsAt = time.Time{} // read the account again next pass
+			continue
+		case o.failed != nil:
+			p.Log.Warn("cannot read tenant; skipped this pass, nothing inferred", "tenant", t.Name, errAttr(o.failed))
 			rep.FailedFetch = append(rep.FailedFetch, t.Name)
 			continue
 		}
 		rep.Tenants++
-		ts := st.Tenant(t.ID, t.Name, t.DisplayName)
-		for n, tk := range tasks {
-			if tk.tenant != i {
-				continue
-			}
-			f := fetched[n]
-			prev := ts.Kinds[f.Kind]
-			next, evs := job.Diff(prev, f, ts.Ref(), opts, now)
-			if prev == nil || !prev.Baselined {
-				rep.Baselined += len(next.Open)
-			}
-			ts.Kinds[f.Kind] = next
-			events = append(events, evs...)
+		rep.Baselined += o.baselined
+		events = append(events, o.events...)
+		if o.ahead.by > ahead.by {
+			ahead = o.ahead
 		}
 	}
+	if err := unreachable(errs); err != nil {
+		// Not one kind of one tenant answered because the server cannot be
+		// reached: that is what the pass says (exit 69), as when the
+		// tenant list itself could not be read.
+		return nil, err
+	}
+	ahead.warn(p.Log, p.Cfg.Kamonohashi.Location)
 	return events, nil
+}
+
+// unreachable returns the first failure when every kind of every tenant
+// failed because the server could not be reached, else nil.
+func unreachable(errs []error) error {
+	for _, err := range errs {
+		if err == nil || !errors.Is(err, api.ErrUnreachable) {
+			return nil
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return fmt.Errorf("read the tenants' jobs: %w", errs[0])
+}
+
+// tenantOutcome is what the fetch and diff of one tenant came to.
+type tenantOutcome struct {
+	lost      bool  // the account lost its role in the tenant
+	failed    error // the first failure of a kind, other than a denied menu
+	denied    []deniedKind
+	events    []job.Event
+	baselined int
+	ahead     futureTime
+}
+
+// deniedKind is a kind the account lacks the menu permission for.
+type deniedKind struct {
+	kind  api.Kind
+	menus []string
+}
+
+// saveTokens keeps the API client's tokens for the next process (a
+// `check` from cron), when the client keeps them. A failure costs a login
+// next time, nothing more.
+func (p *Pass) saveTokens(ctx context.Context) {
+	s, ok := p.API.(interface{ SaveTokens(context.Context) error })
+	if !ok {
+		return
+	}
+	if err := s.SaveTokens(context.WithoutCancel(ctx)); err != nil {
+		p.Log.Warn("cannot keep the KAMONOHASHI tokens for the next run; it logs in again", errAttr(err))
+	}
+}
+
+// FutureSkew is how far ahead of kamobot's clock a job's time may lie
+// before kamobot says the server's zone is wrong: the server writes
+// DateTime.Now without an offset, read in kamonohashi.timezone.
+const FutureSkew = 5 * time.Minute
+
+// futureTime is the job time furthest in the future seen in a pass.
+type futureTime struct {
+	by     time.Duration
+	tenant string
+	job    string
+	at     time.Time
+}
+
+// scan looks at the times of what a fetch returned.
+func (ft *futureTime) scan(tenant string, f job.Fetched, now time.Time) {
+	for _, rows := range [][]api.Job{f.Range, f.Far} {
+		for _, j := range rows {
+			for _, t := range []time.Time{j.CreatedAt, j.StartedAt, j.CompletedAt} {
+				if d := t.Sub(now); d > ft.by {
+					*ft = futureTime{by: d, tenant: tenant, job: j.Key(), at: t}
+				}
+			}
+		}
+	}
+}
+
+// warn says, once, that a job's time lies in the future.
+func (ft futureTime) warn(log *slog.Logger, loc *time.Location) {
+	if ft.by <= FutureSkew {
+		return
+	}
+	log.Warn(FutureWarning(loc, ft.by), "tenant", ft.tenant, "job", ft.job, "time", ft.at.Format(time.RFC3339))
+}
+
+// FutureWarning explains a job time that lies ahead of the clock by d,
+// read in loc: the server's zone is likely another.
+func FutureWarning(loc *time.Location, d time.Duration) string {
+	name := "UTC"
+	if loc != nil {
+		name = loc.String()
+	}
+	return fmt.Sprintf("a job's time lies %s in the future when read as %s: the server writes its times "+
+		"without an offset, in its own zone; set kamonohashi.timezone to the server's zone "+
+		"(e.g. \"Asia/Tokyo\"), or durations and alerts are off by the difference",
+		d.Round(time.Minute), name)
 }
 
 // enrich reads the details of the jobs events are about (duration, node,
@@ -106,7 +272,7 @@ func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time,
 // event as it is: the message is still worth sending.
 func (p *Pass) enrich(ctx context.Context, events []job.Event) {
 	var g errgroup.Group
-	g.SetLimit(cmp.Or(p.Concurrency, DefaultConcurrency))
+	g.SetLimit(p.concurrency())
 	for i := range events {
 		e := &events[i]
 		if e.Job.Detailed || e.Type == job.EventDeleted {
@@ -141,11 +307,11 @@ func fetchKind(ctx context.Context, c API, tenantID int64, k api.Kind, p job.Pla
 		q.ID = ">=" + strconv.FormatInt(p.RangeFrom, 10)
 	}
 	var err error
-	if f.Range, err = listAll(ctx, c, tenantID, k, q); err != nil {
+	if f.Range, err = listAll(ctx, c, tenantID, k, q, p.Full); err != nil {
 		return f, err
 	}
 	if p.Reopen != "" { // notebooks reopened below the range (job.ReopenFilter)
-		if f.Reopened, err = listAll(ctx, c, tenantID, k, api.ListQuery{Status: p.Reopen}); err != nil {
+		if f.Reopened, err = listAll(ctx, c, tenantID, k, api.ListQuery{Status: p.Reopen}, false); err != nil {
 			return f, err
 		}
 	}
@@ -172,24 +338,43 @@ func readFar(ctx context.Context, c API, tenantID int64, k api.Kind, refs []job.
 	return far, gone, nil
 }
 
-// listAll pages through a listing while pages come back full.
-func listAll(ctx context.Context, c API, tenantID int64, k api.Kind, q api.ListQuery) ([]api.Job, error) {
+// listAll pages through a listing while pages come back full. A baseline
+// (a full listing, the first pass) keeps only what the diff uses of it, so
+// that a long history is never held whole: the NearRows+1 first rows (the
+// diff tells near open jobs from far ones by their position), every open
+// job, and the row with the highest id (the cursor). An open job past the
+// first rows keeps a position past NearRows, so it is still far.
+func listAll(ctx context.Context, c API, tenantID int64, k api.Kind, q api.ListQuery, baseline bool) ([]api.Job, error) {
 	q.PerPage = api.PerPageMax
 	var rows []api.Job
+	var top api.Job // the highest id among the rows dropped
+	n := 0
 	for page := 1; ; page++ {
 		q.Page = page
 		res, err := c.List(ctx, tenantID, k, q)
 		if err != nil {
 			return nil, err
 		}
-		rows = append(rows, res.Jobs...)
+		for _, j := range res.Jobs {
+			switch {
+			case !baseline || n <= job.NearRows || api.StatusPhase(j.Status) != api.PhaseClosed:
+				rows = append(rows, j)
+			case j.ID > top.ID:
+				top = j
+			}
+			n++
+		}
 		if len(res.Jobs) < q.PerPage {
-			return rows, nil
+			break
 		}
 		if page > 10_000 {
 			return nil, fmt.Errorf("list %s jobs of tenant %d: more than %d pages", k, tenantID, page)
 		}
 	}
+	if top.ID != 0 && !slices.ContainsFunc(rows, func(j api.Job) bool { return j.ID >= top.ID }) {
+		rows = append(rows, top)
+	}
+	return rows, nil
 }
 
 // fetchPreprocessing lists the new definitions and reads their histories,

@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kamobot/kamobot/config"
@@ -62,9 +63,15 @@ type Options struct {
 
 // Report says what a pass did.
 type Report struct {
-	Baselined    int // jobs recorded by a first listing
-	Tenants      int // tenants fetched
-	FailedFetch  []string
+	Baselined   int // jobs recorded by a first listing
+	Tenants     int // tenants fetched
+	FailedFetch []string
+	// LostTenants are tenants the account lost its role in during the pass
+	// (skipped; the others are reported).
+	LostTenants []string
+	// DeniedKinds are "tenant/kind" the account lacks the menu permission
+	// for (skipped alone; the tenant's other kinds are reported).
+	DeniedKinds  []string
 	Events       int // events worth a message
 	Held         int // events held for the morning digest
 	Queued       int // messages put in the outbox
@@ -87,7 +94,7 @@ type Report struct {
 
 // Quiet reports whether nothing worth an info log line happened.
 func (r Report) Quiet() bool {
-	return r.Baselined == 0 && len(r.FailedFetch) == 0 && r.Events == 0 && r.Queued == 0 && r.Sent == 0 &&
+	return r.Baselined == 0 && len(r.FailedFetch) == 0 && len(r.LostTenants) == 0 && len(r.DeniedKinds) == 0 && r.Events == 0 && r.Queued == 0 && r.Sent == 0 &&
 		r.Dead == 0 && len(r.DeadWebhooks) == 0
 }
 
@@ -102,6 +109,11 @@ var (
 	ErrDeadWebhook = errors.New("slack refused the webhook")
 	// ErrNoTenant: the account sees no tenant the config watches.
 	ErrNoTenant = errors.New("no tenant to watch")
+	// ErrAccess: the account may not read some of what the config watches:
+	// a kind whose menu permission it lacks in a tenant, or a tenant it
+	// lost its role in during the pass. The rest was read and reported; a
+	// human must grant the access or change the config (exit 77).
+	ErrAccess = errors.New("the account may not read some watched jobs")
 )
 
 // Run runs one pass. The error is nil when all went well; otherwise it says
@@ -136,6 +148,9 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 	}
 	events = p.filter(events)
 	p.enrich(ctx, events)
+	if !o.DryRun {
+		p.saveTokens(ctx)
+	}
 	rep.Events = len(events)
 	msgs := p.schedule(st, events, now, &rep)
 	for _, m := range msgs {
@@ -160,12 +175,30 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 	switch {
 	case len(rep.DeadWebhooks) > 0:
 		return rep, deadHookError(st, rep)
+	case len(rep.LostTenants) > 0 || len(rep.DeniedKinds) > 0:
+		return rep, accessError(rep)
 	case len(rep.FailedFetch) > 0:
 		return rep, fmt.Errorf("%w: %v", ErrFetchFailed, rep.FailedFetch)
 	case rep.Pending > 0:
 		return rep, fmt.Errorf("%w (%d)", ErrPending, rep.Pending)
 	}
 	return rep, nil
+}
+
+// accessError names what the account may not read.
+func accessError(rep Report) error {
+	var parts []string
+	if len(rep.LostTenants) > 0 {
+		parts = append(parts, fmt.Sprintf("lost its role in tenant %s", strings.Join(rep.LostTenants, ", ")))
+	}
+	if len(rep.DeniedKinds) > 0 {
+		parts = append(parts, fmt.Sprintf("lacks the menu permission for %s", strings.Join(rep.DeniedKinds, ", ")))
+	}
+	err := fmt.Errorf("%w: the account %s; everything else was read and reported", ErrAccess, strings.Join(parts, "; "))
+	if len(rep.FailedFetch) > 0 {
+		err = fmt.Errorf("%w; %w: %v", err, ErrFetchFailed, rep.FailedFetch)
+	}
+	return err
 }
 
 // StateHint adds the way out to a state file kamobot refuses to read.

@@ -5,7 +5,7 @@ import "testing"
 func TestLifeStage(t *testing.T) {
 	for status, want := range map[string]string{
 		"Running": "Running", "Pending": "Pending", "ContainerCreating": "Pending", "OOMKilled": "Running",
-		"CrashLoopBackOff": "Running", "Opened": "Opened", "Completed": "Completed",
+		"Unknown": "Pending", "Opened": "Opened", "Completed": "Completed",
 	} {
 		if got := lifeStage(status); got != want {
 			t.Errorf("lifeStage(%q) = %q, want %q", status, got, want)

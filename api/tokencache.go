@@ -1,0 +1,240 @@
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/google/renameio/v2"
+)
+
+// DefaultTenantsTTL is how long the tenant list is reused before the
+// account is read again.
+const DefaultTenantsTTL = 5 * time.Minute
+
+// The token cache keeps what a `check` from cron would otherwise ask the
+// server for on every run: the login token, one token per tenant and the
+// tenant list. A steady `check` then sends lists and details only, no
+// login, no account read, no token exchange. The file holds bearer tokens,
+// so it is written with mode 0600 (atomically: a temp file renamed over
+// it), and is never printed: logs name it by path and its tokens by
+// fingerprint. Tokens are kept until shortly before they expire; any 401
+// drops the refused token and the tenant list, and the file with them.
+type tokenCache struct {
+	path string
+	ttl  time.Duration
+
+	loaded    bool
+	dirty     bool
+	tenants   []Tenant
+	tenantsAt time.Time
+	// reuse: the tenant list was read from the file and not yet served.
+	// Only the first Tenants call of a process reuses it; later ones (a
+	// `watch`, whose pass keeps the list for its own TenantsTTL) read the
+	// account.
+	reuse bool
+}
+
+// tokenFileVersion is the format of the token file; a file of another
+// version is ignored (and replaced).
+const tokenFileVersion = 1
+
+type tokenFile struct {
+	Version int    `json:"version"`
+	Server  string `json:"server"`
+	User    string `json:"user"`
+	// Salt and Credential bind the tokens to the password they were got
+	// with: a changed (or wrong) password logs in again, and is refused
+	// there, rather than riding on old tokens. Credential is a salted
+	// SHA-256, never the password.
+	Salt       string        `json:"salt"`
+	Credential string        `json:"credential"`
+	Tokens     []cachedToken `json:"tokens"`
+	Tenants    *cachedList   `json:"tenants,omitempty"`
+}
+
+type cachedToken struct {
+	Scope    int64     `json:"scope"`
+	TenantID int64     `json:"tenant_id"`
+	Token    string    `json:"token"`
+	Expires  time.Time `json:"expires"`
+}
+
+type cachedList struct {
+	At   time.Time `json:"at"`
+	List []Tenant  `json:"list"`
+}
+
+// TokenFingerprint names a token in a log line: the first 8 hex digits of
+// its SHA-256, never the token.
+func TokenFingerprint(tok string) string {
+	sum := sha256.Sum256([]byte(tok))
+	return hex.EncodeToString(sum[:4])
+}
+
+// loadCache reads the token file once, the first time a token or the
+// tenant list is needed. A missing, unreadable or foreign file (another
+// server or user) is ignored: the tokens are fetched anew. c.mu must be
+// held.
+func (c *Client) loadCache() {
+	if c.cache.loaded || c.cache.path == "" {
+		return
+	}
+	c.cache.loaded = true
+	data, err := os.ReadFile(c.cache.path)
+	if err != nil {
+		if !errors.Is(err, fs.ErrNotExist) {
+			c.log.Debug("cannot read the token cache; logging in", "path", c.cache.path, "err", err.Error())
+		}
+		return
+	}
+	var f tokenFile
+	if err := json.Unmarshal(data, &f); err != nil || f.Version != tokenFileVersion ||
+		f.Server != c.base.String() || f.User != c.user || f.Credential != c.credential(f.Salt) {
+		c.log.Debug("token cache not for this server and user, or unreadable; logging in", "path", c.cache.path)
+		return
+	}
+	now := time.Now()
+	n := 0
+	for _, t := range f.Tokens {
+		tok := token{value: t.Token, tenantID: t.TenantID, expires: t.Expires}
+		if t.Expires.IsZero() || !tok.usable(now) || t.Expires.Sub(now) > maxTokenLife {
+			continue // unknown life, expired, or a clock that went back
+		}
+		if _, ok := c.tokens[t.Scope]; !ok {
+			c.tokens[t.Scope] = tok
+			c.remember(t.Token)
+			n++
+		}
+	}
+	if l := f.Tenants; l != nil && !l.At.After(now) && now.Sub(l.At) < c.cache.ttl {
+		c.cache.tenants, c.cache.tenantsAt, c.cache.reuse = l.List, l.At, true
+	}
+	c.log.Debug("kamonohashi tokens reused from the token cache", "path", c.cache.path, "tokens", n,
+		"tenant_list", c.cache.tenants != nil)
+}
+
+// credential is the salted fingerprint of the account's password.
+func (c *Client) credential(salt string) string {
+	sum := sha256.Sum256([]byte(salt + "\x00" + c.user + "\x00" + c.password))
+	return hex.EncodeToString(sum[:])
+}
+
+// maxTokenLife bounds how long a cached token is believed to live: a
+// token file from a clock far ahead is not trusted.
+const maxTokenLife = 30 * 24 * time.Hour
+
+// cachedTenants returns the tenant list of the token file, once, while it
+// is fresh.
+func (c *Client) cachedTenants() ([]Tenant, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.loadCache()
+	at := c.cache.tenantsAt
+	now := time.Now()
+	if !c.cache.reuse || c.cache.tenants == nil || at.After(now) || now.Sub(at) >= c.cache.ttl {
+		return nil, false
+	}
+	c.cache.reuse = false
+	return slices.Clone(c.cache.tenants), true
+}
+
+func (c *Client) keepTenants(ts []Tenant) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.cache.tenants, c.cache.tenantsAt = slices.Clone(ts), time.Now()
+	if c.cache.tenants == nil {
+		c.cache.tenants = []Tenant{}
+	}
+	c.cache.dirty = true
+}
+
+// dropOn401 forgets what a 401 makes doubtful: the token refused and the
+// tenant list (the account may have lost a tenant). c.mu must be held.
+func (c *Client) dropOn401(scope int64, refused string) {
+	if t, ok := c.tokens[scope]; ok && t.value == refused {
+		delete(c.tokens, scope)
+	}
+	c.cache.tenants, c.cache.tenantsAt, c.cache.reuse = nil, time.Time{}, false
+	c.cache.dirty = true
+}
+
+// SaveTokens writes the tokens and the tenant list to the token file when
+// they changed since it was read or last written (a no-op without
+// Config.TokenFile). A pass calls it when it is done with the server.
+func (c *Client) SaveTokens(ctx context.Context) error {
+	c.mu.Lock()
+	if c.cache.path == "" || !c.cache.dirty {
+		c.mu.Unlock()
+		return nil
+	}
+	salt := make([]byte, 16)
+	_, _ = rand.Read(salt) // never fails (crypto/rand documents it)
+	f := tokenFile{Version: tokenFileVersion, Server: c.base.String(), User: c.user, Tokens: []cachedToken{},
+		Salt: hex.EncodeToString(salt)}
+	f.Credential = c.credential(f.Salt)
+	now := time.Now()
+	for scope, t := range c.tokens {
+		if scope == noAuth || t.expires.IsZero() || !t.usable(now) {
+			continue
+		}
+		f.Tokens = append(f.Tokens, cachedToken{Scope: scope, TenantID: t.tenantID, Token: t.value, Expires: t.expires})
+	}
+	slices.SortFunc(f.Tokens, func(a, b cachedToken) int { return int(a.Scope - b.Scope) })
+	if c.cache.tenants != nil {
+		f.Tenants = &cachedList{At: c.cache.tenantsAt, List: slices.Clone(c.cache.tenants)}
+	}
+	c.cache.dirty = false
+	path := c.cache.path
+	c.mu.Unlock()
+
+	data, err := json.Marshal(f)
+	if err != nil {
+		return fmt.Errorf("encode the token cache: %w", err)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("write the token cache: %w", err)
+	}
+	if err := renameio.WriteFile(path, data, 0o600, renameio.WithStaticPermissions(0o600)); err != nil {
+		c.mu.Lock()
+		c.cache.dirty = true
+		c.mu.Unlock()
+		return fmt.Errorf("write the token cache %s: %w", path, err)
+	}
+	c.log.DebugContext(ctx, "kamonohashi tokens kept for the next run", "path", path, "tokens", len(f.Tokens))
+	return nil
+}
+
+// jwtExpiry reads the "exp" claim of a JWT, if it has one.
+func jwtExpiry(tok string) (time.Time, bool) {
+	parts := strings.Split(tok, ".")
+	if len(parts) != 3 {
+		return time.Time{}, false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil {
+		return time.Time{}, false
+	}
+	var claims struct {
+		Exp json.Number `json:"exp"`
+	}
+	if json.Unmarshal(raw, &claims) != nil {
+		return time.Time{}, false
+	}
+	exp, err := claims.Exp.Int64()
+	if err != nil || exp <= 0 {
+		return time.Time{}, false
+	}
+	return time.Unix(exp, 0), true
+}
