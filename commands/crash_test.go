@@ -23,6 +23,7 @@ import (
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/api/kqifake"
+	"github.com/kamobot/kamobot/internal/testkit"
 	"github.com/kamobot/kamobot/notify/slackfake"
 	"github.com/kamobot/kamobot/state"
 )
@@ -45,28 +46,10 @@ import (
 // KAMOBOT_CRASH_DEBUG=1 logs each run.
 
 func TestProcessFaults(t *testing.T) {
-	bin := buildTestBinary(t)
+	bin := testkit.BuildT(t, testkit.BuildOptions{Tags: []string{"testhooks"}})
 	t.Run("kill -9 at random points", func(t *testing.T) { testCrashes(t, bin) })
 	t.Run("check and watch at once", func(t *testing.T) { testCheckAndWatch(t, bin) })
 	t.Run("full disk", func(t *testing.T) { testFullDisk(t, bin) })
-}
-
-// buildTestBinary builds kamobot with the test hooks.
-func buildTestBinary(t *testing.T) string {
-	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Skip("no go command to build kamobot with")
-	}
-	bin := filepath.Join(t.TempDir(), "kamobot")
-	start := time.Now()
-	cmd := exec.Command(gobin, "build", "-tags", "testhooks", "-o", bin, "github.com/kamobot/kamobot")
-	cmd.Dir = ".."
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("build kamobot -tags testhooks: %v\n%s", err, out)
-	}
-	t.Logf("built kamobot with test hooks in %s", time.Since(start).Round(time.Millisecond))
-	return bin
 }
 
 // proc is one kamobot process run by a test, and the fakes it talks to.
@@ -78,6 +61,7 @@ type procEnv struct {
 	dir     string
 	env     []string
 	names   map[int64]string
+	tenant  map[int64]string
 	endings map[int64][]string
 	open    []int64 // jobs running on the fake
 	outputs bytes.Buffer
@@ -86,13 +70,21 @@ type procEnv struct {
 
 func newProcEnv(t *testing.T, bin string) *procEnv {
 	t.Helper()
-	e := &procEnv{t: t, bin: bin, dir: t.TempDir(), names: map[int64]string{}, endings: map[int64][]string{}}
+	e := &procEnv{t: t, bin: bin, dir: t.TempDir(), names: map[int64]string{}, tenant: map[int64]string{}, endings: map[int64][]string{}}
 	e.kqi = kqifake.NewTest(t)
-	e.kqi.AddAccount("kamobot", canaryPassword, e.kqi.AddTenant("vision", ""))
 	e.slack = slackfake.NewTest(t)
-	hook := e.slack.HookURL("T0CRASH", "B0CRASH", canaryHook)
+	// One webhook per tenant: the promise of one duplicate per crash holds
+	// across webhooks, which are sent to concurrently.
+	config := faultConfig
+	var ids []int64
+	for i, name := range crashTenants {
+		ids = append(ids, e.kqi.AddTenant(name, ""))
+		hook := e.slack.HookURL("T0CRASH", fmt.Sprintf("B0CRASH%d", i), canaryHook+strconv.Itoa(i))
+		config += fmt.Sprintf("\n[[tenant]]\nname = %q\nwebhook = %q\n", name, hook)
+	}
+	e.kqi.AddAccount("kamobot", canaryPassword, ids...)
 	cfg := filepath.Join(e.dir, "config.toml")
-	if err := os.WriteFile(cfg, []byte(faultConfig), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	e.env = []string{
@@ -100,10 +92,13 @@ func newProcEnv(t *testing.T, bin string) *procEnv {
 		"XDG_CONFIG_HOME=" + filepath.Join(e.dir, ".config"), "XDG_STATE_HOME=" + filepath.Join(e.dir, ".state"),
 		"KAMOBOT_CONFIG=" + cfg, "KAMOBOT_STATE=" + e.statePath(),
 		"KAMOBOT_SERVER=" + e.kqi.URL(), "KAMOBOT_USER=kamobot", "KAMOBOT_PASSWORD=" + canaryPassword,
-		"KAMOBOT_SLACK_WEBHOOK=" + hook,
 	}
 	return e
 }
+
+// crashTenants are the tenants of the process tests, each with its own
+// webhook.
+var crashTenants = []string{"vision", "speech", "robotics"}
 
 func (e *procEnv) statePath() string { return filepath.Join(e.dir, "state", "state.json") }
 
@@ -198,11 +193,13 @@ func (e *procEnv) run(extra []string, args ...string) outcome {
 
 func (e *procEnv) add(name string) int64 {
 	e.t.Helper()
-	j, err := e.kqi.AddJob(kqifake.NewJob{Tenant: "vision", Kind: api.KindTraining, Name: name, CreatedBy: "alice", Status: "Running"})
+	tenant := crashTenants[len(e.names)%len(crashTenants)]
+	j, err := e.kqi.AddJob(kqifake.NewJob{Tenant: tenant, Kind: api.KindTraining, Name: name, CreatedBy: "alice", Status: "Running"})
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	e.names[j.ID] = name
+	e.tenant[j.ID] = tenant
 	e.open = append(e.open, j.ID)
 	return j.ID
 }
@@ -297,6 +294,10 @@ func testCrashes(t *testing.T, bin string) {
 	}
 
 	statuses := []string{"Completed", "Failed", "Killed", "UserCanceled"}
+	// owed counts the crashes whose duplicate may still show: each crash
+	// leaves at most one message posted and not marked, across every
+	// webhook; a run that ends cleanly with an empty outbox settles them.
+	owed, dupsSeen := 0, 0
 	var crashes, kills, selfKills int
 	byPoint := map[string]int{}
 	start := time.Now()
@@ -356,7 +357,20 @@ func testCrashes(t *testing.T, bin string) {
 		case o.code != 0:
 			t.Fatalf("run %d (%s %v): exit %d, want 0 or a kill\n%s", run, cmdName, extra, o.code, o.out)
 		}
-		e.checkState()
+		st := e.checkState()
+		if d := duplicates(e.slack.Messages()); d-dupsSeen > owed {
+			t.Fatalf("run %d (%s %v): %d new duplicate messages, but only %d crashes could have left one each",
+				run, cmdName, extra, d-dupsSeen, owed)
+		} else {
+			owed -= d - dupsSeen
+			dupsSeen = d
+		}
+		switch {
+		case o.killed:
+			owed++
+		case len(st.Outbox) == 0:
+			owed = 0
+		}
 	}
 	loopTook := time.Since(start)
 
@@ -374,20 +388,14 @@ func testCrashes(t *testing.T, bin string) {
 		}
 	}
 	got := e.reported()
-	sent := map[string]int{}
-	dupMsgs := 0
-	for _, m := range e.slack.Messages() {
-		if sent[m.Raw]++; sent[m.Raw] > 1 {
-			dupMsgs++
-		}
-	}
+	dupMsgs := duplicates(e.slack.Messages())
 	var ended, twice, lost int
 	for id := range e.endings {
 		ended++
 		switch n := got[id]; {
 		case n == 0:
 			lost++
-			t.Errorf("job %d (%s, ended %v) was never reported", id, e.names[id], e.endings[id])
+			t.Errorf("job %d (%s in %s, ended %v) was never reported", id, e.names[id], e.tenant[id], e.endings[id])
 		case n > 1:
 			twice++
 		}
@@ -407,6 +415,18 @@ func testCrashes(t *testing.T, bin string) {
 	if selfKills < runs/3 || kills < runs/15 {
 		t.Errorf("too few crashes to mean much: %d at crash points, %d from outside", selfKills, kills)
 	}
+}
+
+// duplicates counts the messages whose exact payload was posted before.
+func duplicates(msgs []slackfake.Message) int {
+	sent := map[string]int{}
+	n := 0
+	for _, m := range msgs {
+		if sent[m.Raw]++; sent[m.Raw] > 1 {
+			n++
+		}
+	}
+	return n
 }
 
 // stopWatchAfterPass waits for watch's first pass to end, then stops it:

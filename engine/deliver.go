@@ -15,6 +15,8 @@ import (
 
 // deliver sends the outbox: per webhook in order, at most one message a
 // second, marking each message sent (and saving) as soon as Slack says ok.
+// Webhooks are paced concurrently, but one post at a time is between its
+// send and the save of its answer.
 // A message that must wait keeps the ones behind it waiting (per webhook),
 // so that messages arrive in order.
 func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep *Report) {
@@ -27,6 +29,11 @@ func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep 
 		byHook[m.Hook] = append(byHook[m.Hook], m.Seq)
 	}
 	var mu sync.Mutex // guards st and rep: webhooks are sent to concurrently
+	// window is held from a post to the save of its answer: at most one
+	// message whose ok Slack gave is not yet recorded, across every
+	// webhook, so one crash duplicates at most one message. Pacing waits
+	// happen outside it, per webhook.
+	var window sync.Mutex
 	var wg sync.WaitGroup
 	for _, hook := range hooks {
 		wg.Go(func() {
@@ -60,7 +67,7 @@ func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep 
 				}
 				// A send in flight is finished even when asked to stop, so its
 				// answer can be recorded; it is bounded by the sender's timeout.
-				res, tries := p.Sender.Deliver(context.WithoutCancel(ctx), to.url.Reveal(), m.Payload)
+				res, tries := p.Sender.DeliverGated(context.WithoutCancel(ctx), to.url.Reveal(), m.Payload, &window)
 				if res.Class == notify.Delivered {
 					crashPoint("after_post_before_mark")
 				}
@@ -73,6 +80,7 @@ func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep 
 					stop = true
 				}
 				mu.Unlock()
+				window.Unlock()
 				if stop {
 					return
 				}

@@ -2,7 +2,6 @@ package notify
 
 import (
 	"context"
-	"log/slog"
 	"time"
 )
 
@@ -17,33 +16,7 @@ import (
 // request went out), so a retry can duplicate it: kamobot prefers a
 // duplicate to a lost message.
 func (s *Sender) Deliver(ctx context.Context, webhookURL string, payload []byte) (Result, int) {
-	var r Result
-	for attempt := 1; ; attempt++ {
-		if err := s.pacer.Wait(ctx, webhookURL); err != nil {
-			if attempt == 1 {
-				r = transportFailure(host(webhookURL), err)
-			}
-			return r, attempt - 1
-		}
-		r = s.Send(ctx, webhookURL, payload)
-		// The next send waits a full interval from the end of this one, so
-		// that a slow answer cannot bring two arrivals closer than that.
-		s.pacer.Hold(webhookURL, s.pacer.interval)
-		if !r.Class.Retryable() || attempt >= s.retry.Attempts || ctx.Err() != nil {
-			return r, attempt
-		}
-		wait := s.RetryDelay(r, attempt)
-		if wait > s.retry.MaxWait {
-			s.log.LogAttrs(ctx, slog.LevelWarn, "slack post failed, leaving the retry to the outbox",
-				slog.String("webhook", Redact(webhookURL)), slog.Any("result", r),
-				slog.Int("attempt", attempt), slog.Duration("wait", wait))
-			return r, attempt
-		}
-		s.log.LogAttrs(ctx, slog.LevelWarn, "slack post failed, retrying",
-			slog.String("webhook", Redact(webhookURL)), slog.Any("result", r),
-			slog.Int("attempt", attempt), slog.Duration("wait", wait))
-		s.pacer.Hold(webhookURL, wait)
-	}
+	return s.DeliverGated(ctx, webhookURL, payload, nil)
 }
 
 // RetryDelay is how long to wait before sending again after attempt sends
