@@ -76,6 +76,9 @@ type Slack struct {
 	WebhookSource string
 	// Language of the built-in message set: "ja" (default) or "en".
 	Language string
+	// App is the Slack app (bot token, channel, Socket Mode); its
+	// BotToken is empty when kamobot posts through webhooks only.
+	App SlackApp
 }
 
 // Watch is what is watched, how often, and what is worth a message.
@@ -130,6 +133,9 @@ type Tenant struct {
 	Webhook Secret
 	// WebhookSource says where Webhook came from, for display.
 	WebhookSource string
+	// Channel is the tenant's own channel ID for the Slack app; empty
+	// means the default one (or the webhook).
+	Channel string
 	// Kinds overrides Watch.Kinds for this tenant; nil means no override.
 	Kinds []api.Kind
 	// Notify overrides Watch.Notify for this tenant; nil means no override.
@@ -277,7 +283,8 @@ func (c *Config) Webhooks() []Webhook {
 // listed tenants watched) a webhook on every [[tenant]] entry. Commands that
 // post call it; `jobs` and `tenants` do not need Slack.
 func (c *Config) RequireSlack() error {
-	if !c.Slack.Webhook.IsZero() {
+	app := c.Slack.App.Enabled()
+	if !c.Slack.Webhook.IsZero() || (app && c.Slack.App.Channel != "") {
 		return nil
 	}
 	var missing []string
@@ -285,7 +292,7 @@ func (c *Config) RequireSlack() error {
 		missing = append(missing, "the default webhook")
 	}
 	for _, t := range c.Tenants {
-		if t.Webhook.IsZero() {
+		if t.Webhook.IsZero() && (!app || t.Channel == "") {
 			missing = append(missing, "tenant "+t.Label())
 		}
 	}

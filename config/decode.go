@@ -38,9 +38,17 @@ type kamonohashiFile struct {
 }
 
 type slackFile struct {
-	Webhook     string  `toml:"webhook"`
-	WebhookFile string  `toml:"webhook_file"`
-	Language    *string `toml:"language"`
+	Webhook      string    `toml:"webhook"`
+	WebhookFile  string    `toml:"webhook_file"`
+	Language     *string   `toml:"language"`
+	BotToken     string    `toml:"bot_token"`
+	BotTokenFile string    `toml:"bot_token_file"`
+	Channel      string    `toml:"channel"`
+	AppToken     string    `toml:"app_token"`
+	AppTokenFile string    `toml:"app_token_file"`
+	APIURL       string    `toml:"api_url"`
+	Broadcast    *[]string `toml:"broadcast"`
+	MuteAllowed  []string  `toml:"mute_allowed"`
 }
 
 type watchFile struct {
@@ -69,6 +77,7 @@ type tenantFile struct {
 	Mention     []string  `toml:"mention"`
 	Webhook     string    `toml:"webhook"`
 	WebhookFile string    `toml:"webhook_file"`
+	Channel     string    `toml:"channel"`
 	Kinds       *[]string `toml:"kinds"`
 	Notify      *[]string `toml:"notify"`
 }

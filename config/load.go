@@ -20,6 +20,10 @@ const (
 	EnvPasswordFile     = "KAMOBOT_PASSWORD_FILE"
 	EnvSlackWebhook     = "KAMOBOT_SLACK_WEBHOOK"
 	EnvSlackWebhookFile = "KAMOBOT_SLACK_WEBHOOK_FILE"
+	EnvSlackBotToken     = "KAMOBOT_SLACK_BOT_TOKEN"
+	EnvSlackBotTokenFile = "KAMOBOT_SLACK_BOT_TOKEN_FILE"
+	EnvSlackAppToken     = "KAMOBOT_SLACK_APP_TOKEN"
+	EnvSlackAppTokenFile = "KAMOBOT_SLACK_APP_TOKEN_FILE"
 	// EnvCredentialsDirectory is set by systemd for a unit with
 	// LoadCredential=; kamobot reads "kamonohashi-password" and
 	// "slack-webhook" there first.
@@ -30,6 +34,8 @@ const (
 const (
 	CredentialPassword = "kamonohashi-password"
 	CredentialWebhook  = "slack-webhook"
+	CredentialBotToken = "slack-bot-token"
+	CredentialAppToken = "slack-app-token"
 )
 
 // maxConfigSize bounds what is read from a config file.
@@ -149,6 +155,7 @@ func load(path string, src []byte, present bool, mode fs.FileMode, env func(stri
 	for i, ref := range fc.tenants {
 		cfg.Tenants[i].Webhook, cfg.Tenants[i].WebhookSource = c.resolveSecret(secretSources{}, ref, credDir, env, true)
 	}
+	c.resolveAppTokens(fc, credDir, env)
 	c.checkRequired(cfg, present)
 
 	warns, err := c.result()
@@ -183,13 +190,13 @@ func positionAt(src []byte, off int) position {
 // a webhook.
 func holdsSecret(s string) bool {
 	s = strings.ToLower(s)
-	return strings.Contains(s, "password") || strings.Contains(s, "webhook")
+	return strings.Contains(s, "password") || strings.Contains(s, "webhook") || strings.Contains(s, "token")
 }
 
 // firstInlineSecret returns the key of the first secret written in the
 // config file itself, or "".
 func firstInlineSecret(fc *fileConfig) string {
-	for _, ref := range append([]secretRef{fc.password, fc.webhook}, fc.tenants...) {
+	for _, ref := range append([]secretRef{fc.password, fc.webhook, fc.botToken, fc.appToken}, fc.tenants...) {
 		if !ref.value.IsZero() {
 			return ref.valueKey
 		}
@@ -228,6 +235,17 @@ type secretSources struct {
 // and returns it with a description of where it came from. isURL says the
 // secret is a webhook URL, to be checked as one.
 func (c *checker) resolveSecret(src secretSources, ref secretRef, credDir string, env func(string) string, isURL bool) (Secret, string) {
+	return c.resolveSecretCheck(src, ref, credDir, env, func(s Secret) error {
+		if isURL {
+			return checkWebhookURL(s)
+		}
+		return nil
+	})
+}
+
+// resolveSecretCheck is resolveSecret with the check of the value read
+// given: a webhook URL, or a token of a kind.
+func (c *checker) resolveSecretCheck(src secretSources, ref secretRef, credDir string, env func(string) string, check func(Secret) error) (Secret, string) {
 	var (
 		s      Secret
 		source string
@@ -277,10 +295,8 @@ func (c *checker) resolveSecret(src secretSources, ref secretRef, credDir string
 		bad(err, fmt.Sprintf("cannot read the secret: %v", err))
 		return "", source
 	}
-	if isURL {
-		if err := checkWebhookURL(s); err != nil {
-			bad(ErrInvalid, err.Error())
-		}
+	if err := check(s); err != nil {
+		bad(ErrInvalid, err.Error())
 	}
 	return s, source
 }

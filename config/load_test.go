@@ -85,6 +85,7 @@ func TestLoadFull(t *testing.T) {
 			Webhook:       testWebhook,
 			WebhookSource: "slack.webhook_file (" + filepath.Join(dir, "webhook") + ")",
 			Language:      "en",
+			App:           SlackApp{APIURL: DefaultSlackAPIURL, Broadcast: defaultBroadcast},
 		},
 		Watch: Watch{
 			Interval:          time.Minute,

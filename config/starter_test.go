@@ -47,6 +47,8 @@ var exampleLine = regexp.MustCompile(`(?m)^# ((?:[a-z_]+ = .*)|(?:\[\[?[a-z_.]+\
 func TestStarterConfigExamplesLoad(t *testing.T) {
 	dir := configDir(t)
 	writeFile(t, dir, "vision-webhook", "https://hooks.slack.com/services/V\n", 0o600)
+	writeFile(t, dir, "slack-bot", "xoxb-1-2-bot\n", 0o600)
+	writeFile(t, dir, "slack-app", "xapp-1-A1-app\n", 0o600)
 	writeFile(t, dir, "etc/kamobot/private-ca.pem", "-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n", 0o644)
 	src := exampleLine.ReplaceAllString(fillStarter(t), "$1")
 	src = strings.Replace(src, `ca_file = "/etc/kamobot/private-ca.pem"`, `ca_file = "etc/kamobot/private-ca.pem"`, 1)

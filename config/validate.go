@@ -86,6 +86,8 @@ type fileConfig struct {
 	cfg      Config
 	password secretRef
 	webhook  secretRef
+	botToken secretRef
+	appToken secretRef
 	tenants  []secretRef // per tenant, same order as cfg.Tenants
 }
 
@@ -183,6 +185,7 @@ func (c *checker) slack(f *slackFile, base, credDir string, fc *fileConfig) {
 			c.errorf(fc.webhook.valueKey, "%v", err)
 		}
 	}
+	c.slackApp(f, base, credDir, fc)
 	fc.cfg.Slack.Language = "ja"
 	if f.Language != nil {
 		switch s := *f.Language; s {

@@ -172,6 +172,12 @@ func (c *checker) tenants(entries []tenantFile, base, credDir string, fc *fileCo
 				c.errorf(ref.valueKey, "%v", err)
 			}
 		}
+		if f.Channel != "" {
+			t.Channel = c.channelID(tp+".channel", f.Channel)
+			if f.Webhook != "" || f.WebhookFile != "" {
+				c.errorf(tp+".channel", "both a webhook and a channel are set: a tenant posts through one of them; remove one")
+			}
+		}
 		if f.Kinds != nil {
 			t.Kinds = c.kinds(tp+".kinds", *f.Kinds)
 		}

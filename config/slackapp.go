@@ -1,0 +1,172 @@
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+
+	"github.com/kamobot/kamobot/state"
+)
+
+// Environment and credentials of the Slack app are in load.go beside the
+// webhook's: KAMOBOT_SLACK_BOT_TOKEN(_FILE), KAMOBOT_SLACK_APP_TOKEN(_FILE),
+// and the systemd credentials slack-bot-token and slack-app-token.
+
+// DefaultSlackAPIURL is the Slack Web API kamobot talks to by default.
+const DefaultSlackAPIURL = "https://slack.com/api/"
+
+// SlackApp is [slack]'s app part: a bot token turns the destinations that
+// have a channel (the default one, or a tenant's) from webhooks into an
+// app, which posts one thread per job and updates messages in place; an
+// app token adds `/kamobot` over Socket Mode.
+type SlackApp struct {
+	// BotToken is the xoxb- token; empty when no app is configured.
+	BotToken Secret
+	// BotTokenSource says where BotToken came from, for display.
+	BotTokenSource string
+	// AppToken is the xapp- token for Socket Mode; empty turns /kamobot off.
+	AppToken Secret
+	// AppTokenSource says where AppToken came from, for display.
+	AppTokenSource string
+	// Channel is the default channel ID; empty means the default
+	// destination is the webhook (if any).
+	Channel string
+	// APIURL is the Web API's base URL, ending in "/".
+	APIURL string
+	// Broadcast lists the event types whose thread reply is also shown in
+	// the channel (reply_broadcast); default failed and trouble.
+	Broadcast []state.EventType
+	// MuteAllowed lists the Slack user (U…/W…) and user-group (S…) IDs
+	// who may use /kamobot mute; empty means nobody.
+	MuteAllowed []string
+}
+
+// Enabled reports whether a bot token is configured.
+func (a SlackApp) Enabled() bool { return !a.BotToken.IsZero() }
+
+// Broadcasts reports whether replies of events of type ev are broadcast.
+func (a SlackApp) Broadcasts(ev state.EventType) bool { return slices.Contains(a.Broadcast, ev) }
+
+// MayMute reports whether the user, a member of groups, may mute.
+func (a SlackApp) MayMute(user string, groups []string) bool {
+	for _, id := range a.MuteAllowed {
+		if id == user || slices.Contains(groups, id) {
+			return true
+		}
+	}
+	return false
+}
+
+// defaultBroadcast are the events whose replies are broadcast by default.
+var defaultBroadcast = []state.EventType{"failed", "trouble"}
+
+var (
+	channelIDPattern = regexp.MustCompile(`^[CGD][A-Z0-9]{6,}$`)
+	slackIDPattern   = regexp.MustCompile(`^[UWS][A-Z0-9]{6,}$`)
+)
+
+// channelID checks a channel ID ("C0123456789"); a name is refused with
+// the way to find the ID.
+func (c *checker) channelID(p, s string) string {
+	s = strings.TrimSpace(s)
+	if !channelIDPattern.MatchString(s) {
+		c.errorf(p, "%q is not a channel ID: want the ID (C0123456789), shown at the bottom of the channel's details in Slack, not its name", s)
+		return ""
+	}
+	return s
+}
+
+// checkToken checks a token read from anywhere has the wanted prefix;
+// the error never shows the token.
+func checkToken(prefix, what string) func(Secret) error {
+	return func(s Secret) error {
+		v := s.Reveal()
+		if !strings.HasPrefix(v, prefix) || strings.ContainsAny(v, " \t") {
+			return fmt.Errorf("the %s is not a Slack %s… token: copy it from the app's settings (OAuth & Permissions for the bot token, Basic Information → App-Level Tokens for the app token)", what, prefix)
+		}
+		return nil
+	}
+}
+
+// slackApp checks [slack]'s app keys.
+func (c *checker) slackApp(f *slackFile, base, credDir string, fc *fileConfig) {
+	a := &fc.cfg.Slack.App
+	fc.botToken = c.secretRef("slack", "bot_token", f.BotToken, f.BotTokenFile, base, credDir)
+	fc.appToken = c.secretRef("slack", "app_token", f.AppToken, f.AppTokenFile, base, credDir)
+	if !fc.botToken.value.IsZero() {
+		if err := checkToken("xoxb-", "bot token")(fc.botToken.value); err != nil {
+			c.errorf(fc.botToken.valueKey, "%v", err)
+		}
+	}
+	if !fc.appToken.value.IsZero() {
+		if err := checkToken("xapp-", "app token")(fc.appToken.value); err != nil {
+			c.errorf(fc.appToken.valueKey, "%v", err)
+		}
+	}
+	if f.Channel != "" {
+		a.Channel = c.channelID("slack.channel", f.Channel)
+	}
+	a.APIURL = DefaultSlackAPIURL
+	if s := strings.TrimSpace(f.APIURL); s != "" {
+		u, err := url.Parse(s)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" || u.User != nil {
+			c.errorf("slack.api_url", "not an http(s) URL (the default is %s)", DefaultSlackAPIURL)
+		} else {
+			a.APIURL = strings.TrimRight(s, "/") + "/"
+		}
+	}
+	a.Broadcast = defaultBroadcast
+	if f.Broadcast != nil {
+		a.Broadcast = c.events("slack.broadcast", *f.Broadcast)
+	}
+	for i, id := range f.MuteAllowed {
+		if !slackIDPattern.MatchString(strings.TrimSpace(id)) {
+			c.errorf(elem("slack.mute_allowed", i), "%q is not a Slack user (U…) or user-group (S…) ID", id)
+			continue
+		}
+		a.MuteAllowed = append(a.MuteAllowed, strings.TrimSpace(id))
+	}
+}
+
+// resolveAppTokens reads the bot and app tokens, once the environment has
+// had its say, and checks a channel has a token to post with.
+func (c *checker) resolveAppTokens(fc *fileConfig, credDir string, env func(string) string) {
+	a := &fc.cfg.Slack.App
+	a.BotToken, a.BotTokenSource = c.resolveSecretCheck(secretSources{
+		credential: CredentialBotToken, envFile: EnvSlackBotTokenFile, envValue: EnvSlackBotToken,
+	}, fc.botToken, credDir, env, checkToken("xoxb-", "bot token"))
+	a.AppToken, a.AppTokenSource = c.resolveSecretCheck(secretSources{
+		credential: CredentialAppToken, envFile: EnvSlackAppTokenFile, envValue: EnvSlackAppToken,
+	}, fc.appToken, credDir, env, checkToken("xapp-", "app token"))
+	channels := a.Channel != ""
+	for _, t := range fc.cfg.Tenants {
+		channels = channels || t.Channel != ""
+	}
+	switch {
+	case channels && a.BotToken.IsZero() && a.BotTokenSource == "":
+		c.errorf("slack.bot_token_file", "a channel is set but no bot token: set slack.bot_token_file (an xoxb- token), %s or %s", EnvSlackBotTokenFile, EnvSlackBotToken)
+	case !a.BotToken.IsZero() && !channels:
+		c.errorf("slack.channel", "a bot token is set but no channel to post in: set slack.channel (or a channel per [[tenant]])")
+	case !a.AppToken.IsZero() && a.BotToken.IsZero() && a.BotTokenSource == "":
+		c.errorf("slack.app_token_file", "an app token is set without a bot token: /kamobot answers as the bot; set slack.bot_token_file too")
+	}
+}
+
+// Channel returns the channel ID the tenant's messages go to through the
+// app, or "" when they go to a webhook.
+func (r Route) Channel(c *Config) string {
+	if !c.Slack.App.Enabled() {
+		return ""
+	}
+	if r.Tenant != nil {
+		if r.Tenant.Channel != "" {
+			return r.Tenant.Channel
+		}
+		if !r.Tenant.Webhook.IsZero() {
+			return "" // the tenant's own webhook wins over the default channel
+		}
+	}
+	return c.Slack.App.Channel
+}
