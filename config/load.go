@@ -14,12 +14,12 @@ import (
 
 // Environment variables Load reads. They win over the config file.
 const (
-	EnvServer           = "KAMOBOT_SERVER"
-	EnvUser             = "KAMOBOT_USER"
-	EnvPassword         = "KAMOBOT_PASSWORD"
-	EnvPasswordFile     = "KAMOBOT_PASSWORD_FILE"
-	EnvSlackWebhook     = "KAMOBOT_SLACK_WEBHOOK"
-	EnvSlackWebhookFile = "KAMOBOT_SLACK_WEBHOOK_FILE"
+	EnvServer            = "KAMOBOT_SERVER"
+	EnvUser              = "KAMOBOT_USER"
+	EnvPassword          = "KAMOBOT_PASSWORD"
+	EnvPasswordFile      = "KAMOBOT_PASSWORD_FILE"
+	EnvSlackWebhook      = "KAMOBOT_SLACK_WEBHOOK"
+	EnvSlackWebhookFile  = "KAMOBOT_SLACK_WEBHOOK_FILE"
 	EnvSlackBotToken     = "KAMOBOT_SLACK_BOT_TOKEN"
 	EnvSlackBotTokenFile = "KAMOBOT_SLACK_BOT_TOKEN_FILE"
 	EnvSlackAppToken     = "KAMOBOT_SLACK_APP_TOKEN"
