@@ -31,6 +31,15 @@ type Message struct {
 	// every text object in the blocks.
 	TextView   View   `json:"text_view"`
 	BlockViews []View `json:"block_views,omitempty"`
+
+	// For a Web API call (Hook "api"): the method ("chat.postMessage",
+	// "chat.update", "pins.add"), the channel, the message's ts (the one
+	// created or updated) and the thread it went in, if any.
+	Method         string `json:"method,omitempty"`
+	Channel        string `json:"channel,omitempty"`
+	TS             string `json:"ts,omitempty"`
+	ThreadTS       string `json:"thread_ts,omitempty"`
+	ReplyBroadcast bool   `json:"reply_broadcast,omitempty"`
 }
 
 // Views returns the text view and every block text view.

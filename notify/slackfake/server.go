@@ -61,6 +61,7 @@ type Server struct {
 	attempts []Attempt
 	stats    Stats
 	changed  chan struct{} // closed and replaced when a message is recorded
+	app      *appState     // the Web API and Socket Mode (webapi.go)
 }
 
 // New starts a fake on opts.Addr. Close it when done.
@@ -87,6 +88,7 @@ func New(opts Options) (*Server, error) {
 		closing: make(chan struct{}),
 		hooks:   map[string]*hook{},
 		changed: make(chan struct{}),
+		app:     newAppState(),
 	}
 	s.rate = opts.RateLimit.normal()
 	s.buckets = map[string]*bucket{}
@@ -140,7 +142,13 @@ func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_fake/") {
-		s.control(w, r)
+		if !s.appControl(w, r) {
+			s.control(w, r)
+		}
+		return
+	}
+	if strings.HasPrefix(r.URL.Path, "/api/") {
+		s.webAPI(w, r)
 		return
 	}
 	s.post(w, r)
