@@ -1,0 +1,183 @@
+package notify
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// App posts through the Slack Web API with a bot token (app mode): a
+// message, an update of one in place, or a reply in a thread. Answers are
+// classified as webhook answers are (see Class), so that the outbox treats
+// both alike. Its errors never hold the token. It is safe for concurrent use.
+type App struct {
+	api   *slack.Client
+	token string
+	host  string
+	now   func() time.Time
+	max   time.Duration
+	post  *Pacer // chat.postMessage: one a second per channel
+	upd   *Pacer // chat.update: Web API tier 3, about 50 a minute
+}
+
+// AppOptions configure an App.
+type AppOptions struct {
+	// APIURL is the Web API's base URL, ending in "/".
+	APIURL string
+	// Client sends the requests; default NewHTTPClient(DefaultTimeout).
+	Client *http.Client
+	// Now and Sleep are the clock, for pacing; default the real one.
+	Now   func() time.Time
+	Sleep func(ctx context.Context, d time.Duration) error
+}
+
+// NewApp returns an App posting with the bot token.
+func NewApp(token string, o AppOptions) *App {
+	if o.Client == nil {
+		o.Client = NewHTTPClient(DefaultTimeout)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &App{
+		api:   slack.New(token, slack.OptionAPIURL(o.APIURL), slack.OptionHTTPClient(o.Client)),
+		token: token,
+		host:  host(o.APIURL),
+		now:   o.Now,
+		max:   DefaultMaxRetryAfter,
+		post:  NewPacer(time.Second, o.Now, o.Sleep),
+		upd:   NewPacer(1200*time.Millisecond, o.Now, o.Sleep),
+	}
+}
+
+// AppMessage is one Web API call: a post (TS empty; in ThreadTS's thread
+// when set) or an update of the message TS.
+type AppMessage struct {
+	Channel   string
+	TS        string
+	ThreadTS  string
+	Broadcast bool
+	Text      string
+	Blocks    []slack.Block
+}
+
+// Send makes the call once, paced per method and channel, and returns its
+// Result and the ts of the message posted or updated.
+func (a *App) Send(ctx context.Context, m AppMessage) (Result, string) {
+	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
+	if len(m.Blocks) > 0 {
+		opts = append(opts, slack.MsgOptionBlocks(m.Blocks...))
+	}
+	var ts string
+	var err error
+	if m.TS != "" {
+		if err := a.upd.Wait(ctx, "chat.update:"+m.Channel); err != nil {
+			return transportFailure(a.host, err), ""
+		}
+		_, ts, _, err = a.api.UpdateMessageContext(ctx, m.Channel, m.TS, opts...)
+	} else {
+		if m.ThreadTS != "" {
+			opts = append(opts, slack.MsgOptionTS(m.ThreadTS))
+			if m.Broadcast {
+				opts = append(opts, slack.MsgOptionBroadcast())
+			}
+		}
+		if err := a.post.Wait(ctx, "chat.postMessage:"+m.Channel); err != nil {
+			return transportFailure(a.host, err), ""
+		}
+		_, ts, err = a.api.PostMessageContext(ctx, m.Channel, opts...)
+	}
+	if err == nil {
+		return Result{Class: Delivered, Status: http.StatusOK}, ts
+	}
+	return a.classify(err), ""
+}
+
+// Web API errors by what they mean for the message and the destination.
+var (
+	appDeadErrors = map[string]string{
+		"invalid_auth":     "the bot token is not valid: put a working xoxb- token in slack.bot_token_file",
+		"not_authed":       "no bot token was sent: set slack.bot_token_file",
+		"token_revoked":    "the bot token was revoked: reinstall the app and put its new xoxb- token in slack.bot_token_file",
+		"token_expired":    "the bot token expired: put a new xoxb- token in slack.bot_token_file",
+		"account_inactive": "the app's bot user is deactivated: reinstall the app in the workspace",
+		"missing_scope":    "the app lacks a scope: add it from deploy/slack-app-manifest.yaml and reinstall the app",
+		"channel_not_found": "the channel does not exist or the bot cannot see it: check the channel ID, " +
+			"and /invite the app to a private channel",
+		"not_in_channel":          "the bot is not in the channel: /invite @kamobot there",
+		"is_archived":             "the channel is archived: unarchive it or set another channel",
+		"team_access_not_granted": "the app is not installed in this workspace: install it",
+	}
+	appPermanentErrors = []string{"msg_too_long", "msg_blocks_too_long", "invalid_blocks", "invalid_blocks_format",
+		"no_text", "too_many_attachments", "message_not_found", "cant_update_message", "edit_window_closed",
+		"thread_not_found", "invalid_arguments"}
+	appTemporaryErrors = []string{"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ekm_access_denied"}
+)
+
+// AppFix returns what to do about a Web API error code that makes the
+// destination dead, or "".
+func AppFix(code string) string { return appDeadErrors[code] }
+
+// classify turns a slack-go error into a Result; the token never reaches
+// the error kept.
+func (a *App) classify(err error) Result {
+	var rl *slack.RateLimitedError
+	var sc slack.StatusCodeError
+	var se slack.SlackErrorResponse
+	switch {
+	case errors.As(err, &rl):
+		d := min(rl.RetryAfter, a.max)
+		return Result{Class: RateLimited, Status: http.StatusTooManyRequests, Code: "ratelimited", RetryAfter: d,
+			Err: &Error{Class: RateLimited, Host: a.host, Status: http.StatusTooManyRequests, Code: "ratelimited"}}
+	case errors.As(err, &sc):
+		c := Temporary
+		if sc.Code < 500 && sc.Code != http.StatusTooManyRequests {
+			c = DeadWebhook
+		}
+		return Result{Class: c, Status: sc.Code, Err: &Error{Class: c, Host: a.host, Status: sc.Code}}
+	case errors.As(err, &se) || isCode(err.Error()):
+		code := se.Err
+		if code == "" {
+			code = err.Error()
+		}
+		c := PermanentMessage
+		switch {
+		case appDeadErrors[code] != "":
+			c = DeadWebhook
+		case contains(appTemporaryErrors, code):
+			c = Temporary
+		case contains(appPermanentErrors, code):
+		}
+		return Result{Class: c, Status: http.StatusOK, Code: code, Err: &Error{Class: c, Host: a.host, Status: http.StatusOK, Code: code}}
+	default:
+		msg := strings.ReplaceAll(err.Error(), a.token, "<token>")
+		return transportFailure(a.host, errors.New(msg))
+	}
+}
+
+// isCode reports whether s looks like a bare Slack error code, which is
+// how slack-go reports {"ok":false,"error":...}.
+func isCode(s string) bool {
+	if s == "" || len(s) > 64 {
+		return false
+	}
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && r != '_' {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,73 @@
+package notify_test
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kamobot/kamobot/notify"
+	"github.com/kamobot/kamobot/notify/slackfake"
+)
+
+func TestAppSendAndClassify(t *testing.T) {
+	const token = "xoxb-1-2-SECRETtokenVALUE"
+	f := slackfake.NewTest(t)
+	f.AddToken(slackfake.Token{Token: token})
+	f.AddChannel(slackfake.Channel{ID: "C0JOBS0001", Name: "ml-jobs"})
+	f.AddChannel(slackfake.Channel{ID: "C0OUT00001", Name: "elsewhere", NotMember: true})
+	app := notify.NewApp(token, notify.AppOptions{APIURL: f.URL() + "/api/"})
+	ctx := t.Context()
+
+	r, ts := app.Send(ctx, notify.AppMessage{Channel: "C0JOBS0001", Text: "job 1 running"})
+	if !r.OK() || ts == "" {
+		t.Fatalf("post: %+v", r)
+	}
+	if r, uts := app.Send(ctx, notify.AppMessage{Channel: "C0JOBS0001", TS: ts, Text: "job 1 failed"}); !r.OK() || uts != ts {
+		t.Fatalf("update: %+v %q", r, uts)
+	}
+	if r, _ := app.Send(ctx, notify.AppMessage{Channel: "C0JOBS0001", ThreadTS: ts, Broadcast: true, Text: "failed"}); !r.OK() {
+		t.Fatalf("reply: %+v", r)
+	}
+	msgs := f.Messages()
+	if len(msgs) != 3 || msgs[1].Method != "chat.update" || msgs[2].ThreadTS != ts || !msgs[2].ReplyBroadcast {
+		t.Fatalf("recorded %+v", msgs)
+	}
+
+	for _, tc := range []struct {
+		name  string
+		fault slackfake.APIFault
+		msg   notify.AppMessage
+		class notify.Class
+		code  string
+	}{
+		{"rate limited", slackfake.APIFault{Status: 429, RetryAfter: 3}, notify.AppMessage{Channel: "C0JOBS0001", Text: "x"}, notify.RateLimited, "ratelimited"},
+		{"revoked", slackfake.APIFault{Error: "token_revoked"}, notify.AppMessage{Channel: "C0JOBS0001", Text: "x"}, notify.DeadWebhook, "token_revoked"},
+		{"too long", slackfake.APIFault{Error: "msg_too_long"}, notify.AppMessage{Channel: "C0JOBS0001", Text: "x"}, notify.PermanentMessage, "msg_too_long"},
+		{"not in channel", slackfake.APIFault{}, notify.AppMessage{Channel: "C0OUT00001", Text: "x"}, notify.DeadWebhook, "not_in_channel"},
+		{"unknown channel", slackfake.APIFault{}, notify.AppMessage{Channel: "C0NONE0001", Text: "x"}, notify.DeadWebhook, "channel_not_found"},
+		{"internal error", slackfake.APIFault{Error: "internal_error"}, notify.AppMessage{Channel: "C0JOBS0001", Text: "x"}, notify.Temporary, "internal_error"},
+	} {
+		if tc.fault != (slackfake.APIFault{}) {
+			f.ScriptAPI(tc.fault)
+		}
+		r, _ := app.Send(ctx, tc.msg)
+		if r.Class != tc.class || r.Code != tc.code {
+			t.Errorf("%s: %v %q, want %v %q", tc.name, r.Class, r.Code, tc.class, tc.code)
+		}
+		if tc.class == notify.RateLimited && r.RetryAfter != 3*time.Second {
+			t.Errorf("%s: retry after %v", tc.name, r.RetryAfter)
+		}
+		if tc.class == notify.DeadWebhook && notify.AppFix(r.Code) == "" {
+			t.Errorf("%s: no fix for %q", tc.name, r.Code)
+		}
+		if r.Err != nil && strings.Contains(r.Err.Error(), token) {
+			t.Errorf("%s: the token is in the error", tc.name)
+		}
+	}
+	// A transport failure names the host, never the token.
+	f.Close()
+	r, _ = app.Send(ctx, notify.AppMessage{Channel: "C0JOBS0001", Text: "x"})
+	if r.Class != notify.Temporary || strings.Contains(r.Err.Error(), token) {
+		t.Errorf("closed server: %+v", r)
+	}
+}
