@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"os"
+	"path"
 	"regexp"
 	"slices"
 	"strings"
@@ -99,6 +100,101 @@ func TestDeployDockerfile(t *testing.T) {
 	}
 	if !has("EXPOSE", `^9465$`) || !has("CMD", `"--metrics-addr", ":9465"`) {
 		t.Error("want EXPOSE 9465 and a CMD serving metrics on :9465 (a container's port must listen beyond loopback)")
+	}
+	checkStateVolume(t, stages, aliases, user)
+	checkHealthcheck(t, final)
+}
+
+// checkStateVolume: the state directory is a VOLUME that exists in the
+// image, owned by the user kamobot runs as, before VOLUME declares it. A
+// new named volume is filled from it, owner included; a directory Docker
+// makes for a VOLUME is root's, and kamobot, not root, cannot write it.
+func checkStateVolume(t *testing.T, stages [][]instruction, aliases []string, user string) {
+	t.Helper()
+	final := stages[len(stages)-1]
+	var stateDir string
+	volumeAt := -1
+	for i, in := range final {
+		switch in.cmd {
+		case "ENV":
+			if v, ok := strings.CutPrefix(in.args, "KAMOBOT_STATE="); ok {
+				stateDir = path.Dir(strings.Trim(v, `"`))
+			}
+		case "VOLUME":
+			if strings.Contains(in.args, `"/var/lib/kamobot"`) || strings.Fields(in.args)[0] == "/var/lib/kamobot" {
+				volumeAt = i
+			}
+		}
+	}
+	if stateDir != "/var/lib/kamobot" || volumeAt < 0 {
+		t.Fatalf("KAMOBOT_STATE in %q and VOLUME at %d: want the state file on VOLUME /var/lib/kamobot", stateDir, volumeAt)
+	}
+	copyRe := regexp.MustCompile(`^--from=(` + strings.Join(aliases, "|") + `)\s+--chown=(\S+)\s+(\S+)\s+` +
+		regexp.QuoteMeta(stateDir) + `/?$`)
+	made := false
+	for i, in := range final {
+		m := copyRe.FindStringSubmatch(in.args)
+		if in.cmd != "COPY" || m == nil {
+			continue
+		}
+		made = true
+		if i > volumeAt {
+			t.Errorf("the state directory is copied in after VOLUME: Docker discards changes to a volume path")
+		}
+		if m[2] != user {
+			t.Errorf("the state directory is owned by %s, but kamobot runs as USER %s", m[2], user)
+		}
+		// The build stage named makes the directory it is copied from.
+		src := m[3]
+		for si, a := range aliases {
+			if a != m[1] {
+				continue
+			}
+			if !slices.ContainsFunc(stages[si], func(in instruction) bool {
+				return in.cmd == "RUN" && strings.Contains(in.args, "mkdir") && strings.Contains(in.args, src)
+			}) {
+				t.Errorf("stage %s does not make %s", a, src)
+			}
+		}
+	}
+	if !made {
+		t.Errorf("the image does not make %s owned by %s before VOLUME (want COPY --from=<build> --chown=%s <dir> %s)",
+			stateDir, user, user, stateDir)
+	}
+	if !regexp.MustCompile(`^\d+:\d+$`).MatchString(user) {
+		t.Errorf("USER %q: want numeric uid:gid (Kubernetes' runAsNonRoot can only check a number)", user)
+	}
+}
+
+// checkHealthcheck: a HEALTHCHECK must run kamobot itself in exec form (a
+// distroless image has no shell, curl or wget); without one, the
+// Dockerfile says why not.
+func checkHealthcheck(t *testing.T, final []instruction) {
+	t.Helper()
+	for _, in := range final {
+		if in.cmd != "HEALTHCHECK" {
+			continue
+		}
+		if in.args == "NONE" {
+			break
+		}
+		if !regexp.MustCompile(`CMD \["/usr/local/bin/kamobot",`).MatchString(in.args) {
+			t.Errorf("HEALTHCHECK %s: want the exec form running kamobot (no shell, curl or wget in the image)", in.args)
+		}
+		return
+	}
+	raw, err := os.ReadFile("deploy/Dockerfile")
+	if err != nil {
+		t.Fatal(err)
+	}
+	why := regexp.MustCompile(`(?m)^# No HEALTHCHECK: .*\n(# .*\n)*`).Find(raw)
+	if why == nil {
+		t.Fatal("no HEALTHCHECK and no `# No HEALTHCHECK: ...` comment saying why not")
+	}
+	for _, word := range []string{"/livez", "/healthz", "curl"} {
+		if !bytes.Contains(why, []byte(word)) {
+			t.Errorf("the reason for no HEALTHCHECK does not mention %s:\n%s", word, why)
+		}
 	}
 }
 

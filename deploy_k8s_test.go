@@ -232,11 +232,14 @@ func checkPod(t *testing.T, m manifests, pod k8sPodSpec) {
 	cfgPath := flagValue(c.Args, "--config")
 	found := false
 	for _, vm := range cfgMounts {
-		key := vm.SubPath
-		path := vm.MountPath
-		if key == "" {
-			key, path = filepath.Base(cfgPath), filepath.Join(vm.MountPath, filepath.Base(cfgPath))
+		// A subPath mount is a copy the kubelet never updates: an edited
+		// ConfigMap would never reach the file, and watch's reload on a
+		// file change could not work. The directory is mounted instead.
+		if vm.SubPath != "" {
+			t.Errorf("the ConfigMap is mounted with subPath %q at %s: it never updates; mount the directory", vm.SubPath, vm.MountPath)
+			continue
 		}
+		key, path := filepath.Base(cfgPath), filepath.Join(vm.MountPath, filepath.Base(cfgPath))
 		if path == cfgPath {
 			found = true
 			if _, ok := m.configMap.Data[key]; !ok {

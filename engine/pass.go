@@ -136,10 +136,6 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 	if !o.At.IsZero() {
 		now = o.At
 	}
-	if fresh && !o.DryRun {
-		p.Log.Info("no state yet: recording what runs now as the baseline; nothing that ended before is reported",
-			"state", p.Store.Path())
-	}
 	st.LastRun = state.RunInfo{Start: now}
 
 	events, err := p.fetchAndDiff(ctx, st, now, &rep)
@@ -164,6 +160,12 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 	crashPoint("after_fetch")
 	if err := p.Store.Save(st); err != nil {
 		return rep, err
+	}
+	if fresh && rep.Tenants > 0 {
+		// Said once, when a baseline is on disk: a pass that failed before
+		// saving records nothing and says nothing.
+		p.Log.Info("no state yet: recorded what runs now as the baseline; nothing that ended before is reported",
+			"state", p.Store.Path(), "open_jobs", rep.Baselined, "tenants", rep.Tenants)
 	}
 	crashPoint("after_outbox_save")
 	p.deliver(ctx, st, now, &rep)

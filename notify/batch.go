@@ -8,14 +8,6 @@ import (
 	"github.com/kamobot/kamobot/job"
 )
 
-// severity orders event types for picking a batch's phrase: the most
-// serious event speaks for the batch.
-var severity = []job.EventType{
-	job.EventFailed, job.EventKilled, job.EventTrouble, job.EventStateUnknown, job.EventStuckPending,
-	job.EventLongRunning, job.EventCanceled, job.EventDeleted, job.EventCompleted,
-	job.EventStarted,
-}
-
 // countOrder is the order of the counts in batch and digest headers.
 var countOrder = []job.EventType{
 	job.EventCompleted, job.EventFailed, job.EventKilled, job.EventCanceled,
@@ -48,14 +40,67 @@ func (r *renderer) counts(events []job.Event) string {
 	return strings.Join(parts, r.l.listSep)
 }
 
-// compact is the short section about one event in a batch or digest.
-func (r *renderer) compact(e job.Event) string {
+// supersede drops the alerts (long running, stuck pending, trouble,
+// started, ...) about a job that ends later in the same list: the ending
+// says what became of it. Endings are all kept (a rerun notebook can end
+// twice), and the order of what is left is kept.
+func supersede(events []job.Event) []job.Event {
+	type key struct {
+		tenant int64
+		job    string
+	}
+	lastEnd := map[key]int{}
+	for i, e := range events {
+		if e.Type.IsEnding() {
+			lastEnd[key{e.Tenant.ID, e.Job.Key()}] = i
+		}
+	}
+	if len(lastEnd) == 0 {
+		return events
+	}
+	out := make([]job.Event, 0, len(events))
+	for i, e := range events {
+		if end, ok := lastEnd[key{e.Tenant.ID, e.Job.Key()}]; ok && !e.Type.IsEnding() && i < end {
+			continue
+		}
+		out = append(out, e)
+	}
+	return out
+}
+
+// timing is the time that matters for the event, labelled, for a short
+// line: the run time of a job that ran, how long a stuck job has waited.
+func (r *renderer) timing(e job.Event) string {
+	if label, v, ok := r.runTime(e); ok {
+		return label + " " + v
+	}
+	if e.Type == job.EventStuckPending {
+		if label, v, ok := r.queueTime(e); ok {
+			return label + " " + v
+		}
+	}
+	return ""
+}
+
+// compact is the short section about one event in a batch. withTenant
+// names the tenant (a batch of one tenant's jobs; a batch over several
+// tenants has a heading per tenant instead).
+func (r *renderer) compact(e job.Event, withTenant bool) string {
 	j := e.Job
 	var b strings.Builder
-	fmt.Fprintf(&b, "%s *%s* %s\n", eventEmoji(e.Type), r.jobLink(j, 100), r.title(e.Type))
-	parts := []string{r.tenant(e.Tenant), r.kind(j.Kind), r.owner(j), r.transition(e)}
-	if _, v, ok := r.runTime(e); ok {
-		parts = append(parts, v)
+	fmt.Fprintf(&b, "%s *%s* %s", eventEmoji(e.Type), r.jobLink(j, 100), r.title(e.Type))
+	_, showLog := explains(e.Type)
+	if l := r.logLink(j); showLog && l != "" {
+		b.WriteString(" · " + l)
+	}
+	b.WriteString("\n")
+	var parts []string
+	if withTenant {
+		parts = append(parts, r.tenant(e.Tenant))
+	}
+	parts = append(parts, r.kind(j.Kind), r.owner(j), r.transition(e))
+	if t := r.timing(e); t != "" {
+		parts = append(parts, t)
 	}
 	if e.Unmarked() {
 		parts = append(parts, "_"+r.l.unmarkedShort+"_")
@@ -69,23 +114,83 @@ func (r *renderer) compact(e job.Event) string {
 	return b.String()
 }
 
-// textLine is the one-line text fallback about one event in a batch.
-func (r *renderer) textLine(e job.Event) string {
-	return fmt.Sprintf("%s %s %s (%s) %s", eventEmoji(e.Type), inline(e.Job.Name, 60, r.l.noName),
-		jobID(e.Job), r.tenant(e.Tenant), r.title(e.Type))
+// textLine is the one-line text fallback about one event in a batch, with
+// the tenant unless a heading names it.
+func (r *renderer) textLine(e job.Event, withTenant bool) string {
+	line := fmt.Sprintf("%s %s %s %s", eventEmoji(e.Type), inline(e.Job.Name, 60, r.l.noName), jobID(e.Job), r.title(e.Type))
+	if withTenant {
+		line = fmt.Sprintf("%s %s %s (%s) %s", eventEmoji(e.Type), inline(e.Job.Name, 60, r.l.noName),
+			jobID(e.Job), r.tenant(e.Tenant), r.title(e.Type))
+	}
+	if t := r.timing(e); t != "" && e.Type == job.EventStuckPending {
+		line += " · " + t
+	}
+	return line
+}
+
+// tenantGroup is one tenant's events in a batch.
+type tenantGroup struct {
+	tenant job.TenantRef
+	events []job.Event
+}
+
+// groupByTenant groups events by tenant, tenants in the order they first
+// appear, each tenant's events in their order.
+func groupByTenant(events []job.Event) []tenantGroup {
+	var groups []tenantGroup
+	at := map[int64]int{}
+	for _, e := range events {
+		i, ok := at[e.Tenant.ID]
+		if !ok {
+			i = len(groups)
+			at[e.Tenant.ID] = i
+			groups = append(groups, tenantGroup{tenant: e.Tenant})
+		}
+		groups[i].events = append(groups[i].events, e)
+	}
+	return groups
+}
+
+// item is one block of a batch's body: a tenant heading or a job section.
+type item struct {
+	text    string
+	heading bool
+	event   job.Event
+	// mentions are the tenant's mentions its heading carries ("" when
+	// none, or on a heading repeated in a later part).
+	mentions string
 }
 
 // batch renders several events as one message, split into parts when the
-// job sections do not fit in one payload.
+// job sections do not fit in one payload. A batch of one tenant's jobs
+// opens with the mentions; a batch over several tenants (a shared
+// webhook) has a section per tenant, headed by the tenant's name and its
+// own mentions.
 func (r *renderer) batch(events []job.Event) []Payload {
-	title, footer := r.batchTitle(events)
-	sections := make([]string, len(events))
-	for i, e := range events {
-		sections[i] = r.compact(e)
+	if len(events) == 1 {
+		return []Payload{r.job(events[0])}
 	}
-	parts := r.pack(sections, footer)
+	groups := groupByTenant(events)
+	shared := len(groups) > 1
+	head := r.mentions
+	if !shared {
+		head = r.headMentions(groups[0].tenant)
+	}
+	title, intro, footer := r.batchTitle(events)
+
+	var items []item
+	for _, g := range groups {
+		if shared {
+			m := r.tenantMentions(g.tenant)
+			items = append(items, item{text: r.tenantHeading(g.tenant, m), heading: true, event: g.events[0], mentions: m})
+		}
+		for _, e := range g.events {
+			items = append(items, item{text: r.compact(e, !shared), event: e})
+		}
+	}
+	parts := r.pack(items, head, intro, footer)
 	out := make([]Payload, 0, len(parts))
-	for pi, idx := range parts {
+	for pi, part := range parts {
 		suffix := ""
 		if len(parts) > 1 {
 			suffix = r.l.part(pi+1, len(parts))
@@ -95,50 +200,85 @@ func (r *renderer) batch(events []job.Event) []Payload {
 		const bell = ":bell: "
 		h := bell + Truncate(title, MaxHeaderText-utf8.RuneCountInString(bell+suffix)) + suffix
 		blocks := []Block{Header(h)}
-		head := h
-		if pi == 0 && r.mentions != "" {
-			blocks = append(blocks, Section(r.mentions))
-			head = r.mentions + " " + h
+		first := h
+		if pi == 0 && head != "" {
+			blocks = append(blocks, Section(head))
+			first = head + " " + h
 		}
-		for _, i := range idx {
-			blocks = append(blocks, Section(sections[i]))
+		if pi == 0 && intro != "" {
+			blocks = append(blocks, Context(intro))
+		}
+		for _, it := range part {
+			blocks = append(blocks, Section(it.text))
 		}
 		if footer != "" {
 			blocks = append(blocks, Context(footer))
 		}
-
-		lines := []string{head}
-		size := utf8.RuneCountInString(head)
-		for k, i := range idx {
-			line := r.textLine(events[i])
-			if size+utf8.RuneCountInString(line)+40 > MaxTextLen {
-				lines = append(lines, r.l.more(len(idx)-k))
-				break
-			}
-			lines = append(lines, line)
-			size += utf8.RuneCountInString(line) + 1
-		}
-		out = append(out, Payload{Text: strings.Join(lines, "\n"), Blocks: blocks})
+		out = append(out, Payload{Text: r.batchText(first, part, !shared), Blocks: blocks})
 	}
 	return out
 }
 
+// tenantHeading heads a tenant's section in a batch over several tenants:
+// its name, and its mentions.
+func (r *renderer) tenantHeading(t job.TenantRef, mentions string) string {
+	s := ":office: *" + r.tenant(t) + "*"
+	if mentions != "" {
+		s += "  " + mentions
+	}
+	return s
+}
+
+// batchText is the text fallback of one part: the header, then a line per
+// job, with each tenant's heading (and mentions) before its jobs, cut with
+// "…and N more" to fit.
+func (r *renderer) batchText(first string, part []item, withTenant bool) string {
+	lines := []string{first}
+	size := utf8.RuneCountInString(first)
+	jobs := 0
+	for _, it := range part {
+		if !it.heading {
+			jobs++
+		}
+	}
+	done := 0
+	for _, it := range part {
+		line := ""
+		if it.heading {
+			line = r.tenant(it.event.Tenant) + ":"
+			if it.mentions != "" {
+				line += " " + it.mentions
+			}
+		} else {
+			line = r.textLine(it.event, withTenant)
+		}
+		if size+utf8.RuneCountInString(line)+40 > MaxTextLen {
+			lines = append(lines, r.l.more(jobs-done))
+			break
+		}
+		lines = append(lines, line)
+		size += utf8.RuneCountInString(line) + 1
+		if !it.heading {
+			done++
+		}
+	}
+	return strings.Join(lines, "\n")
+}
+
 // batchTitle is the header text of a batch ("3 jobs ended: 2 completed,
-// 1 failed") and its footer: the phrase of the most serious event, and the
-// time of the latest.
-func (r *renderer) batchTitle(events []job.Event) (title, footer string) {
+// 1 failed"), the phrase that introduces it, and its footer (the time of
+// the latest event). Only a batch of one kind of event has a phrase: the
+// phrase of that kind speaks for every job in it, where the phrase of one
+// event among others would speak for the wrong jobs.
+func (r *renderer) batchTitle(events []job.Event) (title, intro, footer string) {
 	ending := true
+	same := true
 	latest := events[0].At
-	worst := len(severity)
 	for _, e := range events {
 		ending = ending && e.Type.IsEnding()
+		same = same && e.Type == events[0].Type
 		if e.At.After(latest) {
 			latest = e.At
-		}
-		for i, t := range severity {
-			if t == e.Type && i < worst {
-				worst = i
-			}
 		}
 	}
 	title = r.l.jobsUpdated(len(events))
@@ -146,41 +286,81 @@ func (r *renderer) batchTitle(events []job.Event) (title, footer string) {
 		title = r.l.jobsEnded(len(events))
 	}
 	title += ": " + r.counts(events)
-	key := "unknown"
-	if worst < len(severity) {
-		key = string(severity[worst])
+	if same {
+		intro = r.phrase(eventKey(events[0].Type))
 	}
-	var foot []string
-	if p := r.phrase(key); p != "" {
-		foot = append(foot, p)
-	}
-	if at := r.when(latest); at != "" {
-		foot = append(foot, at)
-	}
-	return title, strings.Join(foot, " · ")
+	return title, intro, r.when(latest)
 }
 
-// pack groups the job sections, in order, into as few parts as the block
-// limit and the character budget allow: each part takes sections greedily
-// while they fit. It returns the section indexes of each part.
-func (r *renderer) pack(sections []string, footer string) [][]int {
-	overhead := MaxHeaderText + utf8.RuneCountInString(r.mentions) + utf8.RuneCountInString(footer)
-	budget := MaxBlocksChars - overhead
-	var parts [][]int
-	var cur []int
-	used := 0
-	for i, sec := range sections {
-		capacity := MaxBlocks - 2 // header and footer
-		if len(parts) == 0 && r.mentions != "" {
-			capacity-- // the mentions section of the first part
+// pack groups the items, in order, into as few parts as the block limit
+// and the character budget allow: each part takes items greedily while
+// they fit. A tenant whose jobs go on in the next part gets its heading
+// again there, without its mentions (they were made once). Every part
+// keeps its block text within MaxBlocksChars.
+func (r *renderer) pack(items []item, head, intro, footer string) [][]item {
+	// What every part holds besides its items: the header (at most
+	// MaxHeaderText) and the footer; the first part also the mentions and
+	// the intro.
+	fixed := MaxHeaderText + utf8.RuneCountInString(footer)
+	fixedBlocks := 1
+	if footer != "" {
+		fixedBlocks++
+	}
+	var parts [][]item
+	var cur []item
+	used, nblocks := 0, 0
+	newPart := func() {
+		used, nblocks = fixed, fixedBlocks
+		if len(parts) == 0 {
+			if head != "" {
+				used += utf8.RuneCountInString(head)
+				nblocks++
+			}
+			if intro != "" {
+				used += utf8.RuneCountInString(intro)
+				nblocks++
+			}
 		}
-		n := utf8.RuneCountInString(sec)
-		if len(cur) > 0 && (len(cur)+1 > capacity || used+n > budget) {
+		cur = nil
+	}
+	fits := func(n, blocks int) bool {
+		return nblocks+blocks <= MaxBlocks && used+n <= MaxBlocksChars
+	}
+	add := func(it item) {
+		cur = append(cur, it)
+		used += utf8.RuneCountInString(it.text)
+		nblocks++
+	}
+	newPart()
+	var heading *item // the heading of the tenant whose jobs are being packed
+	for i := range items {
+		it := items[i]
+		n := utf8.RuneCountInString(it.text)
+		if it.heading {
+			heading = &items[i]
+			// A heading never ends a part: it goes with its first job.
+			next := 0
+			if i+1 < len(items) && !items[i+1].heading {
+				next = utf8.RuneCountInString(items[i+1].text)
+			}
+			if len(cur) > 0 && !fits(n+next, 2) {
+				parts = append(parts, cur)
+				newPart()
+			}
+			add(it)
+			continue
+		}
+		if len(cur) > 0 && !fits(n, 1) {
 			parts = append(parts, cur)
-			cur, used = nil, 0
+			newPart()
+			if heading != nil {
+				again := *heading
+				again.mentions = ""
+				again.text = r.tenantHeading(heading.event.Tenant, "")
+				add(again)
+			}
 		}
-		cur = append(cur, i)
-		used += n
+		add(it)
 	}
 	return append(parts, cur)
 }

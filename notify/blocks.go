@@ -17,8 +17,10 @@ const (
 	MaxHeaderText  = 150  // header block, plain_text
 	MaxTextLen     = 3000 // kamobot's budget for the top-level text (Slack: 4,000)
 	// MaxBlocksChars is kamobot's budget for all text in the blocks of one
-	// message: Slack has refused messages near 13,200 (msg_blocks_too_long).
-	MaxBlocksChars = 12000
+	// message. Slack documents no total, but has refused about 11,300
+	// characters in 45 blocks, and 13,200 in others, as msg_blocks_too_long
+	// (chat.postMessage; slackapi/bolt-js issues 2867 and 2509).
+	MaxBlocksChars = 8000
 )
 
 // Payload is one Slack message: the text fallback, shown in notifications

@@ -14,9 +14,11 @@ const digestPerTenant = 10
 // RenderDigest renders the "while you were away" catch-up: the events held
 // since a time (outside office hours), counted, then listed per tenant in
 // the order the tenants first appear, each list capped with "…and N more".
-// It always fits in one payload.
+// An alert about a job that ended later (long running, then completed) is
+// left out: the ending supersedes it. It always fits in one payload.
 func RenderDigest(events []job.Event, since time.Time, o RenderOptions) Payload {
 	r := newRenderer(o)
+	events = supersede(events)
 	l := r.l
 	sinceText := r.whenShort(since)
 	if since.IsZero() {
@@ -84,8 +86,8 @@ func RenderDigest(events []job.Event, since time.Time, o RenderOptions) Payload 
 	return Payload{Text: clipLines(text, MaxTextLen), Blocks: blocks}
 }
 
-// digestLine is one event in a digest: emoji, link, what happened, and the
-// run time of a job that ended.
+// digestLine is one event in a digest: emoji, link, what happened, the run
+// time of a job that ended, how long a stuck job has waited.
 func (r *renderer) digestLine(e job.Event) string {
 	parts := []string{eventEmoji(e.Type) + " " + r.jobLink(e.Job, 80), r.title(e.Type)}
 	if e.Unmarked() {
@@ -93,6 +95,11 @@ func (r *renderer) digestLine(e job.Event) string {
 	}
 	if _, v, ok := r.runTime(e); ok && e.Type.IsEnding() {
 		parts = append(parts, v)
+	}
+	if e.Type == job.EventStuckPending {
+		if t := r.timing(e); t != "" {
+			parts = append(parts, t)
+		}
 	}
 	if e.Type.IsEnding() || e.Type == job.EventTrouble {
 		parts = append(parts, r.owner(e.Job))

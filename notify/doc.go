@@ -14,10 +14,24 @@
 // budgets (MaxTextLen, MaxBlocksChars); many events are split into as few
 // payloads as those allow.
 //
-// Mention policy: the tenant's mentions (RenderOptions.Mentions) open every
-// job message, single or batched (a split batch mentions in its first part
-// only); the owner of a job is mentioned where it is shown, if mapped in
-// RenderOptions.Owners. Greetings, summaries and digests mention no one.
+// Jobs are numbered as the web UI numbers them (the id; a preprocessing
+// run as "#<preprocessing id>/<data id>") and linked to their page; a
+// failure (failed, killed, in trouble) also links the job's log page.
+//
+// Mention policy: a message about one tenant's jobs, single or batched,
+// opens with RenderOptions.Mentions and the tenant's own
+// (RenderOptions.TenantMentions); a batch over several tenants (a shared
+// webhook) puts each tenant's mentions on the heading of that tenant's
+// section, and a split batch makes each mention once. The owner of a job
+// is mentioned on the job's own events, if mapped in RenderOptions.Owners.
+// Greetings, summaries and digests mention no one (a summary names owners
+// without pinging them).
+//
+// A batch reads as one message: a header counting what happened, each
+// tenant's jobs together, a phrase only when every event is of one kind,
+// and the time. An ending supersedes an earlier alert about the same job
+// (in a batch and a digest). Each part keeps its block text within
+// MaxBlocksChars (8,000).
 //
 // Encode a Payload with Payload.JSON before storing it in the outbox.
 //
@@ -27,7 +41,9 @@
 // Result: Delivered (2xx and exactly "ok"), RateLimited (429, with
 // Retry-After), Temporary (5xx, timeouts, connection errors, other 2xx
 // bodies), PermanentMessage (Slack refused this message) or DeadWebhook (the
-// webhook is gone or refused). Sender.Deliver adds pacing (at most one
+// webhook is gone or refused). Slack's error string decides before the
+// status: a 500 whose body is action_prohibited is a dead webhook, not a
+// temporary failure retried forever. Sender.Deliver adds pacing (at most one
 // message per second per webhook, see Pacer) and a few in-process retries;
 // the persistent outbox owns the long waits, using Sender.RetryDelay.
 //

@@ -73,6 +73,10 @@ func goldenCases(lang string) map[string]any {
 	}
 	cases["batch_5"] = notify.RenderEvents(batchOf5(), o)
 	cases["batch_200"] = notify.RenderEvents(manyEvents(200), o)
+	shared := o
+	shared.Mentions = nil
+	shared.TenantMentions = map[int64][]string{vision.ID: {"U0VISION"}, nlp.ID: {"U0NLP", "S0NLPTEAM"}}
+	cases["batch_shared_webhook"] = notify.RenderEvents(sharedBatch(), shared)
 	for _, kind := range []string{notify.GreetingEnter, notify.GreetingLeave, notify.GreetingLeaveFriday, notify.GreetingLeaveQuiet} {
 		var extra []string
 		if kind == notify.GreetingLeave || kind == notify.GreetingLeaveFriday {
@@ -131,7 +135,7 @@ func goldenPayloads(t *testing.T) map[string][]json.RawMessage {
 // Slack through the real sender: all must be accepted, with nothing left
 // unescaped and no special mention.
 func TestGoldenPayloadsAcceptedBySlack(t *testing.T) {
-	fake := slackfake.NewTest(t, slackfake.Options{Limits: slackfake.Limits{MaxText: 4000, MaxBlocksChars: 13200}})
+	fake := slackfake.NewTest(t) // Slack's limits, and 8,000 characters of block text in all
 	s := notify.NewSender(notify.SenderOptions{})
 	total := 0
 	for name, payloads := range goldenPayloads(t) {
@@ -178,7 +182,37 @@ func TestGoldenFilesAreAllUsed(t *testing.T) {
 			t.Errorf("golden file %s is not produced by any case", name)
 		}
 	}
-	if len(want) != 40 {
-		t.Errorf("%d golden cases, want 40 (20 message types × 2 languages)", len(want))
+	if len(want) != 42 {
+		t.Errorf("%d golden cases, want 42 (21 message types × 2 languages)", len(want))
+	}
+}
+
+// TestGoldenBlockTextTotal: every golden payload, and each part of the
+// 200-job batch, the shared-webhook batch and the summary by name, keeps
+// its block text within 8,000 characters (Slack refuses about 11,300 as
+// msg_blocks_too_long).
+func TestGoldenBlockTextTotal(t *testing.T) {
+	const limit = 8000
+	all := goldenPayloads(t)
+	for _, lang := range []string{"ja", "en"} {
+		for _, name := range []string{"batch_200", "batch_shared_webhook", "summary"} {
+			if len(all[name+"_"+lang+".json"]) == 0 {
+				t.Errorf("no golden %s_%s", name, lang)
+			}
+		}
+	}
+	for name, payloads := range all {
+		for i, raw := range payloads {
+			var p notify.Payload
+			if err := json.Unmarshal(raw, &p); err != nil {
+				t.Fatalf("%s: %v", name, err)
+			}
+			if n := blockChars(p); n > limit {
+				t.Errorf("%s part %d: %d characters of block text, want ≤ %d", name, i, n, limit)
+			}
+		}
+	}
+	if n := len(all["batch_200_ja.json"]); n < 2 {
+		t.Errorf("the 200-job batch is %d part(s): the test no longer shows a split", n)
 	}
 }

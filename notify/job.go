@@ -18,10 +18,8 @@ func RenderEvents(events []job.Event, o RenderOptions) []Payload {
 	switch len(events) {
 	case 0:
 		return nil
-	case 1:
-		return []Payload{r.job(events[0])}
 	}
-	return r.batch(events)
+	return r.batch(supersede(events))
 }
 
 // job renders the detailed message about one event.
@@ -32,11 +30,21 @@ func (r *renderer) job(e job.Event) Payload {
 	prefix := em + " " + title + ": "
 	header := prefix + inline(j.Name, MaxHeaderText-utf8.RuneCountInString(prefix), l.noName)
 
+	head := r.headMentions(e.Tenant)
+	showReason, showLog := explains(e.Type)
 	var lines []string
-	if r.mentions != "" {
-		lines = append(lines, r.mentions)
+	if head != "" {
+		lines = append(lines, head)
 	}
-	lines = append(lines, "*"+r.jobLink(j, nameBudget)+"*")
+	name := "*" + r.jobLink(j, nameBudget) + "*"
+	logLink := ""
+	if showLog {
+		logLink = r.logLink(j)
+	}
+	if logLink != "" {
+		name += " · " + logLink
+	}
+	lines = append(lines, name)
 	if p := r.phrase(eventKey(e.Type)); p != "" {
 		lines = append(lines, p)
 	}
@@ -64,7 +72,6 @@ func (r *renderer) job(e job.Event) Payload {
 	}
 
 	blocks := []Block{Header(header), Section(strings.Join(lines, "\n")), Fields(fields...)}
-	showReason, showLog := explains(e.Type)
 	reason := inline(j.ConditionNote, reasonBudget, "")
 	if showReason && reason != "" {
 		blocks = append(blocks, Section(field(l.reason, reason)))
@@ -80,8 +87,8 @@ func (r *renderer) job(e job.Event) Payload {
 
 	// The text fallback carries the essentials on one or two lines.
 	var text strings.Builder
-	if r.mentions != "" {
-		text.WriteString(r.mentions + " ")
+	if head != "" {
+		text.WriteString(head + " ")
 	}
 	fmt.Fprintf(&text, "%s %s: %s (%s · %s) %s", em, title, r.jobLink(j, nameBudget),
 		r.tenant(e.Tenant), r.kind(j.Kind), r.transition(e))
@@ -94,6 +101,9 @@ func (r *renderer) job(e job.Event) Payload {
 	}
 	if n := r.note(e); n != "" {
 		text.WriteString("\n" + n)
+	}
+	if logLink != "" {
+		text.WriteString("\n" + logLink)
 	}
 	return Payload{Text: text.String(), Blocks: blocks}
 }

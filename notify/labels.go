@@ -18,6 +18,8 @@ type labels struct {
 
 	tenant, kindLabel, owner, status, duration, queued, runningFor, waitingFor, node, gpus string
 	reason, logTail, noName, none, gone                                                    string
+	// openLog labels the link to the job's log in the web UI.
+	openLog string
 	// unmarked notes an ending KAMONOHASHI did not record (Event.Unmarked).
 	unmarked string
 	// unmarkedShort is unmarked in a batch or digest line.
@@ -66,7 +68,7 @@ var english = labels{
 	},
 	tenant: "Tenant", kindLabel: "Kind", owner: "Owner", status: "Status", duration: "Duration",
 	queued: "Queued", runningFor: "Running for", waitingFor: "Waiting for", node: "Node", gpus: "GPUs",
-	reason: "Reason", logTail: "Log tail", noName: "(no name)", none: "—", gone: "gone",
+	reason: "Reason", logTail: "Log tail", noName: "(no name)", none: "—", gone: "gone", openLog: "Open the log",
 	unmarked: "Note: the job's container ended well (Kubernetes phase Succeeded), but KAMONOHASHI did not mark " +
 		"the job complete: its final completion call never arrived. The web UI does not show it as Completed.",
 	unmarkedShort: "not marked complete in KAMONOHASHI",
@@ -113,7 +115,7 @@ var japanese = labels{
 	},
 	tenant: "テナント", kindLabel: "種別", owner: "担当", status: "状態", duration: "所要時間",
 	queued: "待ち時間", runningFor: "経過時間", waitingFor: "待機時間", node: "ノード", gpus: "GPU",
-	reason: "理由", logTail: "ログ末尾", noName: "(名前なし)", none: "—", gone: "消失",
+	reason: "理由", logTail: "ログ末尾", noName: "(名前なし)", none: "—", gone: "消失", openLog: "ログを開く",
 	unmarked: "注意: コンテナは正常に終了しました(Kubernetes の phase が Succeeded)が、最後の完了処理が届かず、" +
 		"KAMONOHASHI はこのジョブを完了にしていません。Web UI では Completed と表示されません。",
 	unmarkedShort: "KAMONOHASHI 上は未完了",

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -31,13 +32,21 @@ type RenderOptions struct {
 	// "summary", "digest"), usually at random from a message set. It may be
 	// nil. Phrases are escaped like everything else.
 	Phrase func(key string) string
-	// Mentions are the Slack targets of the tenant: user IDs "U…"/"W…",
-	// user-group IDs "S…", or "here"/"channel". Every job message, single or
-	// batched, starts with them; greetings, summaries and digests mention
-	// no one.
+	// Mentions are Slack targets for every job message: user IDs
+	// "U…"/"W…", user-group IDs "S…", or "here"/"channel". Every job
+	// message, single or batched, starts with them; greetings, summaries
+	// and digests mention no one.
 	Mentions []string
+	// TenantMentions are the Slack targets of each tenant, by tenant id.
+	// A message about one tenant's jobs starts with them; a batch over
+	// several tenants (a webhook they share) puts each tenant's mentions
+	// on the heading of that tenant's own section, never at the head of
+	// the batch.
+	TenantMentions map[int64][]string
 	// Owners maps a KAMONOHASHI user name to a Slack user ID, so the owner
-	// of a job is mentioned; an unmapped owner is shown by name.
+	// of a job is mentioned on the job's own events (single, batched or in
+	// a digest); an unmapped owner is shown by name. Summaries show owners
+	// by name: they are about no one's event.
 	Owners map[string]string
 }
 
@@ -58,6 +67,8 @@ type renderer struct {
 	loc      *time.Location
 	server   string
 	mentions string
+	// noOwnerMentions shows owners by name even when mapped (summaries).
+	noOwnerMentions bool
 }
 
 func newRenderer(o RenderOptions) *renderer {
@@ -74,6 +85,34 @@ func newRenderer(o RenderOptions) *renderer {
 	}
 	r.mentions = mentions(m)
 	return r
+}
+
+// tenantMentions is the formatted mentions of one tenant, or "".
+func (r *renderer) tenantMentions(t job.TenantRef) string {
+	m := r.o.TenantMentions[t.ID]
+	if len(m) > mentionsLimit {
+		m = m[:mentionsLimit]
+	}
+	return mentions(m)
+}
+
+// headMentions is what a message about one tenant's jobs starts with:
+// the message-wide mentions, then the tenant's own.
+func (r *renderer) headMentions(t job.TenantRef) string {
+	return joinMentions(r.mentions, r.tenantMentions(t))
+}
+
+// joinMentions joins formatted mention lists, each mention once.
+func joinMentions(lists ...string) string {
+	var out []string
+	for _, l := range lists {
+		for _, m := range strings.Fields(l) {
+			if !slices.Contains(out, m) {
+				out = append(out, m)
+			}
+		}
+	}
+	return strings.Join(out, " ")
 }
 
 // phrase returns the escaped phrase for key, or "".
@@ -127,16 +166,17 @@ func (r *renderer) kind(k api.Kind) string {
 	return inline(string(k), 40, r.l.none)
 }
 
-// jobID is how a job is numbered in the web UI.
+// jobID is how a job is numbered in the web UI, and in its address: the
+// list and detail pages of training, inference and notebook show the id
+// (prop="id" in web-pages/src/views/<kind>/Index.vue; displayId is not
+// shown anywhere), and a preprocessing run is the preprocessing's id and
+// the input data's id (views/preprocessing/HistoryIndex.vue). The summary,
+// which knows only the id, and `kamobot jobs` show the same number.
 func jobID(j api.Job) string {
-	id := j.ID
-	if j.DisplayID != 0 {
-		id = j.DisplayID
-	}
 	if j.Kind == api.KindPreprocessing && j.ParentID != 0 {
 		return "#" + strconv.FormatInt(j.ParentID, 10) + "/" + strconv.FormatInt(j.ID, 10)
 	}
-	return "#" + strconv.FormatInt(id, 10)
+	return "#" + strconv.FormatInt(j.ID, 10)
 }
 
 // jobLink is "<url|name #id>", or "name #id" without a server.
@@ -148,13 +188,23 @@ func (r *renderer) jobLink(j api.Job, budget int) string {
 	return link(j.WebURL(r.server), label)
 }
 
+// logLink links the job's log in the web UI (web-pages/src/router: the
+// job's address and "/log", for every kind, preprocessing runs included),
+// or is "" without a server.
+func (r *renderer) logLink(j api.Job) string {
+	if r.server == "" {
+		return ""
+	}
+	return link(j.WebURL(r.server)+"/log", r.l.openLog)
+}
+
 // owner is the job's owner: a mention when mapped, else the escaped name.
 func (r *renderer) owner(j api.Job) string {
 	name := strings.TrimSpace(j.CreatedBy)
 	if name == "" {
 		return r.l.none
 	}
-	if id, ok := r.o.Owners[name]; ok && slackUser.MatchString(strings.TrimSpace(id)) {
+	if id, ok := r.o.Owners[name]; ok && !r.noOwnerMentions && slackUser.MatchString(strings.TrimSpace(id)) {
 		return "<@" + strings.TrimSpace(id) + ">"
 	}
 	return inline(name, valueBudget, r.l.none)

@@ -143,11 +143,15 @@ func classify(status int, header http.Header, body []byte, webhookURL string, no
 		r.Class = Temporary
 	case status == http.StatusNotImplemented:
 		r.Class = DeadWebhook // the endpoint does not take a POST: wrong URL
+	case webhookCodes[r.Code]:
+		// Whatever the status: invalid_token has been 403 and 400, and
+		// action_prohibited has come as a 500, which retrying never cures.
+		r.Class = DeadWebhook
+	case messageCodes[r.Code] || strings.HasPrefix(r.Code, "invalid_blocks"):
+		r.Class = PermanentMessage // also from a 5xx: the same message is refused again
 	case status >= 500:
 		r.Class = Temporary
-	case webhookCodes[r.Code]:
-		r.Class = DeadWebhook // whatever the status (invalid_token has been 403 and 400)
-	case status == http.StatusRequestEntityTooLarge || messageCodes[r.Code] || strings.HasPrefix(r.Code, "invalid_blocks"):
+	case status == http.StatusRequestEntityTooLarge:
 		r.Class = PermanentMessage
 	default:
 		// Known webhook codes, any other 4xx, redirects, 1xx: the webhook is

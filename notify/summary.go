@@ -29,10 +29,11 @@ type TenantSummary struct {
 const longestShown = 5
 
 // RenderSummary renders the "what is running now" message: the running
-// jobs per tenant and kind, and the longest runners with owner and run time
-// as of o.Now.
+// jobs per tenant and kind, and the longest runners with owner (by name,
+// never mentioned) and run time as of o.Now.
 func RenderSummary(s Summary, o RenderOptions) Payload {
 	r := newRenderer(o)
+	r.noOwnerMentions = true // a summary is no one's event: it pings no one
 	l := r.l
 	var active []TenantSummary
 	var running []int // running jobs of each active tenant

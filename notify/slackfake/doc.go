@@ -10,8 +10,10 @@
 //   - Bodies are JSON, or form-encoded with payload=. Bad JSON or a
 //     non-object is 400 invalid_payload, a message with no text, blocks or
 //     attachments 400 no_text, bad blocks 400 invalid_blocks (blocks not an
-//     array: invalid_blocks_format), a long text 400 msg_too_long. Unknown
-//     fields are accepted.
+//     array: invalid_blocks_format), a long text 400 msg_too_long, more
+//     than 8,000 characters of text in all blocks together 400
+//     msg_blocks_too_long (Limits.MaxBlocksChars). Unknown fields are
+//     accepted.
 //   - Success is 200 with Content-Type text/html and the body "ok", with no
 //     newline.
 //   - A per-hook token bucket (off by default) answers 429 with

@@ -172,7 +172,8 @@ func TestBlockValidation(t *testing.T) {
 		{"empty section text", section(0), "invalid_blocks"},
 		{"section without text", `{"type":"section"}`, "invalid_blocks"},
 		{"section bad text type", `{"type":"section","text":{"type":"markdown","text":"x"}}`, "invalid_blocks"},
-		{"10 fields", fields(10, 2000), ""},
+		{"10 fields", fields(10, 800), ""}, // 8,000 in all: the default total
+		{"field 2000", fields(1, 2000), ""},
 		{"11 fields", fields(11, 1), "invalid_blocks"},
 		{"field 2001", fields(1, 2001), "invalid_blocks"},
 		{"header 150", header("plain_text", 150), ""},
@@ -233,6 +234,39 @@ func TestLimitsTruncateAndBlocksTotal(t *testing.T) {
 	body = strings.Replace(body, `{"type":"divider"}`, `{"type":"section","text":{"type":"mrkdwn","text":"x"}}`, 1)
 	if r := post(t, hook, jsonType, body); r.status != 400 || r.body != "msg_blocks_too_long" {
 		t.Errorf("21 characters in blocks: %d %q, want 400 msg_blocks_too_long", r.status, r.body)
+	}
+}
+
+// By default the fake refuses a message whose blocks hold more than 8,000
+// characters of text in all, though every block is within its own limit,
+// as Slack has refused 11,300 characters in 45 blocks; a negative limit
+// turns the check off.
+func TestDefaultBlocksTotal(t *testing.T) {
+	section := func(n int) string {
+		return `{"type":"section","text":{"type":"mrkdwn","text":"` + strings.Repeat("x", n) + `"}}`
+	}
+	body := func(sizes ...int) string {
+		var bs []string
+		for _, n := range sizes {
+			bs = append(bs, section(n))
+		}
+		return `{"text":"x","blocks":[` + strings.Join(bs, ",") + `]}`
+	}
+	atLimit, over := body(2900, 2900, 2200), body(2900, 2900, 2201)
+	s := NewTest(t)
+	hook := s.NewHook()
+	if r := post(t, hook, jsonType, atLimit); r.status != 200 {
+		t.Errorf("8,000 characters in blocks: %d %q, want 200", r.status, r.body)
+	}
+	if r := post(t, hook, jsonType, over); r.status != 400 || r.body != "msg_blocks_too_long" {
+		t.Errorf("8,001 characters in blocks: %d %q, want 400 msg_blocks_too_long", r.status, r.body)
+	}
+	if err := Validate([]byte(over)); err == nil {
+		t.Error("Validate takes 8,001 characters in blocks")
+	}
+	off := NewTest(t, Options{Limits: Limits{MaxBlocksChars: -1}})
+	if r := post(t, off.NewHook(), jsonType, over); r.status != 200 {
+		t.Errorf("check off: %d %q, want 200", r.status, r.body)
 	}
 }
 
