@@ -126,7 +126,7 @@ func lifeStage(status string) string {
 	return status
 }
 
-func (p *Pass) renderOptions(now time.Time, mentions []string) notify.RenderOptions {
+func (p *Pass) renderOptions(now time.Time, mentions map[int64][]string) notify.RenderOptions {
 	owners := map[string]string{}
 	for user, m := range p.Cfg.Owners {
 		owners[user] = string(m)
@@ -137,20 +137,25 @@ func (p *Pass) renderOptions(now time.Time, mentions []string) notify.RenderOpti
 		Now:      now,
 		Lang:     p.Cfg.Slack.Language,
 		Phrase:   p.Pick,
-		Mentions: mentions,
 		Owners:   owners,
+		// Each tenant's mentions head its own section of a batch, never a
+		// message that also holds other tenants' jobs.
+		TenantMentions: mentions,
 	}
 }
 
-// mentionsOf lists the mentions of the tenants in events, each once.
-func (p *Pass) mentionsOf(events []job.Event) []string {
-	var out []string
+// mentionsOf gives the mentions of each tenant in events.
+func (p *Pass) mentionsOf(events []job.Event) map[int64][]string {
+	out := map[int64][]string{}
 	for _, e := range events {
-		for _, m := range p.routes[e.Tenant.ID].Mention {
-			if !slices.Contains(out, string(m)) {
-				out = append(out, string(m))
-			}
+		if _, done := out[e.Tenant.ID]; done {
+			continue
 		}
+		var ms []string
+		for _, m := range p.routes[e.Tenant.ID].Mention {
+			ms = append(ms, string(m))
+		}
+		out[e.Tenant.ID] = ms
 	}
 	return out
 }
