@@ -79,9 +79,9 @@ func RenderWeeklyReport(reps []report.Report, o RenderOptions) []Payload {
 
 // tenantReport is one tenant's blocks: at most 6, about 2,000 characters.
 func (r *renderer) tenantReport(rep report.Report, l reportLabels) []Block {
-	title := fmt.Sprintf("*%s* · %s %s (%s) · %s %s (%s) %s", EscapeLimit(rep.Tenant.Label, 80),
-		l.runs, Escape(fmt.Sprint(rep.Runs)), signed(float64(rep.Previous.RunsChange), 0),
-		l.gpuHours, hours(rep.GPUHours), signed(rep.Previous.GPUHoursChange, 1), l.prev)
+	title := fmt.Sprintf("*%s* · %s %d · %s %s · %s %s, %sh", EscapeLimit(rep.Tenant.Label, 80),
+		l.runs, rep.Runs, l.gpuHours, hours(rep.GPUHours),
+		l.prev, signed(float64(rep.Previous.RunsChange), 0), signed(rep.Previous.GPUHoursChange, 2))
 	blocks := []Block{{Type: "divider"}, Section(title)}
 	if rep.Runs == 0 {
 		return append(blocks, Context(l.none))
@@ -150,7 +150,7 @@ func (r *renderer) tenantReport(rep report.Report, l reportLabels) []Block {
 
 // runLink names a run with its link, its name cut short.
 func (r *renderer) runLink(x report.Run) string {
-	return r.kind(x.Kind) + " " + r.jobLink(api.Job{Kind: x.Kind, ID: x.ID, ParentID: x.Parent, Name: x.Name}, 40)
+	return r.kind(x.Kind) + " " + r.jobLink(api.Job{Kind: x.Kind, ID: x.ID, DisplayID: x.DisplayID, ParentID: x.Parent, Name: x.Name}, 40)
 }
 
 // bar is a small text bar of v out of top.

@@ -26,7 +26,7 @@ type Tenant struct {
 	Label string `json:"label"`
 }
 
-// Report is one tenant's report for [From, To), with the period of the same
+// Report is one tenant's report for (From, To], with the period of the same
 // length before it for comparison.
 type Report struct {
 	Tenant Tenant    `json:"tenant"`
@@ -60,19 +60,21 @@ type UserGPU struct {
 
 // Run is one run in a list.
 type Run struct {
-	Kind     api.Kind  `json:"kind"`
-	ID       int64     `json:"id"`
-	Parent   int64     `json:"parent_id,omitempty"`
-	Name     string    `json:"name"`
-	Owner    string    `json:"owner"`
-	Status   string    `json:"status"`
-	GPU      int       `json:"gpu"`
-	Created  time.Time `json:"created"`
-	Started  time.Time `json:"started,omitzero"`
-	Ended    time.Time `json:"ended"`
-	Wait     Seconds   `json:"wait_seconds"`
-	RunTime  Seconds   `json:"run_seconds"`
-	GPUHours float64   `json:"gpu_hours"`
+	Kind api.Kind `json:"kind"`
+	ID   int64    `json:"id"`
+	// DisplayID is the number the web UI shows (ID when the server has no other).
+	DisplayID int64     `json:"display_id"`
+	Parent    int64     `json:"parent_id,omitempty"`
+	Name      string    `json:"name"`
+	Owner     string    `json:"owner"`
+	Status    string    `json:"status"`
+	GPU       int       `json:"gpu"`
+	Created   time.Time `json:"created"`
+	Started   time.Time `json:"started,omitzero"`
+	Ended     time.Time `json:"ended"`
+	Wait      Seconds   `json:"wait_seconds"`
+	RunTime   Seconds   `json:"run_seconds"`
+	GPUHours  float64   `json:"gpu_hours"`
 }
 
 // Seconds is a duration written as whole seconds in JSON.
@@ -91,8 +93,9 @@ type PreviousPeriod struct {
 	GPUHoursChange float64 `json:"gpu_hours_change"`
 }
 
-// Build computes tenant's report over the runs that ended in [from, to),
-// times written in loc.
+// Build computes tenant's report over the runs that ended in (from, to],
+// times written in loc: a run that ends at the very moment of a report is
+// in it, and not in the next.
 func Build(runs []state.RunRecord, t Tenant, from, to time.Time, loc *time.Location) Report {
 	prevFrom := from.Add(-to.Sub(from))
 	r := Report{Tenant: t, From: from.In(loc), To: to.In(loc), Zone: zoneName(loc, to),
@@ -106,7 +109,7 @@ func Build(runs []state.RunRecord, t Tenant, from, to time.Time, loc *time.Locat
 			continue
 		}
 		end := rr.EndedAt()
-		if !end.Before(from) && end.Before(to) {
+		if end.After(from) && !end.After(to) {
 			r.Runs++
 			kinds[string(rr.Kind)]++
 			statuses[rr.Status]++
@@ -119,7 +122,7 @@ func Build(runs []state.RunRecord, t Tenant, from, to time.Time, loc *time.Locat
 			u.GPUHours += rr.GPUHours()
 			r.GPUHours += rr.GPUHours()
 			list = append(list, runOf(rr, loc))
-		} else if !end.Before(prevFrom) && end.Before(from) {
+		} else if end.After(prevFrom) && !end.After(from) {
 			r.Previous.Runs++
 			r.Previous.GPUHours += rr.GPUHours()
 		}
@@ -165,7 +168,7 @@ func topBy(list []Run, key func(Run) float64) []Run {
 }
 
 func runOf(rr state.RunRecord, loc *time.Location) Run {
-	x := Run{Kind: rr.Kind, ID: rr.ID, Parent: rr.Parent, Name: rr.Name, Owner: rr.Owner, Status: rr.Status,
+	x := Run{Kind: rr.Kind, ID: rr.ID, DisplayID: cmp.Or(rr.Display, rr.ID), Parent: rr.Parent, Name: rr.Name, Owner: rr.Owner, Status: rr.Status,
 		GPU: rr.GPU, Created: rr.CreatedAt().In(loc), Ended: rr.EndedAt().In(loc), Wait: Seconds(rr.Wait),
 		RunTime: Seconds(rr.RunTime() / time.Second), GPUHours: round2(rr.GPUHours())}
 	if s := rr.StartedAt(); !s.IsZero() {
