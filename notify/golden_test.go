@@ -82,6 +82,7 @@ func goldenCases(lang string) map[string]any {
 	}
 	cases["summary"] = notify.RenderSummary(fixtureSummary(), o)
 	cases["digest"] = notify.RenderDigest(digestEvents(), at(18, 0).AddDate(0, 0, -1), o)
+	cases["weekly_report"] = notify.RenderWeeklyReport(weeklyReports(3), o)[0] // report_test.go
 	return cases
 }
 
@@ -178,7 +179,7 @@ func TestGoldenFilesAreAllUsed(t *testing.T) {
 			t.Errorf("golden file %s is not produced by any case", name)
 		}
 	}
-	if len(want) != 40 {
-		t.Errorf("%d golden cases, want 40 (20 message types × 2 languages)", len(want))
+	if len(want) != 42 {
+		t.Errorf("%d golden cases, want 42 (21 message types × 2 languages)", len(want))
 	}
 }

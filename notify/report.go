@@ -115,7 +115,7 @@ func (r *renderer) tenantReport(rep report.Report, l reportLabels) []Block {
 			continue
 		}
 		users = append(users, fmt.Sprintf("`%s` %s  %s (%s)", bar(u.GPUHours, top), hours(u.GPUHours),
-			r.owner(api.Job{CreatedBy: u.User}), l.runsN(u.Runs)))
+			reportUser(u.User), l.runsN(u.Runs)))
 	}
 	if restN > 0 {
 		users = append(users, fmt.Sprintf("+%d %s: %s", restN, l.others, hours(rest)))
@@ -126,7 +126,7 @@ func (r *renderer) tenantReport(rep report.Report, l reportLabels) []Block {
 	if len(rep.Costly) > 0 {
 		var lines []string
 		for _, x := range rep.Costly {
-			lines = append(lines, fmt.Sprintf("%s · %s · %d GPU × %s = %s", r.runLink(x), r.owner(api.Job{CreatedBy: x.Owner}),
+			lines = append(lines, fmt.Sprintf("%s · %s · %d GPU × %s = %s", r.runLink(x), reportUser(x.Owner),
 				x.GPU, Duration(x.RunTime.Duration(), r.o.Lang), hours(x.GPUHours)))
 		}
 		lists = append(lists, field(l.costly, strings.Join(lines, "\n")))
@@ -134,7 +134,7 @@ func (r *renderer) tenantReport(rep report.Report, l reportLabels) []Block {
 	if len(rep.Waits) > 0 {
 		var lines []string
 		for _, x := range rep.Waits {
-			lines = append(lines, fmt.Sprintf("%s · %s · %s", r.runLink(x), r.owner(api.Job{CreatedBy: x.Owner}),
+			lines = append(lines, fmt.Sprintf("%s · %s · %s", r.runLink(x), reportUser(x.Owner),
 				Duration(x.Wait.Duration(), r.o.Lang)))
 		}
 		lists = append(lists, field(l.waits, strings.Join(lines, "\n")))
@@ -181,3 +181,6 @@ func signed(v float64, decimals int) string {
 	}
 	return s
 }
+
+// reportUser names a user by name: a weekly report mentions no one.
+func reportUser(name string) string { return inline(name, 40, "-") }
