@@ -74,6 +74,7 @@ The global options go before or after the command name.
 			newCheckCommand(d),
 			newJobsCommand(d),
 			newTenantsCommand(d),
+			newReportCommand(d),
 			newTestSlackCommand(d),
 			newConfigCommand(d),
 			newStateCommand(d),

@@ -42,6 +42,8 @@ type Config struct {
 	// Messages are the phrase sets: the built-in set for Slack.Language,
 	// with the sets given in [messages] replacing built-in ones.
 	Messages Messages
+	// Report is [report]: the weekly report (report.go).
+	Report Report
 }
 
 // Kamonohashi is where the jobs are watched, and as whom.

@@ -22,6 +22,7 @@ type fileDoc struct {
 	Slack       slackFile           `toml:"slack"`
 	Watch       watchFile           `toml:"watch"`
 	Schedule    scheduleFile        `toml:"schedule"`
+	Report      reportFile          `toml:"report"`
 	Tenant      []tenantFile        `toml:"tenant"`
 	Owners      map[string]string   `toml:"owners"`
 	Messages    map[string][]string `toml:"messages"`

@@ -106,6 +106,7 @@ func (c *checker) check(doc *fileDoc, base, credDir string) *fileConfig {
 	c.slack(&doc.Slack, base, credDir, fc)
 	c.watch(&doc.Watch, &fc.cfg.Watch)
 	fc.cfg.Schedule = c.schedule(&doc.Schedule)
+	fc.cfg.Report = c.report(&doc.Report)
 	c.tenants(doc.Tenant, base, credDir, fc)
 	fc.cfg.Owners = c.owners(doc.Owners)
 	fc.cfg.Messages = c.messages(doc.Messages, fc.cfg.Slack.Language)

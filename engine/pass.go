@@ -142,13 +142,16 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 	if err != nil {
 		return rep, err
 	}
+	endings := endingsOf(events) // before filter: every ended run is reported weekly
 	events = p.filter(events)
 	p.enrich(ctx, events)
+	p.recordRuns(ctx, st, endings, events)
 	if !o.DryRun {
 		p.saveTokens(ctx)
 	}
 	rep.Events = len(events)
 	msgs := p.schedule(st, events, now, &rep)
+	msgs = append(msgs, p.weeklyReports(st, now)...)
 	for _, m := range msgs {
 		rep.Messages = append(rep.Messages, st.Enqueue(m))
 	}

@@ -86,6 +86,7 @@ func goldenCases(lang string) map[string]any {
 	}
 	cases["summary"] = notify.RenderSummary(fixtureSummary(), o)
 	cases["digest"] = notify.RenderDigest(digestEvents(), at(18, 0).AddDate(0, 0, -1), o)
+	cases["weekly_report"] = notify.RenderWeeklyReport(weeklyReports(3), o)[0] // report_test.go
 	return cases
 }
 
@@ -182,8 +183,8 @@ func TestGoldenFilesAreAllUsed(t *testing.T) {
 			t.Errorf("golden file %s is not produced by any case", name)
 		}
 	}
-	if len(want) != 42 {
-		t.Errorf("%d golden cases, want 42 (21 message types × 2 languages)", len(want))
+	if len(want) != 44 {
+		t.Errorf("%d golden cases, want 44 (22 message types × 2 languages)", len(want))
 	}
 }
 

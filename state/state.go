@@ -50,6 +50,9 @@ type State struct {
 
 	// LastRun describes the most recent pass, for `state show` and health.
 	LastRun RunInfo `json:"last_run,omitzero"`
+
+	// Report holds the ended runs and the weeks reported (report.go).
+	Report ReportState `json:"report,omitzero"`
 }
 
 // TenantState is what is known of one tenant.

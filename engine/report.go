@@ -1,0 +1,102 @@
+package engine
+
+import (
+	"context"
+	"time"
+
+	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/job"
+	"github.com/kamobot/kamobot/notify"
+	"github.com/kamobot/kamobot/report"
+	"github.com/kamobot/kamobot/state"
+)
+
+// endingsOf copies the endings among events, before filter drops those
+// not posted: every ended run counts in the weekly report.
+func endingsOf(events []job.Event) []job.Event {
+	var out []job.Event
+	for _, e := range events {
+		if e.Type.IsEnding() {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+// recordRuns keeps the runs that ended this pass in the state, for the
+// weekly report. The endings posted were read in detail by enrich (GPU
+// count, start and end times); those not posted are read here.
+func (p *Pass) recordRuns(ctx context.Context, st *state.State, endings, posted []job.Event) {
+	if len(endings) == 0 {
+		return
+	}
+	type key struct {
+		tenant int64
+		job    string
+	}
+	read := map[key]api.Job{}
+	for _, e := range posted {
+		if e.Type.IsEnding() {
+			read[key{e.Tenant.ID, e.Job.Key()}] = e.Job
+		}
+	}
+	var unread []job.Event
+	for _, e := range endings {
+		if _, ok := read[key{e.Tenant.ID, e.Job.Key()}]; !ok {
+			unread = append(unread, e)
+		}
+	}
+	p.enrich(ctx, unread)
+	for _, e := range unread {
+		read[key{e.Tenant.ID, e.Job.Key()}] = e.Job
+	}
+	for _, e := range endings {
+		j := read[key{e.Tenant.ID, e.Job.Key()}]
+		status := e.To
+		if e.Type == job.EventDeleted {
+			status = "Deleted"
+		}
+		st.RecordRun(state.NewRunRecord(e.Tenant.ID, j, status, e.At))
+	}
+}
+
+// weeklyReports prunes the runs past [report] retention and, once the
+// report of this week is due, renders it for each watched tenant that had
+// runs in the last two weeks. The week is marked in the state with the
+// message, in the same save: the report is queued once, and never lost.
+func (p *Pass) weeklyReports(st *state.State, now time.Time) []state.Message {
+	rc := p.Cfg.Report
+	if rc.Retention > 0 {
+		st.PruneRuns(now.Add(-rc.Retention))
+	}
+	due, week, ok := rc.Due(p.Cfg.Schedule, now)
+	if !ok || now.Before(due) {
+		return nil
+	}
+	from, to := rc.DuePeriod(due)
+	loc := p.Cfg.Schedule.Location()
+	per := map[state.Hook][]report.Report{}
+	var hooks []state.Hook
+	for _, t := range p.tenants.Watched {
+		if st.ReportPosted(t.ID) == week {
+			continue
+		}
+		st.MarkReportPosted(t.ID, week)
+		r := report.Build(st.Report.Runs, report.Tenant{ID: t.ID, Name: t.Name, Label: t.Label()}, from, to, loc)
+		if r.Runs == 0 && r.Previous.Runs == 0 {
+			continue // nothing ran: nothing to tell
+		}
+		h := p.destOf(t.ID).hook
+		if per[h] == nil {
+			hooks = append(hooks, h)
+		}
+		per[h] = append(per[h], r)
+	}
+	var msgs []state.Message
+	for _, h := range hooks {
+		for _, pl := range notify.RenderWeeklyReport(per[h], p.renderOptions(now, nil)) {
+			msgs = append(msgs, newMessage(h, "report", pl, now))
+		}
+	}
+	return msgs
+}

@@ -1,0 +1,186 @@
+package notify
+
+import (
+	"fmt"
+	"strings"
+	"unicode/utf8"
+
+	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/report"
+)
+
+// Budgets of the weekly report, tighter than Slack's own: a report message
+// keeps to MaxReportBlocks blocks and MaxReportChars characters of block
+// text, whatever the number of tenants and users.
+const (
+	MaxReportBlocks = 50
+	MaxReportChars  = 8000
+	// reportUsers is how many users a tenant's GPU-hours list names; the
+	// rest are summed on one line.
+	reportUsers = 10
+	barWidth    = 10
+)
+
+type reportLabels struct {
+	title, runs, gpuHours, byKind, byStatus, byUser, waits, costly, others, none, prev string
+	runsN                                                                              func(n int) string
+}
+
+var reportLabelSets = map[string]reportLabels{
+	"en": {title: "Weekly report", runs: "Runs", gpuHours: "GPU-hours", byKind: "Runs by kind",
+		byStatus: "Ended by status", byUser: "GPU-hours by user", waits: "Longest queue waits",
+		costly: "Costliest runs", others: "others", none: "nothing ran", prev: "vs the week before",
+		runsN: func(n int) string { return fmt.Sprintf("%d runs", n) }},
+	"ja": {title: "週間レポート", runs: "実行数", gpuHours: "GPU時間", byKind: "種類別の実行数",
+		byStatus: "終了ステータス", byUser: "ユーザー別 GPU時間", waits: "キュー待ちの長いジョブ",
+		costly: "GPU時間の多いジョブ", others: "その他", none: "実行なし", prev: "前週比",
+		runsN: func(n int) string { return fmt.Sprintf("%d件", n) }},
+}
+
+// RenderWeeklyReport renders the weekly reports of tenants that share a
+// webhook: a header, then each tenant's sections. A tenant is never split
+// across messages; a new message starts when the next tenant would take one
+// past MaxReportBlocks blocks or MaxReportChars characters.
+func RenderWeeklyReport(reps []report.Report, o RenderOptions) []Payload {
+	r := newRenderer(o)
+	l, ok := reportLabelSets[o.Lang]
+	if !ok {
+		l = reportLabelSets["ja"]
+	}
+	if len(reps) == 0 {
+		return nil
+	}
+	head := func() []Block {
+		from, to := reps[0].From.In(r.loc), reps[0].To.In(r.loc)
+		zone, _ := to.Zone()
+		return []Block{
+			Header(":bar_chart: " + l.title),
+			Context(Escape(fmt.Sprintf("%s – %s (%s)", from.Format("2006-01-02 15:04"), to.Format("2006-01-02 15:04"), zone))),
+		}
+	}
+	var out []Payload
+	blocks := head()
+	var names []string
+	flush := func() {
+		out = append(out, Payload{Text: l.title + ": " + strings.Join(names, ", "), Blocks: blocks})
+		blocks, names = head(), nil
+	}
+	for _, rep := range reps {
+		tb := r.tenantReport(rep, l)
+		if len(names) > 0 && (len(blocks)+len(tb) > MaxReportBlocks || blocksChars(blocks)+blocksChars(tb) > MaxReportChars) {
+			flush()
+		}
+		blocks = append(blocks, tb...)
+		names = append(names, Truncate(rep.Tenant.Label, 40))
+	}
+	flush()
+	return out
+}
+
+// tenantReport is one tenant's blocks: at most 6, about 2,000 characters.
+func (r *renderer) tenantReport(rep report.Report, l reportLabels) []Block {
+	title := fmt.Sprintf("*%s* · %s %d · %s %s · %s %s, %sh", EscapeLimit(rep.Tenant.Label, 80),
+		l.runs, rep.Runs, l.gpuHours, hours(rep.GPUHours),
+		l.prev, signed(float64(rep.Previous.RunsChange), 0), signed(rep.Previous.GPUHoursChange, 2))
+	blocks := []Block{{Type: "divider"}, Section(title)}
+	if rep.Runs == 0 {
+		return append(blocks, Context(l.none))
+	}
+	var kinds, statuses []string
+	maxKind, maxStatus := 0, 0
+	for _, c := range rep.ByKind {
+		maxKind = max(maxKind, c.Count)
+	}
+	for _, c := range rep.ByStatus {
+		maxStatus = max(maxStatus, c.Count)
+	}
+	for _, c := range rep.ByKind {
+		kinds = append(kinds, fmt.Sprintf("`%s` %d %s", bar(float64(c.Count), float64(maxKind)), c.Count, r.kind(api.Kind(c.Name))))
+	}
+	for _, c := range rep.ByStatus {
+		statuses = append(statuses, fmt.Sprintf("`%s` %d %s", bar(float64(c.Count), float64(maxStatus)), c.Count, EscapeLimit(c.Name, 20)))
+	}
+	blocks = append(blocks, Fields(field(l.byKind, strings.Join(kinds, "\n")), field(l.byStatus, strings.Join(statuses, "\n"))))
+
+	var users []string
+	top := 0.0
+	if len(rep.ByUser) > 0 {
+		top = rep.ByUser[0].GPUHours
+	}
+	rest, restN := 0.0, 0
+	for i, u := range rep.ByUser {
+		if i >= reportUsers {
+			rest += u.GPUHours
+			restN++
+			continue
+		}
+		users = append(users, fmt.Sprintf("`%s` %s  %s (%s)", bar(u.GPUHours, top), hours(u.GPUHours),
+			reportUser(u.User), l.runsN(u.Runs)))
+	}
+	if restN > 0 {
+		users = append(users, fmt.Sprintf("+%d %s: %s", restN, l.others, hours(rest)))
+	}
+	blocks = append(blocks, Section(field(l.byUser, strings.Join(users, "\n"))))
+
+	var lists []string
+	if len(rep.Costly) > 0 {
+		var lines []string
+		for _, x := range rep.Costly {
+			lines = append(lines, fmt.Sprintf("%s · %s · %d GPU × %s = %s", r.runLink(x), reportUser(x.Owner),
+				x.GPU, Duration(x.RunTime.Duration(), r.o.Lang), hours(x.GPUHours)))
+		}
+		lists = append(lists, field(l.costly, strings.Join(lines, "\n")))
+	}
+	if len(rep.Waits) > 0 {
+		var lines []string
+		for _, x := range rep.Waits {
+			lines = append(lines, fmt.Sprintf("%s · %s · %s", r.runLink(x), reportUser(x.Owner),
+				Duration(x.Wait.Duration(), r.o.Lang)))
+		}
+		lists = append(lists, field(l.waits, strings.Join(lines, "\n")))
+	}
+	for _, s := range lists {
+		if utf8.RuneCountInString(s) > MaxSectionText {
+			s = clipLines(s, MaxSectionText)
+		}
+		blocks = append(blocks, Section(s))
+	}
+	return blocks
+}
+
+// runLink names a run with its link, its name cut short.
+func (r *renderer) runLink(x report.Run) string {
+	return r.kind(x.Kind) + " " + r.jobLink(api.Job{Kind: x.Kind, ID: x.ID, DisplayID: x.DisplayID, ParentID: x.Parent, Name: x.Name}, 40)
+}
+
+// bar is a small text bar of v out of top.
+func bar(v, top float64) string {
+	n := 0
+	if top > 0 && v > 0 {
+		n = max(1, int(v/top*barWidth+0.5))
+	}
+	n = min(n, barWidth)
+	return strings.Repeat("█", n) + strings.Repeat("░", barWidth-n)
+}
+
+// hours writes GPU-hours: "12.5h", "0.25h".
+func hours(h float64) string {
+	s := fmt.Sprintf("%.2f", h)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	return s + "h"
+}
+
+// signed writes a change with its sign: "+3", "−1.5", "±0".
+func signed(v float64, decimals int) string {
+	if v == 0 {
+		return "±0"
+	}
+	s := fmt.Sprintf("%+.*f", decimals, v)
+	if decimals > 0 {
+		s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	}
+	return s
+}
+
+// reportUser names a user by name: a weekly report mentions no one.
+func reportUser(name string) string { return inline(name, 40, "-") }
