@@ -131,24 +131,11 @@ func (s *Server) details(j *job) any {
 func (s *Server) listItems(kind api.Kind, jobs []*job) any {
 	switch kind {
 	case api.KindTraining:
-		out := make([]api.TrainingIndex, 0, len(jobs))
-		for _, j := range jobs {
-			out = append(out, s.trainingIndex(j))
-		}
-		return out
+		return each(jobs, s.trainingIndex)
 	case api.KindInference:
-		out := make([]api.InferenceIndex, 0, len(jobs))
-		for _, j := range jobs {
-			out = append(out, s.inferenceIndex(j))
-		}
-		return out
-	default:
-		out := make([]api.NotebookIndex, 0, len(jobs))
-		for _, j := range jobs {
-			out = append(out, api.NotebookIndex{JobIndex: s.jobIndex(j)})
-		}
-		return out
+		return each(jobs, s.inferenceIndex)
 	}
+	return each(jobs, func(j *job) api.NotebookIndex { return api.NotebookIndex{JobIndex: s.jobIndex(j)} })
 }
 
 func (s *Server) defIndex(d *preprocessDef) api.PreprocessingIndex {
