@@ -42,7 +42,6 @@
 package kqifake
 
 import (
-	"context"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -230,17 +229,6 @@ func (s *Server) Close() error {
 		return nil
 	}
 	return srv.Close()
-}
-
-// Shutdown stops a started server gracefully.
-func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	srv := s.http
-	s.mu.Unlock()
-	if srv == nil {
-		return nil
-	}
-	return srv.Shutdown(ctx)
 }
 
 // TB is the part of testing.TB that NewTest needs.
