@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"fmt"
-	"net/http"
 )
 
 // Account is the logged-in account and the tenants it may see.
@@ -18,13 +17,7 @@ type Account struct {
 // Account reads the account of the login (GET /api/v2/account).
 func (c *Client) Account(ctx context.Context) (Account, error) {
 	var out AccountOutput
-	_, err := c.do(ctx, request{
-		method: http.MethodGet,
-		path:   "/api/v2/account",
-		route:  "/api/v2/account",
-		scope:  loginScope,
-		out:    &out,
-	})
+	_, err := c.get(ctx, "/api/v2/account", "/api/v2/account", loginScope, nil, &out)
 	if err != nil {
 		return Account{}, fmt.Errorf("read account: %w", err)
 	}
@@ -66,13 +59,7 @@ func (c *Client) Tenants(ctx context.Context) ([]Tenant, error) {
 // login, so it is a cheap health probe.
 func (c *Client) Version(ctx context.Context) (string, error) {
 	var out VersionOutput
-	_, err := c.do(ctx, request{
-		method: http.MethodGet,
-		path:   "/api/v2/version",
-		route:  "/api/v2/version",
-		scope:  noAuth,
-		out:    &out,
-	})
+	_, err := c.get(ctx, "/api/v2/version", "/api/v2/version", noAuth, nil, &out)
 	if err != nil {
 		return "", fmt.Errorf("read server version: %w", err)
 	}

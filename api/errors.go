@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -66,44 +67,29 @@ type ErrorList []string
 // as their text), an object {field: [messages]} or {field: message}, or null.
 func (l *ErrorList) UnmarshalJSON(b []byte) error {
 	*l = nil
-	var arr []json.RawMessage
-	if json.Unmarshal(b, &arr) == nil {
-		for _, m := range arr {
-			*l = append(*l, rawText(m))
-		}
-		return nil
-	}
 	var obj map[string]json.RawMessage
-	if json.Unmarshal(b, &obj) == nil {
-		fields := make([]string, 0, len(obj))
-		for f := range obj {
-			fields = append(fields, f)
+	if json.Unmarshal(b, new([]json.RawMessage)) == nil {
+		obj = map[string]json.RawMessage{"": b} // an array: messages of no field
+	} else if json.Unmarshal(b, &obj) != nil {
+		return nil // an error body that is odd is still an error: never fail on it
+	}
+	for _, f := range slices.Sorted(maps.Keys(obj)) {
+		var msgs []json.RawMessage
+		if json.Unmarshal(obj[f], &msgs) != nil {
+			msgs = []json.RawMessage{obj[f]}
 		}
-		slices.Sort(fields)
-		for _, f := range fields {
-			var msgs []json.RawMessage
-			if json.Unmarshal(obj[f], &msgs) != nil {
-				msgs = []json.RawMessage{obj[f]}
+		for _, m := range msgs {
+			var text string
+			if json.Unmarshal(m, &text) != nil {
+				text = string(m) // not a string: its JSON text
 			}
-			for _, m := range msgs {
-				if f == "" {
-					*l = append(*l, rawText(m))
-				} else {
-					*l = append(*l, f+": "+rawText(m))
-				}
+			if f != "" {
+				text = f + ": " + text
 			}
+			*l = append(*l, text)
 		}
 	}
-	return nil // an error body that is odd is still an error: never fail on it
-}
-
-// rawText is a JSON string's value, or any other value's JSON text.
-func rawText(m json.RawMessage) string {
-	var s string
-	if json.Unmarshal(m, &s) == nil {
-		return s
-	}
-	return string(m)
+	return nil
 }
 
 // firstLine is s up to its first line break: a 500's detail is the

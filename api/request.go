@@ -64,6 +64,11 @@ func (c *Client) do(ctx context.Context, r request) (http.Header, error) {
 	return c.send(ctx, r, tok.value)
 }
 
+// get is a GET of path (whose template is route) into out.
+func (c *Client) get(ctx context.Context, path, route string, scope int64, query url.Values, out any) (http.Header, error) {
+	return c.do(ctx, request{method: http.MethodGet, path: path, route: route, query: query, scope: scope, out: out})
+}
+
 // send makes one HTTP exchange, bounded by the request timeout, and decodes
 // a 2xx answer into r.out.
 func (c *Client) send(ctx context.Context, r request, bearer string) (http.Header, error) {
