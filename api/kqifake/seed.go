@@ -102,9 +102,6 @@ func (s *Server) Seed(o SeedOptions) (SeedSummary, error) {
 	slices.SortStableFunc(all, func(a, b *job) int { return a.createdAt.Compare(b.createdAt) })
 	for _, j := range all {
 		s.insert(j)
-		if j.node == "" && !j.startedAt.IsZero() {
-			j.node = fmt.Sprintf("gpu-node-%02d", 1+j.id%8)
-		}
 		if api.StatusPhase(j.status) != api.PhaseClosed {
 			sum.Open++
 		}
@@ -165,27 +162,22 @@ func seedTenant(rng *rand.Rand, tid int64, defs []*preprocessDef, n, open int, n
 			cpu:       int32(4 << rng.IntN(3)),
 			memory:    int32(16 << rng.IntN(3)),
 			gpu:       int32([]int{0, 1, 1, 2, 4, 8}[rng.IntN(6)]),
-			partition: "default",
 		}
 		model := seedModels[rng.IntN(len(seedModels))]
 		switch j.kind {
 		case api.KindTraining:
 			j.name = fmt.Sprintf("%s-%s-lr%.0e-e%d", model, seedData[rng.IntN(len(seedData))], []float64{1e-3, 3e-4, 1e-4, 2e-5}[rng.IntN(4)], 10*(1+rng.IntN(9)))
-			j.entryPoint = "python train.py --epochs 30"
 			j.tags = []string{model}
 		case api.KindInference:
 			j.name = "predict-" + model
-			j.entryPoint = "python predict.py"
 		case api.KindNotebook:
 			j.name = "nb-" + j.createdBy
-			j.entryPoint = "jupyter lab"
 		case api.KindPreprocessing:
 			d := defs[rng.IntN(len(defs))]
 			j.parent, j.name = d.id, d.name
 			j.dataName = fmt.Sprintf("%s-%05d.zip", seedData[rng.IntN(len(seedData))], i)
 		}
 		seedStatus(rng, j, isOpen[i], i >= n-max(1, n/50), now)
-		hideStart(j)
 		jobs = append(jobs, j)
 	}
 	return jobs
@@ -235,20 +227,8 @@ func seedStatus(rng *rand.Rand, j *job, open, recent bool, now time.Time) {
 		j.completedAt = minTime(j.createdAt.Add(wait), now)
 	}
 	j.modifiedAt = j.completedAt
-	j.conditionNote = conditionNote(j.status)
 	if j.status == "Failed" {
 		j.logSummary = "Traceback (most recent call last):\n  File \"train.py\", line 212, in <module>\nRuntimeError: CUDA error: out of memory"
-	}
-}
-
-// hideStart keeps the pod's start but clears StartedAt where the server
-// has not written it yet: an open training or inference gets it only when
-// it exits (Logic/TrainingLogic.cs ExitAsync line 60, InferenceLogic.cs
-// line 57).
-func hideStart(j *job) {
-	j.podStart = j.startedAt
-	if j.kind != api.KindNotebook && exists(j.status) {
-		j.startedAt = time.Time{}
 	}
 }
 

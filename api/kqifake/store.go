@@ -37,22 +37,20 @@ func (a *account) member(tenantID int64) bool { return slices.Contains(a.tenants
 // (parent, dataID) (PreprocessingController.cs, the "already processed"
 // check before a run).
 type job struct {
-	kind       api.Kind
-	id         int64
-	tenant     int64
-	parent     int64
-	dataID     int64
-	displayID  int64
-	name       string
-	dataName   string
-	createdBy  string
-	status     string
-	memo       string
-	entryPoint string
-	tags       []string
+	kind      api.Kind
+	id        int64
+	tenant    int64
+	parent    int64
+	dataID    int64
+	displayID int64
+	name      string
+	dataName  string
+	createdBy string
+	status    string
+	memo      string
+	tags      []string
 
 	cpu, memory, gpu int32
-	partition        string
 	node             string
 	conditionNote    string
 	logSummary       string
@@ -218,17 +216,10 @@ func (s *Server) addJob(n NewJob) (*job, error) {
 	j := &job{
 		kind: n.Kind, tenant: t.id, name: n.Name, createdBy: n.CreatedBy,
 		status: "Pending", memo: n.Memo, createdAt: n.CreatedAt.Truncate(time.Second),
-		cpu: 4, memory: 16, gpu: int32(n.GPU), partition: "default", favorite: n.Favorite,
+		cpu: 4, memory: 16, gpu: int32(n.GPU), favorite: n.Favorite,
 	}
 	j.modifiedAt = j.createdAt
-	switch n.Kind {
-	case api.KindTraining:
-		j.entryPoint = "python train.py --epochs 30"
-	case api.KindInference:
-		j.entryPoint = "python predict.py"
-	case api.KindNotebook:
-		j.entryPoint = "jupyter lab"
-	case api.KindPreprocessing:
+	if n.Kind == api.KindPreprocessing {
 		d := s.defs[n.PreprocessID]
 		switch {
 		case n.PreprocessID != 0 && (d == nil || d.tenant != t.id):
@@ -269,9 +260,22 @@ func (s *Server) addJob(n NewJob) (*job, error) {
 	return j, nil
 }
 
-// insert gives j its ids and files it. s.mu must be held.
+// insert gives a drafted job its ids and files it, with the condition
+// note of its status. StartedAt stays only where the server has written
+// it: an open training or inference gets it when it exits
+// (Logic/TrainingLogic.cs ExitAsync line 60, InferenceLogic.cs line 57);
+// the pod's start is kept, and a written StartedAt names a node. s.mu
+// must be held.
 func (s *Server) insert(j *job) {
 	j.id = s.next(string(j.kind))
+	j.conditionNote = conditionNote(j.status)
+	j.podStart = j.startedAt
+	if j.kind != api.KindNotebook && exists(j.status) {
+		j.startedAt = time.Time{}
+	}
+	if !j.startedAt.IsZero() && j.node == "" {
+		j.node = nodeOf(j.id)
+	}
 	if j.kind == api.KindPreprocessing {
 		d := s.defs[j.parent]
 		if j.dataID == 0 {
@@ -379,7 +383,7 @@ func (s *Server) setStatus(j *job, status string, at time.Time) {
 	j.modifiedAt = at
 	if j.podStart.IsZero() && (slices.Contains(podStatuses, status) || (wasAlive && closedStatus(status))) {
 		j.podStart = at
-		j.node = fmt.Sprintf("gpu-node-%02d", 1+j.id%8)
+		j.node = nodeOf(j.id)
 	}
 	if j.kind == api.KindNotebook && j.startedAt.IsZero() {
 		j.startedAt = j.createdAt // NotebookController.cs line 526: StartedAt = DateTime.Now at run
@@ -425,6 +429,9 @@ func exists(status string) bool {
 	t := statusType(status)
 	return t == "Running" || t == "Error"
 }
+
+// nodeOf names the node a job's pod runs on.
+func nodeOf(id int64) string { return fmt.Sprintf("gpu-node-%02d", 1+id%8) }
 
 // conditionNote is what Kubernetes would say about a status.
 func conditionNote(status string) string {
@@ -479,7 +486,7 @@ func (s *Server) apiJob(j *job) api.Job {
 		Name: j.name, Status: api.NormalStatus(j.status), CreatedBy: j.createdBy,
 		CreatedAt: j.createdAt.In(s.loc), StartedAt: j.startedAt, CompletedAt: j.completedAt,
 		Node: j.node, GPU: int(j.gpu), CPU: int(j.cpu), Memory: int(j.memory),
-		Partition: j.partition, StatusType: statusType(j.status),
+		Partition: "default", StatusType: statusType(j.status),
 		ConditionNote: j.conditionNote, LogSummary: j.logSummary, Detailed: true,
 	}
 	if j.kind == api.KindPreprocessing {
