@@ -184,7 +184,7 @@ func readLimited(body io.Reader, max int64) ([]byte, error) {
 // httpError builds the error for a non-2xx answer, with the title and
 // detail of an error body when there is one. The detail is cut to its
 // first line (a 500's is a stack trace); "errors" may be an array or an
-// object. An empty 403 with X-Permit-MenuCode is a *MenuPermissionError.
+// object. An empty 403 with X-Permit-MenuCode names the menus it lacks.
 func (c *Client) httpError(r request, status int, h http.Header, data []byte) error {
 	e := &HTTPError{Method: r.method, Path: r.path, StatusCode: status}
 	var pb ErrorBody
@@ -203,9 +203,7 @@ func (c *Client) httpError(r request, status int, h http.Header, data []byte) er
 		e.lostRole = true
 	}
 	if status == http.StatusForbidden {
-		if menus := menuCodes(h.Get("X-Permit-MenuCode")); len(menus) > 0 {
-			return &MenuPermissionError{Menus: menus, HTTP: e}
-		}
+		e.Menus = menuCodes(h.Get("X-Permit-MenuCode"))
 	}
 	return e
 }
