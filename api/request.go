@@ -155,18 +155,11 @@ func (c *Client) observed(ctx context.Context, r request, status, size int, star
 	if !c.log.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
-	attrs := []slog.Attr{
-		slog.String("method", r.method),
-		slog.String("route", r.route),
-		slog.String("scope", scopeName(r.scope)),
-		slog.Int("status", status),
-		slog.Int("bytes", size),
-		slog.Duration("took", took),
-	}
+	args := []any{"method", r.method, "route", r.route, "scope", scopeName(r.scope), "status", status, "bytes", size, "took", took}
 	if err != nil {
-		attrs = append(attrs, slog.String("err", sanitize(c.redact(err.Error()), 200)))
+		args = append(args, "err", sanitize(c.redact(err.Error()), 200))
 	}
-	c.log.LogAttrs(ctx, slog.LevelDebug, "kamonohashi request", attrs...)
+	c.log.DebugContext(ctx, "kamonohashi request", args...)
 }
 
 // readLimited reads all of body, failing with ErrTooLarge past max bytes.

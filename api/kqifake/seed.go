@@ -48,10 +48,8 @@ var (
 	seedModels   = []string{"resnet50", "vit-b16", "bert-base", "yolov8", "unet", "whisper-small", "llama-lora", "efficientnet-b3"}
 	seedData     = []string{"cifar10", "imagenet", "coco", "squad", "librispeech", "wiki-ja", "custom"}
 	seedPreNames = []string{"resize-images", "tokenize-corpus", "resample-audio"}
-	seedClosed   = []struct {
-		status string
-		weight int
-	}{{"Completed", 75}, {"Failed", 10}, {"Killed", 7}, {"UserCanceled", 8}}
+	seedClosed   = []weighted[string]{{"Completed", 75}, {"Failed", 10}, {"Killed", 7}, {"UserCanceled", 8}}
+	seedKinds    = []weighted[api.Kind]{{api.KindTraining, 60}, {api.KindInference, 20}, {api.KindNotebook, 12}, {api.KindPreprocessing, 8}}
 )
 
 // Seed adds a large history of jobs, deterministic for a seed (times are
@@ -155,7 +153,7 @@ func seedTenant(rng *rand.Rand, tid int64, defs []*preprocessDef, n, open int, n
 	jobs := make([]*job, 0, n)
 	for i := range n {
 		j := &job{
-			kind:      seedKind(rng),
+			kind:      pick(rng, seedKinds),
 			tenant:    tid,
 			createdBy: seedUsers[rng.IntN(len(seedUsers))],
 			createdAt: now.Add(-span + offsets[i]),
@@ -183,16 +181,22 @@ func seedTenant(rng *rand.Rand, tid int64, defs []*preprocessDef, n, open int, n
 	return jobs
 }
 
-func seedKind(rng *rand.Rand) api.Kind {
-	switch p := rng.IntN(100); {
-	case p < 60:
-		return api.KindTraining
-	case p < 80:
-		return api.KindInference
-	case p < 92:
-		return api.KindNotebook
+// weighted is a value and its chance in percent.
+type weighted[T any] struct {
+	v      T
+	weight int
+}
+
+// pick draws one of ws, whose weights add up to 100.
+func pick[T any](rng *rand.Rand, ws []weighted[T]) T {
+	p := rng.IntN(100)
+	for _, w := range ws[:len(ws)-1] {
+		if p < w.weight {
+			return w.v
+		}
+		p -= w.weight
 	}
-	return api.KindPreprocessing
+	return ws[len(ws)-1].v
 }
 
 // seedStatus gives j a status and the times that go with it.
@@ -209,14 +213,7 @@ func seedStatus(rng *rand.Rand, j *job, open, recent bool, now time.Time) {
 		j.modifiedAt = j.startedAt
 		return
 	}
-	pick := rng.IntN(100)
-	for _, c := range seedClosed {
-		if pick < c.weight {
-			j.status = c.status
-			break
-		}
-		pick -= c.weight
-	}
+	j.status = pick(rng, seedClosed)
 	started := !(j.status == "Killed" || j.status == "UserCanceled") || rng.IntN(10) < 7
 	// Log-uniform run time from a minute to about eight hours.
 	run := time.Duration(float64(time.Minute) * math.Exp2(rng.Float64()*9))

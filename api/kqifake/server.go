@@ -17,26 +17,11 @@
 // cost the real server (rows loaded, Kubernetes calls, requests in flight).
 //
 // It can inject latency and faults, counts requests and bytes, and has a
-// control API under /_fake/ (no auth) that mirrors its Go methods:
-//
-//	POST   /_fake/tenants              {"name","displayName"} -> {"id"}
-//	POST   /_fake/accounts             {"user","password","tenants":["nlp-ja",3]}
-//	DELETE /_fake/accounts/{user}/tenants/{tenant}  the account loses the tenant (RemoveTenant)
-//	POST   /_fake/jobs                 {"tenant","kind","name","createdBy","status","preprocessId"?,"dataId"?,"favorite"?,...} -> {"id","preprocessId"?,"dataId"?}
-//	POST   /_fake/jobs/{kind}/{id}/status {"status"|"phase","conditionNote"?,"logSummary"?}
-//	POST   /_fake/jobs/{kind}/{id}/favorite {"favorite":true}
-//	POST   /_fake/jobs/notebook/{id}/rerun   reopens a closed notebook (Rerun)
-//	DELETE /_fake/jobs/{kind}/{id}     (a preprocessing run by its history id)
-//	POST   /_fake/seed                 {"tenants","jobs_per_tenant","open_per_tenant","seed"?,"days"?,"accounts"?}
-//	POST   /_fake/demo                 loads the demo data set
-//	POST   /_fake/faults               {"latency","status","rate","count","malformed","truncate","expire_tokens","paths","tenant"}
-//	DELETE /_fake/faults
-//	POST   /_fake/races                {"none_window":true,"kube_errors":n,"tenant"?} (SetRaces)
-//	DELETE /_fake/races
-//	POST   /_fake/menus                {"tenant","deny":["Notebook"]} (DenyMenus)
-//	POST   /_fake/timezone             {"zone":"Asia/Tokyo"} (SetLocation)
-//	GET    /_fake/stats                Stats as JSON: requests, bytes, rows_loaded, kube_calls, max_in_flight, ...
-//	DELETE /_fake/stats, POST /_fake/stats/reset   zero the counters
+// control API under /_fake/ (no auth) that mirrors its Go methods, one
+// endpoint each, with the same names in JSON (control.go lists them): a
+// test, the demo or a shell script can add tenants, accounts and jobs,
+// change a status, seed a large history, set faults and races, and read
+// or reset Stats.
 //
 // Everything is safe for concurrent use.
 package kqifake
