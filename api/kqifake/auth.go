@@ -55,43 +55,36 @@ type caller struct {
 // authenticate checks the bearer token of r. On failure it writes the
 // answer and returns false. s.mu must be held.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (caller, bool) {
-	h := r.Header.Get("Authorization")
-	raw, ok := strings.CutPrefix(h, "Bearer ")
-	// The bodies of Startup.cs's JwtBearer OnChallenge (lines 262-305).
-	if !ok || raw == "" {
-		w.Header().Set("WWW-Authenticate", "Bearer")
-		writeError(w, r, http.StatusUnauthorized, "Nssol.Platypus.Startup", "The access code is required.", "")
-		return caller{}, false
-	}
+	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	t := s.tokens[raw]
+	var c caller
+	if t != nil {
+		c = caller{acct: s.accounts[t.user], tenant: s.tenants[t.tenant]}
+	}
+	// The bodies of Startup.cs's JwtBearer OnChallenge (lines 262-305).
+	typ, title, detail, challenge := "Nssol.Platypus.Startup", "The Access code is expired or invalid.", "", ""
 	switch {
+	case !ok || raw == "":
+		title, challenge = "The access code is required.", "Bearer"
 	case t == nil:
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The signature is invalid"`)
-		writeError(w, r, http.StatusUnauthorized, "Nssol.Platypus.Startup", "The Access code is expired or invalid.", "")
-		return caller{}, false
+		challenge = `Bearer error="invalid_token", error_description="The signature is invalid"`
 	case !s.now().Before(t.expires):
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The token is expired"`)
-		writeError(w, r, http.StatusUnauthorized, "Nssol.Platypus.Startup", "The Access code is expired or invalid.", "")
-		return caller{}, false
-	}
-	a := s.accounts[t.user]
-	ten := s.tenants[t.tenant]
-	if a == nil || ten == nil {
-		writeError(w, r, http.StatusUnauthorized, "Nssol.Platypus.Startup", "The Access code is expired or invalid.", "")
-		return caller{}, false
-	}
-	if !a.member(ten.id) {
+		challenge = `Bearer error="invalid_token", error_description="The token is expired"`
+	case c.acct == nil || c.tenant == nil:
+	case !c.acct.member(c.tenant.id):
 		// Infrastructure/Infos/UserInfo.cs line 120 throws
 		// UnauthorizedAccessException, which
 		// Filters/JsonExceptionHandlerAttribute.cs (lines 39-51) answers
 		// 401 with the message as title and the stack trace as detail.
-		writeError(w, r, http.StatusUnauthorized, "Nssol.Platypus.Filters.JsonExceptionHandlerAttribute",
-			"You have lost a role for the access.",
-			"   at Nssol.Platypus.Infrastructure.Infos.UserInfo..ctor(User user, IEnumerable`1 claims, IUserRepository userRepository)\n"+
-				"   at Nssol.Platypus.Controllers.Util.PlatypusApiControllerBase.get_CurrentUserInfo()")
-		return caller{}, false
+		typ, title = "Nssol.Platypus.Filters.JsonExceptionHandlerAttribute", "You have lost a role for the access."
+		detail = "   at Nssol.Platypus.Infrastructure.Infos.UserInfo..ctor(User user, IEnumerable`1 claims, IUserRepository userRepository)\n" +
+			"   at Nssol.Platypus.Controllers.Util.PlatypusApiControllerBase.get_CurrentUserInfo()"
+	default:
+		return c, true
 	}
-	return caller{acct: a, tenant: ten}, true
+	if challenge != "" {
+		w.Header().Set("WWW-Authenticate", challenge)
+	}
+	writeError(w, r, http.StatusUnauthorized, typ, title, detail)
+	return caller{}, false
 }
-
-func secondsDuration(n int64) time.Duration { return time.Duration(n) * time.Second }

@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/kamobot/kamobot/api"
 )
@@ -190,11 +191,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ caller) {
 }
 
 func (s *Server) writeToken(w http.ResponseWriter, a *account, t *tenant, expiresIn *int32) {
-	var life int64
+	var life time.Duration
 	if expiresIn != nil && *expiresIn > 0 {
-		life = int64(*expiresIn)
+		life = time.Duration(*expiresIn) * time.Second
 	}
-	tok, d := s.issue(a.user, t.id, secondsDuration(life))
+	tok, d := s.issue(a.user, t.id, life)
 	writeReal(w, http.StatusOK, api.LoginOutput{
 		Token: tok, UserName: a.user, TenantID: t.id, TenantName: t.displayName,
 		ExpiresIn: int64(d.Seconds()),

@@ -414,11 +414,8 @@ func (s *Server) refreshed(j *job, status string) {
 // closedStatus: a status KAMONOHASHI writes when a job ends, whose type
 // is Closed or Failed (Infrastructure/ContainerStatus.cs lines 38-62).
 func closedStatus(status string) bool {
-	switch status {
-	case "Completed", "UserCanceled", "Killed", "Failed", "Invalid", "Forbidden":
-		return true
-	}
-	return false
+	t := statusType(status)
+	return status != "" && (t == "Closed" || t == "Failed")
 }
 
 // exists is ContainerStatus.Exist() (Infrastructure/ContainerStatus.cs
