@@ -199,36 +199,25 @@ func (s *Server) ctlAccount(_ *http.Request, in struct {
 }
 
 func (s *Server) ctlAddJob(_ *http.Request, in struct {
-	Tenant       ref    `json:"tenant"`
-	Kind         string `json:"kind"`
-	Name         string `json:"name"`
-	CreatedBy    string `json:"createdBy"`
-	Status       string `json:"status"`
-	PreprocessID int64  `json:"preprocessId"`
-	DataID       int64  `json:"dataId"`
-	DataName     string `json:"dataName"`
-	Favorite     bool   `json:"favorite"`
-	Memo         string `json:"memo"`
-	GPU          int    `json:"gpu"`
-	CreatedAt    string `json:"createdAt"` // "yyyy-MM-dd HH:mm:ss" in the fake's zone, or RFC 3339
+	NewJob
+	Tenant    ref    `json:"tenant"`
+	Kind      string `json:"kind"`
+	CreatedAt string `json:"createdAt"` // "yyyy-MM-dd HH:mm:ss" in the fake's zone, or RFC 3339
 }) (any, error) {
-	kind, err := kindOf(in.Kind)
-	if err != nil {
+	n := in.NewJob
+	var err error
+	if n.Kind, err = kindOf(in.Kind); err != nil {
 		return nil, err
 	}
-	created, err := api.ParseTime(in.CreatedAt, s.Location())
-	if err != nil {
+	if n.CreatedAt, err = api.ParseTime(in.CreatedAt, s.Location()); err != nil {
 		return nil, fmt.Errorf("createdAt: %w", err)
 	}
-	j, err := s.AddJob(NewJob{
-		Tenant: string(in.Tenant), Kind: kind, Name: in.Name, CreatedBy: in.CreatedBy,
-		Status: in.Status, PreprocessID: in.PreprocessID, DataID: in.DataID, DataName: in.DataName,
-		Memo: in.Memo, GPU: in.GPU, CreatedAt: created, Favorite: in.Favorite,
-	})
+	n.Tenant = string(in.Tenant)
+	j, err := s.AddJob(n)
 	if err != nil {
 		return nil, err
 	}
-	if kind == api.KindPreprocessing {
+	if n.Kind == api.KindPreprocessing {
 		// The control API names a run by its history id.
 		return map[string]any{"id": j.HistoryID, "kind": j.Kind, "status": j.Status, "preprocessId": j.ParentID, "dataId": j.ID}, nil
 	}

@@ -150,32 +150,33 @@ func (s *Server) addAccount(user, password string, tenantIDs []int64) {
 	s.log.Debug("fake account set", "user", user, "tenants", tenantIDs)
 }
 
-// NewJob describes a job for AddJob.
+// NewJob describes a job for AddJob (and, by its JSON names, for POST
+// /_fake/jobs).
 type NewJob struct {
 	// Tenant is the tenant's name or decimal id.
-	Tenant    string
-	Kind      api.Kind
-	Name      string
-	CreatedBy string
+	Tenant    string   `json:"-"`
+	Kind      api.Kind `json:"-"`
+	Name      string   `json:"name"`
+	CreatedBy string   `json:"createdBy"`
 	// Status defaults to "Pending". A started or closed status sets the
 	// times as a status change would.
-	Status string
+	Status string `json:"status"`
 	// PreprocessID attaches a preprocessing run to that definition; 0
 	// creates a definition named after Name.
-	PreprocessID int64
+	PreprocessID int64 `json:"preprocessId"`
 	// DataID is the input data of a preprocessing run; 0 takes new data
 	// (whose id is then the new history's id). A definition runs once per
 	// data: a second run on the same data while the first's history
 	// exists is refused, after a delete it is a new history.
-	DataID int64
+	DataID int64 `json:"dataId"`
 	// DataName names the input data of a preprocessing run.
-	DataName string
+	DataName string `json:"dataName"`
 	// Favorite marks the job a favourite: lists show it first.
-	Favorite bool
-	Memo     string
-	GPU      int
+	Favorite bool   `json:"favorite"`
+	Memo     string `json:"memo"`
+	GPU      int    `json:"gpu"`
 	// CreatedAt defaults to now.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"-"`
 }
 
 // AddJob adds a job and returns it as the client would see its details.
