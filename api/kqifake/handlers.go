@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/kamobot/kamobot/api"
 )
@@ -151,104 +150,6 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
-}
-
-func (s *Server) login(w http.ResponseWriter, r *http.Request, _ caller) {
-	var in api.LoginInput
-	if !readJSON(w, r, &in) {
-		return
-	}
-	// ApiModels/AccountApiModels/LoginInputModel.cs: [Required] UserName
-	// and Password, checked by model binding.
-	errs := map[string][]string{}
-	if strings.TrimSpace(in.UserName) == "" {
-		errs["UserName"] = []string{"The UserName field is required."}
-	}
-	if in.Password == "" {
-		errs["Password"] = []string{"The Password field is required."}
-	}
-	if len(errs) > 0 {
-		writeValidation(w, errs)
-		return
-	}
-	a := s.accounts[strings.TrimSpace(in.UserName)]
-	if a == nil || a.password != in.Password {
-		// Logic/LoginLogic.cs line 80, through AccountController.cs line 217.
-		writeProblem(w, r, http.StatusBadRequest, "User name or password is incorrect.", "")
-		return
-	}
-	var t *tenant
-	if in.TenantID != nil {
-		if t = s.tenants[*in.TenantID]; t == nil || !a.member(t.id) {
-			writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("The user is not assigned to tenant %d.", *in.TenantID), "")
-			return
-		}
-	} else if t = s.defaultTenant(a); t == nil {
-		writeProblem(w, r, http.StatusBadRequest, "The user is not assigned to any tenant.", "")
-		return
-	}
-	s.writeToken(w, a, t, in.ExpiresIn)
-}
-
-func (s *Server) writeToken(w http.ResponseWriter, a *account, t *tenant, expiresIn *int32) {
-	var life time.Duration
-	if expiresIn != nil && *expiresIn > 0 {
-		life = time.Duration(*expiresIn) * time.Second
-	}
-	tok, d := s.issue(a.user, t.id, life)
-	writeReal(w, http.StatusOK, api.LoginOutput{
-		Token: tok, UserName: a.user, TenantID: t.id, TenantName: t.displayName,
-		ExpiresIn: int64(d.Seconds()),
-	})
-}
-
-func (s *Server) defaultTenant(a *account) *tenant {
-	for _, id := range a.tenants {
-		if t := s.tenants[id]; t != nil {
-			return t
-		}
-	}
-	return nil
-}
-
-func (s *Server) switchTenant(w http.ResponseWriter, r *http.Request, c caller) {
-	id, ok := pathID(w, r, "tenantId")
-	if !ok {
-		return
-	}
-	var in api.SwitchTenantInput
-	if !readJSON(w, r, &in) {
-		return
-	}
-	t := s.tenants[id]
-	switch {
-	case t == nil:
-		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("Tenant ID %d is not found.", id), "")
-		return
-	case !c.acct.member(id):
-		// Logic/LoginLogic.cs line 146, through AccountController.cs line 264.
-		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("Invalid tenant ID. Current user does not have a permission to tenant %d.", id), "")
-		return
-	}
-	s.writeToken(w, c.acct, t, in.ExpiresIn)
-}
-
-func (s *Server) account(w http.ResponseWriter, r *http.Request, c caller) {
-	def := s.defaultTenant(c.acct)
-	out := api.AccountOutput{
-		UserID: c.acct.id, UserName: c.acct.user, PasswordChangeEnabled: true,
-		Tenants: []api.TenantInfo{},
-	}
-	for _, id := range c.acct.tenants {
-		if t := s.tenants[id]; t != nil {
-			out.Tenants = append(out.Tenants, s.tenantInfo(t, def.id, true))
-		}
-	}
-	slices.SortStableFunc(out.Tenants, func(a, b api.TenantInfo) int { return cmp.Compare(a.DisplayName, b.DisplayName) })
-	sel := s.tenantInfo(c.tenant, def.id, true)
-	dt := s.tenantInfo(def, def.id, true)
-	out.SelectedTenant, out.DefaultTenant = &sel, &dt
-	writeReal(w, http.StatusOK, out)
 }
 
 func (s *Server) versionInfo(w http.ResponseWriter, _ *http.Request, _ caller) {
