@@ -27,6 +27,7 @@
 package kqifake
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -106,12 +107,12 @@ type listKey struct {
 // Handler.
 func New(opts Options) *Server {
 	s := &Server{
-		loc:      opts.Location,
+		loc:      cmp.Or(opts.Location, time.UTC),
 		now:      opts.Now,
 		lifetime: opts.TokenLifetime,
-		version:  opts.Version,
+		version:  cmp.Or(opts.Version, "kqifake"),
 		canary:   opts.TokenCanary,
-		log:      opts.Logger,
+		log:      cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
 		tenants:  map[int64]*tenant{},
 		accounts: map[string]*account{},
 		tokens:   map[string]*tokenInfo{},
@@ -126,25 +127,13 @@ func New(opts Options) *Server {
 	if strings.Trim(s.canary, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
 		panic(fmt.Sprintf("kqifake: TokenCanary %q: use base64url characters only", s.canary))
 	}
-	if s.loc == nil {
-		s.loc = time.UTC
-	}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if s.lifetime <= 0 {
 		s.lifetime = 24 * time.Hour
 	}
-	if s.version == "" {
-		s.version = "kqifake"
-	}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
-	seed := opts.Seed
-	if seed == 0 {
-		seed = 1
-	}
+	seed := cmp.Or(opts.Seed, 1)
 	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	for _, k := range api.AllKinds() {
 		s.jobs[k] = map[int64]*job{}
