@@ -172,9 +172,6 @@ func (c *Client) Server() string { return c.base.String() }
 // Location is the zone the Client reads the server's times in.
 func (c *Client) Location() *time.Location { return c.loc }
 
-// Host is the server's host (and port), as errors name it.
-func (c *Client) Host() string { return c.host }
-
 // NormalizeServer checks a server address and returns it as
 // "scheme://host[:port][/path]" with no trailing slash. It accepts an
 // address pasted from the web UI: a trailing "/", "/#/" or "/#", or any
