@@ -16,23 +16,18 @@ type Account struct {
 
 // Account reads the account of the login (GET /api/v2/account).
 func (c *Client) Account(ctx context.Context) (Account, error) {
-	var out AccountOutput
-	_, err := c.get(ctx, "/api/v2/account", "/api/v2/account", loginScope, nil, &out)
-	if err != nil {
+	var out struct {
+		UserID        int64    `json:"userId"`
+		UserName      string   `json:"userName"`
+		DefaultTenant *Tenant  `json:"defaultTenant"`
+		Tenants       []Tenant `json:"tenants"` // TenantInfo, read without its roles
+	}
+	if _, err := c.get(ctx, "/api/v2/account", "/api/v2/account", loginScope, nil, &out); err != nil {
 		return Account{}, fmt.Errorf("read account: %w", err)
 	}
-	a := Account{UserID: out.UserID, UserName: out.UserName, Tenants: make([]Tenant, 0, len(out.Tenants))}
+	a := Account{UserID: out.UserID, UserName: out.UserName, Tenants: append([]Tenant{}, out.Tenants...)}
 	if out.DefaultTenant != nil {
 		a.DefaultTenantID = out.DefaultTenant.ID
-	}
-	for _, t := range out.Tenants {
-		a.Tenants = append(a.Tenants, Tenant{
-			ID:          t.ID,
-			Name:        t.Name,
-			DisplayName: t.DisplayName,
-			Default:     t.Default,
-			IsOrigin:    t.IsOrigin,
-		})
 	}
 	return a, nil
 }
