@@ -188,9 +188,10 @@ func (s *Server) listDefs(w http.ResponseWriter, r *http.Request, c caller) {
 // listed is the page a list request asks for. The whole table (all,
 // ascending by id) is loaded, filtered, put in the server's order
 // (favourites first, then id descending: TrainingHistoryRepository.cs line
-// 41), loaded once more to count it for withTotal (line 128: Count() runs
-// the query again), and paged. A query that fails model binding is
-// answered here.
+// 41; definitions have no favourites), loaded once more to count it for
+// withTotal (TrainingController.cs line 128, where Count() runs the query
+// again; PreprocessingController.cs GetTotalCount, line 93), and paged. A
+// query that fails model binding is answered here.
 func listed[T any](s *Server, w http.ResponseWriter, r *http.Request, kind api.Kind, all []T,
 	key func(T) (id int64, favorite bool), keep func(listQuery, T) bool) ([]T, bool) {
 	q, bad := parseListQuery(r.URL.Query())
