@@ -3,7 +3,6 @@ package api
 import (
 	"context"
 	"fmt"
-	"net/http"
 )
 
 // Account is the logged-in account and the tenants it may see.
@@ -17,29 +16,18 @@ type Account struct {
 
 // Account reads the account of the login (GET /api/v2/account).
 func (c *Client) Account(ctx context.Context) (Account, error) {
-	var out AccountOutput
-	_, err := c.do(ctx, request{
-		method: http.MethodGet,
-		path:   "/api/v2/account",
-		route:  "/api/v2/account",
-		scope:  loginScope,
-		out:    &out,
-	})
-	if err != nil {
+	var out struct {
+		UserID        int64    `json:"userId"`
+		UserName      string   `json:"userName"`
+		DefaultTenant *Tenant  `json:"defaultTenant"`
+		Tenants       []Tenant `json:"tenants"` // TenantInfo, read without its roles
+	}
+	if _, err := c.get(ctx, "/api/v2/account", "/api/v2/account", loginScope, nil, &out); err != nil {
 		return Account{}, fmt.Errorf("read account: %w", err)
 	}
-	a := Account{UserID: out.UserID, UserName: out.UserName, Tenants: make([]Tenant, 0, len(out.Tenants))}
+	a := Account{UserID: out.UserID, UserName: out.UserName, Tenants: append([]Tenant{}, out.Tenants...)}
 	if out.DefaultTenant != nil {
 		a.DefaultTenantID = out.DefaultTenant.ID
-	}
-	for _, t := range out.Tenants {
-		a.Tenants = append(a.Tenants, Tenant{
-			ID:          t.ID,
-			Name:        t.Name,
-			DisplayName: t.DisplayName,
-			Default:     t.Default,
-			IsOrigin:    t.IsOrigin,
-		})
 	}
 	return a, nil
 }
@@ -66,13 +54,7 @@ func (c *Client) Tenants(ctx context.Context) ([]Tenant, error) {
 // login, so it is a cheap health probe.
 func (c *Client) Version(ctx context.Context) (string, error) {
 	var out VersionOutput
-	_, err := c.do(ctx, request{
-		method: http.MethodGet,
-		path:   "/api/v2/version",
-		route:  "/api/v2/version",
-		scope:  noAuth,
-		out:    &out,
-	})
+	_, err := c.get(ctx, "/api/v2/version", "/api/v2/version", noAuth, nil, &out)
 	if err != nil {
 		return "", fmt.Errorf("read server version: %w", err)
 	}

@@ -107,7 +107,8 @@ func (c *Client) login(ctx context.Context) (token, error) {
 	if errors.As(err, &he) {
 		switch he.StatusCode {
 		case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
-			return token{}, &loginError{user: c.user, host: c.host, err: he}
+			he.badLogin = true
+			return token{}, fmt.Errorf("log in as %q on %s: user name or password rejected: %w", c.user, c.host, he)
 		}
 	}
 	if err != nil {

@@ -1,6 +1,7 @@
 package api
 
 import (
+	"cmp"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -122,11 +123,11 @@ func New(cfg Config) (*Client, error) {
 		user:     cfg.User,
 		password: cfg.Password,
 		timeout:  cfg.Timeout,
-		ua:       cfg.UserAgent,
+		ua:       cmp.Or(cfg.UserAgent, "kamobot"),
 		maxBody:  cfg.MaxBodyBytes,
-		loc:      cfg.ServerLocation,
+		loc:      cmp.Or(cfg.ServerLocation, time.UTC),
 		observe:  cfg.Observe,
-		log:      cfg.Logger,
+		log:      cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
 		tokens:   map[int64]token{},
 		flights:  map[int64]*flight{},
 	}
@@ -144,15 +145,6 @@ func New(cfg Config) (*Client, error) {
 	}
 	if c.maxBody <= 0 {
 		c.maxBody = DefaultMaxBodyBytes
-	}
-	if c.loc == nil {
-		c.loc = time.UTC
-	}
-	if c.ua == "" {
-		c.ua = "kamobot"
-	}
-	if c.log == nil {
-		c.log = slog.New(slog.DiscardHandler)
 	}
 	switch {
 	case cfg.HTTPClient != nil && (cfg.CAFile != "" || cfg.InsecureSkipVerify):
@@ -179,9 +171,6 @@ func (c *Client) Server() string { return c.base.String() }
 
 // Location is the zone the Client reads the server's times in.
 func (c *Client) Location() *time.Location { return c.loc }
-
-// Host is the server's host (and port), as errors name it.
-func (c *Client) Host() string { return c.host }
 
 // NormalizeServer checks a server address and returns it as
 // "scheme://host[:port][/path]" with no trailing slash. It accepts an

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/http"
 	"net/url"
@@ -44,7 +45,7 @@ var (
 	// ErrMenuDenied: a 403 for a missing menu permission (an empty body
 	// and an X-Permit-MenuCode header, Filters/PermissionFilterAttribute.cs
 	// in the server). Only the kinds behind that menu are out of reach;
-	// the tenant's others still answer. A *MenuPermissionError says which.
+	// the tenant's others still answer. HTTPError.Menus says which.
 	ErrMenuDenied = errors.New("menu permission missing")
 	// ErrTenantLost: the account no longer holds a role in the tenant the
 	// request is for. The server answers a token of that tenant with 401
@@ -66,44 +67,29 @@ type ErrorList []string
 // as their text), an object {field: [messages]} or {field: message}, or null.
 func (l *ErrorList) UnmarshalJSON(b []byte) error {
 	*l = nil
-	var arr []json.RawMessage
-	if json.Unmarshal(b, &arr) == nil {
-		for _, m := range arr {
-			*l = append(*l, rawText(m))
-		}
-		return nil
-	}
 	var obj map[string]json.RawMessage
-	if json.Unmarshal(b, &obj) == nil {
-		fields := make([]string, 0, len(obj))
-		for f := range obj {
-			fields = append(fields, f)
+	if json.Unmarshal(b, new([]json.RawMessage)) == nil {
+		obj = map[string]json.RawMessage{"": b} // an array: messages of no field
+	} else if json.Unmarshal(b, &obj) != nil {
+		return nil // an error body that is odd is still an error: never fail on it
+	}
+	for _, f := range slices.Sorted(maps.Keys(obj)) {
+		var msgs []json.RawMessage
+		if json.Unmarshal(obj[f], &msgs) != nil {
+			msgs = []json.RawMessage{obj[f]}
 		}
-		slices.Sort(fields)
-		for _, f := range fields {
-			var msgs []json.RawMessage
-			if json.Unmarshal(obj[f], &msgs) != nil {
-				msgs = []json.RawMessage{obj[f]}
+		for _, m := range msgs {
+			var text string
+			if json.Unmarshal(m, &text) != nil {
+				text = string(m) // not a string: its JSON text
 			}
-			for _, m := range msgs {
-				if f == "" {
-					*l = append(*l, rawText(m))
-				} else {
-					*l = append(*l, f+": "+rawText(m))
-				}
+			if f != "" {
+				text = f + ": " + text
 			}
+			*l = append(*l, text)
 		}
 	}
-	return nil // an error body that is odd is still an error: never fail on it
-}
-
-// rawText is a JSON string's value, or any other value's JSON text.
-func rawText(m json.RawMessage) string {
-	var s string
-	if json.Unmarshal(m, &s) == nil {
-		return s
-	}
-	return string(m)
+	return nil
 }
 
 // firstLine is s up to its first line break: a 500's detail is the
@@ -118,34 +104,12 @@ func firstLine(s string) string {
 	return s
 }
 
-// MenuPermissionError is a 403 for a menu permission the account lacks in
-// the tenant: the server answers an empty body and names the menus in the
-// X-Permit-MenuCode header ("Training", "Notebook", "Preprocess", ...;
-// several, comma-separated, where either would do). It matches
-// ErrMenuDenied and ErrForbidden, and errors.As finds the *HTTPError too.
-type MenuPermissionError struct {
-	// Menus are the menu codes of the header, any of which would grant access.
-	Menus []string
-	HTTP  *HTTPError
-}
-
-func (e *MenuPermissionError) Error() string {
-	return fmt.Sprintf("%s %s: 403 Forbidden: the account lacks the %s menu permission in this tenant",
-		e.HTTP.Method, e.HTTP.Path, strings.Join(e.Menus, " or "))
-}
-
-// Unwrap returns the *HTTPError.
-func (e *MenuPermissionError) Unwrap() error { return e.HTTP }
-
-// Is makes errors.Is(err, ErrMenuDenied) true.
-func (e *MenuPermissionError) Is(target error) bool { return target == ErrMenuDenied }
-
 // MenusDenied returns the menu codes a menu-permission 403 in err's chain
 // names, and whether there is one.
 func MenusDenied(err error) ([]string, bool) {
-	var me *MenuPermissionError
-	if errors.As(err, &me) {
-		return me.Menus, true
+	var he *HTTPError
+	if errors.As(err, &he) && len(he.Menus) > 0 {
+		return he.Menus, true
 	}
 	return nil, false
 }
@@ -160,14 +124,25 @@ type HTTPError struct {
 	// one; they are sanitised and shortened.
 	Title  string
 	Detail string
+	// Menus, on a 403 for a menu permission the account lacks in the
+	// tenant, are the menu codes of its X-Permit-MenuCode header
+	// ("Training", "Notebook", "Preprocess", ...), any of which would grant
+	// access; the server answers such a 403 with an empty body.
+	Menus []string
 
 	// lostRole: a 401 "You have lost a role for the access.", or a 400
 	// refusing a token for a tenant the account is no longer in.
 	lostRole bool
+	// badLogin: a login refused for its credentials (400, 401 or 403).
+	badLogin bool
 }
 
 // Error reads like "GET /api/v2/training: 500 Internal Server Error: boom".
 func (e *HTTPError) Error() string {
+	if len(e.Menus) > 0 {
+		return fmt.Sprintf("%s %s: 403 Forbidden: the account lacks the %s menu permission in this tenant",
+			e.Method, e.Path, strings.Join(e.Menus, " or "))
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %s: %d", e.Method, e.Path, e.StatusCode)
 	if t := http.StatusText(e.StatusCode); t != "" {
@@ -182,8 +157,9 @@ func (e *HTTPError) Error() string {
 	return b.String()
 }
 
-// Is matches the sentinel for the status code: ErrUnauthorized for 401,
-// ErrForbidden for 403, ErrNotFound for 404.
+// Is matches the sentinel for the status code: ErrUnauthorized for 401
+// (and a refused login), ErrForbidden for 403, ErrNotFound for 404, and
+// ErrMenuDenied for a 403 that names menus.
 //
 // A lost role in the tenant matches ErrTenantLost and ErrForbidden, not
 // ErrUnauthorized.
@@ -192,11 +168,13 @@ func (e *HTTPError) Is(target error) bool {
 	case ErrTenantLost:
 		return e.lostRole
 	case ErrUnauthorized:
-		return e.StatusCode == http.StatusUnauthorized && !e.lostRole
+		return (e.StatusCode == http.StatusUnauthorized && !e.lostRole) || e.badLogin
 	case ErrForbidden:
 		return e.StatusCode == http.StatusForbidden || e.lostRole
 	case ErrNotFound:
 		return e.StatusCode == http.StatusNotFound
+	case ErrMenuDenied:
+		return len(e.Menus) > 0
 	}
 	return false
 }
@@ -274,21 +252,6 @@ func (e *MalformedError) Unwrap() error { return e.Err }
 
 // Is makes errors.Is(err, ErrMalformed) true.
 func (e *MalformedError) Is(target error) bool { return target == ErrMalformed }
-
-// loginError is a login the server refused because of the credentials.
-type loginError struct {
-	user string
-	host string
-	err  *HTTPError
-}
-
-func (e *loginError) Error() string {
-	return fmt.Sprintf("log in as %q on %s: user name or password rejected: %v", e.user, e.host, e.err)
-}
-
-// Unwrap lets errors.Is(err, ErrUnauthorized) and errors.As(err, **HTTPError)
-// both work.
-func (e *loginError) Unwrap() []error { return []error{ErrUnauthorized, e.err} }
 
 // IsTemporary reports whether err is worth retrying later: a 5xx or 429
 // answer, a timeout, a connection error or an answer cut short. A canceled

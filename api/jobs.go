@@ -107,7 +107,7 @@ func (c *Client) List(ctx context.Context, tenantID int64, kind Kind, q ListQuer
 		return ListResult{}, fmt.Errorf("%s: %w", op, err)
 	}
 	var rows []JobIndex
-	h, err := c.do(ctx, request{method: http.MethodGet, path: path, route: path, query: v, scope: tenantID, out: &rows})
+	h, err := c.get(ctx, path, path, tenantID, v, &rows)
 	if err != nil {
 		return ListResult{}, fmt.Errorf("%s: %w", op, err)
 	}
@@ -137,7 +137,7 @@ func (c *Client) ListPreprocessings(ctx context.Context, tenantID int64, q ListQ
 	}
 	const path = "/api/v2/preprocessings"
 	var rows []PreprocessingIndex
-	if _, err := c.do(ctx, request{method: http.MethodGet, path: path, route: path, query: v, scope: tenantID, out: &rows}); err != nil {
+	if _, err := c.get(ctx, path, path, tenantID, v, &rows); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	defs := make([]PreprocessingDef, 0, len(rows))
@@ -163,7 +163,7 @@ func (c *Client) Histories(ctx context.Context, tenantID, preprocessID int64) ([
 	op := fmt.Sprintf("list runs of preprocessing %d in tenant %d", preprocessID, tenantID)
 	path := fmt.Sprintf("/api/v2/preprocessings/%d/histories", preprocessID)
 	var rows []PreprocessingHistory
-	if _, err := c.do(ctx, request{method: http.MethodGet, path: path, route: "/api/v2/preprocessings/{id}/histories", scope: tenantID, out: &rows}); err != nil {
+	if _, err := c.get(ctx, path, "/api/v2/preprocessings/{id}/histories", tenantID, nil, &rows); err != nil {
 		return nil, fmt.Errorf("%s: %w", op, err)
 	}
 	jobs := make([]Job, 0, len(rows))
@@ -187,69 +187,42 @@ func (c *Client) Histories(ctx context.Context, tenantID, preprocessID int64) ([
 // is the preprocessing id for a preprocessing run, and ignored otherwise.
 func (c *Client) Detail(ctx context.Context, tenantID int64, kind Kind, parentID, id int64) (Job, error) {
 	op := fmt.Sprintf("read %s job %d of tenant %d", kind, id, tenantID)
-	if kind == KindPreprocessing {
+	path, route := fmt.Sprintf("%s/%d", listPaths[kind], id), listPaths[kind]+"/{id}"
+	var j Job
+	var err error
+	switch kind {
+	case KindTraining, KindInference, KindNotebook:
+		// TrainingDetails, InferenceDetails and NotebookDetails share these
+		// fields; a kind without one of the three strings leaves it empty.
+		var d struct {
+			JobIndex
+			JobRuntime
+			LogSummary    string `json:"logSummary"`
+			WaitingTime   string `json:"waitingTime"`
+			ExecutionTime string `json:"executionTime"`
+		}
+		if _, err = c.get(ctx, path, route, tenantID, nil, &d); err == nil {
+			if j, err = c.jobFromIndex(kind, d.JobIndex); err == nil {
+				err = c.addRuntime(&j, d.JobRuntime)
+			}
+			j.LogSummary, j.WaitingTime, j.ExecutionTime = d.LogSummary, d.WaitingTime, d.ExecutionTime
+		}
+	case KindPreprocessing:
 		op = fmt.Sprintf("read run %d of preprocessing %d in tenant %d", id, parentID, tenantID)
+		path = fmt.Sprintf("/api/v2/preprocessings/%d/histories/%d", parentID, id)
+		var d PreprocessingHistoryDetails
+		route = "/api/v2/preprocessings/{id}/histories/{dataId}"
+		if _, err = c.get(ctx, path, route, tenantID, nil, &d); err == nil {
+			j, err = c.jobFromHistory(d.PreprocessingHistory)
+		}
+	default:
+		err = fmt.Errorf("unknown job kind %q", kind)
 	}
-	j, path, err := c.detail(ctx, tenantID, kind, parentID, id)
 	if err != nil {
 		return Job{}, fmt.Errorf("%s: %w", op, malformedField(path, err))
 	}
 	j.Detailed = true
 	return j, nil
-}
-
-func (c *Client) detail(ctx context.Context, tenantID int64, kind Kind, parentID, id int64) (Job, string, error) {
-	get := func(path, route string, out any) error {
-		_, err := c.do(ctx, request{method: http.MethodGet, path: path, route: route, scope: tenantID, out: out})
-		return err
-	}
-	switch kind {
-	case KindTraining:
-		path := fmt.Sprintf("/api/v2/training/%d", id)
-		var d TrainingDetails
-		if err := get(path, "/api/v2/training/{id}", &d); err != nil {
-			return Job{}, path, err
-		}
-		j, err := c.jobFromIndex(kind, d.JobIndex)
-		if err == nil {
-			err = c.addRuntime(&j, d.JobRuntime)
-		}
-		j.LogSummary, j.WaitingTime, j.ExecutionTime = d.LogSummary, d.WaitingTime, d.ExecutionTime
-		return j, path, err
-	case KindInference:
-		path := fmt.Sprintf("/api/v2/inferences/%d", id)
-		var d InferenceDetails
-		if err := get(path, "/api/v2/inferences/{id}", &d); err != nil {
-			return Job{}, path, err
-		}
-		j, err := c.jobFromIndex(kind, d.JobIndex)
-		if err == nil {
-			err = c.addRuntime(&j, d.JobRuntime)
-		}
-		j.LogSummary = d.LogSummary
-		return j, path, err
-	case KindNotebook:
-		path := fmt.Sprintf("/api/v2/notebook/%d", id)
-		var d NotebookDetails
-		if err := get(path, "/api/v2/notebook/{id}", &d); err != nil {
-			return Job{}, path, err
-		}
-		j, err := c.jobFromIndex(kind, d.JobIndex)
-		if err == nil {
-			err = c.addRuntime(&j, d.JobRuntime)
-		}
-		j.WaitingTime, j.ExecutionTime = d.WaitingTime, d.ExecutionTime
-		return j, path, err
-	case KindPreprocessing:
-		path := fmt.Sprintf("/api/v2/preprocessings/%d/histories/%d", parentID, id)
-		var d PreprocessingHistoryDetails
-		if err := get(path, "/api/v2/preprocessings/{id}/histories/{dataId}", &d); err != nil {
-			return Job{}, path, err
-		}
-		j, err := c.jobFromHistory(d.PreprocessingHistory)
-		return j, path, err
-	}
-	return Job{}, "", fmt.Errorf("unknown job kind %q", kind)
 }
 
 // jobFromIndex maps a list row of training, inference or notebook.

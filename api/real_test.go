@@ -48,8 +48,8 @@ func TestValidationProblemShown(t *testing.T) {
 }
 
 // TestMenuPermissionError: an empty 403 with X-Permit-MenuCode
-// (Filters/PermissionFilterAttribute.cs) is a *MenuPermissionError naming
-// the menu; the tenant's other kinds still answer.
+// (Filters/PermissionFilterAttribute.cs) is an *HTTPError naming the
+// menu; the tenant's other kinds still answer.
 func TestMenuPermissionError(t *testing.T) {
 	f := newFixture(t)
 	c := f.client(t)

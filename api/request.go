@@ -64,6 +64,11 @@ func (c *Client) do(ctx context.Context, r request) (http.Header, error) {
 	return c.send(ctx, r, tok.value)
 }
 
+// get is a GET of path (whose template is route) into out.
+func (c *Client) get(ctx context.Context, path, route string, scope int64, query url.Values, out any) (http.Header, error) {
+	return c.do(ctx, request{method: http.MethodGet, path: path, route: route, query: query, scope: scope, out: out})
+}
+
 // send makes one HTTP exchange, bounded by the request timeout, and decodes
 // a 2xx answer into r.out.
 func (c *Client) send(ctx context.Context, r request, bearer string) (http.Header, error) {
@@ -150,18 +155,11 @@ func (c *Client) observed(ctx context.Context, r request, status, size int, star
 	if !c.log.Enabled(ctx, slog.LevelDebug) {
 		return
 	}
-	attrs := []slog.Attr{
-		slog.String("method", r.method),
-		slog.String("route", r.route),
-		slog.String("scope", scopeName(r.scope)),
-		slog.Int("status", status),
-		slog.Int("bytes", size),
-		slog.Duration("took", took),
-	}
+	args := []any{"method", r.method, "route", r.route, "scope", scopeName(r.scope), "status", status, "bytes", size, "took", took}
 	if err != nil {
-		attrs = append(attrs, slog.String("err", sanitize(c.redact(err.Error()), 200)))
+		args = append(args, "err", sanitize(c.redact(err.Error()), 200))
 	}
-	c.log.LogAttrs(ctx, slog.LevelDebug, "kamonohashi request", attrs...)
+	c.log.DebugContext(ctx, "kamonohashi request", args...)
 }
 
 // readLimited reads all of body, failing with ErrTooLarge past max bytes.
@@ -179,7 +177,7 @@ func readLimited(body io.Reader, max int64) ([]byte, error) {
 // httpError builds the error for a non-2xx answer, with the title and
 // detail of an error body when there is one. The detail is cut to its
 // first line (a 500's is a stack trace); "errors" may be an array or an
-// object. An empty 403 with X-Permit-MenuCode is a *MenuPermissionError.
+// object. An empty 403 with X-Permit-MenuCode names the menus it lacks.
 func (c *Client) httpError(r request, status int, h http.Header, data []byte) error {
 	e := &HTTPError{Method: r.method, Path: r.path, StatusCode: status}
 	var pb ErrorBody
@@ -198,9 +196,7 @@ func (c *Client) httpError(r request, status int, h http.Header, data []byte) er
 		e.lostRole = true
 	}
 	if status == http.StatusForbidden {
-		if menus := menuCodes(h.Get("X-Permit-MenuCode")); len(menus) > 0 {
-			return &MenuPermissionError{Menus: menus, HTTP: e}
-		}
+		e.Menus = menuCodes(h.Get("X-Permit-MenuCode"))
 	}
 	return e
 }

@@ -28,8 +28,7 @@ const DefaultTenantsTTL = 5 * time.Minute
 // tenant list. A steady `check` then sends lists and details only, no
 // login, no account read, no token exchange. The file holds bearer tokens,
 // so it is written with mode 0600 (atomically: a temp file renamed over
-// it), and is never printed: logs name it by path and its tokens by
-// fingerprint. Tokens are kept until shortly before they expire; any 401
+// it), and is never printed: logs name it by path and count its tokens. Tokens are kept until shortly before they expire; any 401
 // drops the refused token and the tenant list, and the file with them.
 type tokenCache struct {
 	path string
@@ -74,13 +73,6 @@ type cachedToken struct {
 type cachedList struct {
 	At   time.Time `json:"at"`
 	List []Tenant  `json:"list"`
-}
-
-// TokenFingerprint names a token in a log line: the first 8 hex digits of
-// its SHA-256, never the token.
-func TokenFingerprint(tok string) string {
-	sum := sha256.Sum256([]byte(tok))
-	return hex.EncodeToString(sum[:4])
 }
 
 // loadCache reads the token file once, the first time a token or the

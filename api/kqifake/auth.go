@@ -1,12 +1,17 @@
 package kqifake
 
 import (
+	"cmp"
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/kamobot/kamobot/api"
 )
 
 type tokenInfo struct {
@@ -55,43 +60,134 @@ type caller struct {
 // authenticate checks the bearer token of r. On failure it writes the
 // answer and returns false. s.mu must be held.
 func (s *Server) authenticate(w http.ResponseWriter, r *http.Request) (caller, bool) {
-	h := r.Header.Get("Authorization")
-	raw, ok := strings.CutPrefix(h, "Bearer ")
-	// The bodies of Startup.cs's JwtBearer OnChallenge (lines 262-305).
-	if !ok || raw == "" {
-		w.Header().Set("WWW-Authenticate", "Bearer")
-		writeError(w, r, http.StatusUnauthorized, "Nssol.Platypus.Startup", "The access code is required.", "")
-		return caller{}, false
-	}
+	raw, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer ")
 	t := s.tokens[raw]
+	var c caller
+	if t != nil {
+		c = caller{acct: s.accounts[t.user], tenant: s.tenants[t.tenant]}
+	}
+	// The bodies of Startup.cs's JwtBearer OnChallenge (lines 262-305).
+	typ, title, detail, challenge := "Nssol.Platypus.Startup", "The Access code is expired or invalid.", "", ""
 	switch {
+	case !ok || raw == "":
+		title, challenge = "The access code is required.", "Bearer"
 	case t == nil:
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The signature is invalid"`)
-		writeError(w, r, http.StatusUnauthorized, "Nssol.Platypus.Startup", "The Access code is expired or invalid.", "")
-		return caller{}, false
+		challenge = `Bearer error="invalid_token", error_description="The signature is invalid"`
 	case !s.now().Before(t.expires):
-		w.Header().Set("WWW-Authenticate", `Bearer error="invalid_token", error_description="The token is expired"`)
-		writeError(w, r, http.StatusUnauthorized, "Nssol.Platypus.Startup", "The Access code is expired or invalid.", "")
-		return caller{}, false
-	}
-	a := s.accounts[t.user]
-	ten := s.tenants[t.tenant]
-	if a == nil || ten == nil {
-		writeError(w, r, http.StatusUnauthorized, "Nssol.Platypus.Startup", "The Access code is expired or invalid.", "")
-		return caller{}, false
-	}
-	if !a.member(ten.id) {
+		challenge = `Bearer error="invalid_token", error_description="The token is expired"`
+	case c.acct == nil || c.tenant == nil:
+	case !c.acct.member(c.tenant.id):
 		// Infrastructure/Infos/UserInfo.cs line 120 throws
 		// UnauthorizedAccessException, which
 		// Filters/JsonExceptionHandlerAttribute.cs (lines 39-51) answers
 		// 401 with the message as title and the stack trace as detail.
-		writeError(w, r, http.StatusUnauthorized, "Nssol.Platypus.Filters.JsonExceptionHandlerAttribute",
-			"You have lost a role for the access.",
-			"   at Nssol.Platypus.Infrastructure.Infos.UserInfo..ctor(User user, IEnumerable`1 claims, IUserRepository userRepository)\n"+
-				"   at Nssol.Platypus.Controllers.Util.PlatypusApiControllerBase.get_CurrentUserInfo()")
-		return caller{}, false
+		typ, title = "Nssol.Platypus.Filters.JsonExceptionHandlerAttribute", "You have lost a role for the access."
+		detail = "   at Nssol.Platypus.Infrastructure.Infos.UserInfo..ctor(User user, IEnumerable`1 claims, IUserRepository userRepository)\n" +
+			"   at Nssol.Platypus.Controllers.Util.PlatypusApiControllerBase.get_CurrentUserInfo()"
+	default:
+		return c, true
 	}
-	return caller{acct: a, tenant: ten}, true
+	if challenge != "" {
+		w.Header().Set("WWW-Authenticate", challenge)
+	}
+	writeError(w, r, http.StatusUnauthorized, typ, title, detail)
+	return caller{}, false
 }
 
-func secondsDuration(n int64) time.Duration { return time.Duration(n) * time.Second }
+func (s *Server) login(w http.ResponseWriter, r *http.Request, _ caller) {
+	var in api.LoginInput
+	if !readJSON(w, r, &in) {
+		return
+	}
+	// ApiModels/AccountApiModels/LoginInputModel.cs: [Required] UserName
+	// and Password, checked by model binding.
+	errs := map[string][]string{}
+	if strings.TrimSpace(in.UserName) == "" {
+		errs["UserName"] = []string{"The UserName field is required."}
+	}
+	if in.Password == "" {
+		errs["Password"] = []string{"The Password field is required."}
+	}
+	if len(errs) > 0 {
+		writeValidation(w, errs)
+		return
+	}
+	a := s.accounts[strings.TrimSpace(in.UserName)]
+	if a == nil || a.password != in.Password {
+		// Logic/LoginLogic.cs line 80, through AccountController.cs line 217.
+		writeProblem(w, r, http.StatusBadRequest, "User name or password is incorrect.", "")
+		return
+	}
+	var t *tenant
+	if in.TenantID != nil {
+		if t = s.tenants[*in.TenantID]; t == nil || !a.member(t.id) {
+			writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("The user is not assigned to tenant %d.", *in.TenantID), "")
+			return
+		}
+	} else if t = s.defaultTenant(a); t == nil {
+		writeProblem(w, r, http.StatusBadRequest, "The user is not assigned to any tenant.", "")
+		return
+	}
+	s.writeToken(w, a, t, in.ExpiresIn)
+}
+
+func (s *Server) writeToken(w http.ResponseWriter, a *account, t *tenant, expiresIn *int32) {
+	var life time.Duration
+	if expiresIn != nil && *expiresIn > 0 {
+		life = time.Duration(*expiresIn) * time.Second
+	}
+	tok, d := s.issue(a.user, t.id, life)
+	writeReal(w, http.StatusOK, api.LoginOutput{
+		Token: tok, UserName: a.user, TenantID: t.id, TenantName: t.displayName,
+		ExpiresIn: int64(d.Seconds()),
+	})
+}
+
+func (s *Server) defaultTenant(a *account) *tenant {
+	for _, id := range a.tenants {
+		if t := s.tenants[id]; t != nil {
+			return t
+		}
+	}
+	return nil
+}
+
+func (s *Server) switchTenant(w http.ResponseWriter, r *http.Request, c caller) {
+	id, ok := pathID(w, r, "tenantId")
+	if !ok {
+		return
+	}
+	var in api.SwitchTenantInput
+	if !readJSON(w, r, &in) {
+		return
+	}
+	t := s.tenants[id]
+	switch {
+	case t == nil:
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("Tenant ID %d is not found.", id), "")
+		return
+	case !c.acct.member(id):
+		// Logic/LoginLogic.cs line 146, through AccountController.cs line 264.
+		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("Invalid tenant ID. Current user does not have a permission to tenant %d.", id), "")
+		return
+	}
+	s.writeToken(w, c.acct, t, in.ExpiresIn)
+}
+
+func (s *Server) account(w http.ResponseWriter, r *http.Request, c caller) {
+	def := s.defaultTenant(c.acct)
+	out := api.AccountOutput{
+		UserID: c.acct.id, UserName: c.acct.user, PasswordChangeEnabled: true,
+		Tenants: []api.TenantInfo{},
+	}
+	for _, id := range c.acct.tenants {
+		if t := s.tenants[id]; t != nil {
+			out.Tenants = append(out.Tenants, s.tenantInfo(t, def.id, true))
+		}
+	}
+	slices.SortStableFunc(out.Tenants, func(a, b api.TenantInfo) int { return cmp.Compare(a.DisplayName, b.DisplayName) })
+	sel := s.tenantInfo(c.tenant, def.id, true)
+	dt := s.tenantInfo(def, def.id, true)
+	out.SelectedTenant, out.DefaultTenant = &sel, &dt
+	writeReal(w, http.StatusOK, out)
+}

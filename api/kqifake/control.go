@@ -14,158 +14,149 @@ import (
 )
 
 // The control API under /_fake/ needs no auth and is not counted in Stats
-// nor touched by faults. Errors answer {"error": "..."} with 400 or 404.
+// nor touched by faults. Each endpoint calls the Go method of its name.
+// Errors answer {"error": "..."} with 400, 404 or 409.
 
 func (s *Server) controlRoutes(mux *http.ServeMux) {
-	mux.HandleFunc("POST /_fake/tenants", s.ctlTenant)
-	mux.HandleFunc("POST /_fake/accounts", s.ctlAccount)
-	mux.HandleFunc("POST /_fake/jobs", s.ctlAddJob)
-	mux.HandleFunc("POST /_fake/jobs/{kind}/{id}/status", s.ctlStatus)
-	mux.HandleFunc("DELETE /_fake/jobs/{kind}/{id}", s.ctlDelete)
-	mux.HandleFunc("POST /_fake/seed", s.ctlSeed)
-	mux.HandleFunc("POST /_fake/demo", func(w http.ResponseWriter, _ *http.Request) {
-		s.LoadDemo()
-		writeJSON(w, http.StatusOK, map[string]string{"account": "demo", "password": "demo"})
-	})
-	mux.HandleFunc("POST /_fake/faults", s.ctlFaults)
-	mux.HandleFunc("DELETE /_fake/faults", func(w http.ResponseWriter, _ *http.Request) {
-		s.ClearFaults()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("GET /_fake/stats", func(w http.ResponseWriter, _ *http.Request) {
-		writeJSON(w, http.StatusOK, s.Stats())
-	})
-	mux.HandleFunc("DELETE /_fake/stats", func(w http.ResponseWriter, _ *http.Request) {
-		s.ResetStats()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("POST /_fake/stats/reset", func(w http.ResponseWriter, _ *http.Request) {
-		s.ResetStats()
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("POST /_fake/races", s.ctlRaces)
-	mux.HandleFunc("DELETE /_fake/races", func(w http.ResponseWriter, _ *http.Request) {
-		s.SetRaces(Races{})
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("POST /_fake/menus", s.ctlMenus)
-	mux.HandleFunc("DELETE /_fake/accounts/{user}/tenants/{tenant}", func(w http.ResponseWriter, r *http.Request) {
-		if err := s.RemoveTenant(r.PathValue("user"), r.PathValue("tenant")); err != nil {
-			ctlError(w, err)
-			return
+	type body = json.RawMessage // an endpoint that reads no body
+	ok := func(err error) (any, error) { return nil, err }
+	mux.Handle("POST /_fake/tenants", ctl(func(_ *http.Request, in struct {
+		Name        string `json:"name"`
+		DisplayName string `json:"displayName"`
+	}) (any, error) {
+		if in.Name == "" {
+			return nil, errors.New("name is required")
 		}
-		w.WriteHeader(http.StatusNoContent)
-	})
-	mux.HandleFunc("POST /_fake/jobs/{kind}/{id}/favorite", s.ctlFavorite)
-	mux.HandleFunc("POST /_fake/jobs/notebook/{id}/rerun", func(w http.ResponseWriter, r *http.Request) {
-		id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+		return map[string]int64{"id": s.AddTenant(in.Name, in.DisplayName)}, nil
+	}))
+	mux.Handle("POST /_fake/accounts", ctl(s.ctlAccount))
+	mux.Handle("DELETE /_fake/accounts/{user}/tenants/{tenant}", ctl(func(r *http.Request, _ body) (any, error) {
+		return ok(s.RemoveTenant(r.PathValue("user"), r.PathValue("tenant")))
+	}))
+	mux.Handle("POST /_fake/jobs", ctl(s.ctlAddJob))
+	mux.Handle("POST /_fake/jobs/{kind}/{id}/status", ctl(s.ctlStatus))
+	mux.Handle("POST /_fake/jobs/{kind}/{id}/favorite", ctl(func(r *http.Request, in struct {
+		Favorite *bool `json:"favorite"`
+	}) (any, error) {
+		kind, id, err := jobRef(r)
+		fav := in.Favorite == nil || *in.Favorite
+		if err == nil {
+			err = s.SetFavorite(kind, id, fav)
+		}
+		return map[string]any{"id": id, "kind": kind, "favorite": fav}, err
+	}))
+	mux.Handle("POST /_fake/jobs/notebook/{id}/rerun", ctl(func(r *http.Request, _ body) (any, error) {
+		_, id, err := jobRef(r)
 		if err != nil {
-			ctlError(w, fmt.Errorf("job id %q is not a number", r.PathValue("id")))
-			return
+			return nil, err
 		}
 		j, err := s.Rerun(id)
+		return map[string]any{"id": j.ID, "kind": j.Kind, "status": j.Status}, err
+	}))
+	mux.Handle("DELETE /_fake/jobs/{kind}/{id}", ctl(func(r *http.Request, _ body) (any, error) {
+		kind, id, err := jobRef(r)
 		if err != nil {
-			ctlError(w, err)
-			return
+			return nil, err
 		}
-		writeJSON(w, http.StatusOK, map[string]any{"id": j.ID, "kind": j.Kind, "status": j.Status})
-	})
-	mux.HandleFunc("POST /_fake/timezone", s.ctlTimezone)
-}
-
-// ctlRaces is POST /_fake/races {"none_window":true,"kube_errors":3,"tenant":2}.
-func (s *Server) ctlRaces(w http.ResponseWriter, r *http.Request) {
-	var in Races
-	if err := decode(r, &in); err != nil {
-		ctlError(w, err)
-		return
-	}
-	if in.KubeErrors < -1 {
-		ctlError(w, fmt.Errorf("kube_errors %d: want -1 (always), 0 or more", in.KubeErrors))
-		return
-	}
-	s.SetRaces(in)
-	writeJSON(w, http.StatusOK, in)
-}
-
-// ctlMenus is POST /_fake/menus {"tenant":"vision","deny":["Notebook"]};
-// an empty deny gives the tenant every menu back.
-func (s *Server) ctlMenus(w http.ResponseWriter, r *http.Request) {
-	var in struct {
+		return ok(s.DeleteJob(kind, id))
+	}))
+	mux.Handle("POST /_fake/seed", ctl(func(_ *http.Request, in SeedOptions) (any, error) {
+		start := time.Now()
+		sum, err := s.Seed(in)
+		sum.Took = time.Since(start).Round(time.Millisecond).String()
+		return sum, err
+	}))
+	mux.Handle("POST /_fake/demo", ctl(func(*http.Request, body) (any, error) {
+		s.LoadDemo()
+		return map[string]string{"account": "demo", "password": "demo"}, nil
+	}))
+	mux.Handle("POST /_fake/faults", ctl(func(_ *http.Request, in faultsJSON) (any, error) {
+		f, err := in.faults()
+		if err == nil {
+			s.SetFaults(f)
+		}
+		return in, err
+	}))
+	mux.Handle("DELETE /_fake/faults", ctl(func(*http.Request, body) (any, error) { s.ClearFaults(); return nil, nil }))
+	mux.Handle("POST /_fake/races", ctl(func(_ *http.Request, in Races) (any, error) {
+		if in.KubeErrors < -1 {
+			return nil, fmt.Errorf("kube_errors %d: want -1 (always), 0 or more", in.KubeErrors)
+		}
+		s.SetRaces(in)
+		return in, nil
+	}))
+	mux.Handle("DELETE /_fake/races", ctl(func(*http.Request, body) (any, error) { s.SetRaces(Races{}); return nil, nil }))
+	mux.Handle("POST /_fake/menus", ctl(func(_ *http.Request, in struct {
 		Tenant ref      `json:"tenant"`
 		Deny   []string `json:"deny"`
-	}
-	if err := decode(r, &in); err != nil {
-		ctlError(w, err)
-		return
-	}
-	if err := s.DenyMenus(string(in.Tenant), in.Deny...); err != nil {
-		ctlError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"tenant": in.Tenant, "deny": in.Deny})
+	}) (any, error) {
+		return map[string]any{"tenant": in.Tenant, "deny": in.Deny}, s.DenyMenus(string(in.Tenant), in.Deny...)
+	}))
+	mux.Handle("POST /_fake/timezone", ctl(func(_ *http.Request, in struct {
+		Zone string `json:"zone"` // "" or "UTC" for UTC
+	}) (any, error) {
+		loc, err := time.LoadLocation(in.Zone)
+		if err != nil {
+			return nil, fmt.Errorf("zone %q: %w", in.Zone, err)
+		}
+		s.SetLocation(loc)
+		return map[string]string{"zone": loc.String()}, nil
+	}))
+	mux.Handle("GET /_fake/stats", ctl(func(*http.Request, body) (any, error) { return s.Stats(), nil }))
+	reset := ctl(func(*http.Request, body) (any, error) { s.ResetStats(); return nil, nil })
+	mux.Handle("DELETE /_fake/stats", reset)
+	mux.Handle("POST /_fake/stats/reset", reset)
 }
 
-// ctlFavorite is POST /_fake/jobs/{kind}/{id}/favorite {"favorite":true}.
-func (s *Server) ctlFavorite(w http.ResponseWriter, r *http.Request) {
-	kind, id, ok := s.ctlJob(w, r)
-	if !ok {
-		return
-	}
-	in := struct {
-		Favorite *bool `json:"favorite"`
-	}{}
-	if err := decode(r, &in); err != nil {
-		ctlError(w, err)
-		return
-	}
-	fav := in.Favorite == nil || *in.Favorite
-	if err := s.SetFavorite(kind, id, fav); err != nil {
-		ctlError(w, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]any{"id": id, "kind": kind, "favorite": fav})
+// ctl serves a control endpoint: the body decoded strictly into In (an
+// unknown field is an error, so a typo in a script fails loudly), then do,
+// whose answer is written as JSON, or 204 when it is nil.
+func ctl[In any](do func(r *http.Request, in In) (any, error)) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var in In
+		dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
+		dec.DisallowUnknownFields()
+		var out any
+		err := dec.Decode(&in)
+		if errors.Is(err, io.EOF) {
+			err = nil
+		} else if err != nil {
+			err = fmt.Errorf("body: %w", err)
+		}
+		if err == nil {
+			out, err = do(r, in)
+		}
+		status := http.StatusBadRequest
+		switch {
+		case errors.Is(err, ErrNotFound):
+			status = http.StatusNotFound
+		case errors.Is(err, ErrConflict):
+			status = http.StatusConflict
+		case err == nil && out == nil:
+			w.WriteHeader(http.StatusNoContent)
+			return
+		case err == nil:
+			writeJSON(w, http.StatusOK, out)
+			return
+		}
+		writeJSON(w, status, map[string]string{"error": err.Error()})
+	})
 }
 
-// ctlTimezone is POST /_fake/timezone {"zone":"Asia/Tokyo"}: the zone the
-// server writes its times in from now on ("" or "UTC" for UTC).
-func (s *Server) ctlTimezone(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Zone string `json:"zone"`
+// jobRef reads the {kind} and {id} of a control path.
+func jobRef(r *http.Request) (api.Kind, int64, error) {
+	kind := api.KindNotebook // the rerun path names no kind
+	if k := r.PathValue("kind"); k != "" {
+		var err error
+		if kind, err = kindOf(k); err != nil {
+			return "", 0, err
+		}
 	}
-	if err := decode(r, &in); err != nil {
-		ctlError(w, err)
-		return
-	}
-	loc, err := time.LoadLocation(in.Zone)
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
-		ctlError(w, fmt.Errorf("zone %q: %w", in.Zone, err))
-		return
+		return "", 0, fmt.Errorf("job id %q is not a number", r.PathValue("id"))
 	}
-	s.SetLocation(loc)
-	writeJSON(w, http.StatusOK, map[string]string{"zone": loc.String()})
-}
-
-func ctlError(w http.ResponseWriter, err error) {
-	status := http.StatusBadRequest
-	switch {
-	case errors.Is(err, ErrNotFound):
-		status = http.StatusNotFound
-	case errors.Is(err, ErrConflict):
-		status = http.StatusConflict
-	}
-	writeJSON(w, status, map[string]string{"error": err.Error()})
-}
-
-// decode reads a strict JSON body: unknown fields are errors, so a typo in
-// a script fails loudly.
-func decode(r *http.Request, v any) error {
-	dec := json.NewDecoder(io.LimitReader(r.Body, 1<<20))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil && !errors.Is(err, io.EOF) {
-		return fmt.Errorf("body: %w", err)
-	}
-	return nil
+	return kind, id, nil
 }
 
 // ref is a tenant named by name or id: "nlp-ja" or 3.
@@ -185,35 +176,13 @@ func (t *ref) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-func (s *Server) ctlTenant(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Name        string `json:"name"`
-		DisplayName string `json:"displayName"`
-	}
-	if err := decode(r, &in); err != nil {
-		ctlError(w, err)
-		return
-	}
-	if in.Name == "" {
-		ctlError(w, errors.New("name is required"))
-		return
-	}
-	writeJSON(w, http.StatusOK, map[string]int64{"id": s.AddTenant(in.Name, in.DisplayName)})
-}
-
-func (s *Server) ctlAccount(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		User     string `json:"user"`
-		Password string `json:"password"`
-		Tenants  []ref  `json:"tenants"`
-	}
-	if err := decode(r, &in); err != nil {
-		ctlError(w, err)
-		return
-	}
+func (s *Server) ctlAccount(_ *http.Request, in struct {
+	User     string `json:"user"`
+	Password string `json:"password"`
+	Tenants  []ref  `json:"tenants"`
+}) (any, error) {
 	if in.User == "" || in.Password == "" {
-		ctlError(w, errors.New("user and password are required"))
-		return
+		return nil, errors.New("user and password are required")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -221,140 +190,55 @@ func (s *Server) ctlAccount(w http.ResponseWriter, r *http.Request) {
 	for _, t := range in.Tenants {
 		ten := s.findTenant(string(t))
 		if ten == nil {
-			ctlError(w, fmt.Errorf("tenant %q: %w", t, ErrNotFound))
-			return
+			return nil, fmt.Errorf("tenant %q: %w", t, ErrNotFound)
 		}
 		ids = append(ids, ten.id)
 	}
 	s.addAccount(in.User, in.Password, ids)
-	writeJSON(w, http.StatusOK, map[string]any{"user": in.User, "tenants": ids})
+	return map[string]any{"user": in.User, "tenants": ids}, nil
 }
 
-func (s *Server) ctlAddJob(w http.ResponseWriter, r *http.Request) {
-	var in struct {
-		Tenant       ref    `json:"tenant"`
-		Kind         string `json:"kind"`
-		Name         string `json:"name"`
-		CreatedBy    string `json:"createdBy"`
-		Status       string `json:"status"`
-		PreprocessID int64  `json:"preprocessId"`
-		DataID       int64  `json:"dataId"`
-		DataName     string `json:"dataName"`
-		Favorite     bool   `json:"favorite"`
-		Memo         string `json:"memo"`
-		GPU          int    `json:"gpu"`
-		CreatedAt    string `json:"createdAt"` // "yyyy-MM-dd HH:mm:ss" in the fake's zone, or RFC 3339
+func (s *Server) ctlAddJob(_ *http.Request, in struct {
+	NewJob
+	Tenant    ref    `json:"tenant"`
+	Kind      string `json:"kind"`
+	CreatedAt string `json:"createdAt"` // "yyyy-MM-dd HH:mm:ss" in the fake's zone, or RFC 3339
+}) (any, error) {
+	n := in.NewJob
+	var err error
+	if n.Kind, err = kindOf(in.Kind); err != nil {
+		return nil, err
 	}
-	if err := decode(r, &in); err != nil {
-		ctlError(w, err)
-		return
+	if n.CreatedAt, err = api.ParseTime(in.CreatedAt, s.Location()); err != nil {
+		return nil, fmt.Errorf("createdAt: %w", err)
 	}
-	kind, err := kindOf(in.Kind)
+	n.Tenant = string(in.Tenant)
+	j, err := s.AddJob(n)
 	if err != nil {
-		ctlError(w, err)
-		return
+		return nil, err
 	}
-	created, err := api.ParseTime(in.CreatedAt, s.Location())
-	if err != nil {
-		ctlError(w, fmt.Errorf("createdAt: %w", err))
-		return
-	}
-	j, err := s.AddJob(NewJob{
-		Tenant: string(in.Tenant), Kind: kind, Name: in.Name, CreatedBy: in.CreatedBy,
-		Status: in.Status, PreprocessID: in.PreprocessID, DataID: in.DataID, DataName: in.DataName,
-		Memo: in.Memo, GPU: in.GPU, CreatedAt: created, Favorite: in.Favorite,
-	})
-	if err != nil {
-		ctlError(w, err)
-		return
-	}
-	out := map[string]any{"id": j.ID, "kind": j.Kind, "status": j.Status}
-	if kind == api.KindPreprocessing {
+	if n.Kind == api.KindPreprocessing {
 		// The control API names a run by its history id.
-		out["id"], out["preprocessId"], out["dataId"] = j.HistoryID, j.ParentID, j.ID
+		return map[string]any{"id": j.HistoryID, "kind": j.Kind, "status": j.Status, "preprocessId": j.ParentID, "dataId": j.ID}, nil
 	}
-	writeJSON(w, http.StatusOK, out)
+	return map[string]any{"id": j.ID, "kind": j.Kind, "status": j.Status}, nil
 }
 
-func (s *Server) ctlJob(w http.ResponseWriter, r *http.Request) (api.Kind, int64, bool) {
-	kind, err := kindOf(r.PathValue("kind"))
+func (s *Server) ctlStatus(r *http.Request, in StatusUpdate) (any, error) {
+	kind, id, err := jobRef(r)
 	if err != nil {
-		ctlError(w, err)
-		return "", 0, false
-	}
-	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
-	if err != nil {
-		ctlError(w, fmt.Errorf("job id %q is not a number", r.PathValue("id")))
-		return "", 0, false
-	}
-	return kind, id, true
-}
-
-func (s *Server) ctlStatus(w http.ResponseWriter, r *http.Request) {
-	kind, id, ok := s.ctlJob(w, r)
-	if !ok {
-		return
-	}
-	var in StatusUpdate
-	if err := decode(r, &in); err != nil {
-		ctlError(w, err)
-		return
+		return nil, err
 	}
 	if strings.TrimSpace(in.Status) == "" {
-		ctlError(w, errors.New("status is required"))
-		return
+		return nil, errors.New("status is required")
 	}
 	if err := s.SetStatus(kind, id, in); err != nil {
-		ctlError(w, err)
-		return
+		return nil, err
 	}
 	j, _ := s.Job(kind, id)
 	loc := s.Location()
-	writeJSON(w, http.StatusOK, map[string]any{
+	return map[string]any{
 		"id": id, "kind": j.Kind, "status": j.Status,
 		"startedAt": api.FormatTime(j.StartedAt, loc), "completedAt": api.FormatTime(j.CompletedAt, loc),
-	})
-}
-
-func (s *Server) ctlDelete(w http.ResponseWriter, r *http.Request) {
-	kind, id, ok := s.ctlJob(w, r)
-	if !ok {
-		return
-	}
-	if err := s.DeleteJob(kind, id); err != nil {
-		ctlError(w, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (s *Server) ctlSeed(w http.ResponseWriter, r *http.Request) {
-	var in SeedOptions
-	if err := decode(r, &in); err != nil {
-		ctlError(w, err)
-		return
-	}
-	start := time.Now()
-	sum, err := s.Seed(in)
-	if err != nil {
-		ctlError(w, err)
-		return
-	}
-	sum.Took = time.Since(start).Round(time.Millisecond).String()
-	writeJSON(w, http.StatusOK, sum)
-}
-
-func (s *Server) ctlFaults(w http.ResponseWriter, r *http.Request) {
-	var in faultsJSON
-	if err := decode(r, &in); err != nil {
-		ctlError(w, err)
-		return
-	}
-	f, err := in.faults()
-	if err != nil {
-		ctlError(w, err)
-		return
-	}
-	s.SetFaults(f)
-	writeJSON(w, http.StatusOK, in)
+	}, nil
 }

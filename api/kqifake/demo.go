@@ -2,7 +2,6 @@ package kqifake
 
 import (
 	"cmp"
-	"fmt"
 	"slices"
 	"time"
 
@@ -114,44 +113,23 @@ func (s *Server) LoadDemo() {
 		j := &job{
 			kind: dj.kind, tenant: ids[dj.tenant], name: dj.name, createdBy: dj.by,
 			status: dj.status, createdAt: now.Add(-dj.ago), gpu: dj.gpu,
-			cpu: 8, memory: 32, partition: "default", logSummary: dj.log, favorite: dj.favorite,
+			cpu: 8, memory: 32, logSummary: dj.log, favorite: dj.favorite,
 		}
-		switch dj.kind {
-		case api.KindTraining:
-			j.entryPoint = "python train.py"
-		case api.KindInference:
-			j.entryPoint = "python predict.py"
-		case api.KindNotebook:
-			j.entryPoint = "jupyter lab"
-		case api.KindPreprocessing:
+		if dj.kind == api.KindPreprocessing {
 			key := dj.tenant + "/" + dj.name
 			if defs[key] == nil {
 				defs[key] = s.addDef(j.tenant, dj.name, dj.by, now.Add(-dj.ago-d))
 			}
 			j.parent, j.dataName = defs[key].id, dj.data
 		}
+		j.modifiedAt = j.createdAt.Add(dj.wait)
 		if dj.wait > 0 {
-			j.startedAt = j.createdAt.Add(dj.wait)
+			j.startedAt = j.modifiedAt
 		}
 		if api.StatusPhase(dj.status) == api.PhaseClosed {
 			j.completedAt = j.createdAt.Add(dj.wait + dj.run)
+			j.modifiedAt = j.completedAt
 		}
-		j.modifiedAt = maxTime(j.createdAt, j.startedAt, j.completedAt)
-		j.conditionNote = conditionNote(dj.status)
-		hideStart(j)
 		s.insert(j)
-		if !j.startedAt.IsZero() {
-			j.node = fmt.Sprintf("gpu-node-%02d", 1+j.id%8)
-		}
 	}
-}
-
-func maxTime(ts ...time.Time) time.Time {
-	var out time.Time
-	for _, t := range ts {
-		if t.After(out) {
-			out = t
-		}
-	}
-	return out
 }

@@ -13,6 +13,11 @@ import (
 // answers have exactly the shapes the client decodes and the contract test
 // checks against swagger.json. s.mu must be held.
 
+// entryPoints are the commands the fake's jobs run.
+var entryPoints = map[api.Kind]string{
+	api.KindTraining: "python train.py --epochs 30", api.KindInference: "python predict.py", api.KindNotebook: "jupyter lab",
+}
+
 func (s *Server) ts(t time.Time) string { return api.FormatTime(t, s.loc) }
 
 func (s *Server) jobIndex(j *job) api.JobIndex {
@@ -45,7 +50,7 @@ func (s *Server) trainingIndex(j *job) api.TrainingIndex {
 	return api.TrainingIndex{
 		JobIndex:   s.jobIndex(j),
 		DataSet:    s.dataSet(j),
-		EntryPoint: j.entryPoint,
+		EntryPoint: entryPoints[j.kind],
 		Tags:       slices.Clone(j.tags),
 	}
 }
@@ -54,7 +59,7 @@ func (s *Server) inferenceIndex(j *job) api.InferenceIndex {
 	return api.InferenceIndex{
 		JobIndex:   s.jobIndex(j),
 		DataSet:    s.dataSet(j),
-		EntryPoint: j.entryPoint,
+		EntryPoint: entryPoints[j.kind],
 	}
 }
 
@@ -75,7 +80,7 @@ func (s *Server) runtime(j *job) api.JobRuntime {
 		CPU:           j.cpu,
 		Memory:        j.memory,
 		GPU:           j.gpu,
-		Partition:     j.partition,
+		Partition:     "default",
 		StatusType:    statusType(j.status),
 		ConditionNote: j.conditionNote,
 	}
@@ -122,7 +127,7 @@ func (s *Server) details(j *job) any {
 			WaitingTime:       waiting,
 			ExecutionTime:     execution,
 			ExpiresIn:         0,
-			EntryPoint:        j.entryPoint,
+			EntryPoint:        entryPoints[j.kind],
 		}
 	}
 }
@@ -131,24 +136,11 @@ func (s *Server) details(j *job) any {
 func (s *Server) listItems(kind api.Kind, jobs []*job) any {
 	switch kind {
 	case api.KindTraining:
-		out := make([]api.TrainingIndex, 0, len(jobs))
-		for _, j := range jobs {
-			out = append(out, s.trainingIndex(j))
-		}
-		return out
+		return each(jobs, s.trainingIndex)
 	case api.KindInference:
-		out := make([]api.InferenceIndex, 0, len(jobs))
-		for _, j := range jobs {
-			out = append(out, s.inferenceIndex(j))
-		}
-		return out
-	default:
-		out := make([]api.NotebookIndex, 0, len(jobs))
-		for _, j := range jobs {
-			out = append(out, api.NotebookIndex{JobIndex: s.jobIndex(j)})
-		}
-		return out
+		return each(jobs, s.inferenceIndex)
 	}
+	return each(jobs, func(j *job) api.NotebookIndex { return api.NotebookIndex{JobIndex: s.jobIndex(j)} })
 }
 
 func (s *Server) defIndex(d *preprocessDef) api.PreprocessingIndex {

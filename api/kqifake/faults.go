@@ -13,32 +13,32 @@ import (
 // Faults are injected into API answers (never the control API).
 type Faults struct {
 	// Latency delays every matching request (the wait ends early when the
-	// client gives up).
-	Latency time.Duration
+	// client gives up). The control API takes a duration string.
+	Latency time.Duration `json:"-"`
 	// Status answers with this HTTP status and a problem body instead of
 	// the real answer.
-	Status int
+	Status int `json:"status,omitempty"`
 	// Malformed answers 2xx with a body cut in the middle of the JSON.
-	Malformed bool
+	Malformed bool `json:"malformed,omitempty"`
 	// Truncate announces the full Content-Length, sends half the body and
 	// drops the connection.
-	Truncate bool
+	Truncate bool `json:"truncate,omitempty"`
 	// Rate is the share of matching requests that get Status, Malformed or
 	// Truncate; 0 means all of them.
-	Rate float64
+	Rate float64 `json:"rate,omitempty"`
 	// Count stops those faults after this many; 0 means no limit.
-	Count int
+	Count int `json:"count,omitempty"`
 	// ExpireTokens expires every token issued so far, once, when the faults
 	// are set.
-	ExpireTokens bool
+	ExpireTokens bool `json:"expire_tokens,omitempty"`
 	// Paths limits the faults to requests whose "METHOD /path" or route
 	// pattern contains it; empty means every API request.
-	Paths string
+	Paths string `json:"paths,omitempty"`
 	// Tenant limits the faults to requests made for one tenant (by id):
 	// with a token bound to it, or asking for a token for it. Zero means
 	// every tenant. With Status 403 it plays an account that lost its
 	// rights in that tenant while the others go on.
-	Tenant int64
+	Tenant int64 `json:"tenant,omitempty"`
 }
 
 type faultState struct {
@@ -48,22 +48,12 @@ type faultState struct {
 
 // faultsJSON is Faults on the control API: latency is a duration string.
 type faultsJSON struct {
-	Latency      string  `json:"latency,omitempty"`
-	Status       int     `json:"status,omitempty"`
-	Malformed    bool    `json:"malformed,omitempty"`
-	Truncate     bool    `json:"truncate,omitempty"`
-	Rate         float64 `json:"rate,omitempty"`
-	Count        int     `json:"count,omitempty"`
-	ExpireTokens bool    `json:"expire_tokens,omitempty"`
-	Paths        string  `json:"paths,omitempty"`
-	Tenant       int64   `json:"tenant,omitempty"`
+	Latency string `json:"latency,omitempty"`
+	Faults
 }
 
 func (f faultsJSON) faults() (Faults, error) {
-	out := Faults{
-		Status: f.Status, Malformed: f.Malformed, Truncate: f.Truncate, Rate: f.Rate,
-		Count: f.Count, ExpireTokens: f.ExpireTokens, Paths: f.Paths, Tenant: f.Tenant,
-	}
+	out := f.Faults
 	if f.Latency != "" {
 		d, err := time.ParseDuration(f.Latency)
 		if err != nil {

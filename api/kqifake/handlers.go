@@ -50,23 +50,21 @@ func (s *Server) routes() *http.ServeMux {
 
 // writeJSON writes a control API answer.
 func writeJSON(w http.ResponseWriter, status int, v any) {
-	b, err := json.Marshal(v)
-	if err != nil {
-		status, b = http.StatusInternalServerError, []byte(`{"title":"encoding failed"}`)
-	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.WriteHeader(status)
-	_, _ = w.Write(b)
+	write(w, status, "application/json", json.Marshal, v)
 }
 
 // writeReal writes an API answer as the server's CustomJsonResult does:
 // indented, explicit nulls (see realJSON).
 func writeReal(w http.ResponseWriter, status int, v any) {
-	b, err := realJSON(v)
+	write(w, status, "application/json", realJSON, v)
+}
+
+func write(w http.ResponseWriter, status int, ctype string, enc func(any) ([]byte, error), v any) {
+	b, err := enc(v)
 	if err != nil {
 		status, b = http.StatusInternalServerError, []byte(`{"title":"encoding failed"}`)
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Type", ctype+"; charset=utf-8")
 	w.WriteHeader(status)
 	_, _ = w.Write(b)
 }
@@ -84,13 +82,7 @@ type jsonError struct {
 // writeProblem writes an error as a controller's JsonBadRequest or
 // JsonNotFound does: its message as the title.
 func writeProblem(w http.ResponseWriter, r *http.Request, status int, title, detail string, errs ...string) {
-	writeReal(w, status, jsonError{
-		Type:     "Nssol.Platypus.Controllers.spa." + controller(r.URL.Path),
-		Title:    title,
-		Detail:   detail,
-		Instance: r.URL.Path,
-		Errors:   errs,
-	})
+	writeReal(w, status, jsonError{"Nssol.Platypus.Controllers.spa." + controller(r.URL.Path), title, detail, r.URL.Path, errs})
 }
 
 // writeError writes an error body of another type (an exception filter,
@@ -99,50 +91,32 @@ func writeError(w http.ResponseWriter, r *http.Request, status int, typ, title, 
 	writeReal(w, status, jsonError{Type: typ, Title: title, Detail: detail, Instance: r.URL.Path})
 }
 
-// validationProblem is ASP.NET Core 3.1's ValidationProblemDetails, the
+// writeValidation writes ASP.NET Core 3.1's ValidationProblemDetails, the
 // automatic 400 of an [ApiController] (every controller of the server,
 // e.g. AccountController.cs line 25) whose model binding failed: errors is
 // an object of field names to messages.
-type validationProblem struct {
-	Type    string              `json:"type"`
-	Title   string              `json:"title"`
-	Status  int                 `json:"status"`
-	TraceID string              `json:"traceId"`
-	Errors  map[string][]string `json:"errors"`
-}
-
 func writeValidation(w http.ResponseWriter, errs map[string][]string) {
-	b, _ := json.Marshal(validationProblem{
-		Type:    "https://tools.ietf.org/html/rfc7231#section-6.5.1",
-		Title:   "One or more validation errors occurred.",
-		Status:  http.StatusBadRequest,
-		TraceID: "|8f3c1a2b-4d5e6f70.",
-		Errors:  errs,
-	})
-	w.Header().Set("Content-Type", "application/problem+json; charset=utf-8")
-	w.WriteHeader(http.StatusBadRequest)
-	_, _ = w.Write(b)
+	write(w, http.StatusBadRequest, "application/problem+json", json.Marshal, struct {
+		Type    string              `json:"type"`
+		Title   string              `json:"title"`
+		Status  int                 `json:"status"`
+		TraceID string              `json:"traceId"`
+		Errors  map[string][]string `json:"errors"`
+	}{"https://tools.ietf.org/html/rfc7231#section-6.5.1", "One or more validation errors occurred.",
+		http.StatusBadRequest, "|8f3c1a2b-4d5e6f70.", errs})
 }
 
 // notValid is model binding's message for a value of the wrong type.
 func notValid(v string) []string { return []string{fmt.Sprintf("The value '%s' is not valid.", v)} }
 
+// titles name the server's controllers by the first segment of a path.
+var titles = map[string]string{"account": "Account", "training": "Training", "inferences": "Inference",
+	"notebook": "Notebook", "preprocessings": "Preprocessing"}
+
 // controller names the server's controller for a path, as error bodies do.
 func controller(path string) string {
-	parts := strings.Split(strings.TrimPrefix(path, "/api/v2/"), "/")
-	switch parts[0] {
-	case "account":
-		return "AccountController"
-	case "training":
-		return "TrainingController"
-	case "inferences":
-		return "InferenceController"
-	case "notebook":
-		return "NotebookController"
-	case "preprocessings":
-		return "PreprocessingController"
-	}
-	return "VersionController"
+	seg, _, _ := strings.Cut(strings.TrimPrefix(path, "/api/v2/"), "/")
+	return cmp.Or(titles[seg], "Version") + "Controller"
 }
 
 // pathID reads a numeric path value; one that does not parse fails model
@@ -178,131 +152,22 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	return true
 }
 
-func (s *Server) login(w http.ResponseWriter, r *http.Request, _ caller) {
-	var in api.LoginInput
-	if !readJSON(w, r, &in) {
-		return
-	}
-	// ApiModels/AccountApiModels/LoginInputModel.cs: [Required] UserName
-	// and Password, checked by model binding.
-	errs := map[string][]string{}
-	if strings.TrimSpace(in.UserName) == "" {
-		errs["UserName"] = []string{"The UserName field is required."}
-	}
-	if in.Password == "" {
-		errs["Password"] = []string{"The Password field is required."}
-	}
-	if len(errs) > 0 {
-		writeValidation(w, errs)
-		return
-	}
-	a := s.accounts[strings.TrimSpace(in.UserName)]
-	if a == nil || a.password != in.Password {
-		// Logic/LoginLogic.cs line 80, through AccountController.cs line 217.
-		writeProblem(w, r, http.StatusBadRequest, "User name or password is incorrect.", "")
-		return
-	}
-	var t *tenant
-	if in.TenantID != nil {
-		if t = s.tenants[*in.TenantID]; t == nil || !a.member(t.id) {
-			writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("The user is not assigned to tenant %d.", *in.TenantID), "")
-			return
-		}
-	} else if t = s.defaultTenant(a); t == nil {
-		writeProblem(w, r, http.StatusBadRequest, "The user is not assigned to any tenant.", "")
-		return
-	}
-	s.writeToken(w, a, t, in.ExpiresIn)
-}
-
-func (s *Server) writeToken(w http.ResponseWriter, a *account, t *tenant, expiresIn *int32) {
-	var life int64
-	if expiresIn != nil && *expiresIn > 0 {
-		life = int64(*expiresIn)
-	}
-	tok, d := s.issue(a.user, t.id, secondsDuration(life))
-	writeReal(w, http.StatusOK, api.LoginOutput{
-		Token: tok, UserName: a.user, TenantID: t.id, TenantName: t.displayName,
-		ExpiresIn: int64(d.Seconds()),
-	})
-}
-
-func (s *Server) defaultTenant(a *account) *tenant {
-	for _, id := range a.tenants {
-		if t := s.tenants[id]; t != nil {
-			return t
-		}
-	}
-	return nil
-}
-
-func (s *Server) switchTenant(w http.ResponseWriter, r *http.Request, c caller) {
-	id, ok := pathID(w, r, "tenantId")
-	if !ok {
-		return
-	}
-	var in api.SwitchTenantInput
-	if !readJSON(w, r, &in) {
-		return
-	}
-	t := s.tenants[id]
-	switch {
-	case t == nil:
-		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("Tenant ID %d is not found.", id), "")
-		return
-	case !c.acct.member(id):
-		// Logic/LoginLogic.cs line 146, through AccountController.cs line 264.
-		writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("Invalid tenant ID. Current user does not have a permission to tenant %d.", id), "")
-		return
-	}
-	s.writeToken(w, c.acct, t, in.ExpiresIn)
-}
-
-func (s *Server) account(w http.ResponseWriter, r *http.Request, c caller) {
-	def := s.defaultTenant(c.acct)
-	out := api.AccountOutput{
-		UserID: c.acct.id, UserName: c.acct.user, PasswordChangeEnabled: true,
-		Tenants: []api.TenantInfo{},
-	}
-	for _, id := range c.acct.tenants {
-		if t := s.tenants[id]; t != nil {
-			out.Tenants = append(out.Tenants, s.tenantInfo(t, def.id, true))
-		}
-	}
-	slices.SortStableFunc(out.Tenants, func(a, b api.TenantInfo) int { return cmp.Compare(a.DisplayName, b.DisplayName) })
-	sel := s.tenantInfo(c.tenant, def.id, true)
-	dt := s.tenantInfo(def, def.id, true)
-	out.SelectedTenant, out.DefaultTenant = &sel, &dt
-	writeReal(w, http.StatusOK, out)
-}
-
 func (s *Server) versionInfo(w http.ResponseWriter, _ *http.Request, _ caller) {
 	writeReal(w, http.StatusOK, api.VersionOutput{Version: s.version, Messages: []string{}})
 }
 
 // list is GET /training, /inferences and /notebook: TrainingController.cs
-// GetAll (lines 118-137) and its siblings. The whole table is loaded in
-// favourites-first, newest-first order, filtered on the stored status,
-// counted again for withTotal, paged, and then every open row returned is
+// GetAll (lines 118-137) and its siblings. Then every open row returned is
 // refreshed from Kubernetes, one after the other.
 func (s *Server) list(kind api.Kind) handler {
 	return func(w http.ResponseWriter, r *http.Request, c caller) {
-		q, bad := parseListQuery(r.URL.Query())
-		if bad != nil {
-			writeValidation(w, bad)
+		rows, ok := listed(s, w, r, kind, s.lists[listKey{c.tenant.id, kind}], func(j *job) (int64, bool) { return j.id, j.favorite },
+			func(q listQuery, j *job) bool {
+				return searchString(j.name, q.name) && searchString(api.NormalStatus(j.status), q.status)
+			})
+		if !ok {
 			return
 		}
-		all := s.lists[listKey{c.tenant.id, kind}]
-		s.load(kind, len(all))
-		keep := func(j *job) bool {
-			return searchString(j.name, q.name) && searchString(api.NormalStatus(j.status), q.status)
-		}
-		rows := ordered(all, q.id, keep)
-		if q.withTotal {
-			s.load(kind, len(all))
-			w.Header().Set("X-Total-Count", strconv.Itoa(len(rows)))
-		}
-		rows = pageOf(rows, q.page, q.pageCount())
 		for i, j := range rows {
 			rows[i] = s.refresh(j)
 		}
@@ -310,100 +175,96 @@ func (s *Server) list(kind api.Kind) handler {
 	}
 }
 
-// ordered is the rows of a list, ascending by id, in the server's order
-// (favourites first, then id descending: TrainingHistoryRepository.cs
-// line 41), that match the Id filter and keep.
-func ordered(all []*job, id idFilter, keep func(*job) bool) []*job {
-	lo, hi := id.bounds(len(all), func(i int) int64 { return all[i].id })
-	var out []*job
+// listDefs is GET /preprocessings (PreprocessingController.cs GetAll,
+// lines 79-97): at most 1000 even without perPage (line 88).
+func (s *Server) listDefs(w http.ResponseWriter, r *http.Request, c caller) {
+	defs, ok := listed(s, w, r, api.KindPreprocessing, s.defList[c.tenant.id], func(d *preprocessDef) (int64, bool) { return d.id, false },
+		func(q listQuery, d *preprocessDef) bool { return searchString(d.name, q.name) })
+	if ok {
+		writeReal(w, http.StatusOK, each(defs, s.defIndex))
+	}
+}
+
+// listed is the page a list request asks for. The whole table (all,
+// ascending by id) is loaded, filtered, put in the server's order
+// (favourites first, then id descending: TrainingHistoryRepository.cs line
+// 41; definitions have no favourites), loaded once more to count it for
+// withTotal (TrainingController.cs line 128, where Count() runs the query
+// again; PreprocessingController.cs GetTotalCount, line 93), and paged. A
+// query that fails model binding is answered here.
+func listed[T any](s *Server, w http.ResponseWriter, r *http.Request, kind api.Kind, all []T,
+	key func(T) (id int64, favorite bool), keep func(listQuery, T) bool) ([]T, bool) {
+	q, bad := parseListQuery(r.URL.Query())
+	if bad != nil {
+		writeValidation(w, bad)
+		return nil, false
+	}
+	s.load(kind, len(all))
+	lo, hi := q.id.bounds(len(all), func(i int) int64 { id, _ := key(all[i]); return id })
+	var rows []T
 	for _, fav := range []bool{true, false} {
 		for i := hi - 1; i >= lo; i-- {
-			if j := all[i]; j.favorite == fav && keep(j) {
-				out = append(out, j)
+			if _, f := key(all[i]); f == fav && keep(q, all[i]) {
+				rows = append(rows, all[i])
 			}
 		}
 	}
+	if q.withTotal {
+		s.load(kind, len(all))
+		w.Header().Set("X-Total-Count", strconv.Itoa(len(rows)))
+	}
+	return pageOf(rows, q.page, q.pageCount()), true
+}
+
+// each maps xs through f.
+func each[T, U any](xs []T, f func(T) U) []U {
+	out := make([]U, 0, len(xs))
+	for _, x := range xs {
+		out = append(out, f(x))
+	}
 	return out
+}
+
+// ownJob finds a job of the caller's tenant by the {id} of the path (a
+// read of one row when load), or answers 404 as GetDetail does.
+func (s *Server) ownJob(w http.ResponseWriter, r *http.Request, c caller, kind api.Kind, load bool) (*job, bool) {
+	id, ok := pathID(w, r, "id")
+	if !ok {
+		return nil, false
+	}
+	if load {
+		s.load(kind, 1)
+	}
+	j := s.jobs[kind][id]
+	if j == nil || j.tenant != c.tenant.id {
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("%s ID %d is not found.", strings.TrimSuffix(controller(r.URL.Path), "Controller"), id), "")
+		return nil, false
+	}
+	return j, true
 }
 
 // detail is GET /training/{id} and its siblings (TrainingController.cs
 // GetDetail, lines 521-565): one row, and a Kubernetes call when open.
 func (s *Server) detail(kind api.Kind) handler {
 	return func(w http.ResponseWriter, r *http.Request, c caller) {
-		id, ok := pathID(w, r, "id")
-		if !ok {
-			return
+		if j, ok := s.ownJob(w, r, c, kind, true); ok {
+			writeReal(w, http.StatusOK, s.details(s.refresh(j)))
 		}
-		s.load(kind, 1)
-		j := s.jobs[kind][id]
-		if j == nil || j.tenant != c.tenant.id {
-			writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("%s ID %d is not found.", kindTitle(kind), id), "")
-			return
-		}
-		writeReal(w, http.StatusOK, s.details(s.refresh(j)))
 	}
 }
 
 // rerunNotebook is POST /notebook/{id}/rerun (NotebookController.cs Rerun,
 // lines 760-975): the same id opens again.
 func (s *Server) rerunNotebook(w http.ResponseWriter, r *http.Request, c caller) {
-	id, ok := pathID(w, r, "id")
+	j, ok := s.ownJob(w, r, c, api.KindNotebook, false)
 	if !ok {
 		return
 	}
-	j := s.jobs[api.KindNotebook][id]
-	if j == nil || j.tenant != c.tenant.id {
-		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("Notebook ID %d is not found.", id), "")
-		return
-	}
 	if err := s.rerun(j); err != nil {
-		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("Notebook ID %d is already running.", id), "")
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("Notebook ID %d is already running.", j.id), "")
 		return
 	}
-	writeReal(w, http.StatusCreated, struct {
-		api.JobIndex
-	}{s.jobIndex(j)})
-}
-
-func kindTitle(k api.Kind) string {
-	switch k {
-	case api.KindTraining:
-		return "Training"
-	case api.KindInference:
-		return "Inference"
-	case api.KindNotebook:
-		return "Notebook"
-	}
-	return "Preprocessing"
-}
-
-// listDefs is GET /preprocessings (PreprocessingController.cs GetAll,
-// lines 79-97): newest first, at most 1000 even without perPage (line 88).
-func (s *Server) listDefs(w http.ResponseWriter, r *http.Request, c caller) {
-	q, bad := parseListQuery(r.URL.Query())
-	if bad != nil {
-		writeValidation(w, bad)
-		return
-	}
-	all := s.defList[c.tenant.id]
-	s.load(api.KindPreprocessing, len(all))
-	lo, hi := q.id.bounds(len(all), func(i int) int64 { return all[i].id })
-	var defs []*preprocessDef
-	for i := hi - 1; i >= lo; i-- {
-		if searchString(all[i].name, q.name) {
-			defs = append(defs, all[i])
-		}
-	}
-	if q.withTotal {
-		s.load(api.KindPreprocessing, len(all)) // GetTotalCount, line 93
-		w.Header().Set("X-Total-Count", strconv.Itoa(len(defs)))
-	}
-	defs = pageOf(defs, q.page, q.pageCount())
-	out := make([]api.PreprocessingIndex, 0, len(defs))
-	for _, d := range defs {
-		out = append(out, s.defIndex(d))
-	}
-	writeReal(w, http.StatusOK, out)
+	writeReal(w, http.StatusCreated, struct{ api.JobIndex }{s.jobIndex(j)})
 }
 
 // def finds a preprocessing of the caller's tenant, or answers 404.
@@ -437,11 +298,7 @@ func (s *Server) histories(w http.ResponseWriter, r *http.Request, c caller) {
 		}
 		return cmp.Compare(b.id, a.id)
 	})
-	out := make([]api.PreprocessingHistory, 0, len(runs))
-	for _, j := range runs {
-		out = append(out, s.history(s.refresh(j)))
-	}
-	writeReal(w, http.StatusOK, out)
+	writeReal(w, http.StatusOK, each(runs, func(j *job) api.PreprocessingHistory { return s.history(s.refresh(j)) }))
 }
 
 func (s *Server) historyDetail(w http.ResponseWriter, r *http.Request, c caller) {

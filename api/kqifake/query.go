@@ -2,6 +2,7 @@ package kqifake
 
 import (
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 )
@@ -38,20 +39,8 @@ func parseIDFilter(s string) idFilter {
 // bounds returns the index range [lo, hi) of ids matching f in ids sorted
 // ascending.
 func (f idFilter) bounds(n int, id func(i int) int64) (lo, hi int) {
-	first := func(pred func(int64) bool) int { // first index whose id satisfies pred
-		i, j := 0, n
-		for i < j {
-			m := int(uint(i+j) >> 1)
-			if !pred(id(m)) {
-				i = m + 1
-			} else {
-				j = m
-			}
-		}
-		return i
-	}
-	ge := first(func(x int64) bool { return x >= f.val })
-	gt := first(func(x int64) bool { return x > f.val })
+	ge := sort.Search(n, func(i int) bool { return id(i) >= f.val })
+	gt := sort.Search(n, func(i int) bool { return id(i) > f.val })
 	switch f.op {
 	case ">=":
 		return ge, n
@@ -95,20 +84,21 @@ func (q listQuery) pageCount() int {
 func parseListQuery(v url.Values) (listQuery, map[string][]string) {
 	q := listQuery{page: 1, status: v.Get("Status"), name: v.Get("Name"), id: parseIDFilter(v.Get("Id"))}
 	bad := map[string][]string{}
-	if s := v.Get("page"); s != "" {
+	num := func(name string) *int {
+		s := v.Get(name)
+		if s == "" {
+			return nil
+		}
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
-			bad["page"] = notValid(s)
+			bad[name] = notValid(s)
 		}
-		q.page = n
+		return &n
 	}
-	if s := v.Get("perPage"); s != "" {
-		n, err := strconv.Atoi(strings.TrimSpace(s))
-		if err != nil {
-			bad["perPage"] = notValid(s)
-		}
-		q.perPage = &n
+	if p := num("page"); p != nil {
+		q.page = *p
 	}
+	q.perPage = num("perPage")
 	if s := v.Get("withTotal"); s != "" {
 		switch strings.ToLower(strings.TrimSpace(s)) {
 		case "true":
@@ -118,10 +108,10 @@ func parseListQuery(v url.Values) (listQuery, map[string][]string) {
 			bad["withTotal"] = notValid(s)
 		}
 	}
-	if len(bad) > 0 {
-		return q, bad
+	if len(bad) == 0 {
+		bad = nil
 	}
-	return q, nil
+	return q, bad
 }
 
 // pageOf is Util.cs Paging (lines 61-65): Skip(perPage*(page-1)), where a

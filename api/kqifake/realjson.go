@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"reflect"
-	"slices"
 	"strings"
 )
 
@@ -16,113 +15,87 @@ import (
 // mark those fields omitempty; numbers and booleans keep their value, as
 // .NET's value types do.
 func realJSON(v any) ([]byte, error) {
-	return json.MarshalIndent(tree(reflect.ValueOf(v)), "", "  ")
-}
-
-// member is one property of an object, in declaration order.
-type member struct {
-	name  string
-	value any
-}
-
-// object is a JSON object whose properties keep their order.
-type object []member
-
-// MarshalJSON writes the properties in order.
-func (o object) MarshalJSON() ([]byte, error) {
-	var b bytes.Buffer
-	b.WriteByte('{')
-	for i, m := range o {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		k, err := json.Marshal(m.name)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(k)
-		b.WriteByte(':')
-		v, err := json.Marshal(m.value)
-		if err != nil {
-			return nil, err
-		}
-		b.Write(v)
+	var b, out bytes.Buffer
+	if err := encodeReal(&b, reflect.ValueOf(v)); err != nil {
+		return nil, err
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	err := json.Indent(&out, b.Bytes(), "", "  ")
+	return out.Bytes(), err
 }
 
-// tree turns v into values json encodes with explicit nulls.
-func tree(v reflect.Value) any {
+// encodeReal appends v to b as encoding/json would, but with explicit nulls.
+func encodeReal(b *bytes.Buffer, v reflect.Value) error {
 	switch v.Kind() {
 	case reflect.Invalid:
+		b.WriteString("null")
 		return nil
-	case reflect.Interface, reflect.Pointer:
+	case reflect.Interface, reflect.Pointer, reflect.Slice:
 		if v.IsNil() {
+			b.WriteString("null")
 			return nil
 		}
-		return tree(v.Elem())
+		if v.Kind() != reflect.Slice {
+			return encodeReal(b, v.Elem())
+		}
+		b.WriteByte('[')
+		for i := range v.Len() {
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			if err := encodeReal(b, v.Index(i)); err != nil {
+				return err
+			}
+		}
+		b.WriteByte(']')
+		return nil
 	case reflect.Struct:
-		if _, ok := v.Interface().(json.Marshaler); ok {
-			return v.Interface()
+		if _, ok := v.Interface().(json.Marshaler); !ok {
+			b.WriteByte('{')
+			err := encodeFields(b, v)
+			b.WriteByte('}')
+			return err
 		}
-		var o object
-		members(v, &o)
-		return o
-	case reflect.Slice:
-		if v.IsNil() {
-			return nil
-		}
-		out := make([]any, v.Len())
-		for i := range out {
-			out[i] = tree(v.Index(i))
-		}
-		return out
-	case reflect.Map:
-		if v.IsNil() {
-			return nil
-		}
-		keys := make([]string, 0, v.Len())
-		for _, k := range v.MapKeys() {
-			keys = append(keys, k.String())
-		}
-		slices.Sort(keys)
-		o := make(object, 0, len(keys))
-		for _, k := range keys {
-			o = append(o, member{k, tree(v.MapIndex(reflect.ValueOf(k).Convert(v.Type().Key())))})
-		}
-		return o
 	}
-	return v.Interface()
+	data, err := json.Marshal(v.Interface())
+	b.Write(data)
+	return err
 }
 
-// members appends the fields of struct v, inlining untagged embedded
-// structs as encoding/json does.
-func members(v reflect.Value, o *object) {
+// encodeFields appends the fields of struct v in declaration order,
+// inlining untagged embedded structs as encoding/json does. An omitempty
+// string, pointer, slice, map or interface that is empty is written null.
+func encodeFields(b *bytes.Buffer, v reflect.Value) error {
 	t := v.Type()
 	for i := range t.NumField() {
-		f := t.Field(i)
-		tag := f.Tag.Get("json")
-		if tag == "-" || (!f.IsExported() && !f.Anonymous) {
+		f, fv := t.Field(i), v.Field(i)
+		name, opts, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-" || (!f.IsExported() && !f.Anonymous):
 			continue
-		}
-		name, opts, _ := strings.Cut(tag, ",")
-		fv := v.Field(i)
-		if f.Anonymous && name == "" && fv.Kind() == reflect.Struct {
-			members(fv, o)
+		case f.Anonymous && name == "" && fv.Kind() == reflect.Struct:
+			if err := encodeFields(b, fv); err != nil {
+				return err
+			}
 			continue
-		}
-		if name == "" {
+		case name == "":
 			name = f.Name
 		}
-		omit := strings.Contains(","+opts+",", ",omitempty,")
+		if b.Bytes()[b.Len()-1] != '{' {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(name)
+		b.Write(k)
+		b.WriteByte(':')
 		switch fv.Kind() {
 		case reflect.String, reflect.Pointer, reflect.Slice, reflect.Map, reflect.Interface:
-			if omit && fv.IsZero() {
-				*o = append(*o, member{name, nil}) // .NET writes null
+			if strings.Contains(","+opts+",", ",omitempty,") && fv.IsZero() {
+				b.WriteString("null") // .NET writes null
 				continue
 			}
 		}
-		*o = append(*o, member{name, tree(fv)})
+		if err := encodeReal(b, fv); err != nil {
+			return err
+		}
 	}
+	return nil
 }

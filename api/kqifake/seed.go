@@ -48,10 +48,8 @@ var (
 	seedModels   = []string{"resnet50", "vit-b16", "bert-base", "yolov8", "unet", "whisper-small", "llama-lora", "efficientnet-b3"}
 	seedData     = []string{"cifar10", "imagenet", "coco", "squad", "librispeech", "wiki-ja", "custom"}
 	seedPreNames = []string{"resize-images", "tokenize-corpus", "resample-audio"}
-	seedClosed   = []struct {
-		status string
-		weight int
-	}{{"Completed", 75}, {"Failed", 10}, {"Killed", 7}, {"UserCanceled", 8}}
+	seedClosed   = []weighted[string]{{"Completed", 75}, {"Failed", 10}, {"Killed", 7}, {"UserCanceled", 8}}
+	seedKinds    = []weighted[api.Kind]{{api.KindTraining, 60}, {api.KindInference, 20}, {api.KindNotebook, 12}, {api.KindPreprocessing, 8}}
 )
 
 // Seed adds a large history of jobs, deterministic for a seed (times are
@@ -102,9 +100,6 @@ func (s *Server) Seed(o SeedOptions) (SeedSummary, error) {
 	slices.SortStableFunc(all, func(a, b *job) int { return a.createdAt.Compare(b.createdAt) })
 	for _, j := range all {
 		s.insert(j)
-		if j.node == "" && !j.startedAt.IsZero() {
-			j.node = fmt.Sprintf("gpu-node-%02d", 1+j.id%8)
-		}
 		if api.StatusPhase(j.status) != api.PhaseClosed {
 			sum.Open++
 		}
@@ -158,49 +153,50 @@ func seedTenant(rng *rand.Rand, tid int64, defs []*preprocessDef, n, open int, n
 	jobs := make([]*job, 0, n)
 	for i := range n {
 		j := &job{
-			kind:      seedKind(rng),
+			kind:      pick(rng, seedKinds),
 			tenant:    tid,
 			createdBy: seedUsers[rng.IntN(len(seedUsers))],
 			createdAt: now.Add(-span + offsets[i]),
 			cpu:       int32(4 << rng.IntN(3)),
 			memory:    int32(16 << rng.IntN(3)),
 			gpu:       int32([]int{0, 1, 1, 2, 4, 8}[rng.IntN(6)]),
-			partition: "default",
 		}
 		model := seedModels[rng.IntN(len(seedModels))]
 		switch j.kind {
 		case api.KindTraining:
 			j.name = fmt.Sprintf("%s-%s-lr%.0e-e%d", model, seedData[rng.IntN(len(seedData))], []float64{1e-3, 3e-4, 1e-4, 2e-5}[rng.IntN(4)], 10*(1+rng.IntN(9)))
-			j.entryPoint = "python train.py --epochs 30"
 			j.tags = []string{model}
 		case api.KindInference:
 			j.name = "predict-" + model
-			j.entryPoint = "python predict.py"
 		case api.KindNotebook:
 			j.name = "nb-" + j.createdBy
-			j.entryPoint = "jupyter lab"
 		case api.KindPreprocessing:
 			d := defs[rng.IntN(len(defs))]
 			j.parent, j.name = d.id, d.name
 			j.dataName = fmt.Sprintf("%s-%05d.zip", seedData[rng.IntN(len(seedData))], i)
 		}
 		seedStatus(rng, j, isOpen[i], i >= n-max(1, n/50), now)
-		hideStart(j)
 		jobs = append(jobs, j)
 	}
 	return jobs
 }
 
-func seedKind(rng *rand.Rand) api.Kind {
-	switch p := rng.IntN(100); {
-	case p < 60:
-		return api.KindTraining
-	case p < 80:
-		return api.KindInference
-	case p < 92:
-		return api.KindNotebook
+// weighted is a value and its chance in percent.
+type weighted[T any] struct {
+	v      T
+	weight int
+}
+
+// pick draws one of ws, whose weights add up to 100.
+func pick[T any](rng *rand.Rand, ws []weighted[T]) T {
+	p := rng.IntN(100)
+	for _, w := range ws[:len(ws)-1] {
+		if p < w.weight {
+			return w.v
+		}
+		p -= w.weight
 	}
-	return api.KindPreprocessing
+	return ws[len(ws)-1].v
 }
 
 // seedStatus gives j a status and the times that go with it.
@@ -217,14 +213,7 @@ func seedStatus(rng *rand.Rand, j *job, open, recent bool, now time.Time) {
 		j.modifiedAt = j.startedAt
 		return
 	}
-	pick := rng.IntN(100)
-	for _, c := range seedClosed {
-		if pick < c.weight {
-			j.status = c.status
-			break
-		}
-		pick -= c.weight
-	}
+	j.status = pick(rng, seedClosed)
 	started := !(j.status == "Killed" || j.status == "UserCanceled") || rng.IntN(10) < 7
 	// Log-uniform run time from a minute to about eight hours.
 	run := time.Duration(float64(time.Minute) * math.Exp2(rng.Float64()*9))
@@ -235,20 +224,8 @@ func seedStatus(rng *rand.Rand, j *job, open, recent bool, now time.Time) {
 		j.completedAt = minTime(j.createdAt.Add(wait), now)
 	}
 	j.modifiedAt = j.completedAt
-	j.conditionNote = conditionNote(j.status)
 	if j.status == "Failed" {
 		j.logSummary = "Traceback (most recent call last):\n  File \"train.py\", line 212, in <module>\nRuntimeError: CUDA error: out of memory"
-	}
-}
-
-// hideStart keeps the pod's start but clears StartedAt where the server
-// has not written it yet: an open training or inference gets it only when
-// it exits (Logic/TrainingLogic.cs ExitAsync line 60, InferenceLogic.cs
-// line 57).
-func hideStart(j *job) {
-	j.podStart = j.startedAt
-	if j.kind != api.KindNotebook && exists(j.status) {
-		j.startedAt = time.Time{}
 	}
 }
 

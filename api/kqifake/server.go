@@ -17,32 +17,17 @@
 // cost the real server (rows loaded, Kubernetes calls, requests in flight).
 //
 // It can inject latency and faults, counts requests and bytes, and has a
-// control API under /_fake/ (no auth) that mirrors its Go methods:
-//
-//	POST   /_fake/tenants              {"name","displayName"} -> {"id"}
-//	POST   /_fake/accounts             {"user","password","tenants":["nlp-ja",3]}
-//	DELETE /_fake/accounts/{user}/tenants/{tenant}  the account loses the tenant (RemoveTenant)
-//	POST   /_fake/jobs                 {"tenant","kind","name","createdBy","status","preprocessId"?,"dataId"?,"favorite"?,...} -> {"id","preprocessId"?,"dataId"?}
-//	POST   /_fake/jobs/{kind}/{id}/status {"status"|"phase","conditionNote"?,"logSummary"?}
-//	POST   /_fake/jobs/{kind}/{id}/favorite {"favorite":true}
-//	POST   /_fake/jobs/notebook/{id}/rerun   reopens a closed notebook (Rerun)
-//	DELETE /_fake/jobs/{kind}/{id}     (a preprocessing run by its history id)
-//	POST   /_fake/seed                 {"tenants","jobs_per_tenant","open_per_tenant","seed"?,"days"?,"accounts"?}
-//	POST   /_fake/demo                 loads the demo data set
-//	POST   /_fake/faults               {"latency","status","rate","count","malformed","truncate","expire_tokens","paths","tenant"}
-//	DELETE /_fake/faults
-//	POST   /_fake/races                {"none_window":true,"kube_errors":n,"tenant"?} (SetRaces)
-//	DELETE /_fake/races
-//	POST   /_fake/menus                {"tenant","deny":["Notebook"]} (DenyMenus)
-//	POST   /_fake/timezone             {"zone":"Asia/Tokyo"} (SetLocation)
-//	GET    /_fake/stats                Stats as JSON: requests, bytes, rows_loaded, kube_calls, max_in_flight, ...
-//	DELETE /_fake/stats, POST /_fake/stats/reset   zero the counters
+// control API under /_fake/ (no auth) that mirrors its Go methods, one
+// endpoint each, with the same names in JSON (control.go lists them): a
+// test, the demo or a shell script can add tenants, accounts and jobs,
+// change a status, seed a large history, set faults and races, and read
+// or reset Stats.
 //
 // Everything is safe for concurrent use.
 package kqifake
 
 import (
-	"context"
+	"cmp"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -122,12 +107,12 @@ type listKey struct {
 // Handler.
 func New(opts Options) *Server {
 	s := &Server{
-		loc:      opts.Location,
+		loc:      cmp.Or(opts.Location, time.UTC),
 		now:      opts.Now,
 		lifetime: opts.TokenLifetime,
-		version:  opts.Version,
+		version:  cmp.Or(opts.Version, "kqifake"),
 		canary:   opts.TokenCanary,
-		log:      opts.Logger,
+		log:      cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
 		tenants:  map[int64]*tenant{},
 		accounts: map[string]*account{},
 		tokens:   map[string]*tokenInfo{},
@@ -142,25 +127,13 @@ func New(opts Options) *Server {
 	if strings.Trim(s.canary, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
 		panic(fmt.Sprintf("kqifake: TokenCanary %q: use base64url characters only", s.canary))
 	}
-	if s.loc == nil {
-		s.loc = time.UTC
-	}
 	if s.now == nil {
 		s.now = time.Now
 	}
 	if s.lifetime <= 0 {
 		s.lifetime = 24 * time.Hour
 	}
-	if s.version == "" {
-		s.version = "kqifake"
-	}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
-	}
-	seed := opts.Seed
-	if seed == 0 {
-		seed = 1
-	}
+	seed := cmp.Or(opts.Seed, 1)
 	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	for _, k := range api.AllKinds() {
 		s.jobs[k] = map[int64]*job{}
@@ -230,17 +203,6 @@ func (s *Server) Close() error {
 		return nil
 	}
 	return srv.Close()
-}
-
-// Shutdown stops a started server gracefully.
-func (s *Server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	srv := s.http
-	s.mu.Unlock()
-	if srv == nil {
-		return nil
-	}
-	return srv.Shutdown(ctx)
 }
 
 // TB is the part of testing.TB that NewTest needs.

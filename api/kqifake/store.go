@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/kamobot/kamobot/api"
@@ -37,22 +36,20 @@ func (a *account) member(tenantID int64) bool { return slices.Contains(a.tenants
 // (parent, dataID) (PreprocessingController.cs, the "already processed"
 // check before a run).
 type job struct {
-	kind       api.Kind
-	id         int64
-	tenant     int64
-	parent     int64
-	dataID     int64
-	displayID  int64
-	name       string
-	dataName   string
-	createdBy  string
-	status     string
-	memo       string
-	entryPoint string
-	tags       []string
+	kind      api.Kind
+	id        int64
+	tenant    int64
+	parent    int64
+	dataID    int64
+	displayID int64
+	name      string
+	dataName  string
+	createdBy string
+	status    string
+	memo      string
+	tags      []string
 
 	cpu, memory, gpu int32
-	partition        string
 	node             string
 	conditionNote    string
 	logSummary       string
@@ -152,32 +149,33 @@ func (s *Server) addAccount(user, password string, tenantIDs []int64) {
 	s.log.Debug("fake account set", "user", user, "tenants", tenantIDs)
 }
 
-// NewJob describes a job for AddJob.
+// NewJob describes a job for AddJob (and, by its JSON names, for POST
+// /_fake/jobs).
 type NewJob struct {
 	// Tenant is the tenant's name or decimal id.
-	Tenant    string
-	Kind      api.Kind
-	Name      string
-	CreatedBy string
+	Tenant    string   `json:"-"`
+	Kind      api.Kind `json:"-"`
+	Name      string   `json:"name"`
+	CreatedBy string   `json:"createdBy"`
 	// Status defaults to "Pending". A started or closed status sets the
 	// times as a status change would.
-	Status string
+	Status string `json:"status"`
 	// PreprocessID attaches a preprocessing run to that definition; 0
 	// creates a definition named after Name.
-	PreprocessID int64
+	PreprocessID int64 `json:"preprocessId"`
 	// DataID is the input data of a preprocessing run; 0 takes new data
 	// (whose id is then the new history's id). A definition runs once per
 	// data: a second run on the same data while the first's history
 	// exists is refused, after a delete it is a new history.
-	DataID int64
+	DataID int64 `json:"dataId"`
 	// DataName names the input data of a preprocessing run.
-	DataName string
+	DataName string `json:"dataName"`
 	// Favorite marks the job a favourite: lists show it first.
-	Favorite bool
-	Memo     string
-	GPU      int
+	Favorite bool   `json:"favorite"`
+	Memo     string `json:"memo"`
+	GPU      int    `json:"gpu"`
 	// CreatedAt defaults to now.
-	CreatedAt time.Time
+	CreatedAt time.Time `json:"-"`
 }
 
 // AddJob adds a job and returns it as the client would see its details.
@@ -218,17 +216,10 @@ func (s *Server) addJob(n NewJob) (*job, error) {
 	j := &job{
 		kind: n.Kind, tenant: t.id, name: n.Name, createdBy: n.CreatedBy,
 		status: "Pending", memo: n.Memo, createdAt: n.CreatedAt.Truncate(time.Second),
-		cpu: 4, memory: 16, gpu: int32(n.GPU), partition: "default", favorite: n.Favorite,
+		cpu: 4, memory: 16, gpu: int32(n.GPU), favorite: n.Favorite,
 	}
 	j.modifiedAt = j.createdAt
-	switch n.Kind {
-	case api.KindTraining:
-		j.entryPoint = "python train.py --epochs 30"
-	case api.KindInference:
-		j.entryPoint = "python predict.py"
-	case api.KindNotebook:
-		j.entryPoint = "jupyter lab"
-	case api.KindPreprocessing:
+	if n.Kind == api.KindPreprocessing {
 		d := s.defs[n.PreprocessID]
 		switch {
 		case n.PreprocessID != 0 && (d == nil || d.tenant != t.id):
@@ -269,9 +260,22 @@ func (s *Server) addJob(n NewJob) (*job, error) {
 	return j, nil
 }
 
-// insert gives j its ids and files it. s.mu must be held.
+// insert gives a drafted job its ids and files it, with the condition
+// note of its status. StartedAt stays only where the server has written
+// it: an open training or inference gets it when it exits
+// (Logic/TrainingLogic.cs ExitAsync line 60, InferenceLogic.cs line 57);
+// the pod's start is kept, and a written StartedAt names a node. s.mu
+// must be held.
 func (s *Server) insert(j *job) {
 	j.id = s.next(string(j.kind))
+	j.conditionNote = conditionNote(j.status)
+	j.podStart = j.startedAt
+	if j.kind != api.KindNotebook && exists(j.status) {
+		j.startedAt = time.Time{}
+	}
+	if !j.startedAt.IsZero() && j.node == "" {
+		j.node = nodeOf(j.id)
+	}
 	if j.kind == api.KindPreprocessing {
 		d := s.defs[j.parent]
 		if j.dataID == 0 {
@@ -298,145 +302,6 @@ func (s *Server) addDef(tenantID int64, name, createdBy string, at time.Time) *p
 	s.defs[d.id] = d
 	s.defList[tenantID] = append(s.defList[tenantID], d)
 	return d
-}
-
-// StatusUpdate is a status change for SetStatus.
-type StatusUpdate struct {
-	// Status is stored as it is: a KAMONOHASHI name (Completed, Killed,
-	// UserCanceled, Failed, ...) or what a refresh would store from the
-	// pod (Pending, Running, Succeeded, Unknown, Error, OOMKilled).
-	Status string `json:"status"`
-	// Phase, instead of Status, is a Kubernetes pod phase as the refresh
-	// reads it: Failed becomes Error (Infrastructure/ContainerStatus.cs,
-	// the constructor for outside names, line 237).
-	Phase         string `json:"phase,omitempty"`
-	ConditionNote string `json:"conditionNote,omitempty"`
-	LogSummary    string `json:"logSummary,omitempty"`
-}
-
-// ErrBadStatus is returned for a status the real server never shows.
-var ErrBadStatus = errors.New("a status the real server never shows")
-
-// ErrConflict is returned for a preprocessing run on data the definition
-// has processed already, or a rerun of a notebook that is still open.
-var ErrConflict = errors.New("conflict")
-
-// checkStatus refuses the container reasons that never reach the API: the
-// pod model reads only the phase and terminated.reason
-// (ServiceModels/KubernetesModels/GetPodsOutputModel.cs lines 53-75).
-func checkStatus(status string) error {
-	switch {
-	case strings.HasSuffix(status, "BackOff"), strings.HasPrefix(status, "ErrImage"),
-		status == "ContainerCreating", status == "CreateContainerError", status == "CreateContainerConfigError",
-		status == "InvalidImageName", status == "RunContainerError", status == "Evicted":
-		return fmt.Errorf("status %q: %w (a container reason: the server shows the pod phase, e.g. Pending or Error)", status, ErrBadStatus)
-	}
-	return nil
-}
-
-// SetStatus changes a job's status. A closed status is an exit (halt,
-// complete, user-cancel or the notebook timer: Logic/TrainingLogic.cs
-// ExitAsync), which sets completedAt and, for a training or inference,
-// startedAt from the pod; any other status is what a refresh stores from
-// the pod, and sets no time.
-func (s *Server) SetStatus(kind api.Kind, id int64, u StatusUpdate) error {
-	if u.Phase != "" {
-		u.Status = u.Phase
-		if u.Phase == "Failed" {
-			u.Status = "Error"
-		}
-	}
-	if err := checkStatus(u.Status); err != nil {
-		return err
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	j := s.jobs[kind][id]
-	if j == nil {
-		return fmt.Errorf("%s job %d: %w", kind, id, ErrNotFound)
-	}
-	j.starting = ""
-	s.setStatus(j, u.Status, s.now())
-	if u.ConditionNote != "" {
-		j.conditionNote = u.ConditionNote
-	}
-	if u.LogSummary != "" {
-		j.logSummary = u.LogSummary
-	}
-	s.log.Debug("fake job status set", "kind", kind, "id", id, "status", u.Status)
-	return nil
-}
-
-// podStatuses imply the pod has started.
-var podStatuses = []string{"Running", "Succeeded", "OOMKilled", "Error", "Unknown"}
-
-// setStatus stores a status set through the control API (see SetStatus).
-// s.mu must be held.
-func (s *Server) setStatus(j *job, status string, at time.Time) {
-	at = at.Truncate(time.Second)
-	wasAlive := exists(j.status)
-	j.status = status
-	j.modifiedAt = at
-	if j.podStart.IsZero() && (slices.Contains(podStatuses, status) || (wasAlive && closedStatus(status))) {
-		j.podStart = at
-		j.node = fmt.Sprintf("gpu-node-%02d", 1+j.id%8)
-	}
-	if j.kind == api.KindNotebook && j.startedAt.IsZero() {
-		j.startedAt = j.createdAt // NotebookController.cs line 526: StartedAt = DateTime.Now at run
-	}
-	if exists(status) {
-		j.completedAt = time.Time{}
-	}
-	if closedStatus(status) && wasAlive {
-		// An exit: TrainingLogic.cs ExitAsync line 60 and
-		// TrainingHistoryRepository.UpdateStatusAsync (lines 136-144) set
-		// CompletedAt to now and StartedAt, when unset, to the pod's start.
-		j.completedAt = at
-		if j.startedAt.IsZero() {
-			j.startedAt = j.podStart
-		}
-	}
-	j.conditionNote = conditionNote(status)
-}
-
-// refreshed stores a status a list or detail read from Kubernetes:
-// UpdateStatusAsync(id, status, force) sets no time
-// (TrainingHistoryRepository.cs line 120). s.mu must be held.
-func (s *Server) refreshed(j *job, status string) {
-	j.status = status
-	j.modifiedAt = s.now().Truncate(time.Second)
-}
-
-// closedStatus: a status KAMONOHASHI writes when a job ends, whose type
-// is Closed or Failed (Infrastructure/ContainerStatus.cs lines 38-62).
-func closedStatus(status string) bool {
-	switch status {
-	case "Completed", "UserCanceled", "Killed", "Failed", "Invalid", "Forbidden":
-		return true
-	}
-	return false
-}
-
-// exists is ContainerStatus.Exist() (Infrastructure/ContainerStatus.cs
-// line 114): the job's type is Running or Error, so a read asks
-// Kubernetes for its pod. An empty stored status is Completed (Convert,
-// line 147).
-func exists(status string) bool {
-	t := statusType(status)
-	return t == "Running" || t == "Error"
-}
-
-// conditionNote is what Kubernetes would say about a status.
-func conditionNote(status string) string {
-	switch status {
-	case "OOMKilled":
-		return "The container was killed: it used more memory than its limit."
-	case "Error":
-		return "The pod failed: a container exited with a non-zero code."
-	case "Failed":
-		return "The process exited with code 1."
-	}
-	return ""
 }
 
 // DeleteJob deletes a job (a preprocessing run, for that kind).
@@ -479,7 +344,7 @@ func (s *Server) apiJob(j *job) api.Job {
 		Name: j.name, Status: api.NormalStatus(j.status), CreatedBy: j.createdBy,
 		CreatedAt: j.createdAt.In(s.loc), StartedAt: j.startedAt, CompletedAt: j.completedAt,
 		Node: j.node, GPU: int(j.gpu), CPU: int(j.cpu), Memory: int(j.memory),
-		Partition: j.partition, StatusType: statusType(j.status),
+		Partition: "default", StatusType: statusType(j.status),
 		ConditionNote: j.conditionNote, LogSummary: j.logSummary, Detailed: true,
 	}
 	if j.kind == api.KindPreprocessing {
@@ -488,35 +353,6 @@ func (s *Server) apiJob(j *job) api.Job {
 		out.CreatedBy = ""
 	}
 	return out
-}
-
-// statusType is ContainerStatus.StatusType (Infrastructure/ContainerStatus.cs
-// lines 20-78): None and Opened are None; Completed (also the empty status
-// of old rows) and UserCanceled Closed; Killed, Failed, Invalid and
-// Forbidden Failed; Multiple, Empty and Error Error; every other name, the
-// pod phases and OOMKilled among them, Running.
-func statusType(status string) string {
-	switch status {
-	case "None", "Opened":
-		return "None"
-	case "", "Completed", "UserCanceled":
-		return "Closed"
-	case "Killed", "Failed", "Invalid", "Forbidden":
-		return "Failed"
-	case "Multiple", "Empty", "Error":
-		return "Error"
-	}
-	return "Running"
-}
-
-// elapsed writes a duration as the server does: "1d 3h 25m".
-func elapsed(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
-	days := d / (24 * time.Hour)
-	d -= days * 24 * time.Hour
-	return fmt.Sprintf("%dd %dh %dm", days, d/time.Hour, (d%time.Hour)/time.Minute)
 }
 
 // kindOf reads a kind from a control path or body.
