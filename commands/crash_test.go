@@ -41,9 +41,9 @@ import (
 //   - a full disk (ENOSPC) through the real binary: exit 74.
 //
 // The crash runs are seeded; the seed is logged, and KAMOBOT_CRASH_SEED
-// replays a run. KAMOBOT_CRASH_RUNS changes how many runs (default 120,
-// 30 with -short);
-// KAMOBOT_CRASH_DEBUG=1 logs each run.
+// replays a run. KAMOBOT_CRASH_RUNS changes how many runs (default 40,
+// 400 with KAMOBOT_LONG=1, 15 with -short); KAMOBOT_CRASH_DEBUG=1 logs
+// each run.
 
 func TestProcessFaults(t *testing.T) {
 	bin := testkit.BuildT(t, testkit.BuildOptions{Tags: []string{"testhooks"}})
@@ -271,9 +271,12 @@ func testCrashes(t *testing.T, bin string) {
 			t.Fatalf("KAMOBOT_CRASH_SEED=%q: %v", s, err)
 		}
 	}
-	runs := 120
-	if testing.Short() {
-		runs = 30
+	runs := 40 // the long soak (KAMOBOT_LONG=1, as CI) runs 400
+	switch {
+	case os.Getenv("KAMOBOT_LONG") != "":
+		runs = 400
+	case testing.Short():
+		runs = 15
 	}
 	if s := os.Getenv("KAMOBOT_CRASH_RUNS"); s != "" {
 		runs, _ = strconv.Atoi(s)
