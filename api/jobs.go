@@ -106,17 +106,19 @@ func (c *Client) List(ctx context.Context, tenantID int64, kind Kind, q ListQuer
 	if err != nil {
 		return ListResult{}, fmt.Errorf("%s: %w", op, err)
 	}
-	var rows []JobIndex
+	// The training rows' tags ride along; the other kinds have none.
+	var rows []TrainingIndex
 	h, err := c.do(ctx, request{method: http.MethodGet, path: path, route: path, query: v, scope: tenantID, out: &rows})
 	if err != nil {
 		return ListResult{}, fmt.Errorf("%s: %w", op, err)
 	}
 	res := ListResult{Jobs: make([]Job, 0, len(rows)), Total: -1}
 	for _, r := range rows {
-		j, err := c.jobFromIndex(kind, r)
+		j, err := c.jobFromIndex(kind, r.JobIndex)
 		if err != nil {
 			return ListResult{}, fmt.Errorf("%s: %w", op, malformedField(path, err))
 		}
+		j.Tags = r.Tags
 		res.Jobs = append(res.Jobs, j)
 	}
 	if q.WithTotal {
@@ -214,6 +216,7 @@ func (c *Client) detail(ctx context.Context, tenantID int64, kind Kind, parentID
 		if err == nil {
 			err = c.addRuntime(&j, d.JobRuntime)
 		}
+		j.Tags = d.Tags
 		j.LogSummary, j.WaitingTime, j.ExecutionTime = d.LogSummary, d.WaitingTime, d.ExecutionTime
 		return j, path, err
 	case KindInference:
@@ -256,7 +259,7 @@ func (c *Client) detail(ctx context.Context, tenantID int64, kind Kind, parentID
 func (c *Client) jobFromIndex(kind Kind, r JobIndex) (Job, error) {
 	j := Job{
 		Kind: kind, ID: r.ID, DisplayID: r.DisplayID, Name: r.Name,
-		Status: r.Status, CreatedBy: r.CreatedBy,
+		Status: r.Status, CreatedBy: r.CreatedBy, Memo: r.Memo,
 	}
 	var err error
 	j.CreatedAt, err = c.parseTime("createdAt", r.ID, r.CreatedAt)

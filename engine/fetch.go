@@ -382,7 +382,8 @@ func listAll(ctx context.Context, c API, tenantID int64, k api.Kind, q api.ListQ
 // their own.
 func fetchPreprocessing(ctx context.Context, c API, tenantID int64, f job.Fetched) (job.Fetched, error) {
 	var err error
-	if f.NewDefs, f.MaxDefID, err = listDefs(ctx, c, tenantID, f.Plan); err != nil {
+	var memos map[int64]string
+	if f.NewDefs, f.MaxDefID, memos, err = listDefs(ctx, c, tenantID, f.Plan); err != nil {
 		return f, err
 	}
 	for _, defs := range [][]int64{f.NewDefs, f.Plan.Defs} {
@@ -393,6 +394,9 @@ func fetchPreprocessing(ctx context.Context, c API, tenantID int64, f job.Fetche
 			case err != nil:
 				return f, err
 			default:
+				for i := range hs {
+					hs[i].Memo = memos[id] // the definition's memo carries kamobot's words
+				}
 				f.Range = append(f.Range, hs...)
 			}
 		}
@@ -403,7 +407,8 @@ func fetchPreprocessing(ctx context.Context, c API, tenantID int64, f job.Fetche
 
 // listDefs lists the preprocessing definitions with id >= the plan's
 // RangeFrom (all of them for a full plan).
-func listDefs(ctx context.Context, c API, tenantID int64, p job.Plan) (defs []int64, maxID int64, err error) {
+func listDefs(ctx context.Context, c API, tenantID int64, p job.Plan) (defs []int64, maxID int64, memos map[int64]string, err error) {
+	memos = map[int64]string{}
 	q := api.ListQuery{PerPage: api.PerPageMax}
 	if !p.Full {
 		q.ID = ">=" + strconv.FormatInt(p.RangeFrom, 10)
@@ -412,14 +417,17 @@ func listDefs(ctx context.Context, c API, tenantID int64, p job.Plan) (defs []in
 		q.Page = page
 		got, err := c.ListPreprocessings(ctx, tenantID, q)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
 		for _, d := range got {
 			defs = append(defs, d.ID)
 			maxID = max(maxID, d.ID)
+			if d.Memo != "" {
+				memos[d.ID] = d.Memo
+			}
 		}
 		if len(got) < q.PerPage {
-			return defs, maxID, nil
+			return defs, maxID, memos, nil
 		}
 	}
 }

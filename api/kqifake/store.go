@@ -175,7 +175,9 @@ type NewJob struct {
 	// Favorite marks the job a favourite: lists show it first.
 	Favorite bool
 	Memo     string
-	GPU      int
+	// Tags are a training's tags (ignored for other kinds).
+	Tags []string
+	GPU  int
 	// CreatedAt defaults to now.
 	CreatedAt time.Time
 }
@@ -224,6 +226,7 @@ func (s *Server) addJob(n NewJob) (*job, error) {
 	switch n.Kind {
 	case api.KindTraining:
 		j.entryPoint = "python train.py --epochs 30"
+		j.tags = slices.Clone(n.Tags)
 	case api.KindInference:
 		j.entryPoint = "python predict.py"
 	case api.KindNotebook:
