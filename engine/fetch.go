@@ -287,6 +287,9 @@ func (p *Pass) enrich(ctx context.Context, events []job.Event) {
 			if j.Status != e.To { // the job moved on since the list: keep the status the event is about
 				j.Status = e.To
 			}
+			if j.Memo == "" { // a preprocessing run's detail lacks its definition's memo
+				j.Memo = e.Job.Memo
+			}
 			e.Job = j
 			return nil
 		})

@@ -2,6 +2,8 @@ package state
 
 import (
 	"slices"
+
+	"github.com/kamobot/kamobot/api"
 	"time"
 )
 
@@ -21,11 +23,13 @@ type TeamState struct {
 
 // Failure is one failed run, in compact form.
 type Failure struct {
-	Tenant int64     `json:"tenant"`
-	Key    string    `json:"key"` // job key
-	Name   string    `json:"name"`
-	Owner  string    `json:"owner,omitempty"`
-	At     time.Time `json:"at"`
+	Tenant   int64     `json:"tenant"`
+	Kind     api.Kind  `json:"kind"`
+	ID       int64     `json:"id"`
+	ParentID int64     `json:"parent_id,omitempty"`
+	Name     string    `json:"name"`
+	Owner    string    `json:"owner,omitempty"`
+	At       time.Time `json:"at"`
 }
 
 // MaxFailures caps the failures kept.
@@ -34,7 +38,9 @@ const MaxFailures = 500
 // RecordFailure adds a failed run and forgets those older than within.
 func (t *TeamState) RecordFailure(f Failure, within time.Duration) {
 	t.Failures = slices.DeleteFunc(t.Failures, func(o Failure) bool { return f.At.Sub(o.At) > within })
-	if !slices.ContainsFunc(t.Failures, func(o Failure) bool { return o.Tenant == f.Tenant && o.Key == f.Key && o.At.Equal(f.At) }) {
+	if !slices.ContainsFunc(t.Failures, func(o Failure) bool {
+		return o.Tenant == f.Tenant && o.Kind == f.Kind && o.ID == f.ID && o.ParentID == f.ParentID && o.At.Equal(f.At)
+	}) {
 		t.Failures = append(t.Failures, f)
 	}
 	if over := len(t.Failures) - MaxFailures; over > 0 {
