@@ -77,6 +77,8 @@ The global options go before or after the command name.
 			newTestSlackCommand(d),
 			newConfigCommand(d),
 			newStateCommand(d),
+			newMuteCommand(d),
+			newUnmuteCommand(d),
 			newDemoCommand(d),
 			newCompletionCommand(d),
 			newVersionCommand(d),
