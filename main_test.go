@@ -183,6 +183,7 @@ func cmdKQI(ts *testscript.TestScript, neg bool, args []string) {
 //
 //	slack count N                  exactly N messages were accepted
 //	slack show                     print the accepted messages, readable, to stdout
+//	slack raw                      print the accepted messages' bodies as Slack got them
 //	slack fault STATUS COUNT [RETRY_AFTER]
 //	slack hook disabled|revoked|active
 //	slack rate                     no more than 1 message a second was accepted (burst 1)
@@ -213,6 +214,12 @@ func cmdSlack(ts *testscript.TestScript, neg bool, args []string) {
 			for _, u := range m.Unescaped() {
 				fmt.Fprintf(&b, "UNESCAPED %s\n", u)
 			}
+		}
+		ts.Stdout().Write([]byte(b.String()))
+	case "raw":
+		var b strings.Builder
+		for _, m := range f.Slack.Messages() {
+			fmt.Fprintf(&b, "--- message %d\n%s\n", m.Seq, m.Raw)
 		}
 		ts.Stdout().Write([]byte(b.String()))
 	case "fault":

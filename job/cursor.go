@@ -93,6 +93,9 @@ type Tracked struct {
 	// Reminded counts the reminders sent about the job's current trouble
 	// or wait (remind.go); it only grows while the job stays so.
 	Reminded int `json:"reminded,omitempty"`
+	// Unposted is set on a job open when kamobot first listed its tenant:
+	// its alerts then were not posted, so it is never reminded of.
+	Unposted bool `json:"unposted,omitempty"`
 }
 
 // HasAlerted reports whether the alert t was already raised for the job.

@@ -459,6 +459,9 @@ func (d *differ) alerts() {
 		if t.Confirm != "" {
 			continue // its status is being confirmed
 		}
+		if !d.next.Baselined {
+			t.Unposted = true // alerts raised now are not posted: nor reminded of
+		}
 		switch {
 		case t.Status == "Running":
 			since := t.StartedAt

@@ -14,9 +14,10 @@ func (t *Tracked) Job(k api.Kind) api.Job { return t.job(k) }
 // Waiting says whether a tracked job still needs attention after its
 // alert was raised: still stuck in the queue (stuck_pending), still
 // Unknown (state_unknown) or still in trouble; since is when that began.
-// Reminders (engine) are counted from since.
+// Reminders (engine) are counted from since. A job whose alert came with
+// the baseline (never posted) is not waiting.
 func (t *Tracked) Waiting() (alert EventType, since time.Time, ok bool) {
-	if t.Confirm != "" {
+	if t.Confirm != "" || t.Unposted {
 		return "", time.Time{}, false
 	}
 	switch {
