@@ -107,7 +107,8 @@ func fakesOf(ts *testscript.TestScript) *fakes { return ts.Value("fakes").(*fake
 
 // kqi drives the fake KAMONOHASHI:
 //
-//	kqi add TENANT KIND NAME OWNER STATUS VAR   add a job; its id goes to $VAR
+//	kqi add TENANT KIND NAME OWNER STATUS VAR [memo=TEXT] [tags=A,B]
+//	                                            add a job; its id goes to $VAR
 //	kqi status KIND ID STATUS [NOTE]            move a job
 //	kqi fault STATUS [PATH]                     every request (to PATH) answers STATUS
 //	kqi clear                                   no more faults
@@ -119,11 +120,22 @@ func cmdKQI(ts *testscript.TestScript, neg bool, args []string) {
 	f := fakesOf(ts)
 	switch args[0] {
 	case "add":
-		if len(args) != 7 {
-			ts.Fatalf("usage: kqi add TENANT KIND NAME OWNER STATUS VAR")
+		if len(args) < 7 {
+			ts.Fatalf("usage: kqi add TENANT KIND NAME OWNER STATUS VAR [memo=TEXT] [tags=A,B]")
 		}
-		j, err := f.KQI.AddJob(kqifake.NewJob{Tenant: args[1], Kind: api.Kind(args[2]), Name: args[3],
-			CreatedBy: args[4], Status: args[5], GPU: 2})
+		n := kqifake.NewJob{Tenant: args[1], Kind: api.Kind(args[2]), Name: args[3],
+			CreatedBy: args[4], Status: args[5], GPU: 2}
+		for _, a := range args[7:] {
+			switch k, v, _ := strings.Cut(a, "="); k {
+			case "memo":
+				n.Memo = v
+			case "tags":
+				n.Tags = strings.Split(v, ",")
+			default:
+				ts.Fatalf("kqi add: unknown option %q (want memo=TEXT or tags=A,B)", a)
+			}
+		}
+		j, err := f.KQI.AddJob(n)
 		ts.Check(err)
 		ts.Setenv(args[6], strconv.FormatInt(j.ID, 10))
 	case "status":
@@ -171,6 +183,7 @@ func cmdKQI(ts *testscript.TestScript, neg bool, args []string) {
 //
 //	slack count N                  exactly N messages were accepted
 //	slack show                     print the accepted messages, readable, to stdout
+//	slack raw                      print the accepted messages' bodies as Slack got them
 //	slack fault STATUS COUNT [RETRY_AFTER]
 //	slack hook disabled|revoked|active
 //	slack rate                     no more than 1 message a second was accepted (burst 1)
@@ -201,6 +214,12 @@ func cmdSlack(ts *testscript.TestScript, neg bool, args []string) {
 			for _, u := range m.Unescaped() {
 				fmt.Fprintf(&b, "UNESCAPED %s\n", u)
 			}
+		}
+		ts.Stdout().Write([]byte(b.String()))
+	case "raw":
+		var b strings.Builder
+		for _, m := range f.Slack.Messages() {
+			fmt.Fprintf(&b, "--- message %d\n%s\n", m.Seq, m.Raw)
 		}
 		ts.Stdout().Write([]byte(b.String()))
 	case "fault":

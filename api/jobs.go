@@ -106,17 +106,19 @@ func (c *Client) List(ctx context.Context, tenantID int64, kind Kind, q ListQuer
 	if err != nil {
 		return ListResult{}, fmt.Errorf("%s: %w", op, err)
 	}
-	var rows []JobIndex
+	// The training rows' tags ride along; the other kinds have none.
+	var rows []TrainingIndex
 	h, err := c.get(ctx, path, path, tenantID, v, &rows)
 	if err != nil {
 		return ListResult{}, fmt.Errorf("%s: %w", op, err)
 	}
 	res := ListResult{Jobs: make([]Job, 0, len(rows)), Total: -1}
 	for _, r := range rows {
-		j, err := c.jobFromIndex(kind, r)
+		j, err := c.jobFromIndex(kind, r.JobIndex)
 		if err != nil {
 			return ListResult{}, fmt.Errorf("%s: %w", op, malformedField(path, err))
 		}
+		j.Tags = r.Tags
 		res.Jobs = append(res.Jobs, j)
 	}
 	if q.WithTotal {
@@ -197,7 +199,8 @@ func (c *Client) Detail(ctx context.Context, tenantID int64, kind Kind, parentID
 		var d struct {
 			JobIndex
 			JobRuntime
-			LogSummary    string `json:"logSummary"`
+			Tags          []string `json:"tags"` // training only
+			LogSummary    string   `json:"logSummary"`
 			WaitingTime   string `json:"waitingTime"`
 			ExecutionTime string `json:"executionTime"`
 		}
@@ -205,7 +208,7 @@ func (c *Client) Detail(ctx context.Context, tenantID int64, kind Kind, parentID
 			if j, err = c.jobFromIndex(kind, d.JobIndex); err == nil {
 				err = c.addRuntime(&j, d.JobRuntime)
 			}
-			j.LogSummary, j.WaitingTime, j.ExecutionTime = d.LogSummary, d.WaitingTime, d.ExecutionTime
+			j.Tags, j.LogSummary, j.WaitingTime, j.ExecutionTime = d.Tags, d.LogSummary, d.WaitingTime, d.ExecutionTime
 		}
 	case KindPreprocessing:
 		op = fmt.Sprintf("read run %d of preprocessing %d in tenant %d", id, parentID, tenantID)
@@ -229,7 +232,7 @@ func (c *Client) Detail(ctx context.Context, tenantID int64, kind Kind, parentID
 func (c *Client) jobFromIndex(kind Kind, r JobIndex) (Job, error) {
 	j := Job{
 		Kind: kind, ID: r.ID, DisplayID: r.DisplayID, Name: r.Name,
-		Status: r.Status, CreatedBy: r.CreatedBy,
+		Status: r.Status, CreatedBy: r.CreatedBy, Memo: r.Memo,
 	}
 	var err error
 	j.CreatedAt, err = c.parseTime("createdAt", r.ID, r.CreatedAt)

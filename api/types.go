@@ -79,6 +79,11 @@ type Job struct {
 	CreatedBy string `json:"created_by,omitempty"`
 	// HistoryID is a preprocessing run's history id; 0 for other kinds.
 	HistoryID int64 `json:"history_id,omitempty"`
+	// Memo is the job's memo (for a preprocessing run, its definition's,
+	// when listed); Tags are a training's tags. kamobot reads its own
+	// words in them (package job, control.go).
+	Memo string   `json:"memo,omitempty"`
+	Tags []string `json:"tags,omitempty"`
 
 	CreatedAt   time.Time `json:"created_at"`
 	StartedAt   time.Time `json:"started_at,omitzero"`

@@ -78,6 +78,8 @@ The global options go before or after the command name.
 			newTestSlackCommand(d),
 			newConfigCommand(d),
 			newStateCommand(d),
+			newMuteCommand(d),
+			newUnmuteCommand(d),
 			newDemoCommand(d),
 			newCompletionCommand(d),
 			newVersionCommand(d),
@@ -190,9 +192,13 @@ func prepare(d *Deps, root, cmd *cli.Command, path string) {
 	}
 	cmd.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return flagUsageError(cmd, path, err) }
 	if len(cmd.Subcommands) > 0 {
+		own := cmd.Action // `mute --tenant T` acts itself; `mute list` is its subcommand
 		cmd.Action = func(c *cli.Context) error {
 			if c.Args().Present() {
 				return unknownCommand(cmd, path, c.Args().First())
+			}
+			if own != nil && c.NumFlags() > 0 {
+				return own(c)
 			}
 			return cli.ShowSubcommandHelp(c)
 		}

@@ -57,6 +57,7 @@ func newJobsCommand(d *Deps) *cli.Command {
 
 By default: the watched tenants' open jobs, and those that ended in the last
 24 hours. --all shows every job, newest first, up to --limit.`,
+		Description: jobWordsHelp,
 		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "tenant", Aliases: []string{"t"}, Usage: "tenant id or name (repeatable; default: the watched tenants)"},
 			&cli.StringSliceFlag{Name: "kind", Aliases: []string{"k"}, Usage: "training, inference, notebook or preprocessing (repeatable; default: the watched kinds)"},
@@ -333,3 +334,19 @@ func tenantJobsList(ctx context.Context, c engine.API, t api.Tenant, k api.Kind,
 	}
 	return res.Jobs, nil
 }
+
+// jobWordsHelp lists the words a job's memo or tags may carry for kamobot
+// (job/control.go); README.md has the same list.
+const jobWordsHelp = `Words for kamobot in a job's memo (training, inference, notebook; for a
+preprocessing run, its preprocessing's memo) or in a training's tags, set
+where the job is made, separated by spaces, commas or new lines:
+
+  kamobot:quiet              no message about this job at all (its endings,
+                             alerts, reminders, failing-repeatedly counts)
+  kamobot:loud               its events are sent at once, even outside
+                             office hours (a mute still holds them)
+  kamobot:mention=U01ABCDEF  also mention this Slack user (U…, W…) or user
+  kamobot:mention=S0GROUP1   group (S…) on the job's messages; repeatable
+
+Other kamobot: words, and a mention that is not a Slack ID, are ignored with
+a warning in the log.`

@@ -176,7 +176,7 @@ func runID(x report.Run) string {
 	if x.Kind == api.KindPreprocessing && x.Parent != 0 {
 		return fmt.Sprintf("%d/%d", x.Parent, x.ID)
 	}
-	return strconv.FormatInt(x.DisplayID, 10)
+	return strconv.FormatInt(x.ID, 10)
 }
 
 // writeReportCSV writes one row per figure: tenant, section, item, user,

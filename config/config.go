@@ -107,6 +107,9 @@ type Watch struct {
 	// SummaryAfterSilence is how long the channel may stay quiet, in office
 	// hours, before a summary of what is running; 0 disables summaries.
 	SummaryAfterSilence time.Duration
+	// Team holds mutes, reminders, repeated failures and self-alerts
+	// (team.go).
+	Team Team
 }
 
 // Notifies reports whether events of type ev are posted.
@@ -131,6 +134,8 @@ type Tenant struct {
 	Name string
 	// Mention lists who to mention in this tenant's messages.
 	Mention []Mention
+	// Escalate lists who to mention when a job keeps failing.
+	Escalate []Mention
 	// Webhook is the tenant's own channel; empty means the default one.
 	Webhook Secret
 	// WebhookSource says where Webhook came from, for display.
@@ -206,6 +211,8 @@ type Route struct {
 	Webhook Secret
 	// Mention lists who to mention in the tenant's messages.
 	Mention []Mention
+	// Escalate lists who to mention when a job keeps failing.
+	Escalate []Mention
 	// Kinds and Notify are the tenant's overrides, else the [watch] values.
 	Kinds  []api.Kind
 	Notify []state.EventType
@@ -228,6 +235,7 @@ func (c *Config) Route(id int64, name string) Route {
 		r.Watched = true
 		r.Tenant = t
 		r.Mention = t.Mention
+		r.Escalate = t.Escalate
 		if !t.Webhook.IsZero() {
 			r.Webhook = t.Webhook
 		}

@@ -61,6 +61,11 @@ type watchFile struct {
 	StuckPendingAfter   *string   `toml:"stuck_pending_after"`
 	LongRunningAfter    *string   `toml:"long_running_after"`
 	SummaryAfterSilence *string   `toml:"summary_after_silence"`
+	// Team keys: team.go.
+	Muted             *string      `toml:"muted"`
+	Remind            any          `toml:"remind"` // an array of durations, or "off"
+	FailingRepeatedly *failingFile `toml:"failing_repeatedly"`
+	SelfAlertAfter    *string      `toml:"self_alert_after"`
 }
 
 type scheduleFile struct {
@@ -76,6 +81,7 @@ type tenantFile struct {
 	Name        *string   `toml:"name"`
 	ID          *int64    `toml:"id"`
 	Mention     []string  `toml:"mention"`
+	Escalate    []string  `toml:"escalate"`
 	Webhook     string    `toml:"webhook"`
 	WebhookFile string    `toml:"webhook_file"`
 	Channel     string    `toml:"channel"`

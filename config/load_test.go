@@ -94,6 +94,7 @@ func TestLoadFull(t *testing.T) {
 			NotifyFrom:        []string{"Running"},
 			LongRunningAfter:  48 * time.Hour,
 			StuckPendingAfter: 0,
+			Team:              defaultTeam(),
 		},
 		Tenants: []Tenant{
 			{Name: "vision", Mention: []Mention{"U01ABCDEF", "S0GROUP1", "here"}, Webhook: testWebhook,
@@ -139,6 +140,7 @@ func TestLoadDefaults(t *testing.T) {
 		StuckPendingAfter:   30 * time.Minute,
 		LongRunningAfter:    24 * time.Hour,
 		SummaryAfterSilence: 2 * time.Hour,
+		Team:                defaultTeam(),
 	}
 	diff(t, "watch", want, cfg.Watch)
 	if cfg.Watch.Notifies(state.EventStarted) || cfg.Watch.Notifies(state.EventDeleted) {

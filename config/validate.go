@@ -254,6 +254,7 @@ func (c *checker) watch(f *watchFile, w *Watch) {
 		w.NotifyFrom = c.notifyFrom("watch.notify_from", *f.NotifyFrom)
 	}
 	w.AllTenants = f.AllTenants
+	c.team(f, &w.Team)
 }
 
 func ptr[T any](v T) *T { return &v }

@@ -166,6 +166,7 @@ func (c *checker) tenants(entries []tenantFile, base, credDir string, fc *fileCo
 			}
 		}
 		t.Mention = c.mentions(tp+".mention", f.Mention)
+		t.Escalate = c.mentions(tp+".escalate", f.Escalate)
 		ref := c.secretRef(tp, "webhook", f.Webhook, f.WebhookFile, base, credDir)
 		if !ref.value.IsZero() {
 			if err := checkWebhookURL(ref.value); err != nil {

@@ -287,6 +287,9 @@ func (p *Pass) enrich(ctx context.Context, events []job.Event) {
 			if j.Status != e.To { // the job moved on since the list: keep the status the event is about
 				j.Status = e.To
 			}
+			if j.Memo == "" { // a preprocessing run's detail lacks its definition's memo
+				j.Memo = e.Job.Memo
+			}
 			e.Job = j
 			return nil
 		})
@@ -382,7 +385,8 @@ func listAll(ctx context.Context, c API, tenantID int64, k api.Kind, q api.ListQ
 // their own.
 func fetchPreprocessing(ctx context.Context, c API, tenantID int64, f job.Fetched) (job.Fetched, error) {
 	var err error
-	if f.NewDefs, f.MaxDefID, err = listDefs(ctx, c, tenantID, f.Plan); err != nil {
+	var memos map[int64]string
+	if f.NewDefs, f.MaxDefID, memos, err = listDefs(ctx, c, tenantID, f.Plan); err != nil {
 		return f, err
 	}
 	for _, defs := range [][]int64{f.NewDefs, f.Plan.Defs} {
@@ -393,6 +397,9 @@ func fetchPreprocessing(ctx context.Context, c API, tenantID int64, f job.Fetche
 			case err != nil:
 				return f, err
 			default:
+				for i := range hs {
+					hs[i].Memo = memos[id] // the definition's memo carries kamobot's words
+				}
 				f.Range = append(f.Range, hs...)
 			}
 		}
@@ -403,7 +410,8 @@ func fetchPreprocessing(ctx context.Context, c API, tenantID int64, f job.Fetche
 
 // listDefs lists the preprocessing definitions with id >= the plan's
 // RangeFrom (all of them for a full plan).
-func listDefs(ctx context.Context, c API, tenantID int64, p job.Plan) (defs []int64, maxID int64, err error) {
+func listDefs(ctx context.Context, c API, tenantID int64, p job.Plan) (defs []int64, maxID int64, memos map[int64]string, err error) {
+	memos = map[int64]string{}
 	q := api.ListQuery{PerPage: api.PerPageMax}
 	if !p.Full {
 		q.ID = ">=" + strconv.FormatInt(p.RangeFrom, 10)
@@ -412,14 +420,17 @@ func listDefs(ctx context.Context, c API, tenantID int64, p job.Plan) (defs []in
 		q.Page = page
 		got, err := c.ListPreprocessings(ctx, tenantID, q)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, nil, err
 		}
 		for _, d := range got {
 			defs = append(defs, d.ID)
 			maxID = max(maxID, d.ID)
+			if d.Memo != "" {
+				memos[d.ID] = d.Memo
+			}
 		}
 		if len(got) < q.PerPage {
-			return defs, maxID, nil
+			return defs, maxID, memos, nil
 		}
 	}
 }

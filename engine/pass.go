@@ -140,6 +140,9 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 
 	events, err := p.fetchAndDiff(ctx, st, now, &rep)
 	if err != nil {
+		if !o.DryRun {
+			p.selfFailed(ctx, st, now, err, &rep)
+		}
 		return rep, err
 	}
 	endings := endingsOf(events) // before filter: every ended run is reported weekly
@@ -149,8 +152,10 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 	if !o.DryRun {
 		p.saveTokens(ctx)
 	}
+	events, first := p.team(st, events, now, &rep)
+	first = append(p.selfPass(st, now, len(events), &rep), first...)
 	rep.Events = len(events)
-	msgs := p.schedule(st, events, now, &rep)
+	msgs := append(first, p.schedule(st, events, now, &rep)...)
 	msgs = append(msgs, p.weeklyReports(st, now)...)
 	for _, m := range msgs {
 		rep.Messages = append(rep.Messages, st.Enqueue(m))

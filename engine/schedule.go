@@ -45,7 +45,7 @@ func (p *Pass) schedule(st *state.State, events []job.Event, now time.Time, rep 
 		if e.Type.IsEnding() {
 			st.Day.Endings++
 		}
-		if open {
+		if open || isLoud(e) { // kamobot:loud in the job's memo: at once
 			send = append(send, e)
 			continue
 		}

@@ -27,6 +27,9 @@ type KindCursor struct {
 
 // DefCursor tracks one preprocessing definition's history list.
 type DefCursor struct {
+	// Words are the kamobot: words of the definition's memo, as last
+	// listed: its runs carry them.
+	Words []string `json:"words,omitempty"`
 	// LastActivity is when the newest run of the definition was created.
 	LastActivity time.Time `json:"last_activity,omitzero"`
 	// Runs maps the data id of each run seen to its history id: a run
@@ -83,6 +86,16 @@ type Tracked struct {
 
 	// Alerted records the alerts already sent for this job, at most once each.
 	Alerted []EventType `json:"alerted,omitempty"`
+
+	// Words are the kamobot: words of the job's memo and tags (control.go),
+	// so that alerts raised from this record honour them.
+	Words []string `json:"words,omitempty"`
+	// Reminded counts the reminders sent about the job's current trouble
+	// or wait (remind.go); it only grows while the job stays so.
+	Reminded int `json:"reminded,omitempty"`
+	// Unposted is set on a job open when kamobot first listed its tenant:
+	// its alerts then were not posted, so it is never reminded of.
+	Unposted bool `json:"unposted,omitempty"`
 }
 
 // HasAlerted reports whether the alert t was already raised for the job.

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"maps"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/kamobot/kamobot/api"
@@ -164,6 +165,11 @@ type differ struct {
 }
 
 func (d *differ) emit(t EventType, j api.Job, from string) {
+	if j.Memo == "" && d.kind == api.KindPreprocessing {
+		if dc := d.next.Defs[j.ParentID]; dc != nil {
+			j.Memo = strings.Join(dc.Words, " ")
+		}
+	}
 	d.events = append(d.events, Event{Type: t, Tenant: d.tenant, Job: j, From: from, To: j.Status, At: d.now})
 }
 
@@ -201,6 +207,7 @@ func (d *differ) observe(j api.Job, behind int, src source, baseline bool) {
 		return
 	}
 	t.Missing = 0
+	d.words(t, j)
 	if src == fromRange {
 		t.Behind = behind
 		if behind > NearRows {
@@ -368,6 +375,7 @@ func (d *differ) track(j api.Job, status string, behind int, src source) *Tracke
 	if status == "Unknown" {
 		t.UnknownSince = d.now
 	}
+	d.words(t, j)
 	return t
 }
 
@@ -451,6 +459,9 @@ func (d *differ) alerts() {
 		if t.Confirm != "" {
 			continue // its status is being confirmed
 		}
+		if !d.next.Baselined {
+			t.Unposted = true // alerts raised now are not posted: nor reminded of
+		}
 		switch {
 		case t.Status == "Running":
 			since := t.StartedAt
@@ -499,6 +510,9 @@ func (d *differ) defs(f Fetched) {
 		if dc.Runs == nil {
 			dc.Runs = map[int64]int64{}
 		}
+		if j.Memo != "" {
+			dc.Words = Words(j.Memo, nil)
+		}
 		dc.Runs[j.ID] = j.HistoryID
 		if j.CreatedAt.After(dc.LastActivity) {
 			dc.LastActivity = j.CreatedAt
@@ -517,7 +531,7 @@ func (t *Tracked) openSince() time.Time {
 // job rebuilds a job from what is tracked of it.
 func (t *Tracked) job(k api.Kind) api.Job {
 	return api.Job{Kind: k, ID: t.ID, ParentID: t.ParentID, HistoryID: t.HistoryID, Name: t.Name, Status: t.Status,
-		CreatedBy: t.Owner, CreatedAt: t.CreatedAt, StartedAt: t.StartedAt}
+		CreatedBy: t.Owner, CreatedAt: t.CreatedAt, StartedAt: t.StartedAt, Memo: strings.Join(t.Words, " ")}
 }
 
 // clone deep-copies the cursor (nil gives an empty one).
@@ -531,6 +545,7 @@ func (c *KindCursor) clone() *KindCursor {
 	for k, t := range c.Open {
 		t2 := *t
 		t2.Alerted = slices.Clone(t.Alerted)
+		t2.Words = slices.Clone(t.Words)
 		n.Open[k] = &t2
 	}
 	n.Ended = slices.Clone(c.Ended)
@@ -540,6 +555,7 @@ func (c *KindCursor) clone() *KindCursor {
 			dc2 := *dc
 			dc2.Known = slices.Clone(dc.Known)
 			dc2.Runs = maps.Clone(dc.Runs)
+			dc2.Words = slices.Clone(dc.Words)
 			n.Defs[id] = &dc2
 		}
 	}

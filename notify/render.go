@@ -200,6 +200,20 @@ func (r *renderer) logLink(j api.Job) string {
 
 // owner is the job's owner: a mention when mapped, else the escaped name.
 func (r *renderer) owner(j api.Job) string {
+	o := r.ownerOnly(j)
+	if r.noOwnerMentions {
+		return o
+	}
+	// kamobot:mention= words of the job's memo or tags (job.Control).
+	for _, id := range job.ControlOf(j).Mentions {
+		if m := job.MentionMarkup(id); !strings.Contains(o, m) {
+			o += " " + m
+		}
+	}
+	return o
+}
+
+func (r *renderer) ownerOnly(j api.Job) string {
 	name := strings.TrimSpace(j.CreatedBy)
 	if name == "" {
 		return r.l.none

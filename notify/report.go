@@ -150,7 +150,7 @@ func (r *renderer) tenantReport(rep report.Report, l reportLabels) []Block {
 
 // runLink names a run with its link, its name cut short.
 func (r *renderer) runLink(x report.Run) string {
-	return r.kind(x.Kind) + " " + r.jobLink(api.Job{Kind: x.Kind, ID: x.ID, DisplayID: x.DisplayID, ParentID: x.Parent, Name: x.Name}, 40)
+	return r.kind(x.Kind) + " " + r.jobLink(api.Job{Kind: x.Kind, ID: x.ID, ParentID: x.Parent, Name: x.Name}, 40)
 }
 
 // bar is a small text bar of v out of top.

@@ -62,8 +62,6 @@ type UserGPU struct {
 type Run struct {
 	Kind api.Kind `json:"kind"`
 	ID   int64    `json:"id"`
-	// DisplayID is the number the web UI shows (ID when the server has no other).
-	DisplayID int64     `json:"display_id"`
 	Parent    int64     `json:"parent_id,omitempty"`
 	Name      string    `json:"name"`
 	Owner     string    `json:"owner"`
@@ -168,7 +166,7 @@ func topBy(list []Run, key func(Run) float64) []Run {
 }
 
 func runOf(rr state.RunRecord, loc *time.Location) Run {
-	x := Run{Kind: rr.Kind, ID: rr.ID, DisplayID: cmp.Or(rr.Display, rr.ID), Parent: rr.Parent, Name: rr.Name, Owner: rr.Owner, Status: rr.Status,
+	x := Run{Kind: rr.Kind, ID: rr.ID, Parent: rr.Parent, Name: rr.Name, Owner: rr.Owner, Status: rr.Status,
 		GPU: rr.GPU, Created: rr.CreatedAt().In(loc), Ended: rr.EndedAt().In(loc), Wait: Seconds(rr.Wait),
 		RunTime: Seconds(rr.RunTime() / time.Second), GPUHours: round2(rr.GPUHours())}
 	if s := rr.StartedAt(); !s.IsZero() {

@@ -28,13 +28,12 @@ type RunRecord struct {
 	Tenant int64    `json:"t"`
 	Kind   api.Kind `json:"k"`
 	// ID is the job's id in the API and its page's URL; for preprocessing,
-	// the data id, with Parent the preprocessing id. Display is the number
-	// the web UI shows in its lists, when it differs from ID.
-	ID      int64  `json:"id"`
-	Display int64  `json:"d,omitempty"`
-	Parent  int64  `json:"p,omitempty"`
-	Name    string `json:"n"`
-	Owner   string `json:"o,omitempty"`
+	// the data id, with Parent the preprocessing id. The web UI shows the
+	// id too (its lists and pages show id, not displayId).
+	ID     int64  `json:"id"`
+	Parent int64  `json:"p,omitempty"`
+	Name   string `json:"n"`
+	Owner  string `json:"o,omitempty"`
 	// Status is the ending status ("Completed", "Failed", ..., "Deleted").
 	Status  string `json:"s"`
 	Created int64  `json:"c"`
@@ -82,9 +81,6 @@ func unix(s int64) time.Time {
 func NewRunRecord(tenant int64, j api.Job, status string, ended time.Time) RunRecord {
 	r := RunRecord{Tenant: tenant, Kind: j.Kind, ID: j.ID, Parent: j.ParentID, Name: j.Name, Owner: j.CreatedBy,
 		Status: api.NormalStatus(status), GPU: j.GPU}
-	if j.DisplayID != 0 && j.DisplayID != j.ID {
-		r.Display = j.DisplayID
-	}
 	if !j.CompletedAt.IsZero() {
 		ended = j.CompletedAt
 	}

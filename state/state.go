@@ -42,6 +42,11 @@ type State struct {
 	// outbox meanwhile.
 	DeadHooks map[Hook]*DeadHook `json:"dead_hooks,omitempty"`
 
+	// Mutes hold tenants' messages for a while (mute.go).
+	Mutes []Mute `json:"mutes,omitempty"`
+	// Team holds the escalation and self-watch records (team.go).
+	Team TeamState `json:"team,omitzero"`
+
 	// Day tracks the schedule: greetings sent, endings seen today, silence.
 	Day DayState `json:"day"`
 

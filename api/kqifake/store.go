@@ -173,7 +173,9 @@ type NewJob struct {
 	// Favorite marks the job a favourite: lists show it first.
 	Favorite bool   `json:"favorite"`
 	Memo     string `json:"memo"`
-	GPU      int    `json:"gpu"`
+	// Tags are a training's tags (ignored for other kinds).
+	Tags []string `json:"tags"`
+	GPU  int      `json:"gpu"`
 	// CreatedAt defaults to now.
 	CreatedAt time.Time `json:"-"`
 }
@@ -219,6 +221,9 @@ func (s *Server) addJob(n NewJob) (*job, error) {
 		cpu: 4, memory: 16, gpu: int32(n.GPU), favorite: n.Favorite,
 	}
 	j.modifiedAt = j.createdAt
+	if n.Kind == api.KindTraining {
+		j.tags = slices.Clone(n.Tags)
+	}
 	if n.Kind == api.KindPreprocessing {
 		d := s.defs[n.PreprocessID]
 		switch {

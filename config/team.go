@@ -1,0 +1,146 @@
+package config
+
+import (
+	"fmt"
+	"time"
+)
+
+// Team is what [watch] says of mutes, reminders, repeated failures and
+// kamobot's watch over itself.
+type Team struct {
+	// Muted is what becomes of an event a mute holds: MutedDigest (kept
+	// for the digest posted when the mute ends) or MutedDrop.
+	Muted string
+	// Remind lists when a job still stuck pending, or still in trouble, is
+	// reminded of, counted from when it began waiting (or its trouble); the
+	// last step repeats. Nil: no reminders.
+	Remind []time.Duration
+	// FailingCount failures of one job name within FailingWithin post one
+	// "failing repeatedly" message; 0 disables it.
+	FailingCount  int
+	FailingWithin time.Duration
+	// SelfAlertAfter is how long KAMONOHASHI may be unreachable (or refuse
+	// kamobot's login) before the channel is told; 0 disables it.
+	SelfAlertAfter time.Duration
+}
+
+// What a mute does with the events it holds.
+const (
+	MutedDigest = "digest"
+	MutedDrop   = "drop"
+)
+
+const (
+	defaultMuted          = MutedDigest
+	defaultFailingCount   = 3
+	defaultFailingWithin  = 24 * time.Hour
+	defaultSelfAlertAfter = "10m"
+	minRemindStep         = 10 * time.Minute
+	maxFailingCount       = 100
+)
+
+// DefaultRemind is the reminder steps when [watch] remind is not set.
+func DefaultRemind() []time.Duration {
+	return []time.Duration{time.Hour, 4 * time.Hour, 24 * time.Hour}
+}
+
+// RemindAt is how long after a job began waiting (or its trouble) its
+// reminder number n (from 0) is due: the steps in order, then the last
+// step again and again. ok is false when reminders are off.
+func (t Team) RemindAt(n int) (d time.Duration, ok bool) {
+	if len(t.Remind) == 0 || n < 0 {
+		return 0, false
+	}
+	if n < len(t.Remind) {
+		return t.Remind[n], true
+	}
+	last := t.Remind[len(t.Remind)-1]
+	return last * time.Duration(n-len(t.Remind)+2), true
+}
+
+type failingFile struct {
+	Count  *int64  `toml:"count"`
+	Within *string `toml:"within"`
+}
+
+// team checks the team keys of [watch], applying the defaults.
+func (c *checker) team(f *watchFile, t *Team) {
+	t.Muted = defaultMuted
+	if f.Muted != nil {
+		switch *f.Muted {
+		case MutedDigest, MutedDrop:
+			t.Muted = *f.Muted
+		default:
+			c.errorf("watch.muted", "%q: want \"digest\" (held events come in a digest when the mute ends) or \"drop\"", *f.Muted)
+		}
+	}
+	t.Remind = c.remind(f.Remind)
+	t.FailingCount, t.FailingWithin = defaultFailingCount, defaultFailingWithin
+	if fr := f.FailingRepeatedly; fr != nil {
+		if fr.Count != nil {
+			switch n := *fr.Count; {
+			case n == 0:
+				t.FailingCount = 0
+			case n < 2 || n > maxFailingCount:
+				c.errorf("watch.failing_repeatedly.count", "%d: want 2 to %d failures (or 0 to switch it off)", n, maxFailingCount)
+			default:
+				t.FailingCount = int(n)
+			}
+		}
+		if fr.Within != nil {
+			d, err := parseDuration(*fr.Within, false)
+			switch {
+			case err != nil:
+				c.errorf("watch.failing_repeatedly.within", "%v", err)
+			case d < time.Hour || d > 30*24*time.Hour:
+				c.errorf("watch.failing_repeatedly.within", "%s: want 1h to 30 days", fmtDuration(d))
+			default:
+				t.FailingWithin = d
+			}
+		}
+	}
+	t.SelfAlertAfter = c.alertAfter("self_alert_after", f.SelfAlertAfter, defaultSelfAlertAfter)
+}
+
+// remind checks [watch] remind: an array of growing durations, or "off".
+func (c *checker) remind(v any) []time.Duration {
+	const p = "watch.remind"
+	switch v := v.(type) {
+	case nil:
+		return DefaultRemind()
+	case string:
+		if isOff(v) {
+			return nil
+		}
+		c.errorf(p, "%q: want an array of durations such as [\"1h\", \"4h\", \"24h\"], or \"off\"", v)
+		return nil
+	case []any:
+		if len(v) == 0 {
+			return nil
+		}
+		var out []time.Duration
+		for i, e := range v {
+			s, ok := e.(string)
+			if !ok {
+				c.errorf(elem(p, i), "%v: want a duration in quotes, such as \"4h\"", e)
+				return nil
+			}
+			d, err := parseDuration(s, false)
+			switch {
+			case err != nil:
+				c.errorf(elem(p, i), "%v", err)
+				return nil
+			case d < minRemindStep:
+				c.errorf(elem(p, i), "%s is too short: the minimum is %s", fmtDuration(d), fmtDuration(minRemindStep))
+				return nil
+			case len(out) > 0 && d <= out[len(out)-1]:
+				c.errorf(elem(p, i), "%s: each step must come after the one before (%s)", fmtDuration(d), fmtDuration(out[len(out)-1]))
+				return nil
+			}
+			out = append(out, d)
+		}
+		return out
+	}
+	c.errorf(p, "%v: want an array of durations such as [\"1h\", \"4h\", \"24h\"], or \"off\"", fmt.Sprint(v))
+	return nil
+}

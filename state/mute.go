@@ -1,0 +1,150 @@
+package state
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/job"
+)
+
+// Mute holds a tenant's messages (or those about one kind of its jobs)
+// for a while. The store's operations are here, so that `kamobot mute`
+// and a Slack `/kamobot mute` change mutes the same way; a pass of
+// `watch` or `check` honours them, announces them and ends them.
+//
+// A mute is named by the tenant as the user wrote it (a name, or an id in
+// decimal) and the kind ("" for every kind).
+type Mute struct {
+	Tenant string    `json:"tenant"`
+	Kind   api.Kind  `json:"kind,omitempty"`
+	Since  time.Time `json:"since"`
+	Until  time.Time `json:"until"`
+	Reason string    `json:"reason,omitempty"`
+	// By says who set it ("cli", or a Slack user ID).
+	By string `json:"by,omitempty"`
+	// Announced is set once the channel was told of the mute.
+	Announced bool `json:"announced,omitempty"`
+	// Ended is set when the mute was lifted before Until (unmute); the
+	// next pass announces the end and releases what it held.
+	Ended bool `json:"ended,omitempty"`
+	// Held are the events the mute kept for the digest that follows its
+	// end (with [watch] muted = "digest").
+	Held []job.Event `json:"held,omitempty"`
+}
+
+// ErrMute: a mute cannot be set or lifted as asked.
+var ErrMute = errors.New("mute")
+
+// MaxMuteFor bounds how long one mute lasts: a forgotten mute must not
+// silence a tenant for good.
+const MaxMuteFor = 30 * 24 * time.Hour
+
+// Over reports whether the mute no longer holds anything at now.
+func (m *Mute) Over(now time.Time) bool { return m.Ended || !now.Before(m.Until) }
+
+// Covers reports whether the mute holds the events of tenant t about
+// kind k.
+func (m *Mute) Covers(t job.TenantRef, k api.Kind) bool {
+	if m.Kind != "" && m.Kind != k {
+		return false
+	}
+	return m.Tenant == t.Name || m.Tenant == api.FormatID(t.ID)
+}
+
+// Label names what the mute holds: "vision" or "vision/training".
+func (m *Mute) Label() string {
+	if m.Kind == "" {
+		return m.Tenant
+	}
+	return m.Tenant + "/" + string(m.Kind)
+}
+
+// SetMute adds a mute, or changes the mute already set on the same tenant
+// and kind (its end, reason; what it holds is kept). It returns the mute
+// as stored.
+func (s *State) SetMute(m Mute, now time.Time) (Mute, error) {
+	m.Tenant = strings.TrimSpace(m.Tenant)
+	switch {
+	case m.Tenant == "":
+		return Mute{}, fmt.Errorf("%w: no tenant given", ErrMute)
+	case !m.Until.After(now):
+		return Mute{}, fmt.Errorf("%w: %s is not in the future", ErrMute, m.Until.Format(time.RFC3339))
+	case m.Until.Sub(now) > MaxMuteFor:
+		return Mute{}, fmt.Errorf("%w: %s is more than 30 days away; mute for less, and again later if need be",
+			ErrMute, m.Until.Format(time.RFC3339))
+	}
+	m.Since, m.Announced, m.Ended, m.Held = now, false, false, nil
+	for i := range s.Mutes {
+		old := &s.Mutes[i]
+		if old.Tenant == m.Tenant && old.Kind == m.Kind && !old.Ended {
+			old.Until, old.Reason, old.By, old.Announced = m.Until, m.Reason, m.By, false
+			return *old, nil
+		}
+	}
+	s.Mutes = append(s.Mutes, m)
+	return m, nil
+}
+
+// Unmute lifts the mutes of tenant (and of kind, or all its kinds when
+// kind is ""). They end at the next pass, which announces it and releases
+// what they held. It returns the mutes lifted; none is an error.
+func (s *State) Unmute(tenant string, kind api.Kind, now time.Time) ([]Mute, error) {
+	var out []Mute
+	for i := range s.Mutes {
+		m := &s.Mutes[i]
+		if m.Tenant != tenant || (kind != "" && m.Kind != kind) || m.Over(now) {
+			continue
+		}
+		m.Ended = true
+		out = append(out, *m)
+	}
+	if len(out) == 0 {
+		what := tenant
+		if kind != "" {
+			what += "/" + string(kind)
+		}
+		return nil, fmt.Errorf("%w: %s is not muted", ErrMute, what)
+	}
+	return out, nil
+}
+
+// ActiveMutes lists the mutes holding at now, ending soonest first.
+func (s *State) ActiveMutes(now time.Time) []Mute {
+	var out []Mute
+	for _, m := range s.Mutes {
+		if !m.Over(now) {
+			out = append(out, m)
+		}
+	}
+	slices.SortStableFunc(out, func(a, b Mute) int { return a.Until.Compare(b.Until) })
+	return out
+}
+
+// MuteOf returns the mute holding the events of tenant t about kind k at
+// now, or nil.
+func (s *State) MuteOf(t job.TenantRef, k api.Kind, now time.Time) *Mute {
+	for i := range s.Mutes {
+		if m := &s.Mutes[i]; !m.Over(now) && m.Covers(t, k) {
+			return m
+		}
+	}
+	return nil
+}
+
+// TakeEndedMutes removes the mutes over at now and returns them, with what
+// they held: the pass announces each end and releases the events.
+func (s *State) TakeEndedMutes(now time.Time) []Mute {
+	var ended []Mute
+	s.Mutes = slices.DeleteFunc(s.Mutes, func(m Mute) bool {
+		if m.Over(now) {
+			ended = append(ended, m)
+			return true
+		}
+		return false
+	})
+	return ended
+}
