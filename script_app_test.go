@@ -1,11 +1,13 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 
@@ -20,6 +22,8 @@ import (
 //	slackapp count METHOD N           exactly N accepted calls of METHOD (N replies: METHOD "reply")
 //	slackapp fault METHOD ERROR [N]   the next N calls of METHOD answer ERROR
 //	slackapp threads                  every update and reply targets a parent post
+//	slackapp slash USER TEXT...       type /kamobot TEXT as USER over Socket Mode; print the answer's
+//	                                  response_type, then its text
 //	slackapp config                   put the fake's Web API URL for @SLACK_API@ in config.toml
 func cmdSlackApp(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
@@ -82,6 +86,14 @@ func cmdSlackApp(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Fatalf("update of %s, not a parent post", m.TS)
 			}
 		}
+	case "slash":
+		if len(args) < 3 {
+			ts.Fatalf("usage: slackapp slash USER TEXT...")
+		}
+		ack, err := f.Slack.Slash(context.Background(), slackfake.SlashCommand{UserID: args[1], ChannelID: "C0KAMOBOT1",
+			Text: strings.Join(args[2:], " ")}, 20*time.Second)
+		ts.Check(err)
+		fmt.Fprintf(ts.Stdout(), "response_type=%s\n%s\n", cmpOr(ack.ResponseType, "ephemeral"), ack.Text)
 	case "config":
 		p := ts.MkAbs("config.toml")
 		b, err := os.ReadFile(p)
