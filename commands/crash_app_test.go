@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/api/kqifake"
@@ -165,4 +168,95 @@ func containsWord(s, w string) bool {
 		}
 	}
 	return false
+}
+
+// TestAppSocketDrops drops the Socket Mode connection 10 times while watch
+// runs passes that post and thread job events: /kamobot is answered after
+// every drop (the connection came back by itself), and every job gets
+// exactly one parent, one reply and one update: nothing lost or doubled.
+func TestAppSocketDrops(t *testing.T) {
+	bin := testkit.BuildT(t, testkit.BuildOptions{Tags: []string{"testhooks"}})
+	e := newAppProcEnv(t, bin)
+	const appToken = "xapp-1-A0CRASH-CANARYappTOKEN"
+	e.slack.AddToken(slackfake.Token{Token: appToken})
+	e.env = append(e.env, "KAMOBOT_SLACK_APP_TOKEN="+appToken)
+	if o := e.run(nil, "check"); o.code != 0 || o.killed {
+		t.Fatalf("baseline: exit %d\n%s", o.code, o.out)
+	}
+	var jobs []int64
+	for i, tenant := range crashTenants {
+		j, err := e.kqi.AddJob(kqifake.NewJob{Tenant: tenant, Kind: api.KindTraining, Name: fmt.Sprintf("crash-app-%d", i),
+			CreatedBy: "alice", Status: "Running"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		jobs = append(jobs, j.ID)
+	}
+	p := e.start(nil, "watch", "--interval", "5s")
+	passDone := func(what string) {
+		t.Helper()
+		select {
+		case <-p.passes:
+		case <-p.done:
+			t.Fatalf("watch ended before %s:\n%s", what, p.out.String())
+		case <-time.After(30 * time.Second):
+			t.Fatalf("no pass ended for %s", what)
+		}
+	}
+	drops := 0
+	dropAndAsk := func(n int) {
+		t.Helper()
+		for range n {
+			ack, err := e.slack.Slash(t.Context(), slackfake.SlashCommand{Text: "tenants", UserID: "U0ALICE01"}, 20*time.Second)
+			if err != nil {
+				t.Fatalf("after %d drops: %v", drops, err)
+			}
+			if !strings.Contains(ack.Text, "vision") || ack.ResponseType != "ephemeral" {
+				t.Fatalf("after %d drops: answer %+v", drops, ack)
+			}
+			if e.slack.DropSockets() > 0 {
+				drops++
+			}
+		}
+	}
+	passDone("the starts")
+	dropAndAsk(5)
+	for _, id := range jobs {
+		if err := e.kqi.SetStatus(api.KindTraining, id, kqifake.StatusUpdate{Status: "Completed"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	passDone("the endings")
+	dropAndAsk(5)
+	passDone("a pass with nothing new")
+	if err := p.cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	if o := e.wait(p); o.code != 0 || o.killed {
+		t.Fatalf("watch: exit %d\n%s", o.code, o.out)
+	}
+	if drops != 10 {
+		t.Fatalf("%d drops, want 10", drops)
+	}
+	parents, replies, updates := 0, 0, 0
+	for _, m := range e.appCalls(func(slackfake.Message) bool { return true }) {
+		switch {
+		case m.Method == "chat.postMessage" && m.ThreadTS == "":
+			parents++
+		case m.Method == "chat.postMessage":
+			replies++
+		case m.Method == "chat.update":
+			updates++
+		}
+	}
+	if parents != len(jobs) || replies != len(jobs) || updates != len(jobs) {
+		t.Errorf("%d parents, %d replies, %d updates for %d jobs; want one each", parents, replies, updates, len(jobs))
+	}
+	if opened := e.slack.SocketsOpened(); opened < drops+1 {
+		t.Errorf("%d Socket Mode connections opened for %d drops", opened, drops)
+	}
+	if out := e.outputs.String(); strings.Contains(out, appToken) || strings.Contains(out, canaryBotToken) {
+		t.Errorf("a token in kamobot's output:\n%s", out)
+	}
+	t.Logf("%d drops, %d connections, %d parents, %d replies, %d updates", drops, e.slack.SocketsOpened(), parents, replies, updates)
 }
