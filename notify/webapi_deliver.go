@@ -118,3 +118,28 @@ func Permalink(teamURL, channel, ts string) string {
 	}
 	return strings.TrimRight(teamURL, "/") + "/archives/" + channel + "/p" + strings.ReplaceAll(ts, ".", "")
 }
+
+// ChannelInfo is what conversations.info says of a channel.
+type ChannelInfo struct {
+	Name     string
+	Private  bool
+	IsMember bool
+}
+
+// Channel asks Slack about a channel (conversations.info).
+func (a *App) Channel(ctx context.Context, id string) (ChannelInfo, Result) {
+	ch, err := a.api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: id})
+	if err != nil {
+		return ChannelInfo{}, a.classify(err)
+	}
+	return ChannelInfo{Name: ch.Name, Private: ch.IsPrivate, IsMember: ch.IsMember}, Result{Class: Delivered, Status: 200}
+}
+
+// AppScopes are the bot token scopes kamobot's app mode uses: chat:write
+// (post, update, reply), channels:read and groups:read (test-slack reads
+// the channel: public or private), commands (/kamobot).
+var AppScopes = []string{"chat:write", "channels:read", "groups:read", "commands"}
+
+// GroupScope is the scope needed to check user-group members of
+// slack.mute_allowed (usergroups.users.list).
+const GroupScope = "usergroups:read"
