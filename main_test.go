@@ -49,7 +49,7 @@ func scriptParams(t *testing.T, dir string, withFakes bool, cmds map[string]func
 	binDir := filepath.Dir(kamobotBin.Path(t))
 	all := map[string]func(ts *testscript.TestScript, neg bool, args []string){"exitcode": cmdExitCode}
 	if withFakes {
-		all["kqi"], all["slack"], all["waitfor"], all["fake"] = cmdKQI, cmdSlack, cmdWaitFor, cmdFake
+		all["kqi"], all["slack"], all["waitfor"], all["fake"], all["slackapp"] = cmdKQI, cmdSlack, cmdWaitFor, cmdFake, cmdSlackApp
 	}
 	maps.Copy(all, cmds)
 	return testscript.Params{

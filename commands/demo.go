@@ -29,6 +29,9 @@ type demoOptions struct {
 	every     time.Duration
 	lang      string
 	seed      uint64
+	// app posts through the fake Web API with a bot token (--slack app):
+	// a thread per job, parents updated in place.
+	app bool
 	// passLog logs the pass: warnings only, unless --log-level was given,
 	// since the demo tells what the pass does in its own words.
 	passLog *slog.Logger
@@ -38,12 +41,14 @@ func newDemoCommand(d *Deps) *cli.Command {
 	return &cli.Command{
 		Name:  "demo",
 		Usage: "run kamobot against a built-in fake KAMONOHASHI and a fake Slack, no account needed",
-		UsageText: `kamobot demo [--duration D] [--lang ja|en]
+		UsageText: `kamobot demo [--duration D] [--lang ja|en] [--slack webhook|app]
 kamobot demo --fake-only [--kamonohashi-addr ADDR] [--slack-addr ADDR]
 
 The demo starts a fake KAMONOHASHI whose jobs start, end, fail and get
 canceled every few seconds, a fake Slack, and kamobot's watch loop between
-them, and prints each Slack message as a person would read it.
+them, and prints each Slack message as a person would read it. With
+--slack app it posts as a Slack app does (a bot token, the fake Web API):
+one thread per job, its first message updated in place as the job goes.
 
 --fake-only serves the two fakes (account demo, password demo) and prints
 their addresses and the fake Slack's webhook, whole (it is no secret), for
@@ -56,6 +61,7 @@ trying kamobot or any KAMONOHASHI client by hand.`,
 			&cli.DurationFlag{Name: "interval", Value: 2 * time.Second, Usage: "time between passes"},
 			&cli.StringFlag{Name: "lang", Value: "ja", Usage: "message language: ja or en"},
 			&cli.Uint64Flag{Name: "seed", Usage: "seed of the simulated activity", DefaultText: "random"},
+			&cli.StringFlag{Name: "slack", Value: "webhook", Usage: "post through an incoming `webhook` or as an `app` (threads, updates)"},
 		},
 		Action: func(c *cli.Context) error {
 			o := demoOptions{fakeOnly: c.Bool("fake-only"), kqiAddr: c.String("kamonohashi-addr"),
@@ -66,6 +72,13 @@ trying kamobot or any KAMONOHASHI client by hand.`,
 			}
 			if o.lang != "ja" && o.lang != "en" {
 				return usageErrorf("--lang %q: use ja or en", o.lang)
+			}
+			switch c.String("slack") {
+			case "webhook":
+			case "app":
+				o.app = true
+			default:
+				return usageErrorf("--slack %q: use webhook or app", c.String("slack"))
 			}
 			if o.every <= 0 {
 				return usageErrorf("--interval must be positive")
@@ -118,7 +131,14 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 		return err
 	}
 	defer os.RemoveAll(dir)
-	cfg, err := demoConfig(dir, kqi.URL(), hook, o.lang)
+	slackKeys := fmt.Sprintf("webhook = %q", hook)
+	if o.app {
+		// The fake's bot token is no secret either.
+		slack.AddToken(slackfake.Token{Token: demoBotToken})
+		slack.AddChannel(slackfake.Channel{ID: demoChannel, Name: "ml-jobs"})
+		slackKeys = fmt.Sprintf("bot_token = %q\nchannel = %q\napi_url = %q", demoBotToken, demoChannel, slack.URL()+"/api/")
+	}
+	cfg, err := demoConfig(dir, kqi.URL(), slackKeys, o.lang)
 	if err != nil {
 		return err
 	}
@@ -131,7 +151,7 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 	if err != nil {
 		return err
 	}
-	pass := &engine.Pass{Cfg: cfg, API: client, Store: store, Sender: d.Sender(), Log: o.passLog, Now: d.Now,
+	pass := &engine.Pass{Cfg: cfg, API: client, Store: store, Sender: d.Sender(), App: d.App(cfg), Log: o.passLog, Now: d.Now,
 		Pick: func(key string) string { return cfg.Messages.Pick(key, d.Rand) }, Who: "demo",
 		LockWait: 10 * time.Second, TenantsTTL: time.Hour}
 
@@ -159,13 +179,21 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 	return err
 }
 
+// The demo's app (--slack app): the fake Slack's bot token and channel.
+const (
+	demoBotToken = "xoxb-0-demo-fake-slack-bot"
+	demoChannel  = "C0DEMOJOBS"
+)
+
 // demoZone is the zone the demo's fake server writes its times in, and
 // the demo's kamonohashi.timezone.
 const demoZone = "Asia/Tokyo"
 
 // demoConfig writes a config for the demo: quick alerts so that every kind
 // of message shows up within a minute or two.
-func demoConfig(dir, server, hook, lang string) (*config.Config, error) {
+// slackKeys are the [slack] keys of the destination (a webhook, or a bot
+// token and channel).
+func demoConfig(dir, server, slackKeys, lang string) (*config.Config, error) {
 	path := filepath.Join(dir, "config.toml")
 	body := fmt.Sprintf(`[kamonohashi]
 server = %q
@@ -174,7 +202,7 @@ password = "demo"
 timezone = %q
 
 [slack]
-webhook = %q
+%s
 language = %q
 
 [watch]
@@ -186,7 +214,7 @@ summary_after_silence = "1m"
 
 [owners]
 alice = "U0ALICE01"
-`, server, demoZone, hook, lang)
+`, server, demoZone, slackKeys, lang)
 	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		return nil, err
 	}
@@ -263,7 +291,18 @@ func printSlack(ctx context.Context, d *Deps, slack *slackfake.Server) {
 		msgs := slack.Messages()
 		for _, m := range msgs[seen:] {
 			text := strings.TrimSpace(notify.TextView(m.Payload))
-			fmt.Fprintf(d.Stdout, "┌─ Slack %s\n│ %s\n└─\n\n", m.At.Local().Format("15:04:05"),
+			where := ""
+			switch {
+			case m.Method == "chat.update":
+				where = " · update of " + m.TS
+			case m.ThreadTS != "" && m.ReplyBroadcast:
+				where = " · in thread " + m.ThreadTS + ", also in the channel"
+			case m.ThreadTS != "":
+				where = " · in thread " + m.ThreadTS
+			case m.Method != "":
+				where = " · ts " + m.TS
+			}
+			fmt.Fprintf(d.Stdout, "┌─ Slack %s%s\n│ %s\n└─\n\n", m.At.Local().Format("15:04:05"), where,
 				strings.ReplaceAll(text, "\n", "\n│ "))
 		}
 		seen = len(msgs)

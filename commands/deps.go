@@ -220,6 +220,15 @@ func (d *Deps) Sender() *notify.Sender {
 	})
 }
 
+// App builds the Slack Web API sender of app mode, or nil without a bot
+// token. Like Sender, it paces by the real clock.
+func (d *Deps) App(cfg *config.Config) *notify.App {
+	if !cfg.Slack.App.Enabled() {
+		return nil
+	}
+	return notify.NewApp(cfg.Slack.App.BotToken.Reveal(), notify.AppOptions{APIURL: cfg.Slack.App.APIURL})
+}
+
 // NewPass builds a pass for cfg. who names the process in the lock file.
 func (d *Deps) NewPass(cfg *config.Config, who string) (*engine.Pass, error) {
 	client, err := d.client(cfg, d.TokenFile())
@@ -231,7 +240,7 @@ func (d *Deps) NewPass(cfg *config.Config, who string) (*engine.Pass, error) {
 		return nil, err
 	}
 	return &engine.Pass{
-		Cfg: cfg, API: client, Store: store, Sender: d.Sender(), Log: d.log, Now: d.Now,
+		Cfg: cfg, API: client, Store: store, Sender: d.Sender(), App: d.App(cfg), Log: d.log, Now: d.Now,
 		Pick:       func(key string) string { return cfg.Messages.Pick(key, d.Rand) },
 		Who:        who,
 		LockWait:   10 * time.Second,

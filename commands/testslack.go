@@ -53,12 +53,24 @@ func runTestSlack(ctx context.Context, d *Deps, tenant, webhookFile string) erro
 				picked = append(picked, h)
 			}
 		}
-		if len(picked) == 0 {
+		if len(picked) == 0 && !cfg.Slack.App.Enabled() {
 			return usageErrorf("no [[tenant]] entry %q with its own webhook", tenant)
 		}
 		hooks = picked
 	}
-	if len(hooks) == 0 {
+	failed := 0
+	if cfg.Slack.App.Enabled() && webhookFile == "" {
+		// App mode: the bot token and each channel (testslack_app.go).
+		n, err := testSlackApp(ctx, d, cfg, tenant)
+		if err != nil && !(tenant != "" && len(hooks) > 0) {
+			return err
+		}
+		failed += n
+	}
+	if len(hooks) == 0 && failed == 0 && cfg.Slack.App.Enabled() && webhookFile == "" {
+		return nil
+	}
+	if len(hooks) == 0 && !cfg.Slack.App.Enabled() {
 		return cfg.RequireSlack()
 	}
 	payload, err := sampleMessage(cfg, d.Now()).JSON()
@@ -66,7 +78,6 @@ func runTestSlack(ctx context.Context, d *Deps, tenant, webhookFile string) erro
 		return err
 	}
 	s := d.Sender()
-	failed := 0
 	for _, h := range hooks {
 		res := s.Send(ctx, h.URL.Reveal(), payload)
 		answer := "ok"
@@ -80,7 +91,7 @@ func runTestSlack(ctx context.Context, d *Deps, tenant, webhookFile string) erro
 		fmt.Fprintf(d.Stdout, "%s → %s\n", h.Describe(), answer)
 	}
 	if failed > 0 {
-		return &ExitError{Code: ExitUnavailable, Err: fmt.Errorf("%d of %d webhooks did not answer ok", failed, len(hooks))}
+		return &ExitError{Code: ExitUnavailable, Err: fmt.Errorf("%d checks of Slack did not answer ok", failed)}
 	}
 	return nil
 }

@@ -102,6 +102,8 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 		return err
 	}
 	w.pass = p
+	desk, stopSlash := startSlash(ctx, d, cfg, p.Store) // /kamobot, when an app token is set
+	defer stopSlash()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
@@ -119,6 +121,9 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 			}
 			if w.metrics != nil {
 				w.metrics.SetInterval(interval())
+			}
+			if desk != nil {
+				desk.SetConfig(w.pass.Cfg)
 			}
 			w.start = time.Now()
 		},

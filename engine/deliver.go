@@ -28,6 +28,10 @@ func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep 
 		}
 		byHook[m.Hook] = append(byHook[m.Hook], m.Seq)
 	}
+	if len(st.Outbox) > 0 {
+		p.learnTeamURL(ctx, st) // app mode: for links to threads, once
+	}
+	defer st.PruneThreads(now)
 	var mu sync.Mutex // guards st and rep: webhooks are sent to concurrently
 	// window is held from a post to the save of its answer: at most one
 	// message whose ok Slack gave is not yet recorded, across every
@@ -61,9 +65,15 @@ func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep 
 				if waiting(m.NextAttempt, now, maxMessageWait) {
 					return // backing off; the ones behind wait too
 				}
-				if to.url.IsZero() {
+				if to.missing() {
 					p.Log.Error("no webhook configured for these messages; they stay in the outbox", "hook", hook)
 					return
+				}
+				if to.app() {
+					if p.deliverApp(ctx, st, &mu, &window, to, m, rep) {
+						return
+					}
+					continue
 				}
 				// A send in flight is finished even when asked to stop, so its
 				// answer can be recorded; it is bounded by the sender's timeout.
@@ -183,10 +193,10 @@ func waiting(next, now time.Time, limit time.Duration) bool {
 // with the state guarded.
 func (p *Pass) holdDeadHook(st *state.State, to dest, now time.Time, rep *Report) bool {
 	dh := st.DeadHooks[to.hook]
-	if dh == nil || to.url.IsZero() {
+	if dh == nil || to.missing() {
 		return false
 	}
-	if notify.Fingerprint(to.url.Reveal()) != dh.Fingerprint {
+	if to.fingerprint() != dh.Fingerprint {
 		delete(st.DeadHooks, to.hook)
 		p.Log.Info("the webhook Slack refused has a new URL; sending its messages again", "hook", to.hook.String())
 		return false
@@ -204,7 +214,7 @@ func (p *Pass) markDead(st *state.State, to dest, res notify.Result, log *slog.L
 	now := p.Now()
 	dh := st.DeadHooks[to.hook]
 	if dh == nil {
-		dh = &state.DeadHook{Fingerprint: notify.Fingerprint(to.url.Reveal()), Since: now}
+		dh = &state.DeadHook{Fingerprint: to.fingerprint(), Since: now}
 		if st.DeadHooks == nil {
 			st.DeadHooks = map[state.Hook]*state.DeadHook{}
 		}
@@ -260,6 +270,18 @@ func deadHookError(st *state.State, rep Report) error {
 	}
 	err := fmt.Errorf("%w for %v (removed, revoked or archived channel?): %d messages kept in the outbox; "+
 		"fix the webhook and they will be sent", ErrDeadWebhook, hooks, rep.Pending)
+	var fixes []string
+	for _, h := range hooks {
+		if dh := st.DeadHooks[h]; dh != nil {
+			code := dh.LastError[strings.LastIndex(dh.LastError, " ")+1:]
+			if fix := notify.AppFix(code); fix != "" {
+				fixes = append(fixes, fmt.Sprintf("%s: Slack says %s: %s", h, code, fix))
+			}
+		}
+	}
+	if len(fixes) > 0 {
+		err = fmt.Errorf("%w; %s", err, strings.Join(fixes, "; "))
+	}
 	if len(next) > 0 {
 		err = fmt.Errorf("%w; next try: %s (at once after `kamobot state retry`)", err, strings.Join(next, ", "))
 	}

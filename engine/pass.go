@@ -28,8 +28,10 @@ type Pass struct {
 	API    API
 	Store  *state.Store
 	Sender *notify.Sender
-	Log    *slog.Logger
-	Now    func() time.Time
+	// App posts to app channels (Slack app mode); nil without a bot token.
+	App *notify.App
+	Log *slog.Logger
+	Now func() time.Time
 	// Pick chooses a phrase from a message set.
 	Pick func(key string) string
 	// Who names the process in the lock file ("watch", "check").

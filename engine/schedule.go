@@ -73,10 +73,10 @@ func (p *Pass) schedule(st *state.State, events []job.Event, now time.Time, rep 
 		}
 	}
 	if open && len(st.Held) > 0 {
-		msgs = append(msgs, p.digests(st.Held, st.Day.DigestSince, now)...)
+		msgs = append(msgs, p.digests(st, st.Held, st.Day.DigestSince, now)...)
 		st.Held, st.Day.DigestSince = nil, time.Time{}
 	}
-	msgs = append(msgs, p.eventMessages(send, now)...)
+	msgs = append(msgs, p.eventMessages(st, send, now)...)
 	if silence := p.Cfg.Watch.SummaryAfterSilence; open && silence > 0 && len(msgs) == 0 &&
 		now.Sub(st.Day.LastPostAt) >= silence {
 		msgs = append(msgs, p.summaries(st, now)...)
@@ -175,11 +175,15 @@ func (p *Pass) byHook(events []job.Event) (hooks []state.Hook, groups map[state.
 
 // eventMessages renders the events: one message per webhook for the pass,
 // split only where Slack's limits demand it.
-func (p *Pass) eventMessages(events []job.Event, now time.Time) []state.Message {
+func (p *Pass) eventMessages(st *state.State, events []job.Event, now time.Time) []state.Message {
 	hooks, groups := p.byHook(events)
 	var msgs []state.Message
 	for _, h := range hooks {
 		evs := groups[h]
+		if to := p.destOfHook(h); to.app() {
+			msgs = append(msgs, p.appEvents(st, to, evs, now)...) // a thread per job (app.go)
+			continue
+		}
 		for _, pl := range notify.RenderEvents(evs, p.renderOptions(now, p.mentionsOf(evs))) {
 			msgs = append(msgs, newMessage(h, "events", pl, now))
 		}
@@ -187,12 +191,14 @@ func (p *Pass) eventMessages(events []job.Event, now time.Time) []state.Message 
 	return msgs
 }
 
-func (p *Pass) digests(held []job.Event, since, now time.Time) []state.Message {
+func (p *Pass) digests(st *state.State, held []job.Event, since, now time.Time) []state.Message {
 	hooks, groups := p.byHook(held)
 	var msgs []state.Message
 	for _, h := range hooks {
 		evs := groups[h]
-		pl := notify.RenderDigest(evs, since, p.renderOptions(now, p.mentionsOf(evs)))
+		o := p.renderOptions(now, p.mentionsOf(evs))
+		o.ThreadLink = p.threadLink(st)
+		pl := notify.RenderDigest(evs, since, o)
 		msgs = append(msgs, newMessage(h, "digest", pl, now))
 	}
 	return msgs

@@ -131,18 +131,31 @@ func (p *Pass) warnVanished(st *state.State, v TenantView) {
 	}
 }
 
-// dest is where a message goes: the webhook as the outbox names it, and
-// its URL in the config in force.
+// dest is where a message goes: the webhook (or app channel) as the
+// outbox names it, and its URL, or its channel and bot token, in the
+// config in force.
 type dest struct {
 	hook state.Hook
 	url  config.Secret
+	// channel and token are set for an app channel (see app.go).
+	channel string
+	token   config.Secret
 }
 
-// destOf is where tenant id's messages go: its own webhook when its
-// [[tenant]] entry has one, else the default webhook.
+// destOf is where tenant id's messages go: its own channel or webhook
+// when its [[tenant]] entry has one, else the default channel, else the
+// default webhook (config.Route.Channel's order).
 func (p *Pass) destOf(id int64) dest {
-	if r, ok := p.routes[id]; ok && r.Tenant != nil && !r.Tenant.Webhook.IsZero() {
+	app := p.Cfg.Slack.App
+	r, ok := p.routes[id]
+	own := ok && r.Tenant != nil
+	switch {
+	case own && r.Tenant.Channel != "" && app.Enabled():
+		return dest{hook: state.Hook(id), channel: r.Tenant.Channel, token: app.BotToken}
+	case own && !r.Tenant.Webhook.IsZero():
 		return dest{hook: state.Hook(id), url: r.Webhook}
+	case app.Channel != "" && app.Enabled():
+		return dest{hook: state.DefaultHook, channel: app.Channel, token: app.BotToken}
 	}
 	return dest{hook: state.DefaultHook, url: p.Cfg.Slack.Webhook}
 }

@@ -93,6 +93,7 @@ func (r *renderer) compact(e job.Event, withTenant bool) string {
 	if l := r.logLink(j); showLog && l != "" {
 		b.WriteString(" · " + l)
 	}
+	b.WriteString(r.threadLink(e))
 	b.WriteString("\n")
 	var parts []string
 	if withTenant {

@@ -89,7 +89,7 @@ func RenderDigest(events []job.Event, since time.Time, o RenderOptions) Payload 
 // digestLine is one event in a digest: emoji, link, what happened, the run
 // time of a job that ended, how long a stuck job has waited.
 func (r *renderer) digestLine(e job.Event) string {
-	parts := []string{eventEmoji(e.Type) + " " + r.jobLink(e.Job, 80), r.title(e.Type)}
+	parts := []string{eventEmoji(e.Type) + " " + r.jobLink(e.Job, 80) + r.threadLink(e), r.title(e.Type)}
 	if e.Unmarked() {
 		parts = append(parts, "_"+r.l.unmarkedShort+"_")
 	}

@@ -24,6 +24,8 @@ type labels struct {
 	unmarked string
 	// unmarkedShort is unmarked in a batch or digest line.
 	unmarkedShort string
+	// thread names the link to a job's thread (app mode).
+	thread string
 	// unknownNote explains a state_unknown alert.
 	unknownNote string
 
@@ -72,6 +74,7 @@ var english = labels{
 	unmarked: "Note: the job's container ended well (Kubernetes phase Succeeded), but KAMONOHASHI did not mark " +
 		"the job complete: its final completion call never arrived. The web UI does not show it as Completed.",
 	unmarkedShort: "not marked complete in KAMONOHASHI",
+	thread:        "thread",
 	unknownNote:   "Kubernetes cannot tell the state of the job's pod (phase Unknown): its node may be unreachable.",
 	units:         [4]string{"d", "h", "m", "s"},
 	unitSep:       " ",
@@ -119,6 +122,7 @@ var japanese = labels{
 	unmarked: "注意: コンテナは正常に終了しました(Kubernetes の phase が Succeeded)が、最後の完了処理が届かず、" +
 		"KAMONOHASHI はこのジョブを完了にしていません。Web UI では Completed と表示されません。",
 	unmarkedShort: "KAMONOHASHI 上は未完了",
+	thread:        "スレッド",
 	unknownNote:   "Kubernetes がこのジョブの Pod の状態を把握できていません(phase Unknown)。ノードに到達できない可能性があります。",
 	units:         [4]string{"日", "時間", "分", "秒"},
 	unitSep:       "",

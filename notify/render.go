@@ -43,6 +43,9 @@ type RenderOptions struct {
 	// on the heading of that tenant's own section, never at the head of
 	// the batch.
 	TenantMentions map[int64][]string
+	// ThreadLink, when set, gives the address of a job's thread in an app
+	// channel ("" when it has none): batch and digest lines link to it.
+	ThreadLink func(e job.Event) string
 	// Owners maps a KAMONOHASHI user name to a Slack user ID, so the owner
 	// of a job is mentioned on the job's own events (single, batched or in
 	// a digest); an unmapped owner is shown by name. Summaries show owners
@@ -186,6 +189,17 @@ func (r *renderer) jobLink(j api.Job, budget int) string {
 		return label
 	}
 	return link(j.WebURL(r.server), label)
+}
+
+// threadLink is " · <thread|🧵>" for a job with a thread, else "".
+func (r *renderer) threadLink(e job.Event) string {
+	if r.o.ThreadLink == nil {
+		return ""
+	}
+	if u := r.o.ThreadLink(e); u != "" {
+		return " · " + link(u, r.l.thread)
+	}
+	return ""
 }
 
 // logLink links the job's log in the web UI (web-pages/src/router: the

@@ -14,8 +14,8 @@ func TestDecodeTellsNewerFromCorrupt(t *testing.T) {
 		want       error
 		says       string
 	}{
-		{"newer, other shape", `{"version":3,"written_by":"kamobot v3","tenants":[1,2]}`, ErrNewer, "kamobot v3 wrote schema 3"},
-		{"newer, same shape", `{"version":3,"tenants":{}}`, ErrNewer, "a newer kamobot wrote schema 3"},
+		{"newer, other shape", `{"version":4,"written_by":"kamobot v4","tenants":[1,2]}`, ErrNewer, "kamobot v4 wrote schema 4"},
+		{"newer, same shape", `{"version":4,"tenants":{}}`, ErrNewer, "a newer kamobot wrote schema 4"},
 		{"version null", `{"version":null,"tenants":{}}`, ErrCorrupt, `no valid "version"`},
 		{"version zero", `{"version":0,"tenants":{}}`, ErrCorrupt, `no valid "version"`},
 		{"version a string", `{"version":"1","tenants":{}}`, ErrCorrupt, "version"},

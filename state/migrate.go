@@ -45,7 +45,7 @@ func migrateV1(b []byte) (*State, error) {
 		}
 		doc["dead_hooks"] = mustMarshal(hooks)
 	}
-	doc["version"] = json.RawMessage("2")
+	doc["version"] = mustMarshal(Version) // schema 2 to 3 adds optional fields only
 	st := New()
 	if err := json.Unmarshal(mustMarshal(doc), st); err != nil {
 		return nil, fmt.Errorf("%w: schema 1: %w", ErrCorrupt, err)

@@ -19,7 +19,11 @@ import (
 // Version 2: a message's payload is its JSON, no longer base64; a message
 // and a refused webhook name their webhook by Hook (a tenant id, 0 for the
 // default webhook) instead of "default" or "tenant:<id>".
-const Version = 2
+//
+// Version 3: Slack app mode: a message may be a Web API call (op, channel,
+// thread), and threads holds the ts of each job's thread parent. A
+// schema 2 file reads as it is (every new field is optional).
+const Version = 3
 
 // State is everything kamobot remembers between passes. It is saved as one
 // JSON document, atomically, under an exclusive lock.
@@ -58,6 +62,12 @@ type State struct {
 
 	// Report holds the ended runs and the weeks reported (report.go).
 	Report ReportState `json:"report,omitzero"`
+	// Threads maps a job (see ThreadKey) to its thread in an app channel
+	// (Slack app mode; see app.go).
+	Threads map[string]*Thread `json:"threads,omitempty"`
+	// SlackTeamURL is the workspace's address from auth.test
+	// ("https://team.slack.com/"), for links to threads.
+	SlackTeamURL string `json:"slack_team_url,omitempty"`
 }
 
 // TenantState is what is known of one tenant.
@@ -103,6 +113,13 @@ type Message struct {
 	Attempts    int       `json:"attempts,omitempty"`
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
 	LastError   string    `json:"last_error,omitempty"`
+
+	// App mode (see app.go): the Web API call, the channel, and the job
+	// thread the call belongs to. All empty for a webhook message.
+	Op        Op     `json:"op,omitempty"`
+	Channel   string `json:"channel,omitempty"`
+	Thread    string `json:"thread,omitempty"`
+	Broadcast bool   `json:"broadcast,omitempty"`
 }
 
 // DeadHook is a webhook Slack refused as a whole. It is tried again with a

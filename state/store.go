@@ -179,6 +179,9 @@ func Decode(b []byte) (*State, error) {
 	if st.Tenants == nil {
 		st.Tenants = map[string]*TenantState{}
 	}
+	// Schema 2 to 3 only added optional fields (app mode): a schema 2
+	// document reads as it is.
+	st.Version = Version
 	return st, nil
 }
 

@@ -1,0 +1,145 @@
+package notify
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/slack-go/slack"
+)
+
+// appAttempts is the most calls of one message per DeliverGated; the
+// outbox retries later.
+const appAttempts = 3
+
+// DeliverGated is Sender.DeliverGated for the Web API: it makes the call,
+// retrying a rate limit (after Slack's Retry-After, up to MaxWait) and a
+// temporary failure, and returns the last Result, the ts Slack gave and
+// the calls made. A post (or reply) holds gate from its call until the
+// caller recorded the answer (it returns with gate locked); an update is
+// idempotent and is called without it (gate nil).
+func (a *App) DeliverGated(ctx context.Context, m AppMessage, gate sync.Locker, maxWait time.Duration) (Result, string, int) {
+	if gate == nil {
+		gate = noGate{}
+	}
+	held := false
+	var r Result
+	var ts string
+	for attempt := 1; ; attempt++ {
+		if !held {
+			gate.Lock()
+			held = true
+		}
+		r, ts = a.Send(ctx, m)
+		if !r.Class.Retryable() || attempt >= appAttempts || ctx.Err() != nil {
+			return r, ts, attempt
+		}
+		wait := r.RetryAfter
+		if wait <= 0 {
+			wait = time.Duration(attempt) * time.Second
+		}
+		if wait > maxWait {
+			return r, ts, attempt
+		}
+		if r.Class == RateLimited {
+			gate.Unlock() // not posted: others may send while this one waits
+			held = false
+		}
+		key := "chat.postMessage:" + m.Channel
+		p := a.post
+		if m.TS != "" {
+			key, p = "chat.update:"+m.Channel, a.upd
+		}
+		p.Hold(key, wait)
+	}
+}
+
+// Identity is what auth.test says of the bot token.
+type Identity struct {
+	// URL is the workspace's address, "https://team.slack.com/".
+	URL    string
+	Team   string
+	TeamID string
+	User   string
+	UserID string
+	BotID  string
+	// Scopes are the token's scopes (the X-OAuth-Scopes header), when
+	// Slack sent them.
+	Scopes []string
+}
+
+// AuthTest asks Slack who the bot token is.
+func (a *App) AuthTest(ctx context.Context) (Identity, Result) {
+	r, err := a.api.AuthTestContext(ctx)
+	if err != nil {
+		return Identity{}, a.classify(err)
+	}
+	id := Identity{URL: r.URL, Team: r.Team, TeamID: r.TeamID, User: r.User, UserID: r.UserID, BotID: r.BotID}
+	for s := range strings.SplitSeq(r.Header.Get("X-OAuth-Scopes"), ",") {
+		if s = strings.TrimSpace(s); s != "" {
+			id.Scopes = append(id.Scopes, s)
+		}
+	}
+	return id, Result{Class: Delivered, Status: 200}
+}
+
+// AppMessageOf turns a rendered payload (as the outbox holds it) into a
+// Web API message for channel.
+func AppMessageOf(payload []byte, channel string) (AppMessage, error) {
+	var doc struct {
+		Text   string          `json:"text"`
+		Blocks json.RawMessage `json:"blocks"`
+	}
+	if err := json.Unmarshal(payload, &doc); err != nil {
+		return AppMessage{}, fmt.Errorf("read the payload: %w", err)
+	}
+	m := AppMessage{Channel: channel, Text: doc.Text}
+	if len(doc.Blocks) > 0 && string(doc.Blocks) != "null" {
+		var bs slack.Blocks
+		if err := bs.UnmarshalJSON(doc.Blocks); err != nil {
+			return AppMessage{}, fmt.Errorf("read the payload's blocks: %w", err)
+		}
+		m.Blocks = bs.BlockSet
+	}
+	return m, nil
+}
+
+// Permalink is the address of the message ts in channel, built from the
+// workspace address auth.test gives: https://team.slack.com/archives/
+// <channel>/p<ts without its dot>. It is what chat.getPermalink answers
+// for a message in a public or private channel, without one call per
+// message; "" when the workspace address is unknown.
+func Permalink(teamURL, channel, ts string) string {
+	if teamURL == "" || channel == "" || ts == "" {
+		return ""
+	}
+	return strings.TrimRight(teamURL, "/") + "/archives/" + channel + "/p" + strings.ReplaceAll(ts, ".", "")
+}
+
+// ChannelInfo is what conversations.info says of a channel.
+type ChannelInfo struct {
+	Name     string
+	Private  bool
+	IsMember bool
+}
+
+// Channel asks Slack about a channel (conversations.info).
+func (a *App) Channel(ctx context.Context, id string) (ChannelInfo, Result) {
+	ch, err := a.api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: id})
+	if err != nil {
+		return ChannelInfo{}, a.classify(err)
+	}
+	return ChannelInfo{Name: ch.Name, Private: ch.IsPrivate, IsMember: ch.IsMember}, Result{Class: Delivered, Status: 200}
+}
+
+// AppScopes are the bot token scopes kamobot's app mode uses: chat:write
+// (post, update, reply), channels:read and groups:read (test-slack reads
+// the channel: public or private), commands (/kamobot).
+var AppScopes = []string{"chat:write", "channels:read", "groups:read", "commands"}
+
+// GroupScope is the scope needed to check user-group members of
+// slack.mute_allowed (usergroups.users.list).
+const GroupScope = "usergroups:read"
