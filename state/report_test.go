@@ -65,8 +65,8 @@ func TestReportStateWithoutSchemaBump(t *testing.T) {
 		t.Fatal(err)
 	}
 	var head struct{ Version int }
-	if err := json.Unmarshal(raw, &head); err != nil || head.Version != 2 {
-		t.Fatalf("saved schema %d (%v), want 2", head.Version, err)
+	if err := json.Unmarshal(raw, &head); err != nil || head.Version != Version {
+		t.Fatalf("saved schema %d (%v), want %d", head.Version, err, Version)
 	}
 	got, _, err := s.Load()
 	if err != nil {
