@@ -20,8 +20,8 @@ type App struct {
 	host  string
 	now   func() time.Time
 	max   time.Duration
-	post  *Pacer // chat.postMessage: one a second per channel
-	upd   *Pacer // chat.update: Web API tier 3, about 50 a minute
+	post  *Pacer     // chat.postMessage: one a second per channel
+	tiers *TierPacer // the other methods: by tier, for the workspace
 }
 
 // AppOptions configure an App.
@@ -50,7 +50,7 @@ func NewApp(token string, o AppOptions) *App {
 		now:   o.Now,
 		max:   DefaultMaxRetryAfter,
 		post:  NewPacer(time.Second, o.Now, o.Sleep),
-		upd:   NewPacer(1200*time.Millisecond, o.Now, o.Sleep),
+		tiers: NewTierPacer(o.Now, o.Sleep),
 	}
 }
 
@@ -65,7 +65,8 @@ type AppMessage struct {
 	Blocks    []slack.Block
 }
 
-// Send makes the call once, paced per method and channel, and returns its
+// Send makes the call once, paced (chat.postMessage one a second per
+// channel, chat.update by its tier for the workspace), and returns its
 // Result and the ts of the message posted or updated.
 func (a *App) Send(ctx context.Context, m AppMessage) (Result, string) {
 	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
@@ -75,7 +76,7 @@ func (a *App) Send(ctx context.Context, m AppMessage) (Result, string) {
 	var ts string
 	var err error
 	if m.TS != "" {
-		if err := a.upd.Wait(ctx, "chat.update:"+m.Channel); err != nil {
+		if err := a.tiers.Wait(ctx, "chat.update"); err != nil {
 			return transportFailure(a.host, err), ""
 		}
 		_, ts, _, err = a.api.UpdateMessageContext(ctx, m.Channel, m.TS, opts...)
@@ -95,6 +96,35 @@ func (a *App) Send(ctx context.Context, m AppMessage) (Result, string) {
 		return Result{Class: Delivered, Status: http.StatusOK}, ts
 	}
 	return a.classify(err), ""
+}
+
+// call waits for the tiered method's turn, makes the call and, when
+// Slack answers ratelimited, holds the method for its Retry-After.
+func (a *App) call(ctx context.Context, method string, do func() error) Result {
+	if err := a.tiers.Wait(ctx, method); err != nil {
+		return transportFailure(a.host, err)
+	}
+	err := do()
+	if err == nil {
+		return Result{Class: Delivered, Status: http.StatusOK}
+	}
+	r := a.classify(err)
+	if r.Class == RateLimited {
+		a.tiers.Hold(method, r.RetryAfter)
+	}
+	return r
+}
+
+// Pin pins the message ts in channel (pins.add). Slack's already_pinned
+// is taken as done.
+func (a *App) Pin(ctx context.Context, channel, ts string) Result {
+	r := a.call(ctx, "pins.add", func() error {
+		return a.api.AddPinContext(ctx, channel, slack.NewRefToMessage(channel, ts))
+	})
+	if r.Code == "already_pinned" {
+		return Result{Class: Delivered, Status: http.StatusOK}
+	}
+	return r
 }
 
 // Web API errors by what they mean for the message and the destination.

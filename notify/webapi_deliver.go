@@ -48,12 +48,11 @@ func (a *App) DeliverGated(ctx context.Context, m AppMessage, gate sync.Locker, 
 			gate.Unlock() // not posted: others may send while this one waits
 			held = false
 		}
-		key := "chat.postMessage:" + m.Channel
-		p := a.post
 		if m.TS != "" {
-			key, p = "chat.update:"+m.Channel, a.upd
+			a.tiers.Hold("chat.update", wait)
+		} else {
+			a.post.Hold("chat.postMessage:"+m.Channel, wait)
 		}
-		p.Hold(key, wait)
 	}
 }
 
@@ -73,9 +72,13 @@ type Identity struct {
 
 // AuthTest asks Slack who the bot token is.
 func (a *App) AuthTest(ctx context.Context) (Identity, Result) {
-	r, err := a.api.AuthTestContext(ctx)
-	if err != nil {
-		return Identity{}, a.classify(err)
+	var r *slack.AuthTestResponse
+	res := a.call(ctx, "auth.test", func() (err error) {
+		r, err = a.api.AuthTestContext(ctx)
+		return err
+	})
+	if res.Class != Delivered {
+		return Identity{}, res
 	}
 	id := Identity{URL: r.URL, Team: r.Team, TeamID: r.TeamID, User: r.User, UserID: r.UserID, BotID: r.BotID}
 	for s := range strings.SplitSeq(r.Header.Get("X-OAuth-Scopes"), ",") {
@@ -128,9 +131,13 @@ type ChannelInfo struct {
 
 // Channel asks Slack about a channel (conversations.info).
 func (a *App) Channel(ctx context.Context, id string) (ChannelInfo, Result) {
-	ch, err := a.api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: id})
-	if err != nil {
-		return ChannelInfo{}, a.classify(err)
+	var ch *slack.Channel
+	res := a.call(ctx, "conversations.info", func() (err error) {
+		ch, err = a.api.GetConversationInfoContext(ctx, &slack.GetConversationInfoInput{ChannelID: id})
+		return err
+	})
+	if res.Class != Delivered {
+		return ChannelInfo{}, res
 	}
 	return ChannelInfo{Name: ch.Name, Private: ch.IsPrivate, IsMember: ch.IsMember}, Result{Class: Delivered, Status: 200}
 }

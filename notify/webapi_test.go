@@ -1,7 +1,9 @@
 package notify_test
 
 import (
+	"context"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -15,7 +17,8 @@ func TestAppSendAndClassify(t *testing.T) {
 	f.AddToken(slackfake.Token{Token: token})
 	f.AddChannel(slackfake.Channel{ID: "C0JOBS0001", Name: "ml-jobs"})
 	f.AddChannel(slackfake.Channel{ID: "C0OUT00001", Name: "elsewhere", NotMember: true})
-	app := notify.NewApp(token, notify.AppOptions{APIURL: f.URL() + "/api/"})
+	clock := &fakeClock{t: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)}
+	app := notify.NewApp(token, notify.AppOptions{APIURL: f.URL() + "/api/", Now: clock.Now, Sleep: clock.Sleep})
 	ctx := t.Context()
 
 	r, ts := app.Send(ctx, notify.AppMessage{Channel: "C0JOBS0001", Text: "job 1 running"})
@@ -64,10 +67,37 @@ func TestAppSendAndClassify(t *testing.T) {
 			t.Errorf("%s: the token is in the error", tc.name)
 		}
 	}
+	// Six posts to C0JOBS0001 waited one second each on the pacers'
+	// clock (the first was free; other channels and the update do not
+	// wait), none on the real one.
+	if clock.slept != 5*time.Second {
+		t.Errorf("posts paced %v in all", clock.slept)
+	}
 	// A transport failure names the host, never the token.
 	f.Close()
 	r, _ = app.Send(ctx, notify.AppMessage{Channel: "C0JOBS0001", Text: "x"})
 	if r.Class != notify.Temporary || strings.Contains(r.Err.Error(), token) {
 		t.Errorf("closed server: %+v", r)
 	}
+}
+
+// fakeClock is the pacers' clock: Sleep moves Now on at once.
+type fakeClock struct {
+	mu    sync.Mutex
+	t     time.Time
+	slept time.Duration
+}
+
+func (c *fakeClock) Now() time.Time {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.t
+}
+
+func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.t = c.t.Add(d)
+	c.slept += d
+	return ctx.Err()
 }
