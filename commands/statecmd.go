@@ -181,7 +181,14 @@ func printDeadHooks(d *Deps, st *state.State, now time.Time, loc *time.Location)
 		if dh.GaveUp {
 			next = "no longer tried: fix the webhook URL, or run `kamobot state retry` once it works"
 		}
-		fmt.Fprintf(d.Stdout, "  %s (URL fingerprint %s) since %s, %d attempts, last: %s; %s\n", h, dh.Fingerprint,
+		what := "URL fingerprint " + dh.Fingerprint
+		if dh.Channel != "" {
+			what = "channel " + dh.Channel + " (token fingerprint " + dh.Fingerprint + ")"
+			if dh.GaveUp {
+				next = "no longer tried: fix the bot token or channel, or run `kamobot state retry` once it works"
+			}
+		}
+		fmt.Fprintf(d.Stdout, "  %s (%s) since %s, %d attempts, last: %s; %s\n", h, what,
 			clockTime(dh.Since, now, loc), dh.Attempts, dh.LastError, next)
 	}
 }

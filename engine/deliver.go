@@ -198,7 +198,11 @@ func (p *Pass) holdDeadHook(st *state.State, to dest, now time.Time, rep *Report
 	}
 	if to.fingerprint() != dh.Fingerprint {
 		delete(st.DeadHooks, to.hook)
-		p.Log.Info("the webhook Slack refused has a new URL; sending its messages again", "hook", to.hook.String())
+		what := "the webhook Slack refused has a new URL"
+		if to.app() {
+			what = "the app channel Slack refused has a new bot token or channel"
+		}
+		p.Log.Info(what+"; sending its messages again", "hook", to.hook.String())
 		return false
 	}
 	if !dh.GaveUp && !waiting(dh.NextAttempt, now, DeadHookMaxDelay) {
@@ -214,7 +218,7 @@ func (p *Pass) markDead(st *state.State, to dest, res notify.Result, log *slog.L
 	now := p.Now()
 	dh := st.DeadHooks[to.hook]
 	if dh == nil {
-		dh = &state.DeadHook{Fingerprint: to.fingerprint(), Since: now}
+		dh = &state.DeadHook{Fingerprint: to.fingerprint(), Channel: to.channel, Since: now}
 		if st.DeadHooks == nil {
 			st.DeadHooks = map[state.Hook]*state.DeadHook{}
 		}
@@ -240,7 +244,11 @@ func (p *Pass) markDead(st *state.State, to dest, res notify.Result, log *slog.L
 		return
 	}
 	dh.NextAttempt = now.Add(deadHookDelay(dh.Attempts))
-	log.Error("slack refused the webhook; messages kept in the outbox until it is fixed",
+	what := "the webhook"
+	if to.app() {
+		what = "the app's bot token or channel " + to.channel
+	}
+	log.Error("slack refused "+what+"; messages kept in the outbox until it is fixed",
 		"slack_error", res.Code, "status", res.Status, "attempts", dh.Attempts, "pending", pending,
 		"next_attempt", dh.NextAttempt.Format(time.RFC3339))
 }
@@ -268,8 +276,14 @@ func deadHookError(st *state.State, rep Report) error {
 			next = append(next, h.String()+" at "+dh.NextAttempt.Format(time.RFC3339))
 		}
 	}
-	err := fmt.Errorf("%w for %v (removed, revoked or archived channel?): %d messages kept in the outbox; "+
-		"fix the webhook and they will be sent", ErrDeadWebhook, hooks, rep.Pending)
+	var err error
+	if apps := appChannels(st, hooks); len(apps) == len(hooks) {
+		err = fmt.Errorf("%w for %v (bot token revoked, or the bot not in channel %s?): %d messages kept in the outbox; "+
+			"fix the token or channel and they will be sent", errDeadApp{}, hooks, strings.Join(apps, ", "), rep.Pending)
+	} else {
+		err = fmt.Errorf("%w for %v (removed, revoked or archived channel?): %d messages kept in the outbox; "+
+			"fix the webhook and they will be sent", ErrDeadWebhook, hooks, rep.Pending)
+	}
 	var fixes []string
 	for _, h := range hooks {
 		if dh := st.DeadHooks[h]; dh != nil {
@@ -290,4 +304,23 @@ func deadHookError(st *state.State, rep Report) error {
 			"or run `kamobot state retry` once it works again", err, gaveUp, notify.Duration(DeadHookGiveUp, "en"))
 	}
 	return err
+}
+
+// errDeadApp is ErrDeadWebhook (exit 69) said of app channels: Slack
+// refused the bot token or the channel, not a webhook.
+type errDeadApp struct{}
+
+func (errDeadApp) Error() string        { return "slack refused the app's bot token or channel" }
+func (errDeadApp) Is(target error) bool { return target == ErrDeadWebhook }
+
+// appChannels returns the channel IDs of the refused hooks that are app
+// channels.
+func appChannels(st *state.State, hooks []state.Hook) []string {
+	var chs []string
+	for _, h := range hooks {
+		if dh := st.DeadHooks[h]; dh != nil && dh.Channel != "" {
+			chs = append(chs, dh.Channel)
+		}
+	}
+	return chs
 }

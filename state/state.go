@@ -128,7 +128,10 @@ type Message struct {
 type DeadHook struct {
 	// Fingerprint identifies the URL Slack refused: the first hex digits
 	// of its SHA-256. The URL itself is never stored.
-	Fingerprint string    `json:"fingerprint"`
+	Fingerprint string `json:"fingerprint"`
+	// Channel is set for an app channel (its ID): Fingerprint is then
+	// that of the bot token and channel.
+	Channel     string    `json:"channel,omitempty"`
 	Since       time.Time `json:"since"` // the first refusal
 	Attempts    int       `json:"attempts"`
 	NextAttempt time.Time `json:"next_attempt,omitzero"`
