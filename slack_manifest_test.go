@@ -39,7 +39,7 @@ func TestSlackAppManifest(t *testing.T) {
 	if err := yaml.Unmarshal(b, &m); err != nil { // the other keys are Slack's to judge
 		t.Fatal(err)
 	}
-	want := append(slices.Clone(notify.AppScopes), notify.GroupScope)
+	want := append(slices.Clone(notify.AppScopes), notify.GroupScope, notify.PinScope)
 	got := slices.Clone(m.OAuth.Scopes.Bot)
 	slices.Sort(want)
 	slices.Sort(got)

@@ -50,6 +50,7 @@ type slackFile struct {
 	APIURL       string    `toml:"api_url"`
 	Broadcast    *[]string `toml:"broadcast"`
 	MuteAllowed  []string  `toml:"mute_allowed"`
+	Board        bool      `toml:"board"`
 }
 
 type watchFile struct {

@@ -41,6 +41,10 @@ type SlackApp struct {
 	// MuteAllowed lists the Slack user (U…/W…) and user-group (S…) IDs
 	// who may use /kamobot mute; empty means nobody.
 	MuteAllowed []string
+	// Board keeps one message in each app channel that lists the jobs
+	// open now, updated in place when it changes, pinned when the app
+	// may pin (pins:write).
+	Board bool
 }
 
 // Enabled reports whether a bot token is configured.
@@ -121,6 +125,7 @@ func (c *checker) slackApp(f *slackFile, base, credDir string, fc *fileConfig) {
 	if f.Broadcast != nil {
 		a.Broadcast = c.events("slack.broadcast", *f.Broadcast)
 	}
+	a.Board = f.Board
 	for i, id := range f.MuteAllowed {
 		if !slackIDPattern.MatchString(strings.TrimSpace(id)) {
 			c.errorf(elem("slack.mute_allowed", i), "%q is not a Slack user (U…) or user-group (S…) ID", id)
@@ -149,6 +154,8 @@ func (c *checker) resolveAppTokens(fc *fileConfig, credDir string, env func(stri
 		c.errorf("slack.bot_token_file", "a channel is set but no bot token: set slack.bot_token_file (an xoxb- token), %s or %s", EnvSlackBotTokenFile, EnvSlackBotToken)
 	case !a.BotToken.IsZero() && !channels:
 		c.errorf("slack.channel", "a bot token is set but no channel to post in: set slack.channel (or a channel per [[tenant]])")
+	case a.Board && a.BotToken.IsZero() && a.BotTokenSource == "":
+		c.errorf("slack.board", "a board is a message the app updates in place: set slack.bot_token_file and slack.channel, or remove board")
 	case !a.AppToken.IsZero() && a.BotToken.IsZero() && a.BotTokenSource == "":
 		c.errorf("slack.app_token_file", "an app token is set without a bot token: /kamobot answers as the bot; set slack.bot_token_file too")
 	}

@@ -43,6 +43,7 @@ bot_token_file = "`+botFile+`"
 app_token_file = "`+appFile+`"
 channel = "C0DEFAULT1"
 mute_allowed = ["U0ALICE01", "S0LEADS01"]
+board = true
 
 [[tenant]]
 name = "vision"
@@ -59,7 +60,7 @@ name = "nlp"
 			t.Fatal(err)
 		}
 		a := cfg.Slack.App
-		if a.BotToken.Reveal() != bot || a.AppToken.Reveal() != app || a.APIURL != DefaultSlackAPIURL {
+		if a.BotToken.Reveal() != bot || a.AppToken.Reveal() != app || a.APIURL != DefaultSlackAPIURL || !a.Board {
 			t.Fatalf("app = %+v", a)
 		}
 		for name, want := range map[string]string{"vision": "C0VISION1", "speech": "", "nlp": "C0DEFAULT1"} {

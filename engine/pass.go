@@ -159,6 +159,7 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 	rep.Events = len(events)
 	msgs := append(first, p.schedule(st, events, now, &rep)...)
 	msgs = append(msgs, p.weeklyReports(st, now)...)
+	msgs = append(msgs, p.boards(st, now)...) // app channels' boards (board.go)
 	for _, m := range msgs {
 		rep.Messages = append(rep.Messages, st.Enqueue(m))
 	}
@@ -179,6 +180,7 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 	}
 	crashPoint("after_outbox_save")
 	p.deliver(ctx, st, now, &rep)
+	p.pinBoards(ctx, st)
 	st.LastRun.End = p.Now()
 	st.LastRun.OK = len(rep.FailedFetch) == 0 && rep.Pending == 0
 	if err := p.Store.Save(st); err != nil {

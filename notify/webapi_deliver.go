@@ -150,3 +150,7 @@ var AppScopes = []string{"chat:write", "channels:read", "groups:read", "commands
 // GroupScope is the scope needed to check user-group members of
 // slack.mute_allowed (usergroups.users.list).
 const GroupScope = "usergroups:read"
+
+// PinScope is the scope needed to pin a channel's board (pins.add); without
+// it the board is updated in place all the same, unpinned.
+const PinScope = "pins:write"

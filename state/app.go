@@ -58,3 +58,20 @@ func (s *State) PruneThreads(now time.Time) {
 		}
 	}
 }
+
+// Board is the board of an app channel: one message listing the jobs
+// open now, updated in place when it changes. Its ts is kept as a
+// thread's (BoardKey), so that posting and updating it go through the
+// outbox as a job's parent does.
+type Board struct {
+	// Hash is that of the board last queued; an equal one queues nothing.
+	Hash string `json:"hash"`
+	// Pinned is set once pins.add took the board.
+	Pinned bool `json:"pinned,omitempty"`
+	// PinRefused is Slack's reason not to pin it (missing_scope,
+	// not_pinnable, ...); it is not tried again.
+	PinRefused string `json:"pin_refused,omitempty"`
+}
+
+// BoardKey names the board of channel among the threads.
+func BoardKey(channel string) string { return "board/" + channel }

@@ -65,6 +65,8 @@ type State struct {
 	// Threads maps a job (see ThreadKey) to its thread in an app channel
 	// (Slack app mode; see app.go).
 	Threads map[string]*Thread `json:"threads,omitempty"`
+	// Boards maps an app channel's ID to its board (see Board).
+	Boards map[string]*Board `json:"boards,omitempty"`
 	// SlackTeamURL is the workspace's address from auth.test
 	// ("https://team.slack.com/"), for links to threads.
 	SlackTeamURL string `json:"slack_team_url,omitempty"`

@@ -1,0 +1,187 @@
+package engine
+
+import (
+	"cmp"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/notify"
+	"github.com/kamobot/kamobot/state"
+)
+
+// The board ([slack] board = true): one message in each app channel that
+// lists the jobs open now (tenant, kind, the job linking to its thread,
+// owner, status, since when), updated in place with chat.update when the
+// list changed and pinned when the app may pin. It goes through the
+// outbox like a job's parent: its first post under the one-duplicate
+// bound, its updates idempotent. How long a job has run is shown by
+// Slack's own date formatting ({ago}), so that the board changes only
+// when the jobs do, not every pass.
+
+const kindBoard = "board"
+
+// boardMax is the most jobs a board lists; the rest are counted.
+const boardMax = 50
+
+// boardRow is one open job on a board.
+type boardRow struct {
+	tenant, kind, id, name, owner, status, link string
+	since                                       time.Time
+	started                                     bool
+}
+
+// boards queues the board of each app channel whose content changed
+// since it was last queued. A board still waiting in the outbox is
+// replaced there rather than queued twice.
+func (p *Pass) boards(st *state.State, now time.Time) []state.Message {
+	if !p.Cfg.Slack.App.Board || !p.Cfg.Slack.App.Enabled() {
+		return nil
+	}
+	type board struct {
+		to   dest
+		rows []boardRow
+	}
+	byChannel := map[string]*board{}
+	var channels []string
+	add := func(to dest) *board {
+		b := byChannel[to.channel]
+		if b == nil {
+			b = &board{to: to}
+			byChannel[to.channel] = b
+			channels = append(channels, to.channel)
+		}
+		return b
+	}
+	if c := p.Cfg.Slack.App.Channel; c != "" {
+		add(dest{hook: state.DefaultHook, channel: c, token: p.Cfg.Slack.App.BotToken})
+	}
+	for _, t := range sortedTenants(st) {
+		to := p.destOf(t.ID)
+		if !to.app() {
+			continue
+		}
+		b := add(to)
+		for k, c := range t.Kinds {
+			for key, j := range c.Open {
+				r := boardRow{tenant: t.Name, kind: string(k), id: "#" + api.FormatID(j.ID), name: j.Name,
+					owner: j.Owner, status: j.Status, since: cmp.Or(j.StartedAt, j.CreatedAt, j.FirstSeen),
+					started: !j.StartedAt.IsZero()}
+				if th := st.Threads[state.ThreadKey(t.ID, key)]; th != nil {
+					r.link = notify.Permalink(st.SlackTeamURL, th.Channel, th.TS)
+				}
+				b.rows = append(b.rows, r)
+			}
+		}
+	}
+	if st.Boards == nil {
+		st.Boards = map[string]*state.Board{}
+	}
+	var msgs []state.Message
+	for _, ch := range channels {
+		b := byChannel[ch]
+		key := state.BoardKey(ch)
+		th := st.Threads[key]
+		if th != nil {
+			th.Last = now // kept as long as the board is
+		}
+		pl := renderBoard(b.rows)
+		m := newMessage(b.to.hook, kindBoard, pl, now)
+		sum := sha256.Sum256(m.Payload)
+		hash := hex.EncodeToString(sum[:8])
+		bs := st.Boards[ch]
+		if bs == nil {
+			bs = &state.Board{}
+			st.Boards[ch] = bs
+		}
+		if bs.Hash == hash && th != nil {
+			continue // unchanged: nothing to send
+		}
+		bs.Hash = hash
+		if i := slices.IndexFunc(st.Outbox, func(o state.Message) bool { return o.Kind == kindBoard && o.Thread == key }); i >= 0 {
+			st.Outbox[i].Payload, st.Outbox[i].Summary = m.Payload, m.Summary // not sent yet: sent as it is now
+			continue
+		}
+		m.Channel, m.Thread, m.Op = ch, key, state.OpUpdate
+		if th == nil || th.TS == "" {
+			m.Op = state.OpPost
+			bs.Pinned = false
+			if th == nil {
+				st.Threads[key] = &state.Thread{Channel: ch, Created: now, Last: now}
+			}
+		}
+		msgs = append(msgs, m)
+	}
+	return msgs
+}
+
+// renderBoard is the board's message: the open jobs, longest running
+// first.
+func renderBoard(rows []boardRow) notify.Payload {
+	slices.SortFunc(rows, func(a, b boardRow) int {
+		return cmp.Or(a.since.Compare(b.since), cmp.Compare(a.tenant, b.tenant), cmp.Compare(a.id, b.id))
+	})
+	var b strings.Builder
+	fmt.Fprintf(&b, ":clipboard: *What runs now* (%d open jobs; kept up to date by kamobot)", len(rows))
+	if len(rows) == 0 {
+		b.WriteString("\nNothing runs or waits.")
+	}
+	for i, r := range rows {
+		if i == boardMax {
+			fmt.Fprintf(&b, "\n… and %d more: `/kamobot jobs`", len(rows)-i)
+			break
+		}
+		job := notify.Escape(r.id + " " + notify.Truncate(r.name, 60))
+		if r.link != "" {
+			job = "<" + r.link + "|" + job + ">"
+		}
+		verb := "seen"
+		if r.started {
+			verb = "started"
+		}
+		fmt.Fprintf(&b, "\n• *%s* %s %s · %s · %s · %s <!date^%d^{ago}|%s>", notify.Escape(r.tenant), notify.Escape(r.kind),
+			job, notify.Escape(cmp.Or(r.owner, "-")), notify.Escape(r.status), verb, r.since.Unix(),
+			r.since.UTC().Format("2006-01-02 15:04 UTC"))
+	}
+	return notify.Payload{Text: b.String()}
+}
+
+// pinRefusals are pins.add's answers that will not change by retrying:
+// the board is left unpinned and this is said once.
+var pinRefusals = map[string]string{
+	"missing_scope":     "the app lacks pins:write: add it from deploy/slack-app-manifest.yaml and reinstall the app",
+	"not_pinnable":      "Slack does not let this message be pinned",
+	"permission_denied": "the workspace does not let the app pin",
+}
+
+// pinBoards pins each board posted and not yet pinned. A refusal is
+// logged once and never fatal; another failure is tried next pass.
+func (p *Pass) pinBoards(ctx context.Context, st *state.State) {
+	if p.App == nil || !p.Cfg.Slack.App.Board {
+		return
+	}
+	for _, ch := range slices.Sorted(maps.Keys(st.Boards)) {
+		b := st.Boards[ch]
+		th := st.Threads[state.BoardKey(ch)]
+		if b.Pinned || b.PinRefused != "" || th == nil || th.TS == "" || ctx.Err() != nil {
+			continue
+		}
+		res := p.App.Pin(ctx, th.Channel, th.TS)
+		switch {
+		case res.Class == notify.Delivered:
+			b.Pinned = true
+		case pinRefusals[res.Code] != "":
+			b.PinRefused = res.Code
+			p.Log.Warn("the board is not pinned: "+pinRefusals[res.Code]+"; it is updated in place all the same",
+				"channel", ch, "slack_error", res.Code)
+		default:
+			p.Log.Debug("pins.add failed; tried again next pass", "channel", ch, "slack_error", res.Code, "status", res.Status)
+		}
+	}
+}
