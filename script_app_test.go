@@ -24,6 +24,7 @@ import (
 //	slackapp threads                  every update and reply targets a parent post
 //	slackapp slash USER TEXT...       type /kamobot TEXT as USER over Socket Mode; print the answer's
 //	                                  response_type, then its text
+//	slackapp last                     print the text of the last chat.* call, then as it reads
 //	slackapp config                   put the fake's Web API URL for @SLACK_API@ in config.toml
 func cmdSlackApp(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
@@ -86,6 +87,12 @@ func cmdSlackApp(ts *testscript.TestScript, neg bool, args []string) {
 				ts.Fatalf("update of %s, not a parent post", m.TS)
 			}
 		}
+	case "last": // the text of the last chat.postMessage or chat.update, as a person reads it
+		msgs := slices.DeleteFunc(apiMessages(f), func(m slackfake.Message) bool { return !strings.HasPrefix(m.Method, "chat.") })
+		if len(msgs) == 0 {
+			ts.Fatalf("no chat.* call")
+		}
+		fmt.Fprintf(ts.Stdout(), "%s\n---\n%s\n", msgs[len(msgs)-1].Text, msgs[len(msgs)-1].Readable)
 	case "slash":
 		if len(args) < 3 {
 			ts.Fatalf("usage: slackapp slash USER TEXT...")

@@ -83,6 +83,9 @@ func (p *Pass) boards(st *state.State, now time.Time) []state.Message {
 	if st.Boards == nil {
 		st.Boards = map[string]*state.Board{}
 	}
+	if st.Threads == nil {
+		st.Threads = map[string]*state.Thread{}
+	}
 	var msgs []state.Message
 	for _, ch := range channels {
 		b := byChannel[ch]
