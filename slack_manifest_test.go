@@ -20,7 +20,9 @@ func TestSlackAppManifest(t *testing.T) {
 	}
 	var m struct {
 		Features struct {
-			BotUser       *struct{ DisplayName string `json:"display_name"` } `json:"bot_user"`
+			BotUser *struct {
+				DisplayName string `json:"display_name"`
+			} `json:"bot_user"`
 			SlashCommands []struct {
 				Command string `json:"command"`
 				URL     string `json:"url"`
