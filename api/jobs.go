@@ -201,8 +201,8 @@ func (c *Client) Detail(ctx context.Context, tenantID int64, kind Kind, parentID
 			JobRuntime
 			Tags          []string `json:"tags"` // training only
 			LogSummary    string   `json:"logSummary"`
-			WaitingTime   string `json:"waitingTime"`
-			ExecutionTime string `json:"executionTime"`
+			WaitingTime   string   `json:"waitingTime"`
+			ExecutionTime string   `json:"executionTime"`
 		}
 		if _, err = c.get(ctx, path, route, tenantID, nil, &d); err == nil {
 			if j, err = c.jobFromIndex(kind, d.JobIndex); err == nil {

@@ -60,19 +60,19 @@ type UserGPU struct {
 
 // Run is one run in a list.
 type Run struct {
-	Kind api.Kind `json:"kind"`
-	ID   int64    `json:"id"`
-	Parent    int64     `json:"parent_id,omitempty"`
-	Name      string    `json:"name"`
-	Owner     string    `json:"owner"`
-	Status    string    `json:"status"`
-	GPU       int       `json:"gpu"`
-	Created   time.Time `json:"created"`
-	Started   time.Time `json:"started,omitzero"`
-	Ended     time.Time `json:"ended"`
-	Wait      Seconds   `json:"wait_seconds"`
-	RunTime   Seconds   `json:"run_seconds"`
-	GPUHours  float64   `json:"gpu_hours"`
+	Kind     api.Kind  `json:"kind"`
+	ID       int64     `json:"id"`
+	Parent   int64     `json:"parent_id,omitempty"`
+	Name     string    `json:"name"`
+	Owner    string    `json:"owner"`
+	Status   string    `json:"status"`
+	GPU      int       `json:"gpu"`
+	Created  time.Time `json:"created"`
+	Started  time.Time `json:"started,omitzero"`
+	Ended    time.Time `json:"ended"`
+	Wait     Seconds   `json:"wait_seconds"`
+	RunTime  Seconds   `json:"run_seconds"`
+	GPUHours float64   `json:"gpu_hours"`
 }
 
 // Seconds is a duration written as whole seconds in JSON.
