@@ -59,10 +59,11 @@ func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time,
 		plan   job.Plan
 	}
 	var tasks []task
+	defer func() { p.readAll = true }()
 	for i, t := range v.Watched {
 		ts := st.Tenant(t.ID, t.Name, t.DisplayName)
 		for _, k := range p.routes[t.ID].Kinds {
-			if !p.ReadEveryOther {
+			if !p.ReadEveryOther || !p.readAll {
 				tasks = append(tasks, task{i, k, ts.Kinds[k].Plan(k, now)})
 				continue
 			}

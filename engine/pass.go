@@ -45,6 +45,9 @@ type Pass struct {
 	// (job.KindCursor.PlanRested): `watch` below a minute, to keep the
 	// server's load under half the old bot's.
 	ReadEveryOther bool
+	// readAll is set once a pass of this Pass has read every kind: the
+	// first pass of a process reads them all, whatever ReadEveryOther.
+	readAll bool
 
 	tenants   TenantView
 	tenantsAt time.Time
