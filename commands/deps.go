@@ -245,6 +245,10 @@ func (d *Deps) NewPass(cfg *config.Config, who string) (*engine.Pass, error) {
 		Who:        who,
 		LockWait:   10 * time.Second,
 		TenantsTTL: 10 * time.Minute,
+		// A watch below a minute reads each kind every other pass: an
+		// ending is noticed within two intervals (README, "How late an
+		// ending can be noticed"); a check from cron reads every kind.
+		ReadEveryOther: who == "watch" && cfg.Watch.Interval < time.Minute,
 	}, nil
 }
 

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"maps"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -31,10 +32,14 @@ type jobRow struct {
 	CreatedAt   *time.Time `json:"created_at"`
 	StartedAt   *time.Time `json:"started_at"`
 	CompletedAt *time.Time `json:"completed_at"`
-	Duration    float64    `json:"duration_seconds,omitempty"`
-	Node        string     `json:"node,omitempty"`
-	GPU         int        `json:"gpu,omitempty"`
-	URL         string     `json:"url"`
+	// SeenStartedAt is, for an open job the server gives no start time
+	// (a running training or inference: KAMONOHASHI writes StartedAt
+	// when it exits), when kamobot's state saw it start; approximate.
+	SeenStartedAt *time.Time `json:"seen_started_at,omitempty"`
+	Duration      float64    `json:"duration_seconds,omitempty"`
+	Node          string     `json:"node,omitempty"`
+	GPU           int        `json:"gpu,omitempty"`
+	URL           string     `json:"url"`
 
 	tenantLabel string
 }
@@ -122,6 +127,8 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 		kinds = cfg.Watch.Kinds
 	}
 	now := d.Now()
+	loc := cfg.Schedule.Location()
+	seen := seenStarts(d)
 	var (
 		mu   sync.Mutex
 		rows []jobRow
@@ -139,7 +146,11 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 				mu.Lock()
 				defer mu.Unlock()
 				for _, j := range jobs {
-					rows = append(rows, newJobRow(j, t, client.Server(), now))
+					r := newJobRow(j, t, client.Server(), now, loc)
+					if at, ok := seen[seenKey{t.ID, j.Key()}]; ok && r.StartedAt == nil && api.StatusPhase(j.Status) != api.PhaseClosed {
+						r.SeenStartedAt = timePtr(at, loc)
+					}
+					rows = append(rows, r)
 				}
 				return nil
 			})
@@ -171,21 +182,28 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 		}
 		return writeJSON(d.Stdout, rows)
 	}
-	loc := cfg.Schedule.Location()
 	var table [][]string
 	for _, r := range rows {
 		id := strconv.FormatInt(r.ID, 10)
 		if r.Kind == api.KindPreprocessing {
 			id = fmt.Sprintf("%d/%d", r.ParentID, r.ID)
 		}
-		started := "-"
-		if r.StartedAt != nil {
+		started, took := "-", humanDuration(time.Duration(r.Duration*float64(time.Second)))
+		switch {
+		case r.StartedAt != nil:
 			started = clockTime(*r.StartedAt, now, loc)
+		case r.SeenStartedAt != nil:
+			// What kamobot saw, not what the server says: marked "~".
+			started = "~" + clockTime(*r.SeenStartedAt, now, loc)
+			if d := now.Sub(*r.SeenStartedAt); d > 0 {
+				took = "~" + humanDuration(d)
+			}
 		}
 		table = append(table, []string{r.tenantLabel, string(r.Kind), id, r.Name, dash(r.Owner), r.Status,
-			started, humanDuration(time.Duration(r.Duration * float64(time.Second))), nodeGPU(r.Node, r.GPU)})
+			started, took, nodeGPU(r.Node, r.GPU)})
 	}
-	return writeList(d.Stdout, o.format, o.noHeaders, []string{"TENANT", "KIND", "ID", "NAME", "OWNER", "STATUS", "STARTED", "DURATION", "NODE/GPU"}, table)
+	return writeList(d.Stdout, o.format, o.noHeaders, []string{"TENANT", "KIND", "ID", "NAME", "OWNER", "STATUS",
+		"STARTED (" + zoneName(now, loc) + ")", "DURATION", "NODE/GPU"}, table)
 }
 
 // tenantJobs lists one tenant's jobs of one kind and reads the details of
@@ -252,10 +270,47 @@ func tenantJobs(ctx context.Context, log *slog.Logger, c engine.API, t api.Tenan
 	return shown, nil
 }
 
-func newJobRow(j api.Job, t api.Tenant, server string, now time.Time) jobRow {
+// seenKey names a job of a tenant in kamobot's state.
+type seenKey struct {
+	tenant int64
+	job    string
+}
+
+// seenStarts reads, from kamobot's state when there is one, when each open
+// job was seen starting. A state that cannot be read gives nothing: the
+// server's own times are shown.
+func seenStarts(d *Deps) map[seenKey]time.Time {
+	if _, err := os.Stat(d.StatePath()); err != nil {
+		return nil // no state (and none created by looking)
+	}
+	s, err := d.Store()
+	if err != nil {
+		return nil
+	}
+	st, fresh, err := s.Load()
+	if err != nil || fresh {
+		return nil
+	}
+	out := map[seenKey]time.Time{}
+	for _, t := range st.Tenants {
+		for _, c := range t.Kinds {
+			if c == nil {
+				continue
+			}
+			for key, j := range c.Open {
+				if !j.StartedAt.IsZero() {
+					out[seenKey{t.ID, key}] = j.StartedAt
+				}
+			}
+		}
+	}
+	return out
+}
+
+func newJobRow(j api.Job, t api.Tenant, server string, now time.Time, loc *time.Location) jobRow {
 	r := jobRow{ID: j.ID, ParentID: j.ParentID, Kind: j.Kind, Tenant: t.Name, TenantID: t.ID, Name: j.Name,
-		Owner: j.CreatedBy, Status: api.NormalStatus(j.Status), CreatedAt: timePtr(j.CreatedAt),
-		StartedAt: timePtr(j.StartedAt), CompletedAt: timePtr(j.CompletedAt), Node: j.Node, GPU: j.GPU,
+		Owner: j.CreatedBy, Status: api.NormalStatus(j.Status), CreatedAt: timePtr(j.CreatedAt, loc),
+		StartedAt: timePtr(j.StartedAt, loc), CompletedAt: timePtr(j.CompletedAt, loc), Node: j.Node, GPU: j.GPU,
 		URL: j.WebURL(server), tenantLabel: t.Label()}
 	if !j.StartedAt.IsZero() {
 		end := now
@@ -269,11 +324,13 @@ func newJobRow(j api.Job, t api.Tenant, server string, now time.Time) jobRow {
 	return r
 }
 
-func timePtr(t time.Time) *time.Time {
+// timePtr is t in loc (JSON writes it with that zone's offset), or nil
+// for no time.
+func timePtr(t time.Time, loc *time.Location) *time.Time {
 	if t.IsZero() {
 		return nil
 	}
-	u := t.UTC()
+	u := t.In(loc)
 	return &u
 }
 

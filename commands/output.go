@@ -132,6 +132,17 @@ func humanDuration(d time.Duration) string {
 	return notify.Duration(d.Round(time.Second), "en")
 }
 
+// zoneName is the abbreviation of loc's zone at now ("JST", "UTC"), or its
+// offset ("+0530") where the zone has no abbreviation: table headers and
+// cells say which zone their times are in.
+func zoneName(now time.Time, loc *time.Location) string {
+	name, _ := now.In(loc).Zone()
+	if name == "" {
+		return now.In(loc).Format("-0700")
+	}
+	return name
+}
+
 // clockTime formats t in loc for tables: "11-25 14:03" this year, with the
 // year otherwise; "-" when zero.
 func clockTime(t, now time.Time, loc *time.Location) string {

@@ -101,13 +101,13 @@ func runStateShow(d *Deps, format string) error {
 		loc = cfg.Schedule.Location()
 	}
 	now := d.Now()
-	fmt.Fprintf(d.Stdout, "state %s (written by %s at %s)\n", s.Path(), st.WrittenBy, clockTime(st.UpdatedAt, now, loc))
+	fmt.Fprintf(d.Stdout, "state %s (written by %s at %s)\n", s.Path(), st.WrittenBy, zonedTime(st.UpdatedAt, now, loc))
 	if !st.LastRun.Start.IsZero() {
 		result := "ok"
 		if !st.LastRun.OK {
 			result = "with problems"
 		}
-		fmt.Fprintf(d.Stdout, "last pass %s, %s\n\n", clockTime(st.LastRun.Start, now, loc), result)
+		fmt.Fprintf(d.Stdout, "last pass %s, %s\n\n", zonedTime(st.LastRun.Start, now, loc), result)
 	}
 	var rows [][]string
 	for _, key := range sortedTenantKeys(st) {
@@ -145,7 +145,7 @@ func runStateShow(d *Deps, format string) error {
 func printMessageList(d *Deps, title string, ms []state.Message, now time.Time, loc *time.Location) {
 	fmt.Fprintf(d.Stdout, "\n%s: %d\n", title, len(ms))
 	for _, m := range ms {
-		line := fmt.Sprintf("  #%d %s to %s, queued %s", m.Seq, m.Kind, m.Hook, clockTime(m.Created, now, loc))
+		line := fmt.Sprintf("  #%d %s to %s, queued %s", m.Seq, m.Kind, m.Hook, zonedTime(m.Created, now, loc))
 		if m.Attempts > 0 {
 			line += fmt.Sprintf(", %d attempts, last: %s", m.Attempts, m.LastError)
 		}
@@ -177,7 +177,7 @@ func printDeadHooks(d *Deps, st *state.State, now time.Time, loc *time.Location)
 	fmt.Fprintf(d.Stdout, "\nwebhooks Slack refused: %d\n", len(st.DeadHooks))
 	for _, h := range sortedKeys(st.DeadHooks) {
 		dh := st.DeadHooks[h]
-		next := "next try " + clockTime(dh.NextAttempt, now, loc)
+		next := "next try " + zonedTime(dh.NextAttempt, now, loc)
 		if dh.GaveUp {
 			next = "no longer tried: fix the webhook URL, or run `kamobot state retry` once it works"
 		}
@@ -189,7 +189,7 @@ func printDeadHooks(d *Deps, st *state.State, now time.Time, loc *time.Location)
 			}
 		}
 		fmt.Fprintf(d.Stdout, "  %s (%s) since %s, %d attempts, last: %s; %s\n", h, what,
-			clockTime(dh.Since, now, loc), dh.Attempts, dh.LastError, next)
+			zonedTime(dh.Since, now, loc), dh.Attempts, dh.LastError, next)
 	}
 }
 
@@ -229,4 +229,12 @@ func runStateRetry(c *cli.Context, d *Deps) error {
 	}
 	fmt.Fprintf(d.Stdout, "%d messages in the outbox are tried at the next pass\n", len(st.Outbox))
 	return nil
+}
+
+// zonedTime is clockTime with the zone written: "11-25 14:03 JST".
+func zonedTime(t, now time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return clockTime(t, now, loc)
+	}
+	return clockTime(t, now, loc) + " " + zoneName(t, loc)
 }

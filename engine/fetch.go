@@ -59,10 +59,20 @@ func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time,
 		plan   job.Plan
 	}
 	var tasks []task
+	defer func() { p.readAll = true }()
 	for i, t := range v.Watched {
 		ts := st.Tenant(t.ID, t.Name, t.DisplayName)
 		for _, k := range p.routes[t.ID].Kinds {
-			tasks = append(tasks, task{i, k, ts.Kinds[k].Plan(k, now)})
+			if !p.ReadEveryOther || !p.readAll {
+				tasks = append(tasks, task{i, k, ts.Kinds[k].Plan(k, now)})
+				continue
+			}
+			c := ts.Kinds[k]
+			if plan := c.PlanRested(k, now, t.ID); !plan.Rest {
+				tasks = append(tasks, task{i, k, plan})
+			} else {
+				c.Passes++ // counts the rest, so that the next pass reads
+			}
 		}
 	}
 	// A tenant is diffed as soon as its last kind is fetched, and what was

@@ -43,6 +43,13 @@ type Pass struct {
 	Concurrency int
 	// TenantsTTL is how long the list of visible tenants is reused (watch).
 	TenantsTTL time.Duration
+	// ReadEveryOther reads each kind of a tenant every other pass only
+	// (job.KindCursor.PlanRested): `watch` below a minute, to keep the
+	// server's load under half the old bot's.
+	ReadEveryOther bool
+	// readAll is set once a pass of this Pass has read every kind: the
+	// first pass of a process reads them all, whatever ReadEveryOther.
+	readAll bool
 
 	tenants   TenantView
 	tenantsAt time.Time

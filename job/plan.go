@@ -34,11 +34,21 @@ import (
 //     the last IdleDefAfter), every other pass otherwise (half of the idle
 //     definitions each pass, by id parity).
 //
+// `watch` at an interval under a minute reads each kind of a tenant every
+// other pass only (PlanRested, half of the (tenant, kind) pairs each pass):
+// a list loads a whole table whatever it returns, and a watch at 30 s that
+// read every kind every pass cost the server 63 % of the old bot's
+// training-only poll every 10 s in rows loaded and 70 % in Kubernetes calls
+// (BenchmarkServerCost, docs/performance.md); every other pass, 31 % and
+// 35 %. A kind with a status awaiting confirmation is read every pass.
+//
 // How late an ending is noticed, at worst, with interval I: a job of any
-// kind, near or far, by the pass after it ends (I); a status that needs
-// confirming, one pass later (2I); a new run of an idle preprocessing
-// definition, 2I; a reopened notebook, by the next pass while its status
-// does not contain "ed" (see ReopenFilter).
+// kind, near or far, by the pass after it ends (I), or the second pass
+// after it under `watch` below a minute (2I); a status that needs
+// confirming, one pass later (2I; 3I under watch when the ending itself
+// was read 2I late); a new run of an idle preprocessing definition, 2I; a
+// reopened notebook, by the next pass that reads notebooks while its
+// status does not contain "ed" (see ReopenFilter).
 const (
 	// NearRows bounds the rows a range list returns because of one open
 	// job. Returned rows cost the server serialization and bytes only (the
@@ -83,6 +93,9 @@ type Plan struct {
 	// Far lists the jobs to re-read on their own, by detail: far open jobs
 	// and jobs whose closed status awaits confirmation.
 	Far []Ref
+	// Rest: the kind is not read this pass (PlanRested); the cursor stays
+	// as it is.
+	Rest bool
 	// Defs lists the preprocessing definitions whose histories to read
 	// (preprocessing only; new definitions are found from the definition
 	// list with id >= RangeFrom).
@@ -116,6 +129,37 @@ func (c *KindCursor) Plan(k api.Kind, now time.Time) Plan {
 		}
 	}
 	slices.SortFunc(p.Far, func(a, b Ref) int { return cmp.Compare(a.ID, b.ID) })
+	return p
+}
+
+// PlanRested is Plan for a kind read every other pass only: on one pass
+// in two the plan rests (Plan.Rest), and on the others every preprocessing
+// definition's history is read, idle or not (so that a new run is found
+// within two passes). Which pass rests alternates with the cursor's
+// Passes, which the caller counts on a rest too, offset by the tenant and
+// the kind so that each pass reads about half of the pairs. A cursor not
+// yet baselined, or with a status awaiting confirmation, never rests.
+func (c *KindCursor) PlanRested(k api.Kind, now time.Time, tenantID int64) Plan {
+	if c == nil || !c.Baselined {
+		return c.Plan(k, now)
+	}
+	for _, t := range c.Open {
+		if t.Confirm != "" {
+			return c.Plan(k, now)
+		}
+	}
+	if (c.Passes+tenantID+int64(slices.Index(api.AllKinds(), k)))%2 == 1 {
+		return Plan{Rest: true}
+	}
+	p := c.Plan(k, now)
+	if k == api.KindPreprocessing {
+		p.Defs = p.Defs[:0]
+		for id := range c.Defs {
+			p.Defs = append(p.Defs, id)
+		}
+		slices.Sort(p.Defs)
+		p.Far = slices.DeleteFunc(p.Far, func(r Ref) bool { return slices.Contains(p.Defs, r.ParentID) })
+	}
 	return p
 }
 
