@@ -221,7 +221,7 @@ func TestFutureTimesWarn(t *testing.T) {
 // included), and a second pass makes no login.
 func TestPoliteFiftyTenants(t *testing.T) {
 	w := newWorld(t, nil, quietConfig)
-	if _, err := w.kqi.Seed(kqifake.SeedOptions{Tenants: 50, JobsPerTenant: 40, OpenPerTenant: 4}); err != nil {
+	if _, err := w.kqi.Seed(kqifake.SeedOptions{Tenants: 50, JobsPerTenant: 8, OpenPerTenant: 2}); err != nil {
 		t.Fatal(err)
 	}
 	w.kqi.SetFaults(kqifake.Faults{Latency: 5 * time.Millisecond})
