@@ -4,8 +4,6 @@ package commands
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,34 +21,16 @@ const canaryBotToken = "xoxb-1-CANARYbotTOKEN8Zr3"
 // channel through the fake Web API, starts included.
 func newAppProcEnv(t *testing.T, bin string) *procEnv {
 	t.Helper()
-	e := &procEnv{t: t, bin: bin, dir: t.TempDir(), names: map[int64]string{}, tenant: map[int64]string{}, endings: map[int64][]string{}}
-	e.kqi = kqifake.NewTest(t)
-	e.slack = slackfake.NewTest(t)
-	e.slack.AddToken(slackfake.Token{Token: canaryBotToken})
-	e.slack.AddChannel(slackfake.Channel{ID: "C0CRASHAPP", Name: "crash"})
-	config := faultConfig + `notify = ["started", "completed", "failed", "killed", "canceled", "trouble"]
+	return setUpProcEnv(t, bin, func(e *procEnv) string {
+		e.slack.AddToken(slackfake.Token{Token: canaryBotToken})
+		e.slack.AddChannel(slackfake.Channel{ID: "C0CRASHAPP", Name: "crash"})
+		return faultConfig + `notify = ["started", "completed", "failed", "killed", "canceled", "trouble"]
 
 [slack]
 channel = "C0CRASHAPP"
 api_url = "` + e.slack.URL() + `/api/"
 `
-	var ids []int64
-	for _, name := range crashTenants {
-		ids = append(ids, e.kqi.AddTenant(name, ""))
-	}
-	e.kqi.AddAccount("kamobot", canaryPassword, ids...)
-	cfg := filepath.Join(e.dir, "config.toml")
-	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	e.env = []string{
-		"PATH=" + os.Getenv("PATH"), "HOME=" + e.dir, "TZ=Asia/Tokyo",
-		"XDG_CONFIG_HOME=" + filepath.Join(e.dir, ".config"), "XDG_STATE_HOME=" + filepath.Join(e.dir, ".state"),
-		"KAMOBOT_CONFIG=" + cfg, "KAMOBOT_STATE=" + e.statePath(),
-		"KAMOBOT_SERVER=" + e.kqi.URL(), "KAMOBOT_USER=kamobot", "KAMOBOT_PASSWORD=" + canaryPassword,
-		"KAMOBOT_SLACK_BOT_TOKEN=" + canaryBotToken,
-	}
-	return e
+	}, "KAMOBOT_SLACK_BOT_TOKEN="+canaryBotToken)
 }
 
 // TestAppCrashAfterPost kills kamobot -9 between Slack's ok for a post and

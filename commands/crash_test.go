@@ -70,29 +70,41 @@ type procEnv struct {
 
 func newProcEnv(t *testing.T, bin string) *procEnv {
 	t.Helper()
+	return setUpProcEnv(t, bin, func(e *procEnv) string {
+		// One webhook per tenant: the promise of one duplicate per crash
+		// holds across webhooks, which are sent to concurrently.
+		config := faultConfig
+		for i, name := range crashTenants {
+			hook := e.slack.HookURL("T0CRASH", fmt.Sprintf("B0CRASH%d", i), canaryHook+strconv.Itoa(i))
+			config += fmt.Sprintf("\n[[tenant]]\nname = %q\nwebhook = %q\n", name, hook)
+		}
+		return config
+	})
+}
+
+// setUpProcEnv starts the fakes with crashTenants and the account, writes
+// the config file that config returns, and sets the process environment,
+// with env added.
+func setUpProcEnv(t *testing.T, bin string, config func(*procEnv) string, env ...string) *procEnv {
+	t.Helper()
 	e := &procEnv{t: t, bin: bin, dir: t.TempDir(), names: map[int64]string{}, tenant: map[int64]string{}, endings: map[int64][]string{}}
 	e.kqi = kqifake.NewTest(t)
 	e.slack = slackfake.NewTest(t)
-	// One webhook per tenant: the promise of one duplicate per crash holds
-	// across webhooks, which are sent to concurrently.
-	config := faultConfig
 	var ids []int64
-	for i, name := range crashTenants {
+	for _, name := range crashTenants {
 		ids = append(ids, e.kqi.AddTenant(name, ""))
-		hook := e.slack.HookURL("T0CRASH", fmt.Sprintf("B0CRASH%d", i), canaryHook+strconv.Itoa(i))
-		config += fmt.Sprintf("\n[[tenant]]\nname = %q\nwebhook = %q\n", name, hook)
 	}
 	e.kqi.AddAccount("kamobot", canaryPassword, ids...)
 	cfg := filepath.Join(e.dir, "config.toml")
-	if err := os.WriteFile(cfg, []byte(config), 0o600); err != nil {
+	if err := os.WriteFile(cfg, []byte(config(e)), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	e.env = []string{
+	e.env = append([]string{
 		"PATH=" + os.Getenv("PATH"), "HOME=" + e.dir, "TZ=Asia/Tokyo",
 		"XDG_CONFIG_HOME=" + filepath.Join(e.dir, ".config"), "XDG_STATE_HOME=" + filepath.Join(e.dir, ".state"),
 		"KAMOBOT_CONFIG=" + cfg, "KAMOBOT_STATE=" + e.statePath(),
 		"KAMOBOT_SERVER=" + e.kqi.URL(), "KAMOBOT_USER=kamobot", "KAMOBOT_PASSWORD=" + canaryPassword,
-	}
+	}, env...)
 	return e
 }
 

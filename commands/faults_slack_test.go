@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/kamobot/kamobot/engine"
+	"github.com/kamobot/kamobot/internal/testkit"
 	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/notify/slackfake"
 	"github.com/kamobot/kamobot/state"
@@ -170,7 +171,7 @@ func TestSlackDeadWebhookGivesUp(t *testing.T) {
 		t.Fatalf("pass after giving up: %v, want exit 69 saying what to do", err)
 	}
 	w.wantReported()
-	var out, errOut syncBuffer
+	var out, errOut testkit.SyncBuffer
 	d := NewDeps(BuildInfo{Version: "test"}, &out, &errOut, func(k string) string { return w.env[k] })
 	if err := NewApp(d).Run([]string{"kamobot", "--state", w.p.Store.Path(), "state", "retry"}); err != nil {
 		t.Fatalf("state retry: %v\n%s", err, errOut.String())

@@ -17,6 +17,7 @@ import (
 	"github.com/kamobot/kamobot/clock"
 	"github.com/kamobot/kamobot/config"
 	"github.com/kamobot/kamobot/engine"
+	"github.com/kamobot/kamobot/internal/testkit"
 	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/notify/slackfake"
 	"github.com/kamobot/kamobot/state"
@@ -64,7 +65,7 @@ type world struct {
 	env     map[string]string
 	cfgFile string
 	p       *engine.Pass
-	logs    *syncBuffer
+	logs    *testkit.SyncBuffer
 	step    time.Duration // the clock moves this much after each pass
 	// endings holds every closed status each job was given, by job id.
 	endings map[int64][]string
@@ -83,7 +84,7 @@ func newWorld(t *testing.T, o worldOptions) *world {
 	if len(o.tenants) == 0 {
 		o.tenants = []string{"vision"}
 	}
-	w := &world{t: t, o: o, clock: clock.NewManual(faultStart), tenants: map[string]int64{}, logs: &syncBuffer{},
+	w := &world{t: t, o: o, clock: clock.NewManual(faultStart), tenants: map[string]int64{}, logs: &testkit.SyncBuffer{},
 		step: 30 * time.Second, endings: map[int64][]string{}, names: map[int64]string{}}
 	w.kqi = kqifake.NewTest(t, kqifake.Options{Now: w.clock.Now})
 	var ids []int64

@@ -1,37 +1,20 @@
 package commands
 
 import (
-	"bytes"
 	"strings"
-	"sync"
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/kamobot/kamobot/internal/testkit"
 )
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 // On a terminal, the status line shows after a second of waiting, says
 // what is waited for, and is cleared; piped, nothing is written.
 func TestStatusLine(t *testing.T) {
 	for _, tty := range []bool{true, false} {
 		synctest.Test(t, func(t *testing.T) {
-			var errOut lockedBuffer
+			var errOut testkit.SyncBuffer
 			d := &Deps{Stderr: &errOut, StderrTTY: tty}
 			s := d.statusLine()
 			s.set("waiting for KAMONOHASHI to list the jobs")

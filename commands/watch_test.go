@@ -3,7 +3,6 @@
 package commands
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,6 +20,7 @@ import (
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/api/kqifake"
 	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/internal/testkit"
 	"github.com/kamobot/kamobot/metrics"
 	"github.com/kamobot/kamobot/notify/slackfake"
 )
@@ -30,31 +30,12 @@ import (
 // TestSdNotify does: a unixgram socket in a temporary directory, named by
 // NOTIFY_SOCKET. t.Setenv rules out t.Parallel for those.
 
-// syncBuffer is a bytes.Buffer safe for the loop to write while the test
-// reads.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
-
 type watchEnv struct {
 	kqi    *kqifake.Server
 	slack  *slackfake.Server
 	hook   string
 	d      *Deps
-	stderr *syncBuffer
+	stderr *testkit.SyncBuffer
 }
 
 // newWatchEnv starts the fakes and builds Deps reading the config from the
@@ -70,7 +51,7 @@ func newWatchEnv(t *testing.T) *watchEnv {
 	hook := slack.NewHook()
 	env := map[string]string{"KAMOBOT_SERVER": kqi.URL(), "KAMOBOT_USER": "demo", "KAMOBOT_PASSWORD": "demo",
 		"KAMOBOT_SLACK_WEBHOOK": hook}
-	stderr := &syncBuffer{}
+	stderr := &testkit.SyncBuffer{}
 	d := NewDeps(BuildInfo{Version: "v0.0.0-test", Commit: "c0ffee", GoVersion: "go1.26.8"}, io.Discard, stderr,
 		func(k string) string { return env[k] })
 	dir := t.TempDir()

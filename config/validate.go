@@ -1,3 +1,6 @@
+// One file: the one validation path, a checker method per section of config.toml in the
+// order the file is written, with the helpers they share; split, it would be read in pieces.
+
 package config
 
 import (

@@ -7,7 +7,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/kamobot/kamobot/api/kqifake"
 	"github.com/kamobot/kamobot/config"
 	"github.com/kamobot/kamobot/engine"
+	"github.com/kamobot/kamobot/internal/testkit"
 	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/notify/slackfake"
 	"github.com/kamobot/kamobot/state"
@@ -28,31 +28,14 @@ type world struct {
 	slack *slackfake.Server
 	pass  *engine.Pass
 	now   time.Time
-	logs  *syncBuilder
-}
-
-type syncBuilder struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuilder) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuilder) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
+	logs  *testkit.SyncBuffer
 }
 
 // newWorld builds the world; cfgText is the config file (besides the
 // server and secrets, from the environment), edit changes the client's.
 func newWorld(t testing.TB, loc *time.Location, cfgText string, edit ...func(*api.Config)) *world {
 	t.Helper()
-	w := &world{t: t, now: time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC), logs: &syncBuilder{}}
+	w := &world{t: t, now: time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC), logs: &testkit.SyncBuffer{}}
 	w.kqi = kqifake.NewTest(t, kqifake.Options{Now: func() time.Time { return w.now }, Location: loc})
 	vision, nlp := w.kqi.AddTenant("vision", ""), w.kqi.AddTenant("nlp", "")
 	w.kqi.AddAccount("kamobot", "pw", vision, nlp)
@@ -238,7 +221,7 @@ func TestFutureTimesWarn(t *testing.T) {
 // included), and a second pass makes no login.
 func TestPoliteFiftyTenants(t *testing.T) {
 	w := newWorld(t, nil, quietConfig)
-	if _, err := w.kqi.Seed(kqifake.SeedOptions{Tenants: 50, JobsPerTenant: 40, OpenPerTenant: 4}); err != nil {
+	if _, err := w.kqi.Seed(kqifake.SeedOptions{Tenants: 50, JobsPerTenant: 8, OpenPerTenant: 2}); err != nil {
 		t.Fatal(err)
 	}
 	w.kqi.SetFaults(kqifake.Faults{Latency: 5 * time.Millisecond})

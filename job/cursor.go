@@ -1,8 +1,12 @@
 package job
 
 import (
+	"maps"
 	"slices"
+	"strings"
 	"time"
+
+	"github.com/kamobot/kamobot/api"
 )
 
 // KindCursor is where kamobot stands in one tenant's list of one job kind:
@@ -100,3 +104,76 @@ type Tracked struct {
 
 // HasAlerted reports whether the alert t was already raised for the job.
 func (t *Tracked) HasAlerted(e EventType) bool { return slices.Contains(t.Alerted, e) }
+
+// defs updates the preprocessing definition cursors.
+func (d *differ) defs(f Fetched) {
+	c := d.next
+	if c.Defs == nil {
+		c.Defs = map[int64]*DefCursor{}
+	}
+	c.MaxID = max(c.MaxID, f.MaxDefID)
+	for _, id := range f.NewDefs {
+		if c.Defs[id] == nil {
+			c.Defs[id] = &DefCursor{}
+		}
+	}
+	for _, j := range f.Range {
+		dc := c.Defs[j.ParentID]
+		if dc == nil {
+			dc = &DefCursor{}
+			c.Defs[j.ParentID] = dc
+		}
+		if dc.Runs == nil {
+			dc.Runs = map[int64]int64{}
+		}
+		if j.Memo != "" {
+			dc.Words = Words(j.Memo, nil)
+		}
+		dc.Runs[j.ID] = j.HistoryID
+		if j.CreatedAt.After(dc.LastActivity) {
+			dc.LastActivity = j.CreatedAt
+		}
+	}
+}
+
+// openSince is when the job became open, as best known.
+func (t *Tracked) openSince() time.Time {
+	if !t.CreatedAt.IsZero() {
+		return t.CreatedAt
+	}
+	return t.FirstSeen
+}
+
+// job rebuilds a job from what is tracked of it.
+func (t *Tracked) job(k api.Kind) api.Job {
+	return api.Job{Kind: k, ID: t.ID, ParentID: t.ParentID, HistoryID: t.HistoryID, Name: t.Name, Status: t.Status,
+		CreatedBy: t.Owner, CreatedAt: t.CreatedAt, StartedAt: t.StartedAt, Memo: strings.Join(t.Words, " ")}
+}
+
+// clone deep-copies the cursor (nil gives an empty one).
+func (c *KindCursor) clone() *KindCursor {
+	n := &KindCursor{Open: map[string]*Tracked{}}
+	if c == nil {
+		return n
+	}
+	n.Baselined, n.MaxID, n.Passes = c.Baselined, c.MaxID, c.Passes
+	n.Open = make(map[string]*Tracked, len(c.Open))
+	for k, t := range c.Open {
+		t2 := *t
+		t2.Alerted = slices.Clone(t.Alerted)
+		t2.Words = slices.Clone(t.Words)
+		n.Open[k] = &t2
+	}
+	n.Ended = slices.Clone(c.Ended)
+	if c.Defs != nil {
+		n.Defs = make(map[int64]*DefCursor, len(c.Defs))
+		for id, dc := range c.Defs {
+			dc2 := *dc
+			dc2.Known = slices.Clone(dc.Known)
+			dc2.Runs = maps.Clone(dc.Runs)
+			dc2.Words = slices.Clone(dc.Words)
+			n.Defs[id] = &dc2
+		}
+	}
+	return n
+}

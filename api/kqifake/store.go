@@ -1,3 +1,6 @@
+// One file: the fake's tables (tenants, accounts, jobs, definitions) and the only code that
+// writes them, together so that every invariant an insert keeps is in view.
+
 package kqifake
 
 import (

@@ -195,3 +195,71 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
 }
+
+// appControl serves the app part of /_fake/:
+//
+//	POST /_fake/tokens      a Token
+//	POST /_fake/channels    a Channel
+//	POST /_fake/api_faults  an APIFault or an array of them
+//	POST /_fake/slash       a SlashCommand: delivered over Socket Mode, answers the ack
+//	POST /_fake/socket/drop closes every Socket Mode connection
+//
+// It reports whether it served the request.
+func (s *Server) appControl(w http.ResponseWriter, r *http.Request) bool {
+	decode := func(v any) bool {
+		if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(v); err != nil {
+			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+			return false
+		}
+		return true
+	}
+	switch r.Method + " " + r.URL.Path {
+	case "GET /_fake/socket":
+		s.serveSocket(w, r)
+	case "GET /_fake/acks":
+		writeJSON(w, http.StatusOK, nonNil(s.Acks()))
+	case "POST /_fake/tokens":
+		var t Token
+		if decode(&t) {
+			s.AddToken(t)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	case "POST /_fake/channels":
+		var c Channel
+		if decode(&c) {
+			s.AddChannel(c)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	case "POST /_fake/api_faults":
+		var raw json.RawMessage
+		if !decode(&raw) {
+			return true
+		}
+		var fs []APIFault
+		if err := json.Unmarshal(raw, &fs); err != nil {
+			var f APIFault
+			if err := json.Unmarshal(raw, &f); err != nil {
+				writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
+				return true
+			}
+			fs = []APIFault{f}
+		}
+		s.ScriptAPI(fs...)
+		w.WriteHeader(http.StatusNoContent)
+	case "POST /_fake/slash":
+		var c SlashCommand
+		if decode(&c) {
+			ack, err := s.Slash(r.Context(), c, 10*time.Second)
+			if err != nil {
+				writeJSON(w, http.StatusGatewayTimeout, map[string]string{"error": err.Error()})
+				return true
+			}
+			writeJSON(w, http.StatusOK, ack)
+		}
+	case "POST /_fake/socket/drop":
+		writeJSON(w, http.StatusOK, map[string]int{"dropped": s.DropSockets()})
+	default:
+		return false
+	}
+	return true
+}

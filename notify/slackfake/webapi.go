@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 )
 
@@ -36,97 +35,6 @@ var methodScopes = map[string]string{
 	"chat.update":        "chat:write",
 	"pins.add":           "pins:write",
 	"conversations.info": "channels:read",
-}
-
-// Token is a token the fake knows.
-type Token struct {
-	Token  string   `json:"token"`
-	Scopes []string `json:"scopes,omitempty"`
-	// Error, when set, is answered to every call with this token:
-	// "token_revoked", "invalid_auth", "account_inactive".
-	Error string `json:"error,omitempty"`
-}
-
-// Channel is a channel the fake knows.
-type Channel struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-	// NotMember makes posts answer not_in_channel.
-	NotMember bool `json:"not_member,omitempty"`
-}
-
-// APIFault is a scripted answer to the next Count calls of Method (every
-// method when empty): an error with HTTP 200, or a 429 with RetryAfter.
-type APIFault struct {
-	Method     string `json:"method,omitempty"`
-	Error      string `json:"error,omitempty"`
-	Status     int    `json:"status,omitempty"`
-	RetryAfter int    `json:"retry_after,omitempty"`
-	Count      int    `json:"count,omitempty"` // default 1; -1 forever
-}
-
-type posted struct {
-	channel, ts, threadTS string
-}
-
-type appState struct {
-	mu       sync.Mutex
-	tokens   map[string]*Token
-	channels map[string]*Channel
-	strict   bool // only known tokens and channels
-	faults   []APIFault
-	msgs     map[string]posted // by channel+"/"+ts
-	tsSeq    int64
-	calls    []string // method names, in order
-	sock     *socketState
-}
-
-func newAppState() *appState {
-	return &appState{tokens: map[string]*Token{}, channels: map[string]*Channel{}, msgs: map[string]posted{}, sock: newSocketState()}
-}
-
-// AddToken registers a bot (xoxb-) or app (xapp-) token; with no scopes a
-// bot token has BotScopes. Once a token is registered, only registered
-// tokens are accepted.
-func (s *Server) AddToken(t Token) {
-	a := s.app
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if t.Scopes == nil && strings.HasPrefix(t.Token, "xoxb-") {
-		t.Scopes = BotScopes
-	}
-	a.tokens[t.Token] = &t
-	a.strict = true
-}
-
-// AddChannel registers a channel. Once one is registered, posting to an
-// unknown channel answers channel_not_found.
-func (s *Server) AddChannel(c Channel) {
-	a := s.app
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.channels[c.ID] = &c
-}
-
-// ScriptAPI queues Web API faults.
-func (s *Server) ScriptAPI(faults ...APIFault) {
-	a := s.app
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	for _, f := range faults {
-		if f.Count == 0 {
-			f.Count = 1
-		}
-		a.faults = append(a.faults, f)
-	}
-}
-
-// APICalls lists the Web API methods called, in order.
-func (s *Server) APICalls() []string {
-	a := s.app
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return slices.Clone(a.calls)
 }
 
 // apiRequest is one decoded Web API request.
@@ -328,62 +236,6 @@ func (s *Server) chatPost(w http.ResponseWriter, at *Attempt, req *apiRequest, n
 		"message": map[string]any{"text": req.args["text"], "ts": m.TS, "thread_ts": m.ThreadTS}})
 }
 
-// auth checks a token of the wanted prefix: invalid_auth when unknown or
-// of the wrong kind, not_authed when missing, or the token's own error.
-func (a *appState) auth(token, prefix string) (*Token, string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	switch t, ok := a.tokens[token]; {
-	case token == "":
-		return nil, "not_authed"
-	case !strings.HasPrefix(token, prefix):
-		return nil, "not_allowed_token_type"
-	case ok && t.Error != "":
-		return nil, t.Error
-	case ok:
-		return t, ""
-	case a.strict:
-		return nil, "invalid_auth"
-	default:
-		return &Token{Token: token, Scopes: BotScopes}, ""
-	}
-}
-
-// channel finds a channel: channel_not_found when unknown (once channels
-// are registered), not_in_channel for a post where the bot is not a member.
-func (a *appState) channel(id string, post bool) (Channel, string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if c, ok := a.channels[id]; ok {
-		if post && c.NotMember {
-			return *c, "not_in_channel"
-		}
-		return *c, ""
-	}
-	if len(a.channels) > 0 || id == "" {
-		return Channel{}, "channel_not_found"
-	}
-	return Channel{ID: id, Name: strings.ToLower(id)}, ""
-}
-
-func (a *appState) nextFault(method string) (APIFault, bool) {
-	for i := range a.faults {
-		f := &a.faults[i]
-		if f.Method != "" && f.Method != method {
-			continue
-		}
-		out := *f
-		if f.Count > 0 {
-			f.Count--
-			if f.Count == 0 {
-				a.faults = slices.Delete(a.faults, i, i+1)
-			}
-		}
-		return out, true
-	}
-	return APIFault{}, false
-}
-
 func apiAnswer(w http.ResponseWriter, at *Attempt, s *Server, v map[string]any) {
 	at.Status = http.StatusOK
 	if e, ok := v["error"].(string); ok {
@@ -391,72 +243,4 @@ func apiAnswer(w http.ResponseWriter, at *Attempt, s *Server, v map[string]any) 
 	}
 	s.record(*at)
 	writeJSON(w, http.StatusOK, v)
-}
-
-// appControl serves the app part of /_fake/:
-//
-//	POST /_fake/tokens      a Token
-//	POST /_fake/channels    a Channel
-//	POST /_fake/api_faults  an APIFault or an array of them
-//	POST /_fake/slash       a SlashCommand: delivered over Socket Mode, answers the ack
-//	POST /_fake/socket/drop closes every Socket Mode connection
-//
-// It reports whether it served the request.
-func (s *Server) appControl(w http.ResponseWriter, r *http.Request) bool {
-	decode := func(v any) bool {
-		if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(v); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-			return false
-		}
-		return true
-	}
-	switch r.Method + " " + r.URL.Path {
-	case "GET /_fake/socket":
-		s.serveSocket(w, r)
-	case "GET /_fake/acks":
-		writeJSON(w, http.StatusOK, nonNil(s.Acks()))
-	case "POST /_fake/tokens":
-		var t Token
-		if decode(&t) {
-			s.AddToken(t)
-			w.WriteHeader(http.StatusNoContent)
-		}
-	case "POST /_fake/channels":
-		var c Channel
-		if decode(&c) {
-			s.AddChannel(c)
-			w.WriteHeader(http.StatusNoContent)
-		}
-	case "POST /_fake/api_faults":
-		var raw json.RawMessage
-		if !decode(&raw) {
-			return true
-		}
-		var fs []APIFault
-		if err := json.Unmarshal(raw, &fs); err != nil {
-			var f APIFault
-			if err := json.Unmarshal(raw, &f); err != nil {
-				writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-				return true
-			}
-			fs = []APIFault{f}
-		}
-		s.ScriptAPI(fs...)
-		w.WriteHeader(http.StatusNoContent)
-	case "POST /_fake/slash":
-		var c SlashCommand
-		if decode(&c) {
-			ack, err := s.Slash(r.Context(), c, 10*time.Second)
-			if err != nil {
-				writeJSON(w, http.StatusGatewayTimeout, map[string]string{"error": err.Error()})
-				return true
-			}
-			writeJSON(w, http.StatusOK, ack)
-		}
-	case "POST /_fake/socket/drop":
-		writeJSON(w, http.StatusOK, map[string]int{"dropped": s.DropSockets()})
-	default:
-		return false
-	}
-	return true
 }
