@@ -15,14 +15,25 @@ type Team struct {
 	// reminded of, counted from when it began waiting (or its trouble); the
 	// last step repeats. Nil: no reminders.
 	Remind []time.Duration
-	// FailingCount failures of one job name within FailingWithin post one
-	// "failing repeatedly" message; 0 disables it.
+	// FailingCount failures of one job name (or one series, FailingBy)
+	// within FailingWithin post one "failing repeatedly" message; 0
+	// disables it.
 	FailingCount  int
 	FailingWithin time.Duration
+	// FailingBy is how failures are grouped: FailingByName (the exact job
+	// name) or FailingBySeries (one owner's names that differ only by a
+	// trailing run number or date, "resnet-run-12" and "resnet-run-13").
+	FailingBy string
 	// SelfAlertAfter is how long KAMONOHASHI may be unreachable (or refuse
 	// kamobot's login) before the channel is told; 0 disables it.
 	SelfAlertAfter time.Duration
 }
+
+// How failures are grouped for failing_repeatedly.
+const (
+	FailingByName   = "name"
+	FailingBySeries = "series"
+)
 
 // What a mute does with the events it holds.
 const (
@@ -61,6 +72,7 @@ func (t Team) RemindAt(n int) (d time.Duration, ok bool) {
 type failingFile struct {
 	Count  *int64  `toml:"count"`
 	Within *string `toml:"within"`
+	By     *string `toml:"by"`
 }
 
 // team checks the team keys of [watch], applying the defaults.
@@ -75,8 +87,17 @@ func (c *checker) team(f *watchFile, t *Team) {
 		}
 	}
 	t.Remind = c.remind(f.Remind)
-	t.FailingCount, t.FailingWithin = defaultFailingCount, defaultFailingWithin
+	t.FailingCount, t.FailingWithin, t.FailingBy = defaultFailingCount, defaultFailingWithin, FailingByName
 	if fr := f.FailingRepeatedly; fr != nil {
+		if fr.By != nil {
+			switch *fr.By {
+			case FailingByName, FailingBySeries:
+				t.FailingBy = *fr.By
+			default:
+				c.errorf("watch.failing_repeatedly.by", "%q: want \"name\" (the same job name) or \"series\" "+
+					"(one owner's names that differ only by a trailing run number or date)", *fr.By)
+			}
+		}
 		if fr.Count != nil {
 			switch n := *fr.Count; {
 			case n == 0:
