@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -164,4 +165,42 @@ func (c *checker) remind(v any) []time.Duration {
 	}
 	c.errorf(p, "%v: want an array of durations such as [\"1h\", \"4h\", \"24h\"], or \"off\"", fmt.Sprint(v))
 	return nil
+}
+
+// Describe says the effective team settings, one line per [watch] key,
+// for config check.
+func (t Team) Describe() []string {
+	var lines []string
+	switch t.Muted {
+	case MutedDrop:
+		lines = append(lines, `muted = "drop": events a mute holds are dropped`)
+	default:
+		lines = append(lines, `muted = "digest": events a mute holds come in a digest when it ends`)
+	}
+	if len(t.Remind) == 0 {
+		lines = append(lines, "remind = off")
+	} else {
+		steps := make([]string, len(t.Remind))
+		for i, d := range t.Remind {
+			steps[i] = fmtDuration(d)
+		}
+		lines = append(lines, fmt.Sprintf("remind = after %s, then every %s", strings.Join(steps, ", "),
+			fmtDuration(t.Remind[len(t.Remind)-1])))
+	}
+	switch {
+	case t.FailingCount == 0:
+		lines = append(lines, "failing_repeatedly = off")
+	case t.FailingBy == FailingBySeries:
+		lines = append(lines, fmt.Sprintf("failing_repeatedly = %d failures within %s of one owner's series "+
+			"(names differing only by a trailing run number or date)", t.FailingCount, fmtDuration(t.FailingWithin)))
+	default:
+		lines = append(lines, fmt.Sprintf("failing_repeatedly = %d failures within %s of one job name",
+			t.FailingCount, fmtDuration(t.FailingWithin)))
+	}
+	if t.SelfAlertAfter == 0 {
+		lines = append(lines, "self_alert_after = off")
+	} else {
+		lines = append(lines, "self_alert_after = "+fmtDuration(t.SelfAlertAfter))
+	}
+	return lines
 }
