@@ -234,8 +234,20 @@ func cmdSlack(ts *testscript.TestScript, neg bool, args []string) {
 			fl.RetryAfter = ra
 		}
 		f.Slack.Script(fl)
-	case "hook":
-		ts.Check(f.Slack.SetHookState(f.Hook, slackfake.HookState(args[1])))
+	case "hook": // slack hook STATE [FILE]: the default webhook, or the one whose URL FILE holds
+		hook := f.Hook
+		if len(args) > 2 {
+			hook = strings.TrimSpace(ts.ReadFile(args[2]))
+		}
+		ts.Check(f.Slack.SetHookState(hook, slackfake.HookState(args[1])))
+	case "newhook": // slack newhook FILE: a second webhook, its URL written to FILE (0600)
+		ts.Check(os.WriteFile(ts.MkAbs(args[1]), []byte(f.Slack.NewHook()+"\n"), 0o600))
+	case "show-hook": // slack show-hook FILE: the messages of the webhook whose URL FILE holds
+		var b strings.Builder
+		for _, m := range f.Slack.MessagesFor(strings.TrimSpace(ts.ReadFile(args[1]))) {
+			fmt.Fprintf(&b, "--- message %d\n%s\n", m.Seq, m.Readable)
+		}
+		ts.Stdout().Write([]byte(b.String()))
 	case "rate":
 		if err := f.Slack.CheckRate(slackfake.HookID(f.Hook), 1, 1); err != nil {
 			ts.Fatalf("%v", err)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -109,6 +110,7 @@ func runConfigCheck(ctx context.Context, d *Deps, offline bool) error {
 		fmt.Fprintf(out, "slack: %v\n", err)
 	}
 	fmt.Fprintf(out, "watch: every %s; kinds %s; posts %s\n", cfg.Watch.Interval, joinStrings(cfg.Watch.Kinds), joinStrings(cfg.Watch.Notify))
+	printTeam(out, cfg)
 	if !offline {
 		if err := checkServer(ctx, d, cfg); err != nil {
 			return err
@@ -124,6 +126,24 @@ func runConfigCheck(ctx context.Context, d *Deps, offline bool) error {
 		fmt.Fprintf(out, "  %s\n", day)
 	}
 	return nil
+}
+
+// printTeam shows the effective team settings: [watch]'s keys and each
+// tenant's escalate IDs.
+func printTeam(out io.Writer, cfg *config.Config) {
+	for _, l := range cfg.Watch.Team.Describe() {
+		fmt.Fprintf(out, "watch: %s\n", l)
+	}
+	escalates := 0
+	for _, t := range cfg.Tenants {
+		if len(t.Escalate) > 0 {
+			escalates++
+			fmt.Fprintf(out, "tenant %s: escalate %s\n", t.Label(), joinStrings(t.Escalate))
+		}
+	}
+	if escalates == 0 && cfg.Watch.Team.FailingCount > 0 {
+		fmt.Fprintln(out, "tenants: no escalate IDs: a failing-repeatedly message mentions only the tenant's mention IDs")
+	}
 }
 
 func checkServer(ctx context.Context, d *Deps, cfg *config.Config) error {

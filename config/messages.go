@@ -34,13 +34,22 @@ const (
 	MsgLeaveQuiet   = "leave_quiet"   // office hours close after a day without a message
 	MsgSummary      = "summary"       // what is running, after a silence
 	MsgDigest       = "digest"        // what happened outside office hours
+
+	MsgMuteSet   = "mute_set"           // a mute was set
+	MsgMuteEnded = "mute_ended"         // a mute ended
+	MsgReminder  = "reminder"           // a job is still stuck pending or in trouble
+	MsgFailing   = "failing_repeatedly" // a job (or its series) failed again and again
+	MsgSelfDown  = "self_down"          // kamobot cannot read KAMONOHASHI
+	MsgSelfUp    = "self_up"            // kamobot reads KAMONOHASHI again
+	MsgHookDead  = "webhook_dead"       // Slack refuses a tenant's webhook
 )
 
 // MessageKeys returns every message key, in a stable order.
 func MessageKeys() []string {
 	return []string{MsgCompleted, MsgKilled, MsgCanceled, MsgFailed, MsgUnknown, MsgTrouble, MsgStateUnknown,
 		MsgStuckPending, MsgLongRunning, MsgStarted, MsgDeleted,
-		MsgEnter, MsgLeave, MsgLeaveFriday, MsgLeaveQuiet, MsgSummary, MsgDigest}
+		MsgEnter, MsgLeave, MsgLeaveFriday, MsgLeaveQuiet, MsgSummary, MsgDigest,
+		MsgMuteSet, MsgMuteEnded, MsgReminder, MsgFailing, MsgSelfDown, MsgSelfUp, MsgHookDead}
 }
 
 // Languages returns the languages kamobot has built-in phrases for.

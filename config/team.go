@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -15,14 +16,25 @@ type Team struct {
 	// reminded of, counted from when it began waiting (or its trouble); the
 	// last step repeats. Nil: no reminders.
 	Remind []time.Duration
-	// FailingCount failures of one job name within FailingWithin post one
-	// "failing repeatedly" message; 0 disables it.
+	// FailingCount failures of one job name (or one series, FailingBy)
+	// within FailingWithin post one "failing repeatedly" message; 0
+	// disables it.
 	FailingCount  int
 	FailingWithin time.Duration
+	// FailingBy is how failures are grouped: FailingByName (the exact job
+	// name) or FailingBySeries (one owner's names that differ only by a
+	// trailing run number or date, "resnet-run-12" and "resnet-run-13").
+	FailingBy string
 	// SelfAlertAfter is how long KAMONOHASHI may be unreachable (or refuse
 	// kamobot's login) before the channel is told; 0 disables it.
 	SelfAlertAfter time.Duration
 }
+
+// How failures are grouped for failing_repeatedly.
+const (
+	FailingByName   = "name"
+	FailingBySeries = "series"
+)
 
 // What a mute does with the events it holds.
 const (
@@ -61,6 +73,7 @@ func (t Team) RemindAt(n int) (d time.Duration, ok bool) {
 type failingFile struct {
 	Count  *int64  `toml:"count"`
 	Within *string `toml:"within"`
+	By     *string `toml:"by"`
 }
 
 // team checks the team keys of [watch], applying the defaults.
@@ -75,8 +88,17 @@ func (c *checker) team(f *watchFile, t *Team) {
 		}
 	}
 	t.Remind = c.remind(f.Remind)
-	t.FailingCount, t.FailingWithin = defaultFailingCount, defaultFailingWithin
+	t.FailingCount, t.FailingWithin, t.FailingBy = defaultFailingCount, defaultFailingWithin, FailingByName
 	if fr := f.FailingRepeatedly; fr != nil {
+		if fr.By != nil {
+			switch *fr.By {
+			case FailingByName, FailingBySeries:
+				t.FailingBy = *fr.By
+			default:
+				c.errorf("watch.failing_repeatedly.by", "%q: want \"name\" (the same job name) or \"series\" "+
+					"(one owner's names that differ only by a trailing run number or date)", *fr.By)
+			}
+		}
 		if fr.Count != nil {
 			switch n := *fr.Count; {
 			case n == 0:
@@ -143,4 +165,42 @@ func (c *checker) remind(v any) []time.Duration {
 	}
 	c.errorf(p, "%v: want an array of durations such as [\"1h\", \"4h\", \"24h\"], or \"off\"", fmt.Sprint(v))
 	return nil
+}
+
+// Describe says the effective team settings, one line per [watch] key,
+// for config check.
+func (t Team) Describe() []string {
+	var lines []string
+	switch t.Muted {
+	case MutedDrop:
+		lines = append(lines, `muted = "drop": events a mute holds are dropped`)
+	default:
+		lines = append(lines, `muted = "digest": events a mute holds come in a digest when it ends`)
+	}
+	if len(t.Remind) == 0 {
+		lines = append(lines, "remind = off")
+	} else {
+		steps := make([]string, len(t.Remind))
+		for i, d := range t.Remind {
+			steps[i] = fmtDuration(d)
+		}
+		lines = append(lines, fmt.Sprintf("remind = after %s, then every %s", strings.Join(steps, ", "),
+			fmtDuration(t.Remind[len(t.Remind)-1])))
+	}
+	switch {
+	case t.FailingCount == 0:
+		lines = append(lines, "failing_repeatedly = off")
+	case t.FailingBy == FailingBySeries:
+		lines = append(lines, fmt.Sprintf("failing_repeatedly = %d failures within %s of one owner's series "+
+			"(names differing only by a trailing run number or date)", t.FailingCount, fmtDuration(t.FailingWithin)))
+	default:
+		lines = append(lines, fmt.Sprintf("failing_repeatedly = %d failures within %s of one job name",
+			t.FailingCount, fmtDuration(t.FailingWithin)))
+	}
+	if t.SelfAlertAfter == 0 {
+		lines = append(lines, "self_alert_after = off")
+	} else {
+		lines = append(lines, "self_alert_after = "+fmtDuration(t.SelfAlertAfter))
+	}
+	return lines
 }

@@ -5,9 +5,11 @@ import (
 	"errors"
 	"fmt"
 	"maps"
+	"regexp"
 	"slices"
 	"strings"
 	"time"
+	"unicode"
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/config"
@@ -202,9 +204,10 @@ func (p *Pass) reminders(st *state.State, now time.Time, rep *Report) []state.Me
 }
 
 // failing records the failures among events and posts one "failing
-// repeatedly" message for a job name of a tenant that failed
+// repeatedly" message for a job name of a tenant (or, by = "series", one
+// owner's series of names: failingGroup) that failed
 // failing_repeatedly.count times within its window, mentioning the
-// tenant's escalate IDs; one per name and window.
+// tenant's escalate IDs; one per group and window.
 func (p *Pass) failing(st *state.State, events []job.Event, now time.Time) []state.Message {
 	team := p.Cfg.Watch.Team
 	if team.FailingCount == 0 {
@@ -217,7 +220,7 @@ func (p *Pass) failing(st *state.State, events []job.Event, now time.Time) []sta
 		}
 		st.Team.RecordFailure(state.Failure{Tenant: e.Tenant.ID, Kind: e.Job.Kind, ID: e.Job.ID, ParentID: e.Job.ParentID,
 			Name: e.Job.Name, Owner: e.Job.CreatedBy, At: now}, team.FailingWithin)
-		if key := failingKey(e.Tenant.ID, e.Job.Name); !slices.Contains(names, key) {
+		if key, _ := failingGroup(team.FailingBy, e.Tenant.ID, e.Job.Name, e.Job.CreatedBy); !slices.Contains(names, key) {
 			names = append(names, key)
 		}
 	}
@@ -230,8 +233,8 @@ func (p *Pass) failing(st *state.State, events []job.Event, now time.Time) []sta
 		var tenant int64
 		var name string
 		for _, f := range st.Team.Failures {
-			if failingKey(f.Tenant, f.Name) == key && now.Sub(f.At) <= team.FailingWithin {
-				tenant, name = f.Tenant, f.Name
+			if k, label := failingGroup(team.FailingBy, f.Tenant, f.Name, f.Owner); k == key && now.Sub(f.At) <= team.FailingWithin {
+				tenant, name = f.Tenant, label
 				runs = append(runs, notify.FailedRun{At: f.At, Job: api.Job{Kind: f.Kind, ID: f.ID, ParentID: f.ParentID,
 					Name: f.Name, CreatedBy: f.Owner}})
 			}
@@ -258,7 +261,40 @@ func (p *Pass) failing(st *state.State, events []job.Event, now time.Time) []sta
 	return msgs
 }
 
-func failingKey(tenant int64, name string) string { return api.FormatID(tenant) + "/" + name }
+// failingGroup is the group a failed run counts in, and the name the
+// message shows for it. by = "name": the tenant and the exact job name
+// ("<tenant id>/<name>", as before). by = "series": the tenant, the owner
+// and the name without its trailing run number or date
+// ("<tenant id>/~<owner>/<stem>", shown as "<stem>…"), so "resnet-run-12"
+// and "resnet-run-13" of one owner count together.
+func failingGroup(by string, tenant int64, name, owner string) (key, label string) {
+	if by != config.FailingBySeries {
+		return api.FormatID(tenant) + "/" + name, name
+	}
+	stem := seriesStem(name)
+	label = name
+	if stem != name {
+		label = stem + "…"
+	}
+	return api.FormatID(tenant) + "/~" + owner + "/" + stem, label
+}
+
+// trailingRun matches what ends a name of a series: numbers (a run
+// number, a date, a time) each after a separator. A number stuck to a
+// word ("resnet50", "run12") is part of the name.
+var trailingRun = regexp.MustCompile(`([-_.:/ #]+[0-9]+)+[-_.:/ #]*$`)
+
+// seriesStem is name without its trailing run number or date:
+// "resnet-run-12" → "resnet-run", "exp_2026-11-25_3" → "exp". The stem
+// keeps no separator at its end; a name whose stem would hold no letter
+// ("2026-11-25") is kept whole.
+func seriesStem(name string) string {
+	stem := trailingRun.ReplaceAllString(name, "")
+	if !strings.ContainsFunc(stem, unicode.IsLetter) {
+		return name
+	}
+	return stem
+}
 
 // refOf names tenant id as the state knows it.
 func (p *Pass) refOf(st *state.State, id int64) job.TenantRef {

@@ -28,7 +28,9 @@ var testPhrases = map[string]map[string]string{
 		"long_running": "まだ走ってるカモ", "started": "始まったカモ", "deleted": "いなくなったカモ",
 		"unknown": "よくわからないカモ...", "state_unknown": "連絡が取れないカモ...", "enter": "おはようカモ", "leave": "今日もお疲れ様カモ",
 		"leave_friday": "よい週末をカモ", "leave_quiet": "静かな一日だったカモ", "summary": "みんながんばってるカモ",
-		"digest": "留守中のまとめカモ",
+		"digest": "留守中のまとめカモ", "mute_set": "しばらく静かにするカモ", "mute_ended": "また話すカモ",
+		"reminder": "まだ気になるカモ...", "failing_repeatedly": "何度も転んでるカモ!", "self_down": "KAMONOHASHI が見えないカモ...",
+		"self_up": "KAMONOHASHI がまた見えるカモ", "webhook_dead": "Webhook が閉じてるカモ...",
 	},
 	"en": {
 		"completed": "Done, nicely.", "failed": "That one fell over...", "killed": "Stopped in its tracks...",
@@ -36,7 +38,9 @@ var testPhrases = map[string]map[string]string{
 		"long_running": "Still going strong.", "started": "Off it goes.", "deleted": "It vanished.",
 		"unknown": "Not sure what happened...", "state_unknown": "Lost touch with it...", "enter": "Morning! On watch.", "leave": "Good work today!",
 		"leave_friday": "Have a great weekend!", "leave_quiet": "A quiet day.", "summary": "Here is what runs.",
-		"digest": "Here is what you missed.",
+		"digest": "Here is what you missed.", "mute_set": "Going quiet for a bit.", "mute_ended": "Talking again.",
+		"reminder": "Still on my mind...", "failing_repeatedly": "It keeps tripping up!", "self_down": "Cannot see KAMONOHASHI...",
+		"self_up": "KAMONOHASHI is back in sight.", "webhook_dead": "A webhook is shut...",
 	},
 }
 

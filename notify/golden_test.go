@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"flag"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -87,6 +88,7 @@ func goldenCases(lang string) map[string]any {
 	cases["summary"] = notify.RenderSummary(fixtureSummary(), o)
 	cases["digest"] = notify.RenderDigest(digestEvents(), at(18, 0).AddDate(0, 0, -1), o)
 	cases["weekly_report"] = notify.RenderWeeklyReport(weeklyReports(3), o)[0] // report_test.go
+	maps.Copy(cases, teamCases(o))                                             // team_test.go
 	return cases
 }
 
@@ -165,7 +167,7 @@ func TestGoldenPayloadsAcceptedBySlack(t *testing.T) {
 	}
 	fake.AssertNoUnescaped(t)
 	fake.AssertNoSpecialMention(t)
-	if total < 34 {
+	if total < 48 {
 		t.Errorf("only %d golden payloads", total)
 	}
 }
@@ -183,8 +185,8 @@ func TestGoldenFilesAreAllUsed(t *testing.T) {
 			t.Errorf("golden file %s is not produced by any case", name)
 		}
 	}
-	if len(want) != 44 {
-		t.Errorf("%d golden cases, want 44 (22 message types × 2 languages)", len(want))
+	if len(want) != 58 {
+		t.Errorf("%d golden cases, want 58 (29 message types × 2 languages)", len(want))
 	}
 }
 

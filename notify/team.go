@@ -12,9 +12,11 @@ import (
 // The team messages: mutes set and ended, reminders about a job still
 // stuck or in trouble, a job that keeps failing, and kamobot's own
 // trouble reaching KAMONOHASHI or Slack. Each is one short message with
-// a headline (a phrase of its key, else a built-in line) and its facts.
+// a headline and its facts. The headline is a phrase of its key
+// (RenderOptions.Phrase: the built-in sets of config/messages, or the
+// user's [messages]); without one it is a short fixed title.
 
-// Phrase keys of the team messages.
+// Phrase keys of the team messages (config's Msg constants).
 const (
 	KeyMuteSet   = "mute_set"
 	KeyMuteEnded = "mute_ended"
@@ -26,21 +28,16 @@ const (
 )
 
 type teamLabels struct {
-	head                                          map[string]string
+	title                                         map[string]string
 	tenant, kind, until, reason, by, held, since  string
 	allKinds, stuckFor, troubleFor, runs, failed  string
 	what, lastError, caughtUp, downFor, reminderN string
 }
 
 var teamEN = teamLabels{
-	head: map[string]string{
-		KeyMuteSet:   "Muted: messages are held until the mute ends.",
-		KeyMuteEnded: "The mute ended: messages are back.",
-		KeyReminder:  "Reminder: this job still needs attention.",
-		KeyFailing:   "This job keeps failing.",
-		KeySelfDown:  "kamobot cannot read KAMONOHASHI: nothing is reported meanwhile.",
-		KeySelfUp:    "kamobot reads KAMONOHASHI again.",
-		KeyHookDead:  "Slack refuses a webhook: its messages wait.",
+	title: map[string]string{
+		KeyMuteSet: "Muted", KeyMuteEnded: "Mute ended", KeyReminder: "Reminder", KeyFailing: "Failing repeatedly",
+		KeySelfDown: "KAMONOHASHI unreadable", KeySelfUp: "KAMONOHASHI readable again", KeyHookDead: "Webhook refused",
 	},
 	tenant: "Tenant", kind: "Kind", until: "Until", reason: "Reason", by: "By", held: "Held",
 	since: "Since", allKinds: "all kinds", stuckFor: "Waiting for", troubleFor: "In trouble for",
@@ -49,14 +46,9 @@ var teamEN = teamLabels{
 }
 
 var teamJA = teamLabels{
-	head: map[string]string{
-		KeyMuteSet:   "ミュートしました。終わるまでメッセージを控えます。",
-		KeyMuteEnded: "ミュートが終わりました。メッセージを再開します。",
-		KeyReminder:  "リマインド: このジョブはまだ対応が必要です。",
-		KeyFailing:   "このジョブが失敗を繰り返しています。",
-		KeySelfDown:  "kamobot が KAMONOHASHI を読めません。その間の通知は止まっています。",
-		KeySelfUp:    "kamobot が KAMONOHASHI を再び読めるようになりました。",
-		KeyHookDead:  "Slack が Webhook を拒否しています。そのメッセージは待機中です。",
+	title: map[string]string{
+		KeyMuteSet: "ミュート", KeyMuteEnded: "ミュート終了", KeyReminder: "リマインド", KeyFailing: "失敗の繰り返し",
+		KeySelfDown: "KAMONOHASHI 読み取り不可", KeySelfUp: "KAMONOHASHI 読み取り再開", KeyHookDead: "Webhook 拒否",
 	},
 	tenant: "テナント", kind: "種別", until: "終了予定", reason: "理由", by: "設定者", held: "保留",
 	since: "開始", allKinds: "全種別", stuckFor: "待ち時間", troubleFor: "異常の継続",
@@ -71,11 +63,12 @@ func (r *renderer) team() *teamLabels {
 	return &teamJA
 }
 
-// headline is the phrase of key (escaped), else the built-in line.
+// teamHead is the emoji and the phrase of key (escaped), else the fixed
+// title of the message.
 func (r *renderer) teamHead(key, emoji string) string {
 	say := r.phrase(key)
 	if say == "" {
-		say = Escape(r.team().head[key])
+		say = r.team().title[key]
 	}
 	return emoji + " " + say
 }

@@ -14,7 +14,8 @@ type TeamState struct {
 	// Failures are recent failed runs, kept for [watch] failing_repeatedly's
 	// window.
 	Failures []Failure `json:"failures,omitempty"`
-	// FailingSent maps a failing group ("<tenant id>/<name>") to when its
+	// FailingSent maps a failing group ("<tenant id>/<name>", or by series
+	// "<tenant id>/~<owner>/<stem>") to when its
 	// "failing repeatedly" message was sent: one per window.
 	FailingSent map[string]time.Time `json:"failing_sent,omitempty"`
 	// Self tracks KAMONOHASHI's (and webhooks') health as kamobot sees it.
