@@ -41,7 +41,7 @@ var teamEN = teamLabels{
 	},
 	tenant: "Tenant", kind: "Kind", until: "Until", reason: "Reason", by: "By", held: "Held",
 	since: "Since", allKinds: "all kinds", stuckFor: "Waiting for", troubleFor: "In trouble for",
-	runs: "Runs", failed: "failures within", what: "What failed", lastError: "Last error",
+	runs: "Runs", failed: "%[1]d failures within %[2]s", what: "What failed", lastError: "Last error",
 	caughtUp: "Caught up", downFor: "Down for", reminderN: "Reminder",
 }
 
@@ -52,7 +52,7 @@ var teamJA = teamLabels{
 	},
 	tenant: "テナント", kind: "種別", until: "終了予定", reason: "理由", by: "設定者", held: "保留",
 	since: "開始", allKinds: "全種別", stuckFor: "待ち時間", troubleFor: "異常の継続",
-	runs: "実行", failed: "回失敗 期間", what: "失敗した処理", lastError: "最後のエラー",
+	runs: "実行", failed: "%[2]s以内に%[1]d回失敗", what: "失敗した処理", lastError: "最後のエラー",
 	caughtUp: "追いついた件数", downFor: "停止時間", reminderN: "リマインド",
 }
 
@@ -156,8 +156,8 @@ func RenderFailing(t job.TenantRef, name string, runs []FailedRun, within time.D
 	if m := joinMentions(r.tenantMentions(t), mentions(escalate)); m != "" {
 		head = m + " " + head
 	}
-	summary := fmt.Sprintf("%s · %s · %d %s %s", r.tenant(t), inline(name, nameBudget, r.l.noName), len(runs), l.failed,
-		Duration(within, o.Lang))
+	summary := fmt.Sprintf("%s · %s · ", r.tenant(t), inline(name, nameBudget, r.l.noName)) +
+		fmt.Sprintf(l.failed, len(runs), Duration(within, o.Lang))
 	var lines []string
 	for i, run := range runs {
 		if i == 20 {
