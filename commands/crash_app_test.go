@@ -11,7 +11,6 @@ import (
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/api/kqifake"
-	"github.com/kamobot/kamobot/internal/testkit"
 	"github.com/kamobot/kamobot/notify/slackfake"
 )
 
@@ -38,7 +37,8 @@ api_url = "` + e.slack.URL() + `/api/"
 // crash leaves at most one extra message, and every later event of the
 // job goes in the thread of the parent whose ts was saved.
 func TestAppCrashAfterPost(t *testing.T) {
-	bin := testkit.BuildT(t, testkit.BuildOptions{Tags: []string{"testhooks"}})
+	t.Parallel()
+	bin := hooksBin.Path(t)
 	e := newAppProcEnv(t, bin)
 	if o := e.run(nil, "check"); o.code != 0 || o.killed {
 		t.Fatalf("baseline: exit %d, killed %v\n%s", o.code, o.killed, o.out)
@@ -155,7 +155,8 @@ func containsWord(s, w string) bool {
 // every drop (the connection came back by itself), and every job gets
 // exactly one parent, one reply and one update: nothing lost or doubled.
 func TestAppSocketDrops(t *testing.T) {
-	bin := testkit.BuildT(t, testkit.BuildOptions{Tags: []string{"testhooks"}})
+	t.Parallel()
+	bin := hooksBin.Path(t)
 	e := newAppProcEnv(t, bin)
 	const appToken = "xapp-1-A0CRASH-CANARYappTOKEN"
 	e.slack.AddToken(slackfake.Token{Token: appToken})

@@ -45,8 +45,19 @@ import (
 // 400 with KAMOBOT_LONG=1, 15 with -short); KAMOBOT_CRASH_DEBUG=1 logs
 // each run.
 
+// hooksBin is kamobot built with the test hooks, once for the package's
+// process tests, which run in parallel: they mostly wait on processes.
+var hooksBin = testkit.NewBinary(testkit.BuildOptions{Tags: []string{"testhooks"}})
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	hooksBin.Remove()
+	os.Exit(code)
+}
+
 func TestProcessFaults(t *testing.T) {
-	bin := testkit.BuildT(t, testkit.BuildOptions{Tags: []string{"testhooks"}})
+	t.Parallel()
+	bin := hooksBin.Path(t)
 	t.Run("kill -9 at random points", func(t *testing.T) { testCrashes(t, bin) })
 	t.Run("check and watch at once", func(t *testing.T) { testCheckAndWatch(t, bin) })
 	t.Run("full disk", func(t *testing.T) { testFullDisk(t, bin) })
