@@ -175,7 +175,11 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 	}.Run(ctx)
 	wg.Wait()
 	st := slack.Stats()
-	fmt.Fprintf(d.Stdout, "\ndemo over: %d messages posted to the fake Slack\n", st.Accepted)
+	plural := "s"
+	if st.Accepted == 1 {
+		plural = ""
+	}
+	fmt.Fprintf(d.Stdout, "\ndemo over: %d message%s posted to the fake Slack\n", st.Accepted, plural)
 	return err
 }
 
