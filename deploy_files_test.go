@@ -3,7 +3,13 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
 	"os"
+	"os/exec"
 	"path"
 	"regexp"
 	"slices"
@@ -166,92 +172,90 @@ func checkStateVolume(t *testing.T, stages [][]instruction, aliases []string, us
 	}
 }
 
-// checkHealthcheck: a HEALTHCHECK must run kamobot itself in exec form (a
-// distroless image has no shell, curl or wget); without one, the
-// Dockerfile says why not.
+// checkHealthcheck: the HEALTHCHECK runs `kamobot health` in exec form (a
+// distroless image has no shell, curl or wget) against loopback on the
+// port the CMD's --metrics-addr serves, on /livez or /healthz, with a
+// comment saying why that path; and the binary takes its arguments:
+// run against a server answering that path, it exits 0.
 func checkHealthcheck(t *testing.T, final []instruction) {
 	t.Helper()
+	var hc, cmd string
 	for _, in := range final {
-		if in.cmd != "HEALTHCHECK" {
-			continue
+		switch in.cmd {
+		case "HEALTHCHECK":
+			hc = in.args
+		case "CMD":
+			cmd = in.args
 		}
-		if in.args == "NONE" {
-			break
-		}
-		if !regexp.MustCompile(`CMD \["/usr/local/bin/kamobot",`).MatchString(in.args) {
-			t.Errorf("HEALTHCHECK %s: want the exec form running kamobot (no shell, curl or wget in the image)", in.args)
-		}
-		return
+	}
+	if hc == "" || hc == "NONE" {
+		t.Fatal("no HEALTHCHECK: want one running `kamobot health` (exec form)")
+	}
+	m := regexp.MustCompile(`CMD (\[.*\])$`).FindStringSubmatch(hc)
+	var argv []string
+	if m == nil || json.Unmarshal([]byte(m[1]), &argv) != nil || len(argv) < 2 ||
+		argv[0] != "/usr/local/bin/kamobot" || argv[1] != "health" {
+		t.Fatalf("HEALTHCHECK %s: want CMD [\"/usr/local/bin/kamobot\", \"health\", ...] (exec form: no shell in the image)", hc)
+	}
+	i := slices.Index(argv, "--url")
+	if i < 0 || i+1 >= len(argv) {
+		t.Fatalf("HEALTHCHECK %s: no --url", hc)
+	}
+	u, err := url.Parse(argv[i+1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Path != "/livez" && u.Path != "/healthz" {
+		t.Errorf("HEALTHCHECK asks %s: want /livez or /healthz", u.Path)
+	}
+	// The check runs inside the container: loopback, on the port watch serves.
+	addr := regexp.MustCompile(`"--metrics-addr", "([^"]*)"`).FindStringSubmatch(cmd)
+	if addr == nil {
+		t.Fatalf("CMD %s: watch serves no metrics address for the HEALTHCHECK to ask", cmd)
+	}
+	host, port, err := net.SplitHostPort(addr[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Hostname() != "127.0.0.1" || u.Port() != port || (host != "" && host != "0.0.0.0" && host != "127.0.0.1") {
+		t.Errorf("HEALTHCHECK asks %s, CMD serves %s: want the check on 127.0.0.1:%s, served there", u.Host, addr[1], port)
 	}
 	raw, err := os.ReadFile("deploy/Dockerfile")
 	if err != nil {
 		t.Fatal(err)
 	}
-	why := regexp.MustCompile(`(?m)^# No HEALTHCHECK: .*\n(# .*\n)*`).Find(raw)
+	why := regexp.MustCompile(`(?m)((?:^# .*\n)+)^HEALTHCHECK `).FindSubmatch(raw)
 	if why == nil {
-		t.Fatal("no HEALTHCHECK and no `# No HEALTHCHECK: ...` comment saying why not")
+		t.Fatal("no comment before HEALTHCHECK saying why it asks the path it does")
 	}
-	for _, word := range []string{"/livez", "/healthz", "curl"} {
-		if !bytes.Contains(why, []byte(word)) {
-			t.Errorf("the reason for no HEALTHCHECK does not mention %s:\n%s", word, why)
+	for _, word := range []string{"/livez", "/healthz", "curl", "restart"} {
+		if !bytes.Contains(why[1], []byte(word)) {
+			t.Errorf("the comment on HEALTHCHECK does not mention %s:\n%s", word, why[1])
 		}
 	}
-}
 
-func TestDeploySystemdUnit(t *testing.T) {
-	raw, err := os.ReadFile("deploy/kamobot.service")
-	if err != nil {
-		t.Fatal(err)
-	}
-	service := map[string][]string{}
-	section := ""
-	for line := range strings.Lines(string(raw)) {
-		line = strings.TrimSpace(line)
-		switch {
-		case line == "" || strings.HasPrefix(line, "#") || strings.HasPrefix(line, ";"):
-		case strings.HasPrefix(line, "["):
-			section = line
-		case section == "[Service]":
-			k, v, _ := strings.Cut(line, "=")
-			service[k] = append(service[k], v)
+	// The binary takes these arguments: against a server answering the
+	// path it exits 0, against one answering 503 it exits 69.
+	for _, status := range []int{http.StatusOK, http.StatusServiceUnavailable} {
+		srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != u.Path {
+				http.NotFound(w, r)
+				return
+			}
+			w.WriteHeader(status)
+		}))
+		args := slices.Clone(argv[1:])
+		args[i] = srv.URL + u.Path
+		out, err := exec.Command(kamobotBin.Path(t), args...).CombinedOutput()
+		srv.Close()
+		code := 0
+		if ee, ok := err.(*exec.ExitError); ok {
+			code = ee.ExitCode()
+		} else if err != nil {
+			t.Fatal(err)
 		}
-	}
-	for k, want := range map[string]string{
-		"Type": "notify", "Restart": "on-failure", "DynamicUser": "yes", "StateDirectory": "kamobot",
-		"StateDirectoryMode": "0700", "UMask": "0077", "NoNewPrivileges": "yes", "ProtectSystem": "strict",
-		"ProtectHome": "yes", "PrivateTmp": "yes", "PrivateDevices": "yes", "ProtectKernelTunables": "yes",
-		"ProtectKernelModules": "yes", "ProtectControlGroups": "yes", "RestrictNamespaces": "yes",
-		"LockPersonality": "yes", "MemoryDenyWriteExecute": "yes", "SystemCallArchitectures": "native",
-		"CapabilityBoundingSet": "",
-	} {
-		if got := service[k]; !slices.Contains(got, want) {
-			t.Errorf("[Service] %s=%q, want %q", k, got, want)
-		}
-	}
-	if w := service["WatchdogSec"]; len(w) == 0 || w[0] == "0" || w[0] == "" {
-		t.Errorf("WatchdogSec %q: kamobot pings the watchdog; set it above interval + the longest pass", w)
-	}
-	if f := strings.Fields(strings.Join(service["RestartPreventExitStatus"], " ")); !slices.Contains(f, "78") || !slices.Contains(f, "77") {
-		t.Errorf("RestartPreventExitStatus %q: want 77 and 78, which a restart cannot fix", f)
-	}
-	if f := strings.Fields(strings.Join(service["RestrictAddressFamilies"], " ")); !slices.Contains(f, "AF_UNIX") || !slices.Contains(f, "AF_INET") {
-		t.Errorf("RestrictAddressFamilies %q: want AF_UNIX (NOTIFY_SOCKET) and AF_INET", f)
-	}
-	if !slices.ContainsFunc(service["SystemCallFilter"], func(v string) bool { return strings.Contains(v, "@system-service") }) {
-		t.Error("no SystemCallFilter=@system-service")
-	}
-	if es := service["ExecStart"]; len(es) != 1 || !strings.Contains(es[0], " watch") {
-		t.Errorf("ExecStart %q, want kamobot watch", es)
-	}
-	creds := strings.Join(service["LoadCredential"], " ")
-	for _, name := range []string{"kamonohashi-password:", "slack-webhook:"} {
-		if !strings.Contains(creds, name) {
-			t.Errorf("no LoadCredential=%s...: the secrets come as systemd credentials", name)
-		}
-	}
-	for _, e := range service["Environment"] {
-		if strings.Contains(e, "KAMOBOT_PASSWORD=") || strings.Contains(e, "KAMOBOT_SLACK_WEBHOOK=") {
-			t.Errorf("Environment=%s: a secret in the unit is readable by systemctl show", e)
+		if want := map[int]int{http.StatusOK: 0, http.StatusServiceUnavailable: 69}[status]; code != want {
+			t.Errorf("the HEALTHCHECK's command against a server answering %d: exit %d, want %d\n%s", status, code, want, out)
 		}
 	}
 }

@@ -47,7 +47,7 @@ func TestScripts(t *testing.T) {
 // script and the commands that drive them; cmds adds more commands.
 func scriptParams(t *testing.T, dir string, withFakes bool, cmds map[string]func(ts *testscript.TestScript, neg bool, args []string)) testscript.Params {
 	binDir := filepath.Dir(kamobotBin.Path(t))
-	all := map[string]func(ts *testscript.TestScript, neg bool, args []string){"exitcode": cmdExitCode}
+	all := map[string]func(ts *testscript.TestScript, neg bool, args []string){"exitcode": cmdExitCode, "envfrom": cmdEnvFrom}
 	if withFakes {
 		all["kqi"], all["slack"], all["waitfor"], all["fake"], all["slackapp"] = cmdKQI, cmdSlack, cmdWaitFor, cmdFake, cmdSlackApp
 	}
@@ -317,6 +317,21 @@ func cmdWaitFor(ts *testscript.TestScript, neg bool, args []string) {
 		}
 		time.Sleep(10 * time.Millisecond) // polling a file; the condition, not the time, ends the wait
 	}
+}
+
+// envfrom FILE REGEXP VAR sets VAR to the first group REGEXP matches in
+// FILE (what a background command printed: the address it listens on).
+func cmdEnvFrom(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 3 {
+		ts.Fatalf("usage: envfrom FILE REGEXP VAR")
+	}
+	re, err := regexp.Compile(args[1])
+	ts.Check(err)
+	m := re.FindSubmatch([]byte(ts.ReadFile(args[0])))
+	if len(m) < 2 {
+		ts.Fatalf("%s: no match with a group for %q", args[0], args[1])
+	}
+	ts.Setenv(args[2], string(m[1]))
 }
 
 // fake drives the fake KAMONOHASHI through its control API over HTTP:

@@ -18,6 +18,7 @@ import (
 //
 //	slackapp token TOKEN [ERROR]      register a token (answering ERROR to every call)
 //	slackapp channel ID               register a channel
+//	slackapp scopes TOKEN [SCOPE,...] give a registered token these scopes only (none when omitted)
 //	slackapp calls                    print each Web API message: method channel ts thread_ts [broadcast]
 //	slackapp count METHOD N           exactly N accepted calls of METHOD (N replies: METHOD "reply")
 //	slackapp fault METHOD ERROR [N]   the next N calls of METHOD answer ERROR
@@ -28,7 +29,7 @@ import (
 //	slackapp config                   put the fake's Web API URL for @SLACK_API@ in config.toml
 func cmdSlackApp(ts *testscript.TestScript, neg bool, args []string) {
 	if len(args) == 0 {
-		ts.Fatalf("usage: slackapp token|channel|calls|count|fault ...")
+		ts.Fatalf("usage: slackapp token|scopes|channel|calls|count|fault ...")
 	}
 	f := fakesOf(ts)
 	switch args[0] {
@@ -38,6 +39,17 @@ func cmdSlackApp(ts *testscript.TestScript, neg bool, args []string) {
 			t.Error = args[2]
 		}
 		f.Slack.AddToken(t)
+	case "scopes":
+		if len(args) < 2 {
+			ts.Fatalf("usage: slackapp scopes TOKEN [SCOPE,...]")
+		}
+		scopes := []string{}
+		if len(args) > 2 && args[2] != "" {
+			scopes = strings.Split(args[2], ",")
+		}
+		if !f.Slack.SetScopes(args[1], scopes) {
+			ts.Fatalf("slackapp scopes: token not registered")
+		}
 	case "channel":
 		f.Slack.AddChannel(slackfake.Channel{ID: args[1], Name: strings.ToLower(args[1])})
 	case "calls":

@@ -80,6 +80,7 @@ The global options go before or after the command name.
 			newStateCommand(d),
 			newMuteCommand(d),
 			newUnmuteCommand(d),
+			newHealthCommand(d),
 			newDemoCommand(d),
 			newCompletionCommand(d),
 			newVersionCommand(d),

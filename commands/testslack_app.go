@@ -56,6 +56,9 @@ func testSlackApp(ctx context.Context, d *Deps, cfg *config.Config, tenant strin
 			break
 		}
 	}
+	if app.Board {
+		need = append(need, notify.PinScope) // to pin the board; it is updated unpinned without it
+	}
 	var missing []string
 	for _, s := range need {
 		if !slices.Contains(id.Scopes, s) {

@@ -221,7 +221,12 @@ func (p *Pass) deliverApp(ctx context.Context, st *state.State, mu, window *sync
 		}
 		t.Channel, t.TS = am.Channel, ts
 	}
-	stop := p.record(st, to, m, res, tries, rep)
+	var stop bool
+	if op == state.OpUpdate && m.Kind == kindBoard && res.Code == "message_not_found" {
+		p.boardGone(st, m) // deleted in Slack: posted anew next pass
+	} else {
+		stop = p.record(st, to, m, res, tries, rep)
+	}
 	if err := p.Store.Save(st); err != nil {
 		p.Log.Error("cannot save the state after sending; the message may be sent again; "+
 			"the rest wait in the outbox", errAttr(err))

@@ -155,8 +155,10 @@ func renderBoard(rows []boardRow) notify.Payload {
 	return notify.Payload{Text: b.String()}
 }
 
-// pinRefusals are pins.add's answers that will not change by retrying:
-// the board is left unpinned and this is said once.
+// pinRefusals are pins.add's answers that will not change by retrying
+// soon: the board is left unpinned and this is said once per bot token.
+// The pin is tried again with another token, or after state.PinRetry
+// (a scope may have been added, a workspace setting changed).
 var pinRefusals = map[string]string{
 	"missing_scope":     "the app lacks pins:write: add it from deploy/slack-app-manifest.yaml and reinstall the app",
 	"not_pinnable":      "Slack does not let this message be pinned",
@@ -164,27 +166,51 @@ var pinRefusals = map[string]string{
 }
 
 // pinBoards pins each board posted and not yet pinned. A refusal is
-// logged once and never fatal; another failure is tried next pass.
+// logged once per bot token and never fatal; another failure is tried
+// next pass.
 func (p *Pass) pinBoards(ctx context.Context, st *state.State) {
 	if p.App == nil || !p.Cfg.Slack.App.Board {
 		return
 	}
+	now := p.Now()
+	token := notify.Fingerprint(p.Cfg.Slack.App.BotToken.Reveal())
 	for _, ch := range slices.Sorted(maps.Keys(st.Boards)) {
 		b := st.Boards[ch]
 		th := st.Threads[state.BoardKey(ch)]
-		if b.Pinned || b.PinRefused != "" || th == nil || th.TS == "" || ctx.Err() != nil {
+		if b.Pinned || th == nil || th.TS == "" || ctx.Err() != nil {
 			continue
+		}
+		if b.PinRefused != "" && b.PinToken == token && waiting(b.PinRefusedAt.Add(state.PinRetry), now, state.PinRetry) {
+			continue // refused to this token less than a day ago
 		}
 		res := p.App.Pin(ctx, th.Channel, th.TS)
 		switch {
 		case res.Class == notify.Delivered:
 			b.Pinned = true
+			b.PinRefused, b.PinRefusedAt, b.PinToken = "", time.Time{}, ""
 		case pinRefusals[res.Code] != "":
-			b.PinRefused = res.Code
-			p.Log.Warn("the board is not pinned: "+pinRefusals[res.Code]+"; it is updated in place all the same",
-				"channel", ch, "slack_error", res.Code)
+			if b.PinToken != token {
+				p.Log.Warn("the board is not pinned: "+pinRefusals[res.Code]+"; it is updated in place all the same, "+
+					"and the pin is tried again once a day or with a new bot token", "channel", ch, "slack_error", res.Code)
+			} else {
+				p.Log.Debug("pins.add still refused", "channel", ch, "slack_error", res.Code)
+			}
+			b.PinRefused, b.PinRefusedAt, b.PinToken = res.Code, now, token
 		default:
 			p.Log.Debug("pins.add failed; tried again next pass", "channel", ch, "slack_error", res.Code, "status", res.Status)
 		}
 	}
+}
+
+// boardGone handles the answer message_not_found to the update of a
+// board: someone deleted the board's message in Slack. The board forgets
+// its ts, so that the next pass posts a new one (and pins it), and the
+// update is done with.
+func (p *Pass) boardGone(st *state.State, m state.Message) {
+	delete(st.Threads, m.Thread)
+	if b := st.Boards[m.Channel]; b != nil {
+		b.Hash, b.Pinned = "", false
+	}
+	st.MarkSent(m.Seq)
+	p.Log.Warn("the board's message was deleted in Slack; a new board is posted next pass", "channel", m.Channel)
 }

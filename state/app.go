@@ -69,9 +69,18 @@ type Board struct {
 	// Pinned is set once pins.add took the board.
 	Pinned bool `json:"pinned,omitempty"`
 	// PinRefused is Slack's reason not to pin it (missing_scope,
-	// not_pinnable, ...); it is not tried again.
-	PinRefused string `json:"pin_refused,omitempty"`
+	// not_pinnable, ...), given at PinRefusedAt to the bot token whose
+	// fingerprint is PinToken. It is tried again once a day, or at once
+	// with another token; the refusal is logged once per token.
+	PinRefused   string    `json:"pin_refused,omitempty"`
+	PinRefusedAt time.Time `json:"pin_refused_at,omitzero"`
+	PinToken     string    `json:"pin_token,omitempty"`
 }
+
+// PinRetry is how long a board whose pin Slack refused waits before it is
+// tried again with the same bot token (a scope or a workspace setting may
+// have changed meanwhile).
+const PinRetry = 24 * time.Hour
 
 // BoardKey names the board of channel among the threads.
 func BoardKey(channel string) string { return "board/" + channel }

@@ -152,3 +152,29 @@ func (a *appState) nextFault(method string) (APIFault, bool) {
 	}
 	return APIFault{}, false
 }
+
+// DeleteMessage deletes the message ts in channel, as a person can in
+// Slack: later updates, replies and pins of it answer message_not_found
+// (thread_not_found for a reply). It reports whether there was one.
+func (s *Server) DeleteMessage(channel, ts string) bool {
+	a := s.app
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	_, ok := a.msgs[channel+"/"+ts]
+	delete(a.msgs, channel+"/"+ts)
+	return ok
+}
+
+// SetScopes replaces the scopes of a registered token, as reinstalling
+// the app with another manifest does; it reports whether the token is
+// known.
+func (s *Server) SetScopes(token string, scopes []string) bool {
+	a := s.app
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	t, ok := a.tokens[token]
+	if ok {
+		t.Scopes = slices.Clone(scopes)
+	}
+	return ok
+}
