@@ -20,7 +20,15 @@ func startSlash(ctx context.Context, d *Deps, cfg *config.Config, store *state.S
 	if app.AppToken.IsZero() || app.BotToken.IsZero() {
 		return nil, func() {}
 	}
-	desk := engine.NewDesk(cfg, store, d.Now)
+	// Its own Store (its own lock file descriptor): `/kamobot mute` then
+	// waits for a pass in progress rather than share its lock.
+	own, err := state.Open(store.Path())
+	if err != nil {
+		d.Log().Warn("not answering /kamobot: cannot open the state", "err", err)
+		return nil, func() {}
+	}
+	own.WrittenBy, own.Now = store.WrittenBy, store.Now
+	desk := engine.NewDesk(cfg, own, d.Now)
 	bot, api := app.BotToken.Reveal(), app.APIURL
 	desk.Groups = func(ctx context.Context, group string) ([]string, error) {
 		return notify.GroupMembers(ctx, bot, api, group)

@@ -358,6 +358,29 @@ func TestDiffConfirmsAClosedStatusStraightAfterRunning(t *testing.T) {
 	}
 }
 
+// TestDiffHeldEndingOfAJobGoneIsReported: a closed status held for its
+// confirming read, and the job deleted before that read (404): the ending
+// read is reported, not a deletion, and not nothing.
+func TestDiffHeldEndingOfAJobGoneIsReported(t *testing.T) {
+	gone := func(c *KindCursor, now time.Time, id int64) []Event {
+		p := c.Plan(api.KindTraining, now)
+		_, evs := Diff(c, Fetched{Kind: api.KindTraining, Plan: p, Gone: []Ref{{ID: id}}}, tenant, DiffOptions{}, now)
+		return evs
+	}
+	c, _ := step(nil, t0, DiffOptions{}, job(1, "Running"))
+	c, _ = step(c, t0.Add(time.Minute), DiffOptions{}, job(1, "Failed"))
+	if diff := cmp.Diff([]ev{{EventFailed, 1, "Running", "Failed"}}, brief(gone(c, t0.Add(2*time.Minute), 1))); diff != "" {
+		t.Errorf("seen running (-want +got):\n%s", diff)
+	}
+	young := job(2, "None")
+	young.CreatedAt = t0.Add(-30 * time.Second)
+	c, _ = step(nil, t0.Add(-2*time.Minute), DiffOptions{}, job(1, "Completed"))
+	c, _ = step(c, t0, DiffOptions{}, job(1, "Completed"), young)
+	if diff := cmp.Diff([]ev{{EventFailed, 2, "", "None"}}, brief(gone(c, t0.Add(time.Minute), 2))); diff != "" {
+		t.Errorf("never seen open (-want +got):\n%s", diff)
+	}
+}
+
 func TestDiffSucceededIsReportedOnce(t *testing.T) {
 	c, _ := step(nil, t0, DiffOptions{}, job(1, "Running"), job(2, "Running"))
 	var got []Event

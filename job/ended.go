@@ -29,6 +29,16 @@ func (d *differ) endedAs(key string, historyID int64) string {
 
 func (d *differ) vanish(key string, t *Tracked) {
 	delete(d.next.Open, key)
+	if t.Confirm != "" {
+		// Read closed, then gone before the confirming read: the ending
+		// read is the last word the server said; report it rather than a
+		// deletion (or nothing, for a job never seen open).
+		j := t.job(d.kind)
+		j.Status = t.Confirm
+		d.remember(key, j)
+		d.emit(EndingEvent(t.Confirm), j, t.Status)
+		return
+	}
 	if t.Status == "" { // never seen open: nothing to report
 		return
 	}

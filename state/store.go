@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/gofrs/flock"
@@ -34,6 +35,11 @@ var (
 type Store struct {
 	path string
 	lock *flock.Flock
+	// held is taken before the file lock: a flock.Flock already locked
+	// "locks" again at once, so two holders in one process (a pass and
+	// `/kamobot mute`) would both think they hold it, and the first unlock
+	// would release it under the other.
+	held chan struct{}
 	// WrittenBy is recorded in the file ("kamobot v1.2.3").
 	WrittenBy string
 	// Now is the clock used for timestamps (time.Now when nil).
@@ -54,7 +60,7 @@ func Open(path string) (*Store, error) {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return nil, fmt.Errorf("%w: create state directory %s: %w", ErrWrite, dir, err)
 	}
-	return &Store{path: path, lock: flock.New(path + ".lock")}, nil
+	return &Store{path: path, lock: flock.New(path + ".lock"), held: make(chan struct{}, 1)}, nil
 }
 
 // Path is the state file's path.
@@ -74,14 +80,24 @@ func (s *Store) now() time.Time {
 func (s *Store) Lock(ctx context.Context, wait time.Duration, who string) (unlock func(), err error) {
 	lctx, cancel := context.WithTimeout(ctx, wait)
 	defer cancel()
+	select {
+	case s.held <- struct{}{}:
+	case <-lctx.Done():
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, fmt.Errorf("%w: this kamobot's own pass holds %s (waited %s)", ErrLocked, s.lock.Path(), wait)
+	}
 	ok, err := s.lock.TryLockContext(lctx, 100*time.Millisecond)
 	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+		<-s.held
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		return nil, fmt.Errorf("lock %s: %w", s.lock.Path(), err)
 	}
 	if !ok {
+		<-s.held
 		holder := strings.TrimSpace(readSmall(s.lock.Path()))
 		if holder == "" {
 			holder = "another process"
@@ -91,9 +107,13 @@ func (s *Store) Lock(ctx context.Context, wait time.Duration, who string) (unloc
 	s.removeStaleTemps()
 	info := fmt.Sprintf("kamobot %s (pid %d) since %s", who, os.Getpid(), s.now().Format(time.RFC3339))
 	_ = os.WriteFile(s.lock.Path(), []byte(info+"\n"), 0o600) // best effort: only informs a waiter
+	var once sync.Once
 	return func() {
-		_ = os.Truncate(s.lock.Path(), 0)
-		_ = s.lock.Unlock()
+		once.Do(func() {
+			_ = os.Truncate(s.lock.Path(), 0)
+			_ = s.lock.Unlock()
+			<-s.held
+		})
 	}, nil
 }
 

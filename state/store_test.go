@@ -123,6 +123,33 @@ func TestStoreLockIsExclusiveAndNamesTheHolder(t *testing.T) {
 	unlock2()
 }
 
+// TestStoreLockIsExclusiveInOneProcess: the same Store locked twice (a
+// pass, and `/kamobot mute` answered meanwhile) must wait for the first
+// holder: a flock already held "locks" again at once, and the second
+// unlock would then release the lock under the first holder's feet.
+func TestStoreLockIsExclusiveInOneProcess(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "state.json")
+	s, _ := Open(path)
+	unlock, err := s.Lock(t.Context(), time.Second, "watch")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Lock(t.Context(), 150*time.Millisecond, "slack mute"); !errors.Is(err, ErrLocked) {
+		t.Fatalf("second lock of the same store: %v, want ErrLocked", err)
+	}
+	other, _ := Open(path)
+	if _, err := other.Lock(t.Context(), 150*time.Millisecond, "check"); !errors.Is(err, ErrLocked) {
+		t.Fatalf("another store while the first holds it: %v, want ErrLocked", err)
+	}
+	unlock()
+	unlock() // twice is harmless
+	unlock2, err := s.Lock(t.Context(), time.Second, "slack mute")
+	if err != nil {
+		t.Fatalf("lock after release: %v", err)
+	}
+	unlock2()
+}
+
 func TestStoreLockHonoursCancel(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "state.json")
 	a, _ := Open(path)
