@@ -68,9 +68,15 @@ func (m *Mute) Label() string {
 // as stored.
 func (s *State) SetMute(m Mute, now time.Time) (Mute, error) {
 	m.Tenant = strings.TrimSpace(m.Tenant)
-	switch {
-	case m.Tenant == "":
+	if m.Tenant == "" {
 		return Mute{}, fmt.Errorf("%w: no tenant given", ErrMute)
+	}
+	name, err := s.mutedTenant(m.Tenant)
+	if err != nil {
+		return Mute{}, err
+	}
+	m.Tenant = name
+	switch {
 	case !m.Until.After(now):
 		return Mute{}, fmt.Errorf("%w: %s is not in the future", ErrMute, m.Until.Format(time.RFC3339))
 	case m.Until.Sub(now) > MaxMuteFor:
@@ -93,6 +99,9 @@ func (s *State) SetMute(m Mute, now time.Time) (Mute, error) {
 // kind is ""). They end at the next pass, which announces it and releases
 // what they held. It returns the mutes lifted; none is an error.
 func (s *State) Unmute(tenant string, kind api.Kind, now time.Time) ([]Mute, error) {
+	if name, err := s.mutedTenant(strings.TrimSpace(tenant)); err == nil {
+		tenant = name
+	}
 	var out []Mute
 	for i := range s.Mutes {
 		m := &s.Mutes[i]
@@ -147,4 +156,23 @@ func (s *State) TakeEndedMutes(now time.Time) []Mute {
 		return false
 	})
 	return ended
+}
+
+// mutedTenant names the tenant a user wrote (its name, display name or id,
+// in any case) as mutes name it: by its name, which Covers matches. A
+// tenant kamobot has not seen is refused, so that a typo never reads as a
+// mute that holds nothing; before any pass, what was written is kept.
+func (s *State) mutedTenant(written string) (string, error) {
+	if len(s.Tenants) == 0 {
+		return written, nil
+	}
+	var known []string
+	for _, t := range s.Tenants {
+		if strings.EqualFold(written, t.Name) || strings.EqualFold(written, t.DisplayName) || written == api.FormatID(t.ID) {
+			return t.Name, nil
+		}
+		known = append(known, t.Name)
+	}
+	slices.Sort(known)
+	return "", fmt.Errorf("%w: kamobot watches no tenant %q (it watches %s)", ErrMute, written, strings.Join(known, ", "))
 }

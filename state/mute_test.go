@@ -2,6 +2,7 @@ package state
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -48,5 +49,31 @@ func TestMuteLifecycle(t *testing.T) {
 	}
 	if _, err := st.Unmute("nobody", "", now); !errors.Is(err, ErrMute) {
 		t.Errorf("Unmute of nothing: %v", err)
+	}
+}
+
+// TestMuteNamesATenantKamobotWatches: a mute is stored under the tenant's
+// name whatever the user wrote (any case, its display name, its id), so
+// that it holds that tenant's events; a tenant kamobot does not watch is
+// refused rather than muted to no effect.
+func TestMuteNamesATenantKamobotWatches(t *testing.T) {
+	now := time.Date(2026, 11, 26, 10, 0, 0, 0, time.UTC)
+	st := New()
+	st.Tenant(1, "vision", "Vision Lab")
+	for _, written := range []string{"VISION", "vision lab", "1"} {
+		m, err := st.SetMute(Mute{Tenant: written, Until: now.Add(time.Hour)}, now)
+		if err != nil || m.Tenant != "vision" {
+			t.Errorf("mute %q: stored %q, %v; want vision", written, m.Tenant, err)
+		}
+	}
+	if got := st.MuteOf(job.TenantRef{ID: 1, Name: "vision"}, api.KindTraining, now); got == nil {
+		t.Error("the mute holds nothing for tenant vision")
+	}
+	if _, err := st.SetMute(Mute{Tenant: "visoin", Until: now.Add(time.Hour)}, now); !errors.Is(err, ErrMute) ||
+		!strings.Contains(err.Error(), `no tenant "visoin" (it watches vision)`) {
+		t.Errorf("unknown tenant: %v", err)
+	}
+	if _, err := st.Unmute("Vision Lab", "", now); err != nil {
+		t.Errorf("unmute by display name: %v", err)
 	}
 }
