@@ -69,6 +69,23 @@ type AppMessage struct {
 // channel, chat.update by its tier for the workspace), and returns its
 // Result and the ts of the message posted or updated.
 func (a *App) Send(ctx context.Context, m AppMessage) (Result, string) {
+	if err := a.wait(ctx, m); err != nil {
+		return transportFailure(a.host, err), ""
+	}
+	return a.send(ctx, m)
+}
+
+// wait waits for m's method's turn: chat.update by its tier, a post by its
+// channel's one a second.
+func (a *App) wait(ctx context.Context, m AppMessage) error {
+	if m.TS != "" {
+		return a.tiers.Wait(ctx, "chat.update")
+	}
+	return a.post.Wait(ctx, "chat.postMessage:"+m.Channel)
+}
+
+// send makes m's call, now.
+func (a *App) send(ctx context.Context, m AppMessage) (Result, string) {
 	opts := []slack.MsgOption{slack.MsgOptionText(m.Text, false)}
 	if len(m.Blocks) > 0 {
 		opts = append(opts, slack.MsgOptionBlocks(m.Blocks...))
@@ -76,9 +93,6 @@ func (a *App) Send(ctx context.Context, m AppMessage) (Result, string) {
 	var ts string
 	var err error
 	if m.TS != "" {
-		if err := a.tiers.Wait(ctx, "chat.update"); err != nil {
-			return transportFailure(a.host, err), ""
-		}
 		_, ts, _, err = a.api.UpdateMessageContext(ctx, m.Channel, m.TS, opts...)
 	} else {
 		if m.ThreadTS != "" {
@@ -86,9 +100,6 @@ func (a *App) Send(ctx context.Context, m AppMessage) (Result, string) {
 			if m.Broadcast {
 				opts = append(opts, slack.MsgOptionBroadcast())
 			}
-		}
-		if err := a.post.Wait(ctx, "chat.postMessage:"+m.Channel); err != nil {
-			return transportFailure(a.host, err), ""
 		}
 		_, ts, err = a.api.PostMessageContext(ctx, m.Channel, opts...)
 	}

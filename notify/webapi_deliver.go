@@ -29,11 +29,20 @@ func (a *App) DeliverGated(ctx context.Context, m AppMessage, gate sync.Locker, 
 	var r Result
 	var ts string
 	for attempt := 1; ; attempt++ {
+		// Pacing and Retry-After waits happen before the gate is taken, so
+		// one channel's limit never holds up the other destinations; after
+		// a failure that may have posted, the gate stays held meanwhile.
+		if err := a.wait(ctx, m); err != nil {
+			if !held {
+				gate.Lock() // the caller unlocks after recording
+			}
+			return transportFailure(a.host, err), "", attempt
+		}
 		if !held {
 			gate.Lock()
 			held = true
 		}
-		r, ts = a.Send(ctx, m)
+		r, ts = a.send(ctx, m)
 		if !r.Class.Retryable() || attempt >= appAttempts || ctx.Err() != nil {
 			return r, ts, attempt
 		}

@@ -101,3 +101,60 @@ func (c *fakeClock) Sleep(ctx context.Context, d time.Duration) error {
 	c.slept += d
 	return ctx.Err()
 }
+
+// TestAppPacingWaitsOutsideTheGate: a post waiting for its channel's turn
+// does not hold the delivery gate, so a post to another channel goes out
+// meanwhile; the gate bounds only the window between Slack's ok and the
+// caller's record.
+func TestAppPacingWaitsOutsideTheGate(t *testing.T) {
+	const token = "xoxb-1-2-SECRETtokenVALUE"
+	f := slackfake.NewTest(t)
+	f.AddToken(slackfake.Token{Token: token})
+	f.AddChannel(slackfake.Channel{ID: "C0JOBS0001", Name: "ml-jobs"})
+	f.AddChannel(slackfake.Channel{ID: "C0JOBS0002", Name: "nlp-jobs"})
+	clock := &fakeClock{t: time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)}
+	sleeping, release := make(chan struct{}, 1), make(chan struct{})
+	app := notify.NewApp(token, notify.AppOptions{APIURL: f.URL() + "/api/", Now: clock.Now,
+		Sleep: func(ctx context.Context, d time.Duration) error { // a pacing wait: until released
+			select {
+			case sleeping <- struct{}{}:
+			default:
+			}
+			select {
+			case <-release:
+				return clock.Sleep(ctx, d)
+			case <-ctx.Done():
+				return ctx.Err()
+			}
+		}})
+	ctx := t.Context()
+	if r, _ := app.Send(ctx, notify.AppMessage{Channel: "C0JOBS0001", Text: "first"}); !r.OK() {
+		t.Fatalf("first post: %+v", r)
+	}
+	var gate sync.Mutex
+	waiting := make(chan notify.Result, 1)
+	go func() { // the channel's next post must wait a second
+		r, _, _ := app.DeliverGated(ctx, notify.AppMessage{Channel: "C0JOBS0001", Text: "second"}, &gate, time.Minute)
+		gate.Unlock()
+		waiting <- r
+	}()
+	<-sleeping
+	other := make(chan notify.Result, 1)
+	go func() {
+		r, _, _ := app.DeliverGated(ctx, notify.AppMessage{Channel: "C0JOBS0002", Text: "elsewhere"}, &gate, time.Minute)
+		gate.Unlock()
+		other <- r
+	}()
+	select {
+	case r := <-other:
+		if !r.OK() {
+			t.Errorf("the other channel's post: %+v", r)
+		}
+	case <-time.After(10 * time.Second): // a generous bound: the post itself takes milliseconds
+		t.Fatal("a post to another channel waited for the first channel's pacing: the wait held the gate")
+	}
+	close(release)
+	if r := <-waiting; !r.OK() {
+		t.Errorf("the paced post: %+v", r)
+	}
+}
