@@ -117,8 +117,8 @@ func TestTokenFileAcrossRuns(t *testing.T) {
 	}
 }
 
-// A token file of another user or server is not used; one that cannot be
-// read only costs a login.
+// A token file of another user or server is not used, nor one others can
+// read; one that cannot be read only costs a login.
 func TestTokenFileForeign(t *testing.T) {
 	f := newFixture(t)
 	file := filepath.Join(t.TempDir(), "tokens.json")
@@ -150,6 +150,25 @@ func TestTokenFileForeign(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(file); strings.Contains(string(data), "second-pw") {
 		t.Error("the token file holds the password")
+	}
+	// A token file others can read (restored from a backup) is not used,
+	// and the next save makes it private again.
+	if err := os.Chmod(file, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.ResetStats()
+	c5 := f.client(t, func(cfg *api.Config) { cfg.TokenFile = file; cfg.User = "second"; cfg.Password = "second-pw" })
+	if _, err := c5.Tenants(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.srv.Stats().Logins; got != 1 {
+		t.Errorf("a token file readable by others: %d logins, want 1 (its tokens not used)", got)
+	}
+	if err := c5.SaveTokens(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(file); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("token file after a save: %v, %v; want mode 0600", fi.Mode(), err)
 	}
 	if err := os.WriteFile(file, []byte("{not json"), 0o600); err != nil {
 		t.Fatal(err)

@@ -84,6 +84,14 @@ func (c *Client) loadCache() {
 		return
 	}
 	c.cache.loaded = true
+	if fi, err := os.Stat(c.cache.path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+		// Restored from a backup, or changed by hand: others may have read
+		// the tokens. Not used; the next save writes it anew, 0600.
+		c.log.Warn("the token cache can be read by others; not using it, logging in (it is rewritten 0600)",
+			"path", c.cache.path, "mode", fi.Mode().Perm().String())
+		c.cache.dirty = true
+		return
+	}
 	data, err := os.ReadFile(c.cache.path)
 	if err != nil {
 		if !errors.Is(err, fs.ErrNotExist) {
@@ -198,7 +206,7 @@ func (c *Client) SaveTokens(ctx context.Context) error {
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return fmt.Errorf("write the token cache: %w", err)
 	}
-	if err := renameio.WriteFile(path, data, 0o600, renameio.WithStaticPermissions(0o600)); err != nil {
+	if err := writePrivate(path, data); err != nil {
 		c.mu.Lock()
 		c.cache.dirty = true
 		c.mu.Unlock()
@@ -229,4 +237,18 @@ func jwtExpiry(tok string) (time.Time, bool) {
 		return time.Time{}, false
 	}
 	return time.Unix(exp, 0), true
+}
+
+// writePrivate replaces path atomically with data, mode 0600 whatever the
+// old file's mode (renameio.WriteFile would keep an existing file's).
+func writePrivate(path string, data []byte) error {
+	t, err := renameio.NewPendingFile(path, renameio.WithTempDir(filepath.Dir(path)), renameio.WithStaticPermissions(0o600))
+	if err != nil {
+		return err
+	}
+	defer func() { _ = t.Cleanup() }()
+	if _, err := t.Write(data); err != nil {
+		return err
+	}
+	return t.CloseAtomicallyReplace()
 }
