@@ -3,6 +3,7 @@ package api
 import (
 	"context"
 	"crypto/rand"
+	"crypto/pbkdf2"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
@@ -47,7 +48,7 @@ type tokenCache struct {
 
 // tokenFileVersion is the format of the token file; a file of another
 // version is ignored (and replaced).
-const tokenFileVersion = 1
+const tokenFileVersion = 2 // 2: the password fingerprint is PBKDF2
 
 type tokenFile struct {
 	Version int    `json:"version"`
@@ -101,7 +102,7 @@ func (c *Client) loadCache() {
 	}
 	var f tokenFile
 	if err := json.Unmarshal(data, &f); err != nil || f.Version != tokenFileVersion ||
-		f.Server != c.base.String() || f.User != c.user || f.Credential != c.credential(f.Salt) {
+		f.Server != c.base.String() || f.User != c.user || f.Credential == "" || f.Credential != c.credential(f.Salt) {
 		c.log.Debug("token cache not for this server and user, or unreadable; logging in", "path", c.cache.path)
 		return
 	}
@@ -125,11 +126,20 @@ func (c *Client) loadCache() {
 		"tenant_list", c.cache.tenants != nil)
 }
 
-// credential is the salted fingerprint of the account's password.
+// credential is the salted fingerprint of the account's password: a slow
+// one (PBKDF2-HMAC-SHA256, credentialRounds), so that a copy of the token
+// file is no fast way to guess the password. It is computed at most twice
+// a run (read and save).
 func (c *Client) credential(salt string) string {
-	sum := sha256.Sum256([]byte(salt + "\x00" + c.user + "\x00" + c.password))
-	return hex.EncodeToString(sum[:])
+	key, err := pbkdf2.Key(sha256.New, c.password, []byte(salt+"\x00"+c.user), credentialRounds, 32)
+	if err != nil { // only for lengths out of range, which these are not
+		return ""
+	}
+	return hex.EncodeToString(key)
 }
+
+// credentialRounds costs about 30 ms of one core.
+const credentialRounds = 100_000
 
 // maxTokenLife bounds how long a cached token is believed to live: a
 // token file from a clock far ahead is not trusted.
