@@ -2,8 +2,8 @@ package api
 
 import (
 	"context"
-	"crypto/rand"
 	"crypto/pbkdf2"
+	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
