@@ -17,7 +17,9 @@ import (
 
 // TestExitCodeTable drives every row of README.md's exit-code table
 // (commands.ExitCode) through the real binary, against the fakes:
-// testdata/exitcodes/exit_codes.txtar has one section per code.
+// testdata/exitcodes/exit_codes.txtar has one section per code. 70 and 130
+// are unit tests in commands: a bug, and a signal in the middle of a pass,
+// cannot be caused through the binary without a race.
 func TestExitCodeTable(t *testing.T) {
 	testscript.Run(t, scriptParams(t, "testdata/exitcodes", true,
 		map[string]func(ts *testscript.TestScript, neg bool, args []string){"kqifault": cmdKQIFault}))

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"testing"
@@ -16,5 +17,10 @@ func TestExitCodeOfTheUnexpected(t *testing.T) {
 	}
 	if got := ExitCode(usageErrorf("x")); got != ExitUsage {
 		t.Errorf("usage error: %d, want %d", got, ExitUsage)
+	}
+	// Stopped by a signal (the README's row 130; a signal mid-pass cannot
+	// be timed through the binary without a race).
+	if got := ExitCode(fmt.Errorf("list tenants: %w", context.Canceled)); got != 130 {
+		t.Errorf("canceled: %d, want 130", got)
 	}
 }

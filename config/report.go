@@ -108,27 +108,44 @@ func parseRetention(s string) (time.Duration, error) {
 }
 
 // Due returns when the report of the week holding now is posted, and that
-// week's name (the date of its report day, YYYY-MM-DD). ok is false when
-// reports are off. Weeks start on Monday, in the schedule's zone; with
-// time = "start", a report day without office hours (a holiday) posts when
-// they next open.
+// week's name (the date of its report day, YYYY-MM-DD), or last week's
+// while that one, pushed into this week, is due and this week's is not yet.
+// ok is false when reports
+// are off. Weeks start on Monday, in the schedule's zone; with time =
+// "start", a report day without office hours (a holiday) posts when they
+// next open, which may be in the week after: that report is still due then.
 func (r Report) Due(s *Schedule, now time.Time) (due time.Time, week string, ok bool) {
 	if r.Off {
 		return time.Time{}, "", false
 	}
+	due, week = r.dueOfWeek(s, now)
+	if now.Before(due) {
+		// Last week's report, pushed into this week by a closed report
+		// day, is the one due now.
+		local := now.In(s.Location())
+		monday := time.Date(local.Year(), local.Month(), local.Day()-(int(local.Weekday())+6)%7, 0, 0, 0, 0, s.Location())
+		if prev, pweek := r.dueOfWeek(s, now.AddDate(0, 0, -7)); !prev.Before(monday) && !now.Before(prev) {
+			return prev, pweek, true
+		}
+	}
+	return due, week, true
+}
+
+// dueOfWeek is when the report of the week holding t is posted, and the
+// week's name.
+func (r Report) dueOfWeek(s *Schedule, t time.Time) (time.Time, string) {
 	loc := s.Location()
-	local := now.In(loc)
+	local := t.In(loc)
 	back := (int(local.Weekday()) + 6) % 7 // days since Monday
 	monday := time.Date(local.Year(), local.Month(), local.Day()-back, 12, 0, 0, 0, loc)
 	day := DateOf(monday.AddDate(0, 0, (int(r.Day)+6)%7))
-	week = day.String()
 	if !r.AtStart {
-		return wallTime(day, r.Minutes, loc), week, true
+		return wallTime(day, r.Minutes, loc), day.String()
 	}
 	if start, _, open := s.Window(day); open {
-		return start, week, true
+		return start, day.String()
 	}
-	return s.NextOpen(wallTime(day, 0, loc)), week, true
+	return s.NextOpen(wallTime(day, 0, loc)), day.String()
 }
 
 // DuePeriod is the period the report posted at due covers: the Period

@@ -78,6 +78,27 @@ holidays = ["2026-11-23"]
 			t.Errorf("at %s: due %s week %s (%v), want %s week %s", tt.now, due.In(loc), week, ok, tt.due, tt.week)
 		}
 	}
+	// A report day without office hours whose next opening is in the week
+	// after: that report is due then, not skipped.
+	sunday, _, err := loadString(t, dir, minimal+`[schedule]
+timezone = "Asia/Tokyo"
+hours = { default = "09:00-18:00", saturday = "off", sunday = "off" }
+[report]
+day = "sunday"
+`, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct{ now, due, week string }{
+		{"2026-11-29 12:00", "2026-11-23 09:00", "2026-11-22"}, // Sunday 22's report was due on Monday 23
+		{"2026-11-30 09:30", "2026-11-30 09:00", "2026-11-29"}, // Sunday 29's, due Monday 30 at opening: in the next week, still due
+		{"2026-12-05 12:00", "2026-11-30 09:00", "2026-11-29"},
+	} {
+		due, week, ok := sunday.Report.Due(sunday.Schedule, at(tt.now))
+		if !ok || !due.Equal(at(tt.due)) || week != tt.week {
+			t.Errorf("sunday report, at %s: due %s week %s (%v), want %s week %s", tt.now, due.In(loc), week, ok, tt.due, tt.week)
+		}
+	}
 	cfg.Report.AtStart, cfg.Report.Minutes = false, 7*60
 	if due, _, _ := cfg.Report.Due(cfg.Schedule, at("2026-11-30 10:00")); !due.Equal(at("2026-11-30 07:00")) {
 		t.Errorf("time 07:00: due %s", due.In(loc))

@@ -149,8 +149,13 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 
 	events, err := p.fetchAndDiff(ctx, st, now, &rep)
 	if err != nil {
-		if !o.DryRun {
-			p.selfFailed(ctx, st, now, err, &rep)
+		// st may hold the cursors of tenants diffed before the failure,
+		// whose events are dropped here: only the file as it was may be
+		// saved (with the self-alert), and nothing when asked to stop.
+		if !o.DryRun && ctx.Err() == nil {
+			if clean, _, lerr := p.Store.Load(); lerr == nil {
+				p.selfFailed(ctx, clean, now, err, &rep)
+			}
 		}
 		return rep, err
 	}
@@ -165,7 +170,7 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 	first = append(p.selfPass(st, now, len(events), &rep), first...)
 	rep.Events = len(events)
 	msgs := append(first, p.schedule(st, events, now, &rep)...)
-	msgs = append(msgs, p.weeklyReports(st, now)...)
+	msgs = append(msgs, p.weeklyReports(st, now, &rep)...)
 	msgs = append(msgs, p.boards(st, now)...) // app channels' boards (board.go)
 	for _, m := range msgs {
 		rep.Messages = append(rep.Messages, st.Enqueue(m))

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"slices"
 	"time"
 
 	"github.com/kamobot/kamobot/api"
@@ -64,7 +65,7 @@ func (p *Pass) recordRuns(ctx context.Context, st *state.State, endings, posted 
 // report of this week is due, renders it for each watched tenant that had
 // runs in the last two weeks. The week is marked in the state with the
 // message, in the same save: the report is queued once, and never lost.
-func (p *Pass) weeklyReports(st *state.State, now time.Time) []state.Message {
+func (p *Pass) weeklyReports(st *state.State, now time.Time, rep *Report) []state.Message {
 	rc := p.Cfg.Report
 	if rc.Retention > 0 {
 		st.PruneRuns(now.Add(-rc.Retention))
@@ -80,6 +81,9 @@ func (p *Pass) weeklyReports(st *state.State, now time.Time) []state.Message {
 	for _, t := range p.tenants.Watched {
 		if st.ReportPosted(t.ID) == week {
 			continue
+		}
+		if slices.Contains(rep.FailedFetch, t.Name) || slices.Contains(rep.LostTenants, t.Name) {
+			continue // not read this pass: its runs may be incomplete; the next pass posts it
 		}
 		st.MarkReportPosted(t.ID, week)
 		r := report.Build(st.Report.Runs, report.Tenant{ID: t.ID, Name: t.Name, Label: t.Label()}, from, to, loc)

@@ -151,8 +151,8 @@ func (p *Pass) reminders(st *state.State, now time.Time, rep *Report) []state.Me
 	since := map[string]time.Time{}
 	count := map[string]int{}
 	for _, t := range p.tenants.Watched {
-		if slices.Contains(rep.FailedFetch, t.Name) {
-			continue
+		if slices.Contains(rep.FailedFetch, t.Name) || slices.Contains(rep.LostTenants, t.Name) {
+			continue // a stale status reminds of nothing
 		}
 		ts := st.Tenants[api.FormatID(t.ID)]
 		if ts == nil {

@@ -57,6 +57,10 @@ func Words(memo string, tags []string) []string {
 }
 
 // ParseControl reads kamobot: words.
+// MaxMemoMentions caps the mentions one job's memo adds, as the configured
+// mentions are capped: a message section stays within Slack's limits.
+const MaxMemoMentions = 20
+
 func ParseControl(words []string) Control {
 	var c Control
 	for _, w := range words {
@@ -67,7 +71,7 @@ func ParseControl(words []string) Control {
 			c.Loud = true
 		case strings.HasPrefix(w, WordMention):
 			id := strings.TrimPrefix(w, WordMention)
-			if slackID.MatchString(id) && !slices.Contains(c.Mentions, id) {
+			if slackID.MatchString(id) && !slices.Contains(c.Mentions, id) && len(c.Mentions) < MaxMemoMentions {
 				c.Mentions = append(c.Mentions, id)
 			} else if !slackID.MatchString(id) {
 				c.Invalid = append(c.Invalid, w)
