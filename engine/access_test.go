@@ -29,6 +29,8 @@ type world struct {
 	pass  *engine.Pass
 	now   time.Time
 	logs  *testkit.SyncBuffer
+	// vision and nlp are the tenants' ids.
+	vision, nlp int64
 }
 
 // newWorld builds the world; cfgText is the config file (besides the
@@ -37,8 +39,8 @@ func newWorld(t testing.TB, loc *time.Location, cfgText string, edit ...func(*ap
 	t.Helper()
 	w := &world{t: t, now: time.Date(2026, 11, 25, 1, 0, 0, 0, time.UTC), logs: &testkit.SyncBuffer{}}
 	w.kqi = kqifake.NewTest(t, kqifake.Options{Now: func() time.Time { return w.now }, Location: loc})
-	vision, nlp := w.kqi.AddTenant("vision", ""), w.kqi.AddTenant("nlp", "")
-	w.kqi.AddAccount("kamobot", "pw", vision, nlp)
+	w.vision, w.nlp = w.kqi.AddTenant("vision", ""), w.kqi.AddTenant("nlp", "")
+	w.kqi.AddAccount("kamobot", "pw", w.vision, w.nlp)
 	w.slack = slackfake.NewTest(t)
 	dir := t.TempDir()
 	cfgFile := filepath.Join(dir, "config.toml")
