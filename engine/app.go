@@ -206,6 +206,18 @@ func (p *Pass) deliverApp(ctx context.Context, st *state.State, mu, window *sync
 	// A call in flight is finished even when asked to stop, so that its
 	// answer can be recorded; it is bounded by the client's timeout.
 	res, ts, tries := p.App.DeliverGated(context.WithoutCancel(ctx), am, gate, appMaxWait)
+	if op == state.OpReply && (res.Code == "thread_not_found" || res.Code == "message_not_found") {
+		// Someone deleted the job's parent in Slack: this message becomes
+		// its new parent (the window is still held: no gate again).
+		p.Log.Warn("a job's thread was deleted in Slack; the message is posted as a new one", "channel", am.Channel)
+		mu.Lock()
+		delete(st.Threads, m.Thread)
+		mu.Unlock()
+		op, am.ThreadTS, am.Broadcast = state.OpPost, "", false
+		var more int
+		res, ts, more = p.App.DeliverGated(context.WithoutCancel(ctx), am, nil, appMaxWait)
+		tries += more
+	}
 	if res.Class == notify.Delivered && op != state.OpUpdate {
 		crashPoint("after_post_before_mark")
 	}
@@ -222,9 +234,16 @@ func (p *Pass) deliverApp(ctx context.Context, st *state.State, mu, window *sync
 		t.Channel, t.TS = am.Channel, ts
 	}
 	var stop bool
-	if op == state.OpUpdate && m.Kind == kindBoard && res.Code == "message_not_found" {
+	switch {
+	case op == state.OpUpdate && m.Kind == kindBoard && res.Code == "message_not_found":
 		p.boardGone(st, m) // deleted in Slack: posted anew next pass
-	} else {
+	case op == state.OpUpdate && res.Code == "message_not_found":
+		// Someone deleted the job's parent: nothing to update; its next
+		// events start a new thread.
+		delete(st.Threads, m.Thread)
+		st.MarkSent(m.Seq)
+		p.Log.Warn("a job's message was deleted in Slack; its next events start a new thread", "channel", am.Channel)
+	default:
 		stop = p.record(st, to, m, res, tries, rep)
 	}
 	if err := p.Store.Save(st); err != nil {

@@ -42,8 +42,9 @@ func ThreadKey(tenant int64, jobKey string) string {
 // later events of the job (a re-run is a new job) start a new thread.
 const ThreadKeep = 14 * 24 * time.Hour
 
-// PruneThreads forgets threads whose last event is older than ThreadKeep
-// and that no message in the outbox still needs.
+// PruneThreads forgets threads whose last event is older than ThreadKeep,
+// of jobs no longer open, that no message in the outbox still needs: a
+// training that runs for weeks keeps its thread to its end.
 func (s *State) PruneThreads(now time.Time) {
 	if len(s.Threads) == 0 {
 		return
@@ -51,6 +52,16 @@ func (s *State) PruneThreads(now time.Time) {
 	used := map[string]bool{}
 	for _, m := range s.Outbox {
 		used[m.Thread] = true
+	}
+	for _, t := range s.Tenants {
+		for _, c := range t.Kinds {
+			if c == nil {
+				continue
+			}
+			for key := range c.Open {
+				used[ThreadKey(t.ID, key)] = true
+			}
+		}
 	}
 	for k, t := range s.Threads {
 		if !used[k] && now.Sub(t.Last) > ThreadKeep {
