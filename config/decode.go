@@ -143,16 +143,27 @@ func syntaxError(path string, src []byte, err error) *Error {
 		return &Error{File: path, Msg: "syntax error: " + err.Error(), Err: ErrInvalid}
 	}
 	pos := positionAt(src, highlightOffset(src, pe.Highlight))
-	line := ""
+	line, key := "", ""
 	if lines := strings.Split(string(src), "\n"); pos.Line <= len(lines) {
 		line = lines[pos.Line-1]
+		// The key the error's line belongs to: a multi-line string goes on
+		// below the key that holds it.
+		for i := pos.Line - 1; i >= 0; i-- {
+			if keyLineRE.MatchString(lines[i]) {
+				key = lines[i]
+				break
+			}
+		}
 	}
 	msg := "syntax error: " + pe.Message
-	if holdsSecret(line) || holdsSecret(strings.Join(pe.Key, ".")) {
+	if holdsSecret(line) || holdsSecret(key) || holdsSecret(strings.Join(pe.Key, ".")) {
 		msg = "syntax error (details hidden: this part of the file holds a secret)"
 	}
 	return &Error{File: path, Line: pos.Line, Col: pos.Col, Msg: msg, Err: ErrInvalid}
 }
+
+// keyLineRE matches a line that starts a key/value pair.
+var keyLineRE = regexp.MustCompile(`^\s*[A-Za-z0-9_."'-]+(\s*\.\s*[A-Za-z0-9_"'-]+)*\s*=`)
 
 // highlightOffset returns where highlight, a subslice of src, starts.
 func highlightOffset(src, highlight []byte) int {

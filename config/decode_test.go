@@ -141,3 +141,22 @@ func TestErrorMessages(t *testing.T) {
 		})
 	}
 }
+
+// TestSyntaxErrorInAMultiLineSecret: a syntax error inside a multi-line
+// string under a secret's key shows its position only, not what the
+// parser saw there (an escape names the character it found).
+func TestSyntaxErrorInAMultiLineSecret(t *testing.T) {
+	dir := configDir(t)
+	for _, src := range []string{
+		"[kamonohashi]\npassword = \"\"\"\nSECRETpw\\qx\"\"\"\n",
+		"[slack]\nbot_token = '''\nxoxb-1\u0001SECRET'''\n",
+	} {
+		_, _, err := loadString(t, dir, src, nil)
+		if err == nil {
+			t.Fatalf("%q: no error", src)
+		}
+		if msg := err.Error(); strings.Contains(msg, "SECRET") || strings.Contains(msg, "'q'") || !strings.Contains(msg, "details hidden") {
+			t.Errorf("%q: %v; want the position only", src, err)
+		}
+	}
+}
