@@ -144,6 +144,11 @@ func (d *Deps) registerSecrets(cfg *config.Config) {
 	for _, w := range cfg.Webhooks() {
 		d.Redactor.Add(w.URL.Reveal())
 	}
+	for _, tok := range []config.Secret{cfg.Slack.App.BotToken, cfg.Slack.App.AppToken} {
+		if !tok.IsZero() {
+			d.Redactor.Add(tok.Reveal())
+		}
+	}
 }
 
 // ConfigPath is the config file in use.

@@ -18,7 +18,7 @@ import (
 	"github.com/adrg/xdg"
 
 	"github.com/kamobot/kamobot/api"
-	"github.com/kamobot/kamobot/state"
+	"github.com/kamobot/kamobot/job"
 )
 
 // Config is kamobot's configuration, loaded from the TOML file and the
@@ -89,8 +89,8 @@ type Watch struct {
 	Interval time.Duration
 	// Kinds of job watched, in the order of api.AllKinds.
 	Kinds []api.Kind
-	// Notify lists the event types posted, in the order of state.AllEventTypes.
-	Notify []state.EventType
+	// Notify lists the event types posted, in the order of job.AllEventTypes.
+	Notify []job.EventType
 	// NotifyFrom lists the statuses a job must have been seen in for its
 	// ending to be posted (the old bot's rule: Running or Pending). Nil
 	// means any status.
@@ -113,7 +113,7 @@ type Watch struct {
 }
 
 // Notifies reports whether events of type ev are posted.
-func (w Watch) Notifies(ev state.EventType) bool { return slices.Contains(w.Notify, ev) }
+func (w Watch) Notifies(ev job.EventType) bool { return slices.Contains(w.Notify, ev) }
 
 // Watches reports whether jobs of kind k are watched.
 func (w Watch) Watches(k api.Kind) bool { return slices.Contains(w.Kinds, k) }
@@ -146,7 +146,7 @@ type Tenant struct {
 	// Kinds overrides Watch.Kinds for this tenant; nil means no override.
 	Kinds []api.Kind
 	// Notify overrides Watch.Notify for this tenant; nil means no override.
-	Notify []state.EventType
+	Notify []job.EventType
 	// Line is the line of the entry in the config file, or 0.
 	Line int
 }
@@ -215,7 +215,7 @@ type Route struct {
 	Escalate []Mention
 	// Kinds and Notify are the tenant's overrides, else the [watch] values.
 	Kinds  []api.Kind
-	Notify []state.EventType
+	Notify []job.EventType
 }
 
 // Route returns how jobs of the tenant with this ID and name are handled.

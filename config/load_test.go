@@ -13,7 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/kamobot/kamobot/api"
-	"github.com/kamobot/kamobot/state"
+	"github.com/kamobot/kamobot/job"
 )
 
 const full = `
@@ -90,7 +90,7 @@ func TestLoadFull(t *testing.T) {
 		Watch: Watch{
 			Interval:          time.Minute,
 			Kinds:             []api.Kind{api.KindTraining, api.KindNotebook},
-			Notify:            []state.EventType{state.EventStarted, state.EventCompleted, state.EventFailed},
+			Notify:            []job.EventType{job.EventStarted, job.EventCompleted, job.EventFailed},
 			NotifyFrom:        []string{"Running"},
 			LongRunningAfter:  48 * time.Hour,
 			StuckPendingAfter: 0,
@@ -99,7 +99,7 @@ func TestLoadFull(t *testing.T) {
 		Tenants: []Tenant{
 			{Name: "vision", Mention: []Mention{"U01ABCDEF", "S0GROUP1", "here"}, Webhook: testWebhook,
 				WebhookSource: "tenant[0].webhook_file (" + filepath.Join(dir, "webhook") + ")",
-				Notify:        []state.EventType{state.EventFailed}, Line: 30},
+				Notify:        []job.EventType{job.EventFailed}, Line: 30},
 			{ID: 3, Line: 36},
 		},
 		Owners: map[string]Mention{"alice": "U02GHIJKL"},
@@ -118,7 +118,7 @@ func TestLoadFull(t *testing.T) {
 	if !s.Holiday(Date{2026, 12, 29}) || !s.Holiday(Date{2026, 12, 30}) {
 		t.Error("holidays not read (string and TOML date)")
 	}
-	if s.OutsideHours(state.EventFailed) != HoldSend || s.OutsideHours(state.EventCompleted) != HoldDrop {
+	if s.OutsideHours(job.EventFailed) != HoldSend || s.OutsideHours(job.EventCompleted) != HoldDrop {
 		t.Error("outside_hours not read")
 	}
 	diff(t, "completed messages", []string{"Done!", "Finished."}, cfg.Messages.Set(MsgCompleted))
@@ -143,7 +143,7 @@ func TestLoadDefaults(t *testing.T) {
 		Team:                defaultTeam(),
 	}
 	diff(t, "watch", want, cfg.Watch)
-	if cfg.Watch.Notifies(state.EventStarted) || cfg.Watch.Notifies(state.EventDeleted) {
+	if cfg.Watch.Notifies(job.EventStarted) || cfg.Watch.Notifies(job.EventDeleted) {
 		t.Error("started and deleted must be off by default")
 	}
 	if cfg.Schedule.Enabled() || !cfg.Schedule.Open(time.Now()) {

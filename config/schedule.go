@@ -6,7 +6,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kamobot/kamobot/state"
+	"github.com/kamobot/kamobot/job"
 )
 
 // Hold says what becomes of an event that happens outside office hours.
@@ -49,7 +49,7 @@ type Schedule struct {
 	days      [7]window // by time.Weekday
 	holidays  map[Date]bool
 	outside   Hold
-	byEvent   map[state.EventType]Hold
+	byEvent   map[job.EventType]Hold
 	greetings bool
 }
 
@@ -211,7 +211,7 @@ func (s *Schedule) Greetings() bool { return s.Enabled() && s.greetings }
 
 // OutsideHours returns what to do with an event of type ev that happens
 // outside office hours.
-func (s *Schedule) OutsideHours(ev state.EventType) Hold {
+func (s *Schedule) OutsideHours(ev job.EventType) Hold {
 	if s == nil {
 		return HoldDigest
 	}

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/kamobot/kamobot/state"
+	"github.com/kamobot/kamobot/job"
 )
 
 func mustLoc(t *testing.T, name string) *time.Location {
@@ -509,7 +509,7 @@ func TestScheduleDisabled(t *testing.T) {
 		if _, _, ok := s.Window(DateOf(now)); !ok {
 			t.Errorf("%s: Window closed", name)
 		}
-		if s.OutsideHours(state.EventFailed) != HoldDigest {
+		if s.OutsideHours(job.EventFailed) != HoldDigest {
 			t.Errorf("%s: OutsideHours default", name)
 		}
 	}

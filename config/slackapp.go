@@ -7,7 +7,7 @@ import (
 	"slices"
 	"strings"
 
-	"github.com/kamobot/kamobot/state"
+	"github.com/kamobot/kamobot/job"
 )
 
 // Environment and credentials of the Slack app are in load.go beside the
@@ -37,7 +37,7 @@ type SlackApp struct {
 	APIURL string
 	// Broadcast lists the event types whose thread reply is also shown in
 	// the channel (reply_broadcast); default failed and trouble.
-	Broadcast []state.EventType
+	Broadcast []job.EventType
 	// MuteAllowed lists the Slack user (U…/W…) and user-group (S…) IDs
 	// who may use /kamobot mute; empty means nobody.
 	MuteAllowed []string
@@ -51,7 +51,7 @@ type SlackApp struct {
 func (a SlackApp) Enabled() bool { return !a.BotToken.IsZero() }
 
 // Broadcasts reports whether replies of events of type ev are broadcast.
-func (a SlackApp) Broadcasts(ev state.EventType) bool { return slices.Contains(a.Broadcast, ev) }
+func (a SlackApp) Broadcasts(ev job.EventType) bool { return slices.Contains(a.Broadcast, ev) }
 
 // MayMute reports whether the user, a member of groups, may mute.
 func (a SlackApp) MayMute(user string, groups []string) bool {
@@ -64,7 +64,7 @@ func (a SlackApp) MayMute(user string, groups []string) bool {
 }
 
 // defaultBroadcast are the events whose replies are broadcast by default.
-var defaultBroadcast = []state.EventType{"failed", "trouble"}
+var defaultBroadcast = []job.EventType{"failed", "trouble"}
 
 var (
 	channelIDPattern = regexp.MustCompile(`^[CGD][A-Z0-9]{6,}$`)

@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/kamobot/kamobot/api"
-	"github.com/kamobot/kamobot/state"
+	"github.com/kamobot/kamobot/job"
 )
 
 // checker checks a decoded config file and turns it into a Config,
@@ -240,13 +240,13 @@ func (c *checker) watch(f *watchFile, w *Watch) {
 		w.Notify = c.events("watch.notify", *f.Notify)
 	}
 	for _, alert := range []struct {
-		ev    state.EventType
+		ev    job.EventType
 		after time.Duration
 		key   string
 		set   *string
 	}{
-		{state.EventStuckPending, w.StuckPendingAfter, "stuck_pending_after", f.StuckPendingAfter},
-		{state.EventLongRunning, w.LongRunningAfter, "long_running_after", f.LongRunningAfter},
+		{job.EventStuckPending, w.StuckPendingAfter, "stuck_pending_after", f.StuckPendingAfter},
+		{job.EventLongRunning, w.LongRunningAfter, "long_running_after", f.LongRunningAfter},
 	} {
 		if alert.set != nil && alert.after == 0 && isOff(*alert.set) && w.Notifies(alert.ev) {
 			c.warnf("watch."+alert.key, "%s is off, so the %q in notify has no effect", alert.key, alert.ev)
@@ -295,8 +295,8 @@ func (c *checker) kinds(p string, names []string) []api.Kind {
 
 // events checks an array of event types; an empty array is allowed and
 // posts nothing about jobs (summaries and greetings still go).
-func (c *checker) events(p string, names []string) []state.EventType {
-	return parseEach(c, p, names, parseEvent, state.AllEventTypes())
+func (c *checker) events(p string, names []string) []job.EventType {
+	return parseEach(c, p, names, parseEvent, job.AllEventTypes())
 }
 
 // parseEach parses each element of the array at p, reporting the ones

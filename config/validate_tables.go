@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/kamobot/kamobot/state"
+	"github.com/kamobot/kamobot/job"
 	"github.com/pelletier/go-toml/v2"
 )
 
@@ -37,7 +37,7 @@ func (c *checker) schedule(f *scheduleFile) *Schedule {
 		c.warnOpenAllDay(f.Hours)
 	}
 	s := &Schedule{enabled: f.Hours != nil || f.Holidays != nil, loc: loc, days: resolveDays(hours),
-		holidays: make(map[Date]bool), outside: HoldDigest, byEvent: make(map[state.EventType]Hold), greetings: f.Greetings}
+		holidays: make(map[Date]bool), outside: HoldDigest, byEvent: make(map[job.EventType]Hold), greetings: f.Greetings}
 	for i, el := range f.Holidays {
 		if d, err := holiday(el); err != nil {
 			c.errorf(elem("schedule.holidays", i), "%v", err)

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/kamobot/kamobot/job"
-	"github.com/kamobot/kamobot/state"
 )
 
 // Defaults for keys a config file leaves out.
@@ -24,9 +23,9 @@ const (
 // defaultNotify lists the events posted by default: endings and alerts.
 // "started" would flood a busy channel and "deleted" is rarely news, so both
 // are opt-in.
-func defaultNotify() []state.EventType {
-	return []state.EventType{state.EventCompleted, state.EventCanceled, state.EventKilled, state.EventFailed,
-		state.EventTrouble, state.EventStuckPending, state.EventLongRunning, job.EventStateUnknown}
+func defaultNotify() []job.EventType {
+	return []job.EventType{job.EventCompleted, job.EventCanceled, job.EventKilled, job.EventFailed,
+		job.EventTrouble, job.EventStuckPending, job.EventLongRunning, job.EventStateUnknown}
 }
 
 // defaultNotifyFrom is the old bot's rule: an ending is news only for a job
@@ -34,9 +33,9 @@ func defaultNotify() []state.EventType {
 func defaultNotifyFrom() []string { return []string{"Running", "Pending"} }
 
 // parseEvent reads an event type name such as "completed".
-func parseEvent(s string) (state.EventType, error) {
+func parseEvent(s string) (job.EventType, error) {
 	var names []string
-	for _, ev := range state.AllEventTypes() {
+	for _, ev := range job.AllEventTypes() {
 		if string(ev) == s {
 			return ev, nil
 		}
