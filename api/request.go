@@ -52,8 +52,10 @@ func (c *Client) do(ctx context.Context, r request) (http.Header, error) {
 	c.mu.Lock()
 	c.dropOn401(r.scope, tok.value)
 	c.mu.Unlock()
-	if he.lostRole {
+	if he.lostRole && r.scope != loginScope {
 		// The account left the tenant: a new token would be refused too.
+		// (The login token's tenant is the account's default: a new login
+		// picks one the account still has.)
 		return h, err
 	}
 	c.log.DebugContext(ctx, "kamonohashi token refused, renewing it", "scope", scopeName(r.scope), "path", r.route)

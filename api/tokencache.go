@@ -193,7 +193,6 @@ func (c *Client) SaveTokens(ctx context.Context) error {
 	_, _ = rand.Read(salt) // never fails (crypto/rand documents it)
 	f := tokenFile{Version: tokenFileVersion, Server: c.base.String(), User: c.user, Tokens: []cachedToken{},
 		Salt: hex.EncodeToString(salt)}
-	f.Credential = c.credential(f.Salt)
 	now := time.Now()
 	for scope, t := range c.tokens {
 		if scope == noAuth || t.expires.IsZero() || !t.usable(now) {
@@ -208,6 +207,7 @@ func (c *Client) SaveTokens(ctx context.Context) error {
 	c.cache.dirty = false
 	path := c.cache.path
 	c.mu.Unlock()
+	f.Credential = c.credential(f.Salt) // slow on purpose: outside the lock
 
 	data, err := json.Marshal(f)
 	if err != nil {

@@ -103,7 +103,7 @@ func TestLoadFull(t *testing.T) {
 			{ID: 3, Line: 36},
 		},
 		Owners: map[string]Mention{"alice": "U02GHIJKL"},
-		Report: Report{Day: time.Monday, AtStart: true, Retention: 35 * 24 * time.Hour, Period: 7 * 24 * time.Hour},
+		Report: Report{Day: time.Monday, AtStart: true, Retention: 35 * 24 * time.Hour},
 	}
 	opts := cmp.Options{
 		cmpopts.IgnoreFields(Config{}, "Schedule", "Messages"),

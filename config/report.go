@@ -1,7 +1,6 @@
 package config
 
 import (
-	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -22,8 +21,6 @@ type Report struct {
 	// Retention is how long ended runs are kept (default 35 days, at
 	// least 14: the report compares two weeks).
 	Retention time.Duration
-	// Period is the length of the report (one week).
-	Period time.Duration
 }
 
 type reportFile struct {
@@ -49,7 +46,7 @@ var weekdays = map[string]time.Weekday{
 
 // report checks [report], applying the defaults for missing keys.
 func (c *checker) report(f *reportFile) Report {
-	r := Report{Day: time.Monday, AtStart: true, Retention: defaultReportRetention, Period: reportPeriod}
+	r := Report{Day: time.Monday, AtStart: true, Retention: defaultReportRetention}
 	if f.Day != nil {
 		d := strings.ToLower(strings.TrimSpace(*f.Day))
 		if wd, ok := weekdays[d]; ok {
@@ -151,5 +148,5 @@ func (r Report) dueOfWeek(s *Schedule, t time.Time) (time.Time, string) {
 // DuePeriod is the period the report posted at due covers: the Period
 // before due.
 func (r Report) DuePeriod(due time.Time) (from, to time.Time) {
-	return due.Add(-cmp.Or(r.Period, reportPeriod)), due
+	return due.Add(-reportPeriod), due
 }

@@ -69,9 +69,12 @@ func readFar(ctx context.Context, c API, tenantID int64, k api.Kind, refs []job.
 // listAll pages through a listing while pages come back full. A baseline
 // (a full listing, the first pass) keeps only what the diff uses of it, so
 // that a long history is never held whole: the NearRows+1 first rows (the
-// diff tells near open jobs from far ones by their position), every open
-// job, and the row with the highest id (the cursor). An open job past the
-// first rows keeps a position past NearRows, so it is still far.
+// diff tells near open jobs from far ones by how many listed ids are above
+// them), every open job, and the row with the highest id (the cursor).
+// Old favourites among the first rows (the server lists them first) can
+// leave an old open job with fewer than NearRows ids above it: it is then
+// near for one pass, whose range list reaches back to it and marks it far;
+// that costs one longer list, and loses nothing.
 func listAll(ctx context.Context, c API, tenantID int64, k api.Kind, q api.ListQuery, baseline bool) ([]api.Job, error) {
 	q.PerPage = api.PerPageMax
 	var rows []api.Job

@@ -40,10 +40,11 @@ type DiffOptions struct {
 	// Unknown, before an alert.
 	StuckPendingAfter time.Duration
 	LongRunningAfter  time.Duration
-	// MissingPasses is how many successful listings in a row must miss an
-	// open job before it counts as deleted (default 2).
-	MissingPasses int
 }
+
+// MissingPasses is how many successful listings in a row must miss an
+// open job before it counts as deleted.
+const MissingPasses = 2
 
 // MaxEnded caps the memory of recently ended jobs kept per cursor.
 const MaxEnded = 200
@@ -79,9 +80,6 @@ func Diff(prev *KindCursor, f Fetched, tenant TenantRef, o DiffOptions, now time
 	d.open = make(map[Ref]string, len(d.next.Open))
 	for key, t := range d.next.Open {
 		d.open[Ref{ID: t.ID, ParentID: t.ParentID}] = key
-	}
-	if d.opts.MissingPasses <= 0 {
-		d.opts.MissingPasses = 2
 	}
 	baseline := !d.next.Baselined
 	// Details first: a job awaiting confirmation is judged on its detail,

@@ -53,7 +53,7 @@ func (d *differ) missing(f Fetched) {
 			continue
 		}
 		t.Missing++
-		if t.Missing >= d.opts.MissingPasses {
+		if t.Missing >= MissingPasses {
 			d.vanish(key, t)
 		}
 	}

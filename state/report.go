@@ -58,8 +58,8 @@ func (r RunRecord) EndedAt() time.Time { return unix(r.Ended) }
 // start is known) to its end.
 func (r RunRecord) RunTime() time.Duration {
 	from := r.Started
-	if from == 0 {
-		from = r.Created + r.Wait
+	if from == 0 { // never seen started: Wait is 0 then
+		from = r.Created
 	}
 	if r.Ended <= from {
 		return 0
