@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 
@@ -153,9 +154,8 @@ var (
 		"is_archived":             "the channel is archived: unarchive it or set another channel",
 		"team_access_not_granted": "the app is not installed in this workspace: install it",
 	}
-	appPermanentErrors = []string{"msg_too_long", "msg_blocks_too_long", "invalid_blocks", "invalid_blocks_format",
-		"no_text", "too_many_attachments", "message_not_found", "cant_update_message", "edit_window_closed",
-		"thread_not_found", "invalid_arguments"}
+	// Any other code is permanent for that message (msg_too_long,
+	// msg_blocks_too_long, invalid_blocks, message_not_found, ...).
 	appTemporaryErrors = []string{"internal_error", "fatal_error", "service_unavailable", "request_timeout", "ekm_access_denied"}
 )
 
@@ -189,9 +189,8 @@ func (a *App) classify(err error) Result {
 		switch {
 		case appDeadErrors[code] != "":
 			c = DeadWebhook
-		case contains(appTemporaryErrors, code):
+		case slices.Contains(appTemporaryErrors, code):
 			c = Temporary
-		case contains(appPermanentErrors, code):
 		}
 		return Result{Class: c, Status: http.StatusOK, Code: code, Err: &Error{Class: c, Host: a.host, Status: http.StatusOK, Code: code}}
 	default:
@@ -212,13 +211,4 @@ func isCode(s string) bool {
 		}
 	}
 	return true
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -33,10 +33,13 @@ func (a *App) DeliverGated(ctx context.Context, m AppMessage, gate sync.Locker, 
 		// one channel's limit never holds up the other destinations; after
 		// a failure that may have posted, the gate stays held meanwhile.
 		if err := a.wait(ctx, m); err != nil {
+			if attempt == 1 {
+				r = transportFailure(a.host, err)
+			}
 			if !held {
 				gate.Lock() // the caller unlocks after recording
 			}
-			return transportFailure(a.host, err), "", attempt
+			return r, ts, attempt - 1 // the last answer, and the calls made (as Sender.DeliverGated)
 		}
 		if !held {
 			gate.Lock()

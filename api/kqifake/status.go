@@ -116,7 +116,7 @@ func (s *Server) setStatus(j *job, status string, at time.Time) {
 // refreshed stores a status a list or detail read from Kubernetes:
 // UpdateStatusAsync(id, status, force) sets no start or completion time
 // (TrainingHistoryRepository.cs line 120); the commit stamps ModifiedAt.
-// (TrainingHistoryRepository.cs line 120). s.mu must be held.
+// s.mu must be held.
 func (s *Server) refreshed(j *job, status string) {
 	j.status = status
 	j.modifiedAt = s.now().Truncate(time.Second)
