@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
@@ -68,6 +69,25 @@ type placeWalker struct {
 	src []byte
 	pl  places
 	aot map[string]int // array of tables -> index of its last element
+	// starts are the offsets where the lines of src start, found once:
+	// a position is then a binary search, not a count from the top.
+	starts []int
+}
+
+// pos is positionAt(w.src, off), in O(log lines).
+func (w *placeWalker) pos(off int) position {
+	if w.starts == nil {
+		w.starts = []int{0}
+		for i, b := range w.src {
+			if b == '\n' {
+				w.starts = append(w.starts, i+1)
+			}
+		}
+	}
+	off = min(max(off, 0), len(w.src))
+	line, _ := slices.BinarySearch(w.starts, off+1) // lines starting at or before off
+	start := w.starts[line-1]
+	return position{Line: line, Col: utf8.RuneCount(w.src[start:off]) + 1}
 }
 
 func (w *placeWalker) record(p []string, off int, overwrite bool) {
@@ -75,7 +95,7 @@ func (w *placeWalker) record(p []string, off int, overwrite bool) {
 	if _, ok := w.pl[id]; ok && !overwrite {
 		return
 	}
-	w.pl[id] = placed{path: slices.Clone(p), off: off, pos: positionAt(w.src, off)}
+	w.pl[id] = placed{path: slices.Clone(p), off: off, pos: w.pos(off)}
 }
 
 // header records the table a [table] or [[table]] header opens, at its "[".
