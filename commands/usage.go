@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kamobot/kamobot/internal/fuzzy"
 	"github.com/urfave/cli/v2"
 )
 
@@ -154,7 +155,7 @@ func dashed(name string) string {
 func suggest(s string, candidates []string) string {
 	best, bestDist := "", -1
 	for _, c := range candidates {
-		d := editDistance(strings.ToLower(s), strings.ToLower(c))
+		d := fuzzy.Distance(strings.ToLower(s), strings.ToLower(c))
 		if len(s) >= 2 && strings.HasPrefix(c, s) {
 			d = 1
 		}
@@ -166,31 +167,4 @@ func suggest(s string, candidates []string) string {
 		return ""
 	}
 	return best
-}
-
-// editDistance is the optimal string alignment distance of a and b:
-// insertions, deletions, substitutions and swaps of neighbours count 1.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	d := make([][]int, len(ra)+1)
-	for i := range d {
-		d[i] = make([]int, len(rb)+1)
-		d[i][0] = i
-	}
-	for j := range d[0] {
-		d[0][j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				d[i][j] = min(d[i][j], d[i-2][j-2]+1)
-			}
-		}
-	}
-	return d[len(ra)][len(rb)]
 }

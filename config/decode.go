@@ -9,6 +9,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kamobot/kamobot/internal/fuzzy"
 	"github.com/pelletier/go-toml/v2"
 	"github.com/pelletier/go-toml/v2/unstable"
 )
@@ -361,30 +362,9 @@ func suggest(k string, known []string) string {
 		if strings.EqualFold(c, k) || len(k) >= 3 && strings.HasPrefix(c, strings.ToLower(k)) {
 			return c
 		}
-		if dist := editDistance(strings.ToLower(k), c); dist < bestDist {
+		if dist := fuzzy.Distance(strings.ToLower(k), c); dist < bestDist {
 			best, bestDist = c, dist
 		}
 	}
 	return best
-}
-
-// editDistance is the Levenshtein distance between a and b, in bytes.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
