@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"os"
@@ -55,7 +56,7 @@ func cmdSlackApp(ts *testscript.TestScript, neg bool, args []string) {
 	case "calls":
 		var b strings.Builder
 		for _, m := range apiMessages(f) {
-			fmt.Fprintf(&b, "%s %s %s %s", m.Method, m.Channel, m.TS, cmpOr(m.ThreadTS, "-"))
+			fmt.Fprintf(&b, "%s %s %s %s", m.Method, m.Channel, m.TS, cmp.Or(m.ThreadTS, "-"))
 			if m.ReplyBroadcast {
 				b.WriteString(" broadcast")
 			}
@@ -112,7 +113,7 @@ func cmdSlackApp(ts *testscript.TestScript, neg bool, args []string) {
 		ack, err := f.Slack.Slash(context.Background(), slackfake.SlashCommand{UserID: args[1], ChannelID: "C0KAMOBOT1",
 			Text: strings.Join(args[2:], " ")}, 20*time.Second)
 		ts.Check(err)
-		fmt.Fprintf(ts.Stdout(), "response_type=%s\n%s\n", cmpOr(ack.ResponseType, "ephemeral"), ack.Text)
+		fmt.Fprintf(ts.Stdout(), "response_type=%s\n%s\n", cmp.Or(ack.ResponseType, "ephemeral"), ack.Text)
 	case "config":
 		p := ts.MkAbs("config.toml")
 		b, err := os.ReadFile(p)
@@ -126,11 +127,4 @@ func cmdSlackApp(ts *testscript.TestScript, neg bool, args []string) {
 // apiMessages are the Web API calls the fake accepted, in order.
 func apiMessages(f *fakes) []slackfake.Message {
 	return slices.DeleteFunc(f.Slack.Messages(), func(m slackfake.Message) bool { return m.Method == "" })
-}
-
-func cmpOr(s, def string) string {
-	if s == "" {
-		return def
-	}
-	return s
 }

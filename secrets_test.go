@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kamobot/kamobot/internal/testkit"
 	"github.com/kamobot/kamobot/notify/slackfake"
 )
 
@@ -186,7 +187,7 @@ func everyCommand(w *canaryWorld) {
 
 // longTests reports whether the long variants run (KAMOBOT_LONG=1, as in
 // CI); without it a representative subset runs.
-func longTests() bool { return os.Getenv("KAMOBOT_LONG") != "" }
+func longTests() bool { return testkit.Long() }
 
 // kamonohashiFailures runs the failing variants about KAMONOHASHI: a
 // wrong password, the server down or not trusted.

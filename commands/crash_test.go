@@ -296,7 +296,7 @@ func testCrashes(t *testing.T, bin string) {
 	}
 	runs := 40 // the long soak (KAMOBOT_LONG=1, as CI) runs 400
 	switch {
-	case os.Getenv("KAMOBOT_LONG") != "":
+	case testkit.Long():
 		runs = 400
 	case testing.Short():
 		runs = 15

@@ -36,7 +36,7 @@ const (
 	ExitConfig      = 78 // bad or missing config, corrupt state, a server that is not KAMONOHASHI
 )
 
-// ErrSilent marks an error already reported to the user: main sets the
+// ErrSilent marks an error already reported to the user: Run returns its
 // exit code but prints nothing more.
 var ErrSilent = errors.New("already reported")
 
@@ -45,7 +45,7 @@ func exitErrorf(code int, format string, args ...any) error {
 }
 
 // ExitCode maps an error to kamobot's exit code; it is the only place that
-// does (main and the tests use it). See `kamobot --help` and the README for
+// does (Run and the tests use it). See `kamobot --help` and the README for
 // the table. It never returns 1: an error nothing here names is a bug, 70.
 func ExitCode(err error) int {
 	var (

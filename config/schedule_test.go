@@ -2,11 +2,11 @@ package config
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kamobot/kamobot/internal/testkit"
 	"github.com/kamobot/kamobot/job"
 )
 
@@ -235,7 +235,7 @@ func TestScheduleYear(t *testing.T) {
 	}
 	type span struct{ from, to Date } // to excluded
 	spans := []span{{Date{2026, 1, 1}, Date{2027, 1, 1}}}
-	if os.Getenv("KAMOBOT_LONG") != "1" {
+	if !testkit.Long() {
 		spans = []span{
 			{Date{2026, 3, 6}, Date{2026, 3, 10}},    // New York springs forward on Sun 03-08
 			{Date{2026, 3, 27}, Date{2026, 3, 31}},   // Berlin, Sun 03-29

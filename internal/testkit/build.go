@@ -60,23 +60,6 @@ func Build(ctx context.Context, dir string, o BuildOptions) (string, error) {
 	return bin, nil
 }
 
-// BuildT builds kamobot into a directory of the test and returns its path.
-// It skips the test when there is no go command and fails it when the
-// build fails.
-func BuildT(tb testing.TB, o BuildOptions) string {
-	tb.Helper()
-	start := time.Now()
-	bin, err := Build(tb.Context(), tb.TempDir(), o)
-	switch {
-	case errors.Is(err, ErrNoGo):
-		tb.Skip(err)
-	case err != nil:
-		tb.Fatal(err)
-	}
-	tb.Logf("built kamobot %v in %s", o, time.Since(start).Round(time.Millisecond))
-	return bin
-}
-
 // Binary is a kamobot binary built at most once per test process, on
 // first use, for the tests of a package to share. Build it in a TestMain:
 //
@@ -129,3 +112,8 @@ func (b *Binary) Remove() {
 		_ = os.RemoveAll(b.dir)
 	}
 }
+
+// Long reports whether the long runs are asked for (KAMOBOT_LONG set, as
+// .ci/run does): the crash soak, the whole-year schedule walk, the full
+// secrets matrix.
+func Long() bool { return os.Getenv("KAMOBOT_LONG") != "" }
