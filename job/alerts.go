@@ -24,7 +24,7 @@ func (d *differ) alerts() {
 			if d.opts.LongRunningAfter > 0 && !since.IsZero() && d.now.Sub(since) >= d.opts.LongRunningAfter &&
 				!t.HasAlerted(EventLongRunning) {
 				t.Alerted = append(t.Alerted, EventLongRunning)
-				d.emit(EventLongRunning, t.job(d.kind), t.Status)
+				d.emit(EventLongRunning, t.Job(d.kind), t.Status)
 			}
 		case t.Status == "Unknown":
 			// Not in a queue: Kubernetes lost touch with the pod's node.
@@ -33,13 +33,13 @@ func (d *differ) alerts() {
 			if d.opts.StuckPendingAfter > 0 && d.now.Sub(since) >= d.opts.StuckPendingAfter &&
 				!t.HasAlerted(EventStateUnknown) {
 				t.Alerted = append(t.Alerted, EventStateUnknown)
-				d.emit(EventStateUnknown, t.job(d.kind), t.Status)
+				d.emit(EventStateUnknown, t.Job(d.kind), t.Status)
 			}
 		case api.StatusPhase(t.Status) == api.PhaseOpen && t.Status != "Opened":
 			if d.opts.StuckPendingAfter > 0 && d.now.Sub(t.openSince()) >= d.opts.StuckPendingAfter &&
 				!t.HasAlerted(EventStuckPending) {
 				t.Alerted = append(t.Alerted, EventStuckPending)
-				d.emit(EventStuckPending, t.job(d.kind), t.Status)
+				d.emit(EventStuckPending, t.Job(d.kind), t.Status)
 			}
 		}
 	}

@@ -144,8 +144,9 @@ func (t *Tracked) openSince() time.Time {
 	return t.FirstSeen
 }
 
-// job rebuilds a job from what is tracked of it.
-func (t *Tracked) job(k api.Kind) api.Job {
+// Job rebuilds the job from what is tracked of it (its kamobot: words in
+// Memo), for messages about a job that was not listed with an event.
+func (t *Tracked) Job(k api.Kind) api.Job {
 	return api.Job{Kind: k, ID: t.ID, ParentID: t.ParentID, HistoryID: t.HistoryID, Name: t.Name, Status: t.Status,
 		CreatedBy: t.Owner, CreatedAt: t.CreatedAt, StartedAt: t.StartedAt, Memo: strings.Join(t.Words, " ")}
 }

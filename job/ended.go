@@ -33,7 +33,7 @@ func (d *differ) vanish(key string, t *Tracked) {
 		// Read closed, then gone before the confirming read: the ending
 		// read is the last word the server said; report it rather than a
 		// deletion (or nothing, for a job never seen open).
-		j := t.job(d.kind)
+		j := t.Job(d.kind)
 		j.Status = t.Confirm
 		d.remember(key, j)
 		d.emit(EndingEvent(t.Confirm), j, t.Status)
@@ -43,7 +43,7 @@ func (d *differ) vanish(key string, t *Tracked) {
 		return
 	}
 	d.remember(key, api.Job{Status: "Deleted", HistoryID: t.HistoryID})
-	d.emit(EventDeleted, t.job(d.kind), t.Status)
+	d.emit(EventDeleted, t.Job(d.kind), t.Status)
 }
 
 // missing counts open jobs that the fetch covered but did not list.

@@ -7,10 +7,6 @@ import (
 	"github.com/kamobot/kamobot/api"
 )
 
-// Job rebuilds the job from what is tracked of it (its kamobot: words in
-// Memo), for messages about a job that was not listed with an event.
-func (t *Tracked) Job(k api.Kind) api.Job { return t.job(k) }
-
 // Waiting says whether a tracked job still needs attention after its
 // alert was raised: still stuck in the queue (stuck_pending), still
 // Unknown (state_unknown) or still in trouble; since is when that began.

@@ -126,7 +126,7 @@ func (s *Server) LoadDemo() {
 		if dj.wait > 0 {
 			j.startedAt = j.modifiedAt
 		}
-		if api.StatusPhase(dj.status) == api.PhaseClosed {
+		if closedStatus(dj.status) {
 			j.completedAt = j.createdAt.Add(dj.wait + dj.run)
 			j.modifiedAt = j.completedAt
 		}

@@ -100,7 +100,7 @@ func (s *Server) Seed(o SeedOptions) (SeedSummary, error) {
 	slices.SortStableFunc(all, func(a, b *job) int { return a.createdAt.Compare(b.createdAt) })
 	for _, j := range all {
 		s.insert(j)
-		if api.StatusPhase(j.status) != api.PhaseClosed {
+		if exists(j.status) {
 			sum.Open++
 		}
 	}

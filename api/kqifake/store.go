@@ -253,7 +253,7 @@ func (s *Server) addJob(n NewJob) (*job, error) {
 		}
 	}
 	s.insert(j)
-	if s.races.NoneWindow && api.StatusPhase(n.Status) != api.PhaseClosed {
+	if s.races.NoneWindow && exists(n.Status) {
 		// The create request commits the row as Running before the pod
 		// exists (TrainingController.cs line 717, the Commit at 758) and
 		// writes the run's status when RunTrainContainerAsync returns (line
