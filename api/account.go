@@ -35,9 +35,9 @@ func (c *Client) Account(ctx context.Context) (Account, error) {
 // Tenants lists the tenants the account may see, in the server's order
 // (by display name).
 //
-// The list is reused for Config.TenantsTTL (from the token file too, so a
-// `check` from cron reads the account every few minutes, not every run);
-// any 401 drops it.
+// The list kept in the token file is reused once, by the next process,
+// for TokenFileTenantsTTL (so a `check` from cron reads the account every
+// few minutes, not every run); any 401 drops it.
 func (c *Client) Tenants(ctx context.Context) ([]Tenant, error) {
 	if ts, ok := c.cachedTenants(); ok {
 		return ts, nil

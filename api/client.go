@@ -80,9 +80,6 @@ type Config struct {
 	// tenant list across processes (a `check` from cron), in a file of mode
 	// 0600: see tokencache.go. Empty keeps them in memory only.
 	TokenFile string
-	// TenantsTTL is how long a tenant list read from the server is reused
-	// (default DefaultTenantsTTL); any 401 drops it.
-	TenantsTTL time.Duration
 }
 
 // Client talks to one KAMONOHASHI server as one account. It is safe for
@@ -136,10 +133,7 @@ func New(cfg Config) (*Client, error) {
 		n = MaxConns
 	}
 	c.slots = make(chan struct{}, n)
-	c.cache = tokenCache{path: cfg.TokenFile, ttl: cfg.TenantsTTL}
-	if c.cache.ttl <= 0 {
-		c.cache.ttl = DefaultTenantsTTL
-	}
+	c.cache = tokenCache{path: cfg.TokenFile, ttl: TokenFileTenantsTTL}
 	if c.timeout <= 0 {
 		c.timeout = DefaultTimeout
 	}

@@ -20,9 +20,10 @@ import (
 	"github.com/google/renameio/v2"
 )
 
-// DefaultTenantsTTL is how long the tenant list is reused before the
-// account is read again.
-const DefaultTenantsTTL = 5 * time.Minute
+// TokenFileTenantsTTL is how long the tenant list kept in the token file
+// is reused by the next process (a `check` from cron) before the account
+// is read again. Within a process, engine.Pass.TenantsTTL decides.
+const TokenFileTenantsTTL = 5 * time.Minute
 
 // The token cache keeps what a `check` from cron would otherwise ask the
 // server for on every run: the login token, one token per tenant and the

@@ -207,7 +207,6 @@ func (d *Deps) client(cfg *config.Config, tokenFile string) (*api.Client, error)
 		Logger:             d.log,
 		MaxInFlight:        cfg.Kamonohashi.MaxInFlight,
 		TokenFile:          tokenFile,
-		TenantsTTL:         api.DefaultTenantsTTL,
 	}
 	if m := d.metrics; m != nil {
 		ac.Observe = m.ObserveAPI
