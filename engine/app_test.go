@@ -4,19 +4,14 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/api/kqifake"
-	"github.com/kamobot/kamobot/config"
 	"github.com/kamobot/kamobot/engine"
-	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/notify/slackfake"
-	"github.com/kamobot/kamobot/state"
 )
 
 // TestAppBurstIsOneBatch: in app mode, a pass with more jobs than get a
@@ -33,9 +28,8 @@ func TestAppBurstIsOneBatch(t *testing.T) {
 	slack.AddToken(slackfake.Token{Token: token})
 	slack.AddChannel(slackfake.Channel{ID: channel, Name: "jobs"})
 
-	dir := t.TempDir()
-	cfgFile := filepath.Join(dir, "config.toml")
-	if err := os.WriteFile(cfgFile, []byte(`[watch]
+	var logs strings.Builder
+	p := newTestPass(t, passSetup{kqi: kqi, dir: t.TempDir(), config: `[watch]
 stuck_pending_after = "off"
 long_running_after = "off"
 summary_after_silence = "off"
@@ -43,33 +37,11 @@ notify = ["started", "completed", "failed", "killed", "canceled", "trouble"]
 
 [slack]
 language = "en"
-channel = "`+channel+`"
-api_url = "`+slack.URL()+`/api/"
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"KAMOBOT_SERVER": kqi.URL(), "KAMOBOT_USER": "kamobot", "KAMOBOT_PASSWORD": "pw",
-		"KAMOBOT_SLACK_BOT_TOKEN": token}
-	cfg, _, err := config.Load(cfgFile, func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	store, err := state.Open(filepath.Join(dir, "state.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var logs strings.Builder
-	log := slog.New(slog.NewTextHandler(&logs, nil))
-	client, err := api.New(api.Config{BaseURL: kqi.URL(), User: "kamobot", Password: "pw",
-		ServerLocation: kqi.Location(), Timeout: 2 * time.Second, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fast := func(ctx context.Context, d time.Duration) error { return nil }
-	p := &engine.Pass{Cfg: cfg, API: client, Store: store, Log: log, Now: func() time.Time { return now },
-		Sender: notify.NewSender(notify.SenderOptions{Logger: log, Pacer: notify.NewPacer(time.Millisecond, nil, nil)}),
-		App:    notify.NewApp(token, notify.AppOptions{APIURL: cfg.Slack.App.APIURL, Sleep: fast}),
-		Pick:   func(string) string { return "" }, Who: "test", LockWait: time.Second, TenantsTTL: time.Hour}
+channel = "` + channel + `"
+api_url = "` + slack.URL() + `/api/"
+`,
+		env: map[string]string{"KAMOBOT_SLACK_BOT_TOKEN": token}, now: func() time.Time { return now },
+		log: slog.New(slog.NewTextHandler(&logs, nil))})
 	pass := func(what string) engine.Report {
 		t.Helper()
 		rep, err := p.Run(context.Background(), engine.Options{})

@@ -11,9 +11,7 @@ import (
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/api/kqifake"
-	"github.com/kamobot/kamobot/config"
 	"github.com/kamobot/kamobot/engine"
-	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/notify/slackfake"
 	"github.com/kamobot/kamobot/state"
 )
@@ -65,23 +63,8 @@ api_url = "`+w.slack.URL()+`/api/"
 func (w *boardWorld) pass(what, token string) {
 	t := w.t
 	t.Helper()
-	env := map[string]string{"KAMOBOT_SERVER": w.kqi.URL(), "KAMOBOT_USER": "kamobot", "KAMOBOT_PASSWORD": "pw",
-		"KAMOBOT_SLACK_BOT_TOKEN": token}
-	cfg, _, err := config.Load(filepath.Join(w.dir, "config.toml"), func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	log := slog.New(slog.NewTextHandler(&w.logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	client, err := api.New(api.Config{BaseURL: w.kqi.URL(), User: "kamobot", Password: "pw",
-		ServerLocation: w.kqi.Location(), Timeout: 2 * time.Second, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	fast := func(ctx context.Context, d time.Duration) error { return nil }
-	p := &engine.Pass{Cfg: cfg, API: client, Store: w.store, Log: log, Now: func() time.Time { return w.now },
-		Sender: notify.NewSender(notify.SenderOptions{Logger: log, Pacer: notify.NewPacer(time.Millisecond, nil, nil)}),
-		App:    notify.NewApp(token, notify.AppOptions{APIURL: cfg.Slack.App.APIURL, Sleep: fast}),
-		Pick:   func(string) string { return "" }, Who: "test", LockWait: time.Second, TenantsTTL: time.Hour}
+	p := newTestPass(t, passSetup{kqi: w.kqi, dir: w.dir, env: map[string]string{"KAMOBOT_SLACK_BOT_TOKEN": token},
+		now: func() time.Time { return w.now }, log: slog.New(slog.NewTextHandler(&w.logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
 	if _, err := p.Run(context.Background(), engine.Options{}); err != nil {
 		t.Fatalf("%s: %v\nlogs:\n%s", what, err, w.logs.String())
 	}

@@ -12,9 +12,7 @@ import (
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/api/kqifake"
-	"github.com/kamobot/kamobot/config"
 	"github.com/kamobot/kamobot/engine"
-	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/notify/slackfake"
 	"github.com/kamobot/kamobot/state"
 )
@@ -52,8 +50,11 @@ func TestPassOnSchemaV1State(t *testing.T) {
 	hook, nlpHook := slack.NewHook(), slack.NewHook()
 
 	dir := t.TempDir()
-	cfgFile := filepath.Join(dir, "config.toml")
-	if err := os.WriteFile(cfgFile, []byte(`[watch]
+	if err := os.WriteFile(filepath.Join(dir, "state.json"), v1, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var logs strings.Builder
+	p := newTestPass(t, passSetup{kqi: kqi, dir: dir, config: `[watch]
 stuck_pending_after = "off"
 long_running_after = "off"
 summary_after_silence = "off"
@@ -63,35 +64,11 @@ name = "vision"
 
 [[tenant]]
 name = "nlp"
-webhook = "`+nlpHook+`"
-`), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	env := map[string]string{"KAMOBOT_SERVER": kqi.URL(), "KAMOBOT_USER": "kamobot", "KAMOBOT_PASSWORD": "pw",
-		"KAMOBOT_SLACK_WEBHOOK": hook}
-	cfg, _, err := config.Load(cfgFile, func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	statePath := filepath.Join(dir, "state.json")
-	if err := os.WriteFile(statePath, v1, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	store, err := state.Open(statePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	store.Now = func() time.Time { return now }
-	var logs strings.Builder
-	log := slog.New(slog.NewTextHandler(&logs, nil))
-	client, err := api.New(api.Config{BaseURL: kqi.URL(), User: "kamobot", Password: "pw",
-		ServerLocation: kqi.Location(), Timeout: 2 * time.Second, Logger: log})
-	if err != nil {
-		t.Fatal(err)
-	}
-	p := &engine.Pass{Cfg: cfg, API: client, Store: store, Log: log, Now: func() time.Time { return now },
-		Sender: notify.NewSender(notify.SenderOptions{Logger: log, Pacer: notify.NewPacer(time.Millisecond, nil, nil)}),
-		Pick:   func(string) string { return "" }, Who: "test", LockWait: time.Second, TenantsTTL: time.Hour}
+webhook = "` + nlpHook + `"
+`,
+		env: map[string]string{"KAMOBOT_SLACK_WEBHOOK": hook}, now: func() time.Time { return now },
+		log: slog.New(slog.NewTextHandler(&logs, nil))})
+	store := p.Store
 
 	rep, err := p.Run(context.Background(), engine.Options{})
 	if err != nil {
