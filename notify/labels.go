@@ -99,19 +99,18 @@ var english = labels{
 	asOf:         func(t string) string { return "as of " + t },
 }
 
+// japaneseEvents names the events in Japanese, in titles and in counts
+// alike (Japanese needs no plural).
+var japaneseEvents = map[job.EventType]string{
+	job.EventCompleted: "完了", job.EventFailed: "失敗", job.EventKilled: "強制終了",
+	job.EventCanceled: "キャンセル", job.EventTrouble: "異常", job.EventStuckPending: "待機が長い",
+	job.EventLongRunning: "長時間実行", job.EventStarted: "開始", job.EventDeleted: "消失",
+	job.EventStateUnknown: "状態不明",
+}
+
 var japanese = labels{
-	title: map[job.EventType]string{
-		job.EventCompleted: "完了", job.EventFailed: "失敗", job.EventKilled: "強制終了",
-		job.EventCanceled: "キャンセル", job.EventTrouble: "異常", job.EventStuckPending: "待機が長い",
-		job.EventLongRunning: "長時間実行", job.EventStarted: "開始", job.EventDeleted: "消失",
-		job.EventStateUnknown: "状態不明",
-	},
-	count: map[job.EventType]string{
-		job.EventCompleted: "完了", job.EventFailed: "失敗", job.EventKilled: "強制終了",
-		job.EventCanceled: "キャンセル", job.EventTrouble: "異常", job.EventStuckPending: "待機が長い",
-		job.EventLongRunning: "長時間実行", job.EventStarted: "開始", job.EventDeleted: "消失",
-		job.EventStateUnknown: "状態不明",
-	},
+	title: japaneseEvents,
+	count: japaneseEvents,
 	kinds: map[api.Kind]string{
 		api.KindTraining: "学習", api.KindInference: "推論",
 		api.KindNotebook: "ノートブック", api.KindPreprocessing: "前処理",
