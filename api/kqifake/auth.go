@@ -121,11 +121,13 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ caller) {
 	var t *tenant
 	if in.TenantID != nil {
 		if t = s.tenants[*in.TenantID]; t == nil || !a.member(t.id) {
-			writeProblem(w, r, http.StatusBadRequest, fmt.Sprintf("The user is not assigned to tenant %d.", *in.TenantID), "")
+			// Logic/LoginLogic.cs line 146.
+			writeProblem(w, r, http.StatusBadRequest,
+				fmt.Sprintf("Invalid tenant ID. Current user does not have a permission to tenant %d.", *in.TenantID), "")
 			return
 		}
 	} else if t = s.defaultTenant(a); t == nil {
-		writeProblem(w, r, http.StatusBadRequest, "The user is not assigned to any tenant.", "")
+		writeProblem(w, r, http.StatusBadRequest, "You belong no tenant. Please contact the administrator.", "") // LoginLogic.cs line 137
 		return
 	}
 	s.writeToken(w, a, t, in.ExpiresIn)
