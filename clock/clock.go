@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Manual is a clock that stands still until Add or Set moves it. It is
+// Manual is a clock that stands still until Add moves it. It is
 // safe for concurrent use: the fake servers read it from their own
 // goroutines.
 type Manual struct {
@@ -33,12 +33,5 @@ func (c *Manual) Now() time.Time {
 func (c *Manual) Add(d time.Duration) {
 	c.mu.Lock()
 	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
-
-// Set puts the clock at t.
-func (c *Manual) Set(t time.Time) {
-	c.mu.Lock()
-	c.t = t
 	c.mu.Unlock()
 }

@@ -127,9 +127,6 @@ func New(o Options) *Metrics {
 	return m
 }
 
-// Registry is the registry /metrics serves.
-func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
-
 // ObserveAPI records one KAMONOHASHI API exchange; it has the signature of
 // api.Config.Observe. route is the route template; status is 0 when no
 // answer came.

@@ -180,7 +180,7 @@ func TestHandler(t *testing.T) {
 				t.Errorf("/metrics lacks %q", want)
 			}
 		}
-		if problems, err := testutil.GatherAndLint(m.Registry()); err != nil || len(problems) > 0 {
+		if problems, err := testutil.GatherAndLint(m.reg); err != nil || len(problems) > 0 {
 			t.Errorf("lint: %v %+v", err, problems)
 		}
 
