@@ -6,8 +6,6 @@
 package testkit
 
 import (
-	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -15,14 +13,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
-	"time"
 )
-
-// MainPackage is the import path of the kamobot command.
-const MainPackage = "github.com/kamobot/kamobot"
-
-// ErrNoGo is returned by Build when there is no go command to build with.
-var ErrNoGo = errors.New("no go command to build kamobot with")
 
 // BuildOptions says how to build kamobot.
 type BuildOptions struct {
@@ -31,33 +22,6 @@ type BuildOptions struct {
 	// Race builds with the race detector. RaceEnabled mirrors the running
 	// test binary.
 	Race bool
-}
-
-func (o BuildOptions) args(out string) []string {
-	args := []string{"build", "-o", out}
-	if o.Race {
-		args = append(args, "-race")
-	}
-	if len(o.Tags) > 0 {
-		args = append(args, "-tags", strings.Join(o.Tags, ","))
-	}
-	return append(args, MainPackage)
-}
-
-// Build builds the kamobot binary into dir and returns its path. It runs
-// `go build` in the current directory, which must be inside the module
-// (a test's directory is).
-func Build(ctx context.Context, dir string, o BuildOptions) (string, error) {
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		return "", ErrNoGo
-	}
-	bin := filepath.Join(dir, "kamobot")
-	cmd := exec.CommandContext(ctx, gobin, o.args(bin)...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		return "", fmt.Errorf("go %s: %w\n%s", strings.Join(cmd.Args[1:], " "), err, out)
-	}
-	return bin, nil
 }
 
 // Binary is a kamobot binary built at most once per test process, on
@@ -78,7 +42,7 @@ type Binary struct {
 	dir  string
 	path string
 	err  error
-	took time.Duration
+	noGo bool
 }
 
 // NewBinary returns a Binary built with o on first use.
@@ -88,30 +52,44 @@ func NewBinary(o BuildOptions) *Binary { return &Binary{opts: o} }
 // the test when there is no go command and fails it when the build failed.
 func (b *Binary) Path(tb testing.TB) string {
 	tb.Helper()
-	b.once.Do(func() {
-		start := time.Now()
-		b.dir, b.err = os.MkdirTemp("", "kamobot-test-bin-")
-		if b.err == nil {
-			// Not the test's context: other tests share the result.
-			b.path, b.err = Build(context.Background(), b.dir, b.opts)
-		}
-		b.took = time.Since(start)
-	})
+	b.once.Do(b.build)
 	switch {
-	case errors.Is(b.err, ErrNoGo):
-		tb.Skip(b.err)
+	case b.noGo:
+		tb.Skip("no go command to build kamobot with")
 	case b.err != nil:
 		tb.Fatal(b.err)
 	}
 	return b.path
 }
 
-// Remove deletes the built binary, if any. Call it once the tests are done.
-func (b *Binary) Remove() {
-	if b.dir != "" {
-		_ = os.RemoveAll(b.dir)
+// build runs `go build` in the current directory, which must be inside the
+// module (a test's directory is), into a directory of its own: other tests
+// share the result, so it does not use the test's context.
+func (b *Binary) build() {
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		b.noGo = true
+		return
+	}
+	if b.dir, b.err = os.MkdirTemp("", "kamobot-test-bin-"); b.err != nil {
+		return
+	}
+	b.path = filepath.Join(b.dir, "kamobot")
+	args := []string{"build", "-o", b.path}
+	if b.opts.Race {
+		args = append(args, "-race")
+	}
+	if len(b.opts.Tags) > 0 {
+		args = append(args, "-tags", strings.Join(b.opts.Tags, ","))
+	}
+	cmd := exec.Command(gobin, append(args, "github.com/kamobot/kamobot")...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		b.err = fmt.Errorf("go %s: %w\n%s", strings.Join(cmd.Args[1:], " "), err, out)
 	}
 }
+
+// Remove deletes the built binary, if any. Call it once the tests are done.
+func (b *Binary) Remove() { _ = os.RemoveAll(b.dir) } // "" removes nothing
 
 // Long reports whether the long runs are asked for (KAMOBOT_LONG set, as
 // .ci/run does): the crash soak, the whole-year schedule walk, the full

@@ -12,7 +12,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 )
@@ -114,25 +113,14 @@ func (p *Process) Wait() (Result, error) {
 	if p.ctx.Err() != nil {
 		return r, fmt.Errorf("kamobot %s: %w", strings.Join(p.cmd.Args[1:], " "), p.ctx.Err())
 	}
-	r.Code, err = ExitCode(err)
-	return r, err
-}
-
-// ExitCode is the exit code of a process that cmd.Run or Wait returned
-// err for: 0 for nil, -1 for a process a signal ended. An error that is
-// not about how the process ended is returned.
-func ExitCode(err error) (int, error) {
 	var ee *exec.ExitError
 	switch {
-	case err == nil:
-		return 0, nil
 	case errors.As(err, &ee):
-		if ws, ok := ee.Sys().(syscall.WaitStatus); ok && ws.Signaled() {
-			return -1, nil
-		}
-		return ee.ExitCode(), nil
+		r.Code = ee.ExitCode() // -1 when a signal ended it
+	case err != nil:
+		return r, err // not about how the process ended
 	}
-	return 0, err
+	return r, nil
 }
 
 // Notify receives what a kamobot process tells systemd: pass Path as
