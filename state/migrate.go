@@ -1,6 +1,7 @@
 package state
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"fmt"
 	"strconv"
@@ -11,71 +12,73 @@ import (
 // strings, and webhooks were named "default" or "tenant:<id>" (in the
 // messages and as the keys of dead_hooks). Everything else reads as it is.
 func migrateV1(b []byte) (*State, error) {
-	var doc map[string]json.RawMessage
-	if err := json.Unmarshal(b, &doc); err != nil {
-		return nil, fmt.Errorf("%w: %s", ErrCorrupt, jsonErr(b, err))
+	// The fields of schema 1 that differ hide those of State (they are
+	// less deep); State reads the rest.
+	var v1 struct {
+		*State
+		Outbox      []messageV1          `json:"outbox"`
+		DeadLetters []messageV1          `json:"dead_letters"`
+		DeadHooks   map[string]*DeadHook `json:"dead_hooks"`
 	}
-	for _, key := range []string{"outbox", "dead_letters"} {
-		if doc[key] == nil {
-			continue
-		}
-		var msgs []map[string]json.RawMessage
-		if err := json.Unmarshal(doc[key], &msgs); err != nil {
-			return nil, fmt.Errorf("%w: schema 1 %s: %w", ErrCorrupt, key, err)
-		}
-		for i, m := range msgs {
-			if err := migrateMessageV1(m); err != nil {
-				return nil, fmt.Errorf("%w: schema 1 %s[%d]: %w", ErrCorrupt, key, i, err)
-			}
-		}
-		doc[key] = mustMarshal(msgs)
-	}
-	if doc["dead_hooks"] != nil {
-		var old map[string]json.RawMessage
-		if err := json.Unmarshal(doc["dead_hooks"], &old); err != nil {
-			return nil, fmt.Errorf("%w: schema 1 dead_hooks: %w", ErrCorrupt, err)
-		}
-		hooks := map[Hook]json.RawMessage{}
-		for name, v := range old {
-			h, err := hookV1(name)
-			if err != nil {
-				return nil, fmt.Errorf("%w: schema 1 dead_hooks: %w", ErrCorrupt, err)
-			}
-			hooks[h] = v
-		}
-		doc["dead_hooks"] = mustMarshal(hooks)
-	}
-	doc["version"] = mustMarshal(Version) // schema 2 to 3 adds optional fields only
-	st := New()
-	if err := json.Unmarshal(mustMarshal(doc), st); err != nil {
+	v1.State = New()
+	if err := json.Unmarshal(b, &v1); err != nil {
 		return nil, fmt.Errorf("%w: schema 1: %w", ErrCorrupt, err)
 	}
+	st := v1.State
+	var err error
+	if st.Outbox, err = messagesV1("outbox", v1.Outbox); err != nil {
+		return nil, err
+	}
+	if st.DeadLetters, err = messagesV1("dead_letters", v1.DeadLetters); err != nil {
+		return nil, err
+	}
+	if v1.DeadHooks != nil {
+		st.DeadHooks = make(map[Hook]*DeadHook, len(v1.DeadHooks))
+	}
+	for name, dh := range v1.DeadHooks {
+		h, err := hookV1(name)
+		if err != nil {
+			return nil, fmt.Errorf("%w: schema 1 dead_hooks: %w", ErrCorrupt, err)
+		}
+		st.DeadHooks[h] = dh
+	}
+	st.Version = Version // schema 2 to 3 adds optional fields only
 	if st.Tenants == nil {
 		st.Tenants = map[string]*TenantState{}
 	}
 	return st, nil
 }
 
-// migrateMessageV1 turns a schema 1 message into a schema 2 one, in place.
-func migrateMessageV1(m map[string]json.RawMessage) error {
-	var name string
-	if err := json.Unmarshal(m["hook"], &name); err != nil {
-		return fmt.Errorf("hook: %w", err)
+// messageV1 is a schema 1 message: its webhook by name, its payload in
+// base64.
+type messageV1 struct {
+	Message
+	Hook    string `json:"hook"`
+	Payload string `json:"payload"`
+}
+
+// messagesV1 turns the schema 1 messages of field into schema 2 ones.
+func messagesV1(field string, old []messageV1) ([]Message, error) {
+	if old == nil {
+		return nil, nil
 	}
-	h, err := hookV1(name)
-	if err != nil {
-		return err
+	msgs := make([]Message, len(old))
+	for i, m := range old {
+		h, err := hookV1(m.Hook)
+		if err != nil {
+			return nil, fmt.Errorf("%w: schema 1 %s[%d]: %w", ErrCorrupt, field, i, err)
+		}
+		payload, err := base64.StdEncoding.DecodeString(m.Payload)
+		if err != nil {
+			return nil, fmt.Errorf("%w: schema 1 %s[%d]: payload: %w", ErrCorrupt, field, i, err)
+		}
+		if !json.Valid(payload) {
+			return nil, fmt.Errorf("%w: schema 1 %s[%d]: payload is not JSON", ErrCorrupt, field, i)
+		}
+		msgs[i] = m.Message
+		msgs[i].Hook, msgs[i].Payload = h, payload
 	}
-	m["hook"] = mustMarshal(h)
-	var payload []byte // base64 in the file
-	if err := json.Unmarshal(m["payload"], &payload); err != nil {
-		return fmt.Errorf("payload: %w", err)
-	}
-	if !json.Valid(payload) {
-		return fmt.Errorf("payload is not JSON")
-	}
-	m["payload"] = payload
-	return nil
+	return msgs, nil
 }
 
 // hookV1 reads a schema 1 webhook name.
@@ -90,12 +93,4 @@ func hookV1(name string) (Hook, error) {
 		}
 	}
 	return 0, fmt.Errorf("unknown webhook name %q", name)
-}
-
-func mustMarshal(v any) json.RawMessage {
-	b, err := json.Marshal(v)
-	if err != nil {
-		panic(fmt.Sprintf("state migration: %v", err)) // plain JSON values: cannot fail
-	}
-	return b
 }

@@ -56,7 +56,7 @@ func (m *Mute) Covers(t job.TenantRef, k api.Kind) bool {
 }
 
 // Label names what the mute holds: "vision" or "vision/training".
-func (m *Mute) Label() string {
+func (m Mute) Label() string {
 	if m.Kind == "" {
 		return m.Tenant
 	}
@@ -112,11 +112,7 @@ func (s *State) Unmute(tenant string, kind api.Kind, now time.Time) ([]Mute, err
 		out = append(out, *m)
 	}
 	if len(out) == 0 {
-		what := tenant
-		if kind != "" {
-			what += "/" + string(kind)
-		}
-		return nil, fmt.Errorf("%w: %s is not muted", ErrMute, what)
+		return nil, fmt.Errorf("%w: %s is not muted", ErrMute, Mute{Tenant: tenant, Kind: kind}.Label())
 	}
 	return out, nil
 }

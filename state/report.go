@@ -127,12 +127,12 @@ func (s *State) PruneRuns(cutoff time.Time) int {
 }
 
 // ReportPosted is the week whose report was queued for tenant id, or "".
-func (s *State) ReportPosted(id int64) string { return s.Report.Posted[tenantKey(id)] }
+func (s *State) ReportPosted(id int64) string { return s.Report.Posted[api.FormatID(id)] }
 
 // MarkReportPosted records that the report of week was queued for tenant id.
 func (s *State) MarkReportPosted(id int64, week string) {
 	if s.Report.Posted == nil {
 		s.Report.Posted = map[string]string{}
 	}
-	s.Report.Posted[tenantKey(id)] = week
+	s.Report.Posted[api.FormatID(id)] = week
 }

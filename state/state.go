@@ -169,7 +169,7 @@ func New() *State {
 
 // Tenant returns the state of tenant id, creating it.
 func (s *State) Tenant(id int64, name, displayName string) *TenantState {
-	key := tenantKey(id)
+	key := api.FormatID(id)
 	t := s.Tenants[key]
 	if t == nil {
 		t = &TenantState{ID: id, Kinds: map[api.Kind]*job.KindCursor{}}
@@ -180,19 +180,6 @@ func (s *State) Tenant(id int64, name, displayName string) *TenantState {
 		t.Kinds = map[api.Kind]*job.KindCursor{}
 	}
 	return t
-}
-
-// Cursor returns the cursor of kind k, creating it.
-func (t *TenantState) Cursor(k api.Kind) *job.KindCursor {
-	c := t.Kinds[k]
-	if c == nil {
-		c = &job.KindCursor{Open: map[string]*job.Tracked{}}
-		t.Kinds[k] = c
-	}
-	if c.Open == nil {
-		c.Open = map[string]*job.Tracked{}
-	}
-	return c
 }
 
 // OpenJobs counts the jobs tracked as open in all tenants.
@@ -235,8 +222,4 @@ func (s *State) Bury(seq int64, reason string) {
 	if over := len(s.DeadLetters) - MaxDeadLetters; over > 0 {
 		s.DeadLetters = slices.Delete(s.DeadLetters, 0, over)
 	}
-}
-
-func tenantKey(id int64) string {
-	return api.FormatID(id)
 }

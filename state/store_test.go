@@ -10,6 +10,9 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/kamobot/kamobot/api"
+	"github.com/kamobot/kamobot/job"
 )
 
 func TestStoreRoundTrip(t *testing.T) {
@@ -245,4 +248,17 @@ func TestSaveTempFileBesideStateAndStaleOnesRemovedUnderLock(t *testing.T) {
 	if left, _ := filepath.Glob(filepath.Join(dir, ".state.json[0-9]*")); len(left) != 0 {
 		t.Errorf("temporary files left after Save: %v", left)
 	}
+}
+
+// Cursor returns the cursor of kind k, creating it.
+func (t *TenantState) Cursor(k api.Kind) *job.KindCursor {
+	c := t.Kinds[k]
+	if c == nil {
+		c = &job.KindCursor{Open: map[string]*job.Tracked{}}
+		t.Kinds[k] = c
+	}
+	if c.Open == nil {
+		c.Open = map[string]*job.Tracked{}
+	}
+	return c
 }
