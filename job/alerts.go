@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"maps"
 	"slices"
+	"time"
 
 	"github.com/kamobot/kamobot/api"
 )
@@ -20,27 +21,24 @@ func (d *differ) alerts() {
 		}
 		switch {
 		case t.Status == "Running":
-			since := t.StartedAt
-			if d.opts.LongRunningAfter > 0 && !since.IsZero() && d.now.Sub(since) >= d.opts.LongRunningAfter &&
-				!t.HasAlerted(EventLongRunning) {
-				t.Alerted = append(t.Alerted, EventLongRunning)
-				d.emit(EventLongRunning, t.Job(d.kind), t.Status)
+			if !t.StartedAt.IsZero() {
+				d.alert(t, EventLongRunning, t.StartedAt, d.opts.LongRunningAfter)
 			}
 		case t.Status == "Unknown":
 			// Not in a queue: Kubernetes lost touch with the pod's node.
 			// Counted from when it became Unknown.
-			since := cmp.Or(t.UnknownSince, t.ChangedAt)
-			if d.opts.StuckPendingAfter > 0 && d.now.Sub(since) >= d.opts.StuckPendingAfter &&
-				!t.HasAlerted(EventStateUnknown) {
-				t.Alerted = append(t.Alerted, EventStateUnknown)
-				d.emit(EventStateUnknown, t.Job(d.kind), t.Status)
-			}
+			d.alert(t, EventStateUnknown, cmp.Or(t.UnknownSince, t.ChangedAt), d.opts.StuckPendingAfter)
 		case api.StatusPhase(t.Status) == api.PhaseOpen && t.Status != "Opened":
-			if d.opts.StuckPendingAfter > 0 && d.now.Sub(t.openSince()) >= d.opts.StuckPendingAfter &&
-				!t.HasAlerted(EventStuckPending) {
-				t.Alerted = append(t.Alerted, EventStuckPending)
-				d.emit(EventStuckPending, t.Job(d.kind), t.Status)
-			}
+			d.alert(t, EventStuckPending, t.openSince(), d.opts.StuckPendingAfter)
 		}
+	}
+}
+
+// alert raises e about t, at most once, when at least after has gone by
+// since since; an after of 0 disables it.
+func (d *differ) alert(t *Tracked, e EventType, since time.Time, after time.Duration) {
+	if after > 0 && d.now.Sub(since) >= after && !t.HasAlerted(e) {
+		t.Alerted = append(t.Alerted, e)
+		d.emit(e, t.Job(d.kind), t.Status)
 	}
 }

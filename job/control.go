@@ -56,14 +56,14 @@ func Words(memo string, tags []string) []string {
 	return out
 }
 
-// ParseControl reads kamobot: words.
 // MaxMemoMentions caps the mentions one job's memo adds, as the configured
 // mentions are capped: a message section stays within Slack's limits.
 const MaxMemoMentions = 20
 
-func ParseControl(words []string) Control {
+// ControlOf reads the kamobot: words of a job's memo and tags.
+func ControlOf(j api.Job) Control {
 	var c Control
-	for _, w := range words {
+	for _, w := range Words(j.Memo, j.Tags) {
 		switch {
 		case w == WordQuiet:
 			c.Quiet = true
@@ -82,9 +82,6 @@ func ParseControl(words []string) Control {
 	}
 	return c
 }
-
-// ControlOf reads the words of a job's memo and tags.
-func ControlOf(j api.Job) Control { return ParseControl(Words(j.Memo, j.Tags)) }
 
 // MentionMarkup is how Slack writes a mention of a user or user group ID.
 func MentionMarkup(id string) string {

@@ -94,11 +94,11 @@ func Diff(prev *KindCursor, f Fetched, tenant TenantRef, o DiffOptions, now time
 			d.vanish(key, t)
 		}
 	}
-	above := countNewer(f.Range)
+	newer := countNewer(f.Range)
 	for _, j := range f.Range {
 		behind := 0 // preprocessing: histories of several definitions, no range
 		if f.Kind != api.KindPreprocessing {
-			behind = above.count(j.ID)
+			behind = newer(j.ID)
 			d.next.MaxID = max(d.next.MaxID, j.ID)
 		}
 		d.observe(j, behind, fromRange, baseline)
@@ -125,26 +125,20 @@ func Diff(prev *KindCursor, f Fetched, tenant TenantRef, o DiffOptions, now time
 	return d.next, d.events
 }
 
-// newerCounter counts, for an id, the listed ids greater than it: the rows
-// a range list reaching back to that id returns besides it, whatever the
-// order the server listed them in.
-type newerCounter []int64
-
-func countNewer(rows []api.Job) newerCounter {
+// countNewer returns a count, for an id, of the listed ids greater than
+// it: the rows a range list reaching back to that id returns besides it,
+// whatever the order the server listed them in.
+func countNewer(rows []api.Job) func(id int64) int {
 	ids := make([]int64, len(rows))
 	for i, j := range rows {
 		ids[i] = j.ID
 	}
 	slices.Sort(ids)
-	return slices.Compact(ids)
-}
-
-func (c newerCounter) count(id int64) int {
-	i, found := slices.BinarySearch(c, id)
-	if found {
-		i++
+	ids = slices.Compact(ids)
+	return func(id int64) int {
+		i, _ := slices.BinarySearch(ids, id+1) // the first id above
+		return len(ids) - i
 	}
-	return len(c) - i
 }
 
 type differ struct {

@@ -27,10 +27,9 @@ func (d *differ) observe(j api.Job, behind int, src source, baseline bool) {
 			tracked = false
 		}
 	}
-	if !tracked && phase == api.PhaseClosed && (baseline || !d.isNew(j)) {
-		return // history: most rows of a listing, handled without building a key
-	}
-	if !tracked && src == fromReopen && phase == api.PhaseClosed {
+	// History (most rows of a listing) and the closed rows of the Reopen
+	// listing are passed over without building a key.
+	if !tracked && phase == api.PhaseClosed && (baseline || src == fromReopen || !d.isNew(j)) {
 		return
 	}
 	if !tracked {

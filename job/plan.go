@@ -2,6 +2,7 @@ package job
 
 import (
 	"cmp"
+	"maps"
 	"slices"
 	"time"
 
@@ -153,11 +154,7 @@ func (c *KindCursor) PlanRested(k api.Kind, now time.Time, tenantID int64) Plan 
 	}
 	p := c.Plan(k, now)
 	if k == api.KindPreprocessing {
-		p.Defs = p.Defs[:0]
-		for id := range c.Defs {
-			p.Defs = append(p.Defs, id)
-		}
-		slices.Sort(p.Defs)
+		p.Defs = slices.Sorted(maps.Keys(c.Defs))
 		p.Far = slices.DeleteFunc(p.Far, func(r Ref) bool { return slices.Contains(p.Defs, r.ParentID) })
 	}
 	return p
