@@ -153,11 +153,10 @@ func (t *Tracked) Job(k api.Kind) api.Job {
 
 // clone deep-copies the cursor (nil gives an empty one).
 func (c *KindCursor) clone() *KindCursor {
-	n := &KindCursor{Open: map[string]*Tracked{}}
 	if c == nil {
-		return n
+		return &KindCursor{Open: map[string]*Tracked{}}
 	}
-	n.Baselined, n.MaxID, n.Passes = c.Baselined, c.MaxID, c.Passes
+	n := *c
 	n.Open = make(map[string]*Tracked, len(c.Open))
 	for k, t := range c.Open {
 		t2 := *t
@@ -176,5 +175,5 @@ func (c *KindCursor) clone() *KindCursor {
 			n.Defs[id] = &dc2
 		}
 	}
-	return n
+	return &n
 }

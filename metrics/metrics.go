@@ -34,9 +34,6 @@ type Options struct {
 	// Interval is the time between passes (default 30s); it scales how long
 	// the loop may go without a pass before it counts as stuck.
 	Interval time.Duration
-	// Now is the clock (default time.Now). Health is about real time, so
-	// this is the real clock outside tests.
-	Now func() time.Time
 }
 
 // Metrics collects what the watch loop does and serves it. It is safe for
@@ -71,9 +68,6 @@ func New(o Options) *Metrics {
 	}
 	if o.Interval <= 0 {
 		o.Interval = 30 * time.Second
-	}
-	if o.Now == nil {
-		o.Now = time.Now
 	}
 	reg := prometheus.NewRegistry()
 	f := promauto.With(reg)
@@ -123,7 +117,7 @@ func New(o Options) *Metrics {
 		m.notifications.WithLabelValues(r)
 	}
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
-	m.health = health{now: o.Now, unhealthyAfter: o.UnhealthyAfter, interval: o.Interval, started: o.Now()}
+	m.health = health{unhealthyAfter: o.UnhealthyAfter, interval: o.Interval, started: time.Now()}
 	return m
 }
 
@@ -174,7 +168,7 @@ type Pass struct {
 // ObservePass records a pass that ended (a pass cut short by a stop is not
 // recorded).
 func (m *Metrics) ObservePass(p Pass) {
-	now := m.health.now()
+	now := time.Now()
 	m.passes.WithLabelValues(p.Result).Inc()
 	if p.Result != ResultSkippedLocked {
 		m.passDuration.Observe(p.Duration.Seconds())
@@ -226,7 +220,6 @@ func b2f(b bool) float64 {
 // health is what /healthz and /livez judge from.
 type health struct {
 	mu             sync.Mutex
-	now            func() time.Time
 	unhealthyAfter int
 	interval       time.Duration
 	started        time.Time

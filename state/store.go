@@ -98,8 +98,9 @@ func (s *Store) Lock(ctx context.Context, wait time.Duration, who string) (unloc
 	}
 	if !ok {
 		<-s.held
-		holder := strings.TrimSpace(readSmall(s.lock.Path()))
-		if holder == "" {
+		b, _ := os.ReadFile(s.lock.Path()) // best effort: who wrote it
+		holder := strings.TrimSpace(string(b))
+		if holder == "" || len(b) > 512 {
 			holder = "another process"
 		}
 		return nil, fmt.Errorf("%w: %s holds %s (waited %s)", ErrLocked, holder, s.lock.Path(), wait)
@@ -127,28 +128,11 @@ func (s *Store) removeStaleTemps() {
 		return
 	}
 	for _, e := range entries {
-		if isTempOf(e.Name(), base) && e.Type().IsRegular() {
+		digits, ok := strings.CutPrefix(e.Name(), "."+base)
+		if ok && digits != "" && strings.Trim(digits, "0123456789") == "" && e.Type().IsRegular() {
 			_ = os.Remove(filepath.Join(dir, e.Name())) // best effort
 		}
 	}
-}
-
-// isTempOf reports whether name is a temporary file of Save for the state
-// file base.
-func isTempOf(name, base string) bool {
-	digits, ok := strings.CutPrefix(name, "."+base)
-	if !ok || digits == "" {
-		return false
-	}
-	return strings.Trim(digits, "0123456789") == ""
-}
-
-func readSmall(path string) string {
-	b, err := os.ReadFile(path)
-	if err != nil || len(b) > 512 {
-		return ""
-	}
-	return string(b)
 }
 
 // Load reads the state. A missing file gives a new, empty state and
