@@ -66,19 +66,18 @@ const (
 // The first call (prev not baselined) records a baseline and returns no
 // events: nothing that ended before kamobot started is reported.
 func Diff(prev *KindCursor, f Fetched, tenant TenantRef, o DiffOptions, now time.Time) (*KindCursor, []Event) {
+	next := prev.clone()
 	d := differ{
-		next:   prev.clone(),
-		tenant: tenant,
-		opts:   o,
-		now:    now,
-		kind:   f.Kind,
-		seen:   make(map[Ref]bool, len(f.Range)+len(f.Far)),
+		next:    next,
+		tenant:  tenant,
+		opts:    o,
+		now:     now,
+		kind:    f.Kind,
+		seen:    make(map[Ref]bool, len(f.Range)+len(f.Far)),
+		open:    make(map[Ref]string, len(next.Open)),
+		baseMax: next.MaxID,
 	}
-	if prev != nil {
-		d.baseMax = prev.MaxID
-	}
-	d.open = make(map[Ref]string, len(d.next.Open))
-	for key, t := range d.next.Open {
+	for key, t := range next.Open {
 		d.open[Ref{ID: t.ID, ParentID: t.ParentID}] = key
 	}
 	baseline := !d.next.Baselined

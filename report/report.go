@@ -97,11 +97,11 @@ type PreviousPeriod struct {
 func Build(runs []state.RunRecord, t Tenant, from, to time.Time, loc *time.Location) Report {
 	prevFrom := from.Add(-to.Sub(from))
 	r := Report{Tenant: t, From: from.In(loc), To: to.In(loc), Zone: zoneName(loc, to),
-		ByKind: []Count{}, ByStatus: []Count{}, ByUser: []UserGPU{}, Waits: []Run{}, Costly: []Run{}}
+		ByKind: []Count{}, ByStatus: []Count{}, ByUser: []UserGPU{}}
 	r.Previous.From = prevFrom.In(loc)
 	kinds, statuses := map[string]int{}, map[string]int{}
 	users := map[string]*UserGPU{}
-	var list []Run
+	list := []Run{} // so that topBy's lists are never nil: [] in JSON
 	for _, rr := range runs {
 		if rr.Tenant != t.ID {
 			continue
@@ -156,13 +156,7 @@ func topBy(list []Run, key func(Run) float64) []Run {
 	slices.SortStableFunc(out, func(a, b Run) int {
 		return cmp.Or(cmp.Compare(key(b), key(a)), a.Ended.Compare(b.Ended))
 	})
-	if len(out) > Top {
-		out = out[:Top]
-	}
-	if out == nil {
-		return []Run{}
-	}
-	return out
+	return out[:min(len(out), Top)]
 }
 
 func runOf(rr state.RunRecord, loc *time.Location) Run {
