@@ -71,33 +71,52 @@ func scriptParams(t *testing.T, dir string, withFakes bool, cmds map[string]func
 	}
 }
 
+// demoNow is the fixed time of the end-to-end tests: Wednesday 2026-11-25
+// 10:00 in Tokyo, inside office hours, with the demo jobs of the fake
+// KAMONOHASHI running, ended and pending around it.
+var demoNow = time.Date(2026, 11, 25, 10, 0, 0, 0, time.FixedZone("JST", 9*3600))
+
+// fakes are a fake KAMONOHASHI with the demo data (account demo, password
+// demo) and a fake Slack with one webhook, on loopback ports.
 type fakes struct {
-	*testkit.Fakes
+	KQI   *kqifake.Server
+	Slack *slackfake.Server
+	Hook  string       // the webhook made on Slack
 	clock *scriptClock // the fake KAMONOHASHI's clock ("kqi clock")
 	many  []int64      // jobs added by "kqi many"
 }
 
+// setupFakes starts the fakes for a script, and points kamobot at them
+// with the clock at demoNow.
 func setupFakes(e *testscript.Env) error {
-	clock := &scriptClock{at: testkit.Now}
-	tf, err := testkit.StartDemoFakes(clock.now)
-	if err != nil {
-		return err
+	clock := &scriptClock{at: demoNow}
+	kqi := kqifake.Demo(kqifake.Options{Now: clock.now})
+	if err := kqi.Start("127.0.0.1:0"); err != nil {
+		return fmt.Errorf("start the fake KAMONOHASHI: %w", err)
 	}
-	e.Defer(tf.Close)
-	f := &fakes{Fakes: tf, clock: clock}
+	e.Defer(func() { _ = kqi.Close() })
+	slack, err := slackfake.New(slackfake.Options{})
+	if err != nil {
+		return fmt.Errorf("start the fake Slack: %w", err)
+	}
+	e.Defer(slack.Close)
+	f := &fakes{KQI: kqi, Slack: slack, Hook: slack.NewHook(), clock: clock}
 	e.Values["fakes"] = f
-	env := tf.Env()
-	maps.Copy(env, map[string]string{
-		"KAMOBOT_CONFIG":  filepath.Join(e.WorkDir, "config.toml"),
-		"XDG_CONFIG_HOME": filepath.Join(e.WorkDir, ".config"),
-		"XDG_STATE_HOME":  filepath.Join(e.WorkDir, ".state"),
-		"KQI":             tf.KQI.URL(),
-		"SLACK":           tf.Slack.URL(),
-		"HOOK":            tf.Hook,
-		"TZ":              "Asia/Tokyo",
-		"GORACE":          testkit.GORACE(),
-	})
-	for k, v := range env {
+	for k, v := range map[string]string{
+		"KAMOBOT_SERVER":        kqi.URL(),
+		"KAMOBOT_USER":          "demo",
+		"KAMOBOT_PASSWORD":      "demo",
+		"KAMOBOT_SLACK_WEBHOOK": f.Hook,
+		"KAMOBOT_NOW":           demoNow.Format(time.RFC3339),
+		"KAMOBOT_CONFIG":        filepath.Join(e.WorkDir, "config.toml"),
+		"XDG_CONFIG_HOME":       filepath.Join(e.WorkDir, ".config"),
+		"XDG_STATE_HOME":        filepath.Join(e.WorkDir, ".state"),
+		"KQI":                   kqi.URL(),
+		"SLACK":                 slack.URL(),
+		"HOOK":                  f.Hook,
+		"TZ":                    "Asia/Tokyo",
+		"GORACE":                goRace(),
+	} {
 		e.Setenv(k, v)
 	}
 	return nil

@@ -9,7 +9,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
-// scriptClock is the fake KAMONOHASHI's clock: testkit.Now until "kqi clock".
+// scriptClock is the fake KAMONOHASHI's clock: demoNow until "kqi clock".
 type scriptClock struct {
 	mu sync.Mutex
 	at time.Time

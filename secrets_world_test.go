@@ -12,7 +12,6 @@ import (
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/api/kqifake"
-	"github.com/kamobot/kamobot/internal/testkit"
 	"github.com/kamobot/kamobot/notify/slackfake"
 )
 
@@ -117,13 +116,13 @@ func (w *canaryWorld) run(wantCode int, env map[string]string, args ...string) (
 }
 
 // start starts kamobot with the global flags of the world.
-func (w *canaryWorld) start(env map[string]string, args ...string) *testkit.Process {
+func (w *canaryWorld) start(env map[string]string, args ...string) *process {
 	w.t.Helper()
 	vars := maps.Clone(w.env)
 	maps.Copy(vars, env)
 	full := append([]string{"--log-level", "debug", "--log-format", w.format,
 		"--config", w.cfgPath, "--state", w.state}, args...)
-	p, err := testkit.Start(w.t.Context(), testkit.Command{Bin: w.bin, Args: full, Env: testkit.Env(w.dir, vars)})
+	p, err := startKamobot(w.t.Context(), command{Bin: w.bin, Args: full, Env: processEnv(w.dir, vars)})
 	if err != nil {
 		w.t.Fatal(err)
 	}
@@ -131,7 +130,7 @@ func (w *canaryWorld) start(env map[string]string, args ...string) *testkit.Proc
 }
 
 // wait waits for a kamobot that start started, and checks it as run does.
-func (w *canaryWorld) wait(p *testkit.Process, wantCode int, args []string) (string, string) {
+func (w *canaryWorld) wait(p *process, wantCode int, args []string) (string, string) {
 	w.t.Helper()
 	r, err := p.Wait()
 	what := strings.Join(args, " ")
@@ -154,7 +153,7 @@ func (w *canaryWorld) wait(p *testkit.Process, wantCode int, args []string) (str
 // pass (it tells systemd so), then stops it with SIGINT: exit 0.
 func (w *canaryWorld) watchOnePass() {
 	w.t.Helper()
-	sd := testkit.ListenNotify(w.t)
+	sd := listenNotify(w.t)
 	args := []string{"watch", "--interval", "1h"}
 	p := w.start(map[string]string{"NOTIFY_SOCKET": sd.Path}, args...)
 	ctx, cancel := context.WithTimeout(w.t.Context(), time.Minute)

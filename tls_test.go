@@ -16,7 +16,6 @@ import (
 	"time"
 
 	"github.com/kamobot/kamobot/api/kqifake"
-	"github.com/kamobot/kamobot/internal/testkit"
 	"github.com/kamobot/kamobot/notify/slackfake"
 )
 
@@ -32,7 +31,7 @@ import (
 func TestTLSToKamonohashi(t *testing.T) {
 	t.Parallel()
 	bin := kamobotBin.Path(t)
-	kqi := kqifake.Demo(kqifake.Options{Now: func() time.Time { return testkit.Now }})
+	kqi := kqifake.Demo(kqifake.Options{Now: func() time.Time { return demoNow }})
 	var conns atomic.Int32
 	ts := httptest.NewUnstartedServer(kqi.Handler())
 	ts.Config.ErrorLog = log.New(io.Discard, "", 0) // the handshakes kamobot refuses
@@ -58,18 +57,18 @@ func TestTLSToKamonohashi(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	// The environment is built from nothing (testkit.Env): the one this
+	// The environment is built from nothing (processEnv): the one this
 	// test runs in may set SSL_CERT_FILE or a proxy.
 	base := map[string]string{
 		"SSL_CERT_DIR": filepath.Join(dir, "no-certs"), "SSL_CERT_FILE": filepath.Join(dir, "no-certs.pem"),
 		"KAMOBOT_SERVER": ts.URL, "KAMOBOT_USER": "demo", "KAMOBOT_PASSWORD": "demo",
-		"KAMOBOT_SLACK_WEBHOOK": slack.NewHook(), "KAMOBOT_NOW": testkit.Now.Format(time.RFC3339),
+		"KAMOBOT_SLACK_WEBHOOK": slack.NewHook(), "KAMOBOT_NOW": demoNow.Format(time.RFC3339),
 	}
 	run := func(env map[string]string, args ...string) (int, string, string) {
 		t.Helper()
 		vars := maps.Clone(base)
 		maps.Copy(vars, env)
-		r, err := testkit.Run(t.Context(), testkit.Command{Bin: bin, Args: args, Env: testkit.Env(dir, vars)})
+		r, err := runKamobot(t.Context(), command{Bin: bin, Args: args, Env: processEnv(dir, vars)})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,6 +1,6 @@
-// Package testkit is what kamobot's tests share: a builder of the real
-// kamobot binary, the environment and runner for its processes, the fakes
-// started together, and a listener for what `watch` tells systemd.
+// Package testkit is what the tests of several kamobot packages share: a
+// builder of the real kamobot binary, the switch of the long runs, and a
+// buffer that code under test writes while the test reads it.
 //
 // It is for tests only; no non-test code imports it.
 package testkit
