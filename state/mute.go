@@ -46,15 +46,6 @@ const MaxMuteFor = 30 * 24 * time.Hour
 // Over reports whether the mute no longer holds anything at now.
 func (m *Mute) Over(now time.Time) bool { return m.Ended || !now.Before(m.Until) }
 
-// Covers reports whether the mute holds the events of tenant t about
-// kind k.
-func (m *Mute) Covers(t job.TenantRef, k api.Kind) bool {
-	if m.Kind != "" && m.Kind != k {
-		return false
-	}
-	return m.Tenant == t.Name || m.Tenant == api.FormatID(t.ID)
-}
-
 // Label names what the mute holds: "vision" or "vision/training".
 func (m Mute) Label() string {
 	if m.Kind == "" {
@@ -119,21 +110,17 @@ func (s *State) Unmute(tenant string, kind api.Kind, now time.Time) ([]Mute, err
 
 // ActiveMutes lists the mutes holding at now, ending soonest first.
 func (s *State) ActiveMutes(now time.Time) []Mute {
-	var out []Mute
-	for _, m := range s.Mutes {
-		if !m.Over(now) {
-			out = append(out, m)
-		}
-	}
+	out := slices.DeleteFunc(slices.Clone(s.Mutes), func(m Mute) bool { return m.Over(now) })
 	slices.SortStableFunc(out, func(a, b Mute) int { return a.Until.Compare(b.Until) })
 	return out
 }
 
 // MuteOf returns the mute holding the events of tenant t about kind k at
-// now, or nil.
+// now, or nil. The mute's tenant matches by name or by id (in decimal).
 func (s *State) MuteOf(t job.TenantRef, k api.Kind, now time.Time) *Mute {
 	for i := range s.Mutes {
-		if m := &s.Mutes[i]; !m.Over(now) && m.Covers(t, k) {
+		m := &s.Mutes[i]
+		if !m.Over(now) && (m.Kind == "" || m.Kind == k) && (m.Tenant == t.Name || m.Tenant == api.FormatID(t.ID)) {
 			return m
 		}
 	}
@@ -155,7 +142,7 @@ func (s *State) TakeEndedMutes(now time.Time) []Mute {
 }
 
 // mutedTenant names the tenant a user wrote (its name, display name or id,
-// in any case) as mutes name it: by its name, which Covers matches. A
+// in any case) as mutes name it: by its name, which MuteOf matches. A
 // tenant kamobot has not seen is refused, so that a typo never reads as a
 // mute that holds nothing; before any pass, what was written is kept.
 func (s *State) mutedTenant(written string) (string, error) {
