@@ -24,15 +24,15 @@ const (
 	ResultSkippedLocked = "skipped_locked"
 )
 
-// Options configure Metrics. Every field has a default.
+// Options configure Metrics; `kamobot watch` checks its flags first.
 type Options struct {
 	// Version, Commit and GoVersion label kamobot_build_info.
 	Version, Commit, GoVersion string
 	// UnhealthyAfter is how many failed passes in a row make /healthz
-	// answer 503 (default 3).
+	// answer 503 (1 or more).
 	UnhealthyAfter int
-	// Interval is the time between passes (default 30s); it scales how long
-	// the loop may go without a pass before it counts as stuck.
+	// Interval is the time between passes; it scales how long the loop
+	// may go without a pass before it counts as stuck.
 	Interval time.Duration
 }
 
@@ -63,12 +63,6 @@ type Metrics struct {
 // New returns Metrics with its own registry, holding kamobot's metrics and
 // the Go runtime and process collectors.
 func New(o Options) *Metrics {
-	if o.UnhealthyAfter <= 0 {
-		o.UnhealthyAfter = 3
-	}
-	if o.Interval <= 0 {
-		o.Interval = 30 * time.Second
-	}
 	reg := prometheus.NewRegistry()
 	f := promauto.With(reg)
 	m := &Metrics{

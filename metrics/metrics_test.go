@@ -19,7 +19,7 @@ import (
 // a synctest bubble, where time.Sleep moves it at once.
 func newTest(t *testing.T) *Metrics {
 	t.Helper()
-	return New(Options{Version: "v1.2.3", Commit: "abc123", GoVersion: "go1.26.8", Interval: 30 * time.Second})
+	return New(Options{Version: "v1.2.3", Commit: "abc123", GoVersion: "go1.26.8", UnhealthyAfter: 3, Interval: 30 * time.Second})
 }
 
 func TestObservePass(t *testing.T) {

@@ -20,7 +20,8 @@ const DefaultAddr = "127.0.0.1:9465"
 const ShutdownTimeout = 5 * time.Second
 
 // CheckAddr checks that addr has the form host:port (host may be empty:
-// every interface) before anything is opened.
+// every interface) before anything is opened (`kamobot watch` checks its
+// flag with it).
 func CheckAddr(addr string) error {
 	_, port, err := net.SplitHostPort(addr)
 	if err != nil {
@@ -62,9 +63,6 @@ type Server struct {
 
 // Listen opens addr for m's endpoints. It does not serve yet.
 func Listen(addr string, m *Metrics, log *slog.Logger) (*Server, error) {
-	if err := CheckAddr(addr); err != nil {
-		return nil, err
-	}
 	l, err := net.Listen("tcp", addr)
 	if err != nil {
 		return nil, fmt.Errorf("cannot listen on %s for metrics: %w", addr, unwrapOp(err))
