@@ -63,7 +63,7 @@ func (h *health) stale(last time.Time, verb string) Status {
 	if last.IsZero() {
 		last = h.started
 	}
-	if d := time.Now().Sub(last); d > time.Duration(h.unhealthyAfter)*h.interval+PassGrace {
+	if d := time.Since(last); d > time.Duration(h.unhealthyAfter)*h.interval+PassGrace {
 		s.Status, s.Reason = "unhealthy", fmt.Sprintf("no pass %s for %s", verb, d.Round(time.Second))
 	}
 	return s
