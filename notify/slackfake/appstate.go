@@ -1,6 +1,7 @@
 package slackfake
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"sync"
@@ -82,9 +83,7 @@ func (s *Server) ScriptAPI(faults ...APIFault) {
 	a.mu.Lock()
 	defer a.mu.Unlock()
 	for _, f := range faults {
-		if f.Count == 0 {
-			f.Count = 1
-		}
+		f.Count = cmp.Or(f.Count, 1)
 		a.faults = append(a.faults, f)
 	}
 }

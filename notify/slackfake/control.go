@@ -55,28 +55,6 @@ func (s *Server) Reset() {
 	s.resetStats()
 }
 
-// WaitFor waits until at least n messages were accepted, or timeout. It
-// returns the messages so far and an error on timeout.
-func (s *Server) WaitFor(n int, timeout time.Duration) ([]Message, error) {
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	for {
-		s.mu.Lock()
-		got, changed := slices.Clone(s.messages), s.changed
-		s.mu.Unlock()
-		if len(got) >= n {
-			return got, nil
-		}
-		select {
-		case <-changed:
-		case <-t.C:
-			return got, fmt.Errorf("slackfake: %d of %d messages after %v", len(got), n, timeout)
-		case <-s.closing:
-			return got, fmt.Errorf("slackfake: closed with %d of %d messages", len(got), n)
-		}
-	}
-}
-
 // control serves the /_fake/ API:
 //
 //	GET    /_fake/messages[?hook=T…/B…]  accepted messages, in order

@@ -1,6 +1,7 @@
 package slackfake
 
 import (
+	"cmp"
 	"math"
 	"net/http"
 	"strconv"
@@ -47,17 +48,9 @@ func (s *Server) Script(faults ...Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range faults {
-		if f.Count == 0 {
-			f.Count = 1
-		}
-		if f.Delay == 0 && f.DelayMS > 0 {
-			f.Delay = time.Duration(f.DelayMS) * time.Millisecond
-		}
-		if f.Hook != "" {
-			if id := HookID(f.Hook); id != "" {
-				f.Hook = id
-			}
-		}
+		f.Count = cmp.Or(f.Count, 1)
+		f.Delay = cmp.Or(f.Delay, time.Duration(f.DelayMS)*time.Millisecond)
+		f.Hook = cmp.Or(HookID(f.Hook), f.Hook)
 		s.faults = append(s.faults, f)
 	}
 }

@@ -46,17 +46,14 @@ func hookPath(p string) (id, secret string, ok bool) {
 // HookID returns the "T…/B…" id of a hook URL or path, without the secret,
 // or "" when the URL is not a hook URL. An id passed in is returned as is.
 func HookID(hookURL string) string {
-	if id, _, ok := hookPath("/services/" + hookURL + "/x"); ok && strings.Count(hookURL, "/") == 1 {
-		return id
-	}
 	p := hookURL
 	if u, err := url.Parse(hookURL); err == nil && u.Path != "" {
 		p = u.Path
 	}
-	id, _, ok := hookPath(p)
-	if !ok {
-		return ""
+	if strings.Count(p, "/") == 1 { // an id
+		p = "/services/" + p + "/secret"
 	}
+	id, _, _ := hookPath(p)
 	return id
 }
 

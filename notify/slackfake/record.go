@@ -83,40 +83,24 @@ type Stats struct {
 
 // newMessage builds the record of an accepted message.
 func newMessage(id string, at time.Time, raw []byte, body []byte, p *parsed) Message {
-	m := Message{Hook: id, At: at, Raw: string(raw), Payload: json.RawMessage(body), Text: p.text, Truncated: p.truncated}
-	if b, ok := p.fields["blocks"]; ok && !isNull(b) {
-		m.Blocks = b
-	}
-	m.TextView = notify.Inspect(p.text)
+	m := Message{Hook: id, At: at, Raw: string(raw), Payload: json.RawMessage(body), Text: p.text,
+		Blocks: p.blocks, Truncated: p.truncated, TextView: notify.Inspect(p.text)}
 	var lines []string
-	var fields []string
-	flush := func() {
-		if len(fields) > 0 {
-			lines = append(lines, strings.Join(fields, " | "))
-			fields = nil
-		}
-	}
-	block := -1
-	for _, t := range p.texts {
+	for i, t := range p.texts {
 		v := notify.Inspect(t.Text)
 		m.BlockViews = append(m.BlockViews, v)
-		if t.block != block {
-			flush()
-			block = t.block
-		}
-		switch t.where {
-		case "field", "context":
-			fields = append(fields, v.Text)
+		// The fields of a section, and the elements of a context, share a line.
+		shared := t.where == "field" || t.where == "context"
+		if shared && i > 0 && p.texts[i-1].where == t.where && p.texts[i-1].block == t.block {
+			lines[len(lines)-1] += " | " + v.Text
 			continue
-		case "header":
-			flush()
+		}
+		if t.where == "header" {
 			lines = append(lines, "# "+v.Text)
-		default:
-			flush()
+		} else {
 			lines = append(lines, v.Text)
 		}
 	}
-	flush()
 	if len(lines) == 0 {
 		lines = []string{m.TextView.Text}
 	}

@@ -1,10 +1,11 @@
 package slackfake
 
 import (
-	"errors"
+	"cmp"
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
@@ -24,7 +25,8 @@ const maxBody = 1 << 20
 type Options struct {
 	// Addr is the listen address; default "127.0.0.1:0".
 	Addr string
-	// TLS serves HTTPS with httptest's certificate (see Client).
+	// TLS serves HTTPS with httptest's certificate, which clients do not
+	// trust unless told to.
 	TLS bool
 	// Strict accepts only the hooks registered with HookURL or NewHook:
 	// an unknown "T…/B…" gets 404 no_service, a wrong secret 403 invalid_token.
@@ -47,7 +49,6 @@ type Options struct {
 type Server struct {
 	opts    Options
 	srv     *httptest.Server
-	log     *slog.Logger
 	closing chan struct{}
 	once    sync.Once
 
@@ -60,23 +61,16 @@ type Server struct {
 	messages []Message
 	attempts []Attempt
 	stats    Stats
-	changed  chan struct{} // closed and replaced when a message is recorded
-	app      *appState     // the Web API and Socket Mode (webapi.go)
+	app      *appState // the Web API and Socket Mode (webapi.go)
 }
 
 // New starts a fake on opts.Addr. Close it when done.
 func New(opts Options) (*Server, error) {
-	if opts.Addr == "" {
-		opts.Addr = "127.0.0.1:0"
-	}
-	if opts.InvalidTokenStatus == 0 {
-		opts.InvalidTokenStatus = http.StatusForbidden
-	}
+	opts.Addr = cmp.Or(opts.Addr, "127.0.0.1:0")
+	opts.InvalidTokenStatus = cmp.Or(opts.InvalidTokenStatus, http.StatusForbidden)
+	opts.Logger = cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
 	if opts.Now == nil {
 		opts.Now = time.Now
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	l, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
@@ -84,14 +78,12 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		opts:    opts,
-		log:     opts.Logger,
 		closing: make(chan struct{}),
 		hooks:   map[string]*hook{},
-		changed: make(chan struct{}),
+		rate:    opts.RateLimit.normal(),
+		buckets: map[string]*bucket{},
 		app:     newAppState(),
 	}
-	s.rate = opts.RateLimit.normal()
-	s.buckets = map[string]*bucket{}
 	s.resetStats()
 	s.srv = &httptest.Server{Listener: l, Config: &http.Server{
 		Handler:  s.Handler(),
@@ -132,9 +124,6 @@ func (s *Server) Close() {
 
 // URL is the base URL, e.g. "http://127.0.0.1:41234".
 func (s *Server) URL() string { return s.srv.URL }
-
-// Client returns an HTTP client that trusts the fake's TLS certificate.
-func (s *Server) Client() *http.Client { return s.srv.Client() }
 
 // Handler serves the hooks and the /_fake/ control API, for mounting the
 // fake in another server.
@@ -216,13 +205,9 @@ func (s *Server) accept(id string, now time.Time, contentType string, raw []byte
 	if rej != nil {
 		return Message{}, rej
 	}
-	p, err := parsePayload(js, s.opts.Limits)
-	if err != nil {
-		var r *Reject
-		if errors.As(err, &r) {
-			return Message{}, r
-		}
-		return Message{}, invalidPayload("%v", err)
+	p, rej := parsePayload(js, s.opts.Limits)
+	if rej != nil {
+		return Message{}, rej
 	}
 	return newMessage(id, now, raw, js, p), nil
 }
@@ -313,9 +298,7 @@ func reset(w http.ResponseWriter) {
 
 // answer writes a response the way Slack does and records the attempt.
 func (s *Server) answer(w http.ResponseWriter, at *Attempt, a answer) {
-	for k, v := range a.header {
-		w.Header()[k] = v
-	}
+	maps.Copy(w.Header(), a.header)
 	if w.Header().Get("Content-Type") == "" {
 		w.Header().Set("Content-Type", "text/html")
 	}
@@ -355,7 +338,7 @@ func (s *Server) record(at Attempt) {
 	default:
 		s.stats.Faults++
 	}
-	s.log.Debug("slackfake request", "hook", at.Hook, "method", at.Method, "status", at.Status,
+	s.opts.Logger.Debug("slackfake request", "hook", at.Hook, "method", at.Method, "status", at.Status,
 		"code", at.Code, "fault", at.Fault)
 }
 
@@ -367,8 +350,6 @@ func (s *Server) store(m Message) {
 	s.messages = append(s.messages, m)
 	s.stats.Accepted++
 	s.stats.ByHook[m.Hook]++
-	close(s.changed)
-	s.changed = make(chan struct{})
 }
 
 func (s *Server) resetStats() {

@@ -2,6 +2,7 @@ package slackfake
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
@@ -78,19 +79,18 @@ func Validate(body []byte) error { return DefaultLimits().Validate(body) }
 // Validate checks a JSON message body against these limits. It returns nil
 // or a *Reject.
 func (l Limits) Validate(body []byte) error {
-	if _, err := parsePayload(body, l); err != nil {
-		return err
+	if _, rej := parsePayload(body, l); rej != nil {
+		return rej
 	}
 	return nil
 }
 
 // parsed is a validated message.
 type parsed struct {
-	fields    map[string]json.RawMessage
 	text      string
 	truncated bool
-	blocks    []map[string]json.RawMessage
-	texts     []textObject // every text object in the blocks, in order
+	blocks    json.RawMessage // as sent; nil when absent or null
+	texts     []textObject    // every text object in the blocks, in order
 }
 
 type textObject struct {
@@ -101,14 +101,10 @@ type textObject struct {
 	block int
 }
 
-// parsePayload validates a JSON body. It returns a *Reject on failure.
-func parsePayload(body []byte, lim Limits) (*parsed, error) {
-	if lim.MaxText == 0 {
-		lim.MaxText = DefaultLimits().MaxText
-	}
-	if lim.MaxBlocksChars == 0 {
-		lim.MaxBlocksChars = DefaultMaxBlocksChars
-	}
+// parsePayload validates a JSON body.
+func parsePayload(body []byte, lim Limits) (*parsed, *Reject) {
+	lim.MaxText = cmp.Or(lim.MaxText, DefaultLimits().MaxText)
+	lim.MaxBlocksChars = cmp.Or(lim.MaxBlocksChars, DefaultMaxBlocksChars)
 	if !utf8.Valid(body) {
 		return nil, invalidPayload("body is not UTF-8")
 	}
@@ -120,32 +116,30 @@ func parsePayload(body []byte, lim Limits) (*parsed, error) {
 	if dec.More() {
 		return nil, invalidPayload("trailing data after the JSON object")
 	}
-	p := &parsed{fields: fields}
-	if raw, ok := fields["text"]; ok && !isNull(raw) {
-		if err := json.Unmarshal(raw, &p.text); err != nil {
-			return nil, invalidPayload("text is not a string")
-		}
+	// field decodes fields[name] into v; a missing or null field leaves v as is.
+	field := func(name string, v any) bool {
+		raw, ok := fields[name]
+		return !ok || json.Unmarshal(raw, v) == nil
 	}
-	var blocks []json.RawMessage
-	if raw, ok := fields["blocks"]; ok && !isNull(raw) {
-		if err := json.Unmarshal(raw, &blocks); err != nil {
-			return nil, &Reject{Status: 400, Code: "invalid_blocks_format", Detail: "blocks is not an array"}
-		}
-	}
-	var attachments []json.RawMessage
-	if raw, ok := fields["attachments"]; ok && !isNull(raw) {
-		if err := json.Unmarshal(raw, &attachments); err != nil {
-			return nil, invalidPayload("attachments is not an array")
-		}
-	}
-	if p.text == "" && len(blocks) == 0 && len(attachments) == 0 {
+	p := &parsed{}
+	var blocks, attachments []json.RawMessage
+	switch {
+	case !field("text", &p.text):
+		return nil, invalidPayload("text is not a string")
+	case !field("blocks", &blocks):
+		return nil, &Reject{Status: 400, Code: "invalid_blocks_format", Detail: "blocks is not an array"}
+	case !field("attachments", &attachments):
+		return nil, invalidPayload("attachments is not an array")
+	case p.text == "" && len(blocks) == 0 && len(attachments) == 0:
 		return nil, &Reject{Status: 400, Code: "no_text", Detail: "no text, blocks or attachments"}
-	}
-	if len(attachments) > maxAttachments {
+	case len(attachments) > maxAttachments:
 		return nil, &Reject{Status: 400, Code: "too_many_attachments", Detail: fmt.Sprintf("%d attachments", len(attachments))}
 	}
-	if err := p.checkBlocks(blocks, lim); err != nil {
-		return nil, err
+	if blocks != nil {
+		p.blocks = fields["blocks"]
+	}
+	if rej := p.checkBlocks(blocks, lim); rej != nil {
+		return nil, rej
 	}
 	if n := utf8.RuneCountInString(p.text); lim.MaxText > 0 && n > lim.MaxText {
 		if !lim.TruncateText {
@@ -157,8 +151,6 @@ func parsePayload(body []byte, lim Limits) (*parsed, error) {
 	return p, nil
 }
 
-func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
-
 // knownBlocks are the block types Slack accepts in messages. Only the ones
 // kamobot uses are checked in depth.
 var knownBlocks = map[string]bool{
@@ -167,7 +159,7 @@ var knownBlocks = map[string]bool{
 	"video": true, "table": true, "context_actions": true,
 }
 
-func (p *parsed) checkBlocks(blocks []json.RawMessage, lim Limits) error {
+func (p *parsed) checkBlocks(blocks []json.RawMessage, lim Limits) *Reject {
 	if len(blocks) > maxBlocks {
 		return invalidBlocks("%d blocks, more than %d", len(blocks), maxBlocks)
 	}
@@ -186,10 +178,9 @@ func (p *parsed) checkBlocks(blocks []json.RawMessage, lim Limits) error {
 				return invalidBlocks("block %d: bad block_id", i)
 			}
 		}
-		if err := p.checkBlock(i, typ, b, raw); err != nil {
-			return err
+		if rej := p.checkBlock(i, typ, b, raw); rej != nil {
+			return rej
 		}
-		p.blocks = append(p.blocks, b)
 	}
 	if lim.MaxBlocksChars > 0 {
 		n := 0
@@ -203,72 +194,55 @@ func (p *parsed) checkBlocks(blocks []json.RawMessage, lim Limits) error {
 	return nil
 }
 
-func (p *parsed) checkBlock(i int, typ string, b map[string]json.RawMessage, raw json.RawMessage) error {
+// checkBlock checks block i, of type typ, in depth: b holds its fields.
+func (p *parsed) checkBlock(i int, typ string, b map[string]json.RawMessage, raw json.RawMessage) *Reject {
 	switch typ {
 	case "section":
-		_, hasText := b["text"]
-		_, hasFields := b["fields"]
-		if !hasText && !hasFields {
+		if b["text"] == nil && b["fields"] == nil {
 			return invalidBlocks("section %d has neither text nor fields", i)
 		}
-		if hasText {
-			if err := p.text1(i, "section", b["text"], maxSectionText, false); err != nil {
-				return err
+		if b["text"] != nil {
+			if rej := p.text1(i, "section", b["text"], maxSectionText, false); rej != nil {
+				return rej
 			}
 		}
-		if hasFields {
-			var fields []json.RawMessage
-			if err := json.Unmarshal(b["fields"], &fields); err != nil || len(fields) == 0 {
-				return invalidBlocks("section %d: fields is not a non-empty array", i)
-			}
-			if len(fields) > maxFields {
-				return invalidBlocks("section %d has %d fields, more than %d", i, len(fields), maxFields)
-			}
-			for _, f := range fields {
-				if err := p.text1(i, "field", f, maxFieldText, false); err != nil {
-					return err
-				}
+		if b["fields"] == nil {
+			return nil
+		}
+		fields, rej := items(i, "section", b, "fields", maxFields)
+		if rej != nil {
+			return rej
+		}
+		for _, f := range fields {
+			if rej := p.text1(i, "field", f, maxFieldText, false); rej != nil {
+				return rej
 			}
 		}
 	case "header":
-		if err := p.text1(i, "header", b["text"], maxHeaderText, true); err != nil {
-			return err
-		}
+		return p.text1(i, "header", b["text"], maxHeaderText, true)
 	case "context":
-		var elems []json.RawMessage
-		if err := json.Unmarshal(b["elements"], &elems); err != nil || len(elems) == 0 || len(elems) > maxContextElems {
-			return invalidBlocks("context %d: elements must be an array of 1 to %d", i, maxContextElems)
+		elems, rej := items(i, "context", b, "elements", maxContextElems)
+		if rej != nil {
+			return rej
 		}
 		for _, e := range elems {
 			var head struct {
-				Type     string `json:"type"`
-				ImageURL string `json:"image_url"`
-				AltText  string `json:"alt_text"`
+				Type string `json:"type"`
 			}
-			if err := json.Unmarshal(e, &head); err != nil {
+			if json.Unmarshal(e, &head) != nil {
 				return invalidBlocks("context %d: element is not an object", i)
 			}
 			if head.Type == "image" {
-				if err := checkImage(i, head.ImageURL, head.AltText); err != nil {
-					return err
-				}
-				continue
+				rej = checkImage(i, e)
+			} else {
+				rej = p.text1(i, "context", e, maxSectionText, false)
 			}
-			if err := p.text1(i, "context", e, maxSectionText, false); err != nil {
-				return err
+			if rej != nil {
+				return rej
 			}
 		}
 	case "image":
-		var img struct {
-			ImageURL string `json:"image_url"`
-			AltText  string `json:"alt_text"`
-		}
-		if err := json.Unmarshal(raw, &img); err != nil {
-			return invalidBlocks("image %d: %v", i, err)
-		}
-		if err := checkImage(i, img.ImageURL, img.AltText); err != nil {
-			return err
-		}
+		return checkImage(i, raw)
 	case "markdown":
 		var s string
 		if err := json.Unmarshal(b["text"], &s); err != nil || s == "" || utf8.RuneCountInString(s) > maxMarkdownBlock {
@@ -279,18 +253,34 @@ func (p *parsed) checkBlock(i int, typ string, b map[string]json.RawMessage, raw
 	return nil
 }
 
-func checkImage(i int, url, alt string) error {
-	if url == "" || utf8.RuneCountInString(url) > maxImageURL {
-		return invalidBlocks("block %d: image_url missing or too long", i)
+// items decodes b[key], the array of block i that must hold 1 to most items.
+func items(i int, typ string, b map[string]json.RawMessage, key string, most int) ([]json.RawMessage, *Reject) {
+	var list []json.RawMessage
+	if err := json.Unmarshal(b[key], &list); err != nil || len(list) == 0 || len(list) > most {
+		return nil, invalidBlocks("%s %d: %s must be an array of 1 to %d, not %d", typ, i, key, most, len(list))
 	}
-	if alt == "" || utf8.RuneCountInString(alt) > maxAltText {
+	return list, nil
+}
+
+// checkImage checks an image block or element of block i.
+func checkImage(i int, raw json.RawMessage) *Reject {
+	var img struct {
+		ImageURL string `json:"image_url"`
+		AltText  string `json:"alt_text"`
+	}
+	switch {
+	case json.Unmarshal(raw, &img) != nil:
+		return invalidBlocks("block %d: image is not an object with image_url and alt_text strings", i)
+	case img.ImageURL == "" || utf8.RuneCountInString(img.ImageURL) > maxImageURL:
+		return invalidBlocks("block %d: image_url missing or too long", i)
+	case img.AltText == "" || utf8.RuneCountInString(img.AltText) > maxAltText:
 		return invalidBlocks("block %d: alt_text missing or too long", i)
 	}
 	return nil
 }
 
 // text1 checks one text object of block i and remembers it.
-func (p *parsed) text1(i int, where string, raw json.RawMessage, limit int, plainOnly bool) error {
+func (p *parsed) text1(i int, where string, raw json.RawMessage, limit int, plainOnly bool) *Reject {
 	var t textObject
 	if len(raw) == 0 || json.Unmarshal(raw, &t) != nil {
 		return invalidBlocks("%s %d: text is not a text object", where, i)

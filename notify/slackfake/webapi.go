@@ -187,16 +187,9 @@ func (s *Server) chatPost(w http.ResponseWriter, at *Attempt, req *apiRequest, n
 		payload["blocks"] = blocks
 	}
 	js, _ := json.Marshal(payload)
-	p, err := parsePayload(js, s.opts.Limits)
-	if err != nil {
-		code := "invalid_blocks"
-		if r, ok := err.(*Reject); ok {
-			code = r.Code
-		}
-		if code == "no_text" {
-			code = "no_text"
-		}
-		apiAnswer(w, at, s, map[string]any{"ok": false, "error": code})
+	p, rej := parsePayload(js, s.opts.Limits)
+	if rej != nil {
+		apiAnswer(w, at, s, map[string]any{"ok": false, "error": rej.Code})
 		return
 	}
 	if len([]rune(req.args["text"])) > 40000 {
