@@ -34,24 +34,20 @@ type APIFault struct {
 	Count      int    `json:"count,omitempty"` // default 1; -1 forever
 }
 
-type posted struct {
-	channel, ts, threadTS string
-}
-
 type appState struct {
 	mu       sync.Mutex
 	tokens   map[string]*Token
 	channels map[string]*Channel
 	strict   bool // only known tokens and channels
 	faults   []APIFault
-	msgs     map[string]posted // by channel+"/"+ts
+	msgs     map[string]string // the thread ts of each message, by channel+"/"+ts
 	tsSeq    int64
 	calls    []string // method names, in order
 	sock     *socketState
 }
 
 func newAppState() *appState {
-	return &appState{tokens: map[string]*Token{}, channels: map[string]*Channel{}, msgs: map[string]posted{}, sock: newSocketState()}
+	return &appState{tokens: map[string]*Token{}, channels: map[string]*Channel{}, msgs: map[string]string{}, sock: newSocketState()}
 }
 
 // AddToken registers a bot (xoxb-) or app (xapp-) token; with no scopes a

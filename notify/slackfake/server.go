@@ -131,9 +131,7 @@ func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_fake/") {
-		if !s.appControl(w, r) {
-			s.control(w, r)
-		}
+		s.control(w, r)
 		return
 	}
 	if strings.HasPrefix(r.URL.Path, "/api/") {

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
 	"sync"
 	"time"
 
@@ -52,15 +51,6 @@ func newSocketState() *socketState {
 }
 
 var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
-
-func (s *Server) connectionsOpen(w http.ResponseWriter, at *Attempt, req *apiRequest) {
-	if _, code := s.app.auth(req.token, "xapp-"); code != "" {
-		apiAnswer(w, at, s, map[string]any{"ok": false, "error": code})
-		return
-	}
-	u := strings.Replace(s.URL(), "http", "ws", 1) + "/_fake/socket"
-	apiAnswer(w, at, s, map[string]any{"ok": true, "url": u})
-}
 
 // serveSocket serves one Socket Mode connection.
 func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {

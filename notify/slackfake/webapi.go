@@ -54,9 +54,7 @@ func decodeAPIRequest(r *http.Request) (*apiRequest, error) {
 	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
 		req.token = strings.TrimPrefix(h, "Bearer ")
 	}
-	mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	switch mt {
-	case "application/json":
+	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
 		var m map[string]any
 		if len(raw) > 0 {
 			if err := json.Unmarshal(raw, &m); err != nil {
@@ -64,26 +62,23 @@ func decodeAPIRequest(r *http.Request) (*apiRequest, error) {
 			}
 		}
 		for k, v := range m {
-			switch v := v.(type) {
-			case string:
-				req.args[k] = v
-			default:
+			s, ok := v.(string)
+			if !ok { // the JSON itself, as for blocks
 				b, _ := json.Marshal(v)
-				req.args[k] = string(b)
+				s = string(b)
 			}
+			req.args[k] = s
 		}
-	default:
+	} else {
 		vals, err := url.ParseQuery(string(raw))
 		if err != nil {
 			return nil, err
 		}
+		for k, v := range r.URL.Query() {
+			vals[k] = append(vals[k], v...) // the body's values come first
+		}
 		for k := range vals {
 			req.args[k] = vals.Get(k)
-		}
-		for k, v := range r.URL.Query() {
-			if _, ok := req.args[k]; !ok {
-				req.args[k] = v[0]
-			}
 		}
 	}
 	if req.token == "" {
@@ -94,146 +89,147 @@ func decodeAPIRequest(r *http.Request) (*apiRequest, error) {
 }
 
 func (s *Server) webAPI(w http.ResponseWriter, r *http.Request) {
-	a := s.app
 	now := s.opts.Now()
 	at := Attempt{At: now, Method: r.Method, Hook: "api"}
 	req, err := decodeAPIRequest(r)
 	if err != nil {
-		apiAnswer(w, &at, s, map[string]any{"ok": false, "error": "invalid_form_data"})
+		s.apiAnswer(w, &at, apiError("invalid_form_data"))
 		return
 	}
 	at.Hook = "api/" + req.method
+	a := s.app
 	a.mu.Lock()
 	a.calls = append(a.calls, req.method)
 	fault, hasFault := a.nextFault(req.method)
 	a.mu.Unlock()
-	if hasFault {
+	switch {
+	case hasFault && (fault.Status == http.StatusTooManyRequests || fault.Error == "ratelimited"):
+		at.Fault = "rate_limit"
+		w.Header().Set("Retry-After", strconv.Itoa(max(fault.RetryAfter, 1)))
+		w.Header().Set("Content-Type", "application/json; charset=utf-8")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(w, `{"ok":false,"error":"ratelimited"}`)
+		at.Status, at.Code = http.StatusTooManyRequests, "ratelimited"
+		s.record(at)
+	case hasFault:
 		at.Fault = "scripted"
-		if fault.Status == http.StatusTooManyRequests || fault.Error == "ratelimited" {
-			at.Fault = "rate_limit"
-			w.Header().Set("Retry-After", strconv.Itoa(max(fault.RetryAfter, 1)))
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			w.WriteHeader(http.StatusTooManyRequests)
-			_, _ = io.WriteString(w, `{"ok":false,"error":"ratelimited"}`)
-			at.Status, at.Code = http.StatusTooManyRequests, "ratelimited"
-			s.record(at)
-			return
-		}
-		apiAnswer(w, &at, s, map[string]any{"ok": false, "error": fault.Error})
-		return
+		s.apiAnswer(w, &at, apiError(fault.Error))
+	default:
+		s.apiAnswer(w, &at, s.apiCall(w, &at, req, now))
 	}
+}
+
+// apiCall runs one Web API method and returns its answer.
+func (s *Server) apiCall(w http.ResponseWriter, at *Attempt, req *apiRequest, now time.Time) map[string]any {
+	a := s.app
+	kind := "xoxb-"
 	if req.method == "apps.connections.open" {
-		s.connectionsOpen(w, &at, req)
-		return
+		kind = "xapp-"
 	}
-	tok, errCode := a.auth(req.token, "xoxb-")
-	if errCode == "" {
-		if need := methodScopes[req.method]; need != "" && !slices.Contains(tok.Scopes, need) {
-			apiAnswer(w, &at, s, map[string]any{"ok": false, "error": "missing_scope", "needed": need,
-				"provided": strings.Join(tok.Scopes, ",")})
-			return
-		}
+	tok, code := a.auth(req.token, kind)
+	if code != "" {
+		return apiError(code)
 	}
-	if errCode != "" {
-		apiAnswer(w, &at, s, map[string]any{"ok": false, "error": errCode})
-		return
+	if need := methodScopes[req.method]; need != "" && !slices.Contains(tok.Scopes, need) {
+		return map[string]any{"error": "missing_scope", "needed": need, "provided": strings.Join(tok.Scopes, ",")}
 	}
 	switch req.method {
+	case "apps.connections.open":
+		return map[string]any{"url": strings.Replace(s.URL(), "http", "ws", 1) + "/_fake/socket"}
 	case "auth.test":
 		w.Header().Set("X-OAuth-Scopes", strings.Join(tok.Scopes, ","))
-		apiAnswer(w, &at, s, map[string]any{"ok": true, "url": "https://fake.slack.com/", "team": "Fake Team",
-			"user": "kamobot", "team_id": "T0FAKE", "user_id": "U0KAMOBOT", "bot_id": "B0KAMOBOT"})
+		return map[string]any{"url": "https://fake.slack.com/", "team": "Fake Team",
+			"user": "kamobot", "team_id": "T0FAKE", "user_id": "U0KAMOBOT", "bot_id": "B0KAMOBOT"}
 	case "conversations.info":
 		ch, code := a.channel(req.args["channel"], false)
 		if code != "" {
-			apiAnswer(w, &at, s, map[string]any{"ok": false, "error": code})
-			return
+			return apiError(code)
 		}
-		apiAnswer(w, &at, s, map[string]any{"ok": true, "channel": map[string]any{"id": ch.ID, "name": ch.Name,
-			"is_channel": true, "is_member": !ch.NotMember}})
+		return map[string]any{"channel": map[string]any{"id": ch.ID, "name": ch.Name,
+			"is_channel": true, "is_member": !ch.NotMember}}
 	case "chat.postMessage", "chat.update":
-		s.chatPost(w, &at, req, now)
+		return s.chatPost(at, req, now)
 	case "pins.add":
 		channel, ts := req.args["channel"], req.args["timestamp"]
 		a.mu.Lock()
 		_, ok := a.msgs[channel+"/"+ts]
 		a.mu.Unlock()
 		if !ok {
-			apiAnswer(w, &at, s, map[string]any{"ok": false, "error": "message_not_found"})
-			return
+			return apiError("message_not_found")
 		}
 		s.store(Message{Hook: "api", At: now, Raw: string(req.raw), Payload: json.RawMessage("{}"), Method: req.method, Channel: channel, TS: ts})
-		apiAnswer(w, &at, s, map[string]any{"ok": true})
-	default:
-		apiAnswer(w, &at, s, map[string]any{"ok": false, "error": "unknown_method"})
+		return map[string]any{}
 	}
+	return apiError("unknown_method")
 }
 
 // chatPost serves chat.postMessage and chat.update.
-func (s *Server) chatPost(w http.ResponseWriter, at *Attempt, req *apiRequest, now time.Time) {
-	a := s.app
-	ch, code := a.channel(req.args["channel"], true)
+func (s *Server) chatPost(at *Attempt, req *apiRequest, now time.Time) map[string]any {
+	ch, code := s.app.channel(req.args["channel"], true)
 	if code != "" {
-		apiAnswer(w, at, s, map[string]any{"ok": false, "error": code})
-		return
+		return apiError(code)
 	}
 	payload := map[string]any{"text": req.args["text"]}
 	if b := req.args["blocks"]; b != "" {
 		var blocks any
 		if err := json.Unmarshal([]byte(b), &blocks); err != nil {
-			apiAnswer(w, at, s, map[string]any{"ok": false, "error": "invalid_blocks_format"})
-			return
+			return apiError("invalid_blocks_format")
 		}
 		payload["blocks"] = blocks
 	}
 	js, _ := json.Marshal(payload)
 	p, rej := parsePayload(js, s.opts.Limits)
 	if rej != nil {
-		apiAnswer(w, at, s, map[string]any{"ok": false, "error": rej.Code})
-		return
+		return apiError(rej.Code)
 	}
 	if len([]rune(req.args["text"])) > 40000 {
-		apiAnswer(w, at, s, map[string]any{"ok": false, "error": "msg_too_long"})
-		return
+		return apiError("msg_too_long")
 	}
 	m := newMessage("api", now, req.raw, js, p)
 	m.Method, m.Channel = req.method, ch.ID
-	a.mu.Lock()
-	if req.method == "chat.update" {
-		m.TS = req.args["ts"]
-		old, ok := a.msgs[ch.ID+"/"+m.TS]
-		if !ok {
-			a.mu.Unlock()
-			apiAnswer(w, at, s, map[string]any{"ok": false, "error": "message_not_found"})
-			return
-		}
-		m.ThreadTS = old.threadTS
-	} else {
-		a.tsSeq++
-		m.TS = fmt.Sprintf("%d.%06d", now.Unix(), a.tsSeq)
-		m.ThreadTS = req.args["thread_ts"]
-		m.ReplyBroadcast = req.args["reply_broadcast"] == "true"
-		if m.ThreadTS != "" {
-			if _, ok := a.msgs[ch.ID+"/"+m.ThreadTS]; !ok {
-				a.mu.Unlock()
-				apiAnswer(w, at, s, map[string]any{"ok": false, "error": "thread_not_found"})
-				return
-			}
-		}
-		a.msgs[ch.ID+"/"+m.TS] = posted{channel: ch.ID, ts: m.TS, threadTS: m.ThreadTS}
+	if code := s.app.place(&m, req.args, now); code != "" {
+		return apiError(code)
 	}
-	a.mu.Unlock()
 	at.Accepted = true
 	s.store(m)
-	apiAnswer(w, at, s, map[string]any{"ok": true, "channel": ch.ID, "ts": m.TS,
-		"message": map[string]any{"text": req.args["text"], "ts": m.TS, "thread_ts": m.ThreadTS}})
+	return map[string]any{"channel": ch.ID, "ts": m.TS,
+		"message": map[string]any{"text": req.args["text"], "ts": m.TS, "thread_ts": m.ThreadTS}}
 }
 
-func apiAnswer(w http.ResponseWriter, at *Attempt, s *Server, v map[string]any) {
-	at.Status = http.StatusOK
-	if e, ok := v["error"].(string); ok {
-		at.Code = e
+// place gives m the ts of a new message (and its thread), or of the one
+// chat.update changes; it returns the error Slack answers when there is no
+// such message or thread.
+func (a *appState) place(m *Message, args map[string]string, now time.Time) string {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	if m.Method == "chat.update" {
+		m.TS = args["ts"]
+		threadTS, ok := a.msgs[m.Channel+"/"+m.TS]
+		if !ok {
+			return "message_not_found"
+		}
+		m.ThreadTS = threadTS
+		return ""
 	}
+	a.tsSeq++
+	m.TS = fmt.Sprintf("%d.%06d", now.Unix(), a.tsSeq)
+	m.ThreadTS = args["thread_ts"]
+	m.ReplyBroadcast = args["reply_broadcast"] == "true"
+	if _, ok := a.msgs[m.Channel+"/"+m.ThreadTS]; m.ThreadTS != "" && !ok {
+		return "thread_not_found"
+	}
+	a.msgs[m.Channel+"/"+m.TS] = m.ThreadTS
+	return ""
+}
+
+func apiError(code string) map[string]any { return map[string]any{"error": code} }
+
+// apiAnswer writes a Web API answer as Slack does, with HTTP 200: the
+// fields of v and "ok", false when v has an "error".
+func (s *Server) apiAnswer(w http.ResponseWriter, at *Attempt, v map[string]any) {
+	code, failed := v["error"].(string)
+	v["ok"] = !failed
+	at.Status, at.Code = http.StatusOK, code
 	s.record(*at)
 	writeJSON(w, http.StatusOK, v)
 }
