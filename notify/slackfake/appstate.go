@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"slices"
 	"strings"
-	"sync"
 )
 
 // Token is a token the fake knows.
@@ -34,70 +33,49 @@ type APIFault struct {
 	Count      int    `json:"count,omitempty"` // default 1; -1 forever
 }
 
-type appState struct {
-	mu       sync.Mutex
-	tokens   map[string]*Token
-	channels map[string]*Channel
-	strict   bool // only known tokens and channels
-	faults   []APIFault
-	msgs     map[string]string // the thread ts of each message, by channel+"/"+ts
-	tsSeq    int64
-	calls    []string // method names, in order
-	sock     *socketState
-}
-
-func newAppState() *appState {
-	return &appState{tokens: map[string]*Token{}, channels: map[string]*Channel{}, msgs: map[string]string{}, sock: newSocketState()}
-}
-
 // AddToken registers a bot (xoxb-) or app (xapp-) token; with no scopes a
 // bot token has BotScopes. Once a token is registered, only registered
 // tokens are accepted.
 func (s *Server) AddToken(t Token) {
-	a := s.app
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if t.Scopes == nil && strings.HasPrefix(t.Token, "xoxb-") {
 		t.Scopes = BotScopes
 	}
-	a.tokens[t.Token] = &t
-	a.strict = true
+	s.tokens[t.Token] = &t
 }
 
 // AddChannel registers a channel. Once one is registered, posting to an
 // unknown channel answers channel_not_found.
 func (s *Server) AddChannel(c Channel) {
-	a := s.app
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	a.channels[c.ID] = &c
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.channels[c.ID] = &c
 }
 
 // ScriptAPI queues Web API faults.
 func (s *Server) ScriptAPI(faults ...APIFault) {
-	a := s.app
-	a.mu.Lock()
-	defer a.mu.Unlock()
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	for _, f := range faults {
 		f.Count = cmp.Or(f.Count, 1)
-		a.faults = append(a.faults, f)
+		s.apiFaults = append(s.apiFaults, f)
 	}
 }
 
 // APICalls lists the Web API methods called, in order.
 func (s *Server) APICalls() []string {
-	a := s.app
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	return slices.Clone(a.calls)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.calls)
 }
 
 // auth checks a token of the wanted prefix: invalid_auth when unknown or
 // of the wrong kind, not_authed when missing, or the token's own error.
-func (a *appState) auth(token, prefix string) (*Token, string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	switch t, ok := a.tokens[token]; {
+func (s *Server) auth(token, prefix string) (*Token, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	switch t, ok := s.tokens[token]; {
 	case token == "":
 		return nil, "not_authed"
 	case !strings.HasPrefix(token, prefix):
@@ -106,7 +84,7 @@ func (a *appState) auth(token, prefix string) (*Token, string) {
 		return nil, t.Error
 	case ok:
 		return t, ""
-	case a.strict:
+	case len(s.tokens) > 0:
 		return nil, "invalid_auth"
 	default:
 		return &Token{Token: token, Scopes: BotScopes}, ""
@@ -115,24 +93,24 @@ func (a *appState) auth(token, prefix string) (*Token, string) {
 
 // channel finds a channel: channel_not_found when unknown (once channels
 // are registered), not_in_channel for a post where the bot is not a member.
-func (a *appState) channel(id string, post bool) (Channel, string) {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	if c, ok := a.channels[id]; ok {
+func (s *Server) channel(id string, post bool) (Channel, string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if c, ok := s.channels[id]; ok {
 		if post && c.NotMember {
 			return *c, "not_in_channel"
 		}
 		return *c, ""
 	}
-	if len(a.channels) > 0 || id == "" {
+	if len(s.channels) > 0 || id == "" {
 		return Channel{}, "channel_not_found"
 	}
 	return Channel{ID: id, Name: strings.ToLower(id)}, ""
 }
 
-func (a *appState) nextFault(method string) (APIFault, bool) {
-	for i := range a.faults {
-		f := &a.faults[i]
+func (s *Server) nextAPIFault(method string) (APIFault, bool) {
+	for i := range s.apiFaults {
+		f := &s.apiFaults[i]
 		if f.Method != "" && f.Method != method {
 			continue
 		}
@@ -140,7 +118,7 @@ func (a *appState) nextFault(method string) (APIFault, bool) {
 		if f.Count > 0 {
 			f.Count--
 			if f.Count == 0 {
-				a.faults = slices.Delete(a.faults, i, i+1)
+				s.apiFaults = slices.Delete(s.apiFaults, i, i+1)
 			}
 		}
 		return out, true
@@ -152,11 +130,10 @@ func (a *appState) nextFault(method string) (APIFault, bool) {
 // Slack: later updates, replies and pins of it answer message_not_found
 // (thread_not_found for a reply). It reports whether there was one.
 func (s *Server) DeleteMessage(channel, ts string) bool {
-	a := s.app
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	_, ok := a.msgs[channel+"/"+ts]
-	delete(a.msgs, channel+"/"+ts)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	_, ok := s.threads[channel+"/"+ts]
+	delete(s.threads, channel+"/"+ts)
 	return ok
 }
 
@@ -164,10 +141,9 @@ func (s *Server) DeleteMessage(channel, ts string) bool {
 // the app with another manifest does; it reports whether the token is
 // known.
 func (s *Server) SetScopes(token string, scopes []string) bool {
-	a := s.app
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	t, ok := a.tokens[token]
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	t, ok := s.tokens[token]
 	if ok {
 		t.Scopes = slices.Clone(scopes)
 	}

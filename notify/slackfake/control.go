@@ -5,9 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 )
 
@@ -37,13 +37,27 @@ func (s *Server) Attempts() []Attempt {
 	return slices.Clone(s.attempts)
 }
 
-// Stats returns the request counters.
+// Stats returns the request counters, counted from the recorded requests
+// and messages.
 func (s *Server) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st := s.stats
-	st.ByStatus = maps.Clone(st.ByStatus)
-	st.ByHook = maps.Clone(st.ByHook)
+	st := Stats{Requests: len(s.attempts), Accepted: len(s.messages), ByStatus: map[string]int{}, ByHook: map[string]int{}}
+	for _, at := range s.attempts {
+		if at.Status != 0 {
+			st.ByStatus[strconv.Itoa(at.Status)]++
+		}
+		switch at.Fault {
+		case "":
+		case "rate_limit":
+			st.RateLimited++
+		default:
+			st.Faults++
+		}
+	}
+	for _, m := range s.messages {
+		st.ByHook[m.Hook]++
+	}
 	return st
 }
 
@@ -53,7 +67,6 @@ func (s *Server) Reset() {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.messages, s.attempts = nil, nil
-	s.resetStats()
 }
 
 // control serves the /_fake/ API:

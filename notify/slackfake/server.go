@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // maxBody is the largest request body the fake reads.
@@ -60,8 +62,21 @@ type Server struct {
 	buckets  map[string]*bucket
 	messages []Message
 	attempts []Attempt
-	stats    Stats
-	app      *appState // the Web API and Socket Mode (webapi.go)
+
+	// The workspace the Web API answers from (appstate.go, webapi.go).
+	tokens    map[string]*Token
+	channels  map[string]*Channel
+	apiFaults []APIFault
+	threads   map[string]string // the thread ts of each message, by channel+"/"+ts
+	tsSeq     int64
+	calls     []string // Web API method names, in order
+
+	// Socket Mode (socket.go); mu is also held to write on a connection.
+	conns   map[*websocket.Conn]bool
+	opened  int
+	envSeq  int
+	waiting map[string]chan Ack // by envelope id
+	acks    []Ack
 }
 
 // New starts a fake on opts.Addr. Close it when done.
@@ -77,14 +92,17 @@ func New(opts Options) (*Server, error) {
 		return nil, fmt.Errorf("slackfake: listen: %w", err)
 	}
 	s := &Server{
-		opts:    opts,
-		closing: make(chan struct{}),
-		hooks:   map[string]*hook{},
-		rate:    opts.RateLimit.normal(),
-		buckets: map[string]*bucket{},
-		app:     newAppState(),
+		opts:     opts,
+		closing:  make(chan struct{}),
+		hooks:    map[string]*hook{},
+		rate:     opts.RateLimit.normal(),
+		buckets:  map[string]*bucket{},
+		tokens:   map[string]*Token{},
+		channels: map[string]*Channel{},
+		threads:  map[string]string{},
+		conns:    map[*websocket.Conn]bool{},
+		waiting:  map[string]chan Ack{},
 	}
-	s.resetStats()
 	s.srv = &httptest.Server{Listener: l, Config: &http.Server{
 		Handler:  s.Handler(),
 		ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
@@ -319,23 +337,12 @@ func shortCode(body string) string {
 	return body
 }
 
-// record stores an attempt and counts it.
+// record stores an attempt.
 func (s *Server) record(at Attempt) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	at.Seq = len(s.attempts) + 1
 	s.attempts = append(s.attempts, at)
-	s.stats.Requests++
-	if at.Status != 0 {
-		s.stats.ByStatus[strconv.Itoa(at.Status)]++
-	}
-	switch at.Fault {
-	case "":
-	case "rate_limit":
-		s.stats.RateLimited++
-	default:
-		s.stats.Faults++
-	}
 	s.opts.Logger.Debug("slackfake request", "hook", at.Hook, "method", at.Method, "status", at.Status,
 		"code", at.Code, "fault", at.Fault)
 }
@@ -346,10 +353,4 @@ func (s *Server) store(m Message) {
 	defer s.mu.Unlock()
 	m.Seq = len(s.messages) + 1
 	s.messages = append(s.messages, m)
-	s.stats.Accepted++
-	s.stats.ByHook[m.Hook]++
-}
-
-func (s *Server) resetStats() {
-	s.stats = Stats{ByStatus: map[string]int{}, ByHook: map[string]int{}}
 }

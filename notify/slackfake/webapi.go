@@ -97,11 +97,10 @@ func (s *Server) webAPI(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	at.Hook = "api/" + req.method
-	a := s.app
-	a.mu.Lock()
-	a.calls = append(a.calls, req.method)
-	fault, hasFault := a.nextFault(req.method)
-	a.mu.Unlock()
+	s.mu.Lock()
+	s.calls = append(s.calls, req.method)
+	fault, hasFault := s.nextAPIFault(req.method)
+	s.mu.Unlock()
 	switch {
 	case hasFault && (fault.Status == http.StatusTooManyRequests || fault.Error == "ratelimited"):
 		at.Fault = "rate_limit"
@@ -121,12 +120,11 @@ func (s *Server) webAPI(w http.ResponseWriter, r *http.Request) {
 
 // apiCall runs one Web API method and returns its answer.
 func (s *Server) apiCall(w http.ResponseWriter, at *Attempt, req *apiRequest, now time.Time) map[string]any {
-	a := s.app
 	kind := "xoxb-"
 	if req.method == "apps.connections.open" {
 		kind = "xapp-"
 	}
-	tok, code := a.auth(req.token, kind)
+	tok, code := s.auth(req.token, kind)
 	if code != "" {
 		return apiError(code)
 	}
@@ -141,7 +139,7 @@ func (s *Server) apiCall(w http.ResponseWriter, at *Attempt, req *apiRequest, no
 		return map[string]any{"url": "https://fake.slack.com/", "team": "Fake Team",
 			"user": "kamobot", "team_id": "T0FAKE", "user_id": "U0KAMOBOT", "bot_id": "B0KAMOBOT"}
 	case "conversations.info":
-		ch, code := a.channel(req.args["channel"], false)
+		ch, code := s.channel(req.args["channel"], false)
 		if code != "" {
 			return apiError(code)
 		}
@@ -151,9 +149,9 @@ func (s *Server) apiCall(w http.ResponseWriter, at *Attempt, req *apiRequest, no
 		return s.chatPost(at, req, now)
 	case "pins.add":
 		channel, ts := req.args["channel"], req.args["timestamp"]
-		a.mu.Lock()
-		_, ok := a.msgs[channel+"/"+ts]
-		a.mu.Unlock()
+		s.mu.Lock()
+		_, ok := s.threads[channel+"/"+ts]
+		s.mu.Unlock()
 		if !ok {
 			return apiError("message_not_found")
 		}
@@ -165,7 +163,7 @@ func (s *Server) apiCall(w http.ResponseWriter, at *Attempt, req *apiRequest, no
 
 // chatPost serves chat.postMessage and chat.update.
 func (s *Server) chatPost(at *Attempt, req *apiRequest, now time.Time) map[string]any {
-	ch, code := s.app.channel(req.args["channel"], true)
+	ch, code := s.channel(req.args["channel"], true)
 	if code != "" {
 		return apiError(code)
 	}
@@ -187,7 +185,7 @@ func (s *Server) chatPost(at *Attempt, req *apiRequest, now time.Time) map[strin
 	}
 	m := newMessage("api", now, req.raw, js, p)
 	m.Method, m.Channel = req.method, ch.ID
-	if code := s.app.place(&m, req.args, now); code != "" {
+	if code := s.place(&m, req.args, now); code != "" {
 		return apiError(code)
 	}
 	at.Accepted = true
@@ -199,26 +197,26 @@ func (s *Server) chatPost(at *Attempt, req *apiRequest, now time.Time) map[strin
 // place gives m the ts of a new message (and its thread), or of the one
 // chat.update changes; it returns the error Slack answers when there is no
 // such message or thread.
-func (a *appState) place(m *Message, args map[string]string, now time.Time) string {
-	a.mu.Lock()
-	defer a.mu.Unlock()
+func (s *Server) place(m *Message, args map[string]string, now time.Time) string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
 	if m.Method == "chat.update" {
 		m.TS = args["ts"]
-		threadTS, ok := a.msgs[m.Channel+"/"+m.TS]
+		threadTS, ok := s.threads[m.Channel+"/"+m.TS]
 		if !ok {
 			return "message_not_found"
 		}
 		m.ThreadTS = threadTS
 		return ""
 	}
-	a.tsSeq++
-	m.TS = fmt.Sprintf("%d.%06d", now.Unix(), a.tsSeq)
+	s.tsSeq++
+	m.TS = fmt.Sprintf("%d.%06d", now.Unix(), s.tsSeq)
 	m.ThreadTS = args["thread_ts"]
 	m.ReplyBroadcast = args["reply_broadcast"] == "true"
-	if _, ok := a.msgs[m.Channel+"/"+m.ThreadTS]; m.ThreadTS != "" && !ok {
+	if _, ok := s.threads[m.Channel+"/"+m.ThreadTS]; m.ThreadTS != "" && !ok {
 		return "thread_not_found"
 	}
-	a.msgs[m.Channel+"/"+m.TS] = m.ThreadTS
+	s.threads[m.Channel+"/"+m.TS] = m.ThreadTS
 	return ""
 }
 
