@@ -109,21 +109,13 @@ func (s *Server) channel(id string, post bool) (Channel, string) {
 }
 
 func (s *Server) nextAPIFault(method string) (APIFault, bool) {
-	for i := range s.apiFaults {
-		f := &s.apiFaults[i]
-		if f.Method != "" && f.Method != method {
-			continue
-		}
-		out := *f
-		if f.Count > 0 {
-			f.Count--
-			if f.Count == 0 {
-				s.apiFaults = slices.Delete(s.apiFaults, i, i+1)
-			}
-		}
-		return out, true
+	i := slices.IndexFunc(s.apiFaults, func(f APIFault) bool { return f.Method == "" || f.Method == method })
+	if i < 0 {
+		return APIFault{}, false
 	}
-	return APIFault{}, false
+	f := s.apiFaults[i]
+	s.apiFaults = countDown(s.apiFaults, i, &s.apiFaults[i].Count)
+	return f, true
 }
 
 // DeleteMessage deletes the message ts in channel, as a person can in

@@ -2,7 +2,6 @@ package slackfake
 
 import (
 	"fmt"
-	"math"
 	"slices"
 	"time"
 )
@@ -49,21 +48,15 @@ func (s *Server) AssertNoSpecialMention(t TB, allowed ...string) {
 // first request that the bucket would have refused.
 func (s *Server) CheckRate(hook string, rate float64, burst int) error {
 	id := HookID(hook)
-	tokens := float64(burst)
-	var last time.Time
+	var b bucket
 	for _, a := range s.Attempts() {
 		if a.Hook != id {
 			continue
 		}
-		if !last.IsZero() {
-			tokens = math.Min(float64(burst), tokens+a.At.Sub(last).Seconds()*rate)
-		}
-		last = a.At
-		if tokens < 1-1e-9 {
+		if ok, _ := b.take(a.At, rate, burst); !ok {
 			return fmt.Errorf("request %d to %s at %s exceeds %.2f/s with burst %d",
 				a.Seq, id, a.At.Format(time.RFC3339Nano), rate, burst)
 		}
-		tokens--
 	}
 	return nil
 }

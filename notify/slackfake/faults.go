@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -62,30 +63,31 @@ func (s *Server) ClearFaults() {
 	s.mu.Unlock()
 }
 
-// nextFault takes the fault for a request to hook id, if any. It must be
-// called with s.mu held.
+// nextFault takes the fault for a request to hook id, if any: the first for
+// this hook, else the first for any hook. It must be called with s.mu held.
 func (s *Server) nextFault(id string) (Fault, bool) {
-	pick := -1
-	for i, f := range s.faults {
-		if f.Hook == id {
-			pick = i
-			break
-		}
-		if f.Hook == "" && pick < 0 {
-			pick = i
-		}
+	i := slices.IndexFunc(s.faults, func(f Fault) bool { return f.Hook == id })
+	if i < 0 {
+		i = slices.IndexFunc(s.faults, func(f Fault) bool { return f.Hook == "" })
 	}
-	if pick < 0 {
+	if i < 0 {
 		return Fault{}, false
 	}
-	f := s.faults[pick]
-	if f.Count > 0 {
-		s.faults[pick].Count--
-		if s.faults[pick].Count == 0 {
-			s.faults = append(s.faults[:pick], s.faults[pick+1:]...)
+	f := s.faults[i]
+	s.faults = countDown(s.faults, i, &s.faults[i].Count)
+	return f, true
+}
+
+// countDown uses faults[i], whose count is *count, once: a positive count
+// goes down and the fault is dropped at zero; a negative one never runs out.
+func countDown[T any](faults []T, i int, count *int) []T {
+	if *count > 0 {
+		*count--
+		if *count == 0 {
+			return slices.Delete(faults, i, i+1)
 		}
 	}
-	return f, true
+	return faults
 }
 
 // answer is a response to write.
@@ -158,12 +160,6 @@ func (s *Server) SetRateLimit(r RateLimit) {
 	s.mu.Unlock()
 }
 
-// bucket is one hook's token bucket.
-type bucket struct {
-	tokens float64
-	last   time.Time
-}
-
 // take spends a token of hook id's bucket. When the bucket is empty it
 // returns the whole seconds until the next token. It must be called with
 // s.mu held.
@@ -173,17 +169,30 @@ func (s *Server) take(id string, now time.Time) (ok bool, retryAfter int) {
 	}
 	b := s.buckets[id]
 	if b == nil {
-		b = &bucket{tokens: float64(s.rate.Burst), last: now}
+		b = &bucket{}
 		s.buckets[id] = b
 	}
-	if el := now.Sub(b.last).Seconds(); el > 0 {
-		b.tokens = math.Min(float64(s.rate.Burst), b.tokens+el*s.rate.Rate)
+	return b.take(now, s.rate.Rate, s.rate.Burst)
+}
+
+// bucket is a token bucket; it starts full.
+type bucket struct {
+	tokens float64
+	last   time.Time // zero before the first take
+}
+
+// take spends a token at now, with rate tokens a second and at most burst.
+// When the bucket is empty it returns the whole seconds until the next token.
+func (b *bucket) take(now time.Time, rate float64, burst int) (ok bool, retryAfter int) {
+	if b.last.IsZero() {
+		b.tokens = float64(burst)
+	} else if el := now.Sub(b.last).Seconds(); el > 0 {
+		b.tokens = math.Min(float64(burst), b.tokens+el*rate)
 	}
 	b.last = now
-	if b.tokens >= 1 {
+	if b.tokens >= 1-1e-9 { // a whole token, give or take float rounding
 		b.tokens--
 		return true, 0
 	}
-	wait := (1 - b.tokens) / s.rate.Rate
-	return false, max(1, int(math.Ceil(wait)))
+	return false, max(1, int(math.Ceil((1-b.tokens)/rate)))
 }

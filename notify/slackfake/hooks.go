@@ -2,6 +2,7 @@ package slackfake
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"net/url"
 	"strings"
@@ -21,9 +22,8 @@ const (
 // hook is one registered webhook. Its id is "T…/B…"; the secret is kept
 // only to check the path and never appears in logs or recordings.
 type hook struct {
-	id     string
-	secret string
-	state  HookState
+	secret string    // "" allows any
+	state  HookState // "" is HookActive
 }
 
 // hookPath splits "/services/T…/B…/<secret>". ok is false for any other path.
@@ -62,7 +62,7 @@ func HookID(hookURL string) string {
 func (s *Server) HookURL(team, bot, secret string) string {
 	id := team + "/" + bot
 	s.mu.Lock()
-	s.hooks[id] = &hook{id: id, secret: secret, state: HookActive}
+	s.hooks[id] = hook{secret: secret, state: HookActive}
 	s.mu.Unlock()
 	return s.URL() + "/services/" + id + "/" + secret
 }
@@ -87,43 +87,34 @@ func (s *Server) SetHookState(hookURLOrID string, st HookState) error {
 	}
 	id := HookID(hookURLOrID)
 	if id == "" {
-		return fmt.Errorf("not a hook url or id")
+		return errors.New("not a hook url or id")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h := s.hooks[id]
-	if h == nil {
-		h = &hook{id: id}
-		s.hooks[id] = h
-	}
 	h.state = st
+	s.hooks[id] = h
 	return nil
 }
 
-// lookup finds the hook for a request path and says how to answer when the
+// lookup says how to answer a post to the hook id with secret when the
 // hook may not post. It must be called with s.mu held.
-func (s *Server) lookup(id, secret string) (*hook, *Reject) {
-	h := s.hooks[id]
-	if h == nil {
-		if s.opts.Strict {
-			return nil, &Reject{Status: 404, Code: "no_service", Detail: "unknown hook"}
-		}
-		// Any well-formed hook path is valid by default, with any secret.
-		h = &hook{id: id, state: HookActive}
-		s.hooks[id] = h
+func (s *Server) lookup(id, secret string) *Reject {
+	// Unless Strict, any well-formed hook path is an active hook, with any secret.
+	h, ok := s.hooks[id]
+	switch {
+	case !ok && s.opts.Strict:
+		return &Reject{Status: 404, Code: "no_service", Detail: "unknown hook"}
+	case h.secret != "" && h.secret != secret:
+		return &Reject{Status: s.opts.InvalidTokenStatus, Code: "invalid_token", Detail: "wrong secret"}
+	case h.state == HookDisabled:
+		return &Reject{Status: 404, Code: "no_service", Detail: "hook disabled"}
+	case h.state == HookRevoked:
+		return &Reject{Status: s.opts.InvalidTokenStatus, Code: "invalid_token", Detail: "hook revoked"}
+	case h.state == HookArchived:
+		return &Reject{Status: 410, Code: "channel_is_archived", Detail: "channel archived"}
 	}
-	if h.secret != "" && h.secret != secret {
-		return nil, &Reject{Status: s.opts.InvalidTokenStatus, Code: "invalid_token", Detail: "wrong secret"}
-	}
-	switch h.state {
-	case HookDisabled:
-		return nil, &Reject{Status: 404, Code: "no_service", Detail: "hook disabled"}
-	case HookRevoked:
-		return nil, &Reject{Status: s.opts.InvalidTokenStatus, Code: "invalid_token", Detail: "hook revoked"}
-	case HookArchived:
-		return nil, &Reject{Status: 410, Code: "channel_is_archived", Detail: "channel archived"}
-	}
-	return h, nil
+	return nil
 }
 
 const secretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

@@ -28,9 +28,11 @@ type Message struct {
 	// the text, rendered by Readable, one line per block.
 	Readable string `json:"readable"`
 	// TextView and BlockViews are the detailed views of the text and of
-	// every text object in the blocks.
-	TextView   View   `json:"text_view"`
-	BlockViews []View `json:"block_views,omitempty"`
+	// every text object in the blocks. How Slack reads mrkdwn is kamobot's
+	// own knowledge (package notify reads it for `check --dry-run` and
+	// `demo`); the fake shows its messages the same way.
+	TextView   notify.View   `json:"text_view"`
+	BlockViews []notify.View `json:"block_views,omitempty"`
 
 	// For a Web API call (Hook "api"): the method ("chat.postMessage",
 	// "chat.update", "pins.add"), the channel, the message's ts (the one
@@ -43,7 +45,7 @@ type Message struct {
 }
 
 // Views returns the text view and every block text view.
-func (m Message) Views() []View { return append([]View{m.TextView}, m.BlockViews...) }
+func (m Message) Views() []notify.View { return append([]notify.View{m.TextView}, m.BlockViews...) }
 
 // Unescaped lists every unescaped control character in the message, as
 // readable strings for a test failure.

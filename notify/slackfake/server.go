@@ -4,7 +4,7 @@ import (
 	"cmp"
 	"fmt"
 	"io"
-	"log/slog"
+	"log"
 	"maps"
 	"mime"
 	"net"
@@ -42,9 +42,6 @@ type Options struct {
 	Limits Limits
 	// Now is the clock for arrival times and the rate limit; default time.Now.
 	Now func() time.Time
-	// Logger receives one debug line per request (hook id, status, code);
-	// default: discard.
-	Logger *slog.Logger
 }
 
 // Server is a fake Slack incoming-webhook server. It is safe for concurrent use.
@@ -55,7 +52,7 @@ type Server struct {
 	once    sync.Once
 
 	mu       sync.Mutex
-	hooks    map[string]*hook
+	hooks    map[string]hook
 	hookSeq  int
 	faults   []Fault
 	rate     RateLimit
@@ -83,7 +80,6 @@ type Server struct {
 func New(opts Options) (*Server, error) {
 	opts.Addr = cmp.Or(opts.Addr, "127.0.0.1:0")
 	opts.InvalidTokenStatus = cmp.Or(opts.InvalidTokenStatus, http.StatusForbidden)
-	opts.Logger = cmp.Or(opts.Logger, slog.New(slog.DiscardHandler))
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
@@ -94,7 +90,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{
 		opts:     opts,
 		closing:  make(chan struct{}),
-		hooks:    map[string]*hook{},
+		hooks:    map[string]hook{},
 		rate:     opts.RateLimit.normal(),
 		buckets:  map[string]*bucket{},
 		tokens:   map[string]*Token{},
@@ -104,8 +100,8 @@ func New(opts Options) (*Server, error) {
 		waiting:  map[string]chan Ack{},
 	}
 	s.srv = &httptest.Server{Listener: l, Config: &http.Server{
-		Handler:  s.Handler(),
-		ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
+		Handler:  http.HandlerFunc(s.serveHTTP),
+		ErrorLog: log.New(io.Discard, "", 0),
 	}}
 	if opts.TLS {
 		s.srv.StartTLS()
@@ -143,10 +139,6 @@ func (s *Server) Close() {
 // URL is the base URL, e.g. "http://127.0.0.1:41234".
 func (s *Server) URL() string { return s.srv.URL }
 
-// Handler serves the hooks and the /_fake/ control API, for mounting the
-// fake in another server.
-func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
-
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/_fake/") {
 		s.control(w, r)
@@ -178,7 +170,7 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 	at.Hook = id
 
 	s.mu.Lock()
-	_, rej := s.lookup(id, secret)
+	rej := s.lookup(id, secret)
 	var f Fault
 	var hasFault, allowed bool
 	var retry int
@@ -260,13 +252,11 @@ func decodeBody(contentType string, raw []byte) ([]byte, *Reject) {
 func (s *Server) fault(w http.ResponseWriter, r *http.Request, at *Attempt, f Fault, body []byte) {
 	at.Fault = "status"
 	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
 		select {
-		case <-t.C:
+		case <-time.After(f.Delay):
 		case <-r.Context().Done():
 		case <-s.closing:
 		}
-		t.Stop()
 	}
 	if f.Hang {
 		at.Fault = "hang"
@@ -343,8 +333,6 @@ func (s *Server) record(at Attempt) {
 	defer s.mu.Unlock()
 	at.Seq = len(s.attempts) + 1
 	s.attempts = append(s.attempts, at)
-	s.opts.Logger.Debug("slackfake request", "hook", at.Hook, "method", at.Method, "status", at.Status,
-		"code", at.Code, "fault", at.Fault)
 }
 
 // store records an accepted message.
