@@ -21,13 +21,7 @@ func (s *Server) Messages() []Message {
 // MessagesFor returns the accepted messages of one hook (URL or id), in order.
 func (s *Server) MessagesFor(hook string) []Message {
 	id := HookID(hook)
-	var out []Message
-	for _, m := range s.Messages() {
-		if m.Hook == id {
-			out = append(out, m)
-		}
-	}
-	return out
+	return slices.DeleteFunc(s.Messages(), func(m Message) bool { return m.Hook != id })
 }
 
 // Attempts returns every request to a hook path and its answer, in order.
@@ -47,11 +41,9 @@ func (s *Server) Stats() Stats {
 		if at.Status != 0 {
 			st.ByStatus[strconv.Itoa(at.Status)]++
 		}
-		switch at.Fault {
-		case "":
-		case "rate_limit":
+		if at.Fault == "rate_limit" {
 			st.RateLimited++
-		default:
+		} else if at.Fault != "" {
 			st.Faults++
 		}
 	}

@@ -99,10 +99,7 @@ type answer struct {
 
 // faultAnswer is the response a status fault gives.
 func faultAnswer(f Fault) answer {
-	a := answer{status: f.Status, body: f.Body, header: http.Header{}}
-	if a.status == 0 {
-		a.status = http.StatusInternalServerError
-	}
+	a := answer{status: cmp.Or(f.Status, http.StatusInternalServerError), body: f.Body, header: http.Header{}}
 	if f.RetryAfter > 0 {
 		a.header.Set("Retry-After", strconv.Itoa(f.RetryAfter))
 	}

@@ -1,6 +1,7 @@
 package slackfake
 
 import (
+	"bytes"
 	"cmp"
 	"fmt"
 	"io"
@@ -222,14 +223,11 @@ func (s *Server) accept(id string, now time.Time, contentType string, raw []byte
 
 // decodeBody returns the JSON message of a JSON or form-encoded body.
 func decodeBody(contentType string, raw []byte) ([]byte, *Reject) {
-	mt, params, err := mime.ParseMediaType(contentType)
-	if contentType == "" {
-		mt, err = "", nil
-		if strings.HasPrefix(string(raw), "payload=") {
-			mt = "application/x-www-form-urlencoded"
-		}
+	if contentType == "" && bytes.HasPrefix(raw, []byte("payload=")) {
+		contentType = "application/x-www-form-urlencoded"
 	}
-	if err != nil {
+	mt, params, err := mime.ParseMediaType(contentType)
+	if err != nil && contentType != "" { // none is JSON
 		return nil, invalidPayload("bad content type")
 	}
 	switch mt {
@@ -284,11 +282,7 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, at *Attempt, f Fa
 
 // reset closes the connection with a TCP RST.
 func reset(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
+	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler)
 	}

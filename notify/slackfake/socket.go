@@ -64,10 +64,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 	}()
 	for {
-		var ack struct {
-			EnvelopeID string          `json:"envelope_id"`
-			Payload    json.RawMessage `json:"payload"`
-		}
+		var ack Ack // {"envelope_id":…,"payload":…}
 		if err := c.ReadJSON(&ack); err != nil {
 			return
 		}
@@ -76,7 +73,7 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 		delete(s.waiting, ack.EnvelopeID)
 		s.mu.Unlock()
 		if ch != nil {
-			ch <- Ack{EnvelopeID: ack.EnvelopeID, Payload: ack.Payload}
+			ch <- ack
 		}
 	}
 }

@@ -57,12 +57,7 @@ type Reject struct {
 	Detail string
 }
 
-func (r *Reject) Error() string {
-	if r.Detail == "" {
-		return fmt.Sprintf("%d %s", r.Status, r.Code)
-	}
-	return fmt.Sprintf("%d %s: %s", r.Status, r.Code, r.Detail)
-}
+func (r *Reject) Error() string { return fmt.Sprintf("%d %s: %s", r.Status, r.Code, r.Detail) }
 
 func invalidPayload(format string, args ...any) *Reject {
 	return &Reject{Status: 400, Code: "invalid_payload", Detail: fmt.Sprintf(format, args...)}

@@ -169,11 +169,10 @@ func (s *Server) chatPost(at *Attempt, req *apiRequest, now time.Time) map[strin
 	}
 	payload := map[string]any{"text": req.args["text"]}
 	if b := req.args["blocks"]; b != "" {
-		var blocks any
-		if err := json.Unmarshal([]byte(b), &blocks); err != nil {
+		if !json.Valid([]byte(b)) {
 			return apiError("invalid_blocks_format")
 		}
-		payload["blocks"] = blocks
+		payload["blocks"] = json.RawMessage(b)
 	}
 	js, _ := json.Marshal(payload)
 	p, rej := parsePayload(js, s.opts.Limits)
