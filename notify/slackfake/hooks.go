@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 )
 
@@ -70,19 +71,14 @@ func (s *Server) HookURL(team, bot, secret string) string {
 // NewHook registers a fresh active hook with a random 24-character secret
 // and returns its full URL.
 func (s *Server) NewHook() string {
-	s.mu.Lock()
-	s.hookSeq++
-	n := s.hookSeq
-	s.mu.Unlock()
+	n := s.hookSeq.Add(1)
 	return s.HookURL(fmt.Sprintf("T%08d", n), fmt.Sprintf("B%08d", n), randomSecret())
 }
 
 // SetHookState changes the state of a hook, named by its URL or its
 // "T…/B…" id. A hook not seen before is registered with any secret allowed.
 func (s *Server) SetHookState(hookURLOrID string, st HookState) error {
-	switch st {
-	case HookActive, HookDisabled, HookRevoked, HookArchived:
-	default:
+	if !slices.Contains([]HookState{HookActive, HookDisabled, HookRevoked, HookArchived}, st) {
 		return fmt.Errorf("unknown hook state %q", st)
 	}
 	id := HookID(hookURLOrID)

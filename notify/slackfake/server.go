@@ -15,6 +15,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -51,10 +52,10 @@ type Server struct {
 	srv     *httptest.Server
 	closing chan struct{}
 	once    sync.Once
+	hookSeq atomic.Int64
 
 	mu       sync.Mutex
 	hooks    map[string]hook
-	hookSeq  int
 	faults   []Fault
 	rate     RateLimit
 	buckets  map[string]*bucket

@@ -37,10 +37,9 @@ type Ack struct {
 	ResponseType string `json:"response_type"`
 }
 
-var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
-
 // serveSocket serves one Socket Mode connection.
 func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
+	upgrader := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
 	c, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return

@@ -201,41 +201,13 @@ func (p *parsed) checkBlock(i int, typ string, b map[string]json.RawMessage, raw
 				return rej
 			}
 		}
-		if b["fields"] == nil {
-			return nil
-		}
-		fields, rej := items(i, "section", b, "fields", maxFields)
-		if rej != nil {
-			return rej
-		}
-		for _, f := range fields {
-			if rej := p.text1(i, "field", f, maxFieldText, false); rej != nil {
-				return rej
-			}
+		if b["fields"] != nil {
+			return p.textList(i, "field", b["fields"], maxFields, maxFieldText)
 		}
 	case "header":
 		return p.text1(i, "header", b["text"], maxHeaderText, true)
 	case "context":
-		elems, rej := items(i, "context", b, "elements", maxContextElems)
-		if rej != nil {
-			return rej
-		}
-		for _, e := range elems {
-			var head struct {
-				Type string `json:"type"`
-			}
-			if json.Unmarshal(e, &head) != nil {
-				return invalidBlocks("context %d: element is not an object", i)
-			}
-			if head.Type == "image" {
-				rej = checkImage(i, e)
-			} else {
-				rej = p.text1(i, "context", e, maxSectionText, false)
-			}
-			if rej != nil {
-				return rej
-			}
-		}
+		return p.textList(i, "context", b["elements"], maxContextElems, maxSectionText)
 	case "image":
 		return checkImage(i, raw)
 	case "markdown":
@@ -248,13 +220,30 @@ func (p *parsed) checkBlock(i int, typ string, b map[string]json.RawMessage, raw
 	return nil
 }
 
-// items decodes b[key], the array of block i that must hold 1 to most items.
-func items(i int, typ string, b map[string]json.RawMessage, key string, most int) ([]json.RawMessage, *Reject) {
+// textList checks the fields of a section or the elements of a context
+// (where says which) in block i: 1 to most text objects of at most limit
+// characters each, or images in a context.
+func (p *parsed) textList(i int, where string, raw json.RawMessage, most, limit int) *Reject {
 	var list []json.RawMessage
-	if err := json.Unmarshal(b[key], &list); err != nil || len(list) == 0 || len(list) > most {
-		return nil, invalidBlocks("%s %d: %s must be an array of 1 to %d, not %d", typ, i, key, most, len(list))
+	if err := json.Unmarshal(raw, &list); err != nil || len(list) == 0 || len(list) > most {
+		return invalidBlocks("block %d: %d %s elements, want 1 to %d", i, len(list), where, most)
 	}
-	return list, nil
+	for _, e := range list {
+		var head struct {
+			Type string `json:"type"`
+		}
+		_ = json.Unmarshal(e, &head) // text1 refuses what is not an object
+		var rej *Reject
+		if where == "context" && head.Type == "image" {
+			rej = checkImage(i, e)
+		} else {
+			rej = p.text1(i, where, e, limit, false)
+		}
+		if rej != nil {
+			return rej
+		}
+	}
+	return nil
 }
 
 // checkImage checks an image block or element of block i.
