@@ -6,60 +6,8 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"slices"
-	"strconv"
 	"time"
 )
-
-// Messages returns the accepted messages, in arrival order.
-func (s *Server) Messages() []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.messages)
-}
-
-// MessagesFor returns the accepted messages of one hook (URL or id), in order.
-func (s *Server) MessagesFor(hook string) []Message {
-	id := HookID(hook)
-	return slices.DeleteFunc(s.Messages(), func(m Message) bool { return m.Hook != id })
-}
-
-// Attempts returns every request to a hook path and its answer, in order.
-func (s *Server) Attempts() []Attempt {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.attempts)
-}
-
-// Stats returns the request counters, counted from the recorded requests
-// and messages.
-func (s *Server) Stats() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := Stats{Requests: len(s.attempts), Accepted: len(s.messages), ByStatus: map[string]int{}, ByHook: map[string]int{}}
-	for _, at := range s.attempts {
-		if at.Status != 0 {
-			st.ByStatus[strconv.Itoa(at.Status)]++
-		}
-		if at.Fault == "rate_limit" {
-			st.RateLimited++
-		} else if at.Fault != "" {
-			st.Faults++
-		}
-	}
-	for _, m := range s.messages {
-		st.ByHook[m.Hook]++
-	}
-	return st
-}
-
-// Reset forgets the recorded messages, attempts and counters. Hooks, faults
-// and the rate limit stay.
-func (s *Server) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.messages, s.attempts = nil, nil
-}
 
 // control serves the /_fake/ API:
 //

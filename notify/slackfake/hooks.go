@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 )
@@ -29,20 +30,14 @@ type hook struct {
 
 // hookPath splits "/services/T…/B…/<secret>". ok is false for any other path.
 func hookPath(p string) (id, secret string, ok bool) {
-	rest, found := strings.CutPrefix(p, "/services/")
-	if !found {
+	m := hookPathRE.FindStringSubmatch(p)
+	if m == nil {
 		return "", "", false
 	}
-	parts := strings.Split(rest, "/")
-	if len(parts) != 3 {
-		return "", "", false
-	}
-	team, bot, secret := parts[0], parts[1], parts[2]
-	if len(team) < 2 || team[0] != 'T' || len(bot) < 2 || bot[0] != 'B' || secret == "" {
-		return "", "", false
-	}
-	return team + "/" + bot, secret, true
+	return m[1] + "/" + m[2], m[3], true
 }
+
+var hookPathRE = regexp.MustCompile(`^/services/(T[^/]+)/(B[^/]+)/([^/]+)$`)
 
 // HookID returns the "T…/B…" id of a hook URL or path, without the secret,
 // or "" when the URL is not a hook URL. An id passed in is returned as is.

@@ -62,7 +62,7 @@ type Server struct {
 	messages []Message
 	attempts []Attempt
 
-	// The workspace the Web API answers from (appstate.go, webapi.go).
+	// The workspace the Web API answers from (webapi.go).
 	tokens    map[string]*Token
 	channels  map[string]*Channel
 	apiFaults []APIFault
@@ -209,42 +209,35 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// accept decodes and validates a body and builds its record.
+// accept decodes a JSON or form-encoded body, validates it and builds its
+// record.
 func (s *Server) accept(id string, now time.Time, contentType string, raw []byte) (Message, *Reject) {
-	js, rej := decodeBody(contentType, raw)
-	if rej != nil {
-		return Message{}, rej
+	if contentType == "" && bytes.HasPrefix(raw, []byte("payload=")) {
+		contentType = "application/x-www-form-urlencoded"
+	}
+	mt, params, err := mime.ParseMediaType(contentType)
+	js := raw
+	switch {
+	case err != nil && contentType != "": // no Content-Type at all is JSON
+		return Message{}, invalidPayload("bad content type")
+	case mt == "application/json" || mt == "":
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			return Message{}, invalidPayload("charset %q", cs)
+		}
+	case mt == "application/x-www-form-urlencoded":
+		q, err := url.ParseQuery(string(raw))
+		if err != nil || !q.Has("payload") {
+			return Message{}, invalidPayload("form without payload=")
+		}
+		js = []byte(q.Get("payload"))
+	default:
+		return Message{}, invalidPayload("content type %q", mt)
 	}
 	p, rej := parsePayload(js, s.opts.Limits)
 	if rej != nil {
 		return Message{}, rej
 	}
 	return newMessage(id, now, raw, js, p), nil
-}
-
-// decodeBody returns the JSON message of a JSON or form-encoded body.
-func decodeBody(contentType string, raw []byte) ([]byte, *Reject) {
-	if contentType == "" && bytes.HasPrefix(raw, []byte("payload=")) {
-		contentType = "application/x-www-form-urlencoded"
-	}
-	mt, params, err := mime.ParseMediaType(contentType)
-	if err != nil && contentType != "" { // none is JSON
-		return nil, invalidPayload("bad content type")
-	}
-	switch mt {
-	case "application/json", "":
-		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-			return nil, invalidPayload("charset %q", cs)
-		}
-		return raw, nil
-	case "application/x-www-form-urlencoded":
-		q, err := url.ParseQuery(string(raw))
-		if err != nil || !q.Has("payload") {
-			return nil, invalidPayload("form without payload=")
-		}
-		return []byte(q.Get("payload")), nil
-	}
-	return nil, invalidPayload("content type %q", mt)
 }
 
 // fault answers a request with a scripted fault.
@@ -309,17 +302,12 @@ func (s *Server) answer(w http.ResponseWriter, at *Attempt, a answer) {
 	_, _ = io.WriteString(w, a.body)
 	at.Status = a.status
 	if a.status != http.StatusOK || a.body != "ok" {
-		at.Code = shortCode(a.body)
+		at.Code = a.body
+		if len(at.Code) > 80 { // short enough for an attempt record
+			at.Code = at.Code[:80] + "…"
+		}
 	}
 	s.record(*at)
-}
-
-// shortCode keeps a body short enough for an attempt record.
-func shortCode(body string) string {
-	if len(body) > 80 {
-		return body[:80] + "…"
-	}
-	return body
 }
 
 // record stores an attempt.
