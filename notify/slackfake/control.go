@@ -37,14 +37,14 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 	status := http.StatusBadRequest // for err
 	switch r.Method + " " + r.URL.Path {
 	case "GET /_fake/messages":
-		out = nonNil(s.Messages())
+		out = s.Messages()
 		if h := r.URL.Query().Get("hook"); h != "" {
-			out = nonNil(s.MessagesFor(h))
+			out = s.MessagesFor(h)
 		}
 	case "DELETE /_fake/messages":
 		s.Reset()
 	case "GET /_fake/attempts":
-		out = nonNil(s.Attempts())
+		out = s.Attempts()
 	case "GET /_fake/stats":
 		out = s.Stats()
 	case "POST /_fake/faults":
@@ -77,7 +77,7 @@ func (s *Server) control(w http.ResponseWriter, r *http.Request) {
 	case "POST /_fake/socket/drop":
 		out = map[string]int{"dropped": s.DropSockets()}
 	case "GET /_fake/acks":
-		out = nonNil(s.Acks())
+		out = s.Acks()
 	case "GET /_fake/socket":
 		s.serveSocket(w, r)
 		return
@@ -156,13 +156,6 @@ func (s *Server) postHook(body []byte) (any, error) {
 		return map[string]string{"url": s.HookURL(req.Team, req.Bot, req.Secret)}, nil
 	}
 	return map[string]string{"url": s.NewHook()}, nil
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {

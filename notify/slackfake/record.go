@@ -85,11 +85,12 @@ type Stats struct {
 	ByHook      map[string]int `json:"by_hook"` // accepted messages per hook
 }
 
-// Messages returns the accepted messages, in arrival order.
+// Messages returns the accepted messages, in arrival order; never nil, so
+// that the control API answers [] rather than null.
 func (s *Server) Messages() []Message {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.messages)
+	return append([]Message{}, s.messages...)
 }
 
 // MessagesFor returns the accepted messages of one hook (URL or id), in order.
@@ -98,11 +99,11 @@ func (s *Server) MessagesFor(hook string) []Message {
 	return slices.DeleteFunc(s.Messages(), func(m Message) bool { return m.Hook != id })
 }
 
-// Attempts returns every request to a hook path and its answer, in order.
+// Attempts returns every request and its answer, in order; never nil.
 func (s *Server) Attempts() []Attempt {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.attempts)
+	return append([]Attempt{}, s.attempts...)
 }
 
 // Stats returns the request counters, counted from the recorded requests

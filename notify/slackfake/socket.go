@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
-	"slices"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -155,9 +154,9 @@ func (s *Server) SocketsOpened() int {
 	return s.opened
 }
 
-// Acks lists the acks recorded, in order.
+// Acks lists the acks recorded, in order; never nil.
 func (s *Server) Acks() []Ack {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return slices.Clone(s.acks)
+	return append([]Ack{}, s.acks...)
 }

@@ -178,7 +178,7 @@ func (s *Server) SetScopes(token string, scopes []string) bool {
 type apiRequest struct {
 	method string
 	token  string
-	args   map[string]string
+	args   url.Values // the first value counts
 	raw    []byte
 }
 
@@ -187,7 +187,7 @@ func decodeAPIRequest(r *http.Request) (*apiRequest, error) {
 	if err != nil {
 		return nil, err
 	}
-	req := &apiRequest{method: strings.TrimPrefix(r.URL.Path, "/api/"), raw: raw, args: map[string]string{}}
+	req := &apiRequest{method: strings.TrimPrefix(r.URL.Path, "/api/"), raw: raw, args: url.Values{}}
 	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
 		req.token = strings.TrimPrefix(h, "Bearer ")
 	}
@@ -204,22 +204,18 @@ func decodeAPIRequest(r *http.Request) (*apiRequest, error) {
 				b, _ := json.Marshal(v)
 				s = string(b)
 			}
-			req.args[k] = s
+			req.args.Set(k, s)
 		}
 	} else {
-		vals, err := url.ParseQuery(string(raw))
-		if err != nil {
+		if req.args, err = url.ParseQuery(string(raw)); err != nil {
 			return nil, err
 		}
 		for k, v := range r.URL.Query() {
-			vals[k] = append(vals[k], v...) // the body's values come first
-		}
-		for k := range vals {
-			req.args[k] = vals.Get(k)
+			req.args[k] = append(req.args[k], v...) // after the body's values
 		}
 	}
 	if req.token == "" {
-		req.token = req.args["token"]
+		req.token = req.args.Get("token")
 	}
 	return req, nil
 }
@@ -275,7 +271,7 @@ func (s *Server) apiCall(w http.ResponseWriter, at *Attempt, req *apiRequest, no
 		return map[string]any{"url": "https://fake.slack.com/", "team": "Fake Team",
 			"user": "kamobot", "team_id": "T0FAKE", "user_id": "U0KAMOBOT", "bot_id": "B0KAMOBOT"}
 	case "conversations.info":
-		ch, code := s.channel(req.args["channel"], false)
+		ch, code := s.channel(req.args.Get("channel"), false)
 		if code != "" {
 			return apiError(code)
 		}
@@ -284,7 +280,7 @@ func (s *Server) apiCall(w http.ResponseWriter, at *Attempt, req *apiRequest, no
 	case "chat.postMessage", "chat.update":
 		return s.chatPost(at, req, now)
 	case "pins.add":
-		channel, ts := req.args["channel"], req.args["timestamp"]
+		channel, ts := req.args.Get("channel"), req.args.Get("timestamp")
 		s.mu.Lock()
 		_, ok := s.threads[channel+"/"+ts]
 		s.mu.Unlock()
@@ -299,12 +295,12 @@ func (s *Server) apiCall(w http.ResponseWriter, at *Attempt, req *apiRequest, no
 
 // chatPost serves chat.postMessage and chat.update.
 func (s *Server) chatPost(at *Attempt, req *apiRequest, now time.Time) map[string]any {
-	ch, code := s.channel(req.args["channel"], true)
+	ch, code := s.channel(req.args.Get("channel"), true)
 	if code != "" {
 		return apiError(code)
 	}
-	payload := map[string]any{"text": req.args["text"]}
-	if b := req.args["blocks"]; b != "" {
+	payload := map[string]any{"text": req.args.Get("text")}
+	if b := req.args.Get("blocks"); b != "" {
 		if !json.Valid([]byte(b)) {
 			return apiError("invalid_blocks_format")
 		}
@@ -315,7 +311,7 @@ func (s *Server) chatPost(at *Attempt, req *apiRequest, now time.Time) map[strin
 	if rej != nil {
 		return apiError(rej.Code)
 	}
-	if len([]rune(req.args["text"])) > 40000 {
+	if len([]rune(req.args.Get("text"))) > 40000 {
 		return apiError("msg_too_long")
 	}
 	m := newMessage("api", now, req.raw, js, p)
@@ -326,17 +322,17 @@ func (s *Server) chatPost(at *Attempt, req *apiRequest, now time.Time) map[strin
 	at.Accepted = true
 	s.store(m)
 	return map[string]any{"channel": ch.ID, "ts": m.TS,
-		"message": map[string]any{"text": req.args["text"], "ts": m.TS, "thread_ts": m.ThreadTS}}
+		"message": map[string]any{"text": req.args.Get("text"), "ts": m.TS, "thread_ts": m.ThreadTS}}
 }
 
 // place gives m the ts of a new message (and its thread), or of the one
 // chat.update changes; it returns the error Slack answers when there is no
 // such message or thread.
-func (s *Server) place(m *Message, args map[string]string, now time.Time) string {
+func (s *Server) place(m *Message, args url.Values, now time.Time) string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if m.Method == "chat.update" {
-		m.TS = args["ts"]
+		m.TS = args.Get("ts")
 		threadTS, ok := s.threads[m.Channel+"/"+m.TS]
 		if !ok {
 			return "message_not_found"
@@ -346,8 +342,8 @@ func (s *Server) place(m *Message, args map[string]string, now time.Time) string
 	}
 	s.tsSeq++
 	m.TS = fmt.Sprintf("%d.%06d", now.Unix(), s.tsSeq)
-	m.ThreadTS = args["thread_ts"]
-	m.ReplyBroadcast = args["reply_broadcast"] == "true"
+	m.ThreadTS = args.Get("thread_ts")
+	m.ReplyBroadcast = args.Get("reply_broadcast") == "true"
 	if _, ok := s.threads[m.Channel+"/"+m.ThreadTS]; m.ThreadTS != "" && !ok {
 		return "thread_not_found"
 	}
