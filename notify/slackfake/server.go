@@ -219,19 +219,19 @@ func (s *Server) accept(id string, now time.Time, contentType string, raw []byte
 	js := raw
 	switch {
 	case err != nil && contentType != "": // no Content-Type at all is JSON
-		return Message{}, invalidPayload("bad content type")
+		return Message{}, reject("invalid_payload", "bad content type")
 	case mt == "application/json" || mt == "":
 		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-			return Message{}, invalidPayload("charset %q", cs)
+			return Message{}, reject("invalid_payload", "charset %q", cs)
 		}
 	case mt == "application/x-www-form-urlencoded":
 		q, err := url.ParseQuery(string(raw))
 		if err != nil || !q.Has("payload") {
-			return Message{}, invalidPayload("form without payload=")
+			return Message{}, reject("invalid_payload", "form without payload=")
 		}
 		js = []byte(q.Get("payload"))
 	default:
-		return Message{}, invalidPayload("content type %q", mt)
+		return Message{}, reject("invalid_payload", "content type %q", mt)
 	}
 	p, rej := parsePayload(js, s.opts.Limits)
 	if rej != nil {

@@ -46,21 +46,20 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 	defer c.Close()
 	s.mu.Lock()
 	s.opened++
+	s.conns[c] = true
+	// Under the lock, so that the hello comes before any envelope.
 	err = c.WriteJSON(map[string]any{"type": "hello", "num_connections": 1,
 		"debug_info":      map[string]any{"host": "fake", "approximate_connection_time": 3600},
 		"connection_info": map[string]any{"app_id": "A0KAMOBOT"}})
-	if err == nil {
-		s.conns[c] = true // after the hello, so that it comes before any envelope
-	}
 	s.mu.Unlock()
-	if err != nil {
-		return
-	}
 	defer func() {
 		s.mu.Lock()
 		delete(s.conns, c)
 		s.mu.Unlock()
 	}()
+	if err != nil {
+		return
+	}
 	for {
 		var ack Ack // {"envelope_id":…,"payload":…}
 		if err := c.ReadJSON(&ack); err != nil {

@@ -59,12 +59,9 @@ type Reject struct {
 
 func (r *Reject) Error() string { return fmt.Sprintf("%d %s: %s", r.Status, r.Code, r.Detail) }
 
-func invalidPayload(format string, args ...any) *Reject {
-	return &Reject{Status: 400, Code: "invalid_payload", Detail: fmt.Sprintf(format, args...)}
-}
-
-func invalidBlocks(format string, args ...any) *Reject {
-	return &Reject{Status: 400, Code: "invalid_blocks", Detail: fmt.Sprintf(format, args...)}
+// reject is Slack's 400 answer with the error code, and why.
+func reject(code, format string, args ...any) *Reject {
+	return &Reject{Status: 400, Code: code, Detail: fmt.Sprintf(format, args...)}
 }
 
 // Validate checks a JSON message body the way Slack does for an incoming
@@ -101,15 +98,15 @@ func parsePayload(body []byte, lim Limits) (*parsed, *Reject) {
 	lim.MaxText = cmp.Or(lim.MaxText, DefaultLimits().MaxText)
 	lim.MaxBlocksChars = cmp.Or(lim.MaxBlocksChars, DefaultMaxBlocksChars)
 	if !utf8.Valid(body) {
-		return nil, invalidPayload("body is not UTF-8")
+		return nil, reject("invalid_payload", "body is not UTF-8")
 	}
 	var fields map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&fields); err != nil || fields == nil {
-		return nil, invalidPayload("body is not a JSON object")
+		return nil, reject("invalid_payload", "body is not a JSON object")
 	}
 	if dec.More() {
-		return nil, invalidPayload("trailing data after the JSON object")
+		return nil, reject("invalid_payload", "trailing data after the JSON object")
 	}
 	// field decodes fields[name] into v; a missing or null field leaves v as is.
 	field := func(name string, v any) bool {
@@ -120,15 +117,15 @@ func parsePayload(body []byte, lim Limits) (*parsed, *Reject) {
 	var blocks, attachments []json.RawMessage
 	switch {
 	case !field("text", &p.text):
-		return nil, invalidPayload("text is not a string")
+		return nil, reject("invalid_payload", "text is not a string")
 	case !field("blocks", &blocks):
-		return nil, &Reject{Status: 400, Code: "invalid_blocks_format", Detail: "blocks is not an array"}
+		return nil, reject("invalid_blocks_format", "blocks is not an array")
 	case !field("attachments", &attachments):
-		return nil, invalidPayload("attachments is not an array")
+		return nil, reject("invalid_payload", "attachments is not an array")
 	case p.text == "" && len(blocks) == 0 && len(attachments) == 0:
-		return nil, &Reject{Status: 400, Code: "no_text", Detail: "no text, blocks or attachments"}
+		return nil, reject("no_text", "no text, blocks or attachments")
 	case len(attachments) > maxAttachments:
-		return nil, &Reject{Status: 400, Code: "too_many_attachments", Detail: fmt.Sprintf("%d attachments", len(attachments))}
+		return nil, reject("too_many_attachments", "%d attachments", len(attachments))
 	}
 	if blocks != nil {
 		p.blocks = fields["blocks"]
@@ -138,7 +135,7 @@ func parsePayload(body []byte, lim Limits) (*parsed, *Reject) {
 	}
 	if n := utf8.RuneCountInString(p.text); lim.MaxText > 0 && n > lim.MaxText {
 		if !lim.TruncateText {
-			return nil, &Reject{Status: 400, Code: "msg_too_long", Detail: fmt.Sprintf("text has %d characters", n)}
+			return nil, reject("msg_too_long", "text has %d characters", n)
 		}
 		p.text = string([]rune(p.text)[:lim.MaxText])
 		p.truncated = true
@@ -156,21 +153,21 @@ var knownBlocks = map[string]bool{
 
 func (p *parsed) checkBlocks(blocks []json.RawMessage, lim Limits) *Reject {
 	if len(blocks) > maxBlocks {
-		return invalidBlocks("%d blocks, more than %d", len(blocks), maxBlocks)
+		return reject("invalid_blocks", "%d blocks, more than %d", len(blocks), maxBlocks)
 	}
 	for i, raw := range blocks {
 		var b map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &b); err != nil || b == nil {
-			return invalidBlocks("block %d is not an object", i)
+			return reject("invalid_blocks", "block %d is not an object", i)
 		}
 		var typ string
 		if err := json.Unmarshal(b["type"], &typ); err != nil || !knownBlocks[typ] {
-			return invalidBlocks("block %d has unknown type %s", i, b["type"])
+			return reject("invalid_blocks", "block %d has unknown type %s", i, b["type"])
 		}
 		if raw, ok := b["block_id"]; ok {
 			var id string
 			if err := json.Unmarshal(raw, &id); err != nil || id == "" || utf8.RuneCountInString(id) > maxBlockID {
-				return invalidBlocks("block %d: bad block_id", i)
+				return reject("invalid_blocks", "block %d: bad block_id", i)
 			}
 		}
 		if rej := p.checkBlock(i, typ, b, raw); rej != nil {
@@ -183,7 +180,7 @@ func (p *parsed) checkBlocks(blocks []json.RawMessage, lim Limits) *Reject {
 			n += utf8.RuneCountInString(t.Text)
 		}
 		if n > lim.MaxBlocksChars {
-			return &Reject{Status: 400, Code: "msg_blocks_too_long", Detail: fmt.Sprintf("%d characters in blocks", n)}
+			return reject("msg_blocks_too_long", "%d characters in blocks", n)
 		}
 	}
 	return nil
@@ -194,7 +191,7 @@ func (p *parsed) checkBlock(i int, typ string, b map[string]json.RawMessage, raw
 	switch typ {
 	case "section":
 		if b["text"] == nil && b["fields"] == nil {
-			return invalidBlocks("section %d has neither text nor fields", i)
+			return reject("invalid_blocks", "section %d has neither text nor fields", i)
 		}
 		if b["text"] != nil {
 			if rej := p.text1(i, "section", b["text"], maxSectionText, false); rej != nil {
@@ -213,7 +210,7 @@ func (p *parsed) checkBlock(i int, typ string, b map[string]json.RawMessage, raw
 	case "markdown":
 		var s string
 		if err := json.Unmarshal(b["text"], &s); err != nil || s == "" || utf8.RuneCountInString(s) > maxMarkdownBlock {
-			return invalidBlocks("markdown %d: text must be 1 to %d characters", i, maxMarkdownBlock)
+			return reject("invalid_blocks", "markdown %d: text must be 1 to %d characters", i, maxMarkdownBlock)
 		}
 		p.texts = append(p.texts, textObject{Type: "mrkdwn", Text: s, where: "markdown", block: i})
 	}
@@ -226,7 +223,7 @@ func (p *parsed) checkBlock(i int, typ string, b map[string]json.RawMessage, raw
 func (p *parsed) textList(i int, where string, raw json.RawMessage, most, limit int) *Reject {
 	var list []json.RawMessage
 	if err := json.Unmarshal(raw, &list); err != nil || len(list) == 0 || len(list) > most {
-		return invalidBlocks("block %d: %d %s elements, want 1 to %d", i, len(list), where, most)
+		return reject("invalid_blocks", "block %d: %d %s elements, want 1 to %d", i, len(list), where, most)
 	}
 	for _, e := range list {
 		var head struct {
@@ -254,11 +251,11 @@ func checkImage(i int, raw json.RawMessage) *Reject {
 	}
 	switch {
 	case json.Unmarshal(raw, &img) != nil:
-		return invalidBlocks("block %d: image is not an object with image_url and alt_text strings", i)
+		return reject("invalid_blocks", "block %d: image is not an object with image_url and alt_text strings", i)
 	case img.ImageURL == "" || utf8.RuneCountInString(img.ImageURL) > maxImageURL:
-		return invalidBlocks("block %d: image_url missing or too long", i)
+		return reject("invalid_blocks", "block %d: image_url missing or too long", i)
 	case img.AltText == "" || utf8.RuneCountInString(img.AltText) > maxAltText:
-		return invalidBlocks("block %d: alt_text missing or too long", i)
+		return reject("invalid_blocks", "block %d: alt_text missing or too long", i)
 	}
 	return nil
 }
@@ -267,18 +264,18 @@ func checkImage(i int, raw json.RawMessage) *Reject {
 func (p *parsed) text1(i int, where string, raw json.RawMessage, limit int, plainOnly bool) *Reject {
 	var t textObject
 	if len(raw) == 0 || json.Unmarshal(raw, &t) != nil {
-		return invalidBlocks("%s %d: text is not a text object", where, i)
+		return reject("invalid_blocks", "%s %d: text is not a text object", where, i)
 	}
 	switch {
 	case t.Type != "plain_text" && t.Type != "mrkdwn":
-		return invalidBlocks("%s %d: text type %q", where, i, t.Type)
+		return reject("invalid_blocks", "%s %d: text type %q", where, i, t.Type)
 	case plainOnly && t.Type != "plain_text":
-		return invalidBlocks("%s %d: text must be plain_text", where, i)
+		return reject("invalid_blocks", "%s %d: text must be plain_text", where, i)
 	case t.Text == "":
-		return invalidBlocks("%s %d: empty text", where, i)
+		return reject("invalid_blocks", "%s %d: empty text", where, i)
 	}
 	if n := utf8.RuneCountInString(t.Text); n > limit {
-		return invalidBlocks("%s %d: text has %d characters, more than %d", where, i, n, limit)
+		return reject("invalid_blocks", "%s %d: text has %d characters, more than %d", where, i, n, limit)
 	}
 	t.where, t.block = where, i
 	p.texts = append(p.texts, t)
