@@ -46,7 +46,8 @@ type Options struct {
 	Now func() time.Time
 }
 
-// Server is a fake Slack incoming-webhook server. It is safe for concurrent use.
+// Server is a fake Slack: incoming webhooks, the Web API (webapi.go) and
+// Socket Mode (socket.go). It is safe for concurrent use.
 type Server struct {
 	opts    Options
 	srv     *httptest.Server

@@ -193,10 +193,8 @@ func decodeAPIRequest(r *http.Request) (*apiRequest, error) {
 	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
 		var m map[string]any
-		if len(raw) > 0 {
-			if err := json.Unmarshal(raw, &m); err != nil {
-				return nil, err
-			}
+		if err := json.Unmarshal(raw, &m); err != nil && len(raw) > 0 {
+			return nil, err
 		}
 		for k, v := range m {
 			s, ok := v.(string)
