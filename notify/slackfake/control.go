@@ -18,9 +18,6 @@ import (
 //	POST   /_fake/faults                 a Fault, a RateLimit ({"rate_limit":true,"burst":1}), or an array of them
 //	DELETE /_fake/faults                 drop scripted faults
 //	POST   /_fake/hooks                  {} → a new hook; {"team","bot","secret"} → register; {"hook","state"} → change state
-//
-// and for the Web API and Socket Mode:
-//
 //	POST   /_fake/tokens                 a Token
 //	POST   /_fake/channels               a Channel
 //	POST   /_fake/api_faults             an APIFault or an array of them

@@ -106,16 +106,11 @@ func faultAnswer(f Fault) answer {
 	for k, v := range f.Header {
 		a.header.Set(k, v)
 	}
-	if a.body != "" {
-		return a
-	}
-	switch a.status {
-	case 429:
-		a.body = "message_limit_exceeded"
-		if f.RetryAfter > 0 {
-			a.body = rateLimitedBody(f.RetryAfter)
-		}
-	case 502, 503, 504:
+	switch {
+	case a.body != "":
+	case a.status == 429 && f.RetryAfter > 0:
+		a.body = rateLimitedBody(f.RetryAfter)
+	case a.status >= 502 && a.status <= 504:
 		a.body = "<html><head><title>" + strconv.Itoa(a.status) + " " + http.StatusText(a.status) +
 			"</title></head><body><h1>" + http.StatusText(a.status) + "</h1></body></html>"
 	default:
@@ -126,7 +121,7 @@ func faultAnswer(f Fault) answer {
 
 // errorBodies are Slack's bodies for the other error statuses.
 var errorBodies = map[int]string{400: "invalid_payload", 403: "invalid_token", 404: "no_service",
-	410: "channel_is_archived", 500: "rollup_error"}
+	410: "channel_is_archived", 429: "message_limit_exceeded", 500: "rollup_error"}
 
 func rateLimitedBody(seconds int) string {
 	return `{"retry_after":` + strconv.Itoa(seconds) + `,"ok":false,"error":"rate_limited"}`
@@ -153,7 +148,7 @@ func (r RateLimit) normal() RateLimit {
 func (s *Server) SetRateLimit(r RateLimit) {
 	s.mu.Lock()
 	s.rate = r.normal()
-	s.buckets = map[string]*bucket{}
+	s.buckets = map[string]bucket{}
 	s.mu.Unlock()
 }
 
@@ -165,11 +160,9 @@ func (s *Server) take(id string, now time.Time) (ok bool, retryAfter int) {
 		return true, 0
 	}
 	b := s.buckets[id]
-	if b == nil {
-		b = &bucket{}
-		s.buckets[id] = b
-	}
-	return b.take(now, s.rate.Rate, s.rate.Burst)
+	ok, retryAfter = b.take(now, s.rate.Rate, s.rate.Burst)
+	s.buckets[id] = b
+	return ok, retryAfter
 }
 
 // bucket is a token bucket; it starts full.

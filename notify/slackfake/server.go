@@ -59,13 +59,13 @@ type Server struct {
 	hooks    map[string]hook
 	faults   []Fault
 	rate     RateLimit
-	buckets  map[string]*bucket
+	buckets  map[string]bucket
 	messages []Message
 	attempts []Attempt
 
 	// The workspace the Web API answers from (webapi.go).
 	tokens    map[string]*Token
-	channels  map[string]*Channel
+	channels  map[string]Channel
 	apiFaults []APIFault
 	threads   map[string]string // the thread ts of each message, by channel+"/"+ts
 	tsSeq     int64
@@ -95,9 +95,9 @@ func New(opts Options) (*Server, error) {
 		closing:  make(chan struct{}),
 		hooks:    map[string]hook{},
 		rate:     opts.RateLimit.normal(),
-		buckets:  map[string]*bucket{},
+		buckets:  map[string]bucket{},
 		tokens:   map[string]*Token{},
-		channels: map[string]*Channel{},
+		channels: map[string]Channel{},
 		threads:  map[string]string{},
 		conns:    map[*websocket.Conn]bool{},
 		waiting:  map[string]chan Ack{},
@@ -143,15 +143,14 @@ func (s *Server) Close() {
 func (s *Server) URL() string { return s.srv.URL }
 
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/_fake/") {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/_fake/"):
 		s.control(w, r)
-		return
-	}
-	if strings.HasPrefix(r.URL.Path, "/api/") {
+	case strings.HasPrefix(r.URL.Path, "/api/"):
 		s.webAPI(w, r)
-		return
+	default:
+		s.post(w, r)
 	}
-	s.post(w, r)
 }
 
 // post answers one request to a hook path.
@@ -175,11 +174,9 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 	s.mu.Lock()
 	rej := s.lookup(id, secret)
 	var f Fault
-	var hasFault, allowed bool
-	var retry int
+	hasFault, allowed, retry := false, false, 0
 	if rej == nil {
-		f, hasFault = s.nextFault(id)
-		if !hasFault {
+		if f, hasFault = s.nextFault(id); !hasFault {
 			allowed, retry = s.take(id, now)
 		}
 	}

@@ -82,7 +82,7 @@ func (s *Server) AddToken(t Token) {
 func (s *Server) AddChannel(c Channel) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.channels[c.ID] = &c
+	s.channels[c.ID] = c
 }
 
 // ScriptAPI queues Web API faults.
@@ -128,16 +128,16 @@ func (s *Server) auth(token, prefix string) (*Token, string) {
 func (s *Server) channel(id string, post bool) (Channel, string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c, ok := s.channels[id]; ok {
-		if post && c.NotMember {
-			return *c, "not_in_channel"
-		}
-		return *c, ""
+	c, ok := s.channels[id]
+	switch {
+	case ok && post && c.NotMember:
+		return c, "not_in_channel"
+	case !ok && (len(s.channels) > 0 || id == ""):
+		return c, "channel_not_found"
+	case !ok:
+		c = Channel{ID: id, Name: strings.ToLower(id)}
 	}
-	if len(s.channels) > 0 || id == "" {
-		return Channel{}, "channel_not_found"
-	}
-	return Channel{ID: id, Name: strings.ToLower(id)}, ""
+	return c, ""
 }
 
 func (s *Server) nextAPIFault(method string) (APIFault, bool) {
@@ -188,9 +188,6 @@ func decodeAPIRequest(r *http.Request) (*apiRequest, error) {
 		return nil, err
 	}
 	req := &apiRequest{method: strings.TrimPrefix(r.URL.Path, "/api/"), raw: raw, args: url.Values{}}
-	if h := r.Header.Get("Authorization"); strings.HasPrefix(h, "Bearer ") {
-		req.token = strings.TrimPrefix(h, "Bearer ")
-	}
 	if mt, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type")); mt == "application/json" {
 		var m map[string]any
 		if err := json.Unmarshal(raw, &m); err != nil && len(raw) > 0 {
@@ -212,8 +209,9 @@ func decodeAPIRequest(r *http.Request) (*apiRequest, error) {
 			req.args[k] = append(req.args[k], v...) // after the body's values
 		}
 	}
-	if req.token == "" {
-		req.token = req.args.Get("token")
+	req.token = req.args.Get("token")
+	if bearer, ok := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); ok && bearer != "" {
+		req.token = bearer
 	}
 	return req, nil
 }
