@@ -170,7 +170,6 @@ type TB interface {
 	Helper()
 	Cleanup(func())
 	Fatal(args ...any)
-	Error(args ...any)
 	Errorf(format string, args ...any)
 }
 
@@ -223,6 +222,6 @@ func (s *Server) CheckRate(hook string, rate float64, burst int) error {
 func (s *Server) AssertRateNeverExceeded(t TB, hook string, rate float64, burst int) {
 	t.Helper()
 	if err := s.CheckRate(hook, rate, burst); err != nil {
-		t.Error(err)
+		t.Errorf("%v", err)
 	}
 }
