@@ -2,80 +2,12 @@ package slackfake
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
-	"maps"
 	"net/http"
-	"slices"
 	"time"
 )
-
-// Messages returns the accepted messages, in arrival order.
-func (s *Server) Messages() []Message {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.messages)
-}
-
-// MessagesFor returns the accepted messages of one hook (URL or id), in order.
-func (s *Server) MessagesFor(hook string) []Message {
-	id := HookID(hook)
-	var out []Message
-	for _, m := range s.Messages() {
-		if m.Hook == id {
-			out = append(out, m)
-		}
-	}
-	return out
-}
-
-// Attempts returns every request to a hook path and its answer, in order.
-func (s *Server) Attempts() []Attempt {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return slices.Clone(s.attempts)
-}
-
-// Stats returns the request counters.
-func (s *Server) Stats() Stats {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	st := s.stats
-	st.ByStatus = maps.Clone(st.ByStatus)
-	st.ByHook = maps.Clone(st.ByHook)
-	return st
-}
-
-// Reset forgets the recorded messages, attempts and counters. Hooks, faults
-// and the rate limit stay.
-func (s *Server) Reset() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.messages, s.attempts = nil, nil
-	s.resetStats()
-}
-
-// WaitFor waits until at least n messages were accepted, or timeout. It
-// returns the messages so far and an error on timeout.
-func (s *Server) WaitFor(n int, timeout time.Duration) ([]Message, error) {
-	t := time.NewTimer(timeout)
-	defer t.Stop()
-	for {
-		s.mu.Lock()
-		got, changed := slices.Clone(s.messages), s.changed
-		s.mu.Unlock()
-		if len(got) >= n {
-			return got, nil
-		}
-		select {
-		case <-changed:
-		case <-t.C:
-			return got, fmt.Errorf("slackfake: %d of %d messages after %v", len(got), n, timeout)
-		case <-s.closing:
-			return got, fmt.Errorf("slackfake: closed with %d of %d messages", len(got), n)
-		}
-	}
-}
 
 // control serves the /_fake/ API:
 //
@@ -86,47 +18,96 @@ func (s *Server) WaitFor(n int, timeout time.Duration) ([]Message, error) {
 //	POST   /_fake/faults                 a Fault, a RateLimit ({"rate_limit":true,"burst":1}), or an array of them
 //	DELETE /_fake/faults                 drop scripted faults
 //	POST   /_fake/hooks                  {} → a new hook; {"team","bot","secret"} → register; {"hook","state"} → change state
+//	POST   /_fake/tokens                 a Token
+//	POST   /_fake/channels               a Channel
+//	POST   /_fake/api_faults             an APIFault or an array of them
+//	POST   /_fake/slash                  a SlashCommand: delivered over Socket Mode, answers the ack
+//	POST   /_fake/socket/drop            closes every Socket Mode connection
+//	GET    /_fake/acks                   the acks recorded
+//	GET    /_fake/socket                 the Socket Mode WebSocket that apps.connections.open names
+//
+// An endpoint with nothing to say answers 204; bad input 400 {"error":"..."}.
 func (s *Server) control(w http.ResponseWriter, r *http.Request) {
+	body, _ := io.ReadAll(io.LimitReader(r.Body, maxBody))
+	var out any // nil: 204
+	var err error
+	status := http.StatusBadRequest // for err
 	switch r.Method + " " + r.URL.Path {
 	case "GET /_fake/messages":
-		msgs := s.Messages()
+		out = s.Messages()
 		if h := r.URL.Query().Get("hook"); h != "" {
-			msgs = s.MessagesFor(h)
+			out = s.MessagesFor(h)
 		}
-		writeJSON(w, http.StatusOK, nonNil(msgs))
 	case "DELETE /_fake/messages":
 		s.Reset()
-		w.WriteHeader(http.StatusNoContent)
 	case "GET /_fake/attempts":
-		writeJSON(w, http.StatusOK, nonNil(s.Attempts()))
+		out = s.Attempts()
 	case "GET /_fake/stats":
-		writeJSON(w, http.StatusOK, s.Stats())
+		out = s.Stats()
 	case "POST /_fake/faults":
-		if err := s.postFaults(r.Body); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-			return
-		}
-		w.WriteHeader(http.StatusNoContent)
+		err = s.postFaults(body)
 	case "DELETE /_fake/faults":
 		s.ClearFaults()
-		w.WriteHeader(http.StatusNoContent)
 	case "POST /_fake/hooks":
-		s.postHook(w, r.Body)
+		out, err = s.postHook(body)
+	case "POST /_fake/tokens":
+		var t Token
+		if err = json.Unmarshal(body, &t); err == nil {
+			s.AddToken(t)
+		}
+	case "POST /_fake/channels":
+		var c Channel
+		if err = json.Unmarshal(body, &c); err == nil {
+			s.AddChannel(c)
+		}
+	case "POST /_fake/api_faults":
+		var fs []APIFault
+		if fs, err = oneOrMany[APIFault](body); err == nil {
+			s.ScriptAPI(fs...)
+		}
+	case "POST /_fake/slash":
+		var c SlashCommand
+		if err = json.Unmarshal(body, &c); err == nil {
+			status = http.StatusGatewayTimeout
+			out, err = s.Slash(r.Context(), c, 10*time.Second)
+		}
+	case "POST /_fake/socket/drop":
+		out = map[string]int{"dropped": s.DropSockets()}
+	case "GET /_fake/acks":
+		out = s.Acks()
+	case "GET /_fake/socket":
+		s.serveSocket(w, r)
+		return
 	default:
-		writeJSON(w, http.StatusNotFound, map[string]string{"error": "unknown control endpoint"})
+		status, err = http.StatusNotFound, errors.New("unknown control endpoint")
+	}
+	switch {
+	case err != nil:
+		writeJSON(w, status, map[string]string{"error": err.Error()})
+	case out == nil:
+		w.WriteHeader(http.StatusNoContent)
+	default:
+		writeJSON(w, http.StatusOK, out)
 	}
 }
 
-func (s *Server) postFaults(body io.Reader) error {
-	raw, err := io.ReadAll(io.LimitReader(body, maxBody))
+// oneOrMany decodes a JSON array of T, or one T.
+func oneOrMany[T any](raw []byte) ([]T, error) {
+	var list []T
+	if json.Unmarshal(raw, &list) == nil {
+		return list, nil
+	}
+	var one T
+	err := json.Unmarshal(raw, &one)
+	return []T{one}, err
+}
+
+func (s *Server) postFaults(body []byte) error {
+	items, err := oneOrMany[json.RawMessage](body)
 	if err != nil {
-		return fmt.Errorf("read body: %w", err)
+		return fmt.Errorf("faults are not JSON: %w", err)
 	}
-	var list []json.RawMessage
-	if json.Unmarshal(raw, &list) != nil {
-		list = []json.RawMessage{raw}
-	}
-	for _, item := range list {
+	for _, item := range items {
 		var keys map[string]json.RawMessage
 		if err := json.Unmarshal(item, &keys); err != nil {
 			return fmt.Errorf("fault is not a JSON object: %w", err)
@@ -148,7 +129,7 @@ func (s *Server) postFaults(body io.Reader) error {
 	return nil
 }
 
-func (s *Server) postHook(w http.ResponseWriter, body io.Reader) {
+func (s *Server) postHook(body []byte) (any, error) {
 	var req struct {
 		Team   string    `json:"team"`
 		Bot    string    `json:"bot"`
@@ -156,36 +137,22 @@ func (s *Server) postHook(w http.ResponseWriter, body io.Reader) {
 		Hook   string    `json:"hook"`
 		State  HookState `json:"state"`
 	}
-	raw, _ := io.ReadAll(io.LimitReader(body, maxBody))
-	if len(raw) > 0 {
-		if err := json.Unmarshal(raw, &req); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "body is not a JSON object"})
-			return
-		}
+	if len(body) > 0 && json.Unmarshal(body, &req) != nil {
+		return nil, errors.New("body is not a JSON object")
 	}
 	switch {
 	case req.Hook != "":
 		if err := s.SetHookState(req.Hook, req.State); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-			return
+			return nil, err
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"hook": HookID(req.Hook), "state": string(req.State)})
+		return map[string]string{"hook": HookID(req.Hook), "state": string(req.State)}, nil
 	case req.Team != "" || req.Bot != "" || req.Secret != "":
 		if _, _, ok := hookPath("/services/" + req.Team + "/" + req.Bot + "/" + req.Secret); !ok {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": "want team T…, bot B… and a secret"})
-			return
+			return nil, errors.New("want team T…, bot B… and a secret")
 		}
-		writeJSON(w, http.StatusOK, map[string]string{"url": s.HookURL(req.Team, req.Bot, req.Secret)})
-	default:
-		writeJSON(w, http.StatusOK, map[string]string{"url": s.NewHook()})
+		return map[string]string{"url": s.HookURL(req.Team, req.Bot, req.Secret)}, nil
 	}
-}
-
-func nonNil[T any](s []T) []T {
-	if s == nil {
-		return []T{}
-	}
-	return s
+	return map[string]string{"url": s.NewHook()}, nil
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -194,72 +161,4 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(v)
-}
-
-// appControl serves the app part of /_fake/:
-//
-//	POST /_fake/tokens      a Token
-//	POST /_fake/channels    a Channel
-//	POST /_fake/api_faults  an APIFault or an array of them
-//	POST /_fake/slash       a SlashCommand: delivered over Socket Mode, answers the ack
-//	POST /_fake/socket/drop closes every Socket Mode connection
-//
-// It reports whether it served the request.
-func (s *Server) appControl(w http.ResponseWriter, r *http.Request) bool {
-	decode := func(v any) bool {
-		if err := json.NewDecoder(io.LimitReader(r.Body, maxBody)).Decode(v); err != nil {
-			writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-			return false
-		}
-		return true
-	}
-	switch r.Method + " " + r.URL.Path {
-	case "GET /_fake/socket":
-		s.serveSocket(w, r)
-	case "GET /_fake/acks":
-		writeJSON(w, http.StatusOK, nonNil(s.Acks()))
-	case "POST /_fake/tokens":
-		var t Token
-		if decode(&t) {
-			s.AddToken(t)
-			w.WriteHeader(http.StatusNoContent)
-		}
-	case "POST /_fake/channels":
-		var c Channel
-		if decode(&c) {
-			s.AddChannel(c)
-			w.WriteHeader(http.StatusNoContent)
-		}
-	case "POST /_fake/api_faults":
-		var raw json.RawMessage
-		if !decode(&raw) {
-			return true
-		}
-		var fs []APIFault
-		if err := json.Unmarshal(raw, &fs); err != nil {
-			var f APIFault
-			if err := json.Unmarshal(raw, &f); err != nil {
-				writeJSON(w, http.StatusBadRequest, map[string]string{"error": err.Error()})
-				return true
-			}
-			fs = []APIFault{f}
-		}
-		s.ScriptAPI(fs...)
-		w.WriteHeader(http.StatusNoContent)
-	case "POST /_fake/slash":
-		var c SlashCommand
-		if decode(&c) {
-			ack, err := s.Slash(r.Context(), c, 10*time.Second)
-			if err != nil {
-				writeJSON(w, http.StatusGatewayTimeout, map[string]string{"error": err.Error()})
-				return true
-			}
-			writeJSON(w, http.StatusOK, ack)
-		}
-	case "POST /_fake/socket/drop":
-		writeJSON(w, http.StatusOK, map[string]int{"dropped": s.DropSockets()})
-	default:
-		return false
-	}
-	return true
 }

@@ -24,7 +24,7 @@
 // Every accepted message is recorded with its hook id ("T…/B…", never the
 // secret), arrival time, raw body, decoded payload and a readable view; every
 // request is recorded with the status answered. The /_fake/ control API
-// exposes the same over HTTP (see Server.Handler).
+// exposes the same over HTTP.
 //
 // Only <, > and & are control characters in Slack mrkdwn; Readable and
 // Inspect show a text as a person would see it and flag the ones that were

@@ -1,8 +1,10 @@
 package slackfake
 
 import (
+	"cmp"
 	"math"
 	"net/http"
+	"slices"
 	"strconv"
 	"time"
 )
@@ -47,17 +49,9 @@ func (s *Server) Script(faults ...Fault) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for _, f := range faults {
-		if f.Count == 0 {
-			f.Count = 1
-		}
-		if f.Delay == 0 && f.DelayMS > 0 {
-			f.Delay = time.Duration(f.DelayMS) * time.Millisecond
-		}
-		if f.Hook != "" {
-			if id := HookID(f.Hook); id != "" {
-				f.Hook = id
-			}
-		}
+		f.Count = cmp.Or(f.Count, 1)
+		f.Delay = cmp.Or(f.Delay, time.Duration(f.DelayMS)*time.Millisecond)
+		f.Hook = cmp.Or(HookID(f.Hook), f.Hook)
 		s.faults = append(s.faults, f)
 	}
 }
@@ -69,30 +63,31 @@ func (s *Server) ClearFaults() {
 	s.mu.Unlock()
 }
 
-// nextFault takes the fault for a request to hook id, if any. It must be
-// called with s.mu held.
+// nextFault takes the fault for a request to hook id, if any: the first for
+// this hook, else the first for any hook. It must be called with s.mu held.
 func (s *Server) nextFault(id string) (Fault, bool) {
-	pick := -1
-	for i, f := range s.faults {
-		if f.Hook == id {
-			pick = i
-			break
-		}
-		if f.Hook == "" && pick < 0 {
-			pick = i
-		}
+	i := slices.IndexFunc(s.faults, func(f Fault) bool { return f.Hook == id })
+	if i < 0 {
+		i = slices.IndexFunc(s.faults, func(f Fault) bool { return f.Hook == "" })
 	}
-	if pick < 0 {
+	if i < 0 {
 		return Fault{}, false
 	}
-	f := s.faults[pick]
-	if f.Count > 0 {
-		s.faults[pick].Count--
-		if s.faults[pick].Count == 0 {
-			s.faults = append(s.faults[:pick], s.faults[pick+1:]...)
+	f := s.faults[i]
+	s.faults = countDown(s.faults, i, &s.faults[i].Count)
+	return f, true
+}
+
+// countDown uses faults[i], whose count is *count, once: a positive count
+// goes down and the fault is dropped at zero; a negative one never runs out.
+func countDown[T any](faults []T, i int, count *int) []T {
+	if *count > 0 {
+		*count--
+		if *count == 0 {
+			return slices.Delete(faults, i, i+1)
 		}
 	}
-	return f, true
+	return faults
 }
 
 // answer is a response to write.
@@ -104,26 +99,18 @@ type answer struct {
 
 // faultAnswer is the response a status fault gives.
 func faultAnswer(f Fault) answer {
-	a := answer{status: f.Status, body: f.Body, header: http.Header{}}
-	if a.status == 0 {
-		a.status = http.StatusInternalServerError
-	}
+	a := answer{status: cmp.Or(f.Status, http.StatusInternalServerError), body: f.Body, header: http.Header{}}
 	if f.RetryAfter > 0 {
 		a.header.Set("Retry-After", strconv.Itoa(f.RetryAfter))
 	}
 	for k, v := range f.Header {
 		a.header.Set(k, v)
 	}
-	if a.body != "" {
-		return a
-	}
-	switch a.status {
-	case 429:
-		a.body = "message_limit_exceeded"
-		if f.RetryAfter > 0 {
-			a.body = rateLimitedBody(f.RetryAfter)
-		}
-	case 502, 503, 504:
+	switch {
+	case a.body != "":
+	case a.status == 429 && f.RetryAfter > 0:
+		a.body = rateLimitedBody(f.RetryAfter)
+	case a.status >= 502 && a.status <= 504:
 		a.body = "<html><head><title>" + strconv.Itoa(a.status) + " " + http.StatusText(a.status) +
 			"</title></head><body><h1>" + http.StatusText(a.status) + "</h1></body></html>"
 	default:
@@ -134,7 +121,7 @@ func faultAnswer(f Fault) answer {
 
 // errorBodies are Slack's bodies for the other error statuses.
 var errorBodies = map[int]string{400: "invalid_payload", 403: "invalid_token", 404: "no_service",
-	410: "channel_is_archived", 500: "rollup_error"}
+	410: "channel_is_archived", 429: "message_limit_exceeded", 500: "rollup_error"}
 
 func rateLimitedBody(seconds int) string {
 	return `{"retry_after":` + strconv.Itoa(seconds) + `,"ok":false,"error":"rate_limited"}`
@@ -161,14 +148,8 @@ func (r RateLimit) normal() RateLimit {
 func (s *Server) SetRateLimit(r RateLimit) {
 	s.mu.Lock()
 	s.rate = r.normal()
-	s.buckets = map[string]*bucket{}
+	s.buckets = map[string]bucket{}
 	s.mu.Unlock()
-}
-
-// bucket is one hook's token bucket.
-type bucket struct {
-	tokens float64
-	last   time.Time
 }
 
 // take spends a token of hook id's bucket. When the bucket is empty it
@@ -179,18 +160,29 @@ func (s *Server) take(id string, now time.Time) (ok bool, retryAfter int) {
 		return true, 0
 	}
 	b := s.buckets[id]
-	if b == nil {
-		b = &bucket{tokens: float64(s.rate.Burst), last: now}
-		s.buckets[id] = b
-	}
-	if el := now.Sub(b.last).Seconds(); el > 0 {
-		b.tokens = math.Min(float64(s.rate.Burst), b.tokens+el*s.rate.Rate)
+	ok, retryAfter = b.take(now, s.rate.Rate, s.rate.Burst)
+	s.buckets[id] = b
+	return ok, retryAfter
+}
+
+// bucket is a token bucket; it starts full.
+type bucket struct {
+	tokens float64
+	last   time.Time // zero before the first take
+}
+
+// take spends a token at now, with rate tokens a second and at most burst.
+// When the bucket is empty it returns the whole seconds until the next token.
+func (b *bucket) take(now time.Time, rate float64, burst int) (ok bool, retryAfter int) {
+	if b.last.IsZero() {
+		b.tokens = float64(burst)
+	} else if el := now.Sub(b.last).Seconds(); el > 0 {
+		b.tokens = math.Min(float64(burst), b.tokens+el*rate)
 	}
 	b.last = now
-	if b.tokens >= 1 {
+	if b.tokens >= 1-1e-9 { // a whole token, give or take float rounding
 		b.tokens--
 		return true, 0
 	}
-	wait := (1 - b.tokens) / s.rate.Rate
-	return false, max(1, int(math.Ceil(wait)))
+	return false, max(1, int(math.Ceil((1-b.tokens)/rate)))
 }

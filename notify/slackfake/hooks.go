@@ -2,8 +2,11 @@ package slackfake
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"net/url"
+	"regexp"
+	"slices"
 	"strings"
 )
 
@@ -21,42 +24,32 @@ const (
 // hook is one registered webhook. Its id is "T…/B…"; the secret is kept
 // only to check the path and never appears in logs or recordings.
 type hook struct {
-	id     string
-	secret string
-	state  HookState
+	secret string    // "" allows any
+	state  HookState // "" is HookActive
 }
 
 // hookPath splits "/services/T…/B…/<secret>". ok is false for any other path.
 func hookPath(p string) (id, secret string, ok bool) {
-	rest, found := strings.CutPrefix(p, "/services/")
-	if !found {
+	m := hookPathRE.FindStringSubmatch(p)
+	if m == nil {
 		return "", "", false
 	}
-	parts := strings.Split(rest, "/")
-	if len(parts) != 3 {
-		return "", "", false
-	}
-	team, bot, secret := parts[0], parts[1], parts[2]
-	if len(team) < 2 || team[0] != 'T' || len(bot) < 2 || bot[0] != 'B' || secret == "" {
-		return "", "", false
-	}
-	return team + "/" + bot, secret, true
+	return m[1] + "/" + m[2], m[3], true
 }
+
+var hookPathRE = regexp.MustCompile(`^/services/(T[^/]+)/(B[^/]+)/([^/]+)$`)
 
 // HookID returns the "T…/B…" id of a hook URL or path, without the secret,
 // or "" when the URL is not a hook URL. An id passed in is returned as is.
 func HookID(hookURL string) string {
-	if id, _, ok := hookPath("/services/" + hookURL + "/x"); ok && strings.Count(hookURL, "/") == 1 {
-		return id
-	}
 	p := hookURL
 	if u, err := url.Parse(hookURL); err == nil && u.Path != "" {
 		p = u.Path
 	}
-	id, _, ok := hookPath(p)
-	if !ok {
-		return ""
+	if strings.Count(p, "/") == 1 { // an id
+		p = "/services/" + p + "/secret"
 	}
+	id, _, _ := hookPath(p)
 	return id
 }
 
@@ -65,7 +58,7 @@ func HookID(hookURL string) string {
 func (s *Server) HookURL(team, bot, secret string) string {
 	id := team + "/" + bot
 	s.mu.Lock()
-	s.hooks[id] = &hook{id: id, secret: secret, state: HookActive}
+	s.hooks[id] = hook{secret: secret, state: HookActive}
 	s.mu.Unlock()
 	return s.URL() + "/services/" + id + "/" + secret
 }
@@ -73,60 +66,46 @@ func (s *Server) HookURL(team, bot, secret string) string {
 // NewHook registers a fresh active hook with a random 24-character secret
 // and returns its full URL.
 func (s *Server) NewHook() string {
-	s.mu.Lock()
-	s.hookSeq++
-	n := s.hookSeq
-	s.mu.Unlock()
+	n := s.hookSeq.Add(1)
 	return s.HookURL(fmt.Sprintf("T%08d", n), fmt.Sprintf("B%08d", n), randomSecret())
 }
 
 // SetHookState changes the state of a hook, named by its URL or its
 // "T…/B…" id. A hook not seen before is registered with any secret allowed.
 func (s *Server) SetHookState(hookURLOrID string, st HookState) error {
-	switch st {
-	case HookActive, HookDisabled, HookRevoked, HookArchived:
-	default:
+	if !slices.Contains([]HookState{HookActive, HookDisabled, HookRevoked, HookArchived}, st) {
 		return fmt.Errorf("unknown hook state %q", st)
 	}
 	id := HookID(hookURLOrID)
 	if id == "" {
-		return fmt.Errorf("not a hook url or id")
+		return errors.New("not a hook url or id")
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	h := s.hooks[id]
-	if h == nil {
-		h = &hook{id: id}
-		s.hooks[id] = h
-	}
 	h.state = st
+	s.hooks[id] = h
 	return nil
 }
 
-// lookup finds the hook for a request path and says how to answer when the
+// lookup says how to answer a post to the hook id with secret when the
 // hook may not post. It must be called with s.mu held.
-func (s *Server) lookup(id, secret string) (*hook, *Reject) {
-	h := s.hooks[id]
-	if h == nil {
-		if s.opts.Strict {
-			return nil, &Reject{Status: 404, Code: "no_service", Detail: "unknown hook"}
-		}
-		// Any well-formed hook path is valid by default, with any secret.
-		h = &hook{id: id, state: HookActive}
-		s.hooks[id] = h
+func (s *Server) lookup(id, secret string) *Reject {
+	// Unless Strict, any well-formed hook path is an active hook, with any secret.
+	h, ok := s.hooks[id]
+	switch {
+	case !ok && s.opts.Strict:
+		return &Reject{Status: 404, Code: "no_service", Detail: "unknown hook"}
+	case h.secret != "" && h.secret != secret:
+		return &Reject{Status: s.opts.InvalidTokenStatus, Code: "invalid_token", Detail: "wrong secret"}
+	case h.state == HookDisabled:
+		return &Reject{Status: 404, Code: "no_service", Detail: "hook disabled"}
+	case h.state == HookRevoked:
+		return &Reject{Status: s.opts.InvalidTokenStatus, Code: "invalid_token", Detail: "hook revoked"}
+	case h.state == HookArchived:
+		return &Reject{Status: 410, Code: "channel_is_archived", Detail: "channel archived"}
 	}
-	if h.secret != "" && h.secret != secret {
-		return nil, &Reject{Status: s.opts.InvalidTokenStatus, Code: "invalid_token", Detail: "wrong secret"}
-	}
-	switch h.state {
-	case HookDisabled:
-		return nil, &Reject{Status: 404, Code: "no_service", Detail: "hook disabled"}
-	case HookRevoked:
-		return nil, &Reject{Status: s.opts.InvalidTokenStatus, Code: "invalid_token", Detail: "hook revoked"}
-	case HookArchived:
-		return nil, &Reject{Status: 410, Code: "channel_is_archived", Detail: "channel archived"}
-	}
-	return h, nil
+	return nil
 }
 
 const secretAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"

@@ -1,10 +1,12 @@
 package slackfake
 
 import (
-	"errors"
+	"bytes"
+	"cmp"
 	"fmt"
 	"io"
-	"log/slog"
+	"log"
+	"maps"
 	"mime"
 	"net"
 	"net/http"
@@ -13,7 +15,10 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/gorilla/websocket"
 )
 
 // maxBody is the largest request body the fake reads.
@@ -24,7 +29,8 @@ const maxBody = 1 << 20
 type Options struct {
 	// Addr is the listen address; default "127.0.0.1:0".
 	Addr string
-	// TLS serves HTTPS with httptest's certificate (see Client).
+	// TLS serves HTTPS with httptest's certificate, which clients do not
+	// trust unless told to.
 	TLS bool
 	// Strict accepts only the hooks registered with HookURL or NewHook:
 	// an unknown "T…/B…" gets 404 no_service, a wrong secret 403 invalid_token.
@@ -38,64 +44,67 @@ type Options struct {
 	Limits Limits
 	// Now is the clock for arrival times and the rate limit; default time.Now.
 	Now func() time.Time
-	// Logger receives one debug line per request (hook id, status, code);
-	// default: discard.
-	Logger *slog.Logger
 }
 
-// Server is a fake Slack incoming-webhook server. It is safe for concurrent use.
+// Server is a fake Slack: incoming webhooks, the Web API (webapi.go) and
+// Socket Mode (socket.go). It is safe for concurrent use.
 type Server struct {
 	opts    Options
 	srv     *httptest.Server
-	log     *slog.Logger
 	closing chan struct{}
 	once    sync.Once
+	hookSeq atomic.Int64
 
 	mu       sync.Mutex
-	hooks    map[string]*hook
-	hookSeq  int
+	hooks    map[string]hook
 	faults   []Fault
 	rate     RateLimit
-	buckets  map[string]*bucket
+	buckets  map[string]bucket
 	messages []Message
 	attempts []Attempt
-	stats    Stats
-	changed  chan struct{} // closed and replaced when a message is recorded
-	app      *appState     // the Web API and Socket Mode (webapi.go)
+
+	// The workspace the Web API answers from (webapi.go).
+	tokens    map[string]*Token
+	channels  map[string]Channel
+	apiFaults []APIFault
+	threads   map[string]string // the thread ts of each message, by channel+"/"+ts
+	tsSeq     int64
+	calls     []string // Web API method names, in order
+
+	// Socket Mode (socket.go); mu is also held to write on a connection.
+	conns   map[*websocket.Conn]bool
+	opened  int
+	envSeq  int
+	waiting map[string]chan Ack // by envelope id
+	acks    []Ack
 }
 
 // New starts a fake on opts.Addr. Close it when done.
 func New(opts Options) (*Server, error) {
-	if opts.Addr == "" {
-		opts.Addr = "127.0.0.1:0"
-	}
-	if opts.InvalidTokenStatus == 0 {
-		opts.InvalidTokenStatus = http.StatusForbidden
-	}
+	opts.Addr = cmp.Or(opts.Addr, "127.0.0.1:0")
+	opts.InvalidTokenStatus = cmp.Or(opts.InvalidTokenStatus, http.StatusForbidden)
 	if opts.Now == nil {
 		opts.Now = time.Now
-	}
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
 	}
 	l, err := net.Listen("tcp", opts.Addr)
 	if err != nil {
 		return nil, fmt.Errorf("slackfake: listen: %w", err)
 	}
 	s := &Server{
-		opts:    opts,
-		log:     opts.Logger,
-		closing: make(chan struct{}),
-		hooks:   map[string]*hook{},
-		changed: make(chan struct{}),
-		app:     newAppState(),
+		opts:     opts,
+		closing:  make(chan struct{}),
+		hooks:    map[string]hook{},
+		rate:     opts.RateLimit.normal(),
+		buckets:  map[string]bucket{},
+		tokens:   map[string]*Token{},
+		channels: map[string]Channel{},
+		threads:  map[string]string{},
+		conns:    map[*websocket.Conn]bool{},
+		waiting:  map[string]chan Ack{},
 	}
-	s.rate = opts.RateLimit.normal()
-	s.buckets = map[string]*bucket{}
-	s.resetStats()
 	s.srv = &httptest.Server{Listener: l, Config: &http.Server{
-		Handler:  s.Handler(),
-		ErrorLog: slog.NewLogLogger(opts.Logger.Handler(), slog.LevelDebug),
+		Handler:  http.HandlerFunc(s.serveHTTP),
+		ErrorLog: log.New(io.Discard, "", 0),
 	}}
 	if opts.TLS {
 		s.srv.StartTLS()
@@ -133,25 +142,15 @@ func (s *Server) Close() {
 // URL is the base URL, e.g. "http://127.0.0.1:41234".
 func (s *Server) URL() string { return s.srv.URL }
 
-// Client returns an HTTP client that trusts the fake's TLS certificate.
-func (s *Server) Client() *http.Client { return s.srv.Client() }
-
-// Handler serves the hooks and the /_fake/ control API, for mounting the
-// fake in another server.
-func (s *Server) Handler() http.Handler { return http.HandlerFunc(s.serveHTTP) }
-
 func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
-	if strings.HasPrefix(r.URL.Path, "/_fake/") {
-		if !s.appControl(w, r) {
-			s.control(w, r)
-		}
-		return
-	}
-	if strings.HasPrefix(r.URL.Path, "/api/") {
+	switch {
+	case strings.HasPrefix(r.URL.Path, "/_fake/"):
+		s.control(w, r)
+	case strings.HasPrefix(r.URL.Path, "/api/"):
 		s.webAPI(w, r)
-		return
+	default:
+		s.post(w, r)
 	}
-	s.post(w, r)
 }
 
 // post answers one request to a hook path.
@@ -173,13 +172,11 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 	at.Hook = id
 
 	s.mu.Lock()
-	_, rej := s.lookup(id, secret)
+	rej := s.lookup(id, secret)
 	var f Fault
-	var hasFault, allowed bool
-	var retry int
+	hasFault, allowed, retry := false, false, 0
 	if rej == nil {
-		f, hasFault = s.nextFault(id)
-		if !hasFault {
+		if f, hasFault = s.nextFault(id); !hasFault {
 			allowed, retry = s.take(id, now)
 		}
 	}
@@ -210,62 +207,46 @@ func (s *Server) post(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// accept decodes and validates a body and builds its record.
+// accept decodes a JSON or form-encoded body, validates it and builds its
+// record.
 func (s *Server) accept(id string, now time.Time, contentType string, raw []byte) (Message, *Reject) {
-	js, rej := decodeBody(contentType, raw)
+	if contentType == "" && bytes.HasPrefix(raw, []byte("payload=")) {
+		contentType = "application/x-www-form-urlencoded"
+	}
+	mt, params, err := mime.ParseMediaType(contentType)
+	js := raw
+	switch {
+	case err != nil && contentType != "": // no Content-Type at all is JSON
+		return Message{}, reject("invalid_payload", "bad content type")
+	case mt == "application/json" || mt == "":
+		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
+			return Message{}, reject("invalid_payload", "charset %q", cs)
+		}
+	case mt == "application/x-www-form-urlencoded":
+		q, err := url.ParseQuery(string(raw))
+		if err != nil || !q.Has("payload") {
+			return Message{}, reject("invalid_payload", "form without payload=")
+		}
+		js = []byte(q.Get("payload"))
+	default:
+		return Message{}, reject("invalid_payload", "content type %q", mt)
+	}
+	p, rej := parsePayload(js, s.opts.Limits)
 	if rej != nil {
 		return Message{}, rej
 	}
-	p, err := parsePayload(js, s.opts.Limits)
-	if err != nil {
-		var r *Reject
-		if errors.As(err, &r) {
-			return Message{}, r
-		}
-		return Message{}, invalidPayload("%v", err)
-	}
 	return newMessage(id, now, raw, js, p), nil
-}
-
-// decodeBody returns the JSON message of a JSON or form-encoded body.
-func decodeBody(contentType string, raw []byte) ([]byte, *Reject) {
-	mt, params, err := mime.ParseMediaType(contentType)
-	if contentType == "" {
-		mt, err = "", nil
-		if strings.HasPrefix(string(raw), "payload=") {
-			mt = "application/x-www-form-urlencoded"
-		}
-	}
-	if err != nil {
-		return nil, invalidPayload("bad content type")
-	}
-	switch mt {
-	case "application/json", "":
-		if cs, ok := params["charset"]; ok && !strings.EqualFold(cs, "utf-8") {
-			return nil, invalidPayload("charset %q", cs)
-		}
-		return raw, nil
-	case "application/x-www-form-urlencoded":
-		q, err := url.ParseQuery(string(raw))
-		if err != nil || !q.Has("payload") {
-			return nil, invalidPayload("form without payload=")
-		}
-		return []byte(q.Get("payload")), nil
-	}
-	return nil, invalidPayload("content type %q", mt)
 }
 
 // fault answers a request with a scripted fault.
 func (s *Server) fault(w http.ResponseWriter, r *http.Request, at *Attempt, f Fault, body []byte) {
 	at.Fault = "status"
 	if f.Delay > 0 {
-		t := time.NewTimer(f.Delay)
 		select {
-		case <-t.C:
+		case <-time.After(f.Delay):
 		case <-r.Context().Done():
 		case <-s.closing:
 		}
-		t.Stop()
 	}
 	if f.Hang {
 		at.Fault = "hang"
@@ -293,11 +274,7 @@ func (s *Server) fault(w http.ResponseWriter, r *http.Request, at *Attempt, f Fa
 
 // reset closes the connection with a TCP RST.
 func reset(w http.ResponseWriter) {
-	hj, ok := w.(http.Hijacker)
-	if !ok {
-		panic(http.ErrAbortHandler)
-	}
-	conn, _, err := hj.Hijack()
+	conn, _, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		panic(http.ErrAbortHandler)
 	}
@@ -313,9 +290,7 @@ func reset(w http.ResponseWriter) {
 
 // answer writes a response the way Slack does and records the attempt.
 func (s *Server) answer(w http.ResponseWriter, at *Attempt, a answer) {
-	for k, v := range a.header {
-		w.Header()[k] = v
-	}
+	maps.Copy(w.Header(), a.header)
 	if w.Header().Get("Content-Type") == "" {
 		w.Header().Set("Content-Type", "text/html")
 	}
@@ -325,38 +300,20 @@ func (s *Server) answer(w http.ResponseWriter, at *Attempt, a answer) {
 	_, _ = io.WriteString(w, a.body)
 	at.Status = a.status
 	if a.status != http.StatusOK || a.body != "ok" {
-		at.Code = shortCode(a.body)
+		at.Code = a.body
+		if len(at.Code) > 80 { // short enough for an attempt record
+			at.Code = at.Code[:80] + "…"
+		}
 	}
 	s.record(*at)
 }
 
-// shortCode keeps a body short enough for an attempt record.
-func shortCode(body string) string {
-	if len(body) > 80 {
-		return body[:80] + "…"
-	}
-	return body
-}
-
-// record stores an attempt and counts it.
+// record stores an attempt.
 func (s *Server) record(at Attempt) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	at.Seq = len(s.attempts) + 1
 	s.attempts = append(s.attempts, at)
-	s.stats.Requests++
-	if at.Status != 0 {
-		s.stats.ByStatus[strconv.Itoa(at.Status)]++
-	}
-	switch at.Fault {
-	case "":
-	case "rate_limit":
-		s.stats.RateLimited++
-	default:
-		s.stats.Faults++
-	}
-	s.log.Debug("slackfake request", "hook", at.Hook, "method", at.Method, "status", at.Status,
-		"code", at.Code, "fault", at.Fault)
 }
 
 // store records an accepted message.
@@ -365,12 +322,4 @@ func (s *Server) store(m Message) {
 	defer s.mu.Unlock()
 	m.Seq = len(s.messages) + 1
 	s.messages = append(s.messages, m)
-	s.stats.Accepted++
-	s.stats.ByHook[m.Hook]++
-	close(s.changed)
-	s.changed = make(chan struct{})
-}
-
-func (s *Server) resetStats() {
-	s.stats = Stats{ByStatus: map[string]int{}, ByHook: map[string]int{}}
 }

@@ -1,13 +1,12 @@
 package slackfake
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
-	"strings"
-	"sync"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -37,71 +36,41 @@ type Ack struct {
 	ResponseType string `json:"response_type"`
 }
 
-type socketState struct {
-	mu      sync.Mutex
-	conns   map[*websocket.Conn]bool
-	opened  int
-	seq     int
-	waiting map[string]chan Ack
-	acks    []Ack
-	changed chan struct{}
-}
-
-func newSocketState() *socketState {
-	return &socketState{conns: map[*websocket.Conn]bool{}, waiting: map[string]chan Ack{}, changed: make(chan struct{})}
-}
-
-var upgrader = websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
-
-func (s *Server) connectionsOpen(w http.ResponseWriter, at *Attempt, req *apiRequest) {
-	if _, code := s.app.auth(req.token, "xapp-"); code != "" {
-		apiAnswer(w, at, s, map[string]any{"ok": false, "error": code})
-		return
-	}
-	u := strings.Replace(s.URL(), "http", "ws", 1) + "/_fake/socket"
-	apiAnswer(w, at, s, map[string]any{"ok": true, "url": u})
-}
-
 // serveSocket serves one Socket Mode connection.
 func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
+	upgrader := websocket.Upgrader{CheckOrigin: func(*http.Request) bool { return true }}
 	c, err := upgrader.Upgrade(w, r, nil)
 	if err != nil {
 		return
 	}
-	ss := s.app.sock
-	ss.mu.Lock()
-	ss.conns[c] = true
-	ss.opened++
-	ss.mu.Unlock()
-	defer func() {
-		ss.mu.Lock()
-		delete(ss.conns, c)
-		ss.mu.Unlock()
-		c.Close()
-	}()
-	hello := map[string]any{"type": "hello", "num_connections": 1,
+	defer c.Close()
+	s.mu.Lock()
+	s.opened++
+	s.conns[c] = true
+	// Under the lock, so that the hello comes before any envelope.
+	err = c.WriteJSON(map[string]any{"type": "hello", "num_connections": 1,
 		"debug_info":      map[string]any{"host": "fake", "approximate_connection_time": 3600},
-		"connection_info": map[string]any{"app_id": "A0KAMOBOT"}}
-	ss.mu.Lock()
-	err = c.WriteJSON(hello)
-	ss.mu.Unlock()
+		"connection_info": map[string]any{"app_id": "A0KAMOBOT"}})
+	s.mu.Unlock()
+	defer func() {
+		s.mu.Lock()
+		delete(s.conns, c)
+		s.mu.Unlock()
+	}()
 	if err != nil {
 		return
 	}
 	for {
-		var ack struct {
-			EnvelopeID string          `json:"envelope_id"`
-			Payload    json.RawMessage `json:"payload"`
-		}
+		var ack Ack // {"envelope_id":…,"payload":…}
 		if err := c.ReadJSON(&ack); err != nil {
 			return
 		}
-		ss.mu.Lock()
-		ch := ss.waiting[ack.EnvelopeID]
-		delete(ss.waiting, ack.EnvelopeID)
-		ss.mu.Unlock()
+		s.mu.Lock()
+		ch := s.waiting[ack.EnvelopeID]
+		delete(s.waiting, ack.EnvelopeID)
+		s.mu.Unlock()
 		if ch != nil {
-			ch <- Ack{EnvelopeID: ack.EnvelopeID, Payload: ack.Payload}
+			ch <- ack
 		}
 	}
 }
@@ -109,34 +78,10 @@ func (s *Server) serveSocket(w http.ResponseWriter, r *http.Request) {
 // Slash delivers a slash command on one open Socket Mode connection and
 // waits for its ack.
 func (s *Server) Slash(ctx context.Context, cmd SlashCommand, timeout time.Duration) (Ack, error) {
-	if cmd.Command == "" {
-		cmd.Command = "/kamobot"
-	}
-	ss := s.app.sock
-	deadline := time.Now().Add(timeout)
+	cmd.Command = cmp.Or(cmd.Command, "/kamobot")
+	deadline := time.After(timeout)
 	for {
-		ss.mu.Lock()
-		var conn *websocket.Conn
-		for c := range ss.conns {
-			conn = c
-			break
-		}
-		if conn != nil {
-			ss.seq++
-			id := fmt.Sprintf("env-%d", ss.seq)
-			ch := make(chan Ack, 1)
-			ss.waiting[id] = ch
-			env := map[string]any{"envelope_id": id, "type": "slash_commands", "accepts_response_payload": true,
-				"payload": map[string]any{"command": cmd.Command, "text": cmd.Text, "user_id": cmd.UserID,
-					"channel_id": cmd.ChannelID, "team_id": "T0FAKE", "trigger_id": id, "response_url": s.URL() + "/_fake/response"}}
-			err := conn.WriteJSON(env)
-			if err != nil {
-				delete(ss.conns, conn) // closed: try another, or wait for a reconnect
-				delete(ss.waiting, id)
-				ss.mu.Unlock()
-				continue
-			}
-			ss.mu.Unlock()
+		if ch := s.deliver(cmd); ch != nil {
 			select {
 			case a := <-ch:
 				a.Command = cmd
@@ -146,55 +91,71 @@ func (s *Server) Slash(ctx context.Context, cmd SlashCommand, timeout time.Durat
 				}
 				_ = json.Unmarshal(a.Payload, &p)
 				a.Text, a.ResponseType = p.Text, p.ResponseType
-				ss.mu.Lock()
-				ss.acks = append(ss.acks, a)
-				ss.mu.Unlock()
+				s.mu.Lock()
+				s.acks = append(s.acks, a)
+				s.mu.Unlock()
 				return a, nil
-			case <-time.After(time.Until(deadline)):
+			case <-deadline:
 				return Ack{}, errors.New("slackfake: no ack for the command (Slack would show a timeout to the user)")
 			case <-ctx.Done():
 				return Ack{}, ctx.Err()
 			}
 		}
-		ss.mu.Unlock()
-		if time.Now().After(deadline) {
-			return Ack{}, errors.New("slackfake: no Socket Mode connection is open")
-		}
 		select {
 		case <-time.After(20 * time.Millisecond):
+		case <-deadline:
+			return Ack{}, errors.New("slackfake: no Socket Mode connection is open")
 		case <-ctx.Done():
 			return Ack{}, ctx.Err()
 		}
 	}
 }
 
+// deliver sends cmd in an envelope on an open connection and returns the
+// channel its ack comes on, or nil when no connection is open.
+func (s *Server) deliver(cmd SlashCommand) chan Ack {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for conn := range s.conns {
+		s.envSeq++
+		id := fmt.Sprintf("env-%d", s.envSeq)
+		env := map[string]any{"envelope_id": id, "type": "slash_commands", "accepts_response_payload": true,
+			"payload": map[string]any{"command": cmd.Command, "text": cmd.Text, "user_id": cmd.UserID,
+				"channel_id": cmd.ChannelID, "team_id": "T0FAKE", "trigger_id": id, "response_url": s.URL() + "/_fake/response"}}
+		if err := conn.WriteJSON(env); err != nil {
+			delete(s.conns, conn) // closed: try another, or wait for a reconnect
+			continue
+		}
+		ch := make(chan Ack, 1)
+		s.waiting[id] = ch
+		return ch
+	}
+	return nil
+}
+
 // DropSockets closes every open Socket Mode connection, as Slack does on a
 // refresh or a network fault; it returns how many it closed.
 func (s *Server) DropSockets() int {
-	ss := s.app.sock
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	n := 0
-	for c := range ss.conns {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	n := len(s.conns)
+	for c := range s.conns {
 		_ = c.UnderlyingConn().Close()
-		delete(ss.conns, c)
-		n++
 	}
+	clear(s.conns)
 	return n
 }
 
 // SocketsOpened counts the Socket Mode connections opened so far.
 func (s *Server) SocketsOpened() int {
-	ss := s.app.sock
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	return ss.opened
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.opened
 }
 
-// Acks lists the acks recorded, in order.
+// Acks lists the acks recorded, in order; never nil.
 func (s *Server) Acks() []Ack {
-	ss := s.app.sock
-	ss.mu.Lock()
-	defer ss.mu.Unlock()
-	return append([]Ack(nil), ss.acks...)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Ack{}, s.acks...)
 }

@@ -2,6 +2,7 @@ package slackfake
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"unicode/utf8"
@@ -56,19 +57,11 @@ type Reject struct {
 	Detail string
 }
 
-func (r *Reject) Error() string {
-	if r.Detail == "" {
-		return fmt.Sprintf("%d %s", r.Status, r.Code)
-	}
-	return fmt.Sprintf("%d %s: %s", r.Status, r.Code, r.Detail)
-}
+func (r *Reject) Error() string { return fmt.Sprintf("%d %s: %s", r.Status, r.Code, r.Detail) }
 
-func invalidPayload(format string, args ...any) *Reject {
-	return &Reject{Status: 400, Code: "invalid_payload", Detail: fmt.Sprintf(format, args...)}
-}
-
-func invalidBlocks(format string, args ...any) *Reject {
-	return &Reject{Status: 400, Code: "invalid_blocks", Detail: fmt.Sprintf(format, args...)}
+// reject is Slack's 400 answer with the error code, and why.
+func reject(code, format string, args ...any) *Reject {
+	return &Reject{Status: 400, Code: code, Detail: fmt.Sprintf(format, args...)}
 }
 
 // Validate checks a JSON message body the way Slack does for an incoming
@@ -78,19 +71,18 @@ func Validate(body []byte) error { return DefaultLimits().Validate(body) }
 // Validate checks a JSON message body against these limits. It returns nil
 // or a *Reject.
 func (l Limits) Validate(body []byte) error {
-	if _, err := parsePayload(body, l); err != nil {
-		return err
+	if _, rej := parsePayload(body, l); rej != nil {
+		return rej
 	}
 	return nil
 }
 
 // parsed is a validated message.
 type parsed struct {
-	fields    map[string]json.RawMessage
 	text      string
 	truncated bool
-	blocks    []map[string]json.RawMessage
-	texts     []textObject // every text object in the blocks, in order
+	blocks    json.RawMessage // as sent; nil when absent or null
+	texts     []textObject    // every text object in the blocks, in order
 }
 
 type textObject struct {
@@ -101,63 +93,55 @@ type textObject struct {
 	block int
 }
 
-// parsePayload validates a JSON body. It returns a *Reject on failure.
-func parsePayload(body []byte, lim Limits) (*parsed, error) {
-	if lim.MaxText == 0 {
-		lim.MaxText = DefaultLimits().MaxText
-	}
-	if lim.MaxBlocksChars == 0 {
-		lim.MaxBlocksChars = DefaultMaxBlocksChars
-	}
+// parsePayload validates a JSON body.
+func parsePayload(body []byte, lim Limits) (*parsed, *Reject) {
+	lim.MaxText = cmp.Or(lim.MaxText, DefaultLimits().MaxText)
+	lim.MaxBlocksChars = cmp.Or(lim.MaxBlocksChars, DefaultMaxBlocksChars)
 	if !utf8.Valid(body) {
-		return nil, invalidPayload("body is not UTF-8")
+		return nil, reject("invalid_payload", "body is not UTF-8")
 	}
 	var fields map[string]json.RawMessage
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&fields); err != nil || fields == nil {
-		return nil, invalidPayload("body is not a JSON object")
+		return nil, reject("invalid_payload", "body is not a JSON object")
 	}
 	if dec.More() {
-		return nil, invalidPayload("trailing data after the JSON object")
+		return nil, reject("invalid_payload", "trailing data after the JSON object")
 	}
-	p := &parsed{fields: fields}
-	if raw, ok := fields["text"]; ok && !isNull(raw) {
-		if err := json.Unmarshal(raw, &p.text); err != nil {
-			return nil, invalidPayload("text is not a string")
-		}
+	// field decodes fields[name] into v; a missing or null field leaves v as is.
+	field := func(name string, v any) bool {
+		raw, ok := fields[name]
+		return !ok || json.Unmarshal(raw, v) == nil
 	}
-	var blocks []json.RawMessage
-	if raw, ok := fields["blocks"]; ok && !isNull(raw) {
-		if err := json.Unmarshal(raw, &blocks); err != nil {
-			return nil, &Reject{Status: 400, Code: "invalid_blocks_format", Detail: "blocks is not an array"}
-		}
+	p := &parsed{}
+	var blocks, attachments []json.RawMessage
+	switch {
+	case !field("text", &p.text):
+		return nil, reject("invalid_payload", "text is not a string")
+	case !field("blocks", &blocks):
+		return nil, reject("invalid_blocks_format", "blocks is not an array")
+	case !field("attachments", &attachments):
+		return nil, reject("invalid_payload", "attachments is not an array")
+	case p.text == "" && len(blocks) == 0 && len(attachments) == 0:
+		return nil, reject("no_text", "no text, blocks or attachments")
+	case len(attachments) > maxAttachments:
+		return nil, reject("too_many_attachments", "%d attachments", len(attachments))
 	}
-	var attachments []json.RawMessage
-	if raw, ok := fields["attachments"]; ok && !isNull(raw) {
-		if err := json.Unmarshal(raw, &attachments); err != nil {
-			return nil, invalidPayload("attachments is not an array")
-		}
+	if blocks != nil {
+		p.blocks = fields["blocks"]
 	}
-	if p.text == "" && len(blocks) == 0 && len(attachments) == 0 {
-		return nil, &Reject{Status: 400, Code: "no_text", Detail: "no text, blocks or attachments"}
-	}
-	if len(attachments) > maxAttachments {
-		return nil, &Reject{Status: 400, Code: "too_many_attachments", Detail: fmt.Sprintf("%d attachments", len(attachments))}
-	}
-	if err := p.checkBlocks(blocks, lim); err != nil {
-		return nil, err
+	if rej := p.checkBlocks(blocks, lim); rej != nil {
+		return nil, rej
 	}
 	if n := utf8.RuneCountInString(p.text); lim.MaxText > 0 && n > lim.MaxText {
 		if !lim.TruncateText {
-			return nil, &Reject{Status: 400, Code: "msg_too_long", Detail: fmt.Sprintf("text has %d characters", n)}
+			return nil, reject("msg_too_long", "text has %d characters", n)
 		}
 		p.text = string([]rune(p.text)[:lim.MaxText])
 		p.truncated = true
 	}
 	return p, nil
 }
-
-func isNull(raw json.RawMessage) bool { return string(bytes.TrimSpace(raw)) == "null" }
 
 // knownBlocks are the block types Slack accepts in messages. Only the ones
 // kamobot uses are checked in depth.
@@ -167,29 +151,28 @@ var knownBlocks = map[string]bool{
 	"video": true, "table": true, "context_actions": true,
 }
 
-func (p *parsed) checkBlocks(blocks []json.RawMessage, lim Limits) error {
+func (p *parsed) checkBlocks(blocks []json.RawMessage, lim Limits) *Reject {
 	if len(blocks) > maxBlocks {
-		return invalidBlocks("%d blocks, more than %d", len(blocks), maxBlocks)
+		return reject("invalid_blocks", "%d blocks, more than %d", len(blocks), maxBlocks)
 	}
 	for i, raw := range blocks {
 		var b map[string]json.RawMessage
 		if err := json.Unmarshal(raw, &b); err != nil || b == nil {
-			return invalidBlocks("block %d is not an object", i)
+			return reject("invalid_blocks", "block %d is not an object", i)
 		}
 		var typ string
 		if err := json.Unmarshal(b["type"], &typ); err != nil || !knownBlocks[typ] {
-			return invalidBlocks("block %d has unknown type %s", i, b["type"])
+			return reject("invalid_blocks", "block %d has unknown type %s", i, b["type"])
 		}
 		if raw, ok := b["block_id"]; ok {
 			var id string
 			if err := json.Unmarshal(raw, &id); err != nil || id == "" || utf8.RuneCountInString(id) > maxBlockID {
-				return invalidBlocks("block %d: bad block_id", i)
+				return reject("invalid_blocks", "block %d: bad block_id", i)
 			}
 		}
-		if err := p.checkBlock(i, typ, b, raw); err != nil {
-			return err
+		if rej := p.checkBlock(i, typ, b, raw); rej != nil {
+			return rej
 		}
-		p.blocks = append(p.blocks, b)
 	}
 	if lim.MaxBlocksChars > 0 {
 		n := 0
@@ -197,114 +180,102 @@ func (p *parsed) checkBlocks(blocks []json.RawMessage, lim Limits) error {
 			n += utf8.RuneCountInString(t.Text)
 		}
 		if n > lim.MaxBlocksChars {
-			return &Reject{Status: 400, Code: "msg_blocks_too_long", Detail: fmt.Sprintf("%d characters in blocks", n)}
+			return reject("msg_blocks_too_long", "%d characters in blocks", n)
 		}
 	}
 	return nil
 }
 
-func (p *parsed) checkBlock(i int, typ string, b map[string]json.RawMessage, raw json.RawMessage) error {
+// checkBlock checks block i, of type typ, in depth: b holds its fields.
+func (p *parsed) checkBlock(i int, typ string, b map[string]json.RawMessage, raw json.RawMessage) *Reject {
 	switch typ {
 	case "section":
-		_, hasText := b["text"]
-		_, hasFields := b["fields"]
-		if !hasText && !hasFields {
-			return invalidBlocks("section %d has neither text nor fields", i)
+		if b["text"] == nil && b["fields"] == nil {
+			return reject("invalid_blocks", "section %d has neither text nor fields", i)
 		}
-		if hasText {
-			if err := p.text1(i, "section", b["text"], maxSectionText, false); err != nil {
-				return err
+		if b["text"] != nil {
+			if rej := p.text1(i, "section", b["text"], maxSectionText, false); rej != nil {
+				return rej
 			}
 		}
-		if hasFields {
-			var fields []json.RawMessage
-			if err := json.Unmarshal(b["fields"], &fields); err != nil || len(fields) == 0 {
-				return invalidBlocks("section %d: fields is not a non-empty array", i)
-			}
-			if len(fields) > maxFields {
-				return invalidBlocks("section %d has %d fields, more than %d", i, len(fields), maxFields)
-			}
-			for _, f := range fields {
-				if err := p.text1(i, "field", f, maxFieldText, false); err != nil {
-					return err
-				}
-			}
+		if b["fields"] != nil {
+			return p.textList(i, "field", b["fields"], maxFields, maxFieldText)
 		}
 	case "header":
-		if err := p.text1(i, "header", b["text"], maxHeaderText, true); err != nil {
-			return err
-		}
+		return p.text1(i, "header", b["text"], maxHeaderText, true)
 	case "context":
-		var elems []json.RawMessage
-		if err := json.Unmarshal(b["elements"], &elems); err != nil || len(elems) == 0 || len(elems) > maxContextElems {
-			return invalidBlocks("context %d: elements must be an array of 1 to %d", i, maxContextElems)
-		}
-		for _, e := range elems {
-			var head struct {
-				Type     string `json:"type"`
-				ImageURL string `json:"image_url"`
-				AltText  string `json:"alt_text"`
-			}
-			if err := json.Unmarshal(e, &head); err != nil {
-				return invalidBlocks("context %d: element is not an object", i)
-			}
-			if head.Type == "image" {
-				if err := checkImage(i, head.ImageURL, head.AltText); err != nil {
-					return err
-				}
-				continue
-			}
-			if err := p.text1(i, "context", e, maxSectionText, false); err != nil {
-				return err
-			}
-		}
+		return p.textList(i, "context", b["elements"], maxContextElems, maxSectionText)
 	case "image":
-		var img struct {
-			ImageURL string `json:"image_url"`
-			AltText  string `json:"alt_text"`
-		}
-		if err := json.Unmarshal(raw, &img); err != nil {
-			return invalidBlocks("image %d: %v", i, err)
-		}
-		if err := checkImage(i, img.ImageURL, img.AltText); err != nil {
-			return err
-		}
+		return checkImage(i, raw)
 	case "markdown":
 		var s string
 		if err := json.Unmarshal(b["text"], &s); err != nil || s == "" || utf8.RuneCountInString(s) > maxMarkdownBlock {
-			return invalidBlocks("markdown %d: text must be 1 to %d characters", i, maxMarkdownBlock)
+			return reject("invalid_blocks", "markdown %d: text must be 1 to %d characters", i, maxMarkdownBlock)
 		}
 		p.texts = append(p.texts, textObject{Type: "mrkdwn", Text: s, where: "markdown", block: i})
 	}
 	return nil
 }
 
-func checkImage(i int, url, alt string) error {
-	if url == "" || utf8.RuneCountInString(url) > maxImageURL {
-		return invalidBlocks("block %d: image_url missing or too long", i)
+// textList checks the fields of a section or the elements of a context
+// (where says which) in block i: 1 to most text objects of at most limit
+// characters each, or images in a context.
+func (p *parsed) textList(i int, where string, raw json.RawMessage, most, limit int) *Reject {
+	var list []json.RawMessage
+	if err := json.Unmarshal(raw, &list); err != nil || len(list) == 0 || len(list) > most {
+		return reject("invalid_blocks", "block %d: %d %s elements, want 1 to %d", i, len(list), where, most)
 	}
-	if alt == "" || utf8.RuneCountInString(alt) > maxAltText {
-		return invalidBlocks("block %d: alt_text missing or too long", i)
+	for _, e := range list {
+		var head struct {
+			Type string `json:"type"`
+		}
+		_ = json.Unmarshal(e, &head) // text1 refuses what is not an object
+		var rej *Reject
+		if where == "context" && head.Type == "image" {
+			rej = checkImage(i, e)
+		} else {
+			rej = p.text1(i, where, e, limit, false)
+		}
+		if rej != nil {
+			return rej
+		}
+	}
+	return nil
+}
+
+// checkImage checks an image block or element of block i.
+func checkImage(i int, raw json.RawMessage) *Reject {
+	var img struct {
+		ImageURL string `json:"image_url"`
+		AltText  string `json:"alt_text"`
+	}
+	switch {
+	case json.Unmarshal(raw, &img) != nil:
+		return reject("invalid_blocks", "block %d: image is not an object with image_url and alt_text strings", i)
+	case img.ImageURL == "" || utf8.RuneCountInString(img.ImageURL) > maxImageURL:
+		return reject("invalid_blocks", "block %d: image_url missing or too long", i)
+	case img.AltText == "" || utf8.RuneCountInString(img.AltText) > maxAltText:
+		return reject("invalid_blocks", "block %d: alt_text missing or too long", i)
 	}
 	return nil
 }
 
 // text1 checks one text object of block i and remembers it.
-func (p *parsed) text1(i int, where string, raw json.RawMessage, limit int, plainOnly bool) error {
+func (p *parsed) text1(i int, where string, raw json.RawMessage, limit int, plainOnly bool) *Reject {
 	var t textObject
 	if len(raw) == 0 || json.Unmarshal(raw, &t) != nil {
-		return invalidBlocks("%s %d: text is not a text object", where, i)
+		return reject("invalid_blocks", "%s %d: text is not a text object", where, i)
 	}
 	switch {
 	case t.Type != "plain_text" && t.Type != "mrkdwn":
-		return invalidBlocks("%s %d: text type %q", where, i, t.Type)
+		return reject("invalid_blocks", "%s %d: text type %q", where, i, t.Type)
 	case plainOnly && t.Type != "plain_text":
-		return invalidBlocks("%s %d: text must be plain_text", where, i)
+		return reject("invalid_blocks", "%s %d: text must be plain_text", where, i)
 	case t.Text == "":
-		return invalidBlocks("%s %d: empty text", where, i)
+		return reject("invalid_blocks", "%s %d: empty text", where, i)
 	}
 	if n := utf8.RuneCountInString(t.Text); n > limit {
-		return invalidBlocks("%s %d: text has %d characters, more than %d", where, i, n, limit)
+		return reject("invalid_blocks", "%s %d: text has %d characters, more than %d", where, i, n, limit)
 	}
 	t.where, t.block = where, i
 	p.texts = append(p.texts, t)

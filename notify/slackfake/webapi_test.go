@@ -3,6 +3,7 @@ package slackfake_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -119,5 +120,60 @@ func TestSocketModeSlashCommand(t *testing.T) {
 	}
 	if n := f.SocketsOpened(); n < 3 || !strings.Contains(strings.Join(f.APICalls(), " "), "apps.connections.open") {
 		t.Errorf("%d connections opened, calls %v", n, f.APICalls())
+	}
+}
+
+// The app part of the control API, over HTTP.
+func TestAppControlAPI(t *testing.T) {
+	f := slackfake.NewTest(t)
+	ctl := func(method, path, body string) (int, string) {
+		t.Helper()
+		req, err := http.NewRequestWithContext(t.Context(), method, f.URL()+path, strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, strings.TrimSpace(string(b))
+	}
+	for _, c := range []struct{ path, body string }{
+		{"/_fake/tokens", `{"token":"` + botToken + `"}`},
+		{"/_fake/channels", `{"id":"C0JOBS0001","name":"ml-jobs","not_member":true}`},
+		{"/_fake/api_faults", `[{"method":"auth.test","error":"account_inactive"},{"method":"auth.test","status":429,"retry_after":3}]`},
+	} {
+		if code, body := ctl("POST", c.path, c.body); code != 204 {
+			t.Fatalf("POST %s: %d %s", c.path, code, body)
+		}
+	}
+	api := apiClient(f, botToken)
+	if _, err := api.AuthTestContext(t.Context()); err == nil || err.Error() != "account_inactive" {
+		t.Errorf("first scripted fault: %v", err)
+	}
+	var rl *slack.RateLimitedError
+	if _, err := api.AuthTestContext(t.Context()); !errors.As(err, &rl) || rl.RetryAfter != 3*time.Second {
+		t.Errorf("second scripted fault: %v", err)
+	}
+	if _, _, err := api.PostMessageContext(t.Context(), "C0JOBS0001", slack.MsgOptionText("x", false)); err == nil || err.Error() != "not_in_channel" {
+		t.Errorf("channel without the bot: %v", err)
+	}
+	if _, err := apiClient(f, "xoxb-other").AuthTestContext(t.Context()); err == nil || err.Error() != "invalid_auth" {
+		t.Errorf("token not registered over HTTP: %v", err)
+	}
+	for _, c := range []struct{ method, path, body, want string }{
+		{"GET", "/_fake/acks", "", "[]"},
+		{"POST", "/_fake/socket/drop", "", `{
+  "dropped": 0
+}`},
+		{"POST", "/_fake/tokens", "{", ""},
+		{"POST", "/_fake/api_faults", `{"count":"x"}`, ""},
+	} {
+		code, body := ctl(c.method, c.path, c.body)
+		if c.want == "" && code != 400 || c.want != "" && (code != 200 || body != c.want) {
+			t.Errorf("%s %s %s: %d %s", c.method, c.path, c.body, code, body)
+		}
 	}
 }
