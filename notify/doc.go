@@ -43,9 +43,10 @@
 // bodies), PermanentMessage (Slack refused this message) or DeadWebhook (the
 // webhook is gone or refused). Slack's error string decides before the
 // status: a 500 whose body is action_prohibited is a dead webhook, not a
-// temporary failure retried forever. Sender.Deliver adds pacing (at most one
-// message per second per webhook, see Pacer) and a few in-process retries;
-// the persistent outbox owns the long waits, using Sender.RetryDelay.
+// temporary failure retried forever. Sender.DeliverGated adds pacing (at
+// most one message per second per webhook, see Pacer) and a few in-process
+// retries; the persistent outbox owns the long waits, using
+// Sender.RetryDelay.
 //
 // The webhook URL is a secret: it never appears in a Result, an error or a
 // log line. Errors name the host only; logs use Redact and Fingerprint.

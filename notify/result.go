@@ -126,7 +126,7 @@ var (
 )
 
 // classify turns an HTTP answer into a Result. body is at most a few KiB.
-func classify(status int, header http.Header, body []byte, webhookURL string, now time.Time, maxRetryAfter time.Duration) Result {
+func classify(status int, header http.Header, body []byte, webhookURL string, now time.Time) Result {
 	r := Result{Status: status}
 	if status/100 == 2 && string(body) == "ok" {
 		r.Class = Delivered
@@ -138,7 +138,7 @@ func classify(status int, header http.Header, body []byte, webhookURL string, no
 		r.Class = Temporary // a proxy or look-alike said something else: keep the message
 	case status == http.StatusTooManyRequests:
 		r.Class = RateLimited
-		r.RetryAfter = parseRetryAfter(header.Get("Retry-After"), now, maxRetryAfter)
+		r.RetryAfter = parseRetryAfter(header.Get("Retry-After"), now, DefaultMaxRetryAfter)
 	case status == http.StatusRequestTimeout:
 		r.Class = Temporary
 	case status == http.StatusNotImplemented:

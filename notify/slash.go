@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -47,10 +48,7 @@ func ServeSlash(ctx context.Context, o SlashOptions, answer func(context.Context
 	if o.Client == nil {
 		o.Client = NewHTTPClient(DefaultTimeout)
 	}
-	log := o.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := cmp.Or(o.Log, discard)
 	connected := o.Connected
 	if connected == nil {
 		connected = func(bool) {}

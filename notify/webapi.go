@@ -19,10 +19,8 @@ type App struct {
 	api   *slack.Client
 	token string
 	host  string
-	now   func() time.Time
-	max   time.Duration
-	post  *Pacer     // chat.postMessage: one a second per channel
-	tiers *TierPacer // the other methods: by tier, for the workspace
+	post  *Pacer // chat.postMessage: one a second per channel
+	tiers *Pacer // the other methods: by tier, for the workspace
 }
 
 // AppOptions configure an App.
@@ -41,15 +39,10 @@ func NewApp(token string, o AppOptions) *App {
 	if o.Client == nil {
 		o.Client = NewHTTPClient(DefaultTimeout)
 	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
 	return &App{
 		api:   slack.New(token, slack.OptionAPIURL(o.APIURL), slack.OptionHTTPClient(o.Client)),
 		token: token,
 		host:  host(o.APIURL),
-		now:   o.Now,
-		max:   DefaultMaxRetryAfter,
 		post:  NewPacer(time.Second, o.Now, o.Sleep),
 		tiers: NewTierPacer(o.Now, o.Sleep),
 	}
@@ -70,19 +63,20 @@ type AppMessage struct {
 // channel, chat.update by its tier for the workspace), and returns its
 // Result and the ts of the message posted or updated.
 func (a *App) Send(ctx context.Context, m AppMessage) (Result, string) {
-	if err := a.wait(ctx, m); err != nil {
+	p, key := a.pacer(m)
+	if err := p.Wait(ctx, key); err != nil {
 		return transportFailure(a.host, err), ""
 	}
 	return a.send(ctx, m)
 }
 
-// wait waits for m's method's turn: chat.update by its tier, a post by its
-// channel's one a second.
-func (a *App) wait(ctx context.Context, m AppMessage) error {
+// pacer is the Pacer and key of m's method: chat.update by its tier, a
+// post by its channel's one a second.
+func (a *App) pacer(m AppMessage) (*Pacer, string) {
 	if m.TS != "" {
-		return a.tiers.Wait(ctx, "chat.update")
+		return a.tiers, "chat.update"
 	}
-	return a.post.Wait(ctx, "chat.postMessage:"+m.Channel)
+	return a.post, "chat.postMessage:" + m.Channel
 }
 
 // send makes m's call, now.
@@ -171,7 +165,7 @@ func (a *App) classify(err error) Result {
 	var se slack.SlackErrorResponse
 	switch {
 	case errors.As(err, &rl):
-		d := min(rl.RetryAfter, a.max)
+		d := min(rl.RetryAfter, DefaultMaxRetryAfter)
 		return Result{Class: RateLimited, Status: http.StatusTooManyRequests, Code: "ratelimited", RetryAfter: d,
 			Err: &Error{Class: RateLimited, Host: a.host, Status: http.StatusTooManyRequests, Code: "ratelimited"}}
 	case errors.As(err, &sc):

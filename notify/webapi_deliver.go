@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -16,56 +17,31 @@ import (
 const appAttempts = 3
 
 // DeliverGated is Sender.DeliverGated for the Web API: it makes the call,
-// retrying a rate limit (after Slack's Retry-After, up to MaxWait) and a
+// retrying a rate limit (after Slack's Retry-After, up to maxWait) and a
 // temporary failure, and returns the last Result, the ts Slack gave and
 // the calls made. A post (or reply) holds gate from its call until the
 // caller recorded the answer (it returns with gate locked); an update is
-// idempotent and is called without it (gate nil).
+// idempotent and is called without it (gate nil). Pacing and Retry-After
+// waits happen outside the gate, so one channel's limit never holds up
+// the other destinations.
 func (a *App) DeliverGated(ctx context.Context, m AppMessage, gate sync.Locker, maxWait time.Duration) (Result, string, int) {
-	if gate == nil {
-		gate = noGate{}
-	}
-	held := false
-	var r Result
+	p, key := a.pacer(m)
 	var ts string
-	for attempt := 1; ; attempt++ {
-		// Pacing and Retry-After waits happen before the gate is taken, so
-		// one channel's limit never holds up the other destinations; after
-		// a failure that may have posted, the gate stays held meanwhile.
-		if err := a.wait(ctx, m); err != nil {
-			if attempt == 1 {
-				r = transportFailure(a.host, err)
+	r, n := deliver(ctx, gate, delivery{
+		pacer: p, key: key, host: a.host, attempts: appAttempts, maxWait: maxWait,
+		send: func() (r Result) {
+			r, ts = a.send(ctx, m)
+			return r
+		},
+		delay: func(r Result, attempt int) time.Duration {
+			if r.RetryAfter > 0 {
+				return r.RetryAfter
 			}
-			if !held {
-				gate.Lock() // the caller unlocks after recording
-			}
-			return r, ts, attempt - 1 // the last answer, and the calls made (as Sender.DeliverGated)
-		}
-		if !held {
-			gate.Lock()
-			held = true
-		}
-		r, ts = a.send(ctx, m)
-		if !r.Class.Retryable() || attempt >= appAttempts || ctx.Err() != nil {
-			return r, ts, attempt
-		}
-		wait := r.RetryAfter
-		if wait <= 0 {
-			wait = time.Duration(attempt) * time.Second
-		}
-		if wait > maxWait {
-			return r, ts, attempt
-		}
-		if r.Class == RateLimited {
-			gate.Unlock() // not posted: others may send while this one waits
-			held = false
-		}
-		if m.TS != "" {
-			a.tiers.Hold("chat.update", wait)
-		} else {
-			a.post.Hold("chat.postMessage:"+m.Channel, wait)
-		}
-	}
+			return time.Duration(attempt) * time.Second
+		},
+		log: discard, dest: slog.String("channel", m.Channel),
+	})
+	return r, ts, n
 }
 
 // Identity is what auth.test says of the bot token.
