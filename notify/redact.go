@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -134,13 +133,7 @@ const maxCode = 200
 // string safe to log: at most 200 bytes, valid UTF-8, no control
 // characters, and no part of the webhook URL.
 func sanitizeBody(body []byte, webhookURL string) string {
-	s := strings.ToValidUTF8(string(body), "?")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s)
+	s := strings.Map(spaceControl, strings.ToValidUTF8(string(body), "?"))
 	s = strings.TrimSpace(scrub(s, webhookURL))
 	if len(s) > maxCode {
 		cut := maxCode
