@@ -31,11 +31,7 @@ func (r *renderer) counts(events []job.Event) string {
 		if n[t] == 0 {
 			continue
 		}
-		word := r.l.count[t]
-		if word == "" {
-			word = typeName(t)
-		}
-		parts = append(parts, r.l.countItem(n[t], word))
+		parts = append(parts, r.l.countItem(n[t], strings.ToLower(r.title(t))))
 	}
 	return strings.Join(parts, r.l.listSep)
 }
@@ -194,7 +190,7 @@ func (r *renderer) batch(events []job.Event) []Payload {
 	for pi, part := range parts {
 		suffix := ""
 		if len(parts) > 1 {
-			suffix = r.l.part(pi+1, len(parts))
+			suffix = fmt.Sprintf(" (%d/%d)", pi+1, len(parts))
 		}
 		// The title holds only kamobot's own words and numbers: it can be
 		// cut anywhere.

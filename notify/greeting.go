@@ -21,10 +21,10 @@ func RenderGreeting(kind, phrase string, o RenderOptions, extra ...string) Paylo
 		say = r.phrase(kind)
 	}
 	if say == "" {
-		say = r.l.greeting[kind]
+		say = r.l.said[kind]
 	}
 	if say == "" {
-		say = r.l.greeting[GreetingEnter]
+		say = r.l.said[GreetingEnter]
 	}
 	em, ok := greetingEmoji[kind]
 	if !ok {

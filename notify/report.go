@@ -21,32 +21,13 @@ const (
 	barWidth    = 10
 )
 
-type reportLabels struct {
-	title, runs, gpuHours, byKind, byStatus, byUser, waits, costly, others, none, prev string
-	runsN                                                                              func(n int) string
-}
-
-var reportLabelSets = map[string]reportLabels{
-	"en": {title: "Weekly report", runs: "Runs", gpuHours: "GPU-hours", byKind: "Runs by kind",
-		byStatus: "Ended by status", byUser: "GPU-hours by user", waits: "Longest queue waits",
-		costly: "Costliest runs", others: "others", none: "nothing ran", prev: "vs the week before",
-		runsN: func(n int) string { return fmt.Sprintf("%d runs", n) }},
-	"ja": {title: "週間レポート", runs: "実行数", gpuHours: "GPU時間", byKind: "種類別の実行数",
-		byStatus: "終了ステータス", byUser: "ユーザー別 GPU時間", waits: "キュー待ちの長いジョブ",
-		costly: "GPU時間の多いジョブ", others: "その他", none: "実行なし", prev: "前週比",
-		runsN: func(n int) string { return fmt.Sprintf("%d件", n) }},
-}
-
 // RenderWeeklyReport renders the weekly reports of tenants that share a
 // webhook: a header, then each tenant's sections. A tenant is never split
 // across messages; a new message starts when the next tenant would take one
 // past MaxReportBlocks blocks or MaxReportChars characters.
 func RenderWeeklyReport(reps []report.Report, o RenderOptions) []Payload {
 	r := newRenderer(o)
-	l, ok := reportLabelSets[o.Lang]
-	if !ok {
-		l = reportLabelSets["ja"]
-	}
+	l := r.l.report
 	if len(reps) == 0 {
 		return nil
 	}
