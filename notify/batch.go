@@ -174,18 +174,7 @@ func (r *renderer) batch(events []job.Event) []Payload {
 		head = r.headMentions(groups[0].tenant)
 	}
 	title, intro, footer := r.batchTitle(events)
-
-	var items []item
-	for _, g := range groups {
-		if shared {
-			m := r.tenantMentions(g.tenant)
-			items = append(items, item{text: r.tenantHeading(g.tenant, m), heading: true, event: g.events[0], mentions: m})
-		}
-		for _, e := range g.events {
-			items = append(items, item{text: r.compact(e, !shared), event: e})
-		}
-	}
-	parts := r.pack(items, head, intro, footer)
+	parts := r.pack(groups, shared, head, intro, footer)
 	out := make([]Payload, 0, len(parts))
 	for pi, part := range parts {
 		suffix := ""
@@ -289,12 +278,14 @@ func (r *renderer) batchTitle(events []job.Event) (title, intro, footer string) 
 	return title, intro, r.when(latest)
 }
 
-// pack groups the items, in order, into as few parts as the block limit
-// and the character budget allow: each part takes items greedily while
-// they fit. A tenant whose jobs go on in the next part gets its heading
-// again there, without its mentions (they were made once). Every part
-// keeps its block text within MaxBlocksChars.
-func (r *renderer) pack(items []item, head, intro, footer string) [][]item {
+// pack lays out the job sections, in order, in as few parts as the block
+// limit and the character budget allow: each part takes sections greedily
+// while they fit. In a batch over several tenants a tenant's sections
+// follow its heading, which never ends a part; a tenant whose jobs go on
+// in the next part gets its heading again there, without its mentions
+// (they were made once). Every part keeps its block text within
+// MaxBlocksChars.
+func (r *renderer) pack(groups []tenantGroup, shared bool, head, intro, footer string) [][]item {
 	// What every part holds besides its items: the header (at most
 	// MaxHeaderText) and the footer; the first part also the mentions and
 	// the intro.
@@ -305,59 +296,43 @@ func (r *renderer) pack(items []item, head, intro, footer string) [][]item {
 	}
 	var parts [][]item
 	var cur []item
-	used, nblocks := 0, 0
-	newPart := func() {
-		used, nblocks = fixed, fixedBlocks
-		if len(parts) == 0 {
-			if head != "" {
-				used += utf8.RuneCountInString(head)
-				nblocks++
-			}
-			if intro != "" {
-				used += utf8.RuneCountInString(intro)
-				nblocks++
-			}
+	used := fixed + utf8.RuneCountInString(head) + utf8.RuneCountInString(intro)
+	nblocks := fixedBlocks
+	for _, s := range []string{head, intro} {
+		if s != "" {
+			nblocks++
 		}
-		cur = nil
-	}
-	fits := func(n, blocks int) bool {
-		return nblocks+blocks <= MaxBlocks && used+n <= MaxBlocksChars
 	}
 	add := func(it item) {
 		cur = append(cur, it)
 		used += utf8.RuneCountInString(it.text)
 		nblocks++
 	}
-	newPart()
-	var heading *item // the heading of the tenant whose jobs are being packed
-	for i := range items {
-		it := items[i]
-		n := utf8.RuneCountInString(it.text)
-		if it.heading {
-			heading = &items[i]
-			// A heading never ends a part: it goes with its first job.
-			next := 0
-			if i+1 < len(items) && !items[i+1].heading {
-				next = utf8.RuneCountInString(items[i+1].text)
+	for _, g := range groups {
+		mentions := ""
+		if shared {
+			mentions = r.tenantMentions(g.tenant)
+		}
+		for k, e := range g.events {
+			it := item{text: r.compact(e, !shared), event: e}
+			n, blocks := utf8.RuneCountInString(it.text), 1
+			if shared && k == 0 {
+				n += utf8.RuneCountInString(r.tenantHeading(g.tenant, mentions))
+				blocks++
 			}
-			if len(cur) > 0 && !fits(n+next, 2) {
+			split := len(cur) > 0 && (nblocks+blocks > MaxBlocks || used+n > MaxBlocksChars)
+			if split {
 				parts = append(parts, cur)
-				newPart()
+				cur, used, nblocks = nil, fixed, fixedBlocks
+			}
+			if shared && (k == 0 || split) {
+				if k > 0 {
+					mentions = ""
+				}
+				add(item{text: r.tenantHeading(g.tenant, mentions), heading: true, event: e, mentions: mentions})
 			}
 			add(it)
-			continue
 		}
-		if len(cur) > 0 && !fits(n, 1) {
-			parts = append(parts, cur)
-			newPart()
-			if heading != nil {
-				again := *heading
-				again.mentions = ""
-				again.text = r.tenantHeading(heading.event.Tenant, "")
-				add(again)
-			}
-		}
-		add(it)
 	}
 	return append(parts, cur)
 }
