@@ -67,11 +67,11 @@ func supersede(events []job.Event) []job.Event {
 // timing is the time that matters for the event, labelled, for a short
 // line: the run time of a job that ran, how long a stuck job has waited.
 func (r *renderer) timing(e job.Event) string {
-	if label, v, ok := r.runTime(e); ok {
+	if label, v := r.runTime(e); v != "" {
 		return label + " " + v
 	}
 	if e.Type == job.EventStuckPending {
-		if label, v, ok := r.queueTime(e); ok {
+		if label, v := r.queueTime(e); v != "" {
 			return label + " " + v
 		}
 	}
@@ -114,11 +114,11 @@ func (r *renderer) compact(e job.Event, withTenant bool) string {
 // textLine is the one-line text fallback about one event in a batch, with
 // the tenant unless a heading names it.
 func (r *renderer) textLine(e job.Event, withTenant bool) string {
-	line := fmt.Sprintf("%s %s %s %s", eventEmoji(e.Type), inline(e.Job.Name, 60, r.l.noName), jobID(e.Job), r.title(e.Type))
+	name := inline(e.Job.Name, 60, r.l.noName) + " " + jobID(e.Job)
 	if withTenant {
-		line = fmt.Sprintf("%s %s %s (%s) %s", eventEmoji(e.Type), inline(e.Job.Name, 60, r.l.noName),
-			jobID(e.Job), r.tenant(e.Tenant), r.title(e.Type))
+		name += " (" + r.tenant(e.Tenant) + ")"
 	}
+	line := eventEmoji(e.Type) + " " + name + " " + r.title(e.Type)
 	if t := r.timing(e); t != "" && e.Type == job.EventStuckPending {
 		line += " · " + t
 	}

@@ -14,12 +14,10 @@ import (
 // compact section per job, split into as few payloads as Slack's limits
 // allow. No events give no payloads.
 func RenderEvents(events []job.Event, o RenderOptions) []Payload {
-	r := newRenderer(o)
-	switch len(events) {
-	case 0:
+	if len(events) == 0 {
 		return nil
 	}
-	return r.batch(supersede(events))
+	return newRenderer(o).batch(supersede(events))
 }
 
 // job renders the detailed message about one event.
@@ -58,10 +56,10 @@ func (r *renderer) job(e job.Event) Payload {
 		field(l.owner, r.owner(j)),
 		field(l.status, r.transition(e)),
 	}
-	if label, v, ok := r.runTime(e); ok {
+	if label, v := r.runTime(e); v != "" {
 		fields = append(fields, field(label, v))
 	}
-	if label, v, ok := r.queueTime(e); ok {
+	if label, v := r.queueTime(e); v != "" {
 		fields = append(fields, field(label, v))
 	}
 	if n := oneLine(j.Node); n != "" {
@@ -92,7 +90,7 @@ func (r *renderer) job(e job.Event) Payload {
 	}
 	fmt.Fprintf(&text, "%s %s: %s (%s · %s) %s", em, title, r.jobLink(j, nameBudget),
 		r.tenant(e.Tenant), r.kind(j.Kind), r.transition(e))
-	if _, v, ok := r.runTime(e); ok {
+	if _, v := r.runTime(e); v != "" {
 		text.WriteString(" · " + v)
 	}
 	text.WriteString(" · " + l.owner + " " + r.owner(j))
