@@ -57,69 +57,49 @@ func Inspect(mrkdwn string) View {
 	var v View
 	var b strings.Builder
 	s := mrkdwn
-	for i := 0; i < len(s); {
-		switch s[i] {
-		case '&':
-			if r, n := entity(s[i:]); n > 0 {
-				b.WriteByte(r)
-				i += n
-				continue
-			}
-			v.Unescaped = append(v.Unescaped, Flaw{i, "&"})
-			b.WriteByte('&')
-			i++
-		case '<':
-			end := strings.IndexAny(s[i+1:], "<>")
-			if end >= 0 && s[i+1+end] == '>' {
-				if v.control(&b, s[i+1:i+1+end], i+1) {
-					i += end + 2
-					continue
-				}
-			}
-			v.Unescaped = append(v.Unescaped, Flaw{i, "<"})
-			b.WriteByte('<')
-			i++
-		case '>':
-			v.Unescaped = append(v.Unescaped, Flaw{i, ">"})
-			b.WriteByte('>')
-			i++
-		default:
-			b.WriteByte(s[i])
-			i++
+	plain := 0 // where the text outside control sequences starts
+	for i := 0; i < len(s); i++ {
+		if s[i] != '<' {
+			continue
+		}
+		end := strings.IndexAny(s[i+1:], "<>")
+		if end < 0 || s[i+1+end] != '>' {
+			continue
+		}
+		b.WriteString(v.decode(s[plain:i], plain))
+		plain = i // a < that starts no control sequence is text
+		if v.control(&b, s[i+1:i+1+end], i+1) {
+			i += end + 1
+			plain = i + 1
 		}
 	}
+	b.WriteString(v.decode(s[plain:], plain))
 	v.Text = b.String()
 	return v
 }
 
-// entity decodes one of the three entities Slack knows at the start of s.
-func entity(s string) (byte, int) {
-	switch {
-	case strings.HasPrefix(s, "&amp;"):
-		return '&', 5
-	case strings.HasPrefix(s, "&lt;"):
-		return '<', 4
-	case strings.HasPrefix(s, "&gt;"):
-		return '>', 4
-	}
-	return 0, 0
-}
-
-// decode turns the inside of a control sequence into visible text, flagging
-// a bare & (the only control character that can occur there).
+// decode turns text at byte offset offset of the whole into visible text:
+// it decodes the three entities Slack knows and flags every other <, >
+// or &.
 func (v *View) decode(s string, offset int) string {
 	var b strings.Builder
-	for i := 0; i < len(s); {
-		if s[i] == '&' {
-			if r, n := entity(s[i:]); n > 0 {
-				b.WriteByte(r)
-				i += n
-				continue
-			}
-			v.Unescaped = append(v.Unescaped, Flaw{offset + i, "&"})
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], "&amp;"):
+			b.WriteByte('&')
+			i += 4
+		case strings.HasPrefix(s[i:], "&lt;"):
+			b.WriteByte('<')
+			i += 3
+		case strings.HasPrefix(s[i:], "&gt;"):
+			b.WriteByte('>')
+			i += 3
+		case s[i] == '&' || s[i] == '<' || s[i] == '>':
+			v.Unescaped = append(v.Unescaped, Flaw{offset + i, s[i : i+1]})
+			fallthrough
+		default:
+			b.WriteByte(s[i])
 		}
-		b.WriteByte(s[i])
-		i++
 	}
 	return b.String()
 }
