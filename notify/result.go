@@ -33,19 +33,12 @@ const (
 	DeadWebhook
 )
 
-var classNames = map[Class]string{
-	Delivered:        "delivered",
-	RateLimited:      "rate_limited",
-	Temporary:        "temporary",
-	PermanentMessage: "permanent_message",
-	DeadWebhook:      "dead_webhook",
-}
-
 func (c Class) String() string {
-	if n, ok := classNames[c]; ok {
-		return n
+	names := [...]string{"not_sent", "delivered", "rate_limited", "temporary", "permanent_message", "dead_webhook"}
+	if c < 0 || int(c) >= len(names) {
+		return names[0]
 	}
-	return "not_sent"
+	return names[c]
 }
 
 // Retryable reports whether sending the same message again may succeed.
@@ -138,7 +131,7 @@ func classify(status int, header http.Header, body []byte, webhookURL string, no
 		r.Class = Temporary // a proxy or look-alike said something else: keep the message
 	case status == http.StatusTooManyRequests:
 		r.Class = RateLimited
-		r.RetryAfter = parseRetryAfter(header.Get("Retry-After"), now, DefaultMaxRetryAfter)
+		r.RetryAfter = parseRetryAfter(header.Get("Retry-After"), now)
 	case status == http.StatusRequestTimeout:
 		r.Class = Temporary
 	case status == http.StatusNotImplemented:
@@ -175,27 +168,21 @@ func slackCode(body []byte, webhookURL string) string {
 }
 
 // parseRetryAfter reads a Retry-After header, in seconds or as an HTTP
-// date, capped at limit. It returns 0 when the header is missing, invalid or
-// already past.
-func parseRetryAfter(v string, now time.Time, limit time.Duration) time.Duration {
+// date, capped at DefaultMaxRetryAfter. It returns 0 when the header is
+// missing, invalid or already past.
+func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
 	var d time.Duration
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
 		if secs <= 0 || secs != secs {
 			return 0
 		}
-		if secs > limit.Seconds() {
-			return limit
+		if secs > DefaultMaxRetryAfter.Seconds() {
+			return DefaultMaxRetryAfter
 		}
 		d = time.Duration(secs * float64(time.Second))
 	} else if t, err := http.ParseTime(v); err == nil {
 		d = t.Sub(now)
 	}
-	if d <= 0 {
-		return 0
-	}
-	return min(d, limit)
+	return min(max(d, 0), DefaultMaxRetryAfter)
 }

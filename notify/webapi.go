@@ -1,11 +1,11 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -163,34 +163,30 @@ func (a *App) classify(err error) Result {
 	var rl *slack.RateLimitedError
 	var sc slack.StatusCodeError
 	var se slack.SlackErrorResponse
+	fail := func(c Class, status int, code string) Result {
+		return Result{Class: c, Status: status, Code: code, Err: &Error{Class: c, Host: a.host, Status: status, Code: code}}
+	}
 	switch {
 	case errors.As(err, &rl):
-		d := min(rl.RetryAfter, DefaultMaxRetryAfter)
-		return Result{Class: RateLimited, Status: http.StatusTooManyRequests, Code: "ratelimited", RetryAfter: d,
-			Err: &Error{Class: RateLimited, Host: a.host, Status: http.StatusTooManyRequests, Code: "ratelimited"}}
+		r := fail(RateLimited, http.StatusTooManyRequests, "ratelimited")
+		r.RetryAfter = min(rl.RetryAfter, DefaultMaxRetryAfter)
+		return r
 	case errors.As(err, &sc):
-		c := Temporary
 		if sc.Code < 500 && sc.Code != http.StatusTooManyRequests {
-			c = DeadWebhook
+			return fail(DeadWebhook, sc.Code, "")
 		}
-		return Result{Class: c, Status: sc.Code, Err: &Error{Class: c, Host: a.host, Status: sc.Code}}
+		return fail(Temporary, sc.Code, "")
 	case errors.As(err, &se) || isCode(err.Error()):
-		code := se.Err
-		if code == "" {
-			code = err.Error()
-		}
-		c := PermanentMessage
+		code := cmp.Or(se.Err, err.Error())
 		switch {
 		case appDeadErrors[code] != "":
-			c = DeadWebhook
+			return fail(DeadWebhook, http.StatusOK, code)
 		case slices.Contains(appTemporaryErrors, code):
-			c = Temporary
+			return fail(Temporary, http.StatusOK, code)
 		}
-		return Result{Class: c, Status: http.StatusOK, Code: code, Err: &Error{Class: c, Host: a.host, Status: http.StatusOK, Code: code}}
-	default:
-		msg := strings.ReplaceAll(err.Error(), a.token, "<token>")
-		return transportFailure(a.host, errors.New(msg))
+		return fail(PermanentMessage, http.StatusOK, code)
 	}
+	return transportFailure(a.host, errors.New(redactTokens(err.Error(), a.token)))
 }
 
 // isCode reports whether s looks like a bare Slack error code, which is
