@@ -3,7 +3,6 @@ package notify
 import (
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/report"
@@ -67,21 +66,9 @@ func (r *renderer) tenantReport(rep report.Report, l reportLabels) []Block {
 	if rep.Runs == 0 {
 		return append(blocks, Context(l.none))
 	}
-	var kinds, statuses []string
-	maxKind, maxStatus := 0, 0
-	for _, c := range rep.ByKind {
-		maxKind = max(maxKind, c.Count)
-	}
-	for _, c := range rep.ByStatus {
-		maxStatus = max(maxStatus, c.Count)
-	}
-	for _, c := range rep.ByKind {
-		kinds = append(kinds, fmt.Sprintf("`%s` %d %s", bar(float64(c.Count), float64(maxKind)), c.Count, r.kind(api.Kind(c.Name))))
-	}
-	for _, c := range rep.ByStatus {
-		statuses = append(statuses, fmt.Sprintf("`%s` %d %s", bar(float64(c.Count), float64(maxStatus)), c.Count, EscapeLimit(c.Name, 20)))
-	}
-	blocks = append(blocks, Fields(field(l.byKind, strings.Join(kinds, "\n")), field(l.byStatus, strings.Join(statuses, "\n"))))
+	kind := func(name string) string { return r.kind(api.Kind(name)) }
+	status := func(name string) string { return EscapeLimit(name, 20) }
+	blocks = append(blocks, Fields(field(l.byKind, countBars(rep.ByKind, kind)), field(l.byStatus, countBars(rep.ByStatus, status))))
 
 	var users []string
 	top := 0.0
@@ -103,30 +90,37 @@ func (r *renderer) tenantReport(rep report.Report, l reportLabels) []Block {
 	}
 	blocks = append(blocks, Section(field(l.byUser, strings.Join(users, "\n"))))
 
-	var lists []string
-	if len(rep.Costly) > 0 {
+	// The costliest runs and the longest waits, each list cut to whole
+	// lines that fit in a section.
+	runs := func(label string, xs []report.Run, what func(report.Run) string) {
+		if len(xs) == 0 {
+			return
+		}
 		var lines []string
-		for _, x := range rep.Costly {
-			lines = append(lines, fmt.Sprintf("%s · %s · %d GPU × %s = %s", r.runLink(x), reportUser(x.Owner),
-				x.GPU, Duration(x.RunTime.Duration(), r.o.Lang), hours(x.GPUHours)))
+		for _, x := range xs {
+			lines = append(lines, r.runLink(x)+" · "+reportUser(x.Owner)+" · "+what(x))
 		}
-		lists = append(lists, field(l.costly, strings.Join(lines, "\n")))
+		blocks = append(blocks, Section(clipLines(field(label, strings.Join(lines, "\n")), MaxSectionText)))
 	}
-	if len(rep.Waits) > 0 {
-		var lines []string
-		for _, x := range rep.Waits {
-			lines = append(lines, fmt.Sprintf("%s · %s · %s", r.runLink(x), reportUser(x.Owner),
-				Duration(x.Wait.Duration(), r.o.Lang)))
-		}
-		lists = append(lists, field(l.waits, strings.Join(lines, "\n")))
-	}
-	for _, s := range lists {
-		if utf8.RuneCountInString(s) > MaxSectionText {
-			s = clipLines(s, MaxSectionText)
-		}
-		blocks = append(blocks, Section(s))
-	}
+	runs(l.costly, rep.Costly, func(x report.Run) string {
+		return fmt.Sprintf("%d GPU × %s = %s", x.GPU, Duration(x.RunTime.Duration(), r.o.Lang), hours(x.GPUHours))
+	})
+	runs(l.waits, rep.Waits, func(x report.Run) string { return Duration(x.Wait.Duration(), r.o.Lang) })
 	return blocks
+}
+
+// countBars lists counts as bars, each against the largest, with the
+// count and the name.
+func countBars(counts []report.Count, name func(string) string) string {
+	top := 0
+	for _, c := range counts {
+		top = max(top, c.Count)
+	}
+	var lines []string
+	for _, c := range counts {
+		lines = append(lines, fmt.Sprintf("`%s` %d %s", bar(float64(c.Count), float64(top)), c.Count, name(c.Name)))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // runLink names a run with its link, its name cut short.

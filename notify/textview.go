@@ -10,21 +10,7 @@ import (
 // *bold*, links as "label (url)", mentions as @U…), or the fallback text
 // when there are no blocks.
 func TextView(payload []byte) string {
-	var p struct {
-		Text   string `json:"text"`
-		Blocks []struct {
-			Type string `json:"type"`
-			Text *struct {
-				Text string `json:"text"`
-			} `json:"text"`
-			Fields []struct {
-				Text string `json:"text"`
-			} `json:"fields"`
-			Elements []struct {
-				Text string `json:"text"`
-			} `json:"elements"`
-		} `json:"blocks"`
-	}
+	var p Payload
 	if err := json.Unmarshal(payload, &p); err != nil {
 		return string(payload)
 	}
