@@ -148,14 +148,11 @@ func groupByTenant(events []job.Event) []tenantGroup {
 	return groups
 }
 
-// item is one block of a batch's body: a tenant heading or a job section.
+// item is one block of a batch's body, a tenant heading or a job section,
+// and its line in the text fallback.
 type item struct {
-	text    string
-	heading bool
-	event   job.Event
-	// mentions are the tenant's mentions its heading carries ("" when
-	// none, or on a heading repeated in a later part).
-	mentions string
+	text, line string
+	heading    bool
 }
 
 // batch renders several events as one message, split into parts when the
@@ -200,52 +197,44 @@ func (r *renderer) batch(events []job.Event) []Payload {
 		if footer != "" {
 			blocks = append(blocks, Context(footer))
 		}
-		out = append(out, Payload{Text: r.batchText(first, part, !shared), Blocks: blocks})
+		out = append(out, Payload{Text: r.batchText(first, part), Blocks: blocks})
 	}
 	return out
 }
 
-// tenantHeading heads a tenant's section in a batch over several tenants:
-// its name, and its mentions.
-func (r *renderer) tenantHeading(t job.TenantRef, mentions string) string {
-	s := ":office: *" + r.tenant(t) + "*"
+// tenantHeading heads a tenant's section in a batch over several tenants,
+// with its mentions ("" on a heading repeated in a later part): its name
+// and mentions, and its line in the text fallback.
+func (r *renderer) tenantHeading(t job.TenantRef, mentions string) item {
+	it := item{text: ":office: *" + r.tenant(t) + "*", line: r.tenant(t) + ":", heading: true}
 	if mentions != "" {
-		s += "  " + mentions
+		it.text += "  " + mentions
+		it.line += " " + mentions
 	}
-	return s
+	return it
 }
 
 // batchText is the text fallback of one part: the header, then a line per
 // job, with each tenant's heading (and mentions) before its jobs, cut with
 // "…and N more" to fit.
-func (r *renderer) batchText(first string, part []item, withTenant bool) string {
+func (r *renderer) batchText(first string, part []item) string {
 	lines := []string{first}
 	size := utf8.RuneCountInString(first)
-	jobs := 0
+	jobs := 0 // not yet shown
 	for _, it := range part {
 		if !it.heading {
 			jobs++
 		}
 	}
-	done := 0
 	for _, it := range part {
-		line := ""
-		if it.heading {
-			line = r.tenant(it.event.Tenant) + ":"
-			if it.mentions != "" {
-				line += " " + it.mentions
-			}
-		} else {
-			line = r.textLine(it.event, withTenant)
-		}
-		if size+utf8.RuneCountInString(line)+40 > MaxTextLen {
-			lines = append(lines, r.l.more(jobs-done))
+		if size+utf8.RuneCountInString(it.line)+40 > MaxTextLen {
+			lines = append(lines, r.l.more(jobs))
 			break
 		}
-		lines = append(lines, line)
-		size += utf8.RuneCountInString(line) + 1
+		lines = append(lines, it.line)
+		size += utf8.RuneCountInString(it.line) + 1
 		if !it.heading {
-			done++
+			jobs--
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -314,10 +303,10 @@ func (r *renderer) pack(groups []tenantGroup, shared bool, head, intro, footer s
 			mentions = r.tenantMentions(g.tenant)
 		}
 		for k, e := range g.events {
-			it := item{text: r.compact(e, !shared), event: e}
+			it := item{text: r.compact(e, !shared), line: r.textLine(e, !shared)}
 			n, blocks := utf8.RuneCountInString(it.text), 1
 			if shared && k == 0 {
-				n += utf8.RuneCountInString(r.tenantHeading(g.tenant, mentions))
+				n += utf8.RuneCountInString(r.tenantHeading(g.tenant, mentions).text)
 				blocks++
 			}
 			split := len(cur) > 0 && (nblocks+blocks > MaxBlocks || used+n > MaxBlocksChars)
@@ -329,7 +318,7 @@ func (r *renderer) pack(groups []tenantGroup, shared bool, head, intro, footer s
 				if k > 0 {
 					mentions = ""
 				}
-				add(item{text: r.tenantHeading(g.tenant, mentions), heading: true, event: e, mentions: mentions})
+				add(r.tenantHeading(g.tenant, mentions))
 			}
 			add(it)
 		}

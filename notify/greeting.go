@@ -1,6 +1,9 @@
 package notify
 
-import "strings"
+import (
+	"cmp"
+	"strings"
+)
 
 // Greeting kinds for RenderGreeting.
 const (
@@ -20,17 +23,8 @@ func RenderGreeting(kind, phrase string, o RenderOptions, extra ...string) Paylo
 	if say == "" {
 		say = r.phrase(kind)
 	}
-	if say == "" {
-		say = r.l.said[kind]
-	}
-	if say == "" {
-		say = r.l.said[GreetingEnter]
-	}
-	em, ok := greetingEmoji[kind]
-	if !ok {
-		em = ":wave:"
-	}
-	main := em + " " + say
+	say = cmp.Or(say, r.l.said[kind], r.l.said[GreetingEnter])
+	main := cmp.Or(greetingEmoji[kind], ":wave:") + " " + say
 	blocks := []Block{Section(main)}
 	var small []string
 	for _, e := range extra {

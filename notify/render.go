@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"regexp"
 	"slices"
 	"strconv"
@@ -128,12 +129,7 @@ func eventKey(t job.EventType) string {
 }
 
 // title is the label of an event type ("Completed").
-func (r *renderer) title(t job.EventType) string {
-	if s, ok := r.l.title[t]; ok {
-		return s
-	}
-	return typeName(t)
-}
+func (r *renderer) title(t job.EventType) string { return cmp.Or(r.l.title[t], typeName(t)) }
 
 var plainTypeName = regexp.MustCompile(`^[a-z_]{1,40}$`)
 
@@ -147,19 +143,11 @@ func typeName(t job.EventType) string {
 }
 
 // eventEmoji is the emoji shortcode of an event type.
-func eventEmoji(t job.EventType) string {
-	if e, ok := emoji[t]; ok {
-		return e
-	}
-	return ":grey_question:"
-}
+func eventEmoji(t job.EventType) string { return cmp.Or(emoji[t], ":grey_question:") }
 
 // kind is the label of a job kind ("Training").
 func (r *renderer) kind(k api.Kind) string {
-	if s, ok := r.l.kinds[k]; ok {
-		return s
-	}
-	return inline(string(k), 40, r.l.none)
+	return cmp.Or(r.l.kinds[k], inline(string(k), 40, r.l.none))
 }
 
 // jobID is how a job is numbered in the web UI, and in its address: the

@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -30,11 +31,7 @@ const (
 // teamHead is the emoji and the phrase of key (escaped), else the fixed
 // title of the message.
 func (r *renderer) teamHead(key, emoji string) string {
-	say := r.phrase(key)
-	if say == "" {
-		say = r.l.said[key]
-	}
-	return emoji + " " + say
+	return emoji + " " + cmp.Or(r.phrase(key), r.l.said[key])
 }
 
 // notice is the blocks of a team message: its head, its facts, and an
