@@ -27,15 +27,6 @@ func Redact(webhookURL string) string {
 	return u.Host + "/****"
 }
 
-// redactedURL is Redact with the URL's scheme, for *url.Error.
-func redactedURL(webhookURL string) string {
-	u, err := url.Parse(strings.TrimSpace(webhookURL))
-	if err != nil || u.Host == "" {
-		return Redact(webhookURL)
-	}
-	return u.Scheme + "://" + Redact(webhookURL)
-}
-
 // Fingerprint returns the first 8 hex digits of the SHA-256 of a webhook
 // URL, so that operators can tell two URLs apart without seeing either.
 func Fingerprint(webhookURL string) string {
@@ -102,12 +93,12 @@ func scrub(s, webhookURL string) string {
 // a secret part, the error is replaced by a scrubbed copy that keeps
 // errors.Is working but no longer unwraps to the original.
 func redactError(err error, webhookURL string) error {
-	if err == nil {
-		return nil
-	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		ue.URL = redactedURL(webhookURL)
+		ue.URL = Redact(webhookURL)
+		if u, perr := url.Parse(strings.TrimSpace(webhookURL)); perr == nil && u.Host != "" {
+			ue.URL = u.Scheme + "://" + ue.URL
+		}
 	}
 	msg := err.Error()
 	if clean := scrub(msg, webhookURL); clean != msg {
