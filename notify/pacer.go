@@ -1,7 +1,9 @@
 package notify
 
 import (
+	"cmp"
 	"context"
+	"strings"
 	"sync"
 	"time"
 )
@@ -14,8 +16,7 @@ type Tier struct {
 	Burst int
 }
 
-// The tiers of the methods app mode calls. chat.postMessage has a limit
-// of its own (one a second per channel) and is paced by a Pacer of its own.
+// The tiers of the methods app mode calls.
 var (
 	Tier2 = Tier{Every: time.Minute / 20, Burst: 3}
 	Tier3 = Tier{Every: time.Minute / 50, Burst: 5}
@@ -57,15 +58,16 @@ func NewPacer(interval time.Duration, now func() time.Time, sleep func(context.C
 	return newPacer(func(string) Tier { return Tier{Every: interval, Burst: 1} }, now, sleep)
 }
 
-// NewTierPacer returns a Pacer of the tiered Web API calls of one
-// workspace (one bot token), keyed by method; a method without a known
-// tier gets the cautious Tier2.
+// NewTierPacer returns the Pacer of the Web API calls of one workspace
+// (one bot token), keyed by method: each by its tier, Tier2 for one not
+// listed. chat.postMessage has a limit of its own, one a second per
+// channel: its key is "chat.postMessage:<channel>".
 func NewTierPacer(now func() time.Time, sleep func(context.Context, time.Duration) error) *Pacer {
-	return newPacer(func(method string) Tier {
-		if t, ok := methodTiers[method]; ok {
-			return t
+	return newPacer(func(key string) Tier {
+		if strings.HasPrefix(key, "chat.postMessage:") {
+			return Tier{Every: time.Second, Burst: 1}
 		}
-		return Tier2
+		return cmp.Or(methodTiers[key], Tier2)
 	}, now, sleep)
 }
 

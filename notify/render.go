@@ -76,15 +76,10 @@ type renderer struct {
 }
 
 func newRenderer(o RenderOptions) *renderer {
-	r := &renderer{o: o, l: labelsFor(o.Lang), loc: o.Location}
-	if r.loc == nil {
-		r.loc = time.UTC
-	}
-	s := strings.TrimSpace(o.Server)
-	s = strings.TrimRight(strings.TrimSuffix(strings.TrimRight(s, "/"), "/#"), "/")
-	r.server = s
-	r.mentions = mentions(o.Mentions[:min(len(o.Mentions), mentionsLimit)])
-	return r
+	s := strings.TrimRight(strings.TrimSpace(o.Server), "/")
+	return &renderer{o: o, l: labelsFor(o.Lang), loc: cmp.Or(o.Location, time.UTC),
+		server:   strings.TrimRight(strings.TrimSuffix(s, "/#"), "/"),
+		mentions: mentions(o.Mentions[:min(len(o.Mentions), mentionsLimit)])}
 }
 
 // tenantMentions is the formatted mentions of one tenant, or "".

@@ -19,8 +19,7 @@ type App struct {
 	api   *slack.Client
 	token string
 	host  string
-	post  *Pacer // chat.postMessage: one a second per channel
-	tiers *Pacer // the other methods: by tier, for the workspace
+	pacer *Pacer // NewTierPacer's: by method for the workspace, posts by channel
 }
 
 // AppOptions configure an App.
@@ -43,8 +42,7 @@ func NewApp(token string, o AppOptions) *App {
 		api:   slack.New(token, slack.OptionAPIURL(o.APIURL), slack.OptionHTTPClient(o.Client)),
 		token: token,
 		host:  host(o.APIURL),
-		post:  NewPacer(time.Second, o.Now, o.Sleep),
-		tiers: NewTierPacer(o.Now, o.Sleep),
+		pacer: NewTierPacer(o.Now, o.Sleep),
 	}
 }
 
@@ -63,20 +61,19 @@ type AppMessage struct {
 // channel, chat.update by its tier for the workspace), and returns its
 // Result and the ts of the message posted or updated.
 func (a *App) Send(ctx context.Context, m AppMessage) (Result, string) {
-	p, key := a.pacer(m)
-	if err := p.Wait(ctx, key); err != nil {
+	if err := a.pacer.Wait(ctx, paceKey(m)); err != nil {
 		return transportFailure(a.host, err), ""
 	}
 	return a.send(ctx, m)
 }
 
-// pacer is the Pacer and key of m's method: chat.update by its tier, a
-// post by its channel's one a second.
-func (a *App) pacer(m AppMessage) (*Pacer, string) {
+// paceKey is the Pacer key of m's call: chat.update (by its tier), or
+// its channel's posts.
+func paceKey(m AppMessage) string {
 	if m.TS != "" {
-		return a.tiers, "chat.update"
+		return "chat.update"
 	}
-	return a.post, "chat.postMessage:" + m.Channel
+	return "chat.postMessage:" + m.Channel
 }
 
 // send makes m's call, now.
@@ -107,7 +104,7 @@ func (a *App) send(ctx context.Context, m AppMessage) (Result, string) {
 // call waits for the tiered method's turn, makes the call and, when
 // Slack answers ratelimited, holds the method for its Retry-After.
 func (a *App) call(ctx context.Context, method string, do func() error) Result {
-	if err := a.tiers.Wait(ctx, method); err != nil {
+	if err := a.pacer.Wait(ctx, method); err != nil {
 		return transportFailure(a.host, err)
 	}
 	err := do()
@@ -116,7 +113,7 @@ func (a *App) call(ctx context.Context, method string, do func() error) Result {
 	}
 	r := a.classify(err)
 	if r.Class == RateLimited {
-		a.tiers.Hold(method, r.RetryAfter)
+		a.pacer.Hold(method, r.RetryAfter)
 	}
 	return r
 }

@@ -25,10 +25,9 @@ const appAttempts = 3
 // waits happen outside the gate, so one channel's limit never holds up
 // the other destinations.
 func (a *App) DeliverGated(ctx context.Context, m AppMessage, gate sync.Locker, maxWait time.Duration) (Result, string, int) {
-	p, key := a.pacer(m)
 	var ts string
 	r, n := deliver(ctx, gate, delivery{
-		pacer: p, key: key, host: a.host, attempts: appAttempts, maxWait: maxWait,
+		pacer: a.pacer, key: paceKey(m), host: a.host, attempts: appAttempts, maxWait: maxWait,
 		send: func() (r Result) {
 			r, ts = a.send(ctx, m)
 			return r
@@ -52,7 +51,6 @@ type Identity struct {
 	TeamID string
 	User   string
 	UserID string
-	BotID  string
 	// Scopes are the token's scopes (the X-OAuth-Scopes header), when
 	// Slack sent them.
 	Scopes []string
@@ -68,7 +66,7 @@ func (a *App) AuthTest(ctx context.Context) (Identity, Result) {
 	if res.Class != Delivered {
 		return Identity{}, res
 	}
-	id := Identity{URL: r.URL, Team: r.Team, TeamID: r.TeamID, User: r.User, UserID: r.UserID, BotID: r.BotID}
+	id := Identity{URL: r.URL, Team: r.Team, TeamID: r.TeamID, User: r.User, UserID: r.UserID}
 	for s := range strings.SplitSeq(r.Header.Get("X-OAuth-Scopes"), ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			id.Scopes = append(id.Scopes, s)
@@ -113,7 +111,6 @@ func Permalink(teamURL, channel, ts string) string {
 // ChannelInfo is what conversations.info says of a channel.
 type ChannelInfo struct {
 	Name     string
-	Private  bool
 	IsMember bool
 }
 
@@ -127,7 +124,7 @@ func (a *App) Channel(ctx context.Context, id string) (ChannelInfo, Result) {
 	if res.Class != Delivered {
 		return ChannelInfo{}, res
 	}
-	return ChannelInfo{Name: ch.Name, Private: ch.IsPrivate, IsMember: ch.IsMember}, Result{Class: Delivered, Status: 200}
+	return ChannelInfo{Name: ch.Name, IsMember: ch.IsMember}, Result{Class: Delivered, Status: 200}
 }
 
 // AppScopes are the bot token scopes kamobot's app mode uses: chat:write
