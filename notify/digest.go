@@ -84,12 +84,10 @@ func (r *renderer) digestLine(e job.Event) string {
 		parts = append(parts, v)
 	}
 	if e.Type == job.EventStuckPending {
-		if t := r.timing(e); t != "" {
-			parts = append(parts, t)
-		}
+		parts = append(parts, r.timing(e))
 	}
 	if e.Type.IsEnding() || e.Type == job.EventTrouble {
 		parts = append(parts, r.owner(e.Job))
 	}
-	return strings.Join(parts, " · ")
+	return strings.Join(nonEmpty(parts...), " · ")
 }

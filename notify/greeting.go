@@ -32,9 +32,7 @@ func RenderGreeting(kind, phrase string, o RenderOptions, extra ...string) Paylo
 			small = append(small, line)
 		}
 	}
-	if t := r.when(o.Now); t != "" {
-		small = append(small, t)
-	}
+	small = nonEmpty(append(small, r.when(o.Now))...)
 	if len(small) > 0 {
 		blocks = append(blocks, Context(strings.Join(small, "\n")))
 	}

@@ -48,8 +48,7 @@ type Pacer struct {
 type bucket struct {
 	tier   Tier
 	tokens float64
-	at     time.Time // when tokens was counted
-	held   time.Time // no call before this
+	at     time.Time // when tokens was counted; later than now while held
 }
 
 // NewPacer returns a Pacer allowing one message per interval per webhook
@@ -110,8 +109,8 @@ func (b *bucket) refill(now time.Time) {
 // ready is when the bucket's next call may go: now, or later.
 func (b *bucket) ready(now time.Time) time.Time {
 	switch {
-	case b.held.After(now):
-		return b.held
+	case b.at.After(now):
+		return b.at
 	case b.tokens >= 1 || b.tier.Every <= 0:
 		return now
 	}
@@ -153,7 +152,6 @@ func (p *Pacer) Hold(key string, d time.Duration) {
 	now := p.now()
 	b := p.bucketOf(key, now)
 	if until := now.Add(d); until.After(b.ready(now)) {
-		b.held = until
 		b.tokens, b.at = 1, until
 	}
 }
@@ -166,7 +164,7 @@ func (p *Pacer) prune(now time.Time) {
 	}
 	for h, b := range p.buckets {
 		b.refill(now)
-		if !b.held.After(now) && b.tokens >= float64(b.tier.Burst) {
+		if !b.at.After(now) && b.tokens >= float64(b.tier.Burst) {
 			delete(p.buckets, h)
 		}
 	}

@@ -64,19 +64,19 @@ type RetryPolicy struct {
 }
 
 func (p RetryPolicy) normal() RetryPolicy {
-	if p.Attempts <= 0 {
-		p.Attempts = 3
-	}
-	if p.Base <= 0 {
-		p.Base = time.Second
-	}
-	if p.Cap <= 0 {
-		p.Cap = 30 * time.Second
-	}
-	if p.MaxWait <= 0 {
-		p.MaxWait = 30 * time.Second
-	}
+	p.Attempts = positive(p.Attempts, 3)
+	p.Base = positive(p.Base, time.Second)
+	p.Cap = positive(p.Cap, 30*time.Second)
+	p.MaxWait = positive(p.MaxWait, 30*time.Second)
 	return p
+}
+
+// positive is v, or def when v is not positive.
+func positive[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // Backoff is the wait before send number attempt+1 after attempt failed
@@ -102,9 +102,7 @@ func NewSender(o SenderOptions) *Sender {
 		o.Client = NewHTTPClient(DefaultTimeout)
 	}
 	o.UserAgent = cmp.Or(o.UserAgent, DefaultUserAgent)
-	if o.Logger == nil {
-		o.Logger = discard
-	}
+	o.Logger = cmp.Or(o.Logger, discard)
 	if o.Now == nil {
 		o.Now = time.Now
 	}

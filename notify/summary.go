@@ -125,12 +125,9 @@ func (r *renderer) tenantSummary(t TenantSummary) string {
 
 // footer is the context line: the phrase for key, and "as of" at.
 func (r *renderer) footer(key string, at time.Time) string {
-	var parts []string
-	if p := r.phrase(key); p != "" {
-		parts = append(parts, p)
-	}
+	asOf := ""
 	if t := r.when(at); t != "" {
-		parts = append(parts, r.l.asOf(t))
+		asOf = r.l.asOf(t)
 	}
-	return strings.Join(parts, " · ")
+	return strings.Join(nonEmpty(r.phrase(key), asOf), " · ")
 }
