@@ -83,32 +83,24 @@ func (r *renderer) timing(e job.Event) string {
 // tenants has a heading per tenant instead).
 func (r *renderer) compact(e job.Event, withTenant bool) string {
 	j := e.Job
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s *%s* %s", eventEmoji(e.Type), r.jobLink(j, 100), r.title(e.Type))
-	_, showLog := explains(e.Type)
+	showReason, showLog := explains(e.Type)
+	first := fmt.Sprintf("%s *%s* %s", eventEmoji(e.Type), r.jobLink(j, 100), r.title(e.Type))
 	if l := r.logLink(j); showLog && l != "" {
-		b.WriteString(" · " + l)
+		first += " · " + l
 	}
-	b.WriteString(r.threadLink(e))
-	b.WriteString("\n")
 	var parts []string
 	if withTenant {
 		parts = append(parts, r.tenant(e.Tenant))
 	}
-	parts = append(parts, r.kind(j.Kind), r.owner(j), r.transition(e))
-	if t := r.timing(e); t != "" {
-		parts = append(parts, t)
-	}
+	parts = append(parts, r.kind(j.Kind), r.owner(j), r.transition(e), r.timing(e))
 	if e.Unmarked() {
 		parts = append(parts, "_"+r.l.unmarkedShort+"_")
 	}
-	b.WriteString(strings.Join(parts, " · "))
-	if reason, _ := explains(e.Type); reason {
-		if note := inline(j.ConditionNote, 200, ""); note != "" {
-			b.WriteString("\n" + r.l.reason + ": " + note)
-		}
+	s := first + r.threadLink(e) + "\n" + strings.Join(nonEmpty(parts...), " · ")
+	if note := inline(j.ConditionNote, 200, ""); showReason && note != "" {
+		s += "\n" + r.l.reason + ": " + note
 	}
-	return b.String()
+	return s
 }
 
 // textLine is the one-line text fallback about one event in a batch, with
