@@ -49,32 +49,28 @@ type Text struct {
 // Mrkdwn returns a mrkdwn text object. s must already be escaped.
 func Mrkdwn(s string) *Text { return &Text{Type: "mrkdwn", Text: s} }
 
-// PlainText returns a plain_text object that renders emoji shortcodes.
-// s must already be escaped: Slack decodes &amp; &lt; &gt; there too.
-func PlainText(s string) *Text { return &Text{Type: "plain_text", Text: s, Emoji: true} }
-
-// Header returns a header block.
-func Header(plain string) Block { return Block{Type: "header", Text: PlainText(plain)} }
+// Header returns a header block: plain_text that renders emoji
+// shortcodes. plain must already be escaped: Slack decodes &amp; &lt; &gt;
+// there too.
+func Header(plain string) Block {
+	return Block{Type: "header", Text: &Text{Type: "plain_text", Text: plain, Emoji: true}}
+}
 
 // Section returns a section block with mrkdwn text.
 func Section(mrkdwn string) Block { return Block{Type: "section", Text: Mrkdwn(mrkdwn)} }
 
 // Fields returns a section block of mrkdwn fields (two columns in Slack).
-func Fields(mrkdwn ...string) Block {
-	b := Block{Type: "section"}
-	for _, f := range mrkdwn {
-		b.Fields = append(b.Fields, Mrkdwn(f))
-	}
-	return b
-}
+func Fields(mrkdwn ...string) Block { return Block{Type: "section", Fields: texts(mrkdwn)} }
 
 // Context returns a context block of mrkdwn elements (small grey text).
-func Context(mrkdwn ...string) Block {
-	b := Block{Type: "context"}
-	for _, e := range mrkdwn {
-		b.Elements = append(b.Elements, Mrkdwn(e))
+func Context(mrkdwn ...string) Block { return Block{Type: "context", Elements: texts(mrkdwn)} }
+
+func texts(mrkdwn []string) []*Text {
+	var out []*Text
+	for _, s := range mrkdwn {
+		out = append(out, Mrkdwn(s))
 	}
-	return b
+	return out
 }
 
 // blocksChars counts the characters of text in blocks.

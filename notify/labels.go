@@ -22,23 +22,17 @@ type labels struct {
 
 	tenant, kindLabel, owner, status, duration, queued, runningFor, waitingFor, node, gpus string
 	reason, logTail, noName, none, gone                                                    string
-	// openLog labels the link to the job's log in the web UI.
-	openLog string
-	// unmarked notes an ending KAMONOHASHI did not record (Event.Unmarked).
-	unmarked string
-	// unmarkedShort is unmarked in a batch or digest line.
-	unmarkedShort string
-	// thread names the link to a job's thread (app mode).
-	thread string
-	// unknownNote explains a state_unknown alert.
-	unknownNote string
 
-	// units are day, hour, minute, second suffixes; unitSep goes between two units.
-	units   [4]string
-	unitSep string
-	listSep string // between counts: ", " / "・"
-	// countItem is one count: "2 completed" / "完了2".
-	countItem func(n int, word string) string
+	openLog       string // the link to the job's log in the web UI
+	unmarked      string // notes an ending KAMONOHASHI did not record (Event.Unmarked)
+	unmarkedShort string // unmarked in a batch or digest line
+	thread        string // the link to a job's thread (app mode)
+	unknownNote   string // explains a state_unknown alert
+
+	units     [4]string                       // day, hour, minute and second suffixes
+	unitSep   string                          // between two units
+	listSep   string                          // between counts: ", " / "・"
+	countItem func(n int, word string) string // one count: "2 completed" / "完了2"
 
 	jobsEnded   func(n int) string // header of a batch of endings
 	jobsUpdated func(n int) string // header of a mixed batch
