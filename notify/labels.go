@@ -175,10 +175,7 @@ func labelsFor(lang string) *labels {
 // "45s", "12m 5s", "2h 13m", "3d 4h" (Japanese: "2時間13分").
 func Duration(d time.Duration, lang string) string {
 	l := labelsFor(lang)
-	if d < time.Second {
-		return "0" + l.units[3]
-	}
-	secs := int64(d / time.Second)
+	secs := max(int64(d/time.Second), 0)
 	parts := [4]int64{secs / 86400, secs % 86400 / 3600, secs % 3600 / 60, secs % 60}
 	for i := range 3 {
 		if parts[i] > 0 {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -106,16 +107,10 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Slack's error strings, by what they mean (shared/notes/slack-webhook.md §2).
 var (
-	messageCodes = map[string]bool{
-		"invalid_payload": true, "no_text": true, "missing_text_or_fallback_or_attachments": true,
-		"too_many_attachments": true, "user_not_found": true, "msg_too_long": true,
-		"msg_blocks_too_long": true, "invalid_attachments": true,
-	}
-	webhookCodes = map[string]bool{
-		"no_service": true, "no_service_id": true, "no_active_hooks": true, "invalid_token": true,
-		"channel_not_found": true, "channel_is_archived": true, "action_prohibited": true,
-		"posting_to_general_channel_denied": true, "no_team": true, "team_disabled": true,
-	}
+	messageCodes = []string{"invalid_payload", "no_text", "missing_text_or_fallback_or_attachments",
+		"too_many_attachments", "user_not_found", "msg_too_long", "msg_blocks_too_long", "invalid_attachments"}
+	webhookCodes = []string{"no_service", "no_service_id", "no_active_hooks", "invalid_token", "channel_not_found",
+		"channel_is_archived", "action_prohibited", "posting_to_general_channel_denied", "no_team", "team_disabled"}
 )
 
 // classify turns an HTTP answer into a Result. body is at most a few KiB.
@@ -136,11 +131,11 @@ func classify(status int, header http.Header, body []byte, webhookURL string, no
 		r.Class = Temporary
 	case status == http.StatusNotImplemented:
 		r.Class = DeadWebhook // the endpoint does not take a POST: wrong URL
-	case webhookCodes[r.Code]:
+	case slices.Contains(webhookCodes, r.Code):
 		// Whatever the status: invalid_token has been 403 and 400, and
 		// action_prohibited has come as a 500, which retrying never cures.
 		r.Class = DeadWebhook
-	case messageCodes[r.Code] || strings.HasPrefix(r.Code, "invalid_blocks"):
+	case slices.Contains(messageCodes, r.Code) || strings.HasPrefix(r.Code, "invalid_blocks"):
 		r.Class = PermanentMessage // also from a 5xx: the same message is refused again
 	case status >= 500:
 		r.Class = Temporary

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
 	"slices"
 	"time"
 
@@ -173,7 +174,7 @@ func (a *App) classify(err error) Result {
 			return fail(DeadWebhook, sc.Code, "")
 		}
 		return fail(Temporary, sc.Code, "")
-	case errors.As(err, &se) || isCode(err.Error()):
+	case errors.As(err, &se) || slackErrorCode.MatchString(err.Error()):
 		code := cmp.Or(se.Err, err.Error())
 		switch {
 		case appDeadErrors[code] != "":
@@ -186,16 +187,6 @@ func (a *App) classify(err error) Result {
 	return transportFailure(a.host, errors.New(redactTokens(err.Error(), a.token)))
 }
 
-// isCode reports whether s looks like a bare Slack error code, which is
-// how slack-go reports {"ok":false,"error":...}.
-func isCode(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, r := range s {
-		if (r < 'a' || r > 'z') && r != '_' {
-			return false
-		}
-	}
-	return true
-}
+// slackErrorCode is how slack-go reports {"ok":false,"error":...}: the
+// bare error code as the error's text.
+var slackErrorCode = regexp.MustCompile(`^[a-z_]{1,64}$`)
