@@ -14,18 +14,12 @@
 // budgets (MaxTextLen, MaxBlocksChars); many events are split into as few
 // payloads as those allow.
 //
-// Jobs are numbered as the web UI numbers them (the id; a preprocessing
-// run as "#<preprocessing id>/<data id>") and linked to their page; a
+// Jobs are numbered and linked as the web UI shows them (jobID); a
 // failure (failed, killed, in trouble) also links the job's log page.
 //
-// Mention policy: a message about one tenant's jobs, single or batched,
-// opens with RenderOptions.Mentions and the tenant's own
-// (RenderOptions.TenantMentions); a batch over several tenants (a shared
-// webhook) puts each tenant's mentions on the heading of that tenant's
-// section, and a split batch makes each mention once. The owner of a job
-// is mentioned on the job's own events, if mapped in RenderOptions.Owners.
-// Greetings, summaries and digests mention no one (a summary names owners
-// without pinging them).
+// Job messages mention whom RenderOptions names (Mentions, TenantMentions,
+// Owners), a batch split in parts each target once; greetings, summaries
+// and digests mention no one (a summary names owners without pinging them).
 //
 // A batch reads as one message: a header counting what happened, each
 // tenant's jobs together, a phrase only when every event is of one kind,

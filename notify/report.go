@@ -2,6 +2,7 @@ package notify
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/kamobot/kamobot/api"
@@ -30,20 +31,18 @@ func RenderWeeklyReport(reps []report.Report, o RenderOptions) []Payload {
 	if len(reps) == 0 {
 		return nil
 	}
-	head := func() []Block {
-		from, to := reps[0].From.In(r.loc), reps[0].To.In(r.loc)
-		zone, _ := to.Zone()
-		return []Block{
-			Header(":bar_chart: " + l.title),
-			Context(Escape(fmt.Sprintf("%s – %s (%s)", from.Format("2006-01-02 15:04"), to.Format("2006-01-02 15:04"), zone))),
-		}
+	from, to := reps[0].From.In(r.loc), reps[0].To.In(r.loc)
+	zone, _ := to.Zone()
+	head := []Block{
+		Header(":bar_chart: " + l.title),
+		Context(Escape(fmt.Sprintf("%s – %s (%s)", from.Format("2006-01-02 15:04"), to.Format("2006-01-02 15:04"), zone))),
 	}
 	var out []Payload
-	blocks := head()
+	blocks := slices.Clone(head)
 	var names []string
 	flush := func() {
 		out = append(out, Payload{Text: l.title + ": " + strings.Join(names, ", "), Blocks: blocks})
-		blocks, names = head(), nil
+		blocks, names = slices.Clone(head), nil
 	}
 	for _, rep := range reps {
 		tb := r.tenantReport(rep, l)
