@@ -27,8 +27,6 @@ type App struct {
 type AppOptions struct {
 	// APIURL is the Web API's base URL, ending in "/".
 	APIURL string
-	// Client sends the requests; default NewHTTPClient(DefaultTimeout).
-	Client *http.Client
 	// Now and Sleep are the clock, for pacing; default the real one.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -36,11 +34,8 @@ type AppOptions struct {
 
 // NewApp returns an App posting with the bot token.
 func NewApp(token string, o AppOptions) *App {
-	if o.Client == nil {
-		o.Client = NewHTTPClient(DefaultTimeout)
-	}
 	return &App{
-		api:   slack.New(token, slack.OptionAPIURL(o.APIURL), slack.OptionHTTPClient(o.Client)),
+		api:   slack.New(token, slack.OptionAPIURL(o.APIURL), slack.OptionHTTPClient(NewHTTPClient(DefaultTimeout))),
 		token: token,
 		host:  host(o.APIURL),
 		pacer: NewTierPacer(o.Now, o.Sleep),
