@@ -109,60 +109,43 @@ func (v *View) decode(s string, offset int) string {
 // understands, in which case the < was not escaped.
 func (v *View) control(b *strings.Builder, inner string, off int) bool {
 	target, label, hasLabel := strings.Cut(inner, "|")
-	labelOff := off + len(target) + 1
+	labelled := hasLabel && label != ""
 	show := func(def string) {
-		if hasLabel && label != "" {
-			b.WriteString(v.decode(label, labelOff))
-			return
+		if labelled {
+			def = v.decode(label, off+len(target)+1)
 		}
 		b.WriteString(def)
 	}
 	switch {
-	case strings.HasPrefix(target, "@"):
-		id := target[1:]
-		if !userID.MatchString(id) {
-			return false
-		}
-		v.Users = append(v.Users, id)
-		if hasLabel && label != "" {
+	case strings.HasPrefix(target, "@") && userID.MatchString(target[1:]):
+		v.Users = append(v.Users, target[1:])
+		if labelled {
 			b.WriteString("@")
 		}
-		show("@" + id)
-	case strings.HasPrefix(target, "#"):
-		id := target[1:]
-		if !channelID.MatchString(id) {
-			return false
-		}
-		v.Channels = append(v.Channels, id)
-		show("#" + id)
-	case strings.HasPrefix(target, "!"):
-		cmd := target[1:]
-		switch {
-		case cmd == "here" || cmd == "channel" || cmd == "everyone":
-			v.Specials = append(v.Specials, cmd)
-			b.WriteString("@" + cmd)
-		case strings.HasPrefix(cmd, "subteam^") && subteamID.MatchString(cmd[len("subteam^"):]):
-			id := cmd[len("subteam^"):]
-			v.Subteams = append(v.Subteams, id)
-			b.WriteString("@" + id)
-		case strings.HasPrefix(cmd, "date^") && hasLabel:
-			show("")
-		default:
-			return false
-		}
-	default:
-		if !linkURL.MatchString(target) {
-			return false
-		}
-		u := v.decode(target, off)
-		l := Link{URL: u}
-		if hasLabel && label != "" {
-			l.Label = v.decode(label, labelOff)
-			b.WriteString(l.Label + " (" + u + ")")
+		show(target)
+	case strings.HasPrefix(target, "#") && channelID.MatchString(target[1:]):
+		v.Channels = append(v.Channels, target[1:])
+		show(target)
+	case target == "!here" || target == "!channel" || target == "!everyone":
+		v.Specials = append(v.Specials, target[1:])
+		b.WriteString("@" + target[1:])
+	case strings.HasPrefix(target, "!subteam^") && subteamID.MatchString(target[len("!subteam^"):]):
+		id := target[len("!subteam^"):]
+		v.Subteams = append(v.Subteams, id)
+		b.WriteString("@" + id)
+	case strings.HasPrefix(target, "!date^") && hasLabel:
+		show("")
+	case linkURL.MatchString(target):
+		l := Link{URL: v.decode(target, off)}
+		if labelled {
+			l.Label = v.decode(label, off+len(target)+1)
+			b.WriteString(l.Label + " (" + l.URL + ")")
 		} else {
-			b.WriteString(u)
+			b.WriteString(l.URL)
 		}
 		v.Links = append(v.Links, l)
+	default:
+		return false
 	}
 	return true
 }

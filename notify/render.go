@@ -169,11 +169,10 @@ func (r *renderer) jobLink(j api.Job, budget int) string {
 
 // threadLink is " · <thread|🧵>" for a job with a thread, else "".
 func (r *renderer) threadLink(e job.Event) string {
-	if r.o.ThreadLink == nil {
-		return ""
-	}
-	if u := r.o.ThreadLink(e); u != "" {
-		return " · " + link(u, r.l.thread)
+	if r.o.ThreadLink != nil {
+		if u := r.o.ThreadLink(e); u != "" {
+			return " · " + link(u, r.l.thread)
+		}
 	}
 	return ""
 }

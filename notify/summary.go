@@ -43,12 +43,11 @@ func RenderSummary(s Summary, o RenderOptions) Payload {
 		for _, c := range t.Counts {
 			n += max(c, 0)
 		}
-		if n == 0 && len(t.Longest) == 0 {
-			continue
+		if n > 0 || len(t.Longest) > 0 {
+			running = append(running, n)
+			active = append(active, t)
+			total += n
 		}
-		running = append(running, n)
-		active = append(active, t)
-		total += n
 	}
 
 	blocks := []Block{Header(":bar_chart: " + l.summaryTitle(total))}
