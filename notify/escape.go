@@ -18,17 +18,6 @@ func Escape(s string) string { return escaper.Replace(s) }
 
 var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
-// escapedLen is how many characters r takes once escaped.
-func escapedLen(r rune) int {
-	switch r {
-	case '&':
-		return 5
-	case '<', '>':
-		return 4
-	}
-	return 1
-}
-
 // Truncate cuts s to at most n characters (runes), ending a cut text with
 // "…". It never cuts inside a rune. Use it on raw text, before escaping.
 func Truncate(s string, n int) string {
@@ -115,11 +104,11 @@ func escapeTail(s string, n int) string {
 	runes := []rune(s)
 	used, start := 0, len(runes)
 	for start > 0 {
-		l := escapedLen(runes[start-1])
-		if used+l > n-2 { // room for "…\n"
+		escaped := utf8.RuneCountInString(Escape(string(runes[start-1])))
+		if used+escaped > n-2 { // room for "…\n"
 			break
 		}
-		used += l
+		used += escaped
 		start--
 	}
 	if start == 0 {

@@ -12,10 +12,6 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// appAttempts is the most calls of one message per DeliverGated; the
-// outbox retries later.
-const appAttempts = 3
-
 // DeliverGated is Sender.DeliverGated for the Web API: it makes the call,
 // retrying a rate limit (after Slack's Retry-After, up to maxWait) and a
 // temporary failure, and returns the last Result, the ts Slack gave and
@@ -27,7 +23,8 @@ const appAttempts = 3
 func (a *App) DeliverGated(ctx context.Context, m AppMessage, gate sync.Locker, maxWait time.Duration) (Result, string, int) {
 	var ts string
 	r, n := deliver(ctx, gate, delivery{
-		pacer: a.pacer, key: paceKey(m), host: a.host, attempts: appAttempts, maxWait: maxWait,
+		pacer: a.pacer, key: paceKey(m), host: a.host, maxWait: maxWait,
+		attempts: 3, // then the outbox retries later
 		send: func() (r Result) {
 			r, ts = a.send(ctx, m)
 			return r
