@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"log/slog"
 	"strings"
 	"sync"
 	"time"
@@ -35,7 +34,7 @@ func (a *App) DeliverGated(ctx context.Context, m AppMessage, gate sync.Locker, 
 			}
 			return time.Duration(attempt) * time.Second
 		},
-		log: discard, dest: slog.String("channel", m.Channel),
+		log: discard,
 	})
 	return r, ts, n
 }
@@ -69,7 +68,7 @@ func (a *App) AuthTest(ctx context.Context) (Identity, Result) {
 			id.Scopes = append(id.Scopes, s)
 		}
 	}
-	return id, Result{Class: Delivered, Status: 200}
+	return id, res
 }
 
 // AppMessageOf turns a rendered payload (as the outbox holds it) into a
@@ -121,7 +120,7 @@ func (a *App) Channel(ctx context.Context, id string) (ChannelInfo, Result) {
 	if res.Class != Delivered {
 		return ChannelInfo{}, res
 	}
-	return ChannelInfo{Name: ch.Name, IsMember: ch.IsMember}, Result{Class: Delivered, Status: 200}
+	return ChannelInfo{Name: ch.Name, IsMember: ch.IsMember}, res
 }
 
 // AppScopes are the bot token scopes kamobot's app mode uses: chat:write
