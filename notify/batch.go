@@ -31,11 +31,7 @@ func (r *renderer) counts(events []job.Event) string {
 		if n[t] == 0 {
 			continue
 		}
-		word := r.l.count[t]
-		if word == "" {
-			word = typeName(t)
-		}
-		parts = append(parts, r.l.countItem(n[t], word))
+		parts = append(parts, r.l.countItem(n[t], strings.ToLower(r.title(t))))
 	}
 	return strings.Join(parts, r.l.listSep)
 }
@@ -71,11 +67,11 @@ func supersede(events []job.Event) []job.Event {
 // timing is the time that matters for the event, labelled, for a short
 // line: the run time of a job that ran, how long a stuck job has waited.
 func (r *renderer) timing(e job.Event) string {
-	if label, v, ok := r.runTime(e); ok {
+	if label, v := r.runTime(e); v != "" {
 		return label + " " + v
 	}
 	if e.Type == job.EventStuckPending {
-		if label, v, ok := r.queueTime(e); ok {
+		if label, v := r.queueTime(e); v != "" {
 			return label + " " + v
 		}
 	}
@@ -87,42 +83,34 @@ func (r *renderer) timing(e job.Event) string {
 // tenants has a heading per tenant instead).
 func (r *renderer) compact(e job.Event, withTenant bool) string {
 	j := e.Job
-	var b strings.Builder
-	fmt.Fprintf(&b, "%s *%s* %s", eventEmoji(e.Type), r.jobLink(j, 100), r.title(e.Type))
-	_, showLog := explains(e.Type)
+	showReason, showLog := explains(e.Type)
+	first := fmt.Sprintf("%s *%s* %s", eventEmoji(e.Type), r.jobLink(j, 100), r.title(e.Type))
 	if l := r.logLink(j); showLog && l != "" {
-		b.WriteString(" · " + l)
+		first += " · " + l
 	}
-	b.WriteString(r.threadLink(e))
-	b.WriteString("\n")
 	var parts []string
 	if withTenant {
 		parts = append(parts, r.tenant(e.Tenant))
 	}
-	parts = append(parts, r.kind(j.Kind), r.owner(j), r.transition(e))
-	if t := r.timing(e); t != "" {
-		parts = append(parts, t)
-	}
+	parts = append(parts, r.kind(j.Kind), r.owner(j), r.transition(e), r.timing(e))
 	if e.Unmarked() {
 		parts = append(parts, "_"+r.l.unmarkedShort+"_")
 	}
-	b.WriteString(strings.Join(parts, " · "))
-	if reason, _ := explains(e.Type); reason {
-		if note := inline(j.ConditionNote, 200, ""); note != "" {
-			b.WriteString("\n" + r.l.reason + ": " + note)
-		}
+	s := first + r.threadLink(e) + "\n" + strings.Join(nonEmpty(parts...), " · ")
+	if note := inline(j.ConditionNote, 200, ""); showReason && note != "" {
+		s += "\n" + r.l.reason + ": " + note
 	}
-	return b.String()
+	return s
 }
 
 // textLine is the one-line text fallback about one event in a batch, with
 // the tenant unless a heading names it.
 func (r *renderer) textLine(e job.Event, withTenant bool) string {
-	line := fmt.Sprintf("%s %s %s %s", eventEmoji(e.Type), inline(e.Job.Name, 60, r.l.noName), jobID(e.Job), r.title(e.Type))
+	name := inline(e.Job.Name, 60, r.l.noName) + " " + jobID(e.Job)
 	if withTenant {
-		line = fmt.Sprintf("%s %s %s (%s) %s", eventEmoji(e.Type), inline(e.Job.Name, 60, r.l.noName),
-			jobID(e.Job), r.tenant(e.Tenant), r.title(e.Type))
+		name += " (" + r.tenant(e.Tenant) + ")"
 	}
+	line := eventEmoji(e.Type) + " " + name + " " + r.title(e.Type)
 	if t := r.timing(e); t != "" && e.Type == job.EventStuckPending {
 		line += " · " + t
 	}
@@ -152,14 +140,11 @@ func groupByTenant(events []job.Event) []tenantGroup {
 	return groups
 }
 
-// item is one block of a batch's body: a tenant heading or a job section.
+// item is one block of a batch's body, a tenant heading or a job section,
+// and its line in the text fallback.
 type item struct {
-	text    string
-	heading bool
-	event   job.Event
-	// mentions are the tenant's mentions its heading carries ("" when
-	// none, or on a heading repeated in a later part).
-	mentions string
+	text, line string
+	heading    bool
 }
 
 // batch renders several events as one message, split into parts when the
@@ -178,23 +163,12 @@ func (r *renderer) batch(events []job.Event) []Payload {
 		head = r.headMentions(groups[0].tenant)
 	}
 	title, intro, footer := r.batchTitle(events)
-
-	var items []item
-	for _, g := range groups {
-		if shared {
-			m := r.tenantMentions(g.tenant)
-			items = append(items, item{text: r.tenantHeading(g.tenant, m), heading: true, event: g.events[0], mentions: m})
-		}
-		for _, e := range g.events {
-			items = append(items, item{text: r.compact(e, !shared), event: e})
-		}
-	}
-	parts := r.pack(items, head, intro, footer)
+	parts := r.pack(groups, shared, head, intro, footer)
 	out := make([]Payload, 0, len(parts))
 	for pi, part := range parts {
 		suffix := ""
 		if len(parts) > 1 {
-			suffix = r.l.part(pi+1, len(parts))
+			suffix = fmt.Sprintf(" (%d/%d)", pi+1, len(parts))
 		}
 		// The title holds only kamobot's own words and numbers: it can be
 		// cut anywhere.
@@ -215,52 +189,44 @@ func (r *renderer) batch(events []job.Event) []Payload {
 		if footer != "" {
 			blocks = append(blocks, Context(footer))
 		}
-		out = append(out, Payload{Text: r.batchText(first, part, !shared), Blocks: blocks})
+		out = append(out, Payload{Text: r.batchText(first, part), Blocks: blocks})
 	}
 	return out
 }
 
-// tenantHeading heads a tenant's section in a batch over several tenants:
-// its name, and its mentions.
-func (r *renderer) tenantHeading(t job.TenantRef, mentions string) string {
-	s := ":office: *" + r.tenant(t) + "*"
+// tenantHeading heads a tenant's section in a batch over several tenants,
+// with its mentions ("" on a heading repeated in a later part): its name
+// and mentions, and its line in the text fallback.
+func (r *renderer) tenantHeading(t job.TenantRef, mentions string) item {
+	it := item{text: ":office: *" + r.tenant(t) + "*", line: r.tenant(t) + ":", heading: true}
 	if mentions != "" {
-		s += "  " + mentions
+		it.text += "  " + mentions
+		it.line += " " + mentions
 	}
-	return s
+	return it
 }
 
 // batchText is the text fallback of one part: the header, then a line per
 // job, with each tenant's heading (and mentions) before its jobs, cut with
 // "…and N more" to fit.
-func (r *renderer) batchText(first string, part []item, withTenant bool) string {
+func (r *renderer) batchText(first string, part []item) string {
 	lines := []string{first}
 	size := utf8.RuneCountInString(first)
-	jobs := 0
+	jobs := 0 // not yet shown
 	for _, it := range part {
 		if !it.heading {
 			jobs++
 		}
 	}
-	done := 0
 	for _, it := range part {
-		line := ""
-		if it.heading {
-			line = r.tenant(it.event.Tenant) + ":"
-			if it.mentions != "" {
-				line += " " + it.mentions
-			}
-		} else {
-			line = r.textLine(it.event, withTenant)
-		}
-		if size+utf8.RuneCountInString(line)+40 > MaxTextLen {
-			lines = append(lines, r.l.more(jobs-done))
+		if size+utf8.RuneCountInString(it.line)+40 > MaxTextLen {
+			lines = append(lines, r.l.more(jobs))
 			break
 		}
-		lines = append(lines, line)
-		size += utf8.RuneCountInString(line) + 1
+		lines = append(lines, it.line)
+		size += utf8.RuneCountInString(it.line) + 1
 		if !it.heading {
-			done++
+			jobs--
 		}
 	}
 	return strings.Join(lines, "\n")
@@ -293,12 +259,14 @@ func (r *renderer) batchTitle(events []job.Event) (title, intro, footer string) 
 	return title, intro, r.when(latest)
 }
 
-// pack groups the items, in order, into as few parts as the block limit
-// and the character budget allow: each part takes items greedily while
-// they fit. A tenant whose jobs go on in the next part gets its heading
-// again there, without its mentions (they were made once). Every part
-// keeps its block text within MaxBlocksChars.
-func (r *renderer) pack(items []item, head, intro, footer string) [][]item {
+// pack lays out the job sections, in order, in as few parts as the block
+// limit and the character budget allow: each part takes sections greedily
+// while they fit. In a batch over several tenants a tenant's sections
+// follow its heading, which never ends a part; a tenant whose jobs go on
+// in the next part gets its heading again there, without its mentions
+// (they were made once). Every part keeps its block text within
+// MaxBlocksChars.
+func (r *renderer) pack(groups []tenantGroup, shared bool, head, intro, footer string) [][]item {
 	// What every part holds besides its items: the header (at most
 	// MaxHeaderText) and the footer; the first part also the mentions and
 	// the intro.
@@ -309,59 +277,43 @@ func (r *renderer) pack(items []item, head, intro, footer string) [][]item {
 	}
 	var parts [][]item
 	var cur []item
-	used, nblocks := 0, 0
-	newPart := func() {
-		used, nblocks = fixed, fixedBlocks
-		if len(parts) == 0 {
-			if head != "" {
-				used += utf8.RuneCountInString(head)
-				nblocks++
-			}
-			if intro != "" {
-				used += utf8.RuneCountInString(intro)
-				nblocks++
-			}
+	used := fixed + utf8.RuneCountInString(head) + utf8.RuneCountInString(intro)
+	nblocks := fixedBlocks
+	for _, s := range []string{head, intro} {
+		if s != "" {
+			nblocks++
 		}
-		cur = nil
-	}
-	fits := func(n, blocks int) bool {
-		return nblocks+blocks <= MaxBlocks && used+n <= MaxBlocksChars
 	}
 	add := func(it item) {
 		cur = append(cur, it)
 		used += utf8.RuneCountInString(it.text)
 		nblocks++
 	}
-	newPart()
-	var heading *item // the heading of the tenant whose jobs are being packed
-	for i := range items {
-		it := items[i]
-		n := utf8.RuneCountInString(it.text)
-		if it.heading {
-			heading = &items[i]
-			// A heading never ends a part: it goes with its first job.
-			next := 0
-			if i+1 < len(items) && !items[i+1].heading {
-				next = utf8.RuneCountInString(items[i+1].text)
+	for _, g := range groups {
+		mentions := ""
+		if shared {
+			mentions = r.tenantMentions(g.tenant)
+		}
+		for k, e := range g.events {
+			it := item{text: r.compact(e, !shared), line: r.textLine(e, !shared)}
+			n, blocks := utf8.RuneCountInString(it.text), 1
+			if shared && k == 0 {
+				n += utf8.RuneCountInString(r.tenantHeading(g.tenant, mentions).text)
+				blocks++
 			}
-			if len(cur) > 0 && !fits(n+next, 2) {
+			split := len(cur) > 0 && (nblocks+blocks > MaxBlocks || used+n > MaxBlocksChars)
+			if split {
 				parts = append(parts, cur)
-				newPart()
+				cur, used, nblocks = nil, fixed, fixedBlocks
+			}
+			if shared && (k == 0 || split) {
+				if k > 0 {
+					mentions = ""
+				}
+				add(r.tenantHeading(g.tenant, mentions))
 			}
 			add(it)
-			continue
 		}
-		if len(cur) > 0 && !fits(n, 1) {
-			parts = append(parts, cur)
-			newPart()
-			if heading != nil {
-				again := *heading
-				again.mentions = ""
-				again.text = r.tenantHeading(heading.event.Tenant, "")
-				add(again)
-			}
-		}
-		add(it)
 	}
 	return append(parts, cur)
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"unicode/utf8"
 )
 
@@ -12,8 +13,6 @@ import (
 const (
 	MaxBlocks      = 50   // blocks per message
 	MaxSectionText = 3000 // section text
-	MaxFieldText   = 2000 // one section field
-	MaxFields      = 10   // fields per section
 	MaxHeaderText  = 150  // header block, plain_text
 	MaxTextLen     = 3000 // kamobot's budget for the top-level text (Slack: 4,000)
 	// MaxBlocksChars is kamobot's budget for all text in the blocks of one
@@ -50,54 +49,40 @@ type Text struct {
 // Mrkdwn returns a mrkdwn text object. s must already be escaped.
 func Mrkdwn(s string) *Text { return &Text{Type: "mrkdwn", Text: s} }
 
-// PlainText returns a plain_text object that renders emoji shortcodes.
-// s must already be escaped: Slack decodes &amp; &lt; &gt; there too.
-func PlainText(s string) *Text { return &Text{Type: "plain_text", Text: s, Emoji: true} }
-
-// Header returns a header block.
-func Header(plain string) Block { return Block{Type: "header", Text: PlainText(plain)} }
+// Header returns a header block: plain_text that renders emoji
+// shortcodes. plain must already be escaped: Slack decodes &amp; &lt; &gt;
+// there too.
+func Header(plain string) Block {
+	return Block{Type: "header", Text: &Text{Type: "plain_text", Text: plain, Emoji: true}}
+}
 
 // Section returns a section block with mrkdwn text.
 func Section(mrkdwn string) Block { return Block{Type: "section", Text: Mrkdwn(mrkdwn)} }
 
 // Fields returns a section block of mrkdwn fields (two columns in Slack).
-func Fields(mrkdwn ...string) Block {
-	b := Block{Type: "section"}
-	for _, f := range mrkdwn {
-		b.Fields = append(b.Fields, Mrkdwn(f))
-	}
-	return b
-}
+func Fields(mrkdwn ...string) Block { return Block{Type: "section", Fields: texts(mrkdwn)} }
 
 // Context returns a context block of mrkdwn elements (small grey text).
-func Context(mrkdwn ...string) Block {
-	b := Block{Type: "context"}
-	for _, e := range mrkdwn {
-		b.Elements = append(b.Elements, Mrkdwn(e))
-	}
-	return b
-}
+func Context(mrkdwn ...string) Block { return Block{Type: "context", Elements: texts(mrkdwn)} }
 
-// chars counts the characters of text in a block.
-func (b Block) chars() int {
-	n := 0
-	if b.Text != nil {
-		n += utf8.RuneCountInString(b.Text.Text)
+func texts(mrkdwn []string) []*Text {
+	var out []*Text
+	for _, s := range mrkdwn {
+		out = append(out, Mrkdwn(s))
 	}
-	for _, t := range b.Fields {
-		n += utf8.RuneCountInString(t.Text)
-	}
-	for _, t := range b.Elements {
-		n += utf8.RuneCountInString(t.Text)
-	}
-	return n
+	return out
 }
 
 // blocksChars counts the characters of text in blocks.
 func blocksChars(blocks []Block) int {
 	n := 0
 	for _, b := range blocks {
-		n += b.chars()
+		if b.Text != nil {
+			n += utf8.RuneCountInString(b.Text.Text)
+		}
+		for _, t := range slices.Concat(b.Fields, b.Elements) {
+			n += utf8.RuneCountInString(t.Text)
+		}
 	}
 	return n
 }
@@ -105,23 +90,10 @@ func blocksChars(blocks []Block) int {
 // JSON encodes the payload compactly, without escaping <, > and & as
 // \u003c (Slack reads both; this keeps payloads readable).
 func (p Payload) JSON() ([]byte, error) {
-	return encode(p, "")
-}
-
-// IndentedJSON encodes the payload with two-space indentation, as the
-// golden files are written.
-func (p Payload) IndentedJSON() ([]byte, error) {
-	return encode(p, "  ")
-}
-
-func encode(v any, indent string) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if indent != "" {
-		enc.SetIndent("", indent)
-	}
-	if err := enc.Encode(v); err != nil {
+	if err := enc.Encode(p); err != nil {
 		return nil, fmt.Errorf("encode slack payload: %w", err)
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil

@@ -34,29 +34,16 @@ func RenderDigest(events []job.Event, since time.Time, o RenderOptions) Payload 
 	}
 	blocks = append(blocks, Section(summary))
 
-	// Group by tenant, keeping the order in which tenants first appear.
-	var order []int64
-	byTenant := map[int64][]job.Event{}
-	for _, e := range events {
-		if _, seen := byTenant[e.Tenant.ID]; !seen {
-			order = append(order, e.Tenant.ID)
-		}
-		byTenant[e.Tenant.ID] = append(byTenant[e.Tenant.ID], e)
-	}
-
 	budget := MaxBlocksChars - blocksChars(blocks) - utf8.RuneCountInString(footer) - 200
-	for ti, id := range order {
-		evs := byTenant[id]
-		sec := "*" + r.tenant(evs[0].Tenant) + "*"
+	groups := groupByTenant(events)
+	for gi, g := range groups {
+		sec := "*" + r.tenant(g.tenant) + "*"
 		secLen := utf8.RuneCountInString(sec)
 		listed := 0
-		for _, e := range evs {
-			if listed == digestPerTenant {
-				break
-			}
+		for _, e := range g.events[:min(len(g.events), digestPerTenant)] {
 			line := "\n" + r.digestLine(e)
 			n := utf8.RuneCountInString(line)
-			if secLen+n > MaxSectionText-100 || secLen+n > budget-100 {
+			if secLen+n > min(MaxSectionText, budget)-100 {
 				break
 			}
 			sec += line
@@ -65,14 +52,14 @@ func RenderDigest(events []job.Event, since time.Time, o RenderOptions) Payload 
 		}
 		if listed == 0 || len(blocks) >= MaxBlocks-2 {
 			jobs := 0
-			for _, rest := range order[ti:] {
-				jobs += len(byTenant[rest])
+			for _, rest := range groups[gi:] {
+				jobs += len(rest.events)
 			}
-			blocks = append(blocks, Section(l.moreTenants(len(order)-ti, jobs)))
+			blocks = append(blocks, Section(l.moreTenants(len(groups)-gi, jobs)))
 			break
 		}
-		if listed < len(evs) {
-			more := "\n" + l.more(len(evs)-listed)
+		if listed < len(g.events) {
+			more := "\n" + l.more(len(g.events)-listed)
 			sec += more
 			secLen += utf8.RuneCountInString(more)
 		}
@@ -93,16 +80,14 @@ func (r *renderer) digestLine(e job.Event) string {
 	if e.Unmarked() {
 		parts = append(parts, "_"+r.l.unmarkedShort+"_")
 	}
-	if _, v, ok := r.runTime(e); ok && e.Type.IsEnding() {
+	if _, v := r.runTime(e); v != "" && e.Type.IsEnding() {
 		parts = append(parts, v)
 	}
 	if e.Type == job.EventStuckPending {
-		if t := r.timing(e); t != "" {
-			parts = append(parts, t)
-		}
+		parts = append(parts, r.timing(e))
 	}
 	if e.Type.IsEnding() || e.Type == job.EventTrouble {
 		parts = append(parts, r.owner(e.Job))
 	}
-	return strings.Join(parts, " · ")
+	return strings.Join(nonEmpty(parts...), " · ")
 }

@@ -14,18 +14,12 @@
 // budgets (MaxTextLen, MaxBlocksChars); many events are split into as few
 // payloads as those allow.
 //
-// Jobs are numbered as the web UI numbers them (the id; a preprocessing
-// run as "#<preprocessing id>/<data id>") and linked to their page; a
+// Jobs are numbered and linked as the web UI shows them (jobID); a
 // failure (failed, killed, in trouble) also links the job's log page.
 //
-// Mention policy: a message about one tenant's jobs, single or batched,
-// opens with RenderOptions.Mentions and the tenant's own
-// (RenderOptions.TenantMentions); a batch over several tenants (a shared
-// webhook) puts each tenant's mentions on the heading of that tenant's
-// section, and a split batch makes each mention once. The owner of a job
-// is mentioned on the job's own events, if mapped in RenderOptions.Owners.
-// Greetings, summaries and digests mention no one (a summary names owners
-// without pinging them).
+// Job messages mention whom RenderOptions names (Mentions, TenantMentions,
+// Owners), a batch split in parts each target once; greetings, summaries
+// and digests mention no one (a summary names owners without pinging them).
 //
 // A batch reads as one message: a header counting what happened, each
 // tenant's jobs together, a phrase only when every event is of one kind,
@@ -43,9 +37,10 @@
 // bodies), PermanentMessage (Slack refused this message) or DeadWebhook (the
 // webhook is gone or refused). Slack's error string decides before the
 // status: a 500 whose body is action_prohibited is a dead webhook, not a
-// temporary failure retried forever. Sender.Deliver adds pacing (at most one
-// message per second per webhook, see Pacer) and a few in-process retries;
-// the persistent outbox owns the long waits, using Sender.RetryDelay.
+// temporary failure retried forever. Sender.DeliverGated adds pacing (at
+// most one message per second per webhook, see Pacer) and a few in-process
+// retries; the persistent outbox owns the long waits, using
+// Sender.RetryDelay.
 //
 // The webhook URL is a secret: it never appears in a Result, an error or a
 // log line. Errors name the host only; logs use Redact and Fingerprint.

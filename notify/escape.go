@@ -2,6 +2,7 @@ package notify
 
 import (
 	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -10,28 +11,12 @@ import (
 // ellipsis marks text that was cut.
 const ellipsis = "…"
 
-// Escape makes s literal in Slack mrkdwn (and plain_text): & becomes &amp;
-// first, then < and > become &lt; and &gt;. Nothing else has an escape in
-// Slack; *, _, ~ and ` only change how text looks.
-func Escape(s string) string {
-	if !strings.ContainsAny(s, "&<>") {
-		return s
-	}
-	s = strings.ReplaceAll(s, "&", "&amp;")
-	s = strings.ReplaceAll(s, "<", "&lt;")
-	return strings.ReplaceAll(s, ">", "&gt;")
-}
+// Escape makes s literal in Slack mrkdwn (and plain_text): & becomes &amp;,
+// < and > become &lt; and &gt;. Nothing else has an escape in Slack; *, _,
+// ~ and ` only change how text looks.
+func Escape(s string) string { return escaper.Replace(s) }
 
-// escapedLen is how many characters r takes once escaped.
-func escapedLen(r rune) int {
-	switch r {
-	case '&':
-		return 5
-	case '<', '>':
-		return 4
-	}
-	return 1
-}
+var escaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 
 // Truncate cuts s to at most n characters (runes), ending a cut text with
 // "…". It never cuts inside a rune. Use it on raw text, before escaping.
@@ -43,13 +28,7 @@ func Truncate(s string, n int) string {
 	if utf8.RuneCountInString(s) <= n {
 		return s
 	}
-	i, count := 0, 0
-	for i < len(s) && count < n-1 {
-		_, size := utf8.DecodeRuneInString(s[i:])
-		i += size
-		count++
-	}
-	return s[:i] + ellipsis
+	return string([]rune(s)[:n-1]) + ellipsis
 }
 
 // EscapeLimit escapes s and cuts the result to at most n characters, ending
@@ -60,46 +39,31 @@ func EscapeLimit(s string, n int) string {
 	if n <= 0 {
 		return ""
 	}
-	total := 0
-	for _, r := range s {
-		total += escapedLen(r)
+	e := Escape(s)
+	if utf8.RuneCountInString(e) <= n {
+		return e
 	}
-	if total <= n {
-		return Escape(s)
+	// Every & of e starts an escape: one with no ; after it was cut.
+	e = string([]rune(e)[:n-1])
+	if i := strings.LastIndexByte(e, '&'); i >= 0 && !strings.Contains(e[i:], ";") {
+		e = e[:i]
 	}
-	var b strings.Builder
-	used := 0
-	for _, r := range s {
-		l := escapedLen(r)
-		if used+l > n-1 {
-			break
-		}
-		used += l
-		switch r {
-		case '&':
-			b.WriteString("&amp;")
-		case '<':
-			b.WriteString("&lt;")
-		case '>':
-			b.WriteString("&gt;")
-		default:
-			b.WriteRune(r)
-		}
+	return e + ellipsis
+}
+
+// spaceControl turns a control character (newline, tab, ..., and the line
+// and paragraph separators) into a space.
+func spaceControl(r rune) rune {
+	if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
+		return ' '
 	}
-	return b.String() + ellipsis
+	return r
 }
 
 // oneLine replaces control characters (newlines, tabs, ...) with spaces and
 // trims the ends, for values shown on one line.
 func oneLine(s string) string {
-	s = strings.ToValidUTF8(s, "\uFFFD")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s)
-	return strings.TrimSpace(s)
+	return strings.TrimSpace(strings.Map(spaceControl, strings.ToValidUTF8(s, "\uFFFD")))
 }
 
 // inline is a value from KAMONOHASHI or a user, made one line, cut to n
@@ -119,15 +83,13 @@ func codeBlock(text string, n int) string {
 	text = strings.ToValidUTF8(text, "\uFFFD")
 	text = strings.ReplaceAll(text, "\r\n", "\n")
 	text = strings.Map(func(r rune) rune {
-		switch {
-		case r == '`':
+		switch r {
+		case '`':
 			return 'ˋ'
-		case r == '\n':
+		case '\n':
 			return r
-		case unicode.IsControl(r) || r == '\u2028' || r == '\u2029':
-			return ' '
 		}
-		return r
+		return spaceControl(r)
 	}, text)
 	text = strings.Trim(text, "\n ")
 	if text == "" {
@@ -142,11 +104,11 @@ func escapeTail(s string, n int) string {
 	runes := []rune(s)
 	used, start := 0, len(runes)
 	for start > 0 {
-		l := escapedLen(runes[start-1])
-		if used+l > n-2 { // room for "…\n"
+		escaped := utf8.RuneCountInString(Escape(string(runes[start-1])))
+		if used+escaped > n-2 { // room for "…\n"
 			break
 		}
-		used += l
+		used += escaped
 		start--
 	}
 	if start == 0 {
@@ -193,14 +155,11 @@ func mention(target string) string {
 // mentions formats the configured targets, without duplicates.
 func mentions(targets []string) string {
 	var out []string
-	seen := map[string]bool{}
 	for _, t := range targets {
 		if strings.TrimSpace(t) == "" {
 			continue
 		}
-		m := mention(t)
-		if !seen[m] {
-			seen[m] = true
+		if m := mention(t); !slices.Contains(out, m) {
 			out = append(out, m)
 		}
 	}

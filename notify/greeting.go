@@ -1,6 +1,9 @@
 package notify
 
-import "strings"
+import (
+	"cmp"
+	"strings"
+)
 
 // Greeting kinds for RenderGreeting.
 const (
@@ -20,17 +23,8 @@ func RenderGreeting(kind, phrase string, o RenderOptions, extra ...string) Paylo
 	if say == "" {
 		say = r.phrase(kind)
 	}
-	if say == "" {
-		say = r.l.greeting[kind]
-	}
-	if say == "" {
-		say = r.l.greeting[GreetingEnter]
-	}
-	em, ok := greetingEmoji[kind]
-	if !ok {
-		em = ":wave:"
-	}
-	main := em + " " + say
+	say = cmp.Or(say, r.l.said[kind], r.l.said[GreetingEnter])
+	main := cmp.Or(greetingEmoji[kind], ":wave:") + " " + say
 	blocks := []Block{Section(main)}
 	var small []string
 	for _, e := range extra {
@@ -38,9 +32,7 @@ func RenderGreeting(kind, phrase string, o RenderOptions, extra ...string) Paylo
 			small = append(small, line)
 		}
 	}
-	if t := r.when(o.Now); t != "" {
-		small = append(small, t)
-	}
+	small = nonEmpty(append(small, r.when(o.Now))...)
 	if len(small) > 0 {
 		blocks = append(blocks, Context(strings.Join(small, "\n")))
 	}

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -14,12 +15,10 @@ import (
 // compact section per job, split into as few payloads as Slack's limits
 // allow. No events give no payloads.
 func RenderEvents(events []job.Event, o RenderOptions) []Payload {
-	r := newRenderer(o)
-	switch len(events) {
-	case 0:
+	if len(events) == 0 {
 		return nil
 	}
-	return r.batch(supersede(events))
+	return newRenderer(o).batch(supersede(events))
 }
 
 // job renders the detailed message about one event.
@@ -32,25 +31,15 @@ func (r *renderer) job(e job.Event) Payload {
 
 	head := r.headMentions(e.Tenant)
 	showReason, showLog := explains(e.Type)
-	var lines []string
-	if head != "" {
-		lines = append(lines, head)
+	reason, logLink := "", ""
+	if showReason {
+		reason = inline(j.ConditionNote, reasonBudget, "")
 	}
-	name := "*" + r.jobLink(j, nameBudget) + "*"
-	logLink := ""
 	if showLog {
 		logLink = r.logLink(j)
 	}
-	if logLink != "" {
-		name += " · " + logLink
-	}
-	lines = append(lines, name)
-	if p := r.phrase(eventKey(e.Type)); p != "" {
-		lines = append(lines, p)
-	}
-	if n := r.note(e); n != "" {
-		lines = append(lines, n)
-	}
+	name := strings.Join(nonEmpty("*"+r.jobLink(j, nameBudget)+"*", logLink), " · ")
+	lines := nonEmpty(head, name, r.phrase(eventKey(e.Type)), r.note(e))
 
 	fields := []string{
 		field(l.tenant, r.tenant(e.Tenant)),
@@ -58,10 +47,10 @@ func (r *renderer) job(e job.Event) Payload {
 		field(l.owner, r.owner(j)),
 		field(l.status, r.transition(e)),
 	}
-	if label, v, ok := r.runTime(e); ok {
+	if label, v := r.runTime(e); v != "" {
 		fields = append(fields, field(label, v))
 	}
-	if label, v, ok := r.queueTime(e); ok {
+	if label, v := r.queueTime(e); v != "" {
 		fields = append(fields, field(label, v))
 	}
 	if n := oneLine(j.Node); n != "" {
@@ -72,40 +61,27 @@ func (r *renderer) job(e job.Event) Payload {
 	}
 
 	blocks := []Block{Header(header), Section(strings.Join(lines, "\n")), Fields(fields...)}
-	reason := inline(j.ConditionNote, reasonBudget, "")
-	if showReason && reason != "" {
+	if reason != "" {
 		blocks = append(blocks, Section(field(l.reason, reason)))
 	}
-	if showLog {
-		if c := codeBlock(j.LogSummary, logBudget); c != "" {
-			blocks = append(blocks, Section(field(l.logTail, c)))
-		}
+	if c := codeBlock(j.LogSummary, logBudget); showLog && c != "" {
+		blocks = append(blocks, Section(field(l.logTail, c)))
 	}
 	if at := r.when(e.At); at != "" {
 		blocks = append(blocks, Context(at))
 	}
 
 	// The text fallback carries the essentials on one or two lines.
-	var text strings.Builder
-	if head != "" {
-		text.WriteString(head + " ")
+	text := strings.Join(nonEmpty(head, fmt.Sprintf("%s %s: %s (%s · %s) %s", em, title, r.jobLink(j, nameBudget),
+		r.tenant(e.Tenant), r.kind(j.Kind), r.transition(e))), " ")
+	if _, v := r.runTime(e); v != "" {
+		text += " · " + v
 	}
-	fmt.Fprintf(&text, "%s %s: %s (%s · %s) %s", em, title, r.jobLink(j, nameBudget),
-		r.tenant(e.Tenant), r.kind(j.Kind), r.transition(e))
-	if _, v, ok := r.runTime(e); ok {
-		text.WriteString(" · " + v)
+	text += " · " + l.owner + " " + r.owner(j)
+	if reason != "" {
+		text += "\n" + l.reason + ": " + inline(j.ConditionNote, 300, "")
 	}
-	text.WriteString(" · " + l.owner + " " + r.owner(j))
-	if showReason && reason != "" {
-		text.WriteString("\n" + l.reason + ": " + inline(j.ConditionNote, 300, ""))
-	}
-	if n := r.note(e); n != "" {
-		text.WriteString("\n" + n)
-	}
-	if logLink != "" {
-		text.WriteString("\n" + logLink)
-	}
-	return Payload{Text: text.String(), Blocks: blocks}
+	return Payload{Text: strings.Join(nonEmpty(text, r.note(e), logLink), "\n"), Blocks: blocks}
 }
 
 // note is kamobot's own remark about an event, or "": that KAMONOHASHI did
@@ -118,4 +94,9 @@ func (r *renderer) note(e job.Event) string {
 		return "_" + r.l.unknownNote + "_"
 	}
 	return ""
+}
+
+// nonEmpty is xs without its empty strings.
+func nonEmpty(xs ...string) []string {
+	return slices.DeleteFunc(xs, func(x string) bool { return x == "" })
 }

@@ -12,43 +12,54 @@ import (
 // labels are the fixed words of the messages in one language. Phrases,
 // which users can replace, come from RenderOptions.Phrase instead.
 type labels struct {
-	title map[job.EventType]string // "Completed", as a heading
-	count map[job.EventType]string // "completed", in a list of counts
+	// title names an event type as a heading ("Completed"), and lower-cased
+	// in a list of counts.
+	title map[job.EventType]string
 	kinds map[api.Kind]string
+	// said is what a greeting or a team message says without a phrase, by
+	// phrase key.
+	said map[string]string
 
 	tenant, kindLabel, owner, status, duration, queued, runningFor, waitingFor, node, gpus string
 	reason, logTail, noName, none, gone                                                    string
-	// openLog labels the link to the job's log in the web UI.
-	openLog string
-	// unmarked notes an ending KAMONOHASHI did not record (Event.Unmarked).
-	unmarked string
-	// unmarkedShort is unmarked in a batch or digest line.
-	unmarkedShort string
-	// thread names the link to a job's thread (app mode).
-	thread string
-	// unknownNote explains a state_unknown alert.
-	unknownNote string
 
-	// units are day, hour, minute, second suffixes; unitSep goes between two units.
-	units   [4]string
-	unitSep string
-	listSep string // between counts: ", " / "・"
-	// countItem is one count: "2 completed" / "完了2".
-	countItem func(n int, word string) string
+	openLog       string // the link to the job's log in the web UI
+	unmarked      string // notes an ending KAMONOHASHI did not record (Event.Unmarked)
+	unmarkedShort string // unmarked in a batch or digest line
+	thread        string // the link to a job's thread (app mode)
+	unknownNote   string // explains a state_unknown alert
+
+	units     [4]string                       // day, hour, minute and second suffixes
+	unitSep   string                          // between two units
+	listSep   string                          // between counts: ", " / "・"
+	countItem func(n int, word string) string // one count: "2 completed" / "完了2"
 
 	jobsEnded   func(n int) string // header of a batch of endings
 	jobsUpdated func(n int) string // header of a mixed batch
 	more        func(n int) string // "…and N more"
 	moreTenants func(tenants, jobs int) string
-	part        func(i, n int) string
 
-	greeting     map[string]string // default phrase per greeting kind
 	summaryTitle func(n int) string
 	summaryNone  string
 	digestTitle  func(since string) string
 	digestNone   string
 	digestCount  func(n int) string
 	asOf         func(t string) string
+
+	team   teamLabels
+	report reportLabels
+}
+
+// teamLabels are the words of the team messages (team.go).
+type teamLabels struct {
+	until, by, held, since, allKinds, stuckFor, troubleFor string
+	runs, failed, what, lastError, caughtUp, downFor       string
+}
+
+// reportLabels are the words of the weekly report (report.go).
+type reportLabels struct {
+	title, runs, gpuHours, byKind, byStatus, byUser, waits, costly, others, none, prev string
+	runsN                                                                              func(n int) string
 }
 
 var english = labels{
@@ -58,15 +69,15 @@ var english = labels{
 		job.EventLongRunning: "Long running", job.EventStarted: "Started", job.EventDeleted: "Gone",
 		job.EventStateUnknown: "State unknown",
 	},
-	count: map[job.EventType]string{
-		job.EventCompleted: "completed", job.EventFailed: "failed", job.EventKilled: "killed",
-		job.EventCanceled: "canceled", job.EventTrouble: "in trouble", job.EventStuckPending: "stuck in queue",
-		job.EventLongRunning: "long running", job.EventStarted: "started", job.EventDeleted: "gone",
-		job.EventStateUnknown: "state unknown",
-	},
 	kinds: map[api.Kind]string{
 		api.KindTraining: "Training", api.KindInference: "Inference",
 		api.KindNotebook: "Notebook", api.KindPreprocessing: "Preprocessing",
+	},
+	said: map[string]string{
+		GreetingEnter: "Good morning! Watching the jobs today.", GreetingLeave: "That's it for today. See you tomorrow!",
+		GreetingLeaveFriday: "That's it for the week. Have a good weekend!", GreetingLeaveQuiet: "A quiet day: no job ended today.",
+		KeyMuteSet: "Muted", KeyMuteEnded: "Mute ended", KeyReminder: "Reminder", KeyFailing: "Failing repeatedly",
+		KeySelfDown: "KAMONOHASHI unreadable", KeySelfUp: "KAMONOHASHI readable again", KeyHookDead: "Webhook refused",
 	},
 	tenant: "Tenant", kindLabel: "Kind", owner: "Owner", status: "Status", duration: "Duration",
 	queued: "Queued", runningFor: "Running for", waitingFor: "Waiting for", node: "Node", gpus: "GPUs",
@@ -80,40 +91,44 @@ var english = labels{
 	unitSep:       " ",
 	listSep:       ", ",
 	countItem:     func(n int, w string) string { return fmt.Sprintf("%d %s", n, w) },
-	jobsEnded: func(n int) string {
-		return fmt.Sprintf("%d jobs ended", n)
+	jobsEnded:     func(n int) string { return fmt.Sprintf("%d jobs ended", n) },
+	jobsUpdated:   func(n int) string { return fmt.Sprintf("%d job updates", n) },
+	more:          func(n int) string { return fmt.Sprintf("…and %d more", n) },
+	moreTenants:   func(t, j int) string { return fmt.Sprintf("…and %d more tenants (%d jobs)", t, j) },
+	summaryTitle:  func(n int) string { return fmt.Sprintf("Jobs running now: %d", n) },
+	summaryNone:   "No job is running.",
+	digestTitle:   func(since string) string { return "While you were away (since " + since + ")" },
+	digestNone:    "Nothing happened.",
+	digestCount:   func(n int) string { return fmt.Sprintf("%d jobs", n) },
+	asOf:          func(t string) string { return "as of " + t },
+	team: teamLabels{
+		until: "Until", by: "By", held: "Held", since: "Since", allKinds: "all kinds", stuckFor: "Waiting for",
+		troubleFor: "In trouble for", runs: "Runs", failed: "%[1]d failures within %[2]s", what: "What failed",
+		lastError: "Last error", caughtUp: "Caught up", downFor: "Down for",
 	},
-	jobsUpdated: func(n int) string { return fmt.Sprintf("%d job updates", n) },
-	more:        func(n int) string { return fmt.Sprintf("…and %d more", n) },
-	moreTenants: func(t, j int) string { return fmt.Sprintf("…and %d more tenants (%d jobs)", t, j) },
-	part:        func(i, n int) string { return fmt.Sprintf(" (%d/%d)", i, n) },
-	greeting: map[string]string{
-		"enter": "Good morning! Watching the jobs today.", "leave": "That's it for today. See you tomorrow!",
-		"leave_friday": "That's it for the week. Have a good weekend!", "leave_quiet": "A quiet day: no job ended today.",
-	},
-	summaryTitle: func(n int) string { return fmt.Sprintf("Jobs running now: %d", n) },
-	summaryNone:  "No job is running.",
-	digestTitle:  func(since string) string { return "While you were away (since " + since + ")" },
-	digestNone:   "Nothing happened.",
-	digestCount:  func(n int) string { return fmt.Sprintf("%d jobs", n) },
-	asOf:         func(t string) string { return "as of " + t },
-}
-
-// japaneseEvents names the events in Japanese, in titles and in counts
-// alike (Japanese needs no plural).
-var japaneseEvents = map[job.EventType]string{
-	job.EventCompleted: "完了", job.EventFailed: "失敗", job.EventKilled: "強制終了",
-	job.EventCanceled: "キャンセル", job.EventTrouble: "異常", job.EventStuckPending: "待機が長い",
-	job.EventLongRunning: "長時間実行", job.EventStarted: "開始", job.EventDeleted: "消失",
-	job.EventStateUnknown: "状態不明",
+	report: reportLabels{title: "Weekly report", runs: "Runs", gpuHours: "GPU-hours", byKind: "Runs by kind",
+		byStatus: "Ended by status", byUser: "GPU-hours by user", waits: "Longest queue waits",
+		costly: "Costliest runs", others: "others", none: "nothing ran", prev: "vs the week before",
+		runsN: func(n int) string { return fmt.Sprintf("%d runs", n) }},
 }
 
 var japanese = labels{
-	title: japaneseEvents,
-	count: japaneseEvents,
+	// Japanese needs no plural: a title serves in counts as it is.
+	title: map[job.EventType]string{
+		job.EventCompleted: "完了", job.EventFailed: "失敗", job.EventKilled: "強制終了",
+		job.EventCanceled: "キャンセル", job.EventTrouble: "異常", job.EventStuckPending: "待機が長い",
+		job.EventLongRunning: "長時間実行", job.EventStarted: "開始", job.EventDeleted: "消失",
+		job.EventStateUnknown: "状態不明",
+	},
 	kinds: map[api.Kind]string{
 		api.KindTraining: "学習", api.KindInference: "推論",
 		api.KindNotebook: "ノートブック", api.KindPreprocessing: "前処理",
+	},
+	said: map[string]string{
+		GreetingEnter: "おはようございます。今日もジョブを見守ります。", GreetingLeave: "今日はここまで。おつかれさまでした。",
+		GreetingLeaveFriday: "今週もおつかれさまでした。よい週末を。", GreetingLeaveQuiet: "今日は終わったジョブがない、静かな一日でした。",
+		KeyMuteSet: "ミュート", KeyMuteEnded: "ミュート終了", KeyReminder: "リマインド", KeyFailing: "失敗の繰り返し",
+		KeySelfDown: "KAMONOHASHI 読み取り不可", KeySelfUp: "KAMONOHASHI 読み取り再開", KeyHookDead: "Webhook 拒否",
 	},
 	tenant: "テナント", kindLabel: "種別", owner: "担当", status: "状態", duration: "所要時間",
 	queued: "待ち時間", runningFor: "経過時間", waitingFor: "待機時間", node: "ノード", gpus: "GPU",
@@ -131,17 +146,21 @@ var japanese = labels{
 	jobsUpdated:   func(n int) string { return fmt.Sprintf("ジョブの更新%d件", n) },
 	more:          func(n int) string { return fmt.Sprintf("…ほか%d件", n) },
 	moreTenants:   func(t, j int) string { return fmt.Sprintf("…ほか%dテナント(%d件)", t, j) },
-	part:          func(i, n int) string { return fmt.Sprintf(" (%d/%d)", i, n) },
-	greeting: map[string]string{
-		"enter": "おはようございます。今日もジョブを見守ります。", "leave": "今日はここまで。おつかれさまでした。",
-		"leave_friday": "今週もおつかれさまでした。よい週末を。", "leave_quiet": "今日は終わったジョブがない、静かな一日でした。",
+	summaryTitle:  func(n int) string { return fmt.Sprintf("実行中のジョブ: %d件", n) },
+	summaryNone:   "実行中のジョブはありません。",
+	digestTitle:   func(since string) string { return "留守中のできごと (" + since + " から)" },
+	digestNone:    "何もありませんでした。",
+	digestCount:   func(n int) string { return fmt.Sprintf("%d件", n) },
+	asOf:          func(t string) string { return t + " 時点" },
+	team: teamLabels{
+		until: "終了予定", by: "設定者", held: "保留", since: "開始", allKinds: "全種別", stuckFor: "待ち時間",
+		troubleFor: "異常の継続", runs: "実行", failed: "%[2]s以内に%[1]d回失敗", what: "失敗した処理",
+		lastError: "最後のエラー", caughtUp: "追いついた件数", downFor: "停止時間",
 	},
-	summaryTitle: func(n int) string { return fmt.Sprintf("実行中のジョブ: %d件", n) },
-	summaryNone:  "実行中のジョブはありません。",
-	digestTitle:  func(since string) string { return "留守中のできごと (" + since + " から)" },
-	digestNone:   "何もありませんでした。",
-	digestCount:  func(n int) string { return fmt.Sprintf("%d件", n) },
-	asOf:         func(t string) string { return t + " 時点" },
+	report: reportLabels{title: "週間レポート", runs: "実行数", gpuHours: "GPU時間", byKind: "種類別の実行数",
+		byStatus: "終了ステータス", byUser: "ユーザー別 GPU時間", waits: "キュー待ちの長いジョブ",
+		costly: "GPU時間の多いジョブ", others: "その他", none: "実行なし", prev: "前週比",
+		runsN: func(n int) string { return fmt.Sprintf("%d件", n) }},
 }
 
 // labelsFor returns the labels of a language: "en", else Japanese.
@@ -156,10 +175,7 @@ func labelsFor(lang string) *labels {
 // "45s", "12m 5s", "2h 13m", "3d 4h" (Japanese: "2時間13分").
 func Duration(d time.Duration, lang string) string {
 	l := labelsFor(lang)
-	if d < time.Second {
-		return "0" + l.units[3]
-	}
-	secs := int64(d / time.Second)
+	secs := max(int64(d/time.Second), 0)
 	parts := [4]int64{secs / 86400, secs % 86400 / 3600, secs % 3600 / 60, secs % 60}
 	for i := range 3 {
 		if parts[i] > 0 {

@@ -57,69 +57,49 @@ func Inspect(mrkdwn string) View {
 	var v View
 	var b strings.Builder
 	s := mrkdwn
-	for i := 0; i < len(s); {
-		switch s[i] {
-		case '&':
-			if r, n := entity(s[i:]); n > 0 {
-				b.WriteByte(r)
-				i += n
-				continue
-			}
-			v.Unescaped = append(v.Unescaped, Flaw{i, "&"})
-			b.WriteByte('&')
-			i++
-		case '<':
-			end := strings.IndexAny(s[i+1:], "<>")
-			if end >= 0 && s[i+1+end] == '>' {
-				if v.control(&b, s[i+1:i+1+end], i+1) {
-					i += end + 2
-					continue
-				}
-			}
-			v.Unescaped = append(v.Unescaped, Flaw{i, "<"})
-			b.WriteByte('<')
-			i++
-		case '>':
-			v.Unescaped = append(v.Unescaped, Flaw{i, ">"})
-			b.WriteByte('>')
-			i++
-		default:
-			b.WriteByte(s[i])
-			i++
+	plain := 0 // where the text outside control sequences starts
+	for i := 0; i < len(s); i++ {
+		if s[i] != '<' {
+			continue
+		}
+		end := strings.IndexAny(s[i+1:], "<>")
+		if end < 0 || s[i+1+end] != '>' {
+			continue
+		}
+		b.WriteString(v.decode(s[plain:i], plain))
+		plain = i // a < that starts no control sequence is text
+		if v.control(&b, s[i+1:i+1+end], i+1) {
+			i += end + 1
+			plain = i + 1
 		}
 	}
+	b.WriteString(v.decode(s[plain:], plain))
 	v.Text = b.String()
 	return v
 }
 
-// entity decodes one of the three entities Slack knows at the start of s.
-func entity(s string) (byte, int) {
-	switch {
-	case strings.HasPrefix(s, "&amp;"):
-		return '&', 5
-	case strings.HasPrefix(s, "&lt;"):
-		return '<', 4
-	case strings.HasPrefix(s, "&gt;"):
-		return '>', 4
-	}
-	return 0, 0
-}
-
-// decode turns the inside of a control sequence into visible text, flagging
-// a bare & (the only control character that can occur there).
+// decode turns text at byte offset offset of the whole into visible text:
+// it decodes the three entities Slack knows and flags every other <, >
+// or &.
 func (v *View) decode(s string, offset int) string {
 	var b strings.Builder
-	for i := 0; i < len(s); {
-		if s[i] == '&' {
-			if r, n := entity(s[i:]); n > 0 {
-				b.WriteByte(r)
-				i += n
-				continue
-			}
-			v.Unescaped = append(v.Unescaped, Flaw{offset + i, "&"})
+	for i := 0; i < len(s); i++ {
+		switch {
+		case strings.HasPrefix(s[i:], "&amp;"):
+			b.WriteByte('&')
+			i += 4
+		case strings.HasPrefix(s[i:], "&lt;"):
+			b.WriteByte('<')
+			i += 3
+		case strings.HasPrefix(s[i:], "&gt;"):
+			b.WriteByte('>')
+			i += 3
+		case s[i] == '&' || s[i] == '<' || s[i] == '>':
+			v.Unescaped = append(v.Unescaped, Flaw{offset + i, s[i : i+1]})
+			fallthrough
+		default:
+			b.WriteByte(s[i])
 		}
-		b.WriteByte(s[i])
-		i++
 	}
 	return b.String()
 }
@@ -129,60 +109,43 @@ func (v *View) decode(s string, offset int) string {
 // understands, in which case the < was not escaped.
 func (v *View) control(b *strings.Builder, inner string, off int) bool {
 	target, label, hasLabel := strings.Cut(inner, "|")
-	labelOff := off + len(target) + 1
+	labelled := hasLabel && label != ""
 	show := func(def string) {
-		if hasLabel && label != "" {
-			b.WriteString(v.decode(label, labelOff))
-			return
+		if labelled {
+			def = v.decode(label, off+len(target)+1)
 		}
 		b.WriteString(def)
 	}
 	switch {
-	case strings.HasPrefix(target, "@"):
-		id := target[1:]
-		if !userID.MatchString(id) {
-			return false
-		}
-		v.Users = append(v.Users, id)
-		if hasLabel && label != "" {
+	case strings.HasPrefix(target, "@") && userID.MatchString(target[1:]):
+		v.Users = append(v.Users, target[1:])
+		if labelled {
 			b.WriteString("@")
 		}
-		show("@" + id)
-	case strings.HasPrefix(target, "#"):
-		id := target[1:]
-		if !channelID.MatchString(id) {
-			return false
-		}
-		v.Channels = append(v.Channels, id)
-		show("#" + id)
-	case strings.HasPrefix(target, "!"):
-		cmd := target[1:]
-		switch {
-		case cmd == "here" || cmd == "channel" || cmd == "everyone":
-			v.Specials = append(v.Specials, cmd)
-			b.WriteString("@" + cmd)
-		case strings.HasPrefix(cmd, "subteam^") && subteamID.MatchString(cmd[len("subteam^"):]):
-			id := cmd[len("subteam^"):]
-			v.Subteams = append(v.Subteams, id)
-			b.WriteString("@" + id)
-		case strings.HasPrefix(cmd, "date^") && hasLabel:
-			show("")
-		default:
-			return false
-		}
-	default:
-		if !linkURL.MatchString(target) {
-			return false
-		}
-		u := v.decode(target, off)
-		l := Link{URL: u}
-		if hasLabel && label != "" {
-			l.Label = v.decode(label, labelOff)
-			b.WriteString(l.Label + " (" + u + ")")
+		show(target)
+	case strings.HasPrefix(target, "#") && channelID.MatchString(target[1:]):
+		v.Channels = append(v.Channels, target[1:])
+		show(target)
+	case target == "!here" || target == "!channel" || target == "!everyone":
+		v.Specials = append(v.Specials, target[1:])
+		b.WriteString("@" + target[1:])
+	case strings.HasPrefix(target, "!subteam^") && subteamID.MatchString(target[len("!subteam^"):]):
+		id := target[len("!subteam^"):]
+		v.Subteams = append(v.Subteams, id)
+		b.WriteString("@" + id)
+	case strings.HasPrefix(target, "!date^") && hasLabel:
+		show("")
+	case linkURL.MatchString(target):
+		l := Link{URL: v.decode(target, off)}
+		if labelled {
+			l.Label = v.decode(label, off+len(target)+1)
+			b.WriteString(l.Label + " (" + l.URL + ")")
 		} else {
-			b.WriteString(u)
+			b.WriteString(l.URL)
 		}
 		v.Links = append(v.Links, l)
+	default:
+		return false
 	}
 	return true
 }

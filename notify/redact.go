@@ -7,7 +7,6 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
-	"unicode"
 	"unicode/utf8"
 )
 
@@ -26,15 +25,6 @@ func Redact(webhookURL string) string {
 		return u.Host + "/…/" + parts[2] + "/****"
 	}
 	return u.Host + "/****"
-}
-
-// redactedURL is Redact with the URL's scheme, for *url.Error.
-func redactedURL(webhookURL string) string {
-	u, err := url.Parse(strings.TrimSpace(webhookURL))
-	if err != nil || u.Host == "" {
-		return Redact(webhookURL)
-	}
-	return u.Scheme + "://" + Redact(webhookURL)
 }
 
 // Fingerprint returns the first 8 hex digits of the SHA-256 of a webhook
@@ -103,12 +93,12 @@ func scrub(s, webhookURL string) string {
 // a secret part, the error is replaced by a scrubbed copy that keeps
 // errors.Is working but no longer unwraps to the original.
 func redactError(err error, webhookURL string) error {
-	if err == nil {
-		return nil
-	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		ue.URL = redactedURL(webhookURL)
+		ue.URL = Redact(webhookURL)
+		if u, perr := url.Parse(strings.TrimSpace(webhookURL)); perr == nil && u.Host != "" {
+			ue.URL = u.Scheme + "://" + ue.URL
+		}
 	}
 	msg := err.Error()
 	if clean := scrub(msg, webhookURL); clean != msg {
@@ -134,13 +124,7 @@ const maxCode = 200
 // string safe to log: at most 200 bytes, valid UTF-8, no control
 // characters, and no part of the webhook URL.
 func sanitizeBody(body []byte, webhookURL string) string {
-	s := strings.ToValidUTF8(string(body), "?")
-	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
-			return ' '
-		}
-		return r
-	}, s)
+	s := strings.Map(spaceControl, strings.ToValidUTF8(string(body), "?"))
 	s = strings.TrimSpace(scrub(s, webhookURL))
 	if len(s) > maxCode {
 		cut := maxCode

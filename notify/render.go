@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"regexp"
 	"slices"
 	"strconv"
@@ -75,28 +76,16 @@ type renderer struct {
 }
 
 func newRenderer(o RenderOptions) *renderer {
-	r := &renderer{o: o, l: labelsFor(o.Lang), loc: o.Location}
-	if r.loc == nil {
-		r.loc = time.UTC
-	}
-	s := strings.TrimSpace(o.Server)
-	s = strings.TrimRight(strings.TrimSuffix(strings.TrimRight(s, "/"), "/#"), "/")
-	r.server = s
-	m := o.Mentions
-	if len(m) > mentionsLimit {
-		m = m[:mentionsLimit]
-	}
-	r.mentions = mentions(m)
-	return r
+	s := strings.TrimRight(strings.TrimSpace(o.Server), "/")
+	return &renderer{o: o, l: labelsFor(o.Lang), loc: cmp.Or(o.Location, time.UTC),
+		server:   strings.TrimRight(strings.TrimSuffix(s, "/#"), "/"),
+		mentions: mentions(o.Mentions[:min(len(o.Mentions), mentionsLimit)])}
 }
 
 // tenantMentions is the formatted mentions of one tenant, or "".
 func (r *renderer) tenantMentions(t job.TenantRef) string {
 	m := r.o.TenantMentions[t.ID]
-	if len(m) > mentionsLimit {
-		m = m[:mentionsLimit]
-	}
-	return mentions(m)
+	return mentions(m[:min(len(m), mentionsLimit)])
 }
 
 // headMentions is what a message about one tenant's jobs starts with:
@@ -135,12 +124,7 @@ func eventKey(t job.EventType) string {
 }
 
 // title is the label of an event type ("Completed").
-func (r *renderer) title(t job.EventType) string {
-	if s, ok := r.l.title[t]; ok {
-		return s
-	}
-	return typeName(t)
-}
+func (r *renderer) title(t job.EventType) string { return cmp.Or(r.l.title[t], typeName(t)) }
 
 var plainTypeName = regexp.MustCompile(`^[a-z_]{1,40}$`)
 
@@ -154,19 +138,11 @@ func typeName(t job.EventType) string {
 }
 
 // eventEmoji is the emoji shortcode of an event type.
-func eventEmoji(t job.EventType) string {
-	if e, ok := emoji[t]; ok {
-		return e
-	}
-	return ":grey_question:"
-}
+func eventEmoji(t job.EventType) string { return cmp.Or(emoji[t], ":grey_question:") }
 
 // kind is the label of a job kind ("Training").
 func (r *renderer) kind(k api.Kind) string {
-	if s, ok := r.l.kinds[k]; ok {
-		return s
-	}
-	return inline(string(k), 40, r.l.none)
+	return cmp.Or(r.l.kinds[k], inline(string(k), 40, r.l.none))
 }
 
 // jobID is how a job is numbered in the web UI, and in its address: the
@@ -193,11 +169,10 @@ func (r *renderer) jobLink(j api.Job, budget int) string {
 
 // threadLink is " · <thread|🧵>" for a job with a thread, else "".
 func (r *renderer) threadLink(e job.Event) string {
-	if r.o.ThreadLink == nil {
-		return ""
-	}
-	if u := r.o.ThreadLink(e); u != "" {
-		return " · " + link(u, r.l.thread)
+	if r.o.ThreadLink != nil {
+		if u := r.o.ThreadLink(e); u != "" {
+			return " · " + link(u, r.l.thread)
+		}
 	}
 	return ""
 }
@@ -212,30 +187,25 @@ func (r *renderer) logLink(j api.Job) string {
 	return link(j.WebURL(r.server)+"/log", r.l.openLog)
 }
 
-// owner is the job's owner: a mention when mapped, else the escaped name.
+// owner is the job's owner: a mention when mapped, else the escaped name,
+// then the mentions asked for by kamobot:mention= words of the job's memo
+// or tags (job.Control). A summary (noOwnerMentions) shows the name alone.
 func (r *renderer) owner(j api.Job) string {
-	o := r.ownerOnly(j)
-	if r.noOwnerMentions {
+	name := strings.TrimSpace(j.CreatedBy)
+	id := strings.TrimSpace(r.o.Owners[name])
+	o := inline(name, valueBudget, r.l.none)
+	switch {
+	case r.noOwnerMentions:
 		return o
+	case name != "" && slackUser.MatchString(id):
+		o = "<@" + id + ">"
 	}
-	// kamobot:mention= words of the job's memo or tags (job.Control).
 	for _, id := range job.ControlOf(j).Mentions {
 		if m := job.MentionMarkup(id); !strings.Contains(o, m) {
 			o += " " + m
 		}
 	}
 	return o
-}
-
-func (r *renderer) ownerOnly(j api.Job) string {
-	name := strings.TrimSpace(j.CreatedBy)
-	if name == "" {
-		return r.l.none
-	}
-	if id, ok := r.o.Owners[name]; ok && !r.noOwnerMentions && slackUser.MatchString(strings.TrimSpace(id)) {
-		return "<@" + strings.TrimSpace(id) + ">"
-	}
-	return inline(name, valueBudget, r.l.none)
 }
 
 // tenant is the tenant's display name, escaped.
@@ -257,46 +227,43 @@ func (r *renderer) transition(e job.Event) string {
 }
 
 // runTime is the run's duration: started to completed (or to when kamobot
-// noticed), with its label. ok is false when the job never started.
-func (r *renderer) runTime(e job.Event) (label, value string, ok bool) {
+// noticed), with its label; "" when the job never started.
+func (r *renderer) runTime(e job.Event) (label, value string) {
 	j := e.Job
-	if j.StartedAt.IsZero() {
-		return "", "", false
-	}
 	switch {
+	case j.StartedAt.IsZero():
 	case e.Type == job.EventLongRunning || e.Type == job.EventTrouble || e.Type == job.EventDeleted ||
 		e.Type == job.EventStateUnknown:
 		// Still running, or last seen running: how long so far.
-		return r.l.runningFor, Duration(e.At.Sub(j.StartedAt), r.o.Lang), true
+		return r.l.runningFor, Duration(e.At.Sub(j.StartedAt), r.o.Lang)
 	case e.Type.IsEnding():
-		end := j.CompletedAt
-		if end.IsZero() {
-			end = e.At
-		}
-		return r.l.duration, Duration(end.Sub(j.StartedAt), r.o.Lang), true
+		return r.l.duration, Duration(ended(e).Sub(j.StartedAt), r.o.Lang)
 	}
-	return "", "", false
+	return "", ""
 }
 
-// queueTime is how long the job waited in the queue, with its label.
-func (r *renderer) queueTime(e job.Event) (label, value string, ok bool) {
+// queueTime is how long the job waited in the queue, with its label, or "".
+func (r *renderer) queueTime(e job.Event) (label, value string) {
 	j := e.Job
-	if j.CreatedAt.IsZero() {
-		return "", "", false
-	}
 	switch {
+	case j.CreatedAt.IsZero():
 	case !j.StartedAt.IsZero():
-		return r.l.queued, Duration(j.StartedAt.Sub(j.CreatedAt), r.o.Lang), true
+		return r.l.queued, Duration(j.StartedAt.Sub(j.CreatedAt), r.o.Lang)
 	case e.Type == job.EventStuckPending:
-		return r.l.waitingFor, Duration(e.At.Sub(j.CreatedAt), r.o.Lang), true
+		return r.l.waitingFor, Duration(e.At.Sub(j.CreatedAt), r.o.Lang)
 	case e.Type.IsEnding(): // ended without starting: waited until the end
-		end := j.CompletedAt
-		if end.IsZero() {
-			end = e.At
-		}
-		return r.l.queued, Duration(end.Sub(j.CreatedAt), r.o.Lang), true
+		return r.l.queued, Duration(ended(e).Sub(j.CreatedAt), r.o.Lang)
 	}
-	return "", "", false
+	return "", ""
+}
+
+// ended is when the job of an ending event ended: its completion, or when
+// kamobot noticed.
+func ended(e job.Event) time.Time {
+	if e.Job.CompletedAt.IsZero() {
+		return e.At
+	}
+	return e.Job.CompletedAt
 }
 
 // when formats a time for people, in the configured zone, with the zone

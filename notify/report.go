@@ -2,8 +2,8 @@ package notify
 
 import (
 	"fmt"
+	"slices"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/report"
@@ -21,49 +21,28 @@ const (
 	barWidth    = 10
 )
 
-type reportLabels struct {
-	title, runs, gpuHours, byKind, byStatus, byUser, waits, costly, others, none, prev string
-	runsN                                                                              func(n int) string
-}
-
-var reportLabelSets = map[string]reportLabels{
-	"en": {title: "Weekly report", runs: "Runs", gpuHours: "GPU-hours", byKind: "Runs by kind",
-		byStatus: "Ended by status", byUser: "GPU-hours by user", waits: "Longest queue waits",
-		costly: "Costliest runs", others: "others", none: "nothing ran", prev: "vs the week before",
-		runsN: func(n int) string { return fmt.Sprintf("%d runs", n) }},
-	"ja": {title: "週間レポート", runs: "実行数", gpuHours: "GPU時間", byKind: "種類別の実行数",
-		byStatus: "終了ステータス", byUser: "ユーザー別 GPU時間", waits: "キュー待ちの長いジョブ",
-		costly: "GPU時間の多いジョブ", others: "その他", none: "実行なし", prev: "前週比",
-		runsN: func(n int) string { return fmt.Sprintf("%d件", n) }},
-}
-
 // RenderWeeklyReport renders the weekly reports of tenants that share a
 // webhook: a header, then each tenant's sections. A tenant is never split
 // across messages; a new message starts when the next tenant would take one
 // past MaxReportBlocks blocks or MaxReportChars characters.
 func RenderWeeklyReport(reps []report.Report, o RenderOptions) []Payload {
 	r := newRenderer(o)
-	l, ok := reportLabelSets[o.Lang]
-	if !ok {
-		l = reportLabelSets["ja"]
-	}
+	l := r.l.report
 	if len(reps) == 0 {
 		return nil
 	}
-	head := func() []Block {
-		from, to := reps[0].From.In(r.loc), reps[0].To.In(r.loc)
-		zone, _ := to.Zone()
-		return []Block{
-			Header(":bar_chart: " + l.title),
-			Context(Escape(fmt.Sprintf("%s – %s (%s)", from.Format("2006-01-02 15:04"), to.Format("2006-01-02 15:04"), zone))),
-		}
+	from, to := reps[0].From.In(r.loc), reps[0].To.In(r.loc)
+	zone, _ := to.Zone()
+	head := []Block{
+		Header(":bar_chart: " + l.title),
+		Context(Escape(fmt.Sprintf("%s – %s (%s)", from.Format("2006-01-02 15:04"), to.Format("2006-01-02 15:04"), zone))),
 	}
 	var out []Payload
-	blocks := head()
+	blocks := slices.Clone(head)
 	var names []string
 	flush := func() {
 		out = append(out, Payload{Text: l.title + ": " + strings.Join(names, ", "), Blocks: blocks})
-		blocks, names = head(), nil
+		blocks, names = slices.Clone(head), nil
 	}
 	for _, rep := range reps {
 		tb := r.tenantReport(rep, l)
@@ -86,21 +65,9 @@ func (r *renderer) tenantReport(rep report.Report, l reportLabels) []Block {
 	if rep.Runs == 0 {
 		return append(blocks, Context(l.none))
 	}
-	var kinds, statuses []string
-	maxKind, maxStatus := 0, 0
-	for _, c := range rep.ByKind {
-		maxKind = max(maxKind, c.Count)
-	}
-	for _, c := range rep.ByStatus {
-		maxStatus = max(maxStatus, c.Count)
-	}
-	for _, c := range rep.ByKind {
-		kinds = append(kinds, fmt.Sprintf("`%s` %d %s", bar(float64(c.Count), float64(maxKind)), c.Count, r.kind(api.Kind(c.Name))))
-	}
-	for _, c := range rep.ByStatus {
-		statuses = append(statuses, fmt.Sprintf("`%s` %d %s", bar(float64(c.Count), float64(maxStatus)), c.Count, EscapeLimit(c.Name, 20)))
-	}
-	blocks = append(blocks, Fields(field(l.byKind, strings.Join(kinds, "\n")), field(l.byStatus, strings.Join(statuses, "\n"))))
+	kind := func(name string) string { return r.kind(api.Kind(name)) }
+	status := func(name string) string { return EscapeLimit(name, 20) }
+	blocks = append(blocks, Fields(field(l.byKind, countBars(rep.ByKind, kind)), field(l.byStatus, countBars(rep.ByStatus, status))))
 
 	var users []string
 	top := 0.0
@@ -122,30 +89,37 @@ func (r *renderer) tenantReport(rep report.Report, l reportLabels) []Block {
 	}
 	blocks = append(blocks, Section(field(l.byUser, strings.Join(users, "\n"))))
 
-	var lists []string
-	if len(rep.Costly) > 0 {
+	// The costliest runs and the longest waits, each list cut to whole
+	// lines that fit in a section.
+	runs := func(label string, xs []report.Run, what func(report.Run) string) {
+		if len(xs) == 0 {
+			return
+		}
 		var lines []string
-		for _, x := range rep.Costly {
-			lines = append(lines, fmt.Sprintf("%s · %s · %d GPU × %s = %s", r.runLink(x), reportUser(x.Owner),
-				x.GPU, Duration(x.RunTime.Duration(), r.o.Lang), hours(x.GPUHours)))
+		for _, x := range xs {
+			lines = append(lines, r.runLink(x)+" · "+reportUser(x.Owner)+" · "+what(x))
 		}
-		lists = append(lists, field(l.costly, strings.Join(lines, "\n")))
+		blocks = append(blocks, Section(clipLines(field(label, strings.Join(lines, "\n")), MaxSectionText)))
 	}
-	if len(rep.Waits) > 0 {
-		var lines []string
-		for _, x := range rep.Waits {
-			lines = append(lines, fmt.Sprintf("%s · %s · %s", r.runLink(x), reportUser(x.Owner),
-				Duration(x.Wait.Duration(), r.o.Lang)))
-		}
-		lists = append(lists, field(l.waits, strings.Join(lines, "\n")))
-	}
-	for _, s := range lists {
-		if utf8.RuneCountInString(s) > MaxSectionText {
-			s = clipLines(s, MaxSectionText)
-		}
-		blocks = append(blocks, Section(s))
-	}
+	runs(l.costly, rep.Costly, func(x report.Run) string {
+		return fmt.Sprintf("%d GPU × %s = %s", x.GPU, Duration(x.RunTime.Duration(), r.o.Lang), hours(x.GPUHours))
+	})
+	runs(l.waits, rep.Waits, func(x report.Run) string { return Duration(x.Wait.Duration(), r.o.Lang) })
 	return blocks
+}
+
+// countBars lists counts as bars, each against the largest, with the
+// count and the name.
+func countBars(counts []report.Count, name func(string) string) string {
+	top := 0
+	for _, c := range counts {
+		top = max(top, c.Count)
+	}
+	var lines []string
+	for _, c := range counts {
+		lines = append(lines, fmt.Sprintf("`%s` %d %s", bar(float64(c.Count), float64(top)), c.Count, name(c.Name)))
+	}
+	return strings.Join(lines, "\n")
 }
 
 // runLink names a run with its link, its name cut short.

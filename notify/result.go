@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -33,19 +34,12 @@ const (
 	DeadWebhook
 )
 
-var classNames = map[Class]string{
-	Delivered:        "delivered",
-	RateLimited:      "rate_limited",
-	Temporary:        "temporary",
-	PermanentMessage: "permanent_message",
-	DeadWebhook:      "dead_webhook",
-}
-
 func (c Class) String() string {
-	if n, ok := classNames[c]; ok {
-		return n
+	names := [...]string{"not_sent", "delivered", "rate_limited", "temporary", "permanent_message", "dead_webhook"}
+	if c < 0 || int(c) >= len(names) {
+		return names[0]
 	}
-	return "not_sent"
+	return names[c]
 }
 
 // Retryable reports whether sending the same message again may succeed.
@@ -113,20 +107,14 @@ func (e *Error) Unwrap() error { return e.Err }
 
 // Slack's error strings, by what they mean (shared/notes/slack-webhook.md §2).
 var (
-	messageCodes = map[string]bool{
-		"invalid_payload": true, "no_text": true, "missing_text_or_fallback_or_attachments": true,
-		"too_many_attachments": true, "user_not_found": true, "msg_too_long": true,
-		"msg_blocks_too_long": true, "invalid_attachments": true,
-	}
-	webhookCodes = map[string]bool{
-		"no_service": true, "no_service_id": true, "no_active_hooks": true, "invalid_token": true,
-		"channel_not_found": true, "channel_is_archived": true, "action_prohibited": true,
-		"posting_to_general_channel_denied": true, "no_team": true, "team_disabled": true,
-	}
+	messageCodes = []string{"invalid_payload", "no_text", "missing_text_or_fallback_or_attachments",
+		"too_many_attachments", "user_not_found", "msg_too_long", "msg_blocks_too_long", "invalid_attachments"}
+	webhookCodes = []string{"no_service", "no_service_id", "no_active_hooks", "invalid_token", "channel_not_found",
+		"channel_is_archived", "action_prohibited", "posting_to_general_channel_denied", "no_team", "team_disabled"}
 )
 
 // classify turns an HTTP answer into a Result. body is at most a few KiB.
-func classify(status int, header http.Header, body []byte, webhookURL string, now time.Time, maxRetryAfter time.Duration) Result {
+func classify(status int, header http.Header, body []byte, webhookURL string, now time.Time) Result {
 	r := Result{Status: status}
 	if status/100 == 2 && string(body) == "ok" {
 		r.Class = Delivered
@@ -138,16 +126,16 @@ func classify(status int, header http.Header, body []byte, webhookURL string, no
 		r.Class = Temporary // a proxy or look-alike said something else: keep the message
 	case status == http.StatusTooManyRequests:
 		r.Class = RateLimited
-		r.RetryAfter = parseRetryAfter(header.Get("Retry-After"), now, maxRetryAfter)
+		r.RetryAfter = parseRetryAfter(header.Get("Retry-After"), now)
 	case status == http.StatusRequestTimeout:
 		r.Class = Temporary
 	case status == http.StatusNotImplemented:
 		r.Class = DeadWebhook // the endpoint does not take a POST: wrong URL
-	case webhookCodes[r.Code]:
+	case slices.Contains(webhookCodes, r.Code):
 		// Whatever the status: invalid_token has been 403 and 400, and
 		// action_prohibited has come as a 500, which retrying never cures.
 		r.Class = DeadWebhook
-	case messageCodes[r.Code] || strings.HasPrefix(r.Code, "invalid_blocks"):
+	case slices.Contains(messageCodes, r.Code) || strings.HasPrefix(r.Code, "invalid_blocks"):
 		r.Class = PermanentMessage // also from a 5xx: the same message is refused again
 	case status >= 500:
 		r.Class = Temporary
@@ -175,27 +163,21 @@ func slackCode(body []byte, webhookURL string) string {
 }
 
 // parseRetryAfter reads a Retry-After header, in seconds or as an HTTP
-// date, capped at limit. It returns 0 when the header is missing, invalid or
-// already past.
-func parseRetryAfter(v string, now time.Time, limit time.Duration) time.Duration {
+// date, capped at DefaultMaxRetryAfter. It returns 0 when the header is
+// missing, invalid or already past.
+func parseRetryAfter(v string, now time.Time) time.Duration {
 	v = strings.TrimSpace(v)
-	if v == "" {
-		return 0
-	}
 	var d time.Duration
 	if secs, err := strconv.ParseFloat(v, 64); err == nil {
 		if secs <= 0 || secs != secs {
 			return 0
 		}
-		if secs > limit.Seconds() {
-			return limit
+		if secs > DefaultMaxRetryAfter.Seconds() {
+			return DefaultMaxRetryAfter
 		}
 		d = time.Duration(secs * float64(time.Second))
 	} else if t, err := http.ParseTime(v); err == nil {
 		d = t.Sub(now)
 	}
-	if d <= 0 {
-		return 0
-	}
-	return min(d, limit)
+	return min(max(d, 0), DefaultMaxRetryAfter)
 }

@@ -2,6 +2,7 @@ package notify
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"errors"
 	"io"
@@ -18,8 +19,8 @@ import (
 const (
 	DefaultTimeout       = 10 * time.Second
 	DefaultUserAgent     = "kamobot"
-	DefaultMaxRetryAfter = 15 * time.Minute
-	DefaultInterval      = time.Second // at most one message per second per webhook
+	DefaultMaxRetryAfter = 15 * time.Minute // the cap on Slack's Retry-After
+	DefaultInterval      = time.Second      // at most one message per second per webhook
 )
 
 // maxRead is how much of a response body the sender reads to classify it.
@@ -41,43 +42,41 @@ type SenderOptions struct {
 	// Random returns a number in [0, 1) for the backoff jitter; default
 	// math/rand/v2.Float64.
 	Random func() float64
-	// MaxRetryAfter caps Slack's Retry-After; default 15 minutes.
-	MaxRetryAfter time.Duration
-	// Retry is Deliver's in-process retry policy.
+	// Retry is DeliverGated's in-process retry policy.
 	Retry RetryPolicy
-	// Pacer paces Deliver per webhook; default one message per second with
-	// the same clock. Share one Pacer between Senders that post to the
+	// Pacer paces DeliverGated per webhook; default one message per second
+	// with the same clock. Share one Pacer between Senders that post to the
 	// same webhooks.
 	Pacer *Pacer
 }
 
-// RetryPolicy bounds Deliver's in-process retries. Longer waits belong to
-// the outbox, which survives restarts.
+// RetryPolicy bounds DeliverGated's in-process retries. Longer waits
+// belong to the outbox, which survives restarts.
 type RetryPolicy struct {
-	// Attempts is the most sends of one message per Deliver; default 3.
+	// Attempts is the most sends of one message per DeliverGated; default 3.
 	Attempts int
 	// Base and Cap shape the backoff: full jitter over
 	// min(Cap, Base·2^(attempt-1)). Defaults 1s and 30s.
 	Base, Cap time.Duration
-	// MaxWait is the longest single wait Deliver does itself; a longer
-	// Retry-After ends Deliver with the RateLimited result. Default 30s.
+	// MaxWait is the longest single wait DeliverGated does itself; a longer
+	// Retry-After ends it with the RateLimited result. Default 30s.
 	MaxWait time.Duration
 }
 
 func (p RetryPolicy) normal() RetryPolicy {
-	if p.Attempts <= 0 {
-		p.Attempts = 3
-	}
-	if p.Base <= 0 {
-		p.Base = time.Second
-	}
-	if p.Cap <= 0 {
-		p.Cap = 30 * time.Second
-	}
-	if p.MaxWait <= 0 {
-		p.MaxWait = 30 * time.Second
-	}
+	p.Attempts = positive(p.Attempts, 3)
+	p.Base = positive(p.Base, time.Second)
+	p.Cap = positive(p.Cap, 30*time.Second)
+	p.MaxWait = positive(p.MaxWait, 30*time.Second)
 	return p
+}
+
+// positive is v, or def when v is not positive.
+func positive[T int | time.Duration](v, def T) T {
+	if v <= 0 {
+		return def
+	}
+	return v
 }
 
 // Backoff is the wait before send number attempt+1 after attempt failed
@@ -94,56 +93,34 @@ func (p RetryPolicy) Backoff(attempt int, random func() float64) time.Duration {
 // Sender posts messages to Slack incoming webhooks. It is safe for
 // concurrent use.
 type Sender struct {
-	client        *http.Client
-	userAgent     string
-	log           *slog.Logger
-	now           func() time.Time
-	sleep         func(context.Context, time.Duration) error
-	random        func() float64
-	maxRetryAfter time.Duration
-	retry         RetryPolicy
-	pacer         *Pacer
+	o SenderOptions // with the defaults filled in
 }
 
 // NewSender returns a Sender with the defaults filled in.
-func NewSender(opts SenderOptions) *Sender {
-	s := &Sender{
-		client:        opts.Client,
-		userAgent:     opts.UserAgent,
-		log:           opts.Logger,
-		now:           opts.Now,
-		sleep:         opts.Sleep,
-		random:        opts.Random,
-		maxRetryAfter: opts.MaxRetryAfter,
-		retry:         opts.Retry.normal(),
-		pacer:         opts.Pacer,
+func NewSender(o SenderOptions) *Sender {
+	if o.Client == nil {
+		o.Client = NewHTTPClient(DefaultTimeout)
 	}
-	if s.client == nil {
-		s.client = NewHTTPClient(DefaultTimeout)
+	o.UserAgent = cmp.Or(o.UserAgent, DefaultUserAgent)
+	o.Logger = cmp.Or(o.Logger, discard)
+	if o.Now == nil {
+		o.Now = time.Now
 	}
-	if s.userAgent == "" {
-		s.userAgent = DefaultUserAgent
+	if o.Sleep == nil {
+		o.Sleep = sleepContext
 	}
-	if s.log == nil {
-		s.log = slog.New(slog.DiscardHandler)
+	if o.Random == nil {
+		o.Random = rand.Float64
 	}
-	if s.now == nil {
-		s.now = time.Now
+	o.Retry = o.Retry.normal()
+	if o.Pacer == nil {
+		o.Pacer = NewPacer(DefaultInterval, o.Now, o.Sleep)
 	}
-	if s.sleep == nil {
-		s.sleep = sleepContext
-	}
-	if s.random == nil {
-		s.random = rand.Float64
-	}
-	if s.maxRetryAfter <= 0 {
-		s.maxRetryAfter = DefaultMaxRetryAfter
-	}
-	if s.pacer == nil {
-		s.pacer = NewPacer(DefaultInterval, s.now, s.sleep)
-	}
-	return s
+	return &Sender{o: o}
 }
+
+// discard is the logger of those not given one.
+var discard = slog.New(slog.DiscardHandler)
 
 // NewHTTPClient returns the client a Sender uses by default: a whole-request
 // timeout, short dial and TLS timeouts, proxies from the environment, and no
@@ -164,17 +141,17 @@ func NewHTTPClient(timeout time.Duration) *http.Client {
 }
 
 // Send posts one JSON payload to a webhook, once, and classifies the answer.
-// It does not pace or retry: see Deliver.
+// It does not pace or retry: see DeliverGated.
 func (s *Sender) Send(ctx context.Context, webhookURL string, payload []byte) Result {
-	start := s.now()
+	start := s.o.Now()
 	r := s.send(ctx, webhookURL, payload)
-	s.log.LogAttrs(ctx, slog.LevelDebug, "slack post",
+	s.o.Logger.LogAttrs(ctx, slog.LevelDebug, "slack post",
 		slog.String("webhook", Redact(webhookURL)),
 		slog.String("fingerprint", Fingerprint(webhookURL)),
 		slog.Any("result", r),
-		slog.Duration("took", s.now().Sub(start)))
-	if r.Class == RateLimited && r.RetryAfter == s.maxRetryAfter {
-		s.log.LogAttrs(ctx, slog.LevelWarn, "slack Retry-After capped",
+		slog.Duration("took", s.o.Now().Sub(start)))
+	if r.Class == RateLimited && r.RetryAfter == DefaultMaxRetryAfter {
+		s.o.Logger.LogAttrs(ctx, slog.LevelWarn, "slack Retry-After capped",
 			slog.String("webhook", Redact(webhookURL)), slog.Duration("retry_after", r.RetryAfter))
 	}
 	return r
@@ -194,8 +171,8 @@ func (s *Sender) send(ctx context.Context, webhookURL string, payload []byte) Re
 		return Result{Class: DeadWebhook, Err: err}
 	}
 	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	req.Header.Set("User-Agent", s.userAgent)
-	resp, err := s.client.Do(req)
+	req.Header.Set("User-Agent", s.o.UserAgent)
+	resp, err := s.o.Client.Do(req)
 	if err != nil {
 		return transportFailure(h, redactError(err, webhookURL))
 	}
@@ -205,7 +182,7 @@ func (s *Sender) send(ctx context.Context, webhookURL string, payload []byte) Re
 		return transportFailure(h, redactError(err, webhookURL))
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10)) // let the connection be reused
-	return classify(resp.StatusCode, resp.Header, body, webhookURL, s.now(), s.maxRetryAfter)
+	return classify(resp.StatusCode, resp.Header, body, webhookURL, s.o.Now())
 }
 
 // transportFailure is the Result of a send that got no (whole) answer:

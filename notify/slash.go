@@ -1,11 +1,11 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"log/slog"
-	"net/http"
 	"strings"
 	"time"
 
@@ -26,10 +26,6 @@ type SlashOptions struct {
 	// APIURL is the Web API's base URL, ending in "/".
 	APIURL string
 	Log    *slog.Logger
-	// Client sends the Web API requests; default NewHTTPClient(DefaultTimeout).
-	Client *http.Client
-	// Connected, when set, is told whether a connection is up.
-	Connected func(bool)
 }
 
 // slashRetryMax caps the wait before ServeSlash opens a connection again
@@ -44,28 +40,18 @@ const slashRetryMax = 5 * time.Minute
 // five minutes. Nothing here touches the notifications: a lost connection
 // only makes /kamobot silent meanwhile. Tokens never reach the logs.
 func ServeSlash(ctx context.Context, o SlashOptions, answer func(context.Context, Slash) string) {
-	if o.Client == nil {
-		o.Client = NewHTTPClient(DefaultTimeout)
-	}
-	log := o.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	connected := o.Connected
-	if connected == nil {
-		connected = func(bool) {}
-	}
+	log := cmp.Or(o.Log, discard)
+	client := NewHTTPClient(DefaultTimeout)
 	wait := time.Second
 	for ctx.Err() == nil {
-		api := slack.New(o.BotToken, slack.OptionAPIURL(o.APIURL), slack.OptionHTTPClient(o.Client),
+		api := slack.New(o.BotToken, slack.OptionAPIURL(o.APIURL), slack.OptionHTTPClient(client),
 			slack.OptionAppLevelToken(o.AppToken))
 		sm := socketmode.New(api)
 		rctx, cancel := context.WithCancel(ctx)
 		done := make(chan error, 1)
 		go func() { done <- sm.RunContext(rctx) }()
-		err := serveEvents(rctx, sm, done, log, connected, answer, &wait)
+		err := serveEvents(rctx, sm, done, log, answer, &wait)
 		cancel()
-		connected(false)
 		if ctx.Err() != nil {
 			return
 		}
@@ -86,7 +72,7 @@ func ServeSlash(ctx context.Context, o SlashOptions, answer func(context.Context
 
 // serveEvents handles the events of one socketmode client until it ends.
 func serveEvents(ctx context.Context, sm *socketmode.Client, done <-chan error, log *slog.Logger,
-	connected func(bool), answer func(context.Context, Slash) string, wait *time.Duration) error {
+	answer func(context.Context, Slash) string, wait *time.Duration) error {
 	for {
 		select {
 		case err := <-done:
@@ -94,13 +80,9 @@ func serveEvents(ctx context.Context, sm *socketmode.Client, done <-chan error, 
 		case ev := <-sm.Events:
 			switch ev.Type {
 			case socketmode.EventTypeConnected:
-				connected(true)
 				*wait = time.Second
 				log.Debug("Socket Mode connected: /kamobot is answered")
-			case socketmode.EventTypeConnecting, socketmode.EventTypeConnectionError, socketmode.EventTypeDisconnect:
-				connected(false)
 			case socketmode.EventTypeInvalidAuth:
-				connected(false)
 				log.Error("slack refused the app token for /kamobot: put a working xapp- token (connections:write) in slack.app_token_file")
 			case socketmode.EventTypeSlashCommand:
 				cmd, ok := ev.Data.(slack.SlashCommand)

@@ -43,12 +43,11 @@ func RenderSummary(s Summary, o RenderOptions) Payload {
 		for _, c := range t.Counts {
 			n += max(c, 0)
 		}
-		if n == 0 && len(t.Longest) == 0 {
-			continue
+		if n > 0 || len(t.Longest) > 0 {
+			running = append(running, n)
+			active = append(active, t)
+			total += n
 		}
-		running = append(running, n)
-		active = append(active, t)
-		total += n
 	}
 
 	blocks := []Block{Header(":bar_chart: " + l.summaryTitle(total))}
@@ -125,12 +124,9 @@ func (r *renderer) tenantSummary(t TenantSummary) string {
 
 // footer is the context line: the phrase for key, and "as of" at.
 func (r *renderer) footer(key string, at time.Time) string {
-	var parts []string
-	if p := r.phrase(key); p != "" {
-		parts = append(parts, p)
-	}
+	asOf := ""
 	if t := r.when(at); t != "" {
-		parts = append(parts, r.l.asOf(t))
+		asOf = r.l.asOf(t)
 	}
-	return strings.Join(parts, " · ")
+	return strings.Join(nonEmpty(r.phrase(key), asOf), " · ")
 }

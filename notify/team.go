@@ -1,6 +1,7 @@
 package notify
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -27,50 +28,20 @@ const (
 	KeyHookDead  = "webhook_dead"
 )
 
-type teamLabels struct {
-	title                                         map[string]string
-	tenant, kind, until, reason, by, held, since  string
-	allKinds, stuckFor, troubleFor, runs, failed  string
-	what, lastError, caughtUp, downFor, reminderN string
-}
-
-var teamEN = teamLabels{
-	title: map[string]string{
-		KeyMuteSet: "Muted", KeyMuteEnded: "Mute ended", KeyReminder: "Reminder", KeyFailing: "Failing repeatedly",
-		KeySelfDown: "KAMONOHASHI unreadable", KeySelfUp: "KAMONOHASHI readable again", KeyHookDead: "Webhook refused",
-	},
-	tenant: "Tenant", kind: "Kind", until: "Until", reason: "Reason", by: "By", held: "Held",
-	since: "Since", allKinds: "all kinds", stuckFor: "Waiting for", troubleFor: "In trouble for",
-	runs: "Runs", failed: "%[1]d failures within %[2]s", what: "What failed", lastError: "Last error",
-	caughtUp: "Caught up", downFor: "Down for", reminderN: "Reminder",
-}
-
-var teamJA = teamLabels{
-	title: map[string]string{
-		KeyMuteSet: "ミュート", KeyMuteEnded: "ミュート終了", KeyReminder: "リマインド", KeyFailing: "失敗の繰り返し",
-		KeySelfDown: "KAMONOHASHI 読み取り不可", KeySelfUp: "KAMONOHASHI 読み取り再開", KeyHookDead: "Webhook 拒否",
-	},
-	tenant: "テナント", kind: "種別", until: "終了予定", reason: "理由", by: "設定者", held: "保留",
-	since: "開始", allKinds: "全種別", stuckFor: "待ち時間", troubleFor: "異常の継続",
-	runs: "実行", failed: "%[2]s以内に%[1]d回失敗", what: "失敗した処理", lastError: "最後のエラー",
-	caughtUp: "追いついた件数", downFor: "停止時間", reminderN: "リマインド",
-}
-
-func (r *renderer) team() *teamLabels {
-	if r.o.Lang == "en" {
-		return &teamEN
-	}
-	return &teamJA
-}
-
 // teamHead is the emoji and the phrase of key (escaped), else the fixed
 // title of the message.
 func (r *renderer) teamHead(key, emoji string) string {
-	say := r.phrase(key)
-	if say == "" {
-		say = r.team().title[key]
+	return emoji + " " + cmp.Or(r.phrase(key), r.l.said[key])
+}
+
+// notice is the blocks of a team message: its head, its facts, and an
+// escaped remark under them, labelled, when there is one.
+func notice(head string, fields []string, label, remark string) []Block {
+	blocks := []Block{Section(head), Fields(fields...)}
+	if remark != "" {
+		blocks = append(blocks, Context("*"+label+"*: "+remark))
 	}
-	return emoji + " " + say
+	return blocks
 }
 
 // MuteNotice describes a mute for RenderMute.
@@ -90,7 +61,7 @@ type MuteNotice struct {
 // RenderMute renders the announcement of a mute set, or of its end.
 func RenderMute(m MuteNotice, o RenderOptions) Payload {
 	r := newRenderer(o)
-	l := r.team()
+	l := &r.l.team
 	key, em := KeyMuteSet, ":mute:"
 	if m.Ended {
 		key, em = KeyMuteEnded, ":loud_sound:"
@@ -100,19 +71,18 @@ func RenderMute(m MuteNotice, o RenderOptions) Payload {
 	if m.Kind != "" {
 		kind = r.kind(m.Kind)
 	}
-	fields := []string{field(l.tenant, r.tenant(m.Tenant)), field(l.kind, kind)}
+	fields := []string{field(r.l.tenant, r.tenant(m.Tenant)), field(r.l.kindLabel, kind)}
+	reason := inline(m.Reason, reasonBudget, "")
 	if m.Ended {
 		fields = append(fields, field(l.since, r.whenShort(m.Since)), field(l.held, fmt.Sprint(m.Held)))
+		reason = ""
 	} else {
 		fields = append(fields, field(l.until, r.whenShort(m.Until)))
 		if m.By != "" {
 			fields = append(fields, field(l.by, inline(m.By, valueBudget, "")))
 		}
 	}
-	blocks := []Block{Section(head), Fields(fields...)}
-	if reason := inline(m.Reason, reasonBudget, ""); reason != "" && !m.Ended {
-		blocks = append(blocks, Context("*"+l.reason+"*: "+reason))
-	}
+	blocks := notice(head, fields, r.l.reason, reason)
 	text := head + " · " + r.tenant(m.Tenant) + " · " + kind
 	return Payload{Text: text, Blocks: blocks}
 }
@@ -121,7 +91,7 @@ func RenderMute(m MuteNotice, o RenderOptions) Payload {
 // stuck pending (or Unknown), or still in trouble, since since.
 func RenderReminder(e job.Event, since time.Time, n int, o RenderOptions) Payload {
 	r := newRenderer(o)
-	l := r.team()
+	l := &r.l.team
 	head := r.teamHead(KeyReminder, ":alarm_clock:")
 	if m := r.headMentions(e.Tenant); m != "" {
 		head = m + " " + head
@@ -133,9 +103,9 @@ func RenderReminder(e job.Event, since time.Time, n int, o RenderOptions) Payloa
 	long := Duration(o.Now.Sub(since), o.Lang)
 	blocks := []Block{
 		Section(head),
-		Fields(field(l.tenant, r.tenant(e.Tenant)), field(r.kind(e.Job.Kind), r.jobLink(e.Job, nameBudget)),
+		Fields(field(r.l.tenant, r.tenant(e.Tenant)), field(r.kind(e.Job.Kind), r.jobLink(e.Job, nameBudget)),
 			field(r.l.owner, r.owner(e.Job)), field(r.l.status, inline(api.NormalStatus(e.To), 60, r.l.none)),
-			field(forLabel, long), field(l.reminderN, fmt.Sprint(n))),
+			field(forLabel, long), field(r.l.said[KeyReminder], fmt.Sprint(n))),
 	}
 	text := fmt.Sprintf("%s · %s · %s · %s %s", head, r.tenant(e.Tenant), inline(e.Job.Name, nameBudget, r.l.noName), forLabel, long)
 	return Payload{Text: text, Blocks: blocks}
@@ -151,7 +121,7 @@ type FailedRun struct {
 // job name that failed within the window, mentioning escalate (Slack IDs).
 func RenderFailing(t job.TenantRef, name string, runs []FailedRun, within time.Duration, escalate []string, o RenderOptions) Payload {
 	r := newRenderer(o)
-	l := r.team()
+	l := &r.l.team
 	head := r.teamHead(KeyFailing, ":rotating_light:")
 	if m := joinMentions(r.tenantMentions(t), mentions(escalate)); m != "" {
 		head = m + " " + head
@@ -188,7 +158,7 @@ type SelfNotice struct {
 // KAMONOHASHI, or its recovery. It mentions no one.
 func RenderSelf(s SelfNotice, o RenderOptions) Payload {
 	r := newRenderer(o)
-	l := r.team()
+	l := &r.l.team
 	key, em := KeySelfDown, ":warning:"
 	if s.Up {
 		key, em = KeySelfUp, ":white_check_mark:"
@@ -200,22 +170,16 @@ func RenderSelf(s SelfNotice, o RenderOptions) Payload {
 	} else {
 		fields = append(fields, field(l.what, inline(s.What, valueBudget, r.l.none)))
 	}
-	blocks := []Block{Section(head), Fields(fields...)}
-	if e := inline(s.Error, reasonBudget, ""); e != "" {
-		blocks = append(blocks, Context("*"+l.lastError+"*: "+e))
-	}
-	return Payload{Text: head, Blocks: blocks}
+	return Payload{Text: head, Blocks: notice(head, fields, l.lastError, inline(s.Error, reasonBudget, ""))}
 }
 
 // RenderDeadHook renders the notice, sent through another webhook, that
 // Slack refuses the webhook named hook (never its URL) since since.
 func RenderDeadHook(hook string, since time.Time, lastError string, o RenderOptions) Payload {
 	r := newRenderer(o)
-	l := r.team()
+	l := &r.l.team
 	head := r.teamHead(KeyHookDead, ":warning:")
-	blocks := []Block{Section(head), Fields(field("Webhook", inline(hook, valueBudget, "")), field(l.since, r.whenShort(since)))}
-	if e := inline(lastError, reasonBudget, ""); e != "" {
-		blocks = append(blocks, Context("*"+l.lastError+"*: "+e))
-	}
-	return Payload{Text: head + " · " + inline(hook, valueBudget, ""), Blocks: blocks}
+	name := inline(hook, valueBudget, "")
+	fields := []string{field("Webhook", name), field(l.since, r.whenShort(since))}
+	return Payload{Text: head + " · " + name, Blocks: notice(head, fields, l.lastError, inline(lastError, reasonBudget, ""))}
 }

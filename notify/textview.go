@@ -10,21 +10,7 @@ import (
 // *bold*, links as "label (url)", mentions as @U…), or the fallback text
 // when there are no blocks.
 func TextView(payload []byte) string {
-	var p struct {
-		Text   string `json:"text"`
-		Blocks []struct {
-			Type string `json:"type"`
-			Text *struct {
-				Text string `json:"text"`
-			} `json:"text"`
-			Fields []struct {
-				Text string `json:"text"`
-			} `json:"fields"`
-			Elements []struct {
-				Text string `json:"text"`
-			} `json:"elements"`
-		} `json:"blocks"`
-	}
+	var p Payload
 	if err := json.Unmarshal(payload, &p); err != nil {
 		return string(payload)
 	}
@@ -33,32 +19,28 @@ func TextView(payload []byte) string {
 	}
 	var lines []string
 	for _, b := range p.Blocks {
-		switch b.Type {
-		case "header":
-			if b.Text != nil {
-				lines = append(lines, "*"+b.Text.Text+"*")
-			}
-		case "divider":
+		switch {
+		case b.Type == "divider":
 			lines = append(lines, "────────")
-		default:
-			if b.Text != nil {
-				lines = append(lines, Readable(b.Text.Text))
+		case b.Type == "header" && b.Text != nil:
+			lines = append(lines, "*"+b.Text.Text+"*")
+		case b.Text != nil:
+			lines = append(lines, Readable(b.Text.Text))
+		}
+		// Fields are "*Label*\nvalue": shown as "Label value", three a line.
+		for i := 0; i < len(b.Fields); i += 3 {
+			var row []string
+			for _, f := range b.Fields[i:min(i+3, len(b.Fields))] {
+				row = append(row, strings.ReplaceAll(Readable(f.Text), "\n", " "))
 			}
-			// Fields are "*Label*\nvalue": shown as "Label value", three a line.
-			for i := 0; i < len(b.Fields); i += 3 {
-				var row []string
-				for _, f := range b.Fields[i:min(i+3, len(b.Fields))] {
-					row = append(row, strings.ReplaceAll(Readable(f.Text), "\n", " "))
-				}
-				lines = append(lines, strings.Join(row, "   "))
-			}
-			var elems []string
-			for _, e := range b.Elements {
-				elems = append(elems, Readable(e.Text))
-			}
-			if len(elems) > 0 {
-				lines = append(lines, strings.Join(elems, "  ·  "))
-			}
+			lines = append(lines, strings.Join(row, "   "))
+		}
+		var elems []string
+		for _, e := range b.Elements {
+			elems = append(elems, Readable(e.Text))
+		}
+		if len(elems) > 0 {
+			lines = append(lines, strings.Join(elems, "  ·  "))
 		}
 	}
 	return strings.Join(lines, "\n")

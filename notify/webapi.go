@@ -1,11 +1,12 @@
 package notify
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"net/http"
+	"regexp"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/slack-go/slack"
@@ -19,18 +20,13 @@ type App struct {
 	api   *slack.Client
 	token string
 	host  string
-	now   func() time.Time
-	max   time.Duration
-	post  *Pacer     // chat.postMessage: one a second per channel
-	tiers *TierPacer // the other methods: by tier, for the workspace
+	pacer *Pacer // NewTierPacer's: by method for the workspace, posts by channel
 }
 
 // AppOptions configure an App.
 type AppOptions struct {
 	// APIURL is the Web API's base URL, ending in "/".
 	APIURL string
-	// Client sends the requests; default NewHTTPClient(DefaultTimeout).
-	Client *http.Client
 	// Now and Sleep are the clock, for pacing; default the real one.
 	Now   func() time.Time
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -38,20 +34,11 @@ type AppOptions struct {
 
 // NewApp returns an App posting with the bot token.
 func NewApp(token string, o AppOptions) *App {
-	if o.Client == nil {
-		o.Client = NewHTTPClient(DefaultTimeout)
-	}
-	if o.Now == nil {
-		o.Now = time.Now
-	}
 	return &App{
-		api:   slack.New(token, slack.OptionAPIURL(o.APIURL), slack.OptionHTTPClient(o.Client)),
+		api:   slack.New(token, slack.OptionAPIURL(o.APIURL), slack.OptionHTTPClient(NewHTTPClient(DefaultTimeout))),
 		token: token,
 		host:  host(o.APIURL),
-		now:   o.Now,
-		max:   DefaultMaxRetryAfter,
-		post:  NewPacer(time.Second, o.Now, o.Sleep),
-		tiers: NewTierPacer(o.Now, o.Sleep),
+		pacer: NewTierPacer(o.Now, o.Sleep),
 	}
 }
 
@@ -70,19 +57,19 @@ type AppMessage struct {
 // channel, chat.update by its tier for the workspace), and returns its
 // Result and the ts of the message posted or updated.
 func (a *App) Send(ctx context.Context, m AppMessage) (Result, string) {
-	if err := a.wait(ctx, m); err != nil {
+	if err := a.pacer.Wait(ctx, paceKey(m)); err != nil {
 		return transportFailure(a.host, err), ""
 	}
 	return a.send(ctx, m)
 }
 
-// wait waits for m's method's turn: chat.update by its tier, a post by its
-// channel's one a second.
-func (a *App) wait(ctx context.Context, m AppMessage) error {
+// paceKey is the Pacer key of m's call: chat.update (by its tier), or
+// its channel's posts.
+func paceKey(m AppMessage) string {
 	if m.TS != "" {
-		return a.tiers.Wait(ctx, "chat.update")
+		return "chat.update"
 	}
-	return a.post.Wait(ctx, "chat.postMessage:"+m.Channel)
+	return "chat.postMessage:" + m.Channel
 }
 
 // send makes m's call, now.
@@ -113,7 +100,7 @@ func (a *App) send(ctx context.Context, m AppMessage) (Result, string) {
 // call waits for the tiered method's turn, makes the call and, when
 // Slack answers ratelimited, holds the method for its Retry-After.
 func (a *App) call(ctx context.Context, method string, do func() error) Result {
-	if err := a.tiers.Wait(ctx, method); err != nil {
+	if err := a.pacer.Wait(ctx, method); err != nil {
 		return transportFailure(a.host, err)
 	}
 	err := do()
@@ -122,7 +109,7 @@ func (a *App) call(ctx context.Context, method string, do func() error) Result {
 	}
 	r := a.classify(err)
 	if r.Class == RateLimited {
-		a.tiers.Hold(method, r.RetryAfter)
+		a.pacer.Hold(method, r.RetryAfter)
 	}
 	return r
 }
@@ -169,46 +156,32 @@ func (a *App) classify(err error) Result {
 	var rl *slack.RateLimitedError
 	var sc slack.StatusCodeError
 	var se slack.SlackErrorResponse
+	fail := func(c Class, status int, code string) Result {
+		return Result{Class: c, Status: status, Code: code, Err: &Error{Class: c, Host: a.host, Status: status, Code: code}}
+	}
 	switch {
 	case errors.As(err, &rl):
-		d := min(rl.RetryAfter, a.max)
-		return Result{Class: RateLimited, Status: http.StatusTooManyRequests, Code: "ratelimited", RetryAfter: d,
-			Err: &Error{Class: RateLimited, Host: a.host, Status: http.StatusTooManyRequests, Code: "ratelimited"}}
+		r := fail(RateLimited, http.StatusTooManyRequests, "ratelimited")
+		r.RetryAfter = min(rl.RetryAfter, DefaultMaxRetryAfter)
+		return r
 	case errors.As(err, &sc):
-		c := Temporary
 		if sc.Code < 500 && sc.Code != http.StatusTooManyRequests {
-			c = DeadWebhook
+			return fail(DeadWebhook, sc.Code, "")
 		}
-		return Result{Class: c, Status: sc.Code, Err: &Error{Class: c, Host: a.host, Status: sc.Code}}
-	case errors.As(err, &se) || isCode(err.Error()):
-		code := se.Err
-		if code == "" {
-			code = err.Error()
-		}
-		c := PermanentMessage
+		return fail(Temporary, sc.Code, "")
+	case errors.As(err, &se) || slackErrorCode.MatchString(err.Error()):
+		code := cmp.Or(se.Err, err.Error())
 		switch {
 		case appDeadErrors[code] != "":
-			c = DeadWebhook
+			return fail(DeadWebhook, http.StatusOK, code)
 		case slices.Contains(appTemporaryErrors, code):
-			c = Temporary
+			return fail(Temporary, http.StatusOK, code)
 		}
-		return Result{Class: c, Status: http.StatusOK, Code: code, Err: &Error{Class: c, Host: a.host, Status: http.StatusOK, Code: code}}
-	default:
-		msg := strings.ReplaceAll(err.Error(), a.token, "<token>")
-		return transportFailure(a.host, errors.New(msg))
+		return fail(PermanentMessage, http.StatusOK, code)
 	}
+	return transportFailure(a.host, errors.New(redactTokens(err.Error(), a.token)))
 }
 
-// isCode reports whether s looks like a bare Slack error code, which is
-// how slack-go reports {"ok":false,"error":...}.
-func isCode(s string) bool {
-	if s == "" || len(s) > 64 {
-		return false
-	}
-	for _, r := range s {
-		if (r < 'a' || r > 'z') && r != '_' {
-			return false
-		}
-	}
-	return true
-}
+// slackErrorCode is how slack-go reports {"ok":false,"error":...}: the
+// bare error code as the error's text.
+var slackErrorCode = regexp.MustCompile(`^[a-z_]{1,64}$`)

@@ -11,61 +11,32 @@ import (
 	"github.com/slack-go/slack"
 )
 
-// appAttempts is the most calls of one message per DeliverGated; the
-// outbox retries later.
-const appAttempts = 3
-
 // DeliverGated is Sender.DeliverGated for the Web API: it makes the call,
-// retrying a rate limit (after Slack's Retry-After, up to MaxWait) and a
+// retrying a rate limit (after Slack's Retry-After, up to maxWait) and a
 // temporary failure, and returns the last Result, the ts Slack gave and
 // the calls made. A post (or reply) holds gate from its call until the
 // caller recorded the answer (it returns with gate locked); an update is
-// idempotent and is called without it (gate nil).
+// idempotent and is called without it (gate nil). Pacing and Retry-After
+// waits happen outside the gate, so one channel's limit never holds up
+// the other destinations.
 func (a *App) DeliverGated(ctx context.Context, m AppMessage, gate sync.Locker, maxWait time.Duration) (Result, string, int) {
-	if gate == nil {
-		gate = noGate{}
-	}
-	held := false
-	var r Result
 	var ts string
-	for attempt := 1; ; attempt++ {
-		// Pacing and Retry-After waits happen before the gate is taken, so
-		// one channel's limit never holds up the other destinations; after
-		// a failure that may have posted, the gate stays held meanwhile.
-		if err := a.wait(ctx, m); err != nil {
-			if attempt == 1 {
-				r = transportFailure(a.host, err)
+	r, n := deliver(ctx, gate, delivery{
+		pacer: a.pacer, key: paceKey(m), host: a.host, maxWait: maxWait,
+		attempts: 3, // then the outbox retries later
+		send: func() (r Result) {
+			r, ts = a.send(ctx, m)
+			return r
+		},
+		delay: func(r Result, attempt int) time.Duration {
+			if r.RetryAfter > 0 {
+				return r.RetryAfter
 			}
-			if !held {
-				gate.Lock() // the caller unlocks after recording
-			}
-			return r, ts, attempt - 1 // the last answer, and the calls made (as Sender.DeliverGated)
-		}
-		if !held {
-			gate.Lock()
-			held = true
-		}
-		r, ts = a.send(ctx, m)
-		if !r.Class.Retryable() || attempt >= appAttempts || ctx.Err() != nil {
-			return r, ts, attempt
-		}
-		wait := r.RetryAfter
-		if wait <= 0 {
-			wait = time.Duration(attempt) * time.Second
-		}
-		if wait > maxWait {
-			return r, ts, attempt
-		}
-		if r.Class == RateLimited {
-			gate.Unlock() // not posted: others may send while this one waits
-			held = false
-		}
-		if m.TS != "" {
-			a.tiers.Hold("chat.update", wait)
-		} else {
-			a.post.Hold("chat.postMessage:"+m.Channel, wait)
-		}
-	}
+			return time.Duration(attempt) * time.Second
+		},
+		log: discard,
+	})
+	return r, ts, n
 }
 
 // Identity is what auth.test says of the bot token.
@@ -76,7 +47,6 @@ type Identity struct {
 	TeamID string
 	User   string
 	UserID string
-	BotID  string
 	// Scopes are the token's scopes (the X-OAuth-Scopes header), when
 	// Slack sent them.
 	Scopes []string
@@ -92,13 +62,13 @@ func (a *App) AuthTest(ctx context.Context) (Identity, Result) {
 	if res.Class != Delivered {
 		return Identity{}, res
 	}
-	id := Identity{URL: r.URL, Team: r.Team, TeamID: r.TeamID, User: r.User, UserID: r.UserID, BotID: r.BotID}
+	id := Identity{URL: r.URL, Team: r.Team, TeamID: r.TeamID, User: r.User, UserID: r.UserID}
 	for s := range strings.SplitSeq(r.Header.Get("X-OAuth-Scopes"), ",") {
 		if s = strings.TrimSpace(s); s != "" {
 			id.Scopes = append(id.Scopes, s)
 		}
 	}
-	return id, Result{Class: Delivered, Status: 200}
+	return id, res
 }
 
 // AppMessageOf turns a rendered payload (as the outbox holds it) into a
@@ -137,7 +107,6 @@ func Permalink(teamURL, channel, ts string) string {
 // ChannelInfo is what conversations.info says of a channel.
 type ChannelInfo struct {
 	Name     string
-	Private  bool
 	IsMember bool
 }
 
@@ -151,7 +120,7 @@ func (a *App) Channel(ctx context.Context, id string) (ChannelInfo, Result) {
 	if res.Class != Delivered {
 		return ChannelInfo{}, res
 	}
-	return ChannelInfo{Name: ch.Name, Private: ch.IsPrivate, IsMember: ch.IsMember}, Result{Class: Delivered, Status: 200}
+	return ChannelInfo{Name: ch.Name, IsMember: ch.IsMember}, res
 }
 
 // AppScopes are the bot token scopes kamobot's app mode uses: chat:write
