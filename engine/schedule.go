@@ -45,7 +45,7 @@ func (p *Pass) schedule(st *state.State, events []job.Event, now time.Time, rep 
 		if e.Type.IsEnding() {
 			st.Day.Endings++
 		}
-		if open || isLoud(e) { // kamobot:loud in the job's memo: at once
+		if open || job.ControlOf(e.Job).Loud { // kamobot:loud in the job's memo: at once
 			send = append(send, e)
 			continue
 		}
@@ -151,13 +151,18 @@ func (p *Pass) mentionsOf(events []job.Event) map[int64][]string {
 		if _, done := out[e.Tenant.ID]; done {
 			continue
 		}
-		var ms []string
-		for _, m := range p.routes[e.Tenant.ID].Mention {
-			ms = append(ms, string(m))
-		}
-		out[e.Tenant.ID] = ms
+		out[e.Tenant.ID] = mentionIDs(p.routes[e.Tenant.ID].Mention)
 	}
 	return out
+}
+
+// mentionIDs are the Slack IDs of ms.
+func mentionIDs(ms []config.Mention) []string {
+	var ids []string
+	for _, m := range ms {
+		ids = append(ids, string(m))
+	}
+	return ids
 }
 
 // byHook groups events by the webhook they go to, keeping their order.

@@ -64,19 +64,15 @@ func (p *Pass) applyControl(events []job.Event) []job.Event {
 	})
 }
 
-// isLoud reports whether an event is sent at once even outside office
-// hours (kamobot:loud).
-func isLoud(e job.Event) bool { return job.ControlOf(e.Job).Loud }
-
-// tenantRef finds a watched tenant by name or decimal id; ok is false when
-// none matches (a mute of a tenant not visible now).
-func (p *Pass) tenantRef(name string) (job.TenantRef, bool) {
+// tenantRef finds a watched tenant by name or decimal id; a mute of a
+// tenant not visible now keeps the name it was given.
+func (p *Pass) tenantRef(name string) job.TenantRef {
 	for _, t := range p.tenants.Watched {
 		if t.Name == name || api.FormatID(t.ID) == name {
-			return job.TenantRef{ID: t.ID, Name: t.Name, DisplayName: t.DisplayName}, true
+			return job.TenantRef{ID: t.ID, Name: t.Name, DisplayName: t.DisplayName}
 		}
 	}
-	return job.TenantRef{Name: name}, false
+	return job.TenantRef{Name: name}
 }
 
 // muteNotices announces the mutes set since the last pass, and ends the
@@ -84,6 +80,13 @@ func (p *Pass) tenantRef(name string) (job.TenantRef, bool) {
 // digest (the schedule posts it at once in office hours, else in the
 // morning) or is dropped, as [watch] muted says.
 func (p *Pass) muteNotices(st *state.State, now time.Time) []state.Message {
+	// notice is the message of a mute set, or ended, in its tenant's channel.
+	notice := func(m state.Mute, ended bool) state.Message {
+		t := p.tenantRef(m.Tenant)
+		pl := notify.RenderMute(notify.MuteNotice{Tenant: t, Kind: m.Kind, Since: m.Since, Until: m.Until,
+			Reason: m.Reason, By: m.By, Ended: ended, Held: len(m.Held)}, p.renderOptions(now, nil))
+		return newMessage(p.destOf(t.ID).hook, kindMute, pl, now)
+	}
 	var msgs []state.Message
 	for i := range st.Mutes {
 		m := &st.Mutes[i]
@@ -91,17 +94,11 @@ func (p *Pass) muteNotices(st *state.State, now time.Time) []state.Message {
 			continue
 		}
 		m.Announced = true
-		t, _ := p.tenantRef(m.Tenant)
-		pl := notify.RenderMute(notify.MuteNotice{Tenant: t, Kind: m.Kind, Since: m.Since, Until: m.Until,
-			Reason: m.Reason, By: m.By}, p.renderOptions(now, nil))
-		msgs = append(msgs, newMessage(p.destOf(t.ID).hook, kindMute, pl, now))
+		msgs = append(msgs, notice(*m, false))
 	}
 	for _, m := range st.TakeEndedMutes(now) {
-		t, _ := p.tenantRef(m.Tenant)
 		if m.Announced {
-			pl := notify.RenderMute(notify.MuteNotice{Tenant: t, Kind: m.Kind, Since: m.Since, Until: m.Until,
-				Ended: true, Held: len(m.Held)}, p.renderOptions(now, nil))
-			msgs = append(msgs, newMessage(p.destOf(t.ID).hook, kindMute, pl, now))
+			msgs = append(msgs, notice(m, true))
 		}
 		if len(m.Held) > 0 {
 			if len(st.Held) == 0 {
@@ -147,9 +144,7 @@ func (p *Pass) reminders(st *state.State, now time.Time, rep *Report) []state.Me
 		return nil
 	}
 	open := p.Cfg.Schedule.Open(now)
-	var evs []job.Event
-	since := map[string]time.Time{}
-	count := map[string]int{}
+	var msgs []state.Message
 	for _, t := range p.tenants.Watched {
 		if slices.Contains(rep.FailedFetch, t.Name) || slices.Contains(rep.LostTenants, t.Name) {
 			continue // a stale status reminds of nothing
@@ -187,18 +182,11 @@ func (p *Pass) reminders(st *state.State, now time.Time, rep *Report) []state.Me
 					continue
 				}
 				tr.Reminded = due
-				ev := job.Event{Type: alert, Tenant: ref, Job: j, From: tr.Status, To: tr.Status, At: now}
-				id := api.FormatID(t.ID) + "/" + key
-				since[id], count[id] = from, due
-				evs = append(evs, ev)
+				e := job.Event{Type: alert, Tenant: ref, Job: j, From: tr.Status, To: tr.Status, At: now}
+				pl := notify.RenderReminder(e, from, due, p.renderOptions(now, p.mentionsOf([]job.Event{e})))
+				msgs = append(msgs, newMessage(p.destOf(t.ID).hook, kindReminder, pl, now))
 			}
 		}
-	}
-	var msgs []state.Message
-	for _, e := range evs {
-		id := api.FormatID(e.Tenant.ID) + "/" + e.Job.Key()
-		pl := notify.RenderReminder(e, since[id], count[id], p.renderOptions(now, p.mentionsOf([]job.Event{e})))
-		msgs = append(msgs, newMessage(p.destOf(e.Tenant.ID).hook, kindReminder, pl, now))
 	}
 	return msgs
 }
@@ -250,10 +238,7 @@ func (p *Pass) failing(st *state.State, events []job.Event, now time.Time) []sta
 			st.Team.FailingSent = map[string]time.Time{}
 		}
 		st.Team.FailingSent[key] = now
-		var esc []string
-		for _, m := range p.routes[tenant].Escalate {
-			esc = append(esc, string(m))
-		}
+		esc := mentionIDs(p.routes[tenant].Escalate)
 		pl := notify.RenderFailing(ref, name, runs, team.FailingWithin, esc, p.renderOptions(now, nil))
 		msgs = append(msgs, newMessage(p.destOf(tenant).hook, kindFailing, pl, now))
 		p.Log.Info("a job keeps failing", "tenant", ref.Name, "name", name, "failures", len(runs))
@@ -335,7 +320,8 @@ func (p *Pass) deadHookNotices(st *state.State, now time.Time) []state.Message {
 // once per outage.
 func (p *Pass) selfNote(st *state.State, now time.Time, err error) []state.Message {
 	after := p.Cfg.Watch.Team.SelfAlertAfter
-	if after == 0 || !selfTrouble(err) {
+	what := selfTrouble(err)
+	if after == 0 || what == "" {
 		return nil
 	}
 	self := &st.Team.Self
@@ -348,7 +334,7 @@ func (p *Pass) selfNote(st *state.State, now time.Time, err error) []state.Messa
 	}
 	self.Alerted = true
 	p.Log.Warn("KAMONOHASHI has failed for a while: the channel is told", "since", self.FailingSince, errAttr(err))
-	pl := notify.RenderSelf(notify.SelfNotice{What: selfWhat(err), Since: self.FailingSince, Error: self.LastError},
+	pl := notify.RenderSelf(notify.SelfNotice{What: what, Since: self.FailingSince, Error: self.LastError},
 		p.renderOptions(now, nil))
 	return []state.Message{newMessage(state.DefaultHook, kindSelf, pl, now)}
 }
@@ -404,18 +390,17 @@ func (p *Pass) selfRecovered(st *state.State, now time.Time, caughtUp int) []sta
 	return []state.Message{newMessage(state.DefaultHook, kindSelf, pl, now)}
 }
 
-// selfTrouble reports whether err means kamobot cannot read KAMONOHASHI
-// at all: unreachable, or its login refused.
-func selfTrouble(err error) bool {
-	return errors.Is(err, api.ErrUnreachable) || errors.Is(err, api.ErrUnauthorized) || errors.Is(err, ErrFetchFailed)
-}
-
-func selfWhat(err error) string {
+// selfTrouble names what keeps kamobot from reading KAMONOHASHI at all
+// (unreachable, its login refused, no tenant read), or is "" when err is
+// not such trouble.
+func selfTrouble(err error) string {
 	switch {
 	case errors.Is(err, api.ErrUnauthorized):
 		return "login refused"
 	case errors.Is(err, api.ErrUnreachable):
 		return "KAMONOHASHI unreachable"
+	case errors.Is(err, ErrFetchFailed):
+		return "every tenant failed to be read"
 	}
-	return "every tenant failed to be read"
+	return ""
 }
