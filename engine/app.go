@@ -50,15 +50,7 @@ func (d dest) fingerprint() string {
 
 // appEvents renders the events of one pass for an app channel.
 func (p *Pass) appEvents(st *state.State, to dest, evs []job.Event, now time.Time) []state.Message {
-	var keys []string
-	byJob := map[string][]job.Event{}
-	for _, e := range evs {
-		k := state.ThreadKey(e.Tenant.ID, e.Job.Key())
-		if _, ok := byJob[k]; !ok {
-			keys = append(keys, k)
-		}
-		byJob[k] = append(byJob[k], e)
-	}
+	keys, byJob := groupBy(evs, func(e job.Event) string { return state.ThreadKey(e.Tenant.ID, e.Job.Key()) })
 	if st.Threads == nil {
 		st.Threads = map[string]*state.Thread{}
 	}

@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -90,12 +91,7 @@ func findTenant(st *state.State, name string) *state.TenantState {
 }
 
 func sortedTenants(st *state.State) []*state.TenantState {
-	ts := make([]*state.TenantState, 0, len(st.Tenants))
-	for _, t := range st.Tenants {
-		ts = append(ts, t)
-	}
-	slices.SortFunc(ts, func(a, b *state.TenantState) int { return cmp.Compare(a.Name, b.Name) })
-	return ts
+	return slices.SortedFunc(maps.Values(st.Tenants), func(a, b *state.TenantState) int { return cmp.Compare(a.Name, b.Name) })
 }
 
 // jobs is a compact table of the open jobs, longest running first.
@@ -201,25 +197,14 @@ func (d *Desk) status() string {
 		fmt.Fprintf(&b, "Last pass: %s ago, %s.\n", notify.Duration(now.Sub(lr.End).Round(time.Second), "en"), ok)
 	}
 	fmt.Fprintf(&b, "Outbox: %d waiting", len(st.Outbox))
-	if len(st.Outbox) > 0 {
-		oldest := st.Outbox[0].Created
-		for _, m := range st.Outbox {
-			if m.Created.Before(oldest) {
-				oldest = m.Created
-			}
-		}
+	if oldest := oldestMessage(st.Outbox); !oldest.IsZero() {
 		fmt.Fprintf(&b, ", the oldest for %s", notify.Duration(now.Sub(oldest).Round(time.Second), "en"))
 	}
 	fmt.Fprintf(&b, "; %d dead letters.\n", len(st.DeadLetters))
 	if len(st.DeadHooks) == 0 {
 		b.WriteString("Slack: every destination takes messages.")
 	} else {
-		hooks := make([]state.Hook, 0, len(st.DeadHooks))
-		for h := range st.DeadHooks {
-			hooks = append(hooks, h)
-		}
-		slices.Sort(hooks)
-		for _, h := range hooks {
+		for _, h := range slices.Sorted(maps.Keys(st.DeadHooks)) {
 			dh := st.DeadHooks[h]
 			fmt.Fprintf(&b, "Slack refuses %s since %s: %s\n", h, dh.Since.Format(time.RFC3339), notify.Escape(dh.LastError))
 		}

@@ -20,14 +20,7 @@ import (
 // A message that must wait keeps the ones behind it waiting (per webhook),
 // so that messages arrive in order.
 func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep *Report) {
-	byHook := map[state.Hook][]int64{}
-	var hooks []state.Hook
-	for _, m := range st.Outbox {
-		if _, ok := byHook[m.Hook]; !ok {
-			hooks = append(hooks, m.Hook)
-		}
-		byHook[m.Hook] = append(byHook[m.Hook], m.Seq)
-	}
+	hooks, byHook := groupBy(st.Outbox, func(m state.Message) state.Hook { return m.Hook })
 	if len(st.Outbox) > 0 {
 		p.learnTeamURL(ctx, st) // app mode: for links to threads, once
 	}
@@ -48,19 +41,11 @@ func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep 
 			if hold {
 				return // refused by Slack: waiting, or given up
 			}
-			for _, seq := range byHook[hook] {
+			// Only this goroutine sends, marks or retries the messages of
+			// hook: each is as it was queued until it is sent.
+			for _, m := range byHook[hook] {
 				if ctx.Err() != nil {
 					return // stopping: what is left stays in the outbox
-				}
-				mu.Lock()
-				i := slices.IndexFunc(st.Outbox, func(m state.Message) bool { return m.Seq == seq })
-				var m state.Message
-				if i >= 0 {
-					m = st.Outbox[i]
-				}
-				mu.Unlock()
-				if i < 0 {
-					continue // no longer in the outbox
 				}
 				if waiting(m.NextAttempt, now, maxMessageWait) {
 					return // backing off; the ones behind wait too
@@ -101,11 +86,15 @@ func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep 
 	rep.Pending = len(st.Outbox)
 	rep.Sending = true
 	rep.DeadLetters = len(st.DeadLetters)
-	for _, m := range st.Outbox {
-		if rep.OldestPending.IsZero() || m.Created.Before(rep.OldestPending) {
-			rep.OldestPending = m.Created
-		}
+	rep.OldestPending = oldestMessage(st.Outbox)
+}
+
+// oldestMessage is when the oldest of msgs was queued; zero for none.
+func oldestMessage(msgs []state.Message) time.Time {
+	if len(msgs) == 0 {
+		return time.Time{}
 	}
+	return slices.MinFunc(msgs, func(a, b state.Message) int { return a.Created.Compare(b.Created) }).Created
 }
 
 // record applies one delivery result to the state; it returns true when

@@ -67,12 +67,10 @@ func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time,
 	fetched := make([]job.Fetched, len(tasks))
 	errs := make([]error, len(tasks))
 	byTenant := make([][]int, len(v.Watched))
+	remaining := make([]int, len(v.Watched))
 	for n, tk := range tasks {
 		byTenant[tk.tenant] = append(byTenant[tk.tenant], n)
-	}
-	remaining := make([]int, len(v.Watched))
-	for i := range byTenant {
-		remaining[i] = len(byTenant[i])
+		remaining[tk.tenant]++
 	}
 	opts := job.DiffOptions{StuckPendingAfter: p.Cfg.Watch.StuckPendingAfter, LongRunningAfter: p.Cfg.Watch.LongRunningAfter}
 	outs := make([]tenantOutcome, len(v.Watched))

@@ -166,16 +166,22 @@ func mentionIDs(ms []config.Mention) []string {
 }
 
 // byHook groups events by the webhook they go to, keeping their order.
-func (p *Pass) byHook(events []job.Event) (hooks []state.Hook, groups map[state.Hook][]job.Event) {
-	groups = map[state.Hook][]job.Event{}
-	for _, e := range events {
-		h := p.destOf(e.Tenant.ID).hook
-		if _, ok := groups[h]; !ok {
-			hooks = append(hooks, h)
+func (p *Pass) byHook(events []job.Event) ([]state.Hook, map[state.Hook][]job.Event) {
+	return groupBy(events, func(e job.Event) state.Hook { return p.destOf(e.Tenant.ID).hook })
+}
+
+// groupBy groups xs by key, keeping their order; keys are in the order
+// they first appear.
+func groupBy[K comparable, V any](xs []V, key func(V) K) (keys []K, groups map[K][]V) {
+	groups = map[K][]V{}
+	for _, x := range xs {
+		k := key(x)
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
 		}
-		groups[h] = append(groups[h], e)
+		groups[k] = append(groups[k], x)
 	}
-	return hooks, groups
+	return keys, groups
 }
 
 // eventMessages renders the events: one message per webhook for the pass,
@@ -217,8 +223,7 @@ func (p *Pass) greeting(kind string, now time.Time) state.Message {
 
 // summaries tells what is running, per webhook, when something is.
 func (p *Pass) summaries(st *state.State, now time.Time) []state.Message {
-	per := map[state.Hook]*notify.Summary{}
-	var hooks []state.Hook
+	var tenants []notify.TenantSummary
 	for _, t := range p.tenants.Watched {
 		ts := st.Tenants[api.FormatID(t.ID)]
 		if ts == nil {
@@ -241,16 +246,12 @@ func (p *Pass) summaries(st *state.State, now time.Time) []state.Message {
 			continue
 		}
 		slices.SortFunc(ten.Longest, func(a, b api.Job) int { return a.StartedAt.Compare(b.StartedAt) })
-		h := p.destOf(ref.ID).hook
-		if per[h] == nil {
-			per[h] = &notify.Summary{}
-			hooks = append(hooks, h)
-		}
-		per[h].Tenants = append(per[h].Tenants, ten)
+		tenants = append(tenants, ten)
 	}
+	hooks, per := groupBy(tenants, func(t notify.TenantSummary) state.Hook { return p.destOf(t.Tenant.ID).hook })
 	var msgs []state.Message
 	for _, h := range hooks {
-		pl := notify.RenderSummary(*per[h], p.renderOptions(now, nil))
+		pl := notify.RenderSummary(notify.Summary{Tenants: per[h]}, p.renderOptions(now, nil))
 		msgs = append(msgs, newMessage(h, "summary", pl, now))
 	}
 	return msgs
