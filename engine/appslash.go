@@ -108,18 +108,9 @@ func (d *Desk) jobs(tenant string) string {
 		}
 		tenants = []*state.TenantState{t}
 	}
-	type row struct {
-		tenant, kind, id, name, owner, status string
-		since                                 time.Time
-	}
-	var rows []row
+	var rows []openRow
 	for _, t := range tenants {
-		for k, c := range t.Kinds {
-			for _, j := range c.Open {
-				rows = append(rows, row{t.Name, string(k), "#" + api.FormatID(j.ID), j.Name, j.Owner, j.Status,
-					cmp.Or(j.StartedAt, j.CreatedAt, j.FirstSeen)})
-			}
-		}
+		rows = append(rows, openRows(st, t)...)
 	}
 	what := "every watched tenant"
 	if tenant != "" {
@@ -128,7 +119,7 @@ func (d *Desk) jobs(tenant string) string {
 	if len(rows) == 0 {
 		return "Nothing runs or waits in " + notify.Escape(what) + "."
 	}
-	slices.SortFunc(rows, func(a, b row) int { return cmp.Or(a.since.Compare(b.since), cmp.Compare(a.id, b.id)) })
+	slices.SortFunc(rows, func(a, b openRow) int { return cmp.Or(a.since.Compare(b.since), cmp.Compare(a.id, b.id)) })
 	now := d.Now()
 	var b strings.Builder
 	fmt.Fprintf(&b, "Open jobs in %s (%d), as of the last pass:\n```\n", notify.Escape(what), len(rows))

@@ -30,11 +30,29 @@ const kindBoard = "board"
 // boardMax is the most jobs a board lists; the rest are counted.
 const boardMax = 50
 
-// boardRow is one open job on a board.
-type boardRow struct {
+// openRow is one open job on a board or in `/kamobot jobs`.
+type openRow struct {
 	tenant, kind, id, name, owner, status, link string
 	since                                       time.Time
 	started                                     bool
+}
+
+// openRows are the open jobs of tenant t, each linking to its thread when
+// it has one.
+func openRows(st *state.State, t *state.TenantState) []openRow {
+	var rows []openRow
+	for k, c := range t.Kinds {
+		for key, j := range c.Open {
+			r := openRow{tenant: t.Name, kind: string(k), id: "#" + api.FormatID(j.ID), name: j.Name,
+				owner: j.Owner, status: j.Status, since: cmp.Or(j.StartedAt, j.CreatedAt, j.FirstSeen),
+				started: !j.StartedAt.IsZero()}
+			if th := st.Threads[state.ThreadKey(t.ID, key)]; th != nil {
+				r.link = notify.Permalink(st.SlackTeamURL, th.Channel, th.TS)
+			}
+			rows = append(rows, r)
+		}
+	}
+	return rows
 }
 
 // boards queues the board of each app channel whose content changed
@@ -44,40 +62,22 @@ func (p *Pass) boards(st *state.State, now time.Time) []state.Message {
 	if !p.Cfg.Slack.App.Board || !p.Cfg.Slack.App.Enabled() {
 		return nil
 	}
-	type board struct {
-		to   dest
-		rows []boardRow
-	}
-	byChannel := map[string]*board{}
+	tos := map[string]dest{} // the first destination seen of each channel
+	rows := map[string][]openRow{}
 	var channels []string
-	add := func(to dest) *board {
-		b := byChannel[to.channel]
-		if b == nil {
-			b = &board{to: to}
-			byChannel[to.channel] = b
+	see := func(to dest) {
+		if _, ok := tos[to.channel]; !ok {
+			tos[to.channel] = to
 			channels = append(channels, to.channel)
 		}
-		return b
 	}
 	if c := p.Cfg.Slack.App.Channel; c != "" {
-		add(dest{hook: state.DefaultHook, channel: c, token: p.Cfg.Slack.App.BotToken})
+		see(dest{hook: state.DefaultHook, channel: c, token: p.Cfg.Slack.App.BotToken})
 	}
 	for _, t := range sortedTenants(st) {
-		to := p.destOf(t.ID)
-		if !to.app() {
-			continue
-		}
-		b := add(to)
-		for k, c := range t.Kinds {
-			for key, j := range c.Open {
-				r := boardRow{tenant: t.Name, kind: string(k), id: "#" + api.FormatID(j.ID), name: j.Name,
-					owner: j.Owner, status: j.Status, since: cmp.Or(j.StartedAt, j.CreatedAt, j.FirstSeen),
-					started: !j.StartedAt.IsZero()}
-				if th := st.Threads[state.ThreadKey(t.ID, key)]; th != nil {
-					r.link = notify.Permalink(st.SlackTeamURL, th.Channel, th.TS)
-				}
-				b.rows = append(b.rows, r)
-			}
+		if to := p.destOf(t.ID); to.app() {
+			see(to)
+			rows[to.channel] = append(rows[to.channel], openRows(st, t)...)
 		}
 	}
 	if st.Boards == nil {
@@ -88,14 +88,12 @@ func (p *Pass) boards(st *state.State, now time.Time) []state.Message {
 	}
 	var msgs []state.Message
 	for _, ch := range channels {
-		b := byChannel[ch]
 		key := state.BoardKey(ch)
 		th := st.Threads[key]
 		if th != nil {
 			th.Last = now // kept as long as the board is
 		}
-		pl := renderBoard(b.rows)
-		m := newMessage(b.to.hook, kindBoard, pl, now)
+		m := newMessage(tos[ch].hook, kindBoard, renderBoard(rows[ch]), now)
 		sum := sha256.Sum256(m.Payload)
 		hash := hex.EncodeToString(sum[:8])
 		bs := st.Boards[ch]
@@ -126,8 +124,8 @@ func (p *Pass) boards(st *state.State, now time.Time) []state.Message {
 
 // renderBoard is the board's message: the open jobs, longest running
 // first.
-func renderBoard(rows []boardRow) notify.Payload {
-	slices.SortFunc(rows, func(a, b boardRow) int {
+func renderBoard(rows []openRow) notify.Payload {
+	slices.SortFunc(rows, func(a, b openRow) int {
 		return cmp.Or(a.since.Compare(b.since), cmp.Compare(a.tenant, b.tenant), cmp.Compare(a.id, b.id))
 	})
 	var b strings.Builder
