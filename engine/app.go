@@ -31,13 +31,9 @@ const appMaxWait = 30 * time.Second
 // app reports whether the destination is an app channel.
 func (d dest) app() bool { return d.channel != "" }
 
-// missing reports whether nothing is configured to send to.
-func (d dest) missing() bool {
-	if d.app() {
-		return d.token.IsZero()
-	}
-	return d.url.IsZero()
-}
+// missing reports whether nothing is configured to send to: no webhook
+// URL (an app channel is there only with the bot token that enables it).
+func (d dest) missing() bool { return !d.app() && d.url.IsZero() }
 
 // fingerprint names what Slack refused, for the state: the webhook URL's
 // fingerprint, or that of the bot token and channel. Never the secret.

@@ -282,12 +282,10 @@ func (d *Desk) mayMute(ctx context.Context, cfg *config.Config, user string) (bo
 			failed = append(failed, id)
 			continue
 		}
-		members, err := d.Groups(ctx, id)
-		if err != nil {
+		switch members, err := d.Groups(ctx, id); {
+		case err != nil:
 			failed = append(failed, id)
-			continue
-		}
-		if slices.Contains(members, user) {
+		case slices.Contains(members, user):
 			groups = append(groups, id)
 		}
 	}

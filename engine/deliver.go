@@ -162,14 +162,6 @@ const (
 // only come from a clock that went back: it is due at once.
 const maxMessageWait = notify.DefaultMaxRetryAfter
 
-// deadHookBackoff is the wait after the n-th refusal of a webhook: the
-// sender's backoff, without jitter (one message is tried, not a burst).
-var deadHookBackoff = notify.RetryPolicy{Base: DeadHookFirstDelay, Cap: DeadHookMaxDelay}
-
-func deadHookDelay(n int) time.Duration {
-	return deadHookBackoff.Backoff(n, func() float64 { return 1 })
-}
-
 // waiting reports whether a next attempt planned for next is still ahead
 // of now. One further ahead than limit is not: the clock went back.
 func waiting(next, now time.Time, limit time.Duration) bool {
@@ -232,7 +224,9 @@ func (p *Pass) markDead(st *state.State, to dest, res notify.Result, log *slog.L
 			"slack_error", res.Code, "status", res.Status, "attempts", dh.Attempts, "pending", pending)
 		return
 	}
-	dh.NextAttempt = now.Add(deadHookDelay(dh.Attempts))
+	// The sender's backoff, without jitter: one message is tried, not a burst.
+	backoff := notify.RetryPolicy{Base: DeadHookFirstDelay, Cap: DeadHookMaxDelay}
+	dh.NextAttempt = now.Add(backoff.Backoff(dh.Attempts, func() float64 { return 1 }))
 	what := "the webhook"
 	if to.app() {
 		what = "the app's bot token or channel " + to.channel
@@ -255,32 +249,33 @@ func (p *Pass) clearDead(st *state.State, hook state.Hook, log *slog.Logger) {
 func deadHookError(st *state.State, rep Report) error {
 	hooks := slices.Compact(slices.Sorted(slices.Values(rep.DeadWebhooks)))
 	var gaveUp []state.Hook
-	var next []string
+	var next, apps, fixes []string // apps: the channel IDs of the app channels among hooks
 	for _, h := range hooks {
-		switch dh := st.DeadHooks[h]; {
-		case dh == nil:
+		dh := st.DeadHooks[h]
+		if dh == nil {
+			continue
+		}
+		switch {
 		case dh.GaveUp:
 			gaveUp = append(gaveUp, h)
 		case !dh.NextAttempt.IsZero():
 			next = append(next, h.String()+" at "+dh.NextAttempt.Format(time.RFC3339))
 		}
+		if dh.Channel != "" {
+			apps = append(apps, dh.Channel)
+		}
+		code := dh.LastError[strings.LastIndex(dh.LastError, " ")+1:]
+		if fix := notify.AppFix(code); fix != "" {
+			fixes = append(fixes, fmt.Sprintf("%s: Slack says %s: %s", h, code, fix))
+		}
 	}
 	var err error
-	if apps := appChannels(st, hooks); len(apps) == len(hooks) {
+	if len(apps) == len(hooks) {
 		err = fmt.Errorf("%w for %v (bot token revoked, or the bot not in channel %s?): %d messages kept in the outbox; "+
 			"fix the token or channel and they will be sent", errDeadApp{}, hooks, strings.Join(apps, ", "), rep.Pending)
 	} else {
 		err = fmt.Errorf("%w for %v (removed, revoked or archived channel?): %d messages kept in the outbox; "+
 			"fix the webhook and they will be sent", ErrDeadWebhook, hooks, rep.Pending)
-	}
-	var fixes []string
-	for _, h := range hooks {
-		if dh := st.DeadHooks[h]; dh != nil {
-			code := dh.LastError[strings.LastIndex(dh.LastError, " ")+1:]
-			if fix := notify.AppFix(code); fix != "" {
-				fixes = append(fixes, fmt.Sprintf("%s: Slack says %s: %s", h, code, fix))
-			}
-		}
 	}
 	if len(fixes) > 0 {
 		err = fmt.Errorf("%w; %s", err, strings.Join(fixes, "; "))
@@ -301,15 +296,3 @@ type errDeadApp struct{}
 
 func (errDeadApp) Error() string        { return "slack refused the app's bot token or channel" }
 func (errDeadApp) Is(target error) bool { return target == ErrDeadWebhook }
-
-// appChannels returns the channel IDs of the refused hooks that are app
-// channels.
-func appChannels(st *state.State, hooks []state.Hook) []string {
-	var chs []string
-	for _, h := range hooks {
-		if dh := st.DeadHooks[h]; dh != nil && dh.Channel != "" {
-			chs = append(chs, dh.Channel)
-		}
-	}
-	return chs
-}

@@ -46,12 +46,8 @@ func (ft futureTime) warn(log *slog.Logger, loc *time.Location) {
 // FutureWarning explains a job time that lies ahead of the clock by d,
 // read in loc: the server's zone is likely another.
 func FutureWarning(loc *time.Location, d time.Duration) string {
-	name := "UTC"
-	if loc != nil {
-		name = loc.String()
-	}
 	return fmt.Sprintf("a job's time lies %s in the future when read as %s: the server writes its times "+
 		"without an offset, in its own zone; set kamonohashi.timezone to the server's zone "+
 		"(e.g. \"Asia/Tokyo\"), or durations and alerts are off by the difference",
-		d.Round(time.Minute), name)
+		d.Round(time.Minute), loc) // a nil *time.Location is named "UTC"
 }
