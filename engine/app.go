@@ -117,13 +117,15 @@ func (p *Pass) appParentUpdate(to dest, key string, e job.Event, now time.Time) 
 // sending, with no call to Slack. Slack documents this form and
 // chat.getPermalink answers the same address for a channel message.
 func (p *Pass) threadLink(st *state.State) func(e job.Event) string {
-	return func(e job.Event) string {
-		th := st.Threads[state.ThreadKey(e.Tenant.ID, e.Job.Key())]
-		if th == nil {
-			return ""
-		}
+	return func(e job.Event) string { return threadURL(st, state.ThreadKey(e.Tenant.ID, e.Job.Key())) }
+}
+
+// threadURL is the address of the thread of key, or "".
+func threadURL(st *state.State, key string) string {
+	if th := st.Threads[key]; th != nil {
 		return notify.Permalink(st.SlackTeamURL, th.Channel, th.TS)
 	}
+	return ""
 }
 
 // learnTeamURL asks auth.test once for the workspace address the links

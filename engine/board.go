@@ -43,13 +43,9 @@ func openRows(st *state.State, t *state.TenantState) []openRow {
 	var rows []openRow
 	for k, c := range t.Kinds {
 		for key, j := range c.Open {
-			r := openRow{tenant: t.Name, kind: string(k), id: "#" + api.FormatID(j.ID), name: j.Name,
+			rows = append(rows, openRow{tenant: t.Name, kind: string(k), id: "#" + api.FormatID(j.ID), name: j.Name,
 				owner: j.Owner, status: j.Status, since: cmp.Or(j.StartedAt, j.CreatedAt, j.FirstSeen),
-				started: !j.StartedAt.IsZero()}
-			if th := st.Threads[state.ThreadKey(t.ID, key)]; th != nil {
-				r.link = notify.Permalink(st.SlackTeamURL, th.Channel, th.TS)
-			}
-			rows = append(rows, r)
+				started: !j.StartedAt.IsZero(), link: threadURL(st, state.ThreadKey(t.ID, key))})
 		}
 	}
 	return rows

@@ -101,9 +101,12 @@ func oldestMessage(msgs []state.Message) time.Time {
 // this webhook must not be sent to again in this pass.
 func (p *Pass) record(st *state.State, to dest, m state.Message, res notify.Result, tries int, rep *Report) bool {
 	log := p.Log.With("hook", to.hook.String(), "message", m.Seq, "kind", m.Kind)
-	switch res.Class {
-	case notify.Delivered, notify.PermanentMessage, notify.RateLimited:
-		p.clearDead(st, to.hook, log) // Slack knows the webhook
+	switch dh := st.DeadHooks[to.hook]; res.Class {
+	case notify.Delivered, notify.PermanentMessage, notify.RateLimited: // Slack knows the webhook
+		if dh != nil {
+			delete(st.DeadHooks, to.hook)
+			log.Info("slack takes the webhook again", "refused_since", dh.Since.Format(time.RFC3339))
+		}
 	}
 	if res.Class != notify.Delivered {
 		if rep.SendFailures == nil {
@@ -234,14 +237,6 @@ func (p *Pass) markDead(st *state.State, to dest, res notify.Result, log *slog.L
 	log.Error("slack refused "+what+"; messages kept in the outbox until it is fixed",
 		"slack_error", res.Code, "status", res.Status, "attempts", dh.Attempts, "pending", pending,
 		"next_attempt", dh.NextAttempt.Format(time.RFC3339))
-}
-
-// clearDead forgets that a webhook was refused, once Slack took it again.
-func (p *Pass) clearDead(st *state.State, hook state.Hook, log *slog.Logger) {
-	if dh := st.DeadHooks[hook]; dh != nil {
-		delete(st.DeadHooks, hook)
-		log.Info("slack takes the webhook again", "refused_since", dh.Since.Format(time.RFC3339))
-	}
 }
 
 // deadHookError is the error of a pass that left messages behind a dead

@@ -16,7 +16,7 @@ import (
 )
 
 // DefaultConcurrency is how many (tenant, kind) fetches a pass runs at
-// once when neither Pass.Concurrency nor kamonohashi.max_in_flight says:
+// once when kamonohashi.max_in_flight does not say:
 // the API client bounds the requests in flight to the server (logins and
 // tokens included) to kamonohashi.max_in_flight whatever this is, since
 // each list costs the real server a load of the tenant's whole table.
@@ -24,7 +24,7 @@ const DefaultConcurrency = api.MaxConns
 
 // concurrency is how many fetches run at once.
 func (p *Pass) concurrency() int {
-	return cmp.Or(p.Concurrency, p.Cfg.Kamonohashi.MaxInFlight, DefaultConcurrency)
+	return cmp.Or(p.Cfg.Kamonohashi.MaxInFlight, DefaultConcurrency)
 }
 
 // fetchAndDiff fetches every watched tenant and kind, a few at a time,

@@ -38,9 +38,6 @@ type Pass struct {
 	Who string
 	// LockWait is how long to wait for another kamobot to finish its pass.
 	LockWait time.Duration
-	// Concurrency bounds the requests in flight at once (default
-	// DefaultConcurrency).
-	Concurrency int
 	// TenantsTTL is how long the list of visible tenants is reused (watch).
 	TenantsTTL time.Duration
 	// ReadEveryOther reads each kind of a tenant every other pass only

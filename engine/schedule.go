@@ -264,14 +264,6 @@ func newMessage(hook state.Hook, kind string, pl notify.Payload, now time.Time) 
 	if err != nil {
 		panic(fmt.Sprintf("encode payload: %v", err)) // a payload is plain data: cannot fail
 	}
-	return state.Message{Hook: hook, Kind: kind, Payload: b, Summary: summaryOf(pl), Created: now}
-}
-
-// summaryOf is one readable line for `state show`.
-func summaryOf(pl notify.Payload) string {
-	s := pl.Text
-	if r := []rune(s); len(r) > 120 {
-		s = string(r[:119]) + "…"
-	}
-	return s
+	// The summary is one readable line for `state show`.
+	return state.Message{Hook: hook, Kind: kind, Payload: b, Summary: notify.Truncate(pl.Text, 120), Created: now}
 }
