@@ -153,28 +153,22 @@ func (p *Pass) learnTeamURL(ctx context.Context, st *state.State) {
 // unlocked; it returns true when this destination must not be sent to
 // again in this pass.
 func (p *Pass) deliverApp(ctx context.Context, st *state.State, mu, window *sync.Mutex, to dest, m state.Message, rep *Report) bool {
-	if p.App == nil {
-		p.Log.Error("no Slack app configured for these messages; they stay in the outbox", "hook", to.hook)
-		return true
-	}
 	am, err := notify.AppMessageOf(m.Payload, cmp.Or(m.Channel, to.channel))
-	mu.Lock()
-	if err != nil {
-		st.Bury(m.Seq, "unreadable payload")
-		rep.Dead++
-		p.Log.Error("a message in the outbox cannot be read; kept in the dead letters", "message", m.Seq, errAttr(err))
-		err = p.Store.Save(st)
-		mu.Unlock()
-		return err != nil
-	}
 	op := cmp.Or(m.Op, state.OpPost)
+	mu.Lock()
 	var th state.Thread
-	if t := st.Threads[m.Thread]; m.Thread != "" && t != nil {
+	if t := st.Threads[m.Thread]; t != nil {
 		th = *t
 	}
-	if op == state.OpUpdate && th.TS == "" {
-		st.MarkSent(m.Seq) // the parent was never posted: nothing to update
-		err := p.Store.Save(st)
+	if err != nil || (op == state.OpUpdate && th.TS == "") {
+		if err != nil {
+			st.Bury(m.Seq, "unreadable payload")
+			rep.Dead++
+			p.Log.Error("a message in the outbox cannot be read; kept in the dead letters", "message", m.Seq, errAttr(err))
+		} else {
+			st.MarkSent(m.Seq) // the parent was never posted: nothing to update
+		}
+		err = p.Store.Save(st)
 		mu.Unlock()
 		return err != nil
 	}
@@ -224,16 +218,21 @@ func (p *Pass) deliverApp(ctx context.Context, st *state.State, mu, window *sync
 		t.Channel, t.TS = am.Channel, ts
 	}
 	var stop bool
-	switch {
-	case op == state.OpUpdate && m.Kind == kindBoard && res.Code == "message_not_found":
-		p.boardGone(st, m) // deleted in Slack: posted anew next pass
-	case op == state.OpUpdate && res.Code == "message_not_found":
-		// Someone deleted the job's parent: nothing to update; its next
-		// events start a new thread.
+	if op == state.OpUpdate && res.Code == "message_not_found" {
+		// Someone deleted the message in Slack: nothing to update. A job's
+		// next events start a new thread; a board forgets its ts, so that
+		// the next pass posts (and pins) a new one.
 		delete(st.Threads, m.Thread)
 		st.MarkSent(m.Seq)
-		p.Log.Warn("a job's message was deleted in Slack; its next events start a new thread", "channel", am.Channel)
-	default:
+		if m.Kind == kindBoard {
+			if b := st.Boards[m.Channel]; b != nil {
+				b.Hash, b.Pinned = "", false
+			}
+			p.Log.Warn("the board's message was deleted in Slack; a new board is posted next pass", "channel", m.Channel)
+		} else {
+			p.Log.Warn("a job's message was deleted in Slack; its next events start a new thread", "channel", am.Channel)
+		}
+	} else {
 		stop = p.record(st, to, m, res, tries, rep)
 	}
 	if err := p.Store.Save(st); err != nil {

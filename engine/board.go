@@ -195,16 +195,3 @@ func (p *Pass) pinBoards(ctx context.Context, st *state.State) {
 		}
 	}
 }
-
-// boardGone handles the answer message_not_found to the update of a
-// board: someone deleted the board's message in Slack. The board forgets
-// its ts, so that the next pass posts a new one (and pins it), and the
-// update is done with.
-func (p *Pass) boardGone(st *state.State, m state.Message) {
-	delete(st.Threads, m.Thread)
-	if b := st.Boards[m.Channel]; b != nil {
-		b.Hash, b.Pinned = "", false
-	}
-	st.MarkSent(m.Seq)
-	p.Log.Warn("the board's message was deleted in Slack; a new board is posted next pass", "channel", m.Channel)
-}

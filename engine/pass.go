@@ -28,7 +28,8 @@ type Pass struct {
 	API    API
 	Store  *state.Store
 	Sender *notify.Sender
-	// App posts to app channels (Slack app mode); nil without a bot token.
+	// App posts to app channels (Slack app mode); nil without a bot token,
+	// and set whenever Cfg has one.
 	App *notify.App
 	Log *slog.Logger
 	Now func() time.Time
