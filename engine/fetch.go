@@ -34,11 +34,10 @@ func (p *Pass) concurrency() int {
 // lacks is skipped alone (one warning per pass), and a tenant the account
 // lost mid-pass is named and skipped.
 func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time, rep *Report) ([]job.Event, error) {
-	v, err := p.watchedTenants(ctx, now)
+	v, err := p.watchedTenants(ctx, st, now)
 	if err != nil {
 		return nil, err
 	}
-	p.warnVanished(st, v)
 	type task struct {
 		tenant int
 		kind   api.Kind

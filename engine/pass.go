@@ -54,10 +54,6 @@ type Pass struct {
 	// routes holds config.Route of every visible tenant, by id, computed
 	// when the tenant list is read.
 	routes map[int64]config.Route
-	warned bool
-	// warnedVanished: tenants that left the account were warned about
-	// since the tenant list was last read.
-	warnedVanished bool
 }
 
 // Options change how one pass runs.

@@ -79,9 +79,11 @@ func DescribeTenants(ts []api.Tenant) string {
 }
 
 // watchedTenants returns the tenants to watch, asking the server at most
-// once per TenantsTTL, and computes their routes then.
-func (p *Pass) watchedTenants(ctx context.Context, now time.Time) (TenantView, error) {
-	if p.tenantsAt.IsZero() || now.Sub(p.tenantsAt) >= p.TenantsTTL || now.Before(p.tenantsAt) {
+// once per TenantsTTL, and computes their routes then. What the list
+// lacks is said once per reading of it.
+func (p *Pass) watchedTenants(ctx context.Context, st *state.State, now time.Time) (TenantView, error) {
+	fresh := p.tenantsAt.IsZero() || now.Sub(p.tenantsAt) >= p.TenantsTTL || now.Before(p.tenantsAt)
+	if fresh {
 		v, err := ResolveTenants(ctx, p.Cfg, p.API)
 		if err != nil {
 			return TenantView{}, err
@@ -91,28 +93,24 @@ func (p *Pass) watchedTenants(ctx context.Context, now time.Time) (TenantView, e
 		for _, t := range v.Visible {
 			p.routes[t.ID] = p.Cfg.Route(t.ID, t.Name)
 		}
-		p.warned, p.warnedVanished = false, false
-	}
-	if err := p.tenants.MissingError(); err != nil && !p.warned {
-		p.Log.Warn(err.Error())
-		p.warned = true
+		if err := v.MissingError(); err != nil {
+			p.Log.Warn(err.Error())
+		}
 	}
 	if len(p.tenants.Watched) == 0 {
 		return p.tenants, fmt.Errorf("%w: %w", ErrNoTenant,
 			cmp.Or(p.tenants.MissingError(), errors.New("the account sees no tenant")))
 	}
+	if fresh {
+		p.warnVanished(st, p.tenants)
+	}
 	return p.tenants, nil
 }
 
-// warnVanished says, once per reading of the tenant list, which tenants
-// kamobot tracks open jobs of but the account no longer sees. Their jobs
-// are kept as they were and nothing is inferred; they are reported if the
-// tenant comes back.
+// warnVanished says which tenants kamobot tracks open jobs of but the
+// account no longer sees. Their jobs are kept as they were and nothing is
+// inferred; they are reported if the tenant comes back.
 func (p *Pass) warnVanished(st *state.State, v TenantView) {
-	if p.warnedVanished {
-		return
-	}
-	p.warnedVanished = true
 	for _, id := range slices.Sorted(maps.Keys(st.Tenants)) {
 		ts := st.Tenants[id]
 		if slices.ContainsFunc(v.Visible, func(t api.Tenant) bool { return t.ID == ts.ID }) {
