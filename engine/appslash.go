@@ -47,38 +47,32 @@ const jobsTableMax = 40
 func (d *Desk) Answer(ctx context.Context, c notify.Slash) string {
 	args := strings.Fields(c.Text)
 	if len(args) == 0 {
-		return d.help()
+		return slashUsage
 	}
-	switch strings.ToLower(args[0]) {
-	case "jobs":
-		return d.jobs(strings.Join(args[1:], " "))
-	case "tenants":
-		return d.tenants()
-	case "status":
-		return d.status()
+	switch cmd := strings.ToLower(args[0]); cmd {
+	case "jobs", "tenants", "status":
+		st, fresh, err := d.Store.Load()
+		switch {
+		case err != nil:
+			return "kamobot cannot read its state: " + notify.EscapeLimit(err.Error(), 300)
+		case fresh:
+			return "kamobot has not finished a pass yet: ask again in a minute."
+		case cmd == "jobs":
+			return d.jobs(st, strings.Join(args[1:], " "))
+		case cmd == "tenants":
+			return tenantList(st)
+		}
+		return d.status(st)
 	case "mute", "unmute":
 		return d.mute(ctx, c.UserID, args)
 	case "help":
-		return d.help()
+		return slashUsage
 	}
-	return "Unknown command `" + notify.EscapeLimit(args[0], 40) + "`.\n" + d.help()
+	return "Unknown command `" + notify.EscapeLimit(args[0], 40) + "`.\n" + slashUsage
 }
 
-func (d *Desk) help() string {
-	return "Usage: `/kamobot jobs [tenant]` (what runs now) · `/kamobot tenants` · `/kamobot status` · " +
-		"`/kamobot mute <tenant> <duration>` · `/kamobot unmute <tenant>`"
-}
-
-func (d *Desk) load() (*state.State, string) {
-	st, fresh, err := d.Store.Load()
-	if err != nil {
-		return nil, "kamobot cannot read its state: " + notify.EscapeLimit(err.Error(), 300)
-	}
-	if fresh {
-		return nil, "kamobot has not finished a pass yet: ask again in a minute."
-	}
-	return st, ""
-}
+const slashUsage = "Usage: `/kamobot jobs [tenant]` (what runs now) · `/kamobot tenants` · `/kamobot status` · " +
+	"`/kamobot mute <tenant> <duration>` · `/kamobot unmute <tenant>`"
 
 // findTenant finds a tenant of the state by name, display name or id.
 func findTenant(st *state.State, name string) *state.TenantState {
@@ -95,16 +89,12 @@ func sortedTenants(st *state.State) []*state.TenantState {
 }
 
 // jobs is a compact table of the open jobs, longest running first.
-func (d *Desk) jobs(tenant string) string {
-	st, msg := d.load()
-	if st == nil {
-		return msg
-	}
+func (d *Desk) jobs(st *state.State, tenant string) string {
 	tenants := sortedTenants(st)
 	if tenant != "" {
 		t := findTenant(st, tenant)
 		if t == nil {
-			return "No tenant `" + notify.EscapeLimit(tenant, 60) + "` is watched. " + d.tenantNames(st)
+			return "No tenant `" + notify.EscapeLimit(tenant, 60) + "` is watched. " + tenantNames(st)
 		}
 		tenants = []*state.TenantState{t}
 	}
@@ -139,7 +129,7 @@ func (d *Desk) jobs(tenant string) string {
 	return b.String()
 }
 
-func (d *Desk) tenantNames(st *state.State) string {
+func tenantNames(st *state.State) string {
 	var names []string
 	for _, t := range sortedTenants(st) {
 		names = append(names, "`"+notify.Escape(t.Name)+"`")
@@ -147,34 +137,22 @@ func (d *Desk) tenantNames(st *state.State) string {
 	return "Watched: " + strings.Join(names, ", ") + "."
 }
 
-// tenants lists the watched tenants and their open jobs.
-func (d *Desk) tenants() string {
-	st, msg := d.load()
-	if st == nil {
-		return msg
-	}
+// tenantList lists the watched tenants and their open jobs.
+func tenantList(st *state.State) string {
 	var b strings.Builder
 	b.WriteString("Watched tenants:\n")
 	for _, t := range sortedTenants(st) {
-		open := 0
-		for _, c := range t.Kinds {
-			open += len(c.Open)
-		}
 		name := t.Name
 		if t.DisplayName != "" && t.DisplayName != t.Name {
 			name += " (" + t.DisplayName + ")"
 		}
-		fmt.Fprintf(&b, "• %s · id %d · %d open jobs\n", notify.Escape(name), t.ID, open)
+		fmt.Fprintf(&b, "• %s · id %d · %d open jobs\n", notify.Escape(name), t.ID, len(openRows(st, t)))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
 
 // status tells the last pass, the outbox and what Slack refuses.
-func (d *Desk) status() string {
-	st, msg := d.load()
-	if st == nil {
-		return msg
-	}
+func (d *Desk) status(st *state.State) string {
 	now := d.Now()
 	var b strings.Builder
 	lr := st.LastRun

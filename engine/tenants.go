@@ -116,11 +116,7 @@ func (p *Pass) warnVanished(st *state.State, v TenantView) {
 		if slices.ContainsFunc(v.Visible, func(t api.Tenant) bool { return t.ID == ts.ID }) {
 			continue
 		}
-		open := 0
-		for _, kc := range ts.Kinds {
-			open += len(kc.Open)
-		}
-		if open > 0 {
+		if open := len(openRows(st, ts)); open > 0 {
 			p.Log.Warn("a tenant with open jobs is no longer visible to this account; its jobs are kept, "+
 				"and reported if it comes back", "tenant", ts.Name, "tenant_id", ts.ID, "open_jobs", open)
 		}
