@@ -191,33 +191,19 @@ func (d *Desk) status(st *state.State) string {
 func (d *Desk) mute(ctx context.Context, user string, args []string) string {
 	cfg := d.cfg.Load()
 	verb := strings.ToLower(args[0])
-	if ok, why := d.mayMute(ctx, cfg, user); !ok {
+	if why := d.mayMute(ctx, cfg, user); why != "" {
 		return "You may not " + verb + ": " + why
 	}
 	now := d.Now()
-	var change func(st *state.State) (string, error)
+	mute := verb == "mute" && len(args) >= 3
+	var dur time.Duration
 	switch {
-	case verb == "mute" && len(args) >= 3:
-		dur, err := time.ParseDuration(args[2])
-		if err != nil || dur <= 0 {
+	case mute:
+		var err error
+		if dur, err = time.ParseDuration(args[2]); err != nil || dur <= 0 {
 			return fmt.Sprintf("%q is not a duration: write e.g. `30m`, `2h` or `48h`.", args[2])
 		}
-		change = func(st *state.State) (string, error) {
-			m, err := st.SetMute(state.Mute{Tenant: args[1], Until: now.Add(dur), Reason: strings.Join(args[3:], " "), By: user}, now)
-			if err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("Muted %s until %s; the channel is told at the next pass.", m.Label(),
-				m.Until.In(cfg.Schedule.Location()).Format("2006-01-02 15:04 MST")), nil
-		}
-	case verb == "unmute" && len(args) == 2:
-		change = func(st *state.State) (string, error) {
-			if _, err := st.Unmute(args[1], "", now); err != nil {
-				return "", err
-			}
-			return "Unmuted " + args[1] + "; what the mute held goes out at the next pass.", nil
-		}
-	default:
+	case verb != "unmute" || len(args) != 2:
 		return "Usage: `/kamobot mute <tenant> <duration> [reason]` · `/kamobot unmute <tenant>`"
 	}
 	// Slack wants the answer within 3 seconds: wait for a pass in progress
@@ -231,7 +217,15 @@ func (d *Desk) mute(ctx context.Context, user string, args []string) string {
 	if err != nil {
 		return "kamobot cannot read its state: nothing was changed."
 	}
-	answer, err := change(st)
+	answer := "Unmuted " + args[1] + "; what the mute held goes out at the next pass."
+	if mute {
+		var m state.Mute
+		m, err = st.SetMute(state.Mute{Tenant: args[1], Until: now.Add(dur), Reason: strings.Join(args[3:], " "), By: user}, now)
+		answer = fmt.Sprintf("Muted %s until %s; the channel is told at the next pass.", m.Label(),
+			m.Until.In(cfg.Schedule.Location()).Format("2006-01-02 15:04 MST"))
+	} else {
+		_, err = st.Unmute(args[1], "", now)
+	}
 	if err != nil {
 		return "Nothing was changed: " + strings.TrimPrefix(err.Error(), "mute: ")
 	}
@@ -241,17 +235,16 @@ func (d *Desk) mute(ctx context.Context, user string, args []string) string {
 	return answer
 }
 
-// mayMute reports whether user may mute, and why not.
-func (d *Desk) mayMute(ctx context.Context, cfg *config.Config, user string) (bool, string) {
+// mayMute says why user may not mute, or "" when they may.
+func (d *Desk) mayMute(ctx context.Context, cfg *config.Config, user string) string {
 	allowed := cfg.Slack.App.MuteAllowed
 	if len(allowed) == 0 {
-		return false, "nobody may mute from Slack here (slack.mute_allowed is empty in kamobot's config)."
+		return "nobody may mute from Slack here (slack.mute_allowed is empty in kamobot's config)."
 	}
 	if cfg.Slack.App.MayMute(user, nil) {
-		return true, ""
+		return ""
 	}
-	var groups []string
-	var failed []string
+	var groups, failed []string
 	for _, id := range allowed {
 		if !strings.HasPrefix(id, "S") {
 			continue
@@ -268,11 +261,11 @@ func (d *Desk) mayMute(ctx context.Context, cfg *config.Config, user string) (bo
 		}
 	}
 	if cfg.Slack.App.MayMute(user, groups) {
-		return true, ""
+		return ""
 	}
 	why := "only the users and user groups in slack.mute_allowed may, and you are not one of them; ask kamobot's admin."
 	if len(failed) > 0 {
 		why += " (The members of " + strings.Join(failed, ", ") + " could not be read: the app needs usergroups:read.)"
 	}
-	return false, why
+	return why
 }
