@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"cmp"
 	"context"
-	"sync"
 	"time"
 
 	"github.com/kamobot/kamobot/job"
@@ -140,109 +138,4 @@ func (p *Pass) learnTeamURL(ctx context.Context, st *state.State) {
 		return
 	}
 	st.SlackTeamURL = id.URL
-}
-
-// deliverApp sends one outbox message to an app channel and records the
-// answer, as deliver does for a webhook. A reply or update finds its
-// thread's parent ts in the state at send time (the parent may have been
-// posted earlier in this very pass); a reply whose parent was never
-// posted is posted in the channel and becomes the parent; an update
-// without a parent has nothing to update and is done. Posts and replies
-// are sent under window (one unrecorded post across destinations);
-// updates are idempotent and sent without it. It must be called with mu
-// unlocked; it returns true when this destination must not be sent to
-// again in this pass.
-func (p *Pass) deliverApp(ctx context.Context, st *state.State, mu, window *sync.Mutex, to dest, m state.Message, rep *Report) bool {
-	am, err := notify.AppMessageOf(m.Payload, cmp.Or(m.Channel, to.channel))
-	op := cmp.Or(m.Op, state.OpPost)
-	mu.Lock()
-	var th state.Thread
-	if t := st.Threads[m.Thread]; t != nil {
-		th = *t
-	}
-	if err != nil || (op == state.OpUpdate && th.TS == "") {
-		if err != nil {
-			st.Bury(m.Seq, "unreadable payload")
-			rep.Dead++
-			p.Log.Error("a message in the outbox cannot be read; kept in the dead letters", "message", m.Seq, errAttr(err))
-		} else {
-			st.MarkSent(m.Seq) // the parent was never posted: nothing to update
-		}
-		err = p.Store.Save(st)
-		mu.Unlock()
-		return err != nil
-	}
-	mu.Unlock()
-	switch op {
-	case state.OpUpdate:
-		am.Channel, am.TS = th.Channel, th.TS
-	case state.OpReply:
-		if th.TS != "" {
-			am.Channel, am.ThreadTS, am.Broadcast = th.Channel, th.TS, m.Broadcast
-		} else {
-			op = state.OpPost // its parent is lost: this message becomes the parent
-		}
-	}
-	var gate sync.Locker
-	if op != state.OpUpdate {
-		gate = window
-	}
-	// A call in flight is finished even when asked to stop, so that its
-	// answer can be recorded; it is bounded by the client's timeout.
-	res, ts, tries := p.App.DeliverGated(context.WithoutCancel(ctx), am, gate, appMaxWait)
-	if op == state.OpReply && (res.Code == "thread_not_found" || res.Code == "message_not_found") {
-		// Someone deleted the job's parent in Slack: this message becomes
-		// its new parent (the window is still held: no gate again).
-		p.Log.Warn("a job's thread was deleted in Slack; the message is posted as a new one", "channel", am.Channel)
-		mu.Lock()
-		delete(st.Threads, m.Thread)
-		mu.Unlock()
-		op, am.ThreadTS, am.Broadcast = state.OpPost, "", false
-		var more int
-		res, ts, more = p.App.DeliverGated(context.WithoutCancel(ctx), am, nil, appMaxWait)
-		tries += more
-	}
-	if res.Class == notify.Delivered && op != state.OpUpdate {
-		crashPoint("after_post_before_mark")
-	}
-	mu.Lock()
-	if res.Class == notify.Delivered && op == state.OpPost && m.Thread != "" {
-		t := st.Threads[m.Thread]
-		if t == nil {
-			t = &state.Thread{Created: p.Now(), Last: p.Now()}
-			if st.Threads == nil {
-				st.Threads = map[string]*state.Thread{}
-			}
-			st.Threads[m.Thread] = t
-		}
-		t.Channel, t.TS = am.Channel, ts
-	}
-	var stop bool
-	if op == state.OpUpdate && res.Code == "message_not_found" {
-		// Someone deleted the message in Slack: nothing to update. A job's
-		// next events start a new thread; a board forgets its ts, so that
-		// the next pass posts (and pins) a new one.
-		delete(st.Threads, m.Thread)
-		st.MarkSent(m.Seq)
-		if m.Kind == kindBoard {
-			if b := st.Boards[m.Channel]; b != nil {
-				b.Hash, b.Pinned = "", false
-			}
-			p.Log.Warn("the board's message was deleted in Slack; a new board is posted next pass", "channel", m.Channel)
-		} else {
-			p.Log.Warn("a job's message was deleted in Slack; its next events start a new thread", "channel", am.Channel)
-		}
-	} else {
-		stop = p.record(st, to, m, res, tries, rep)
-	}
-	if err := p.Store.Save(st); err != nil {
-		p.Log.Error("cannot save the state after sending; the message may be sent again; "+
-			"the rest wait in the outbox", errAttr(err))
-		stop = true
-	}
-	mu.Unlock()
-	if gate != nil {
-		window.Unlock()
-	}
-	return stop
 }

@@ -363,19 +363,14 @@ func (p *Pass) selfFailed(ctx context.Context, st *state.State, now time.Time, e
 	}
 }
 
-// selfPass runs selfNote or selfRecovered after a pass that got to its
-// diff: a pass that read no tenant at all counts as failing.
-func (p *Pass) selfPass(st *state.State, now time.Time, events int, rep *Report) []state.Message {
+// selfPass runs selfNote after a pass that got to its diff but read no
+// tenant at all. After one that read some, it ends an outage recorded by
+// selfNote: the channel hears that KAMONOHASHI works again, with the
+// events this pass caught up, when it was told of the outage.
+func (p *Pass) selfPass(st *state.State, now time.Time, caughtUp int, rep *Report) []state.Message {
 	if len(rep.FailedFetch) > 0 && rep.Tenants == 0 {
 		return p.selfNote(st, now, fmt.Errorf("%w: %v", ErrFetchFailed, rep.FailedFetch))
 	}
-	return p.selfRecovered(st, now, events)
-}
-
-// selfRecovered ends an outage recorded by selfFailed: the channel hears
-// that KAMONOHASHI works again, with the events this pass caught up, when
-// it was told of the outage.
-func (p *Pass) selfRecovered(st *state.State, now time.Time, caughtUp int) []state.Message {
 	self := &st.Team.Self
 	if self.FailingSince.IsZero() {
 		return nil
