@@ -227,11 +227,7 @@ func (p *Pass) record(st *state.State, to dest, m state.Message, res notify.Resu
 			"status", res.Status, "summary", m.Summary)
 		return false
 	}
-	i := slices.IndexFunc(st.Outbox, func(x state.Message) bool { return x.Seq == m.Seq })
-	if i < 0 {
-		return true
-	}
-	o := &st.Outbox[i]
+	o := &st.Outbox[slices.IndexFunc(st.Outbox, func(x state.Message) bool { return x.Seq == m.Seq })]
 	o.Attempts += max(tries, 1)
 	o.LastError = fmt.Sprintf("%s %d %s", res.Class, res.Status, res.Code)
 	if res.Class == notify.DeadWebhook {

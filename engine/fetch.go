@@ -152,7 +152,10 @@ func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time,
 		// tenant list itself could not be read.
 		return nil, err
 	}
-	ahead.warn(p.Log, p.Cfg.Kamonohashi.Location)
+	if ahead.by > FutureSkew {
+		p.Log.Warn(FutureWarning(p.Cfg.Kamonohashi.Location, ahead.by),
+			"tenant", ahead.tenant, "job", ahead.job, "time", ahead.at.Format(time.RFC3339))
+	}
 	return events, nil
 }
 
@@ -226,12 +229,8 @@ func (p *Pass) enrich(ctx context.Context, events []job.Event) {
 				p.Log.Debug("cannot read job details", "tenant", e.Tenant.Name, "job", e.Job.Key(), errAttr(err))
 				return nil
 			}
-			if j.Status != e.To { // the job moved on since the list: keep the status the event is about
-				j.Status = e.To
-			}
-			if j.Memo == "" { // a preprocessing run's detail lacks its definition's memo
-				j.Memo = e.Job.Memo
-			}
+			j.Status = e.To                     // the job may have moved on since the list: keep the status the event is about
+			j.Memo = cmp.Or(j.Memo, e.Job.Memo) // a preprocessing run's detail lacks its definition's memo
 			e.Job = j
 			return nil
 		})

@@ -2,7 +2,6 @@ package engine
 
 import (
 	"fmt"
-	"log/slog"
 	"time"
 
 	"github.com/kamobot/kamobot/api"
@@ -33,14 +32,6 @@ func (ft *futureTime) scan(tenant string, f job.Fetched, now time.Time) {
 			}
 		}
 	}
-}
-
-// warn says, once, that a job's time lies in the future.
-func (ft futureTime) warn(log *slog.Logger, loc *time.Location) {
-	if ft.by <= FutureSkew {
-		return
-	}
-	log.Warn(FutureWarning(loc, ft.by), "tenant", ft.tenant, "job", ft.job, "time", ft.at.Format(time.RFC3339))
 }
 
 // FutureWarning explains a job time that lies ahead of the clock by d,

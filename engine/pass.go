@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/job"
 	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/state"
 )
@@ -153,7 +154,9 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 		}
 		return rep, err
 	}
-	endings := endingsOf(events) // before filter: every ended run is reported weekly
+	// The endings, before filter drops those not posted: every ended run
+	// counts in the weekly report.
+	endings := slices.DeleteFunc(slices.Clone(events), func(e job.Event) bool { return !e.Type.IsEnding() })
 	events = p.filter(events)
 	p.enrich(ctx, events)
 	p.recordRuns(ctx, st, endings, events)
@@ -163,9 +166,8 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 	events, first := p.team(st, events, now, &rep)
 	first = append(p.selfPass(st, now, len(events), &rep), first...)
 	rep.Events = len(events)
-	msgs := append(first, p.schedule(st, events, now, &rep)...)
-	msgs = append(msgs, p.weeklyReports(st, now, &rep)...)
-	msgs = append(msgs, p.boards(st, now)...) // app channels' boards (board.go)
+	msgs := slices.Concat(first, p.schedule(st, events, now, &rep), p.weeklyReports(st, now, &rep),
+		p.boards(st, now)) // app channels' boards (board.go)
 	for _, m := range msgs {
 		rep.Messages = append(rep.Messages, st.Enqueue(m))
 	}

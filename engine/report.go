@@ -12,12 +12,6 @@ import (
 	"github.com/kamobot/kamobot/state"
 )
 
-// endingsOf copies the endings among events, before filter drops those
-// not posted: every ended run counts in the weekly report.
-func endingsOf(events []job.Event) []job.Event {
-	return slices.DeleteFunc(slices.Clone(events), func(e job.Event) bool { return !e.Type.IsEnding() })
-}
-
 // recordRuns keeps the runs that ended this pass in the state, for the
 // weekly report. The endings posted were read in detail by enrich (GPU
 // count, start and end times); those not posted are read here.

@@ -23,7 +23,7 @@ import (
 // reminders about jobs still stuck or in trouble, jobs failing
 // repeatedly, and a webhook Slack refuses told through the default one.
 // kamobot's watch over its own access to KAMONOHASHI is selfFailed and
-// selfRecovered, called by Run.
+// selfPass, called by Run.
 
 // Message kinds of the team messages in the outbox.
 const (
@@ -38,13 +38,9 @@ const (
 func (p *Pass) team(st *state.State, events []job.Event, now time.Time, rep *Report) ([]job.Event, []state.Message) {
 	events = p.applyControl(events)
 	failing := p.failing(st, events, now)
-	var msgs []state.Message
-	msgs = append(msgs, p.muteNotices(st, now)...)
+	mutes := p.muteNotices(st, now)
 	events = p.holdMuted(st, events, now, rep)
-	msgs = append(msgs, p.reminders(st, now, rep)...)
-	msgs = append(msgs, failing...)
-	msgs = append(msgs, p.deadHookNotices(st, now)...)
-	return events, msgs
+	return events, slices.Concat(mutes, p.reminders(st, now, rep), failing, p.deadHookNotices(st, now))
 }
 
 // applyControl drops the events of jobs whose memo or tags say
