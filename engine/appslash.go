@@ -90,21 +90,17 @@ func sortedTenants(st *state.State) []*state.TenantState {
 
 // jobs is a compact table of the open jobs, longest running first.
 func (d *Desk) jobs(st *state.State, tenant string) string {
-	tenants := sortedTenants(st)
+	tenants, what := sortedTenants(st), "every watched tenant"
 	if tenant != "" {
 		t := findTenant(st, tenant)
 		if t == nil {
 			return "No tenant `" + notify.EscapeLimit(tenant, 60) + "` is watched. " + tenantNames(st)
 		}
-		tenants = []*state.TenantState{t}
+		tenants, what = []*state.TenantState{t}, t.Name
 	}
 	var rows []openRow
 	for _, t := range tenants {
 		rows = append(rows, openRows(st, t)...)
-	}
-	what := "every watched tenant"
-	if tenant != "" {
-		what = tenants[0].Name
 	}
 	if len(rows) == 0 {
 		return "Nothing runs or waits in " + notify.Escape(what) + "."

@@ -13,14 +13,6 @@ import (
 	"github.com/kamobot/kamobot/state"
 )
 
-// Greetings, named as the message sets are.
-const (
-	greetEnter       = "enter"
-	greetLeave       = "leave"
-	greetLeaveFriday = "leave_friday"
-	greetLeaveQuiet  = "leave_quiet"
-)
-
 // greetingGrace: the morning greeting is skipped when kamobot first runs
 // this long after office hours opened (a restart at 15:00 says no "good
 // morning"); the digest of what happened overnight is posted anyway.
@@ -31,8 +23,7 @@ const greetingGrace = time.Hour
 // renders the messages; the caller puts them in the outbox.
 func (p *Pass) schedule(st *state.State, events []job.Event, now time.Time, rep *Report) []state.Message {
 	sch := p.Cfg.Schedule
-	loc := sch.Location()
-	today := config.DateOf(now.In(loc))
+	today := config.DateOf(now.In(sch.Location()))
 	if st.Day.Date != today.String() {
 		st.Day = state.DayState{Date: today.String(), LastPostAt: st.Day.LastPostAt, DigestSince: st.Day.DigestSince}
 	}
@@ -69,7 +60,7 @@ func (p *Pass) schedule(st *state.State, events []job.Event, now time.Time, rep 
 	if open && sch.Greetings() && !st.Day.Entered {
 		st.Day.Entered = true
 		if workday && now.Sub(start) < greetingGrace {
-			msgs = append(msgs, p.greeting(greetEnter, now))
+			msgs = append(msgs, p.greeting(notify.GreetingEnter, now))
 		}
 	}
 	if open && len(st.Held) > 0 {
@@ -83,12 +74,12 @@ func (p *Pass) schedule(st *state.State, events []job.Event, now time.Time, rep 
 	}
 	if !open && sch.Greetings() && st.Day.Entered && !st.Day.Left && workday && now.After(start) {
 		st.Day.Left = true
-		kind := greetLeave
+		kind := notify.GreetingLeave
 		switch {
 		case sch.IsLastWorkingDay(now):
-			kind = greetLeaveFriday
+			kind = notify.GreetingLeaveFriday
 		case st.Day.Endings == 0:
-			kind = greetLeaveQuiet
+			kind = notify.GreetingLeaveQuiet
 		}
 		msgs = append(msgs, p.greeting(kind, now))
 	}

@@ -25,14 +25,6 @@ import (
 // kamobot's watch over its own access to KAMONOHASHI is selfFailed and
 // selfPass, called by Run.
 
-// Message kinds of the team messages in the outbox.
-const (
-	kindMute     = "mute"
-	kindReminder = "reminder"
-	kindFailing  = "failing"
-	kindSelf     = "self"
-)
-
 // team applies the team features to the events of a pass. It returns the
 // events left for the schedule and the messages to post first.
 func (p *Pass) team(st *state.State, events []job.Event, now time.Time, rep *Report) ([]job.Event, []state.Message) {
@@ -81,7 +73,7 @@ func (p *Pass) muteNotices(st *state.State, now time.Time) []state.Message {
 		t := p.tenantRef(m.Tenant)
 		pl := notify.RenderMute(notify.MuteNotice{Tenant: t, Kind: m.Kind, Since: m.Since, Until: m.Until,
 			Reason: m.Reason, By: m.By, Ended: ended, Held: len(m.Held)}, p.renderOptions(now, nil))
-		return newMessage(p.destOf(t.ID).hook, kindMute, pl, now)
+		return newMessage(p.destOf(t.ID).hook, "mute", pl, now)
 	}
 	var msgs []state.Message
 	for i := range st.Mutes {
@@ -180,7 +172,7 @@ func (p *Pass) reminders(st *state.State, now time.Time, rep *Report) []state.Me
 				tr.Reminded = due
 				e := job.Event{Type: alert, Tenant: ref, Job: j, From: tr.Status, To: tr.Status, At: now}
 				pl := notify.RenderReminder(e, from, due, p.renderOptions(now, p.mentionsOf([]job.Event{e})))
-				msgs = append(msgs, newMessage(p.destOf(t.ID).hook, kindReminder, pl, now))
+				msgs = append(msgs, newMessage(p.destOf(t.ID).hook, "reminder", pl, now))
 			}
 		}
 	}
@@ -236,7 +228,7 @@ func (p *Pass) failing(st *state.State, events []job.Event, now time.Time) []sta
 		st.Team.FailingSent[key] = now
 		esc := mentionIDs(p.routes[tenant].Escalate)
 		pl := notify.RenderFailing(ref, name, runs, team.FailingWithin, esc, p.renderOptions(now, nil))
-		msgs = append(msgs, newMessage(p.destOf(tenant).hook, kindFailing, pl, now))
+		msgs = append(msgs, newMessage(p.destOf(tenant).hook, "failing", pl, now))
 		p.Log.Info("a job keeps failing", "tenant", ref.Name, "name", name, "failures", len(runs))
 	}
 	return msgs
@@ -305,7 +297,7 @@ func (p *Pass) deadHookNotices(st *state.State, now time.Time) []state.Message {
 			name = fmt.Sprintf("%s (%s)", h, ref.Label())
 		}
 		pl := notify.RenderDeadHook(name, d.Since, d.LastError, p.renderOptions(now, nil))
-		msgs = append(msgs, newMessage(state.DefaultHook, kindSelf, pl, now))
+		msgs = append(msgs, newMessage(state.DefaultHook, "self", pl, now))
 	}
 	return msgs
 }
@@ -332,7 +324,7 @@ func (p *Pass) selfNote(st *state.State, now time.Time, err error) []state.Messa
 	p.Log.Warn("KAMONOHASHI has failed for a while: the channel is told", "since", self.FailingSince, errAttr(err))
 	pl := notify.RenderSelf(notify.SelfNotice{What: what, Since: self.FailingSince, Error: self.LastError},
 		p.renderOptions(now, nil))
-	return []state.Message{newMessage(state.DefaultHook, kindSelf, pl, now)}
+	return []state.Message{newMessage(state.DefaultHook, "self", pl, now)}
 }
 
 // selfFailed is selfNote for a pass that stopped before its diff: the
@@ -378,7 +370,7 @@ func (p *Pass) selfPass(st *state.State, now time.Time, caughtUp int, rep *Repor
 	}
 	p.Log.Info("KAMONOHASHI works again", "since", since, "caught_up", caughtUp)
 	pl := notify.RenderSelf(notify.SelfNotice{Up: true, Since: since, CaughtUp: caughtUp, Error: last}, p.renderOptions(now, nil))
-	return []state.Message{newMessage(state.DefaultHook, kindSelf, pl, now)}
+	return []state.Message{newMessage(state.DefaultHook, "self", pl, now)}
 }
 
 // selfTrouble names what keeps kamobot from reading KAMONOHASHI at all
