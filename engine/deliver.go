@@ -34,21 +34,21 @@ func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep 
 	var window sync.Mutex
 	var wg sync.WaitGroup
 	for _, hook := range hooks {
+		to := p.destOfHook(hook)
+		if p.holdDeadHook(st, to, now, rep) {
+			continue // refused by Slack: waiting, or given up
+		}
 		wg.Go(func() {
-			to := p.destOfHook(hook)
-			mu.Lock()
-			hold := p.holdDeadHook(st, to, now, rep)
-			mu.Unlock()
-			if hold {
-				return // refused by Slack: waiting, or given up
-			}
 			// Only this goroutine sends, marks or retries the messages of
 			// hook: each is as it was queued until it is sent.
 			for _, m := range byHook[hook] {
 				if ctx.Err() != nil {
 					return // stopping: what is left stays in the outbox
 				}
-				if waiting(m.NextAttempt, now, maxMessageWait) {
+				// A next attempt further ahead than Slack's Retry-After
+				// (capped) can only come from a clock that went back: it is
+				// due at once.
+				if waiting(m.NextAttempt, now, notify.DefaultMaxRetryAfter) {
 					return // backing off; the ones behind wait too
 				}
 				if to.missing() {
@@ -255,11 +255,6 @@ const (
 	DeadHookGiveUp     = 24 * time.Hour
 )
 
-// maxMessageWait is the longest a message can rightly wait for its next
-// attempt (Slack's Retry-After, capped). A next attempt further ahead can
-// only come from a clock that went back: it is due at once.
-const maxMessageWait = notify.DefaultMaxRetryAfter
-
 // waiting reports whether a next attempt planned for next is still ahead
 // of now. One further ahead than limit is not: the clock went back.
 func waiting(next, now time.Time, limit time.Duration) bool {
@@ -268,8 +263,7 @@ func waiting(next, now time.Time, limit time.Duration) bool {
 
 // holdDeadHook reports whether the messages of a webhook Slack refused
 // must wait: it is backing off, or kamobot gave up on it. A webhook whose
-// URL changed since it was refused is tried at once. It must be called
-// with the state guarded.
+// URL changed since it was refused is tried at once.
 func (p *Pass) holdDeadHook(st *state.State, to dest, now time.Time, rep *Report) bool {
 	dh := st.DeadHooks[to.hook]
 	if dh == nil || to.missing() {
