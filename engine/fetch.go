@@ -203,11 +203,7 @@ type tenantOutcome struct {
 // `check` from cron), when the client keeps them. A failure costs a login
 // next time, nothing more.
 func (p *Pass) saveTokens(ctx context.Context) {
-	s, ok := p.API.(interface{ SaveTokens(context.Context) error })
-	if !ok {
-		return
-	}
-	if err := s.SaveTokens(context.WithoutCancel(ctx)); err != nil {
+	if err := p.API.SaveTokens(context.WithoutCancel(ctx)); err != nil {
 		p.Log.Warn("cannot keep the KAMONOHASHI tokens for the next run; it logs in again", errAttr(err))
 	}
 }

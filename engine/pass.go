@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/config"
 	"github.com/kamobot/kamobot/job"
 	"github.com/kamobot/kamobot/notify"
@@ -26,7 +27,7 @@ import (
 // passes; `check` runs one.
 type Pass struct {
 	Cfg    *config.Config
-	API    API
+	API    *api.Client
 	Store  *state.Store
 	Sender *notify.Sender
 	// App posts to app channels (Slack app mode); nil without a bot token,

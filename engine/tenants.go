@@ -26,7 +26,7 @@ type TenantView struct {
 
 // ResolveTenants asks the server which tenants the account can see and
 // matches them with the config.
-func ResolveTenants(ctx context.Context, cfg *config.Config, c API) (TenantView, error) {
+func ResolveTenants(ctx context.Context, cfg *config.Config, c *api.Client) (TenantView, error) {
 	visible, err := c.Tenants(ctx)
 	if err != nil {
 		return TenantView{}, fmt.Errorf("list the account's tenants: %w", err)
