@@ -72,10 +72,7 @@ func (p *Pass) appEvents(st *state.State, to dest, evs []job.Event, now time.Tim
 		hadThread := th != nil
 		for i, e := range jevs {
 			pl := notify.RenderEvents([]job.Event{e}, p.renderOptions(now, p.mentionsOf([]job.Event{e})))
-			if len(pl) == 0 {
-				continue
-			}
-			m := newMessage(to.hook, "events", pl[0], now)
+			m := newMessage(to.hook, "events", pl[0], now) // one event: one message
 			m.Channel, m.Thread = to.channel, k
 			if th == nil {
 				m.Op = state.OpPost

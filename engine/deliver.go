@@ -208,9 +208,6 @@ func (p *Pass) record(st *state.State, to dest, m state.Message, res notify.Resu
 		}
 	}
 	if res.Class != notify.Delivered {
-		if rep.SendFailures == nil {
-			rep.SendFailures = map[string]int{}
-		}
 		rep.SendFailures[res.Class.String()]++
 	}
 	switch res.Class {

@@ -15,16 +15,13 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// DefaultConcurrency is how many (tenant, kind) fetches a pass runs at
-// once when kamonohashi.max_in_flight does not say:
-// the API client bounds the requests in flight to the server (logins and
-// tokens included) to kamonohashi.max_in_flight whatever this is, since
-// each list costs the real server a load of the tenant's whole table.
-const DefaultConcurrency = api.MaxConns
-
-// concurrency is how many fetches run at once.
+// concurrency is how many (tenant, kind) fetches, or detail reads, a pass
+// runs at once: kamonohashi.max_in_flight, else api.MaxConns. The API
+// client bounds the requests in flight to the server (logins and tokens
+// included) to max_in_flight as well, since each list costs the real
+// server a load of the tenant's whole table.
 func (p *Pass) concurrency() int {
-	return cmp.Or(p.Cfg.Kamonohashi.MaxInFlight, DefaultConcurrency)
+	return cmp.Or(p.Cfg.Kamonohashi.MaxInFlight, api.MaxConns)
 }
 
 // fetchAndDiff fetches every watched tenant and kind, a few at a time,

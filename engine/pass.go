@@ -124,7 +124,7 @@ var (
 // Run runs one pass. The error is nil when all went well; otherwise it says
 // what must be retried (nothing is lost) or what needs a human.
 func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
-	var rep Report
+	rep := Report{SendFailures: map[string]int{}}
 	if !o.DryRun {
 		installStoreHooks(p.Store)
 		unlock, err := p.Store.Lock(ctx, cmp.Or(p.LockWait, 10*time.Second), p.Who)
