@@ -332,10 +332,7 @@ func deadHookError(st *state.State, rep Report) error {
 	var gaveUp []state.Hook
 	var next, apps, fixes []string // apps: the channel IDs of the app channels among hooks
 	for _, h := range hooks {
-		dh := st.DeadHooks[h]
-		if dh == nil {
-			continue
-		}
+		dh := st.DeadHooks[h] // kept, or made, as h was held or refused
 		switch {
 		case dh.GaveUp:
 			gaveUp = append(gaveUp, h)

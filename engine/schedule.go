@@ -216,10 +216,7 @@ func (p *Pass) greeting(kind string, now time.Time) state.Message {
 func (p *Pass) summaries(st *state.State, now time.Time) []state.Message {
 	var tenants []notify.TenantSummary
 	for _, t := range p.tenants.Watched {
-		ts := st.Tenants[api.FormatID(t.ID)]
-		if ts == nil {
-			continue
-		}
+		ts := st.Tenant(t.ID, t.Name, t.DisplayName) // made by fetchAndDiff
 		ref := ts.Ref()
 		ten := notify.TenantSummary{Tenant: ref, Counts: map[api.Kind]int{}}
 		for k, c := range ts.Kinds {

@@ -137,10 +137,7 @@ func (p *Pass) reminders(st *state.State, now time.Time, rep *Report) []state.Me
 		if slices.Contains(rep.FailedFetch, t.Name) || slices.Contains(rep.LostTenants, t.Name) {
 			continue // a stale status reminds of nothing
 		}
-		ts := st.Tenants[api.FormatID(t.ID)]
-		if ts == nil {
-			continue
-		}
+		ts := st.Tenant(t.ID, t.Name, t.DisplayName) // made by fetchAndDiff
 		ref := ts.Ref()
 		route := p.routes[t.ID]
 		for _, k := range slices.Sorted(maps.Keys(ts.Kinds)) {
