@@ -196,15 +196,6 @@ type tenantOutcome struct {
 	ahead     futureTime
 }
 
-// saveTokens keeps the API client's tokens for the next process (a
-// `check` from cron), when the client keeps them. A failure costs a login
-// next time, nothing more.
-func (p *Pass) saveTokens(ctx context.Context) {
-	if err := p.API.SaveTokens(context.WithoutCancel(ctx)); err != nil {
-		p.Log.Warn("cannot keep the KAMONOHASHI tokens for the next run; it logs in again", errAttr(err))
-	}
-}
-
 // enrich reads the details of the jobs events are about (duration, node,
 // GPUs, the reason of a failure). A detail that cannot be read leaves the
 // event as it is: the message is still worth sending.

@@ -162,7 +162,11 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 	p.enrich(ctx, events)
 	p.recordRuns(ctx, st, endings, events)
 	if !o.DryRun {
-		p.saveTokens(ctx)
+		// The client's tokens are kept for the next process (a `check`
+		// from cron): a failure costs a login next time, nothing more.
+		if err := p.API.SaveTokens(context.WithoutCancel(ctx)); err != nil {
+			p.Log.Warn("cannot keep the KAMONOHASHI tokens for the next run; it logs in again", errAttr(err))
+		}
 	}
 	events, first := p.team(st, events, now, &rep)
 	first = append(p.selfPass(st, now, len(events), &rep), first...)
