@@ -89,16 +89,13 @@ func (p *Pass) schedule(st *state.State, events []job.Event, now time.Time, rep 
 	return msgs
 }
 
-// filter keeps the events each tenant's config asks to post.
+// filter keeps the events each tenant's config asks to post: of its
+// types, and an ending only of a job that left a stage [watch] notify_from
+// names.
 func (p *Pass) filter(events []job.Event) []job.Event {
 	return slices.DeleteFunc(events, func(e job.Event) bool {
-		if !slices.Contains(p.routes[e.Tenant.ID].Notify, e.Type) {
-			return true
-		}
-		if e.Type.IsEnding() && e.Type != job.EventDeleted && e.From != "" {
-			return !p.Cfg.Watch.NotifiesFrom(lifeStage(e.From))
-		}
-		return false
+		return !slices.Contains(p.routes[e.Tenant.ID].Notify, e.Type) || (e.Type.IsEnding() &&
+			e.Type != job.EventDeleted && e.From != "" && !p.Cfg.Watch.NotifiesFrom(lifeStage(e.From)))
 	})
 }
 
@@ -139,9 +136,6 @@ func (p *Pass) renderOptions(now time.Time, mentions map[int64][]string) notify.
 func (p *Pass) mentionsOf(events []job.Event) map[int64][]string {
 	out := map[int64][]string{}
 	for _, e := range events {
-		if _, done := out[e.Tenant.ID]; done {
-			continue
-		}
 		out[e.Tenant.ID] = mentionIDs(p.routes[e.Tenant.ID].Mention)
 	}
 	return out
