@@ -54,11 +54,9 @@ func crashPoint(point string) {
 
 // installStoreHooks makes every state write reach the mid_state_write
 // point (the temporary file is written, not yet renamed) and fail from
-// the KAMOBOT_TEST_FAIL_WRITE_AT-th one on.
+// the KAMOBOT_TEST_FAIL_WRITE_AT-th one on. The counts are the process's:
+// installed again by each pass, it is the same hook.
 func installStoreHooks(s *state.Store) {
-	if s.BeforeRename != nil {
-		return
-	}
 	s.BeforeRename = func() error {
 		crashPoint("mid_state_write")
 		if n := int(writes.Add(1)); failWriteAt > 0 && n >= failWriteAt {

@@ -2,9 +2,9 @@ package engine
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
-	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/job"
 )
 
@@ -23,12 +23,10 @@ type futureTime struct {
 
 // scan looks at the times of what a fetch returned.
 func (ft *futureTime) scan(tenant string, f job.Fetched, now time.Time) {
-	for _, rows := range [][]api.Job{f.Range, f.Far} {
-		for _, j := range rows {
-			for _, t := range []time.Time{j.CreatedAt, j.StartedAt, j.CompletedAt} {
-				if d := t.Sub(now); d > ft.by {
-					*ft = futureTime{by: d, tenant: tenant, job: j.Key(), at: t}
-				}
+	for _, j := range slices.Concat(f.Range, f.Far) {
+		for _, t := range []time.Time{j.CreatedAt, j.StartedAt, j.CompletedAt} {
+			if d := t.Sub(now); d > ft.by {
+				*ft = futureTime{by: d, tenant: tenant, job: j.Key(), at: t}
 			}
 		}
 	}

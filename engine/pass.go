@@ -137,10 +137,7 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 	if err != nil {
 		return rep, StateHint(err)
 	}
-	now := p.Now()
-	if !o.At.IsZero() {
-		now = o.At
-	}
+	now := cmp.Or(o.At, p.Now())
 	st.LastRun = state.RunInfo{Start: now}
 
 	events, err := p.fetchAndDiff(ctx, st, now, &rep)
