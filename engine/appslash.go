@@ -74,16 +74,6 @@ func (d *Desk) Answer(ctx context.Context, c notify.Slash) string {
 const slashUsage = "Usage: `/kamobot jobs [tenant]` (what runs now) · `/kamobot tenants` · `/kamobot status` · " +
 	"`/kamobot mute <tenant> <duration>` · `/kamobot unmute <tenant>`"
 
-// findTenant finds a tenant of the state by name, display name or id.
-func findTenant(st *state.State, name string) *state.TenantState {
-	for _, t := range st.Tenants {
-		if strings.EqualFold(t.Name, name) || strings.EqualFold(t.DisplayName, name) || api.FormatID(t.ID) == name {
-			return t
-		}
-	}
-	return nil
-}
-
 func sortedTenants(st *state.State) []*state.TenantState {
 	return slices.SortedFunc(maps.Values(st.Tenants), func(a, b *state.TenantState) int { return cmp.Compare(a.Name, b.Name) })
 }
@@ -91,12 +81,18 @@ func sortedTenants(st *state.State) []*state.TenantState {
 // jobs is a compact table of the open jobs, longest running first.
 func (d *Desk) jobs(st *state.State, tenant string) string {
 	tenants, what := sortedTenants(st), "every watched tenant"
-	if tenant != "" {
-		t := findTenant(st, tenant)
-		if t == nil {
-			return "No tenant `" + notify.EscapeLimit(tenant, 60) + "` is watched. " + tenantNames(st)
+	if tenant != "" { // by name, display name or id
+		i := slices.IndexFunc(tenants, func(t *state.TenantState) bool {
+			return strings.EqualFold(t.Name, tenant) || strings.EqualFold(t.DisplayName, tenant) || api.FormatID(t.ID) == tenant
+		})
+		if i < 0 {
+			var names []string
+			for _, t := range tenants {
+				names = append(names, "`"+notify.Escape(t.Name)+"`")
+			}
+			return "No tenant `" + notify.EscapeLimit(tenant, 60) + "` is watched. Watched: " + strings.Join(names, ", ") + "."
 		}
-		tenants, what = []*state.TenantState{t}, t.Name
+		tenants, what = tenants[i:i+1], tenants[i].Name
 	}
 	var rows []openRow
 	for _, t := range tenants {
@@ -123,14 +119,6 @@ func (d *Desk) jobs(st *state.State, tenant string) string {
 	}
 	b.WriteString("```")
 	return b.String()
-}
-
-func tenantNames(st *state.State) string {
-	var names []string
-	for _, t := range sortedTenants(st) {
-		names = append(names, "`"+notify.Escape(t.Name)+"`")
-	}
-	return "Watched: " + strings.Join(names, ", ") + "."
 }
 
 // tenantList lists the watched tenants and their open jobs.
