@@ -262,24 +262,20 @@ func waiting(next, now time.Time, limit time.Duration) bool {
 // must wait: it is backing off, or kamobot gave up on it. A webhook whose
 // URL changed since it was refused is tried at once.
 func (p *Pass) holdDeadHook(st *state.State, to dest, now time.Time, rep *Report) bool {
-	dh := st.DeadHooks[to.hook]
-	if dh == nil || to.missing() {
-		return false
-	}
-	if to.fingerprint() != dh.Fingerprint {
+	switch dh := st.DeadHooks[to.hook]; {
+	case dh == nil || to.missing():
+	case to.fingerprint() != dh.Fingerprint:
 		delete(st.DeadHooks, to.hook)
 		what := "the webhook Slack refused has a new URL"
 		if to.app() {
 			what = "the app channel Slack refused has a new bot token or channel"
 		}
 		p.Log.Info(what+"; sending its messages again", "hook", to.hook.String())
-		return false
+	case dh.GaveUp || waiting(dh.NextAttempt, now, DeadHookMaxDelay):
+		rep.DeadWebhooks = append(rep.DeadWebhooks, to.hook)
+		return true
 	}
-	if !dh.GaveUp && !waiting(dh.NextAttempt, now, DeadHookMaxDelay) {
-		return false
-	}
-	rep.DeadWebhooks = append(rep.DeadWebhooks, to.hook)
-	return true
+	return false
 }
 
 // markDead records that Slack refused the webhook and plans its next try,

@@ -57,11 +57,8 @@ func (p *Pass) weeklyReports(st *state.State, now time.Time, rep *Report) []stat
 	loc := p.Cfg.Schedule.Location()
 	var reports []report.Report
 	for _, t := range p.tenants.Watched {
-		if st.ReportPosted(t.ID) == week {
-			continue
-		}
-		if slices.Contains(rep.FailedFetch, t.Name) || slices.Contains(rep.LostTenants, t.Name) {
-			continue // not read this pass: its runs may be incomplete; the next pass posts it
+		if st.ReportPosted(t.ID) == week || slices.Contains(rep.FailedFetch, t.Name) || slices.Contains(rep.LostTenants, t.Name) {
+			continue // posted; or not read this pass: its runs may be incomplete, the next pass posts it
 		}
 		st.MarkReportPosted(t.ID, week)
 		r := report.Build(st.Report.Runs, report.Tenant{ID: t.ID, Name: t.Name, Label: t.Label()}, from, to, loc)

@@ -284,7 +284,7 @@ func (p *Pass) deadHookNotices(st *state.State, now time.Time) []state.Message {
 	}
 	var msgs []state.Message
 	for _, h := range slices.Sorted(maps.Keys(st.DeadHooks)) {
-		if h == state.DefaultHook || slices.Contains(self.DeadHooksTold, h) || p.destOfHook(h).url == p.Cfg.Slack.Webhook {
+		if slices.Contains(self.DeadHooksTold, h) || p.destOfHook(h).url == p.Cfg.Slack.Webhook {
 			continue
 		}
 		d := st.DeadHooks[h]
@@ -357,13 +357,10 @@ func (p *Pass) selfPass(st *state.State, now time.Time, caughtUp int, rep *Repor
 		return p.selfNote(st, now, fmt.Errorf("%w: %v", ErrFetchFailed, rep.FailedFetch))
 	}
 	self := &st.Team.Self
-	if self.FailingSince.IsZero() {
-		return nil
-	}
 	since, alerted, last := self.FailingSince, self.Alerted, self.LastError
 	self.FailingSince, self.Alerted, self.LastError = time.Time{}, false, ""
-	if !alerted {
-		return nil
+	if since.IsZero() || !alerted {
+		return nil // no outage, or one the channel was not told of
 	}
 	p.Log.Info("KAMONOHASHI works again", "since", since, "caught_up", caughtUp)
 	pl := notify.RenderSelf(notify.SelfNotice{Up: true, Since: since, CaughtUp: caughtUp, Error: last}, p.renderOptions(now, nil))
