@@ -123,10 +123,11 @@ func threadURL(st *state.State, key string) string {
 	return ""
 }
 
-// learnTeamURL asks auth.test once for the workspace address the links
-// to threads need; a failure only leaves links out.
+// learnTeamURL asks auth.test once, when there is something to send, for
+// the workspace address the links to threads need; a failure only leaves
+// links out.
 func (p *Pass) learnTeamURL(ctx context.Context, st *state.State) {
-	if p.App == nil || st.SlackTeamURL != "" {
+	if p.App == nil || st.SlackTeamURL != "" || len(st.Outbox) == 0 {
 		return
 	}
 	id, res := p.App.AuthTest(ctx)

@@ -46,7 +46,7 @@ const jobsTableMax = 40
 // Answer is the text shown to whoever typed `/kamobot <text>`.
 func (d *Desk) Answer(ctx context.Context, c notify.Slash) string {
 	args := strings.Fields(c.Text)
-	if len(args) == 0 {
+	if len(args) == 0 || strings.EqualFold(args[0], "help") {
 		return slashUsage
 	}
 	switch cmd := strings.ToLower(args[0]); cmd {
@@ -65,8 +65,6 @@ func (d *Desk) Answer(ctx context.Context, c notify.Slash) string {
 		return d.status(st)
 	case "mute", "unmute":
 		return d.mute(ctx, c.UserID, args)
-	case "help":
-		return slashUsage
 	}
 	return "Unknown command `" + notify.EscapeLimit(args[0], 40) + "`.\n" + slashUsage
 }

@@ -180,8 +180,7 @@ func (p *Pass) pinBoards(ctx context.Context, st *state.State) {
 		res := p.App.Pin(ctx, th.Channel, th.TS)
 		switch {
 		case res.Class == notify.Delivered:
-			b.Pinned = true
-			b.PinRefused, b.PinRefusedAt, b.PinToken = "", time.Time{}, ""
+			b.Pinned, b.PinRefused, b.PinRefusedAt, b.PinToken = true, "", time.Time{}, ""
 		case pinRefusals[res.Code] != "":
 			if b.PinToken != token {
 				p.Log.Warn("the board is not pinned: "+pinRefusals[res.Code]+"; it is updated in place all the same, "+

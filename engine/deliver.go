@@ -22,9 +22,7 @@ import (
 // so that messages arrive in order.
 func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep *Report) {
 	hooks, byHook := groupBy(st.Outbox, func(m state.Message) state.Hook { return m.Hook })
-	if len(st.Outbox) > 0 {
-		p.learnTeamURL(ctx, st) // app mode: for links to threads, once
-	}
+	p.learnTeamURL(ctx, st) // app mode: for links to threads, once
 	defer st.PruneThreads(now)
 	var mu sync.Mutex // guards st and rep: webhooks are sent to concurrently
 	// window is held from a post to the save of its answer: at most one

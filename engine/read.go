@@ -69,8 +69,7 @@ func listAll(ctx context.Context, c *api.Client, tenantID int64, k api.Kind, q a
 	var rows []api.Job
 	var top api.Job // the highest id among the rows dropped
 	n := 0
-	for page := 1; ; page++ {
-		q.Page = page
+	for q.Page = 1; ; q.Page++ {
 		res, err := c.List(ctx, tenantID, k, q)
 		if err != nil {
 			return nil, err
@@ -87,8 +86,8 @@ func listAll(ctx context.Context, c *api.Client, tenantID int64, k api.Kind, q a
 		if len(res.Jobs) < q.PerPage {
 			break
 		}
-		if page > 10_000 {
-			return nil, fmt.Errorf("list %s jobs of tenant %d: more than %d pages", k, tenantID, page)
+		if q.Page > 10_000 {
+			return nil, fmt.Errorf("list %s jobs of tenant %d: more than %d pages", k, tenantID, q.Page)
 		}
 	}
 	if top.ID != 0 && !slices.ContainsFunc(rows, func(j api.Job) bool { return j.ID >= top.ID }) {
@@ -133,8 +132,7 @@ func listDefs(ctx context.Context, c *api.Client, tenantID int64, p job.Plan) (d
 	if !p.Full {
 		q.ID = ">=" + strconv.FormatInt(p.RangeFrom, 10)
 	}
-	for page := 1; ; page++ {
-		q.Page = page
+	for q.Page = 1; ; q.Page++ {
 		got, err := c.ListPreprocessings(ctx, tenantID, q)
 		if err != nil {
 			return nil, 0, nil, err

@@ -139,7 +139,6 @@ func (p *Pass) reminders(st *state.State, now time.Time, rep *Report) []state.Me
 		}
 		ts := st.Tenant(t.ID, t.Name, t.DisplayName) // made by fetchAndDiff
 		ref := ts.Ref()
-		route := p.routes[t.ID]
 		for _, k := range slices.Sorted(maps.Keys(ts.Kinds)) {
 			c := ts.Kinds[k]
 			for _, key := range slices.Sorted(maps.Keys(c.Open)) {
@@ -151,7 +150,7 @@ func (p *Pass) reminders(st *state.State, now time.Time, rep *Report) []state.Me
 				}
 				j := tr.Job(k)
 				ctl := job.ControlOf(j)
-				if ctl.Quiet || !slices.Contains(route.Notify, alert) || st.MuteOf(ref, k, now) != nil ||
+				if ctl.Quiet || !slices.Contains(p.routes[t.ID].Notify, alert) || st.MuteOf(ref, k, now) != nil ||
 					(!open && !ctl.Loud) {
 					continue
 				}
@@ -332,8 +331,7 @@ func (p *Pass) selfFailed(ctx context.Context, st *state.State, now time.Time, e
 	for _, m := range p.selfNote(st, now, err) {
 		st.Enqueue(m)
 	}
-	after := st.Team.Self
-	if after.FailingSince.Equal(before.FailingSince) && after.Alerted == before.Alerted && len(st.Outbox) == 0 {
+	if self := st.Team.Self; self.FailingSince.Equal(before.FailingSince) && self.Alerted == before.Alerted && len(st.Outbox) == 0 {
 		return // nothing new to record: the lock holder's file stays as it is
 	}
 	if err := p.Store.Save(st); err != nil {

@@ -113,10 +113,8 @@ func (p *Pass) watchedTenants(ctx context.Context, st *state.State, now time.Tim
 func (p *Pass) warnVanished(st *state.State, v TenantView) {
 	for _, id := range slices.Sorted(maps.Keys(st.Tenants)) {
 		ts := st.Tenants[id]
-		if slices.ContainsFunc(v.Visible, func(t api.Tenant) bool { return t.ID == ts.ID }) {
-			continue
-		}
-		if open := len(openRows(st, ts)); open > 0 {
+		visible := slices.ContainsFunc(v.Visible, func(t api.Tenant) bool { return t.ID == ts.ID })
+		if open := len(openRows(st, ts)); open > 0 && !visible {
 			p.Log.Warn("a tenant with open jobs is no longer visible to this account; its jobs are kept, "+
 				"and reported if it comes back", "tenant", ts.Name, "tenant_id", ts.ID, "open_jobs", open)
 		}
