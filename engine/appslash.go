@@ -137,15 +137,13 @@ func tenantList(st *state.State) string {
 func (d *Desk) status(st *state.State) string {
 	now := d.Now()
 	var b strings.Builder
-	lr := st.LastRun
-	ok := "failed (see kamobot's log)"
-	if lr.OK {
-		ok = "ok"
-	}
-	if lr.End.IsZero() {
+	switch lr := st.LastRun; {
+	case lr.End.IsZero():
 		fmt.Fprintf(&b, "A pass is under way (started %s ago).\n", notify.Duration(now.Sub(lr.Start).Round(time.Second), "en"))
-	} else {
-		fmt.Fprintf(&b, "Last pass: %s ago, %s.\n", notify.Duration(now.Sub(lr.End).Round(time.Second), "en"), ok)
+	case lr.OK:
+		fmt.Fprintf(&b, "Last pass: %s ago, ok.\n", notify.Duration(now.Sub(lr.End).Round(time.Second), "en"))
+	default:
+		fmt.Fprintf(&b, "Last pass: %s ago, failed (see kamobot's log).\n", notify.Duration(now.Sub(lr.End).Round(time.Second), "en"))
 	}
 	fmt.Fprintf(&b, "Outbox: %d waiting", len(st.Outbox))
 	if oldest := oldestMessage(st.Outbox); !oldest.IsZero() {

@@ -88,12 +88,10 @@ func (p *Pass) muteNotices(st *state.State, now time.Time) []state.Message {
 		if m.Announced {
 			msgs = append(msgs, notice(m, true))
 		}
-		if len(m.Held) > 0 {
-			if len(st.Held) == 0 {
-				st.Day.DigestSince = m.Since
-			}
-			st.Held = append(st.Held, m.Held...)
+		if len(m.Held) > 0 && len(st.Held) == 0 {
+			st.Day.DigestSince = m.Since
 		}
+		st.Held = append(st.Held, m.Held...)
 		p.Log.Info("mute ended", "tenant", m.Tenant, "kind", m.Kind, "held", len(m.Held))
 	}
 	return msgs
@@ -222,8 +220,8 @@ func (p *Pass) failing(st *state.State, events []job.Event, now time.Time) []sta
 			st.Team.FailingSent = map[string]time.Time{}
 		}
 		st.Team.FailingSent[key] = now
-		esc := mentionIDs(p.routes[tenant].Escalate)
-		pl := notify.RenderFailing(ref, name, runs, team.FailingWithin, esc, p.renderOptions(now, nil))
+		pl := notify.RenderFailing(ref, name, runs, team.FailingWithin, mentionIDs(p.routes[tenant].Escalate),
+			p.renderOptions(now, nil))
 		msgs = append(msgs, newMessage(p.destOf(tenant).hook, "failing", pl, now))
 		p.Log.Info("a job keeps failing", "tenant", ref.Name, "name", name, "failures", len(runs))
 	}
