@@ -121,16 +121,15 @@ func (d *Desk) jobs(st *state.State, tenant string) string {
 
 // tenantList lists the watched tenants and their open jobs.
 func tenantList(st *state.State) string {
-	var b strings.Builder
-	b.WriteString("Watched tenants:\n")
+	lines := []string{"Watched tenants:"}
 	for _, t := range sortedTenants(st) {
 		name := t.Name
 		if t.DisplayName != "" && t.DisplayName != t.Name {
 			name += " (" + t.DisplayName + ")"
 		}
-		fmt.Fprintf(&b, "• %s · id %d · %d open jobs\n", notify.Escape(name), t.ID, len(openRows(st, t)))
+		lines = append(lines, fmt.Sprintf("• %s · id %d · %d open jobs", notify.Escape(name), t.ID, len(openRows(st, t))))
 	}
-	return strings.TrimRight(b.String(), "\n")
+	return strings.Join(lines, "\n")
 }
 
 // status tells the last pass, the outbox and what Slack refuses.

@@ -58,24 +58,18 @@ func (p *Pass) boards(st *state.State, now time.Time) []state.Message {
 	if !p.Cfg.Slack.App.Board || !p.Cfg.Slack.App.Enabled() {
 		return nil
 	}
-	tos := map[string]dest{} // the first destination seen of each channel
+	var dests []dest // of each channel, the first one seen queues its board
 	rows := map[string][]openRow{}
-	var channels []string
-	see := func(to dest) {
-		if _, ok := tos[to.channel]; !ok {
-			tos[to.channel] = to
-			channels = append(channels, to.channel)
-		}
-	}
 	if c := p.Cfg.Slack.App.Channel; c != "" {
-		see(dest{hook: state.DefaultHook, channel: c, token: p.Cfg.Slack.App.BotToken})
+		dests = append(dests, dest{hook: state.DefaultHook, channel: c, token: p.Cfg.Slack.App.BotToken})
 	}
 	for _, t := range sortedTenants(st) {
 		if to := p.destOf(t.ID); to.app() {
-			see(to)
+			dests = append(dests, to)
 			rows[to.channel] = append(rows[to.channel], openRows(st, t)...)
 		}
 	}
+	channels, tos := groupBy(dests, func(d dest) string { return d.channel })
 	if st.Boards == nil {
 		st.Boards = map[string]*state.Board{}
 	}
@@ -89,7 +83,7 @@ func (p *Pass) boards(st *state.State, now time.Time) []state.Message {
 		if th != nil {
 			th.Last = now // kept as long as the board is
 		}
-		m := newMessage(tos[ch].hook, kindBoard, renderBoard(rows[ch]), now)
+		m := newMessage(tos[ch][0].hook, kindBoard, renderBoard(rows[ch]), now)
 		sum := sha256.Sum256(m.Payload)
 		hash := hex.EncodeToString(sum[:8])
 		bs := st.Boards[ch]

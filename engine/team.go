@@ -329,7 +329,8 @@ func (p *Pass) selfFailed(ctx context.Context, st *state.State, now time.Time, e
 	for _, m := range p.selfNote(st, now, err) {
 		st.Enqueue(m)
 	}
-	if self := st.Team.Self; self.FailingSince.Equal(before.FailingSince) && self.Alerted == before.Alerted && len(st.Outbox) == 0 {
+	after := st.Team.Self
+	if after.FailingSince.Equal(before.FailingSince) && after.Alerted == before.Alerted && len(st.Outbox) == 0 {
 		return // nothing new to record: the lock holder's file stays as it is
 	}
 	if err := p.Store.Save(st); err != nil {
