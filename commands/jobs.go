@@ -208,7 +208,7 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 
 // tenantJobs lists one tenant's jobs of one kind and reads the details of
 // those shown (start and end times, node, GPUs).
-func tenantJobs(ctx context.Context, log *slog.Logger, c engine.API, t api.Tenant, k api.Kind, o jobsOptions, now time.Time) ([]api.Job, error) {
+func tenantJobs(ctx context.Context, log *slog.Logger, c *api.Client, t api.Tenant, k api.Kind, o jobsOptions, now time.Time) ([]api.Job, error) {
 	var listed []api.Job
 	if k == api.KindPreprocessing {
 		defs, err := c.ListPreprocessings(ctx, t.ID, api.ListQuery{})
@@ -350,7 +350,7 @@ func kindOrder(k api.Kind) int { return slices.Index(api.AllKinds(), k) }
 
 // statusesSeen lists the statuses of the jobs jobs would show without
 // --status, for a --status that matched nothing.
-func statusesSeen(ctx context.Context, c engine.API, tenants []api.Tenant, kinds []api.Kind, o jobsOptions, now time.Time) []string {
+func statusesSeen(ctx context.Context, c *api.Client, tenants []api.Tenant, kinds []api.Kind, o jobsOptions, now time.Time) []string {
 	o.status = ""
 	o.all = true
 	seen := map[string]bool{}
@@ -369,7 +369,7 @@ func statusesSeen(ctx context.Context, c engine.API, tenants []api.Tenant, kinds
 }
 
 // tenantJobsList lists one tenant's jobs of one kind, without details.
-func tenantJobsList(ctx context.Context, c engine.API, t api.Tenant, k api.Kind, o jobsOptions) ([]api.Job, error) {
+func tenantJobsList(ctx context.Context, c *api.Client, t api.Tenant, k api.Kind, o jobsOptions) ([]api.Job, error) {
 	if k == api.KindPreprocessing {
 		defs, err := c.ListPreprocessings(ctx, t.ID, api.ListQuery{})
 		if err != nil {

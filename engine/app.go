@@ -1,9 +1,7 @@
 package engine
 
 import (
-	"cmp"
 	"context"
-	"sync"
 	"time"
 
 	"github.com/kamobot/kamobot/job"
@@ -31,13 +29,9 @@ const appMaxWait = 30 * time.Second
 // app reports whether the destination is an app channel.
 func (d dest) app() bool { return d.channel != "" }
 
-// missing reports whether nothing is configured to send to.
-func (d dest) missing() bool {
-	if d.app() {
-		return d.token.IsZero()
-	}
-	return d.url.IsZero()
-}
+// missing reports whether nothing is configured to send to: no webhook
+// URL (an app channel is there only with the bot token that enables it).
+func (d dest) missing() bool { return !d.app() && d.url.IsZero() }
 
 // fingerprint names what Slack refused, for the state: the webhook URL's
 // fingerprint, or that of the bot token and channel. Never the secret.
@@ -50,15 +44,7 @@ func (d dest) fingerprint() string {
 
 // appEvents renders the events of one pass for an app channel.
 func (p *Pass) appEvents(st *state.State, to dest, evs []job.Event, now time.Time) []state.Message {
-	var keys []string
-	byJob := map[string][]job.Event{}
-	for _, e := range evs {
-		k := state.ThreadKey(e.Tenant.ID, e.Job.Key())
-		if _, ok := byJob[k]; !ok {
-			keys = append(keys, k)
-		}
-		byJob[k] = append(byJob[k], e)
-	}
+	keys, byJob := groupBy(evs, func(e job.Event) string { return state.ThreadKey(e.Tenant.ID, e.Job.Key()) })
 	if st.Threads == nil {
 		st.Threads = map[string]*state.Thread{}
 	}
@@ -86,10 +72,7 @@ func (p *Pass) appEvents(st *state.State, to dest, evs []job.Event, now time.Tim
 		hadThread := th != nil
 		for i, e := range jevs {
 			pl := notify.RenderEvents([]job.Event{e}, p.renderOptions(now, p.mentionsOf([]job.Event{e})))
-			if len(pl) == 0 {
-				continue
-			}
-			m := newMessage(to.hook, "events", pl[0], now)
+			m := newMessage(to.hook, "events", pl[0], now) // one event: one message
 			m.Channel, m.Thread = to.channel, k
 			if th == nil {
 				m.Op = state.OpPost
@@ -129,19 +112,22 @@ func (p *Pass) appParentUpdate(to dest, key string, e job.Event, now time.Time) 
 // sending, with no call to Slack. Slack documents this form and
 // chat.getPermalink answers the same address for a channel message.
 func (p *Pass) threadLink(st *state.State) func(e job.Event) string {
-	return func(e job.Event) string {
-		th := st.Threads[state.ThreadKey(e.Tenant.ID, e.Job.Key())]
-		if th == nil {
-			return ""
-		}
-		return notify.Permalink(st.SlackTeamURL, th.Channel, th.TS)
-	}
+	return func(e job.Event) string { return threadURL(st, state.ThreadKey(e.Tenant.ID, e.Job.Key())) }
 }
 
-// learnTeamURL asks auth.test once for the workspace address the links
-// to threads need; a failure only leaves links out.
+// threadURL is the address of the thread of key, or "".
+func threadURL(st *state.State, key string) string {
+	if th := st.Threads[key]; th != nil {
+		return notify.Permalink(st.SlackTeamURL, th.Channel, th.TS)
+	}
+	return ""
+}
+
+// learnTeamURL asks auth.test once, when there is something to send, for
+// the workspace address the links to threads need; a failure only leaves
+// links out.
 func (p *Pass) learnTeamURL(ctx context.Context, st *state.State) {
-	if p.App == nil || st.SlackTeamURL != "" {
+	if p.App == nil || st.SlackTeamURL != "" || len(st.Outbox) == 0 {
 		return
 	}
 	id, res := p.App.AuthTest(ctx)
@@ -150,110 +136,4 @@ func (p *Pass) learnTeamURL(ctx context.Context, st *state.State) {
 		return
 	}
 	st.SlackTeamURL = id.URL
-}
-
-// deliverApp sends one outbox message to an app channel and records the
-// answer, as deliver does for a webhook. A reply or update finds its
-// thread's parent ts in the state at send time (the parent may have been
-// posted earlier in this very pass); a reply whose parent was never
-// posted is posted in the channel and becomes the parent; an update
-// without a parent has nothing to update and is done. Posts and replies
-// are sent under window (one unrecorded post across destinations);
-// updates are idempotent and sent without it. It must be called with mu
-// unlocked; it returns true when this destination must not be sent to
-// again in this pass.
-func (p *Pass) deliverApp(ctx context.Context, st *state.State, mu, window *sync.Mutex, to dest, m state.Message, rep *Report) bool {
-	if p.App == nil {
-		p.Log.Error("no Slack app configured for these messages; they stay in the outbox", "hook", to.hook)
-		return true
-	}
-	am, err := notify.AppMessageOf(m.Payload, cmp.Or(m.Channel, to.channel))
-	mu.Lock()
-	if err != nil {
-		st.Bury(m.Seq, "unreadable payload")
-		rep.Dead++
-		p.Log.Error("a message in the outbox cannot be read; kept in the dead letters", "message", m.Seq, errAttr(err))
-		err = p.Store.Save(st)
-		mu.Unlock()
-		return err != nil
-	}
-	op := cmp.Or(m.Op, state.OpPost)
-	var th state.Thread
-	if t := st.Threads[m.Thread]; m.Thread != "" && t != nil {
-		th = *t
-	}
-	if op == state.OpUpdate && th.TS == "" {
-		st.MarkSent(m.Seq) // the parent was never posted: nothing to update
-		err := p.Store.Save(st)
-		mu.Unlock()
-		return err != nil
-	}
-	mu.Unlock()
-	switch op {
-	case state.OpUpdate:
-		am.Channel, am.TS = th.Channel, th.TS
-	case state.OpReply:
-		if th.TS != "" {
-			am.Channel, am.ThreadTS, am.Broadcast = th.Channel, th.TS, m.Broadcast
-		} else {
-			op = state.OpPost // its parent is lost: this message becomes the parent
-		}
-	}
-	var gate sync.Locker
-	if op != state.OpUpdate {
-		gate = window
-	}
-	// A call in flight is finished even when asked to stop, so that its
-	// answer can be recorded; it is bounded by the client's timeout.
-	res, ts, tries := p.App.DeliverGated(context.WithoutCancel(ctx), am, gate, appMaxWait)
-	if op == state.OpReply && (res.Code == "thread_not_found" || res.Code == "message_not_found") {
-		// Someone deleted the job's parent in Slack: this message becomes
-		// its new parent (the window is still held: no gate again).
-		p.Log.Warn("a job's thread was deleted in Slack; the message is posted as a new one", "channel", am.Channel)
-		mu.Lock()
-		delete(st.Threads, m.Thread)
-		mu.Unlock()
-		op, am.ThreadTS, am.Broadcast = state.OpPost, "", false
-		var more int
-		res, ts, more = p.App.DeliverGated(context.WithoutCancel(ctx), am, nil, appMaxWait)
-		tries += more
-	}
-	if res.Class == notify.Delivered && op != state.OpUpdate {
-		crashPoint("after_post_before_mark")
-	}
-	mu.Lock()
-	if res.Class == notify.Delivered && op == state.OpPost && m.Thread != "" {
-		t := st.Threads[m.Thread]
-		if t == nil {
-			t = &state.Thread{Created: p.Now(), Last: p.Now()}
-			if st.Threads == nil {
-				st.Threads = map[string]*state.Thread{}
-			}
-			st.Threads[m.Thread] = t
-		}
-		t.Channel, t.TS = am.Channel, ts
-	}
-	var stop bool
-	switch {
-	case op == state.OpUpdate && m.Kind == kindBoard && res.Code == "message_not_found":
-		p.boardGone(st, m) // deleted in Slack: posted anew next pass
-	case op == state.OpUpdate && res.Code == "message_not_found":
-		// Someone deleted the job's parent: nothing to update; its next
-		// events start a new thread.
-		delete(st.Threads, m.Thread)
-		st.MarkSent(m.Seq)
-		p.Log.Warn("a job's message was deleted in Slack; its next events start a new thread", "channel", am.Channel)
-	default:
-		stop = p.record(st, to, m, res, tries, rep)
-	}
-	if err := p.Store.Save(st); err != nil {
-		p.Log.Error("cannot save the state after sending; the message may be sent again; "+
-			"the rest wait in the outbox", errAttr(err))
-		stop = true
-	}
-	mu.Unlock()
-	if gate != nil {
-		window.Unlock()
-	}
-	return stop
 }

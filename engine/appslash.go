@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -45,94 +46,60 @@ const jobsTableMax = 40
 // Answer is the text shown to whoever typed `/kamobot <text>`.
 func (d *Desk) Answer(ctx context.Context, c notify.Slash) string {
 	args := strings.Fields(c.Text)
-	if len(args) == 0 {
-		return d.help()
+	if len(args) == 0 || strings.EqualFold(args[0], "help") {
+		return slashUsage
 	}
-	switch strings.ToLower(args[0]) {
-	case "jobs":
-		return d.jobs(strings.Join(args[1:], " "))
-	case "tenants":
-		return d.tenants()
-	case "status":
-		return d.status()
+	switch cmd := strings.ToLower(args[0]); cmd {
+	case "jobs", "tenants", "status":
+		st, fresh, err := d.Store.Load()
+		switch {
+		case err != nil:
+			return "kamobot cannot read its state: " + notify.EscapeLimit(err.Error(), 300)
+		case fresh:
+			return "kamobot has not finished a pass yet: ask again in a minute."
+		case cmd == "jobs":
+			return d.jobs(st, strings.Join(args[1:], " "))
+		case cmd == "tenants":
+			return tenantList(st)
+		}
+		return d.status(st)
 	case "mute", "unmute":
 		return d.mute(ctx, c.UserID, args)
-	case "help":
-		return d.help()
 	}
-	return "Unknown command `" + notify.EscapeLimit(args[0], 40) + "`.\n" + d.help()
+	return "Unknown command `" + notify.EscapeLimit(args[0], 40) + "`.\n" + slashUsage
 }
 
-func (d *Desk) help() string {
-	return "Usage: `/kamobot jobs [tenant]` (what runs now) · `/kamobot tenants` · `/kamobot status` · " +
-		"`/kamobot mute <tenant> <duration>` · `/kamobot unmute <tenant>`"
-}
-
-func (d *Desk) load() (*state.State, string) {
-	st, fresh, err := d.Store.Load()
-	if err != nil {
-		return nil, "kamobot cannot read its state: " + notify.EscapeLimit(err.Error(), 300)
-	}
-	if fresh {
-		return nil, "kamobot has not finished a pass yet: ask again in a minute."
-	}
-	return st, ""
-}
-
-// findTenant finds a tenant of the state by name, display name or id.
-func findTenant(st *state.State, name string) *state.TenantState {
-	for _, t := range st.Tenants {
-		if strings.EqualFold(t.Name, name) || strings.EqualFold(t.DisplayName, name) || api.FormatID(t.ID) == name {
-			return t
-		}
-	}
-	return nil
-}
+const slashUsage = "Usage: `/kamobot jobs [tenant]` (what runs now) · `/kamobot tenants` · `/kamobot status` · " +
+	"`/kamobot mute <tenant> <duration>` · `/kamobot unmute <tenant>`"
 
 func sortedTenants(st *state.State) []*state.TenantState {
-	ts := make([]*state.TenantState, 0, len(st.Tenants))
-	for _, t := range st.Tenants {
-		ts = append(ts, t)
-	}
-	slices.SortFunc(ts, func(a, b *state.TenantState) int { return cmp.Compare(a.Name, b.Name) })
-	return ts
+	return slices.SortedFunc(maps.Values(st.Tenants), func(a, b *state.TenantState) int { return cmp.Compare(a.Name, b.Name) })
 }
 
 // jobs is a compact table of the open jobs, longest running first.
-func (d *Desk) jobs(tenant string) string {
-	st, msg := d.load()
-	if st == nil {
-		return msg
-	}
-	tenants := sortedTenants(st)
-	if tenant != "" {
-		t := findTenant(st, tenant)
-		if t == nil {
-			return "No tenant `" + notify.EscapeLimit(tenant, 60) + "` is watched. " + d.tenantNames(st)
-		}
-		tenants = []*state.TenantState{t}
-	}
-	type row struct {
-		tenant, kind, id, name, owner, status string
-		since                                 time.Time
-	}
-	var rows []row
-	for _, t := range tenants {
-		for k, c := range t.Kinds {
-			for _, j := range c.Open {
-				rows = append(rows, row{t.Name, string(k), "#" + api.FormatID(j.ID), j.Name, j.Owner, j.Status,
-					cmp.Or(j.StartedAt, j.CreatedAt, j.FirstSeen)})
+func (d *Desk) jobs(st *state.State, tenant string) string {
+	tenants, what := sortedTenants(st), "every watched tenant"
+	if tenant != "" { // by name, display name or id
+		i := slices.IndexFunc(tenants, func(t *state.TenantState) bool {
+			return strings.EqualFold(t.Name, tenant) || strings.EqualFold(t.DisplayName, tenant) || api.FormatID(t.ID) == tenant
+		})
+		if i < 0 {
+			var names []string
+			for _, t := range tenants {
+				names = append(names, "`"+notify.Escape(t.Name)+"`")
 			}
+			return "No tenant `" + notify.EscapeLimit(tenant, 60) + "` is watched. Watched: " + strings.Join(names, ", ") + "."
 		}
+		tenants, what = tenants[i:i+1], tenants[i].Name
 	}
-	what := "every watched tenant"
-	if tenant != "" {
-		what = tenants[0].Name
+	var rows []openRow
+	for _, t := range tenants {
+		rows = append(rows, openRows(st, t)...)
 	}
 	if len(rows) == 0 {
 		return "Nothing runs or waits in " + notify.Escape(what) + "."
 	}
-	slices.SortFunc(rows, func(a, b row) int { return cmp.Or(a.since.Compare(b.since), cmp.Compare(a.id, b.id)) })
+	slices.SortFunc(rows, func(a, b openRow) int { return cmp.Or(a.since.Compare(b.since), cmp.Compare(a.id, b.id)) })
 	now := d.Now()
 	var b strings.Builder
 	fmt.Fprintf(&b, "Open jobs in %s (%d), as of the last pass:\n```\n", notify.Escape(what), len(rows))
@@ -152,74 +119,40 @@ func (d *Desk) jobs(tenant string) string {
 	return b.String()
 }
 
-func (d *Desk) tenantNames(st *state.State) string {
-	var names []string
+// tenantList lists the watched tenants and their open jobs.
+func tenantList(st *state.State) string {
+	lines := []string{"Watched tenants:"}
 	for _, t := range sortedTenants(st) {
-		names = append(names, "`"+notify.Escape(t.Name)+"`")
-	}
-	return "Watched: " + strings.Join(names, ", ") + "."
-}
-
-// tenants lists the watched tenants and their open jobs.
-func (d *Desk) tenants() string {
-	st, msg := d.load()
-	if st == nil {
-		return msg
-	}
-	var b strings.Builder
-	b.WriteString("Watched tenants:\n")
-	for _, t := range sortedTenants(st) {
-		open := 0
-		for _, c := range t.Kinds {
-			open += len(c.Open)
-		}
 		name := t.Name
 		if t.DisplayName != "" && t.DisplayName != t.Name {
 			name += " (" + t.DisplayName + ")"
 		}
-		fmt.Fprintf(&b, "• %s · id %d · %d open jobs\n", notify.Escape(name), t.ID, open)
+		lines = append(lines, fmt.Sprintf("• %s · id %d · %d open jobs", notify.Escape(name), t.ID, len(openRows(st, t))))
 	}
-	return strings.TrimRight(b.String(), "\n")
+	return strings.Join(lines, "\n")
 }
 
 // status tells the last pass, the outbox and what Slack refuses.
-func (d *Desk) status() string {
-	st, msg := d.load()
-	if st == nil {
-		return msg
-	}
+func (d *Desk) status(st *state.State) string {
 	now := d.Now()
 	var b strings.Builder
-	lr := st.LastRun
-	ok := "failed (see kamobot's log)"
-	if lr.OK {
-		ok = "ok"
-	}
-	if lr.End.IsZero() {
+	switch lr := st.LastRun; {
+	case lr.End.IsZero():
 		fmt.Fprintf(&b, "A pass is under way (started %s ago).\n", notify.Duration(now.Sub(lr.Start).Round(time.Second), "en"))
-	} else {
-		fmt.Fprintf(&b, "Last pass: %s ago, %s.\n", notify.Duration(now.Sub(lr.End).Round(time.Second), "en"), ok)
+	case lr.OK:
+		fmt.Fprintf(&b, "Last pass: %s ago, ok.\n", notify.Duration(now.Sub(lr.End).Round(time.Second), "en"))
+	default:
+		fmt.Fprintf(&b, "Last pass: %s ago, failed (see kamobot's log).\n", notify.Duration(now.Sub(lr.End).Round(time.Second), "en"))
 	}
 	fmt.Fprintf(&b, "Outbox: %d waiting", len(st.Outbox))
-	if len(st.Outbox) > 0 {
-		oldest := st.Outbox[0].Created
-		for _, m := range st.Outbox {
-			if m.Created.Before(oldest) {
-				oldest = m.Created
-			}
-		}
+	if oldest := oldestMessage(st.Outbox); !oldest.IsZero() {
 		fmt.Fprintf(&b, ", the oldest for %s", notify.Duration(now.Sub(oldest).Round(time.Second), "en"))
 	}
 	fmt.Fprintf(&b, "; %d dead letters.\n", len(st.DeadLetters))
 	if len(st.DeadHooks) == 0 {
 		b.WriteString("Slack: every destination takes messages.")
 	} else {
-		hooks := make([]state.Hook, 0, len(st.DeadHooks))
-		for h := range st.DeadHooks {
-			hooks = append(hooks, h)
-		}
-		slices.Sort(hooks)
-		for _, h := range hooks {
+		for _, h := range slices.Sorted(maps.Keys(st.DeadHooks)) {
 			dh := st.DeadHooks[h]
 			fmt.Fprintf(&b, "Slack refuses %s since %s: %s\n", h, dh.Since.Format(time.RFC3339), notify.Escape(dh.LastError))
 		}
@@ -237,33 +170,19 @@ func (d *Desk) status() string {
 func (d *Desk) mute(ctx context.Context, user string, args []string) string {
 	cfg := d.cfg.Load()
 	verb := strings.ToLower(args[0])
-	if ok, why := d.mayMute(ctx, cfg, user); !ok {
+	if why := d.mayMute(ctx, cfg, user); why != "" {
 		return "You may not " + verb + ": " + why
 	}
 	now := d.Now()
-	var change func(st *state.State) (string, error)
+	mute := verb == "mute" && len(args) >= 3
+	var dur time.Duration
 	switch {
-	case verb == "mute" && len(args) >= 3:
-		dur, err := time.ParseDuration(args[2])
-		if err != nil || dur <= 0 {
+	case mute:
+		var err error
+		if dur, err = time.ParseDuration(args[2]); err != nil || dur <= 0 {
 			return fmt.Sprintf("%q is not a duration: write e.g. `30m`, `2h` or `48h`.", args[2])
 		}
-		change = func(st *state.State) (string, error) {
-			m, err := st.SetMute(state.Mute{Tenant: args[1], Until: now.Add(dur), Reason: strings.Join(args[3:], " "), By: user}, now)
-			if err != nil {
-				return "", err
-			}
-			return fmt.Sprintf("Muted %s until %s; the channel is told at the next pass.", m.Label(),
-				m.Until.In(cfg.Schedule.Location()).Format("2006-01-02 15:04 MST")), nil
-		}
-	case verb == "unmute" && len(args) == 2:
-		change = func(st *state.State) (string, error) {
-			if _, err := st.Unmute(args[1], "", now); err != nil {
-				return "", err
-			}
-			return "Unmuted " + args[1] + "; what the mute held goes out at the next pass.", nil
-		}
-	default:
+	case verb != "unmute" || len(args) != 2:
 		return "Usage: `/kamobot mute <tenant> <duration> [reason]` · `/kamobot unmute <tenant>`"
 	}
 	// Slack wants the answer within 3 seconds: wait for a pass in progress
@@ -277,7 +196,15 @@ func (d *Desk) mute(ctx context.Context, user string, args []string) string {
 	if err != nil {
 		return "kamobot cannot read its state: nothing was changed."
 	}
-	answer, err := change(st)
+	answer := "Unmuted " + args[1] + "; what the mute held goes out at the next pass."
+	if mute {
+		var m state.Mute
+		m, err = st.SetMute(state.Mute{Tenant: args[1], Until: now.Add(dur), Reason: strings.Join(args[3:], " "), By: user}, now)
+		answer = fmt.Sprintf("Muted %s until %s; the channel is told at the next pass.", m.Label(),
+			m.Until.In(cfg.Schedule.Location()).Format("2006-01-02 15:04 MST"))
+	} else {
+		_, err = st.Unmute(args[1], "", now)
+	}
 	if err != nil {
 		return "Nothing was changed: " + strings.TrimPrefix(err.Error(), "mute: ")
 	}
@@ -287,17 +214,16 @@ func (d *Desk) mute(ctx context.Context, user string, args []string) string {
 	return answer
 }
 
-// mayMute reports whether user may mute, and why not.
-func (d *Desk) mayMute(ctx context.Context, cfg *config.Config, user string) (bool, string) {
+// mayMute says why user may not mute, or "" when they may.
+func (d *Desk) mayMute(ctx context.Context, cfg *config.Config, user string) string {
 	allowed := cfg.Slack.App.MuteAllowed
 	if len(allowed) == 0 {
-		return false, "nobody may mute from Slack here (slack.mute_allowed is empty in kamobot's config)."
+		return "nobody may mute from Slack here (slack.mute_allowed is empty in kamobot's config)."
 	}
 	if cfg.Slack.App.MayMute(user, nil) {
-		return true, ""
+		return ""
 	}
-	var groups []string
-	var failed []string
+	var groups, failed []string
 	for _, id := range allowed {
 		if !strings.HasPrefix(id, "S") {
 			continue
@@ -306,21 +232,19 @@ func (d *Desk) mayMute(ctx context.Context, cfg *config.Config, user string) (bo
 			failed = append(failed, id)
 			continue
 		}
-		members, err := d.Groups(ctx, id)
-		if err != nil {
+		switch members, err := d.Groups(ctx, id); {
+		case err != nil:
 			failed = append(failed, id)
-			continue
-		}
-		if slices.Contains(members, user) {
+		case slices.Contains(members, user):
 			groups = append(groups, id)
 		}
 	}
 	if cfg.Slack.App.MayMute(user, groups) {
-		return true, ""
+		return ""
 	}
 	why := "only the users and user groups in slack.mute_allowed may, and you are not one of them; ask kamobot's admin."
 	if len(failed) > 0 {
 		why += " (The members of " + strings.Join(failed, ", ") + " could not be read: the app needs usergroups:read.)"
 	}
-	return false, why
+	return why
 }

@@ -30,11 +30,25 @@ const kindBoard = "board"
 // boardMax is the most jobs a board lists; the rest are counted.
 const boardMax = 50
 
-// boardRow is one open job on a board.
-type boardRow struct {
+// openRow is one open job on a board or in `/kamobot jobs`.
+type openRow struct {
 	tenant, kind, id, name, owner, status, link string
 	since                                       time.Time
 	started                                     bool
+}
+
+// openRows are the open jobs of tenant t, each linking to its thread when
+// it has one.
+func openRows(st *state.State, t *state.TenantState) []openRow {
+	var rows []openRow
+	for k, c := range t.Kinds {
+		for key, j := range c.Open {
+			rows = append(rows, openRow{tenant: t.Name, kind: string(k), id: "#" + api.FormatID(j.ID), name: j.Name,
+				owner: j.Owner, status: j.Status, since: cmp.Or(j.StartedAt, j.CreatedAt, j.FirstSeen),
+				started: !j.StartedAt.IsZero(), link: threadURL(st, state.ThreadKey(t.ID, key))})
+		}
+	}
+	return rows
 }
 
 // boards queues the board of each app channel whose content changed
@@ -44,42 +58,18 @@ func (p *Pass) boards(st *state.State, now time.Time) []state.Message {
 	if !p.Cfg.Slack.App.Board || !p.Cfg.Slack.App.Enabled() {
 		return nil
 	}
-	type board struct {
-		to   dest
-		rows []boardRow
-	}
-	byChannel := map[string]*board{}
-	var channels []string
-	add := func(to dest) *board {
-		b := byChannel[to.channel]
-		if b == nil {
-			b = &board{to: to}
-			byChannel[to.channel] = b
-			channels = append(channels, to.channel)
-		}
-		return b
-	}
+	var dests []dest // of each channel, the first one seen queues its board
+	rows := map[string][]openRow{}
 	if c := p.Cfg.Slack.App.Channel; c != "" {
-		add(dest{hook: state.DefaultHook, channel: c, token: p.Cfg.Slack.App.BotToken})
+		dests = append(dests, dest{hook: state.DefaultHook, channel: c, token: p.Cfg.Slack.App.BotToken})
 	}
 	for _, t := range sortedTenants(st) {
-		to := p.destOf(t.ID)
-		if !to.app() {
-			continue
-		}
-		b := add(to)
-		for k, c := range t.Kinds {
-			for key, j := range c.Open {
-				r := boardRow{tenant: t.Name, kind: string(k), id: "#" + api.FormatID(j.ID), name: j.Name,
-					owner: j.Owner, status: j.Status, since: cmp.Or(j.StartedAt, j.CreatedAt, j.FirstSeen),
-					started: !j.StartedAt.IsZero()}
-				if th := st.Threads[state.ThreadKey(t.ID, key)]; th != nil {
-					r.link = notify.Permalink(st.SlackTeamURL, th.Channel, th.TS)
-				}
-				b.rows = append(b.rows, r)
-			}
+		if to := p.destOf(t.ID); to.app() {
+			dests = append(dests, to)
+			rows[to.channel] = append(rows[to.channel], openRows(st, t)...)
 		}
 	}
+	channels, tos := groupBy(dests, func(d dest) string { return d.channel })
 	if st.Boards == nil {
 		st.Boards = map[string]*state.Board{}
 	}
@@ -88,14 +78,12 @@ func (p *Pass) boards(st *state.State, now time.Time) []state.Message {
 	}
 	var msgs []state.Message
 	for _, ch := range channels {
-		b := byChannel[ch]
 		key := state.BoardKey(ch)
 		th := st.Threads[key]
 		if th != nil {
 			th.Last = now // kept as long as the board is
 		}
-		pl := renderBoard(b.rows)
-		m := newMessage(b.to.hook, kindBoard, pl, now)
+		m := newMessage(tos[ch][0].hook, kindBoard, renderBoard(rows[ch]), now)
 		sum := sha256.Sum256(m.Payload)
 		hash := hex.EncodeToString(sum[:8])
 		bs := st.Boards[ch]
@@ -126,8 +114,8 @@ func (p *Pass) boards(st *state.State, now time.Time) []state.Message {
 
 // renderBoard is the board's message: the open jobs, longest running
 // first.
-func renderBoard(rows []boardRow) notify.Payload {
-	slices.SortFunc(rows, func(a, b boardRow) int {
+func renderBoard(rows []openRow) notify.Payload {
+	slices.SortFunc(rows, func(a, b openRow) int {
 		return cmp.Or(a.since.Compare(b.since), cmp.Compare(a.tenant, b.tenant), cmp.Compare(a.id, b.id))
 	})
 	var b strings.Builder
@@ -186,8 +174,7 @@ func (p *Pass) pinBoards(ctx context.Context, st *state.State) {
 		res := p.App.Pin(ctx, th.Channel, th.TS)
 		switch {
 		case res.Class == notify.Delivered:
-			b.Pinned = true
-			b.PinRefused, b.PinRefusedAt, b.PinToken = "", time.Time{}, ""
+			b.Pinned, b.PinRefused, b.PinRefusedAt, b.PinToken = true, "", time.Time{}, ""
 		case pinRefusals[res.Code] != "":
 			if b.PinToken != token {
 				p.Log.Warn("the board is not pinned: "+pinRefusals[res.Code]+"; it is updated in place all the same, "+
@@ -200,17 +187,4 @@ func (p *Pass) pinBoards(ctx context.Context, st *state.State) {
 			p.Log.Debug("pins.add failed; tried again next pass", "channel", ch, "slack_error", res.Code, "status", res.Status)
 		}
 	}
-}
-
-// boardGone handles the answer message_not_found to the update of a
-// board: someone deleted the board's message in Slack. The board forgets
-// its ts, so that the next pass posts a new one (and pins it), and the
-// update is done with.
-func (p *Pass) boardGone(st *state.State, m state.Message) {
-	delete(st.Threads, m.Thread)
-	if b := st.Boards[m.Channel]; b != nil {
-		b.Hash, b.Pinned = "", false
-	}
-	st.MarkSent(m.Seq)
-	p.Log.Warn("the board's message was deleted in Slack; a new board is posted next pass", "channel", m.Channel)
 }

@@ -20,72 +20,46 @@ import (
 	"os"
 	"strconv"
 	"strings"
-	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/kamobot/kamobot/state"
 )
 
-var hooks struct {
-	once    sync.Once
-	point   string
-	at      int
-	failAt  int
-	mu      sync.Mutex
-	reached map[string]int
-	writes  int
-}
+var (
+	crashAt, crashAtN, _ = strings.Cut(os.Getenv("KAMOBOT_TEST_CRASH_AT"), ":")
+	failWriteAt, _       = strconv.Atoi(os.Getenv("KAMOBOT_TEST_FAIL_WRITE_AT"))
 
-func loadHooks() {
-	hooks.once.Do(func() {
-		hooks.reached = map[string]int{}
-		if v := os.Getenv("KAMOBOT_TEST_CRASH_AT"); v != "" {
-			point, n, _ := strings.Cut(v, ":")
-			hooks.point, hooks.at = point, 1
-			if n != "" {
-				hooks.at, _ = strconv.Atoi(n)
-			}
-		}
-		if v := os.Getenv("KAMOBOT_TEST_FAIL_WRITE_AT"); v != "" {
-			hooks.failAt, _ = strconv.Atoi(v)
-		}
-	})
-}
+	// How many times the process reached the point KAMOBOT_TEST_CRASH_AT
+	// names, and wrote the state.
+	reached, writes atomic.Int64
+)
 
 // crashPoint kills the process with SIGKILL when it reaches the point and
 // the count KAMOBOT_TEST_CRASH_AT names.
 func crashPoint(point string) {
-	loadHooks()
-	if hooks.point != point {
+	if point != crashAt {
 		return
 	}
-	hooks.mu.Lock()
-	hooks.reached[point]++
-	n := hooks.reached[point]
-	hooks.mu.Unlock()
-	if n != hooks.at {
-		return
+	at := 1
+	if crashAtN != "" {
+		at, _ = strconv.Atoi(crashAtN)
 	}
-	fmt.Fprintf(os.Stderr, "testhooks: crash at %s:%d\n", point, n)
-	_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
-	select {} // SIGKILL cannot be caught: the process ends here
+	if n := int(reached.Add(1)); n == at {
+		fmt.Fprintf(os.Stderr, "testhooks: crash at %s:%d\n", point, n)
+		_ = syscall.Kill(os.Getpid(), syscall.SIGKILL)
+		select {} // SIGKILL cannot be caught: the process ends here
+	}
 }
 
 // installStoreHooks makes every state write reach the mid_state_write
 // point (the temporary file is written, not yet renamed) and fail from
-// the KAMOBOT_TEST_FAIL_WRITE_AT-th one on.
+// the KAMOBOT_TEST_FAIL_WRITE_AT-th one on. The counts are the process's:
+// installed again by each pass, it is the same hook.
 func installStoreHooks(s *state.Store) {
-	loadHooks()
-	if s.BeforeRename != nil {
-		return
-	}
 	s.BeforeRename = func() error {
 		crashPoint("mid_state_write")
-		hooks.mu.Lock()
-		hooks.writes++
-		n := hooks.writes
-		hooks.mu.Unlock()
-		if hooks.failAt > 0 && n >= hooks.failAt {
+		if n := int(writes.Add(1)); failWriteAt > 0 && n >= failWriteAt {
 			return fmt.Errorf("write %d: %w", n, syscall.ENOSPC)
 		}
 		return nil

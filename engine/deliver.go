@@ -1,6 +1,7 @@
 package engine
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
@@ -20,17 +21,8 @@ import (
 // A message that must wait keeps the ones behind it waiting (per webhook),
 // so that messages arrive in order.
 func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep *Report) {
-	byHook := map[state.Hook][]int64{}
-	var hooks []state.Hook
-	for _, m := range st.Outbox {
-		if _, ok := byHook[m.Hook]; !ok {
-			hooks = append(hooks, m.Hook)
-		}
-		byHook[m.Hook] = append(byHook[m.Hook], m.Seq)
-	}
-	if len(st.Outbox) > 0 {
-		p.learnTeamURL(ctx, st) // app mode: for links to threads, once
-	}
+	hooks, byHook := groupBy(st.Outbox, func(m state.Message) state.Hook { return m.Hook })
+	p.learnTeamURL(ctx, st) // app mode: for links to threads, once
 	defer st.PruneThreads(now)
 	var mu sync.Mutex // guards st and rep: webhooks are sent to concurrently
 	// window is held from a post to the save of its answer: at most one
@@ -40,58 +32,28 @@ func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep 
 	var window sync.Mutex
 	var wg sync.WaitGroup
 	for _, hook := range hooks {
+		to := p.destOfHook(hook)
+		if p.holdDeadHook(st, to, now, rep) {
+			continue // refused by Slack: waiting, or given up
+		}
 		wg.Go(func() {
-			to := p.destOfHook(hook)
-			mu.Lock()
-			hold := p.holdDeadHook(st, to, now, rep)
-			mu.Unlock()
-			if hold {
-				return // refused by Slack: waiting, or given up
-			}
-			for _, seq := range byHook[hook] {
+			// Only this goroutine sends, marks or retries the messages of
+			// hook: each is as it was queued until it is sent.
+			for _, m := range byHook[hook] {
 				if ctx.Err() != nil {
 					return // stopping: what is left stays in the outbox
 				}
-				mu.Lock()
-				i := slices.IndexFunc(st.Outbox, func(m state.Message) bool { return m.Seq == seq })
-				var m state.Message
-				if i >= 0 {
-					m = st.Outbox[i]
-				}
-				mu.Unlock()
-				if i < 0 {
-					continue // no longer in the outbox
-				}
-				if waiting(m.NextAttempt, now, maxMessageWait) {
+				// A next attempt further ahead than Slack's Retry-After
+				// (capped) can only come from a clock that went back: it is
+				// due at once.
+				if waiting(m.NextAttempt, now, notify.DefaultMaxRetryAfter) {
 					return // backing off; the ones behind wait too
 				}
 				if to.missing() {
 					p.Log.Error("no webhook configured for these messages; they stay in the outbox", "hook", hook)
 					return
 				}
-				if to.app() {
-					if p.deliverApp(ctx, st, &mu, &window, to, m, rep) {
-						return
-					}
-					continue
-				}
-				// A send in flight is finished even when asked to stop, so its
-				// answer can be recorded; it is bounded by the sender's timeout.
-				res, tries := p.Sender.DeliverGated(context.WithoutCancel(ctx), to.url.Reveal(), m.Payload, &window)
-				if res.Class == notify.Delivered {
-					crashPoint("after_post_before_mark")
-				}
-				mu.Lock()
-				stop := p.record(st, to, m, res, tries, rep)
-				if err := p.Store.Save(st); err != nil {
-					// Sending on would post messages that cannot be marked sent.
-					p.Log.Error("cannot save the state after sending; the message may be sent again; "+
-						"the rest wait in the outbox", errAttr(err))
-					stop = true
-				}
-				mu.Unlock()
-				window.Unlock()
-				if stop {
+				if p.send(ctx, st, &mu, &window, to, m, rep) {
 					return
 				}
 			}
@@ -101,25 +63,149 @@ func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep 
 	rep.Pending = len(st.Outbox)
 	rep.Sending = true
 	rep.DeadLetters = len(st.DeadLetters)
-	for _, m := range st.Outbox {
-		if rep.OldestPending.IsZero() || m.Created.Before(rep.OldestPending) {
-			rep.OldestPending = m.Created
+	rep.OldestPending = oldestMessage(st.Outbox)
+}
+
+// send sends one outbox message and records the answer; it returns true
+// when this destination must not be sent to again in this pass. It must
+// be called with mu unlocked. Posts and replies are sent under window
+// (one unrecorded post across destinations); updates are idempotent and
+// sent without it.
+//
+// To an app channel, a reply or update finds its thread's parent ts in
+// the state at send time (the parent may have been posted earlier in this
+// very pass); a reply whose parent was never posted is posted in the
+// channel and becomes the parent; an update without a parent has nothing
+// to update and is done. To a webhook, a message has no op: it is posted
+// as it is.
+func (p *Pass) send(ctx context.Context, st *state.State, mu, window *sync.Mutex, to dest, m state.Message, rep *Report) bool {
+	var op state.Op
+	var am notify.AppMessage
+	if to.app() {
+		var err error
+		am, err = notify.AppMessageOf(m.Payload, cmp.Or(m.Channel, to.channel))
+		op = cmp.Or(m.Op, state.OpPost)
+		mu.Lock()
+		var th state.Thread
+		if t := st.Threads[m.Thread]; t != nil {
+			th = *t
+		}
+		if err != nil || (op == state.OpUpdate && th.TS == "") {
+			if err != nil {
+				st.Bury(m.Seq, "unreadable payload")
+				rep.Dead++
+				p.Log.Error("a message in the outbox cannot be read; kept in the dead letters", "message", m.Seq, errAttr(err))
+			} else {
+				st.MarkSent(m.Seq) // the parent was never posted: nothing to update
+			}
+			err = p.Store.Save(st)
+			mu.Unlock()
+			return err != nil
+		}
+		mu.Unlock()
+		switch op {
+		case state.OpUpdate:
+			am.Channel, am.TS = th.Channel, th.TS
+		case state.OpReply:
+			if th.TS != "" {
+				am.Channel, am.ThreadTS, am.Broadcast = th.Channel, th.TS, m.Broadcast
+			} else {
+				op = state.OpPost // its parent is lost: this message becomes the parent
+			}
 		}
 	}
+	var gate sync.Locker
+	if op != state.OpUpdate {
+		gate = window
+	}
+	// A call in flight is finished even when asked to stop, so that its
+	// answer can be recorded; it is bounded by the client's timeout.
+	post := func(gate sync.Locker) (notify.Result, string, int) {
+		if !to.app() {
+			res, tries := p.Sender.DeliverGated(context.WithoutCancel(ctx), to.url.Reveal(), m.Payload, gate)
+			return res, "", tries
+		}
+		return p.App.DeliverGated(context.WithoutCancel(ctx), am, gate, appMaxWait)
+	}
+	res, ts, tries := post(gate)
+	if op == state.OpReply && (res.Code == "thread_not_found" || res.Code == "message_not_found") {
+		// Someone deleted the job's parent in Slack: this message becomes
+		// its new parent (the window is still held: no gate again).
+		p.Log.Warn("a job's thread was deleted in Slack; the message is posted as a new one", "channel", am.Channel)
+		mu.Lock()
+		delete(st.Threads, m.Thread)
+		mu.Unlock()
+		op, am.ThreadTS, am.Broadcast = state.OpPost, "", false
+		var more int
+		res, ts, more = post(nil)
+		tries += more
+	}
+	if res.Class == notify.Delivered && op != state.OpUpdate {
+		crashPoint("after_post_before_mark")
+	}
+	mu.Lock()
+	if res.Class == notify.Delivered && op == state.OpPost && m.Thread != "" {
+		t := st.Threads[m.Thread]
+		if t == nil {
+			t = &state.Thread{Created: p.Now(), Last: p.Now()}
+			if st.Threads == nil {
+				st.Threads = map[string]*state.Thread{}
+			}
+			st.Threads[m.Thread] = t
+		}
+		t.Channel, t.TS = am.Channel, ts
+	}
+	var stop bool
+	if op == state.OpUpdate && res.Code == "message_not_found" {
+		// Someone deleted the message in Slack: nothing to update. A job's
+		// next events start a new thread; a board forgets its ts, so that
+		// the next pass posts (and pins) a new one.
+		delete(st.Threads, m.Thread)
+		st.MarkSent(m.Seq)
+		if m.Kind == kindBoard {
+			if b := st.Boards[m.Channel]; b != nil {
+				b.Hash, b.Pinned = "", false
+			}
+			p.Log.Warn("the board's message was deleted in Slack; a new board is posted next pass", "channel", m.Channel)
+		} else {
+			p.Log.Warn("a job's message was deleted in Slack; its next events start a new thread", "channel", am.Channel)
+		}
+	} else {
+		stop = p.record(st, to, m, res, tries, rep)
+	}
+	if err := p.Store.Save(st); err != nil {
+		// Sending on would post messages that cannot be marked sent.
+		p.Log.Error("cannot save the state after sending; the message may be sent again; "+
+			"the rest wait in the outbox", errAttr(err))
+		stop = true
+	}
+	mu.Unlock()
+	if gate != nil {
+		window.Unlock()
+	}
+	return stop
+}
+
+// oldestMessage is when the oldest of msgs was queued; zero for none.
+func oldestMessage(msgs []state.Message) time.Time {
+	if len(msgs) == 0 {
+		return time.Time{}
+	}
+	return slices.MinFunc(msgs, func(a, b state.Message) int { return a.Created.Compare(b.Created) }).Created
 }
 
 // record applies one delivery result to the state; it returns true when
 // this webhook must not be sent to again in this pass.
 func (p *Pass) record(st *state.State, to dest, m state.Message, res notify.Result, tries int, rep *Report) bool {
 	log := p.Log.With("hook", to.hook.String(), "message", m.Seq, "kind", m.Kind)
-	switch res.Class {
-	case notify.Delivered, notify.PermanentMessage, notify.RateLimited:
-		p.clearDead(st, to.hook, log) // Slack knows the webhook
+	switch dh := st.DeadHooks[to.hook]; res.Class {
+	case notify.Delivered, notify.PermanentMessage, notify.RateLimited: // Slack knows the webhook
+		if dh != nil {
+			delete(st.DeadHooks, to.hook)
+			log.Info("slack takes the webhook again", "refused_since", dh.Since.Format(time.RFC3339))
+		}
 	}
 	if res.Class != notify.Delivered {
-		if rep.SendFailures == nil {
-			rep.SendFailures = map[string]int{}
-		}
 		rep.SendFailures[res.Class.String()]++
 	}
 	switch res.Class {
@@ -136,11 +222,7 @@ func (p *Pass) record(st *state.State, to dest, m state.Message, res notify.Resu
 			"status", res.Status, "summary", m.Summary)
 		return false
 	}
-	i := slices.IndexFunc(st.Outbox, func(x state.Message) bool { return x.Seq == m.Seq })
-	if i < 0 {
-		return true
-	}
-	o := &st.Outbox[i]
+	o := &st.Outbox[slices.IndexFunc(st.Outbox, func(x state.Message) bool { return x.Seq == m.Seq })]
 	o.Attempts += max(tries, 1)
 	o.LastError = fmt.Sprintf("%s %d %s", res.Class, res.Status, res.Code)
 	if res.Class == notify.DeadWebhook {
@@ -168,19 +250,6 @@ const (
 	DeadHookGiveUp     = 24 * time.Hour
 )
 
-// maxMessageWait is the longest a message can rightly wait for its next
-// attempt (Slack's Retry-After, capped). A next attempt further ahead can
-// only come from a clock that went back: it is due at once.
-const maxMessageWait = notify.DefaultMaxRetryAfter
-
-// deadHookBackoff is the wait after the n-th refusal of a webhook: the
-// sender's backoff, without jitter (one message is tried, not a burst).
-var deadHookBackoff = notify.RetryPolicy{Base: DeadHookFirstDelay, Cap: DeadHookMaxDelay}
-
-func deadHookDelay(n int) time.Duration {
-	return deadHookBackoff.Backoff(n, func() float64 { return 1 })
-}
-
 // waiting reports whether a next attempt planned for next is still ahead
 // of now. One further ahead than limit is not: the clock went back.
 func waiting(next, now time.Time, limit time.Duration) bool {
@@ -189,27 +258,22 @@ func waiting(next, now time.Time, limit time.Duration) bool {
 
 // holdDeadHook reports whether the messages of a webhook Slack refused
 // must wait: it is backing off, or kamobot gave up on it. A webhook whose
-// URL changed since it was refused is tried at once. It must be called
-// with the state guarded.
+// URL changed since it was refused is tried at once.
 func (p *Pass) holdDeadHook(st *state.State, to dest, now time.Time, rep *Report) bool {
-	dh := st.DeadHooks[to.hook]
-	if dh == nil || to.missing() {
-		return false
-	}
-	if to.fingerprint() != dh.Fingerprint {
+	switch dh := st.DeadHooks[to.hook]; {
+	case dh == nil || to.missing():
+	case to.fingerprint() != dh.Fingerprint:
 		delete(st.DeadHooks, to.hook)
 		what := "the webhook Slack refused has a new URL"
 		if to.app() {
 			what = "the app channel Slack refused has a new bot token or channel"
 		}
 		p.Log.Info(what+"; sending its messages again", "hook", to.hook.String())
-		return false
+	case dh.GaveUp || waiting(dh.NextAttempt, now, DeadHookMaxDelay):
+		rep.DeadWebhooks = append(rep.DeadWebhooks, to.hook)
+		return true
 	}
-	if !dh.GaveUp && !waiting(dh.NextAttempt, now, DeadHookMaxDelay) {
-		return false
-	}
-	rep.DeadWebhooks = append(rep.DeadWebhooks, to.hook)
-	return true
+	return false
 }
 
 // markDead records that Slack refused the webhook and plans its next try,
@@ -243,7 +307,9 @@ func (p *Pass) markDead(st *state.State, to dest, res notify.Result, log *slog.L
 			"slack_error", res.Code, "status", res.Status, "attempts", dh.Attempts, "pending", pending)
 		return
 	}
-	dh.NextAttempt = now.Add(deadHookDelay(dh.Attempts))
+	// The sender's backoff, without jitter: one message is tried, not a burst.
+	backoff := notify.RetryPolicy{Base: DeadHookFirstDelay, Cap: DeadHookMaxDelay}
+	dh.NextAttempt = now.Add(backoff.Backoff(dh.Attempts, func() float64 { return 1 }))
 	what := "the webhook"
 	if to.app() {
 		what = "the app's bot token or channel " + to.channel
@@ -253,45 +319,35 @@ func (p *Pass) markDead(st *state.State, to dest, res notify.Result, log *slog.L
 		"next_attempt", dh.NextAttempt.Format(time.RFC3339))
 }
 
-// clearDead forgets that a webhook was refused, once Slack took it again.
-func (p *Pass) clearDead(st *state.State, hook state.Hook, log *slog.Logger) {
-	if dh := st.DeadHooks[hook]; dh != nil {
-		delete(st.DeadHooks, hook)
-		log.Info("slack takes the webhook again", "refused_since", dh.Since.Format(time.RFC3339))
-	}
-}
-
 // deadHookError is the error of a pass that left messages behind a dead
 // webhook (exit 69): what happened and what to do.
 func deadHookError(st *state.State, rep Report) error {
 	hooks := slices.Compact(slices.Sorted(slices.Values(rep.DeadWebhooks)))
 	var gaveUp []state.Hook
-	var next []string
+	var next, apps, fixes []string // apps: the channel IDs of the app channels among hooks
 	for _, h := range hooks {
-		switch dh := st.DeadHooks[h]; {
-		case dh == nil:
+		dh := st.DeadHooks[h] // kept, or made, as h was held or refused
+		switch {
 		case dh.GaveUp:
 			gaveUp = append(gaveUp, h)
 		case !dh.NextAttempt.IsZero():
 			next = append(next, h.String()+" at "+dh.NextAttempt.Format(time.RFC3339))
 		}
+		if dh.Channel != "" {
+			apps = append(apps, dh.Channel)
+		}
+		code := dh.LastError[strings.LastIndex(dh.LastError, " ")+1:]
+		if fix := notify.AppFix(code); fix != "" {
+			fixes = append(fixes, fmt.Sprintf("%s: Slack says %s: %s", h, code, fix))
+		}
 	}
 	var err error
-	if apps := appChannels(st, hooks); len(apps) == len(hooks) {
+	if len(apps) == len(hooks) {
 		err = fmt.Errorf("%w for %v (bot token revoked, or the bot not in channel %s?): %d messages kept in the outbox; "+
 			"fix the token or channel and they will be sent", errDeadApp{}, hooks, strings.Join(apps, ", "), rep.Pending)
 	} else {
 		err = fmt.Errorf("%w for %v (removed, revoked or archived channel?): %d messages kept in the outbox; "+
 			"fix the webhook and they will be sent", ErrDeadWebhook, hooks, rep.Pending)
-	}
-	var fixes []string
-	for _, h := range hooks {
-		if dh := st.DeadHooks[h]; dh != nil {
-			code := dh.LastError[strings.LastIndex(dh.LastError, " ")+1:]
-			if fix := notify.AppFix(code); fix != "" {
-				fixes = append(fixes, fmt.Sprintf("%s: Slack says %s: %s", h, code, fix))
-			}
-		}
 	}
 	if len(fixes) > 0 {
 		err = fmt.Errorf("%w; %s", err, strings.Join(fixes, "; "))
@@ -312,15 +368,3 @@ type errDeadApp struct{}
 
 func (errDeadApp) Error() string        { return "slack refused the app's bot token or channel" }
 func (errDeadApp) Is(target error) bool { return target == ErrDeadWebhook }
-
-// appChannels returns the channel IDs of the refused hooks that are app
-// channels.
-func appChannels(st *state.State, hooks []state.Hook) []string {
-	var chs []string
-	for _, h := range hooks {
-		if dh := st.DeadHooks[h]; dh != nil && dh.Channel != "" {
-			chs = append(chs, dh.Channel)
-		}
-	}
-	return chs
-}

@@ -15,16 +15,13 @@ import (
 	"golang.org/x/sync/errgroup"
 )
 
-// DefaultConcurrency is how many (tenant, kind) fetches a pass runs at
-// once when neither Pass.Concurrency nor kamonohashi.max_in_flight says:
-// the API client bounds the requests in flight to the server (logins and
-// tokens included) to kamonohashi.max_in_flight whatever this is, since
-// each list costs the real server a load of the tenant's whole table.
-const DefaultConcurrency = api.MaxConns
-
-// concurrency is how many fetches run at once.
+// concurrency is how many (tenant, kind) fetches, or detail reads, a pass
+// runs at once: kamonohashi.max_in_flight, else api.MaxConns. The API
+// client bounds the requests in flight to the server (logins and tokens
+// included) to max_in_flight as well, since each list costs the real
+// server a load of the tenant's whole table.
 func (p *Pass) concurrency() int {
-	return cmp.Or(p.Concurrency, p.Cfg.Kamonohashi.MaxInFlight, DefaultConcurrency)
+	return cmp.Or(p.Cfg.Kamonohashi.MaxInFlight, api.MaxConns)
 }
 
 // fetchAndDiff fetches every watched tenant and kind, a few at a time,
@@ -34,100 +31,82 @@ func (p *Pass) concurrency() int {
 // lacks is skipped alone (one warning per pass), and a tenant the account
 // lost mid-pass is named and skipped.
 func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time, rep *Report) ([]job.Event, error) {
-	v, err := p.watchedTenants(ctx, now)
+	v, err := p.watchedTenants(ctx, st, now)
 	if err != nil {
 		return nil, err
 	}
-	p.warnVanished(st, v)
-	type task struct {
-		tenant int
-		kind   api.Kind
-		plan   job.Plan
-	}
-	var tasks []task
 	defer func() { p.readAll = true }()
+	outs := make([]tenantOutcome, len(v.Watched))
 	for i, t := range v.Watched {
 		ts := st.Tenant(t.ID, t.Name, t.DisplayName)
 		for _, k := range p.routes[t.ID].Kinds {
+			c := ts.Kinds[k]
+			var plan job.Plan
 			if !p.ReadEveryOther || !p.readAll {
-				tasks = append(tasks, task{i, k, ts.Kinds[k].Plan(k, now)})
+				plan = c.Plan(k, now)
+			} else if plan = c.PlanRested(k, now, t.ID); plan.Rest {
+				c.Passes++ // counts the rest, so that the next pass reads
 				continue
 			}
-			c := ts.Kinds[k]
-			if plan := c.PlanRested(k, now, t.ID); !plan.Rest {
-				tasks = append(tasks, task{i, k, plan})
-			} else {
-				c.Passes++ // counts the rest, so that the next pass reads
-			}
+			outs[i].fetches = append(outs[i].fetches, &kindFetch{kind: k, plan: plan})
 		}
+		outs[i].left = len(outs[i].fetches)
 	}
 	// A tenant is diffed as soon as its last kind is fetched, and what was
 	// fetched is dropped then: a first pass over a long history never holds
 	// every tenant's listings at once.
-	fetched := make([]job.Fetched, len(tasks))
-	errs := make([]error, len(tasks))
-	byTenant := make([][]int, len(v.Watched))
-	for n, tk := range tasks {
-		byTenant[tk.tenant] = append(byTenant[tk.tenant], n)
-	}
-	remaining := make([]int, len(v.Watched))
-	for i := range byTenant {
-		remaining[i] = len(byTenant[i])
-	}
 	opts := job.DiffOptions{StuckPendingAfter: p.Cfg.Watch.StuckPendingAfter, LongRunningAfter: p.Cfg.Watch.LongRunningAfter}
-	outs := make([]tenantOutcome, len(v.Watched))
-	settle := func(i int) {
-		o := &outs[i]
-		t := v.Watched[i]
-		for _, n := range byTenant[i] {
-			err := errs[n]
-			switch menus, isMenu := api.MenusDenied(err); {
-			case err == nil:
-			case errors.Is(err, api.ErrTenantLost):
+	settle := func(t api.Tenant, o *tenantOutcome) {
+		for _, f := range o.fetches {
+			switch _, isMenu := api.MenusDenied(f.err); {
+			case f.err == nil:
+			case errors.Is(f.err, api.ErrTenantLost):
 				o.lost = true
 			case isMenu:
-				o.denied = append(o.denied, deniedKind{kind: tasks[n].kind, menus: menus})
+				o.denied = append(o.denied, f)
 			case o.failed == nil:
-				o.failed = fmt.Errorf("%s jobs: %w", tasks[n].kind, err)
+				o.failed = fmt.Errorf("%s jobs: %w", f.kind, f.err)
 			}
 		}
 		if o.lost || o.failed != nil {
 			return
 		}
 		ts := st.Tenant(t.ID, t.Name, t.DisplayName)
-		for _, n := range byTenant[i] {
-			if errs[n] != nil {
+		for _, f := range o.fetches {
+			if f.err != nil {
 				continue // a denied kind: skipped alone
 			}
-			f := fetched[n]
-			fetched[n] = job.Fetched{}
-			o.ahead.scan(t.Name, f, now)
-			prev := ts.Kinds[f.Kind]
-			next, evs := job.Diff(prev, f, ts.Ref(), opts, now)
+			o.ahead.scan(t.Name, f.got, now)
+			prev := ts.Kinds[f.kind]
+			next, evs := job.Diff(prev, f.got, ts.Ref(), opts, now)
+			f.got = job.Fetched{}
 			if prev == nil || !prev.Baselined {
 				o.baselined += len(next.Open)
 			}
-			ts.Kinds[f.Kind] = next
+			ts.Kinds[f.kind] = next
 			o.events = append(o.events, evs...)
 		}
 	}
-	var mu sync.Mutex // guards st, fetched, errs, remaining and outs
+	var mu sync.Mutex // guards st and outs
 	var g errgroup.Group
 	g.SetLimit(p.concurrency())
-	for n, tk := range tasks {
-		if ctx.Err() != nil {
-			break
-		}
-		g.Go(func() error {
-			f, err := fetchKind(ctx, p.API, v.Watched[tk.tenant].ID, tk.kind, tk.plan)
-			mu.Lock()
-			defer mu.Unlock()
-			fetched[n], errs[n] = f, err
-			if remaining[tk.tenant]--; remaining[tk.tenant] == 0 && ctx.Err() == nil {
-				settle(tk.tenant)
+	for i := range outs {
+		o := &outs[i]
+		for _, f := range o.fetches {
+			if ctx.Err() != nil {
+				break
 			}
-			return nil // a failed tenant does not stop the others
-		})
+			g.Go(func() error {
+				got, err := fetchKind(ctx, p.API, v.Watched[i].ID, f.kind, f.plan)
+				mu.Lock()
+				defer mu.Unlock()
+				f.got, f.err = got, err
+				if o.left--; o.left == 0 && ctx.Err() == nil {
+					settle(v.Watched[i], o)
+				}
+				return nil // a failed tenant does not stop the others
+			})
+		}
 	}
 	_ = g.Wait()
 	if ctx.Err() != nil {
@@ -137,12 +116,13 @@ func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time,
 	var ahead futureTime
 	for i, t := range v.Watched {
 		o := outs[i]
-		for _, dk := range o.denied {
+		for _, f := range o.denied {
+			menus, _ := api.MenusDenied(f.err)
 			p.Log.Warn("the account may not read these jobs: it lacks the menu permission in this tenant; "+
 				"the tenant's other kinds are watched. Grant the menu to kamobot's account, or drop the kind "+
 				"from watch.kinds (or the tenant's kinds)",
-				"tenant", t.Name, "kind", string(dk.kind), "menu", strings.Join(dk.menus, " or "))
-			rep.DeniedKinds = append(rep.DeniedKinds, fmt.Sprintf("%s/%s", t.Name, dk.kind))
+				"tenant", t.Name, "kind", string(f.kind), "menu", strings.Join(menus, " or "))
+			rep.DeniedKinds = append(rep.DeniedKinds, fmt.Sprintf("%s/%s", t.Name, f.kind))
 		}
 		switch {
 		case o.lost:
@@ -163,57 +143,57 @@ func (p *Pass) fetchAndDiff(ctx context.Context, st *state.State, now time.Time,
 			ahead = o.ahead
 		}
 	}
-	if err := unreachable(errs); err != nil {
+	if err := unreachable(outs); err != nil {
 		// Not one kind of one tenant answered because the server cannot be
 		// reached: that is what the pass says (exit 69), as when the
 		// tenant list itself could not be read.
 		return nil, err
 	}
-	ahead.warn(p.Log, p.Cfg.Kamonohashi.Location)
+	if ahead.by > FutureSkew {
+		p.Log.Warn(FutureWarning(p.Cfg.Kamonohashi.Location, ahead.by),
+			"tenant", ahead.tenant, "job", ahead.job, "time", ahead.at.Format(time.RFC3339))
+	}
 	return events, nil
 }
 
 // unreachable returns the first failure when every kind of every tenant
 // failed because the server could not be reached, else nil.
-func unreachable(errs []error) error {
-	for _, err := range errs {
-		if err == nil || !errors.Is(err, api.ErrUnreachable) {
-			return nil
+func unreachable(outs []tenantOutcome) error {
+	var first error
+	for _, o := range outs {
+		for _, f := range o.fetches {
+			if !errors.Is(f.err, api.ErrUnreachable) {
+				return nil
+			}
+			if first == nil {
+				first = f.err
+			}
 		}
 	}
-	if len(errs) == 0 {
+	if first == nil {
 		return nil
 	}
-	return fmt.Errorf("read the tenants' jobs: %w", errs[0])
+	return fmt.Errorf("read the tenants' jobs: %w", first)
+}
+
+// kindFetch is the fetch of one kind of a tenant in a pass.
+type kindFetch struct {
+	kind api.Kind
+	plan job.Plan
+	got  job.Fetched
+	err  error
 }
 
 // tenantOutcome is what the fetch and diff of one tenant came to.
 type tenantOutcome struct {
-	lost      bool  // the account lost its role in the tenant
-	failed    error // the first failure of a kind, other than a denied menu
-	denied    []deniedKind
+	fetches   []*kindFetch
+	left      int          // fetches not done yet
+	lost      bool         // the account lost its role in the tenant
+	failed    error        // the first failure of a kind, other than a denied menu
+	denied    []*kindFetch // kinds the account lacks the menu permission for
 	events    []job.Event
 	baselined int
 	ahead     futureTime
-}
-
-// deniedKind is a kind the account lacks the menu permission for.
-type deniedKind struct {
-	kind  api.Kind
-	menus []string
-}
-
-// saveTokens keeps the API client's tokens for the next process (a
-// `check` from cron), when the client keeps them. A failure costs a login
-// next time, nothing more.
-func (p *Pass) saveTokens(ctx context.Context) {
-	s, ok := p.API.(interface{ SaveTokens(context.Context) error })
-	if !ok {
-		return
-	}
-	if err := s.SaveTokens(context.WithoutCancel(ctx)); err != nil {
-		p.Log.Warn("cannot keep the KAMONOHASHI tokens for the next run; it logs in again", errAttr(err))
-	}
 }
 
 // enrich reads the details of the jobs events are about (duration, node,
@@ -233,12 +213,8 @@ func (p *Pass) enrich(ctx context.Context, events []job.Event) {
 				p.Log.Debug("cannot read job details", "tenant", e.Tenant.Name, "job", e.Job.Key(), errAttr(err))
 				return nil
 			}
-			if j.Status != e.To { // the job moved on since the list: keep the status the event is about
-				j.Status = e.To
-			}
-			if j.Memo == "" { // a preprocessing run's detail lacks its definition's memo
-				j.Memo = e.Job.Memo
-			}
+			j.Status = e.To                     // the job may have moved on since the list: keep the status the event is about
+			j.Memo = cmp.Or(j.Memo, e.Job.Memo) // a preprocessing run's detail lacks its definition's memo
 			e.Job = j
 			return nil
 		})

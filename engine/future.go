@@ -2,10 +2,9 @@ package engine
 
 import (
 	"fmt"
-	"log/slog"
+	"slices"
 	"time"
 
-	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/job"
 )
 
@@ -24,34 +23,20 @@ type futureTime struct {
 
 // scan looks at the times of what a fetch returned.
 func (ft *futureTime) scan(tenant string, f job.Fetched, now time.Time) {
-	for _, rows := range [][]api.Job{f.Range, f.Far} {
-		for _, j := range rows {
-			for _, t := range []time.Time{j.CreatedAt, j.StartedAt, j.CompletedAt} {
-				if d := t.Sub(now); d > ft.by {
-					*ft = futureTime{by: d, tenant: tenant, job: j.Key(), at: t}
-				}
+	for _, j := range slices.Concat(f.Range, f.Far) {
+		for _, t := range []time.Time{j.CreatedAt, j.StartedAt, j.CompletedAt} {
+			if d := t.Sub(now); d > ft.by {
+				*ft = futureTime{by: d, tenant: tenant, job: j.Key(), at: t}
 			}
 		}
 	}
 }
 
-// warn says, once, that a job's time lies in the future.
-func (ft futureTime) warn(log *slog.Logger, loc *time.Location) {
-	if ft.by <= FutureSkew {
-		return
-	}
-	log.Warn(FutureWarning(loc, ft.by), "tenant", ft.tenant, "job", ft.job, "time", ft.at.Format(time.RFC3339))
-}
-
 // FutureWarning explains a job time that lies ahead of the clock by d,
 // read in loc: the server's zone is likely another.
 func FutureWarning(loc *time.Location, d time.Duration) string {
-	name := "UTC"
-	if loc != nil {
-		name = loc.String()
-	}
 	return fmt.Sprintf("a job's time lies %s in the future when read as %s: the server writes its times "+
 		"without an offset, in its own zone; set kamonohashi.timezone to the server's zone "+
 		"(e.g. \"Asia/Tokyo\"), or durations and alerts are off by the difference",
-		d.Round(time.Minute), name)
+		d.Round(time.Minute), loc) // a nil *time.Location is named "UTC"
 }

@@ -15,7 +15,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/config"
+	"github.com/kamobot/kamobot/job"
 	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/state"
 )
@@ -25,10 +27,11 @@ import (
 // passes; `check` runs one.
 type Pass struct {
 	Cfg    *config.Config
-	API    API
+	API    *api.Client
 	Store  *state.Store
 	Sender *notify.Sender
-	// App posts to app channels (Slack app mode); nil without a bot token.
+	// App posts to app channels (Slack app mode); nil without a bot token,
+	// and set whenever Cfg has one.
 	App *notify.App
 	Log *slog.Logger
 	Now func() time.Time
@@ -38,9 +41,6 @@ type Pass struct {
 	Who string
 	// LockWait is how long to wait for another kamobot to finish its pass.
 	LockWait time.Duration
-	// Concurrency bounds the requests in flight at once (default
-	// DefaultConcurrency).
-	Concurrency int
 	// TenantsTTL is how long the list of visible tenants is reused (watch).
 	TenantsTTL time.Duration
 	// ReadEveryOther reads each kind of a tenant every other pass only
@@ -56,10 +56,6 @@ type Pass struct {
 	// routes holds config.Route of every visible tenant, by id, computed
 	// when the tenant list is read.
 	routes map[int64]config.Route
-	warned bool
-	// warnedVanished: tenants that left the account were warned about
-	// since the tenant list was last read.
-	warnedVanished bool
 }
 
 // Options change how one pass runs.
@@ -128,7 +124,7 @@ var (
 // Run runs one pass. The error is nil when all went well; otherwise it says
 // what must be retried (nothing is lost) or what needs a human.
 func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
-	var rep Report
+	rep := Report{SendFailures: map[string]int{}}
 	if !o.DryRun {
 		installStoreHooks(p.Store)
 		unlock, err := p.Store.Lock(ctx, cmp.Or(p.LockWait, 10*time.Second), p.Who)
@@ -141,10 +137,7 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 	if err != nil {
 		return rep, StateHint(err)
 	}
-	now := p.Now()
-	if !o.At.IsZero() {
-		now = o.At
-	}
+	now := cmp.Or(o.At, p.Now())
 	st.LastRun = state.RunInfo{Start: now}
 
 	events, err := p.fetchAndDiff(ctx, st, now, &rep)
@@ -159,19 +152,24 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 		}
 		return rep, err
 	}
-	endings := endingsOf(events) // before filter: every ended run is reported weekly
+	// The endings, before filter drops those not posted: every ended run
+	// counts in the weekly report.
+	endings := slices.DeleteFunc(slices.Clone(events), func(e job.Event) bool { return !e.Type.IsEnding() })
 	events = p.filter(events)
 	p.enrich(ctx, events)
 	p.recordRuns(ctx, st, endings, events)
 	if !o.DryRun {
-		p.saveTokens(ctx)
+		// The client's tokens are kept for the next process (a `check`
+		// from cron): a failure costs a login next time, nothing more.
+		if err := p.API.SaveTokens(context.WithoutCancel(ctx)); err != nil {
+			p.Log.Warn("cannot keep the KAMONOHASHI tokens for the next run; it logs in again", errAttr(err))
+		}
 	}
 	events, first := p.team(st, events, now, &rep)
 	first = append(p.selfPass(st, now, len(events), &rep), first...)
 	rep.Events = len(events)
-	msgs := append(first, p.schedule(st, events, now, &rep)...)
-	msgs = append(msgs, p.weeklyReports(st, now, &rep)...)
-	msgs = append(msgs, p.boards(st, now)...) // app channels' boards (board.go)
+	msgs := slices.Concat(first, p.schedule(st, events, now, &rep), p.weeklyReports(st, now, &rep),
+		p.boards(st, now)) // app channels' boards (board.go)
 	for _, m := range msgs {
 		rep.Messages = append(rep.Messages, st.Enqueue(m))
 	}

@@ -11,21 +11,10 @@ import (
 	"github.com/kamobot/kamobot/job"
 )
 
-// API is what a pass needs of the KAMONOHASHI client.
-type API interface {
-	Tenants(ctx context.Context) ([]api.Tenant, error)
-	List(ctx context.Context, tenantID int64, kind api.Kind, q api.ListQuery) (api.ListResult, error)
-	ListPreprocessings(ctx context.Context, tenantID int64, q api.ListQuery) ([]api.PreprocessingDef, error)
-	Histories(ctx context.Context, tenantID, preprocessingID int64) ([]api.Job, error)
-	Detail(ctx context.Context, tenantID int64, kind api.Kind, parentID, id int64) (api.Job, error)
-}
-
-var _ API = (*api.Client)(nil)
-
 // fetchKind carries out plan p for one tenant and kind, one request after
 // another (fetches of other tenants and kinds run meanwhile). Any error
 // fails the whole fetch: a partial listing is never handed to the diff.
-func fetchKind(ctx context.Context, c API, tenantID int64, k api.Kind, p job.Plan) (job.Fetched, error) {
+func fetchKind(ctx context.Context, c *api.Client, tenantID int64, k api.Kind, p job.Plan) (job.Fetched, error) {
 	f := job.Fetched{Kind: k, Plan: p}
 	if k == api.KindPreprocessing {
 		return fetchPreprocessing(ctx, c, tenantID, f)
@@ -49,7 +38,7 @@ func fetchKind(ctx context.Context, c API, tenantID int64, k api.Kind, p job.Pla
 
 // readFar re-reads jobs on their own. A job the server answers "not found"
 // for is gone; any other error fails the lot.
-func readFar(ctx context.Context, c API, tenantID int64, k api.Kind, refs []job.Ref) ([]api.Job, []job.Ref, error) {
+func readFar(ctx context.Context, c *api.Client, tenantID int64, k api.Kind, refs []job.Ref) ([]api.Job, []job.Ref, error) {
 	var far []api.Job
 	var gone []job.Ref
 	for _, r := range refs {
@@ -75,13 +64,12 @@ func readFar(ctx context.Context, c API, tenantID int64, k api.Kind, refs []job.
 // leave an old open job with fewer than NearRows ids above it: it is then
 // near for one pass, whose range list reaches back to it and marks it far;
 // that costs one longer list, and loses nothing.
-func listAll(ctx context.Context, c API, tenantID int64, k api.Kind, q api.ListQuery, baseline bool) ([]api.Job, error) {
+func listAll(ctx context.Context, c *api.Client, tenantID int64, k api.Kind, q api.ListQuery, baseline bool) ([]api.Job, error) {
 	q.PerPage = api.PerPageMax
 	var rows []api.Job
 	var top api.Job // the highest id among the rows dropped
 	n := 0
-	for page := 1; ; page++ {
-		q.Page = page
+	for q.Page = 1; ; q.Page++ {
 		res, err := c.List(ctx, tenantID, k, q)
 		if err != nil {
 			return nil, err
@@ -98,8 +86,8 @@ func listAll(ctx context.Context, c API, tenantID int64, k api.Kind, q api.ListQ
 		if len(res.Jobs) < q.PerPage {
 			break
 		}
-		if page > 10_000 {
-			return nil, fmt.Errorf("list %s jobs of tenant %d: more than %d pages", k, tenantID, page)
+		if q.Page > 10_000 {
+			return nil, fmt.Errorf("list %s jobs of tenant %d: more than %d pages", k, tenantID, q.Page)
 		}
 	}
 	if top.ID != 0 && !slices.ContainsFunc(rows, func(j api.Job) bool { return j.ID >= top.ID }) {
@@ -111,7 +99,7 @@ func listAll(ctx context.Context, c API, tenantID int64, k api.Kind, q api.ListQ
 // fetchPreprocessing lists the new definitions and reads their histories,
 // re-reads the histories of the definitions due, and the open runs due on
 // their own.
-func fetchPreprocessing(ctx context.Context, c API, tenantID int64, f job.Fetched) (job.Fetched, error) {
+func fetchPreprocessing(ctx context.Context, c *api.Client, tenantID int64, f job.Fetched) (job.Fetched, error) {
 	var err error
 	var memos map[int64]string
 	if f.NewDefs, f.MaxDefID, memos, err = listDefs(ctx, c, tenantID, f.Plan); err != nil {
@@ -138,14 +126,13 @@ func fetchPreprocessing(ctx context.Context, c API, tenantID int64, f job.Fetche
 
 // listDefs lists the preprocessing definitions with id >= the plan's
 // RangeFrom (all of them for a full plan).
-func listDefs(ctx context.Context, c API, tenantID int64, p job.Plan) (defs []int64, maxID int64, memos map[int64]string, err error) {
+func listDefs(ctx context.Context, c *api.Client, tenantID int64, p job.Plan) (defs []int64, maxID int64, memos map[int64]string, err error) {
 	memos = map[int64]string{}
 	q := api.ListQuery{PerPage: api.PerPageMax}
 	if !p.Full {
 		q.ID = ">=" + strconv.FormatInt(p.RangeFrom, 10)
 	}
-	for page := 1; ; page++ {
-		q.Page = page
+	for q.Page = 1; ; q.Page++ {
 		got, err := c.ListPreprocessings(ctx, tenantID, q)
 		if err != nil {
 			return nil, 0, nil, err

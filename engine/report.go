@@ -12,52 +12,31 @@ import (
 	"github.com/kamobot/kamobot/state"
 )
 
-// endingsOf copies the endings among events, before filter drops those
-// not posted: every ended run counts in the weekly report.
-func endingsOf(events []job.Event) []job.Event {
-	var out []job.Event
-	for _, e := range events {
-		if e.Type.IsEnding() {
-			out = append(out, e)
-		}
-	}
-	return out
-}
-
 // recordRuns keeps the runs that ended this pass in the state, for the
 // weekly report. The endings posted were read in detail by enrich (GPU
 // count, start and end times); those not posted are read here.
 func (p *Pass) recordRuns(ctx context.Context, st *state.State, endings, posted []job.Event) {
-	if len(endings) == 0 {
-		return
-	}
-	type key struct {
-		tenant int64
-		job    string
-	}
-	read := map[key]api.Job{}
+	key := func(e job.Event) string { return state.ThreadKey(e.Tenant.ID, e.Job.Key()) } // names a job
+	read := map[string]api.Job{}
 	for _, e := range posted {
 		if e.Type.IsEnding() {
-			read[key{e.Tenant.ID, e.Job.Key()}] = e.Job
+			read[key(e)] = e.Job
 		}
 	}
-	var unread []job.Event
-	for _, e := range endings {
-		if _, ok := read[key{e.Tenant.ID, e.Job.Key()}]; !ok {
-			unread = append(unread, e)
-		}
-	}
+	unread := slices.DeleteFunc(slices.Clone(endings), func(e job.Event) bool {
+		_, ok := read[key(e)]
+		return ok
+	})
 	p.enrich(ctx, unread)
 	for _, e := range unread {
-		read[key{e.Tenant.ID, e.Job.Key()}] = e.Job
+		read[key(e)] = e.Job
 	}
 	for _, e := range endings {
-		j := read[key{e.Tenant.ID, e.Job.Key()}]
 		status := e.To
 		if e.Type == job.EventDeleted {
 			status = "Deleted"
 		}
-		st.RecordRun(state.NewRunRecord(e.Tenant.ID, j, status, e.At))
+		st.RecordRun(state.NewRunRecord(e.Tenant.ID, read[key(e)], status, e.At))
 	}
 }
 
@@ -76,26 +55,19 @@ func (p *Pass) weeklyReports(st *state.State, now time.Time, rep *Report) []stat
 	}
 	from, to := rc.DuePeriod(due)
 	loc := p.Cfg.Schedule.Location()
-	per := map[state.Hook][]report.Report{}
-	var hooks []state.Hook
+	var reports []report.Report
 	for _, t := range p.tenants.Watched {
-		if st.ReportPosted(t.ID) == week {
-			continue
-		}
-		if slices.Contains(rep.FailedFetch, t.Name) || slices.Contains(rep.LostTenants, t.Name) {
-			continue // not read this pass: its runs may be incomplete; the next pass posts it
+		if st.ReportPosted(t.ID) == week || slices.Contains(rep.FailedFetch, t.Name) || slices.Contains(rep.LostTenants, t.Name) {
+			continue // posted; or not read this pass: its runs may be incomplete, the next pass posts it
 		}
 		st.MarkReportPosted(t.ID, week)
 		r := report.Build(st.Report.Runs, report.Tenant{ID: t.ID, Name: t.Name, Label: t.Label()}, from, to, loc)
 		if r.Runs == 0 && r.Previous.Runs == 0 {
 			continue // nothing ran: nothing to tell
 		}
-		h := p.destOf(t.ID).hook
-		if per[h] == nil {
-			hooks = append(hooks, h)
-		}
-		per[h] = append(per[h], r)
+		reports = append(reports, r)
 	}
+	hooks, per := groupBy(reports, func(r report.Report) state.Hook { return p.destOf(r.Tenant.ID).hook })
 	var msgs []state.Message
 	for _, h := range hooks {
 		for _, pl := range notify.RenderWeeklyReport(per[h], p.renderOptions(now, nil)) {

@@ -13,14 +13,6 @@ import (
 	"github.com/kamobot/kamobot/state"
 )
 
-// Greetings, named as the message sets are.
-const (
-	greetEnter       = "enter"
-	greetLeave       = "leave"
-	greetLeaveFriday = "leave_friday"
-	greetLeaveQuiet  = "leave_quiet"
-)
-
 // greetingGrace: the morning greeting is skipped when kamobot first runs
 // this long after office hours opened (a restart at 15:00 says no "good
 // morning"); the digest of what happened overnight is posted anyway.
@@ -31,8 +23,7 @@ const greetingGrace = time.Hour
 // renders the messages; the caller puts them in the outbox.
 func (p *Pass) schedule(st *state.State, events []job.Event, now time.Time, rep *Report) []state.Message {
 	sch := p.Cfg.Schedule
-	loc := sch.Location()
-	today := config.DateOf(now.In(loc))
+	today := config.DateOf(now.In(sch.Location()))
 	if st.Day.Date != today.String() {
 		st.Day = state.DayState{Date: today.String(), LastPostAt: st.Day.LastPostAt, DigestSince: st.Day.DigestSince}
 	}
@@ -45,7 +36,7 @@ func (p *Pass) schedule(st *state.State, events []job.Event, now time.Time, rep 
 		if e.Type.IsEnding() {
 			st.Day.Endings++
 		}
-		if open || isLoud(e) { // kamobot:loud in the job's memo: at once
+		if open || job.ControlOf(e.Job).Loud { // kamobot:loud in the job's memo: at once
 			send = append(send, e)
 			continue
 		}
@@ -69,7 +60,7 @@ func (p *Pass) schedule(st *state.State, events []job.Event, now time.Time, rep 
 	if open && sch.Greetings() && !st.Day.Entered {
 		st.Day.Entered = true
 		if workday && now.Sub(start) < greetingGrace {
-			msgs = append(msgs, p.greeting(greetEnter, now))
+			msgs = append(msgs, p.greeting(notify.GreetingEnter, now))
 		}
 	}
 	if open && len(st.Held) > 0 {
@@ -83,12 +74,12 @@ func (p *Pass) schedule(st *state.State, events []job.Event, now time.Time, rep 
 	}
 	if !open && sch.Greetings() && st.Day.Entered && !st.Day.Left && workday && now.After(start) {
 		st.Day.Left = true
-		kind := greetLeave
+		kind := notify.GreetingLeave
 		switch {
 		case sch.IsLastWorkingDay(now):
-			kind = greetLeaveFriday
+			kind = notify.GreetingLeaveFriday
 		case st.Day.Endings == 0:
-			kind = greetLeaveQuiet
+			kind = notify.GreetingLeaveQuiet
 		}
 		msgs = append(msgs, p.greeting(kind, now))
 	}
@@ -98,16 +89,13 @@ func (p *Pass) schedule(st *state.State, events []job.Event, now time.Time, rep 
 	return msgs
 }
 
-// filter keeps the events each tenant's config asks to post.
+// filter keeps the events each tenant's config asks to post: of its
+// types, and an ending only of a job that left a stage [watch] notify_from
+// names.
 func (p *Pass) filter(events []job.Event) []job.Event {
 	return slices.DeleteFunc(events, func(e job.Event) bool {
-		if !slices.Contains(p.routes[e.Tenant.ID].Notify, e.Type) {
-			return true
-		}
-		if e.Type.IsEnding() && e.Type != job.EventDeleted && e.From != "" {
-			return !p.Cfg.Watch.NotifiesFrom(lifeStage(e.From))
-		}
-		return false
+		return !slices.Contains(p.routes[e.Tenant.ID].Notify, e.Type) || (e.Type.IsEnding() &&
+			e.Type != job.EventDeleted && e.From != "" && !p.Cfg.Watch.NotifiesFrom(lifeStage(e.From)))
 	})
 }
 
@@ -148,29 +136,37 @@ func (p *Pass) renderOptions(now time.Time, mentions map[int64][]string) notify.
 func (p *Pass) mentionsOf(events []job.Event) map[int64][]string {
 	out := map[int64][]string{}
 	for _, e := range events {
-		if _, done := out[e.Tenant.ID]; done {
-			continue
-		}
-		var ms []string
-		for _, m := range p.routes[e.Tenant.ID].Mention {
-			ms = append(ms, string(m))
-		}
-		out[e.Tenant.ID] = ms
+		out[e.Tenant.ID] = mentionIDs(p.routes[e.Tenant.ID].Mention)
 	}
 	return out
 }
 
-// byHook groups events by the webhook they go to, keeping their order.
-func (p *Pass) byHook(events []job.Event) (hooks []state.Hook, groups map[state.Hook][]job.Event) {
-	groups = map[state.Hook][]job.Event{}
-	for _, e := range events {
-		h := p.destOf(e.Tenant.ID).hook
-		if _, ok := groups[h]; !ok {
-			hooks = append(hooks, h)
-		}
-		groups[h] = append(groups[h], e)
+// mentionIDs are the Slack IDs of ms.
+func mentionIDs(ms []config.Mention) []string {
+	var ids []string
+	for _, m := range ms {
+		ids = append(ids, string(m))
 	}
-	return hooks, groups
+	return ids
+}
+
+// byHook groups events by the webhook they go to, keeping their order.
+func (p *Pass) byHook(events []job.Event) ([]state.Hook, map[state.Hook][]job.Event) {
+	return groupBy(events, func(e job.Event) state.Hook { return p.destOf(e.Tenant.ID).hook })
+}
+
+// groupBy groups xs by key, keeping their order; keys are in the order
+// they first appear.
+func groupBy[K comparable, V any](xs []V, key func(V) K) (keys []K, groups map[K][]V) {
+	groups = map[K][]V{}
+	for _, x := range xs {
+		k := key(x)
+		if _, ok := groups[k]; !ok {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], x)
+	}
+	return keys, groups
 }
 
 // eventMessages renders the events: one message per webhook for the pass,
@@ -212,13 +208,9 @@ func (p *Pass) greeting(kind string, now time.Time) state.Message {
 
 // summaries tells what is running, per webhook, when something is.
 func (p *Pass) summaries(st *state.State, now time.Time) []state.Message {
-	per := map[state.Hook]*notify.Summary{}
-	var hooks []state.Hook
+	var tenants []notify.TenantSummary
 	for _, t := range p.tenants.Watched {
-		ts := st.Tenants[api.FormatID(t.ID)]
-		if ts == nil {
-			continue
-		}
+		ts := st.Tenant(t.ID, t.Name, t.DisplayName) // made by fetchAndDiff
 		ref := ts.Ref()
 		ten := notify.TenantSummary{Tenant: ref, Counts: map[api.Kind]int{}}
 		for k, c := range ts.Kinds {
@@ -236,16 +228,12 @@ func (p *Pass) summaries(st *state.State, now time.Time) []state.Message {
 			continue
 		}
 		slices.SortFunc(ten.Longest, func(a, b api.Job) int { return a.StartedAt.Compare(b.StartedAt) })
-		h := p.destOf(ref.ID).hook
-		if per[h] == nil {
-			per[h] = &notify.Summary{}
-			hooks = append(hooks, h)
-		}
-		per[h].Tenants = append(per[h].Tenants, ten)
+		tenants = append(tenants, ten)
 	}
+	hooks, per := groupBy(tenants, func(t notify.TenantSummary) state.Hook { return p.destOf(t.Tenant.ID).hook })
 	var msgs []state.Message
 	for _, h := range hooks {
-		pl := notify.RenderSummary(*per[h], p.renderOptions(now, nil))
+		pl := notify.RenderSummary(notify.Summary{Tenants: per[h]}, p.renderOptions(now, nil))
 		msgs = append(msgs, newMessage(h, "summary", pl, now))
 	}
 	return msgs
@@ -258,14 +246,6 @@ func newMessage(hook state.Hook, kind string, pl notify.Payload, now time.Time) 
 	if err != nil {
 		panic(fmt.Sprintf("encode payload: %v", err)) // a payload is plain data: cannot fail
 	}
-	return state.Message{Hook: hook, Kind: kind, Payload: b, Summary: summaryOf(pl), Created: now}
-}
-
-// summaryOf is one readable line for `state show`.
-func summaryOf(pl notify.Payload) string {
-	s := pl.Text
-	if r := []rune(s); len(r) > 120 {
-		s = string(r[:119]) + "…"
-	}
-	return s
+	// The summary is one readable line for `state show`.
+	return state.Message{Hook: hook, Kind: kind, Payload: b, Summary: notify.Truncate(pl.Text, 120), Created: now}
 }

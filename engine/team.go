@@ -23,28 +23,16 @@ import (
 // reminders about jobs still stuck or in trouble, jobs failing
 // repeatedly, and a webhook Slack refuses told through the default one.
 // kamobot's watch over its own access to KAMONOHASHI is selfFailed and
-// selfRecovered, called by Run.
-
-// Message kinds of the team messages in the outbox.
-const (
-	kindMute     = "mute"
-	kindReminder = "reminder"
-	kindFailing  = "failing"
-	kindSelf     = "self"
-)
+// selfPass, called by Run.
 
 // team applies the team features to the events of a pass. It returns the
 // events left for the schedule and the messages to post first.
 func (p *Pass) team(st *state.State, events []job.Event, now time.Time, rep *Report) ([]job.Event, []state.Message) {
 	events = p.applyControl(events)
 	failing := p.failing(st, events, now)
-	var msgs []state.Message
-	msgs = append(msgs, p.muteNotices(st, now)...)
+	mutes := p.muteNotices(st, now)
 	events = p.holdMuted(st, events, now, rep)
-	msgs = append(msgs, p.reminders(st, now, rep)...)
-	msgs = append(msgs, failing...)
-	msgs = append(msgs, p.deadHookNotices(st, now)...)
-	return events, msgs
+	return events, slices.Concat(mutes, p.reminders(st, now, rep), failing, p.deadHookNotices(st, now))
 }
 
 // applyControl drops the events of jobs whose memo or tags say
@@ -64,19 +52,15 @@ func (p *Pass) applyControl(events []job.Event) []job.Event {
 	})
 }
 
-// isLoud reports whether an event is sent at once even outside office
-// hours (kamobot:loud).
-func isLoud(e job.Event) bool { return job.ControlOf(e.Job).Loud }
-
-// tenantRef finds a watched tenant by name or decimal id; ok is false when
-// none matches (a mute of a tenant not visible now).
-func (p *Pass) tenantRef(name string) (job.TenantRef, bool) {
+// tenantRef finds a watched tenant by name or decimal id; a mute of a
+// tenant not visible now keeps the name it was given.
+func (p *Pass) tenantRef(name string) job.TenantRef {
 	for _, t := range p.tenants.Watched {
 		if t.Name == name || api.FormatID(t.ID) == name {
-			return job.TenantRef{ID: t.ID, Name: t.Name, DisplayName: t.DisplayName}, true
+			return job.TenantRef{ID: t.ID, Name: t.Name, DisplayName: t.DisplayName}
 		}
 	}
-	return job.TenantRef{Name: name}, false
+	return job.TenantRef{Name: name}
 }
 
 // muteNotices announces the mutes set since the last pass, and ends the
@@ -84,6 +68,13 @@ func (p *Pass) tenantRef(name string) (job.TenantRef, bool) {
 // digest (the schedule posts it at once in office hours, else in the
 // morning) or is dropped, as [watch] muted says.
 func (p *Pass) muteNotices(st *state.State, now time.Time) []state.Message {
+	// notice is the message of a mute set, or ended, in its tenant's channel.
+	notice := func(m state.Mute, ended bool) state.Message {
+		t := p.tenantRef(m.Tenant)
+		pl := notify.RenderMute(notify.MuteNotice{Tenant: t, Kind: m.Kind, Since: m.Since, Until: m.Until,
+			Reason: m.Reason, By: m.By, Ended: ended, Held: len(m.Held)}, p.renderOptions(now, nil))
+		return newMessage(p.destOf(t.ID).hook, "mute", pl, now)
+	}
 	var msgs []state.Message
 	for i := range st.Mutes {
 		m := &st.Mutes[i]
@@ -91,24 +82,16 @@ func (p *Pass) muteNotices(st *state.State, now time.Time) []state.Message {
 			continue
 		}
 		m.Announced = true
-		t, _ := p.tenantRef(m.Tenant)
-		pl := notify.RenderMute(notify.MuteNotice{Tenant: t, Kind: m.Kind, Since: m.Since, Until: m.Until,
-			Reason: m.Reason, By: m.By}, p.renderOptions(now, nil))
-		msgs = append(msgs, newMessage(p.destOf(t.ID).hook, kindMute, pl, now))
+		msgs = append(msgs, notice(*m, false))
 	}
 	for _, m := range st.TakeEndedMutes(now) {
-		t, _ := p.tenantRef(m.Tenant)
 		if m.Announced {
-			pl := notify.RenderMute(notify.MuteNotice{Tenant: t, Kind: m.Kind, Since: m.Since, Until: m.Until,
-				Ended: true, Held: len(m.Held)}, p.renderOptions(now, nil))
-			msgs = append(msgs, newMessage(p.destOf(t.ID).hook, kindMute, pl, now))
+			msgs = append(msgs, notice(m, true))
 		}
-		if len(m.Held) > 0 {
-			if len(st.Held) == 0 {
-				st.Day.DigestSince = m.Since
-			}
-			st.Held = append(st.Held, m.Held...)
+		if len(m.Held) > 0 && len(st.Held) == 0 {
+			st.Day.DigestSince = m.Since
 		}
+		st.Held = append(st.Held, m.Held...)
 		p.Log.Info("mute ended", "tenant", m.Tenant, "kind", m.Kind, "held", len(m.Held))
 	}
 	return msgs
@@ -147,19 +130,13 @@ func (p *Pass) reminders(st *state.State, now time.Time, rep *Report) []state.Me
 		return nil
 	}
 	open := p.Cfg.Schedule.Open(now)
-	var evs []job.Event
-	since := map[string]time.Time{}
-	count := map[string]int{}
+	var msgs []state.Message
 	for _, t := range p.tenants.Watched {
 		if slices.Contains(rep.FailedFetch, t.Name) || slices.Contains(rep.LostTenants, t.Name) {
 			continue // a stale status reminds of nothing
 		}
-		ts := st.Tenants[api.FormatID(t.ID)]
-		if ts == nil {
-			continue
-		}
+		ts := st.Tenant(t.ID, t.Name, t.DisplayName) // made by fetchAndDiff
 		ref := ts.Ref()
-		route := p.routes[t.ID]
 		for _, k := range slices.Sorted(maps.Keys(ts.Kinds)) {
 			c := ts.Kinds[k]
 			for _, key := range slices.Sorted(maps.Keys(c.Open)) {
@@ -171,7 +148,7 @@ func (p *Pass) reminders(st *state.State, now time.Time, rep *Report) []state.Me
 				}
 				j := tr.Job(k)
 				ctl := job.ControlOf(j)
-				if ctl.Quiet || !slices.Contains(route.Notify, alert) || st.MuteOf(ref, k, now) != nil ||
+				if ctl.Quiet || !slices.Contains(p.routes[t.ID].Notify, alert) || st.MuteOf(ref, k, now) != nil ||
 					(!open && !ctl.Loud) {
 					continue
 				}
@@ -187,18 +164,11 @@ func (p *Pass) reminders(st *state.State, now time.Time, rep *Report) []state.Me
 					continue
 				}
 				tr.Reminded = due
-				ev := job.Event{Type: alert, Tenant: ref, Job: j, From: tr.Status, To: tr.Status, At: now}
-				id := api.FormatID(t.ID) + "/" + key
-				since[id], count[id] = from, due
-				evs = append(evs, ev)
+				e := job.Event{Type: alert, Tenant: ref, Job: j, From: tr.Status, To: tr.Status, At: now}
+				pl := notify.RenderReminder(e, from, due, p.renderOptions(now, p.mentionsOf([]job.Event{e})))
+				msgs = append(msgs, newMessage(p.destOf(t.ID).hook, "reminder", pl, now))
 			}
 		}
-	}
-	var msgs []state.Message
-	for _, e := range evs {
-		id := api.FormatID(e.Tenant.ID) + "/" + e.Job.Key()
-		pl := notify.RenderReminder(e, since[id], count[id], p.renderOptions(now, p.mentionsOf([]job.Event{e})))
-		msgs = append(msgs, newMessage(p.destOf(e.Tenant.ID).hook, kindReminder, pl, now))
 	}
 	return msgs
 }
@@ -250,12 +220,9 @@ func (p *Pass) failing(st *state.State, events []job.Event, now time.Time) []sta
 			st.Team.FailingSent = map[string]time.Time{}
 		}
 		st.Team.FailingSent[key] = now
-		var esc []string
-		for _, m := range p.routes[tenant].Escalate {
-			esc = append(esc, string(m))
-		}
-		pl := notify.RenderFailing(ref, name, runs, team.FailingWithin, esc, p.renderOptions(now, nil))
-		msgs = append(msgs, newMessage(p.destOf(tenant).hook, kindFailing, pl, now))
+		pl := notify.RenderFailing(ref, name, runs, team.FailingWithin, mentionIDs(p.routes[tenant].Escalate),
+			p.renderOptions(now, nil))
+		msgs = append(msgs, newMessage(p.destOf(tenant).hook, "failing", pl, now))
 		p.Log.Info("a job keeps failing", "tenant", ref.Name, "name", name, "failures", len(runs))
 	}
 	return msgs
@@ -314,7 +281,7 @@ func (p *Pass) deadHookNotices(st *state.State, now time.Time) []state.Message {
 	}
 	var msgs []state.Message
 	for _, h := range slices.Sorted(maps.Keys(st.DeadHooks)) {
-		if h == state.DefaultHook || slices.Contains(self.DeadHooksTold, h) || p.destOfHook(h).url == p.Cfg.Slack.Webhook {
+		if slices.Contains(self.DeadHooksTold, h) || p.destOfHook(h).url == p.Cfg.Slack.Webhook {
 			continue
 		}
 		d := st.DeadHooks[h]
@@ -324,7 +291,7 @@ func (p *Pass) deadHookNotices(st *state.State, now time.Time) []state.Message {
 			name = fmt.Sprintf("%s (%s)", h, ref.Label())
 		}
 		pl := notify.RenderDeadHook(name, d.Since, d.LastError, p.renderOptions(now, nil))
-		msgs = append(msgs, newMessage(state.DefaultHook, kindSelf, pl, now))
+		msgs = append(msgs, newMessage(state.DefaultHook, "self", pl, now))
 	}
 	return msgs
 }
@@ -335,7 +302,8 @@ func (p *Pass) deadHookNotices(st *state.State, now time.Time) []state.Message {
 // once per outage.
 func (p *Pass) selfNote(st *state.State, now time.Time, err error) []state.Message {
 	after := p.Cfg.Watch.Team.SelfAlertAfter
-	if after == 0 || !selfTrouble(err) {
+	what := selfTrouble(err)
+	if after == 0 || what == "" {
 		return nil
 	}
 	self := &st.Team.Self
@@ -348,9 +316,9 @@ func (p *Pass) selfNote(st *state.State, now time.Time, err error) []state.Messa
 	}
 	self.Alerted = true
 	p.Log.Warn("KAMONOHASHI has failed for a while: the channel is told", "since", self.FailingSince, errAttr(err))
-	pl := notify.RenderSelf(notify.SelfNotice{What: selfWhat(err), Since: self.FailingSince, Error: self.LastError},
+	pl := notify.RenderSelf(notify.SelfNotice{What: what, Since: self.FailingSince, Error: self.LastError},
 		p.renderOptions(now, nil))
-	return []state.Message{newMessage(state.DefaultHook, kindSelf, pl, now)}
+	return []state.Message{newMessage(state.DefaultHook, "self", pl, now)}
 }
 
 // selfFailed is selfNote for a pass that stopped before its diff: the
@@ -377,45 +345,36 @@ func (p *Pass) selfFailed(ctx context.Context, st *state.State, now time.Time, e
 	}
 }
 
-// selfPass runs selfNote or selfRecovered after a pass that got to its
-// diff: a pass that read no tenant at all counts as failing.
-func (p *Pass) selfPass(st *state.State, now time.Time, events int, rep *Report) []state.Message {
+// selfPass runs selfNote after a pass that got to its diff but read no
+// tenant at all. After one that read some, it ends an outage recorded by
+// selfNote: the channel hears that KAMONOHASHI works again, with the
+// events this pass caught up, when it was told of the outage.
+func (p *Pass) selfPass(st *state.State, now time.Time, caughtUp int, rep *Report) []state.Message {
 	if len(rep.FailedFetch) > 0 && rep.Tenants == 0 {
 		return p.selfNote(st, now, fmt.Errorf("%w: %v", ErrFetchFailed, rep.FailedFetch))
 	}
-	return p.selfRecovered(st, now, events)
-}
-
-// selfRecovered ends an outage recorded by selfFailed: the channel hears
-// that KAMONOHASHI works again, with the events this pass caught up, when
-// it was told of the outage.
-func (p *Pass) selfRecovered(st *state.State, now time.Time, caughtUp int) []state.Message {
 	self := &st.Team.Self
-	if self.FailingSince.IsZero() {
-		return nil
-	}
 	since, alerted, last := self.FailingSince, self.Alerted, self.LastError
 	self.FailingSince, self.Alerted, self.LastError = time.Time{}, false, ""
-	if !alerted {
-		return nil
+	if since.IsZero() || !alerted {
+		return nil // no outage, or one the channel was not told of
 	}
 	p.Log.Info("KAMONOHASHI works again", "since", since, "caught_up", caughtUp)
 	pl := notify.RenderSelf(notify.SelfNotice{Up: true, Since: since, CaughtUp: caughtUp, Error: last}, p.renderOptions(now, nil))
-	return []state.Message{newMessage(state.DefaultHook, kindSelf, pl, now)}
+	return []state.Message{newMessage(state.DefaultHook, "self", pl, now)}
 }
 
-// selfTrouble reports whether err means kamobot cannot read KAMONOHASHI
-// at all: unreachable, or its login refused.
-func selfTrouble(err error) bool {
-	return errors.Is(err, api.ErrUnreachable) || errors.Is(err, api.ErrUnauthorized) || errors.Is(err, ErrFetchFailed)
-}
-
-func selfWhat(err error) string {
+// selfTrouble names what keeps kamobot from reading KAMONOHASHI at all
+// (unreachable, its login refused, no tenant read), or is "" when err is
+// not such trouble.
+func selfTrouble(err error) string {
 	switch {
 	case errors.Is(err, api.ErrUnauthorized):
 		return "login refused"
 	case errors.Is(err, api.ErrUnreachable):
 		return "KAMONOHASHI unreachable"
+	case errors.Is(err, ErrFetchFailed):
+		return "every tenant failed to be read"
 	}
-	return "every tenant failed to be read"
+	return ""
 }

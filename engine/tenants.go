@@ -26,9 +26,7 @@ type TenantView struct {
 
 // ResolveTenants asks the server which tenants the account can see and
 // matches them with the config.
-func ResolveTenants(ctx context.Context, cfg *config.Config, c interface {
-	Tenants(context.Context) ([]api.Tenant, error)
-}) (TenantView, error) {
+func ResolveTenants(ctx context.Context, cfg *config.Config, c *api.Client) (TenantView, error) {
 	visible, err := c.Tenants(ctx)
 	if err != nil {
 		return TenantView{}, fmt.Errorf("list the account's tenants: %w", err)
@@ -81,9 +79,11 @@ func DescribeTenants(ts []api.Tenant) string {
 }
 
 // watchedTenants returns the tenants to watch, asking the server at most
-// once per TenantsTTL, and computes their routes then.
-func (p *Pass) watchedTenants(ctx context.Context, now time.Time) (TenantView, error) {
-	if p.tenantsAt.IsZero() || now.Sub(p.tenantsAt) >= p.TenantsTTL || now.Before(p.tenantsAt) {
+// once per TenantsTTL, and computes their routes then. What the list
+// lacks is said once per reading of it.
+func (p *Pass) watchedTenants(ctx context.Context, st *state.State, now time.Time) (TenantView, error) {
+	fresh := p.tenantsAt.IsZero() || now.Sub(p.tenantsAt) >= p.TenantsTTL || now.Before(p.tenantsAt)
+	if fresh {
 		v, err := ResolveTenants(ctx, p.Cfg, p.API)
 		if err != nil {
 			return TenantView{}, err
@@ -93,38 +93,28 @@ func (p *Pass) watchedTenants(ctx context.Context, now time.Time) (TenantView, e
 		for _, t := range v.Visible {
 			p.routes[t.ID] = p.Cfg.Route(t.ID, t.Name)
 		}
-		p.warned, p.warnedVanished = false, false
-	}
-	if err := p.tenants.MissingError(); err != nil && !p.warned {
-		p.Log.Warn(err.Error())
-		p.warned = true
+		if err := v.MissingError(); err != nil {
+			p.Log.Warn(err.Error())
+		}
 	}
 	if len(p.tenants.Watched) == 0 {
 		return p.tenants, fmt.Errorf("%w: %w", ErrNoTenant,
 			cmp.Or(p.tenants.MissingError(), errors.New("the account sees no tenant")))
 	}
+	if fresh {
+		p.warnVanished(st, p.tenants)
+	}
 	return p.tenants, nil
 }
 
-// warnVanished says, once per reading of the tenant list, which tenants
-// kamobot tracks open jobs of but the account no longer sees. Their jobs
-// are kept as they were and nothing is inferred; they are reported if the
-// tenant comes back.
+// warnVanished says which tenants kamobot tracks open jobs of but the
+// account no longer sees. Their jobs are kept as they were and nothing is
+// inferred; they are reported if the tenant comes back.
 func (p *Pass) warnVanished(st *state.State, v TenantView) {
-	if p.warnedVanished {
-		return
-	}
-	p.warnedVanished = true
 	for _, id := range slices.Sorted(maps.Keys(st.Tenants)) {
 		ts := st.Tenants[id]
-		if slices.ContainsFunc(v.Visible, func(t api.Tenant) bool { return t.ID == ts.ID }) {
-			continue
-		}
-		open := 0
-		for _, kc := range ts.Kinds {
-			open += len(kc.Open)
-		}
-		if open > 0 {
+		visible := slices.ContainsFunc(v.Visible, func(t api.Tenant) bool { return t.ID == ts.ID })
+		if open := len(openRows(st, ts)); open > 0 && !visible {
 			p.Log.Warn("a tenant with open jobs is no longer visible to this account; its jobs are kept, "+
 				"and reported if it comes back", "tenant", ts.Name, "tenant_id", ts.ID, "open_jobs", open)
 		}
