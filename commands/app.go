@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strings"
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/urfave/cli/v2"
@@ -22,7 +21,7 @@ func Run(ctx context.Context, d *Deps, args []string) int {
 	}
 	err = explain(d, err)
 	code := ExitCode(err)
-	if err != nil && !errors.Is(err, ErrSilent) {
+	if err != nil {
 		fmt.Fprintf(d.Stderr, "kamobot: %v\n", err)
 		var ue *usageError
 		if errors.As(err, &ue) && ue.help != "" {
@@ -62,7 +61,7 @@ The global options go before or after the command name.
 
 ` + exitCodeHelp,
 		Flags: append(globalFlags(),
-			&cli.BoolFlag{Name: "version", Usage: "print the version and exit"}),
+			&cli.BoolFlag{Name: "version", Usage: "print the version and exit", DisableDefaultText: true}),
 		HideVersion:          true,
 		EnableBashCompletion: true,
 		Writer:               d.Stdout,
@@ -90,11 +89,6 @@ The global options go before or after the command name.
 		CommandNotFound: func(c *cli.Context, name string) {
 			d.notFound = unknownCommand(c.Command, "kamobot", name)
 		},
-	}
-	for _, f := range app.Flags {
-		if b, ok := f.(*cli.BoolFlag); ok {
-			b.DisableDefaultText = true
-		}
 	}
 	root := &cli.Command{Name: "kamobot", Flags: app.Flags, Subcommands: app.Commands}
 	app.OnUsageError = func(c *cli.Context, err error, _ bool) error {
@@ -129,7 +123,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "state", Usage: "state `FILE`", DefaultText: "$XDG_STATE_HOME/kamobot/state.json", EnvVars: []string{"KAMOBOT_STATE"}},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: []string{"KAMOBOT_LOG_LEVEL"}},
 		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json", EnvVars: []string{"KAMOBOT_LOG_FORMAT"}},
-		&cli.BoolFlag{Name: insecureFlag, EnvVars: []string{"KAMOBOT_INSECURE_SKIP_TLS_VERIFY"},
+		&cli.BoolFlag{Name: insecureFlag, EnvVars: []string{"KAMOBOT_INSECURE_SKIP_TLS_VERIFY"}, DisableDefaultText: true,
 			Usage: "UNSAFE: do not verify the KAMONOHASHI server's TLS certificate; anyone on the path can then " +
 				"read the password (for a private CA, set kamonohashi.ca_file or SSL_CERT_FILE instead)"},
 	}
@@ -225,37 +219,28 @@ func prepare(d *Deps, root, cmd *cli.Command, path string) {
 // setup reads the global flags (wherever they were given) into d.
 func (d *Deps) setup(c *cli.Context) error {
 	if c.Command == nil || c.Command.Name != "import-legacy" {
-		d.configPath = lookup(c, "config")
+		d.configPath = lookup(c, "config").String("config")
 	}
-	d.statePath = lookup(c, "state")
-	log, err := newLogger(d.Stderr, lookup(c, "log-level"), lookup(c, "log-format"))
+	d.statePath = lookup(c, "state").String("state")
+	log, err := newLogger(d.Stderr, lookup(c, "log-level").String("log-level"), lookup(c, "log-format").String("log-format"))
 	if err != nil {
 		return &usageError{msg: err.Error(), help: "kamobot"}
 	}
 	d.log = log
-	d.insecureTLS = lookupBool(c, insecureFlag)
+	d.insecureTLS = lookup(c, insecureFlag).Bool(insecureFlag)
 	return nil
 }
 
-// lookup returns the value of a global flag set on the command line or in
-// the environment, wherever it was placed.
-func lookup(c *cli.Context, name string) string {
+// lookup returns the context in which a global flag was set, on the
+// command line or in the environment, wherever it was placed; c itself
+// (the flag's default) when it was set nowhere.
+func lookup(c *cli.Context, name string) *cli.Context {
 	for _, cc := range c.Lineage() {
 		if cc.IsSet(name) {
-			return cc.String(name)
+			return cc
 		}
 	}
-	return c.String(name)
-}
-
-// lookupBool is lookup for a boolean global flag.
-func lookupBool(c *cli.Context, name string) bool {
-	for _, cc := range c.Lineage() {
-		if cc.IsSet(name) {
-			return cc.Bool(name)
-		}
-	}
-	return c.Bool(name)
+	return c
 }
 
 // printVersion writes the version, commit and Go version.
@@ -279,5 +264,3 @@ func commandNames(cmd *cli.Command) []string {
 	}
 	return names
 }
-
-func joinQuoted(xs []string) string { return strings.Join(xs, ", ") }

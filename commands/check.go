@@ -72,7 +72,7 @@ func runCheck(ctx context.Context, d *Deps, o checkOptions) error {
 				return printMessages(d, rep)
 			}
 			if err == nil {
-				d.Log().Debug("pass done", passAttrs(rep)...)
+				d.log.Debug("pass done", passAttrs(rep)...)
 			}
 			return err
 		},

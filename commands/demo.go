@@ -66,9 +66,10 @@ trying kamobot or any KAMONOHASHI client by hand.`,
 		Action: func(c *cli.Context) error {
 			o := demoOptions{fakeOnly: c.Bool("fake-only"), kqiAddr: c.String("kamonohashi-addr"),
 				slackAddr: c.String("slack-addr"), duration: c.Duration("duration"), every: c.Duration("interval"),
-				lang: c.String("lang"), seed: c.Uint64("seed"), passLog: d.Log()}
-			if !isSet(c, "log-level") {
-				o.passLog = slog.New(minLevel{Handler: d.Log().Handler(), min: slog.LevelWarn})
+				lang: c.String("lang"), seed: c.Uint64("seed"), passLog: d.log}
+			if !lookup(c, "log-level").IsSet("log-level") {
+				// The format was checked when the logger was set up.
+				o.passLog, _ = newLogger(d.Stderr, "warn", lookup(c, "log-format").String("log-format"))
 			}
 			if o.lang != "ja" && o.lang != "en" {
 				return usageErrorf("--lang %q: use ja or en", o.lang)
@@ -104,14 +105,14 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 	if err != nil {
 		return fmt.Errorf("demo time zone: %w", err)
 	}
-	kqi := kqifake.Demo(kqifake.Options{Logger: d.Log(), Location: zone})
+	kqi := kqifake.Demo(kqifake.Options{Logger: d.log, Location: zone})
 	if err := kqi.Start(o.kqiAddr); err != nil {
-		return exitErrorf(ExitUnavailable, "start the fake KAMONOHASHI: %w", err)
+		return &ExitError{Code: ExitUnavailable, Err: fmt.Errorf("start the fake KAMONOHASHI: %w", err)}
 	}
 	defer kqi.Close()
 	slack, err := slackfake.New(slackfake.Options{Addr: o.slackAddr})
 	if err != nil {
-		return exitErrorf(ExitUnavailable, "start the fake Slack: %w", err)
+		return &ExitError{Code: ExitUnavailable, Err: fmt.Errorf("start the fake Slack: %w", err)}
 	}
 	defer slack.Close()
 	hook := slack.NewHook()
@@ -174,12 +175,7 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 		},
 	}.Run(ctx)
 	wg.Wait()
-	st := slack.Stats()
-	plural := "s"
-	if st.Accepted == 1 {
-		plural = ""
-	}
-	fmt.Fprintf(d.Stdout, "\ndemo over: %d message%s posted to the fake Slack\n", st.Accepted, plural)
+	fmt.Fprintf(d.Stdout, "\ndemo over: %s posted to the fake Slack\n", plural(slack.Stats().Accepted, "message", "messages"))
 	return err
 }
 
@@ -316,33 +312,4 @@ func printSlack(ctx context.Context, d *Deps, slack *slackfake.Server) {
 		case <-time.After(300 * time.Millisecond):
 		}
 	}
-}
-
-// minLevel drops records below min, whatever the handler it wraps accepts.
-type minLevel struct {
-	slog.Handler
-	min slog.Level
-}
-
-func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= h.min && h.Handler.Enabled(ctx, l)
-}
-
-func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
-	return minLevel{Handler: h.Handler.WithAttrs(as), min: h.min}
-}
-
-func (h minLevel) WithGroup(name string) slog.Handler {
-	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
-}
-
-// isSet tells whether a global flag was given, on the command line or in
-// the environment, wherever it was placed.
-func isSet(c *cli.Context, name string) bool {
-	for _, cc := range c.Lineage() {
-		if cc.IsSet(name) {
-			return true
-		}
-	}
-	return false
 }

@@ -48,6 +48,7 @@ type Deps struct {
 	// APITimeout bounds each KAMONOHASHI request (0: api.DefaultTimeout).
 	APITimeout time.Duration
 
+	// log is the logger: to stderr, masked.
 	log *slog.Logger
 
 	// Set from the global flags before a command runs.
@@ -83,9 +84,6 @@ func NewDeps(build BuildInfo, stdout, stderr io.Writer, getenv func(string) stri
 		log:       slog.New(slog.NewTextHandler(r.Writer(stderr), nil)),
 	}
 }
-
-// Log is the logger (to stderr, masked).
-func (d *Deps) Log() *slog.Logger { return d.log }
 
 // Config loads the config once, logs its warnings and registers its
 // secrets with the redactor.

@@ -3,7 +3,6 @@ package commands
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 
 	"github.com/kamobot/kamobot/api"
@@ -35,14 +34,6 @@ const (
 	ExitNoPerm      = 77 // permission denied (file modes, 403, bad credentials)
 	ExitConfig      = 78 // bad or missing config, corrupt state, a server that is not KAMONOHASHI
 )
-
-// ErrSilent marks an error already reported to the user: Run returns its
-// exit code but prints nothing more.
-var ErrSilent = errors.New("already reported")
-
-func exitErrorf(code int, format string, args ...any) error {
-	return &ExitError{Code: code, Err: fmt.Errorf(format, args...)}
-}
 
 // ExitCode maps an error to kamobot's exit code; it is the only place that
 // does (Run and the tests use it). See `kamobot --help` and the README for

@@ -109,7 +109,7 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 		return err
 	}
 	if err := v.MissingError(); err != nil && len(o.tenants) == 0 {
-		d.Log().Warn(err.Error()) // as check and tenants say it
+		d.log.Warn(err.Error()) // as check and tenants say it
 	}
 	tenants := v.Watched
 	if len(o.tenants) > 0 {
@@ -129,17 +129,15 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 	now := d.Now()
 	loc := cfg.Schedule.Location()
 	seen := seenStarts(d)
-	var (
-		mu   sync.Mutex
-		rows []jobRow
-	)
+	var mu sync.Mutex
+	rows := []jobRow{}
 	status.set(fmt.Sprintf("waiting for KAMONOHASHI at %s to list the jobs of %d tenants", client.Server(), len(tenants)))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
 	for _, t := range tenants {
 		for _, k := range kinds {
 			g.Go(func() error {
-				jobs, err := tenantJobs(gctx, d.Log(), client, t, k, o, now)
+				jobs, err := tenantJobs(gctx, d.log, client, t, k, o, now)
 				if err != nil {
 					return fmt.Errorf("tenant %s: %w", t.Name, err)
 				}
@@ -167,19 +165,16 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 	})
 	if o.status != "" && len(rows) == 0 {
 		// Say which statuses there are, from the jobs without the filter.
-		if seen := statusesSeen(ctx, client, tenants, kinds, o, now); len(seen) > 0 {
-			d.Log().Warn(fmt.Sprintf("no job's status contains %q; the statuses of these jobs are %s",
+		if seen := statusesSeen(ctx, client, tenants, kinds); len(seen) > 0 {
+			d.log.Warn(fmt.Sprintf("no job's status contains %q; the statuses of these jobs are %s",
 				o.status, strings.Join(seen, ", ")))
 		}
 	}
 	if o.limit > 0 && len(rows) > o.limit {
-		d.Log().Info("more jobs than --limit; showing the first", "shown", o.limit, "found", len(rows))
+		d.log.Info("more jobs than --limit; showing the first", "shown", o.limit, "found", len(rows))
 		rows = rows[:o.limit]
 	}
 	if o.format == formatJSON {
-		if rows == nil {
-			rows = []jobRow{}
-		}
 		return writeJSON(d.Stdout, rows)
 	}
 	var table [][]string
@@ -209,32 +204,13 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 // tenantJobs lists one tenant's jobs of one kind and reads the details of
 // those shown (start and end times, node, GPUs).
 func tenantJobs(ctx context.Context, log *slog.Logger, c engine.API, t api.Tenant, k api.Kind, o jobsOptions, now time.Time) ([]api.Job, error) {
-	var listed []api.Job
-	if k == api.KindPreprocessing {
-		defs, err := c.ListPreprocessings(ctx, t.ID, api.ListQuery{})
-		if err != nil {
-			return nil, err
-		}
-		for _, def := range defs {
-			hs, err := c.Histories(ctx, t.ID, def.ID)
-			if err != nil {
-				return nil, err
-			}
-			listed = append(listed, hs...)
-		}
-		if o.status != "" {
-			listed = slices.DeleteFunc(listed, func(j api.Job) bool { return !containsFold(j.Status, o.status) })
-		}
-	} else {
-		q := api.ListQuery{Status: o.status, PerPage: api.PerPageMax}
-		if o.limit > 0 && o.all {
-			q.PerPage = min(o.limit, api.PerPageMax)
-		}
-		res, err := c.List(ctx, t.ID, k, q)
-		if err != nil {
-			return nil, err
-		}
-		listed = res.Jobs
+	q := api.ListQuery{Status: o.status, PerPage: api.PerPageMax}
+	if o.limit > 0 && o.all {
+		q.PerPage = min(o.limit, api.PerPageMax)
+	}
+	listed, err := listJobs(ctx, c, t, k, q)
+	if err != nil {
+		return nil, err
 	}
 	var shown []api.Job
 	for _, j := range listed {
@@ -260,11 +236,7 @@ func tenantJobs(ctx context.Context, log *slog.Logger, c engine.API, t api.Tenan
 	}
 	if !o.all {
 		shown = slices.DeleteFunc(shown, func(j api.Job) bool {
-			if api.StatusPhase(j.Status) != api.PhaseClosed {
-				return false
-			}
-			end := cmp.Or(j.CompletedAt, j.CreatedAt)
-			return now.Sub(end) > 24*time.Hour
+			return api.StatusPhase(j.Status) == api.PhaseClosed && now.Sub(cmp.Or(j.CompletedAt, j.CreatedAt)) > 24*time.Hour
 		})
 	}
 	return shown, nil
@@ -313,11 +285,7 @@ func newJobRow(j api.Job, t api.Tenant, server string, now time.Time, loc *time.
 		StartedAt: timePtr(j.StartedAt, loc), CompletedAt: timePtr(j.CompletedAt, loc), Node: j.Node, GPU: j.GPU,
 		URL: j.WebURL(server), tenantLabel: t.Label()}
 	if !j.StartedAt.IsZero() {
-		end := now
-		if !j.CompletedAt.IsZero() {
-			end = j.CompletedAt
-		}
-		if d := end.Sub(j.StartedAt); d > 0 {
+		if d := cmp.Or(j.CompletedAt, now).Sub(j.StartedAt); d > 0 {
 			r.Duration = d.Round(time.Second).Seconds()
 		}
 	}
@@ -350,13 +318,11 @@ func kindOrder(k api.Kind) int { return slices.Index(api.AllKinds(), k) }
 
 // statusesSeen lists the statuses of the jobs jobs would show without
 // --status, for a --status that matched nothing.
-func statusesSeen(ctx context.Context, c engine.API, tenants []api.Tenant, kinds []api.Kind, o jobsOptions, now time.Time) []string {
-	o.status = ""
-	o.all = true
+func statusesSeen(ctx context.Context, c engine.API, tenants []api.Tenant, kinds []api.Kind) []string {
 	seen := map[string]bool{}
 	for _, t := range tenants {
 		for _, k := range kinds {
-			jobs, err := tenantJobsList(ctx, c, t, k, o)
+			jobs, err := listJobs(ctx, c, t, k, api.ListQuery{PerPage: api.PerPageMax})
 			if err != nil {
 				continue
 			}
@@ -368,28 +334,30 @@ func statusesSeen(ctx context.Context, c engine.API, tenants []api.Tenant, kinds
 	return slices.Sorted(maps.Keys(seen))
 }
 
-// tenantJobsList lists one tenant's jobs of one kind, without details.
-func tenantJobsList(ctx context.Context, c engine.API, t api.Tenant, k api.Kind, o jobsOptions) ([]api.Job, error) {
-	if k == api.KindPreprocessing {
-		defs, err := c.ListPreprocessings(ctx, t.ID, api.ListQuery{})
+// listJobs lists one tenant's jobs of one kind, without details, those
+// whose status contains q.Status: the server filters the list of a kind,
+// kamobot the runs of the preprocessings.
+func listJobs(ctx context.Context, c engine.API, t api.Tenant, k api.Kind, q api.ListQuery) ([]api.Job, error) {
+	if k != api.KindPreprocessing {
+		res, err := c.List(ctx, t.ID, k, q)
 		if err != nil {
 			return nil, err
 		}
-		var all []api.Job
-		for _, def := range defs {
-			hs, err := c.Histories(ctx, t.ID, def.ID)
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, hs...)
-		}
-		return all, nil
+		return res.Jobs, nil
 	}
-	res, err := c.List(ctx, t.ID, k, api.ListQuery{PerPage: api.PerPageMax})
+	defs, err := c.ListPreprocessings(ctx, t.ID, api.ListQuery{})
 	if err != nil {
 		return nil, err
 	}
-	return res.Jobs, nil
+	var runs []api.Job
+	for _, def := range defs {
+		hs, err := c.Histories(ctx, t.ID, def.ID)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, hs...)
+	}
+	return slices.DeleteFunc(runs, func(j api.Job) bool { return !containsFold(j.Status, q.Status) }), nil
 }
 
 // jobWordsHelp lists the words a job's memo or tags may carry for kamobot

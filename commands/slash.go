@@ -24,7 +24,7 @@ func startSlash(ctx context.Context, d *Deps, cfg *config.Config, store *state.S
 	// waits for a pass in progress rather than share its lock.
 	own, err := state.Open(store.Path())
 	if err != nil {
-		d.Log().Warn("not answering /kamobot: cannot open the state", "err", err)
+		d.log.Warn("not answering /kamobot: cannot open the state", "err", err)
 		return nil, func() {}
 	}
 	own.WrittenBy, own.Now = store.WrittenBy, store.Now
@@ -37,8 +37,8 @@ func startSlash(ctx context.Context, d *Deps, cfg *config.Config, store *state.S
 	var wg sync.WaitGroup
 	wg.Go(func() {
 		notify.ServeSlash(sctx, notify.SlashOptions{BotToken: bot, AppToken: app.AppToken.Reveal(), APIURL: api,
-			Log: d.Log().With("part", "slash")}, desk.Answer)
+			Log: d.log.With("part", "slash")}, desk.Answer)
 	})
-	d.Log().Info("answering /kamobot over Socket Mode")
+	d.log.Info("answering /kamobot over Socket Mode")
 	return desk, func() { cancel(); wg.Wait() }
 }

@@ -51,7 +51,7 @@ func newTenantsCommand(d *Deps) *cli.Command {
 				return err
 			}
 			if err := v.MissingError(); err != nil {
-				d.Log().Warn(err.Error())
+				d.log.Warn(err.Error())
 			}
 			rows := []tenantRow{}
 			for _, t := range v.Visible {

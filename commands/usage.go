@@ -103,7 +103,7 @@ func unknownCommand(cmd *cli.Command, path, name string) error {
 	if s := suggest(name, names); s != "" {
 		msg += fmt.Sprintf("; did you mean '%s %s'?", path, s)
 	} else {
-		msg += fmt.Sprintf("; the commands are %s", joinQuoted(names))
+		msg += fmt.Sprintf("; the commands are %s", strings.Join(names, ", "))
 	}
 	return &usageError{msg: msg, help: path}
 }

@@ -11,7 +11,6 @@ import (
 type BuildInfo struct {
 	Version   string
 	Commit    string
-	Time      string
 	GoVersion string
 	Modified  bool
 }
@@ -32,8 +31,6 @@ func ReadBuildInfo(version string) BuildInfo {
 		switch s.Key {
 		case "vcs.revision":
 			b.Commit = s.Value
-		case "vcs.time":
-			b.Time = s.Value
 		case "vcs.modified":
 			b.Modified = s.Value == "true"
 		}

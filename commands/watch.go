@@ -82,7 +82,7 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 	if err := cfg.RequireSlack(); err != nil {
 		return err
 	}
-	w := &watcher{d: d, cfgStamp: fileStamp(cfg.File), sd: newSDNotifier(d.Log()), pending: -1}
+	w := &watcher{d: d, cfgStamp: fileStamp(cfg.File), sd: newSDNotifier(d.log), pending: -1}
 	intervalOf := func(cfg *config.Config) time.Duration {
 		if o.interval > 0 {
 			return o.interval
@@ -110,7 +110,7 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 
 	w.sd.notify(daemon.SdNotifyReady, "STATUS=first pass")
 	defer w.sd.notify(daemon.SdNotifyStopping, "STATUS=stopping")
-	d.Log().Info("watching", "interval", interval(), "state", p.Store.Path(), "config", cfg.File)
+	d.log.Info("watching", "interval", interval(), "state", p.Store.Path(), "config", cfg.File)
 
 	err = engine.Loop{
 		Pass:     func() *engine.Pass { return w.pass },
@@ -134,7 +134,7 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 		Ping:   func() { w.sd.notify(daemon.SdNotifyWatchdog) },
 	}.Run(ctx)
 	if err == nil {
-		d.Log().Info("stopping")
+		d.log.Info("stopping")
 	}
 	return err
 }
@@ -148,7 +148,7 @@ func (w *watcher) serveMetrics(ctx context.Context, o watchOptions, interval tim
 		Version: d.Build.Version, Commit: d.Build.Commit, GoVersion: d.Build.GoVersion,
 		UnhealthyAfter: o.unhealthyAfter, Interval: interval,
 	})
-	srv, err := metrics.Listen(o.metricsAddr, m, d.Log())
+	srv, err := metrics.Listen(o.metricsAddr, m, d.log)
 	if err != nil {
 		return nil, &ExitError{Code: ExitConfig, Err: fmt.Errorf("--metrics-addr: %w", err)}
 	}
@@ -158,10 +158,10 @@ func (w *watcher) serveMetrics(ctx context.Context, o watchOptions, interval tim
 	go func() {
 		defer close(done)
 		if err := srv.Serve(sctx); err != nil {
-			d.Log().Error("metrics server stopped", errAttr(err))
+			d.log.Error("metrics server stopped", errAttr(err))
 		}
 	}()
-	d.Log().Info("serving metrics", "addr", srv.Addr().String(), "paths", "/metrics /healthz /livez")
+	d.log.Info("serving metrics", "addr", srv.Addr().String(), "paths", "/metrics /healthz /livez")
 	return func() { cancel(); <-done }, nil
 }
 
@@ -184,7 +184,7 @@ type watcher struct {
 // progress. Only errors that no later pass can fix end the loop.
 func (w *watcher) passDone(ctx context.Context, rep engine.Report, err error) error {
 	took := time.Since(w.start)
-	log := w.d.Log()
+	log := w.d.log
 	result := metrics.ResultOK
 	switch {
 	case ctx.Err() != nil:
@@ -241,7 +241,7 @@ func (w *watcher) status(result string) string {
 // reload reads the config again; an invalid one is refused and the one in
 // force stays.
 func (w *watcher) reload(why string) {
-	log := w.d.Log()
+	log := w.d.log
 	var p *engine.Pass
 	cfg, err := w.d.ReloadConfig(func(cfg *config.Config) (err error) {
 		p, err = w.d.NewPass(cfg, "watch")
