@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +30,7 @@ func newConfigCommand(d *Deps) *cli.Command {
 				UsageText: "kamobot config init [--force]",
 				Flags:     []cli.Flag{&cli.BoolFlag{Name: "force", Usage: "overwrite an existing file"}},
 				Action: func(c *cli.Context) error {
-					path := d.ConfigPath()
+					path := cmp.Or(d.configPath, config.DefaultPath())
 					if err := writeNewFile(path, config.StarterConfig(), c.Bool("force")); err != nil {
 						return err
 					}
@@ -80,15 +82,12 @@ func writeNewFile(path string, data []byte, force bool) error {
 	if err != nil {
 		return err
 	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
+	// An existing file is made private before the secret is written to it.
+	err = f.Chmod(0o600)
+	if err == nil {
+		_, err = f.Write(data)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return errors.Join(err, f.Close())
 }
 
 func runConfigCheck(ctx context.Context, d *Deps, offline bool) error {
@@ -97,11 +96,7 @@ func runConfigCheck(ctx context.Context, d *Deps, offline bool) error {
 		return err
 	}
 	out := d.Stdout
-	src := cfg.File
-	if src == "" {
-		src = "no file; from the environment"
-	}
-	fmt.Fprintf(out, "config: %s: ok\n", src)
+	fmt.Fprintf(out, "config: %s: ok\n", cmp.Or(cfg.File, "no file; from the environment"))
 	fmt.Fprintf(out, "kamonohashi: %s as %s (password from %s)\n", cfg.Kamonohashi.Server, cfg.Kamonohashi.User, cfg.Kamonohashi.PasswordSource)
 	for _, h := range cfg.Webhooks() {
 		fmt.Fprintf(out, "slack: %s\n", h.Describe())
@@ -147,7 +142,7 @@ func printTeam(out io.Writer, cfg *config.Config) {
 }
 
 func checkServer(ctx context.Context, d *Deps, cfg *config.Config) error {
-	client, err := d.Client(cfg)
+	client, err := d.client(cfg, "")
 	if err != nil {
 		return err
 	}
@@ -187,13 +182,8 @@ func newestAhead(ctx context.Context, c *api.Client, cfg *config.Config, v engin
 			if err != nil || len(res.Jobs) == 0 {
 				continue
 			}
-			var newest time.Time
-			for _, j := range res.Jobs {
-				if j.CreatedAt.After(newest) {
-					newest = j.CreatedAt
-				}
-			}
-			return max(newest.Sub(now), 0)
+			newest := slices.MaxFunc(res.Jobs, func(a, b api.Job) int { return a.CreatedAt.Compare(b.CreatedAt) })
+			return max(newest.CreatedAt.Sub(now), 0)
 		}
 	}
 	return 0
@@ -208,24 +198,17 @@ func joinStrings[S ~string](xs []S) string {
 }
 
 func runImportLegacy(c *cli.Context, d *Deps) error {
-	read := func(flag string) ([]byte, error) {
-		p := c.String(flag)
-		if p == "" {
-			return nil, nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("--%s: %w", flag, err)
-		}
-		return b, nil
-	}
 	var files [3]config.LegacyFile
-	for i, f := range []string{"config", "secure", "message"} {
-		b, err := read(f)
-		if err != nil {
-			return err
+	for i, flag := range []string{"config", "secure", "message"} {
+		files[i].Name = c.String(flag)
+		if files[i].Name == "" {
+			continue
 		}
-		files[i] = config.LegacyFile{Name: c.String(f), Data: b}
+		b, err := os.ReadFile(files[i].Name)
+		if err != nil {
+			return fmt.Errorf("--%s: %w", flag, err)
+		}
+		files[i].Data = b
 	}
 	toml, secrets, warns, err := config.ImportLegacyFiles(files[0], files[1], files[2])
 	for _, w := range warns {

@@ -148,7 +148,7 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 		return err
 	}
 	store.WrittenBy = "kamobot demo"
-	client, err := d.Client(cfg)
+	client, err := d.client(cfg, "")
 	if err != nil {
 		return err
 	}

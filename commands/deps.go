@@ -4,14 +4,12 @@
 package commands
 
 import (
-	"cmp"
 	"errors"
 	"io"
 	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
 	"sync"
 	"time"
 
@@ -149,14 +147,6 @@ func (d *Deps) registerSecrets(cfg *config.Config) {
 	}
 }
 
-// ConfigPath is the config file in use.
-func (d *Deps) ConfigPath() string {
-	if d.configPath != "" {
-		return d.configPath
-	}
-	return config.DefaultPath()
-}
-
 // StatePath is the state file in use: --state, else the XDG state home.
 func (d *Deps) StatePath() string {
 	if d.statePath != "" {
@@ -176,20 +166,8 @@ func (d *Deps) Store() (*state.Store, error) {
 	return s, nil
 }
 
-// Client builds the KAMONOHASHI client for cfg. It keeps its tokens in
-// memory only; a pass's client keeps them in the token file too.
-func (d *Deps) Client(cfg *config.Config) (*api.Client, error) {
-	return d.client(cfg, "")
-}
-
-// TokenFile is where passes keep the KAMONOHASHI tokens and tenant list
-// between runs: tokens.json beside the state file, mode 0600.
-func (d *Deps) TokenFile() string {
-	return filepath.Join(filepath.Dir(d.StatePath()), "tokens.json")
-}
-
-// client builds the KAMONOHASHI client for cfg, keeping its tokens in
-// tokenFile when it is not empty.
+// client builds the KAMONOHASHI client for cfg. It keeps its tokens in
+// tokenFile (a pass's) when it is not empty, else in memory only.
 func (d *Deps) client(cfg *config.Config, tokenFile string) (*api.Client, error) {
 	ac := api.Config{
 		BaseURL:  cfg.Kamonohashi.Server,
@@ -233,7 +211,9 @@ func (d *Deps) App(cfg *config.Config) *notify.App {
 
 // NewPass builds a pass for cfg. who names the process in the lock file.
 func (d *Deps) NewPass(cfg *config.Config, who string) (*engine.Pass, error) {
-	client, err := d.client(cfg, d.TokenFile())
+	// Passes keep the KAMONOHASHI tokens and tenant list between runs in
+	// tokens.json beside the state file, mode 0600.
+	client, err := d.client(cfg, filepath.Join(filepath.Dir(d.StatePath()), "tokens.json"))
 	if err != nil {
 		return nil, err
 	}
@@ -272,16 +252,13 @@ func typosFirst(err error) error {
 	if !ok {
 		return err
 	}
-	errs := slices.Clone(j.Unwrap())
-	slices.SortStableFunc(errs, func(a, b error) int {
-		return cmp.Compare(b2i(errors.Is(a, config.ErrNotConfigured)), b2i(errors.Is(b, config.ErrNotConfigured)))
-	})
-	return errors.Join(errs...)
-}
-
-func b2i(b bool) int {
-	if b {
-		return 1
+	var typos, missing []error
+	for _, e := range j.Unwrap() {
+		if errors.Is(e, config.ErrNotConfigured) {
+			missing = append(missing, e)
+		} else {
+			typos = append(typos, e)
+		}
 	}
-	return 0
+	return errors.Join(append(typos, missing...)...)
 }

@@ -97,7 +97,7 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 	if err != nil {
 		return err
 	}
-	client, err := d.Client(cfg)
+	client, err := d.client(cfg, "")
 	if err != nil {
 		return err
 	}

@@ -72,9 +72,6 @@ Without --kind, every mute of the tenant ends.`,
 
 // muteArgs reads --tenant and --kind.
 func muteArgs(c *cli.Context) (tenant string, kind api.Kind, err error) {
-	if c.Args().Present() {
-		return "", "", usageErrorf("unexpected argument %q: the tenant goes after --tenant", c.Args().First())
-	}
 	tenant = strings.TrimSpace(c.String("tenant"))
 	if tenant == "" {
 		return "", "", usageErrorf("--tenant is required: the tenant's name or id (see `kamobot tenants`)")
@@ -156,8 +153,7 @@ func runMute(c *cli.Context, d *Deps) error {
 		return err
 	}
 	var got state.Mute
-	err = changeState(c, d, "mute", func(st *state.State) error {
-		var err error
+	err = changeState(c, d, "mute", func(st *state.State) (err error) {
 		got, err = st.SetMute(state.Mute{Tenant: tenant, Kind: kind, Until: until, Reason: c.String("reason"), By: "cli"}, now)
 		return err
 	})
@@ -178,8 +174,7 @@ func runUnmute(c *cli.Context, d *Deps) error {
 		return err
 	}
 	var ended []state.Mute
-	err = changeState(c, d, "unmute", func(st *state.State) error {
-		var err error
+	err = changeState(c, d, "unmute", func(st *state.State) (err error) {
 		ended, err = st.Unmute(tenant, kind, d.Now())
 		return err
 	})

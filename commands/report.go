@@ -57,11 +57,7 @@ func runReport(d *Deps, tenant, since, format string) error {
 	if err != nil {
 		return engine.StateHint(err)
 	}
-	loc := time.Local
-	if cfg, err := d.Config(); err == nil {
-		loc = cfg.Schedule.Location()
-	}
-	now := d.Now()
+	now, loc := d.Now(), d.zone()
 	tenants := reportTenants(st)
 	if tenant != "" {
 		tenants = slices.DeleteFunc(tenants, func(t report.Tenant) bool {

@@ -96,11 +96,7 @@ func runStateShow(d *Deps, format string) error {
 		fmt.Fprintf(d.Stdout, "no state yet at %s: the first pass records a baseline\n", s.Path())
 		return nil
 	}
-	loc := time.Local
-	if cfg, err := d.Config(); err == nil {
-		loc = cfg.Schedule.Location()
-	}
-	now := d.Now()
+	now, loc := d.Now(), d.zone()
 	fmt.Fprintf(d.Stdout, "state %s (written by %s at %s)\n", s.Path(), st.WrittenBy, zonedTime(st.UpdatedAt, now, loc))
 	if !st.LastRun.Start.IsZero() {
 		result := "ok"
@@ -154,18 +150,11 @@ func printMessageList(d *Deps, title string, ms []state.Message, now time.Time, 
 }
 
 func sortedTenantKeys(st *state.State) []string {
-	keys := make([]string, 0, len(st.Tenants))
-	for k := range st.Tenants {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(st.Tenants[a].Name, st.Tenants[b].Name) })
-	return keys
+	return slices.SortedFunc(maps.Keys(st.Tenants), func(a, b string) int { return cmp.Compare(st.Tenants[a].Name, st.Tenants[b].Name) })
 }
 
 func sortedCursorKinds(t *state.TenantState) []api.Kind {
-	ks := slices.Collect(maps.Keys(t.Kinds))
-	slices.SortFunc(ks, func(a, b api.Kind) int { return cmp.Compare(kindOrder(a), kindOrder(b)) })
-	return ks
+	return slices.SortedFunc(maps.Keys(t.Kinds), func(a, b api.Kind) int { return cmp.Compare(kindOrder(a), kindOrder(b)) })
 }
 
 func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K { return slices.Sorted(maps.Keys(m)) }

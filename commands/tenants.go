@@ -42,7 +42,7 @@ func newTenantsCommand(d *Deps) *cli.Command {
 			if err != nil {
 				return err
 			}
-			client, err := d.Client(cfg)
+			client, err := d.client(cfg, "")
 			if err != nil {
 				return err
 			}

@@ -67,9 +67,6 @@ func runTestSlack(ctx context.Context, d *Deps, tenant, webhookFile string) erro
 		}
 		failed += n
 	}
-	if len(hooks) == 0 && failed == 0 && cfg.Slack.App.Enabled() && webhookFile == "" {
-		return nil
-	}
 	if len(hooks) == 0 && !cfg.Slack.App.Enabled() {
 		return cfg.RequireSlack()
 	}

@@ -17,17 +17,14 @@ import (
 // prints each answer and returns how many checks failed.
 func testSlackApp(ctx context.Context, d *Deps, cfg *config.Config, tenant string) (failed int, err error) {
 	app := cfg.Slack.App
-	channels := map[string]string{} // channel → who posts there
-	var order []string
-	add := func(ch, who string) {
-		if ch == "" {
-			return
-		}
-		if _, ok := channels[ch]; !ok {
-			order = append(order, ch)
-			channels[ch] = who
-		} else {
-			channels[ch] += ", " + who
+	var order []string           // the channels, as the config names them first
+	who := map[string][]string{} // channel → who posts there
+	add := func(ch, what string) {
+		if ch != "" {
+			if who[ch] == nil {
+				order = append(order, ch)
+			}
+			who[ch] = append(who[ch], what)
 		}
 	}
 	if tenant == "" {
@@ -50,21 +47,13 @@ func testSlackApp(ctx context.Context, d *Deps, cfg *config.Config, tenant strin
 	}
 	fmt.Fprintf(out, "auth.test → ok: bot %s (%s) in %s (%s), %s\n", id.User, id.UserID, id.Team, id.TeamID, id.URL)
 	need := slices.Clone(notify.AppScopes)
-	for _, g := range app.MuteAllowed {
-		if strings.HasPrefix(g, "S") {
-			need = append(need, notify.GroupScope)
-			break
-		}
+	if slices.ContainsFunc(app.MuteAllowed, func(g string) bool { return strings.HasPrefix(g, "S") }) {
+		need = append(need, notify.GroupScope)
 	}
 	if app.Board {
 		need = append(need, notify.PinScope) // to pin the board; it is updated unpinned without it
 	}
-	var missing []string
-	for _, s := range need {
-		if !slices.Contains(id.Scopes, s) {
-			missing = append(missing, s)
-		}
-	}
+	missing := slices.DeleteFunc(slices.Clone(need), func(s string) bool { return slices.Contains(id.Scopes, s) })
 	switch {
 	case id.Scopes == nil:
 		fmt.Fprintf(out, "  scopes: Slack did not list them; kamobot needs %s\n", strings.Join(need, ", "))
@@ -80,7 +69,7 @@ func testSlackApp(ctx context.Context, d *Deps, cfg *config.Config, tenant strin
 		return failed, err
 	}
 	for _, ch := range order {
-		fmt.Fprintf(out, "channel %s (%s):\n", ch, channels[ch])
+		fmt.Fprintf(out, "channel %s (%s):\n", ch, strings.Join(who[ch], ", "))
 		info, res := a.Channel(ctx, ch)
 		if res.OK() {
 			member := "the bot is a member"
