@@ -67,7 +67,7 @@ The global options go before or after the command name.
 		Writer:               d.Stdout,
 		ErrWriter:            d.Stderr,
 		ExitErrHandler:       func(*cli.Context, error) {},
-		Before:               func(c *cli.Context) error { return d.setup(c) },
+		Before:               d.setup,
 		Commands: []*cli.Command{
 			newWatchCommand(d),
 			newCheckCommand(d),
@@ -104,7 +104,7 @@ The global options go before or after the command name.
 		return cli.ShowAppHelp(c)
 	}
 	for _, cmd := range app.Commands {
-		prepare(d, root, cmd, "kamobot "+cmd.Name)
+		prepare(d, cmd, "kamobot "+cmd.Name)
 	}
 	return app
 }
@@ -145,7 +145,7 @@ const insecureFlag = "insecure-skip-tls-verify"
 // subcommands: the global flags may follow the command name, usage errors
 // are short and exit 2, a stray argument is an error, and an unknown
 // subcommand is reported with a suggestion.
-func prepare(d *Deps, root, cmd *cli.Command, path string) {
+func prepare(d *Deps, cmd *cli.Command, path string) {
 	for _, f := range globalFlags() {
 		// After the command name the flags come from the command line only:
 		// the environment is read once, by the app's own copy, so that a
@@ -168,23 +168,11 @@ func prepare(d *Deps, root, cmd *cli.Command, path string) {
 			b.DisableDefaultText = true // "(default: false)" says nothing
 		}
 	}
-	if cmd.CustomHelpTemplate == "" {
-		if len(cmd.Subcommands) > 0 {
-			cmd.CustomHelpTemplate = cli.SubcommandHelpTemplate + globalHelpLine
-		} else {
-			cmd.CustomHelpTemplate = cli.CommandHelpTemplate + globalHelpLine
-		}
+	cmd.CustomHelpTemplate = cli.CommandHelpTemplate + globalHelpLine
+	if len(cmd.Subcommands) > 0 {
+		cmd.CustomHelpTemplate = cli.SubcommandHelpTemplate + globalHelpLine
 	}
-	before := cmd.Before
-	cmd.Before = func(c *cli.Context) error {
-		if err := d.setup(c); err != nil {
-			return err
-		}
-		if before != nil {
-			return before(c)
-		}
-		return nil
-	}
+	cmd.Before = d.setup
 	cmd.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return flagUsageError(cmd, path, err) }
 	if len(cmd.Subcommands) > 0 {
 		own := cmd.Action // `mute --tenant T` acts itself; `mute list` is its subcommand
@@ -212,7 +200,7 @@ func prepare(d *Deps, root, cmd *cli.Command, path string) {
 		}
 	}
 	for _, sub := range cmd.Subcommands {
-		prepare(d, root, sub, path+" "+sub.Name)
+		prepare(d, sub, path+" "+sub.Name)
 	}
 }
 

@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -9,12 +8,6 @@ import (
 	"github.com/kamobot/kamobot/notify"
 	"github.com/urfave/cli/v2"
 )
-
-type checkOptions struct {
-	dryRun   bool
-	at       string // --at as given; parsed in the schedule's zone
-	lockWait time.Duration
-}
 
 func newCheckCommand(d *Deps) *cli.Command {
 	return &cli.Command{
@@ -33,29 +26,28 @@ lost: the next check sends what is pending), 77 permission denied,
 					"2026-11-26 09:00 (in the schedule's zone) or 09:00 (today there)"},
 			&cli.DurationFlag{Name: "lock-wait", Value: 10 * time.Second, Usage: "wait this long for another kamobot's pass to finish"},
 		},
-		Action: func(c *cli.Context) error {
-			o := checkOptions{dryRun: c.Bool("dry-run"), lockWait: c.Duration("lock-wait"), at: c.String("at")}
-			if o.at != "" && !o.dryRun {
-				return usageErrorf("--at goes with --dry-run: a real pass runs now")
-			}
-			return runCheck(c.Context, d, o)
-		},
+		Action: func(c *cli.Context) error { return runCheck(c, d) },
 	}
 }
 
-func runCheck(ctx context.Context, d *Deps, o checkOptions) error {
+func runCheck(c *cli.Context, d *Deps) error {
+	dryRun := c.Bool("dry-run")
+	if c.String("at") != "" && !dryRun {
+		return usageErrorf("--at goes with --dry-run: a real pass runs now")
+	}
 	cfg, err := d.Config()
 	if err != nil {
 		return err
 	}
-	if !o.dryRun {
+	if !dryRun {
 		if err := cfg.RequireSlack(); err != nil {
 			return err
 		}
 	}
 	var at time.Time
-	if o.at != "" {
-		if at, err = parseAt(o.at, d.Now(), cfg.Schedule.Location()); err != nil {
+	if s := c.String("at"); s != "" {
+		// --at is read in the schedule's zone.
+		if at, err = parseAt(s, d.Now(), cfg.Schedule.Location()); err != nil {
 			return err
 		}
 	}
@@ -63,12 +55,12 @@ func runCheck(ctx context.Context, d *Deps, o checkOptions) error {
 	if err != nil {
 		return err
 	}
-	p.LockWait = o.lockWait
+	p.LockWait = c.Duration("lock-wait")
 	return engine.Loop{
 		Pass:    func() *engine.Pass { return p },
-		Options: engine.Options{DryRun: o.dryRun, At: at},
+		Options: engine.Options{DryRun: dryRun, At: at},
 		After: func(rep engine.Report, err error) error {
-			if o.dryRun && err == nil {
+			if dryRun && err == nil {
 				return printMessages(d, rep)
 			}
 			if err == nil {
@@ -76,7 +68,7 @@ func runCheck(ctx context.Context, d *Deps, o checkOptions) error {
 			}
 			return err
 		},
-	}.Run(ctx)
+	}.Run(c.Context)
 }
 
 // printMessages shows the messages a dry run would send, as people would
