@@ -4,6 +4,7 @@
 package commands
 
 import (
+	"cmp"
 	"errors"
 	"io"
 	"log/slog"
@@ -88,15 +89,11 @@ func NewDeps(build BuildInfo, stdout, stderr io.Writer, getenv func(string) stri
 func (d *Deps) Config() (*config.Config, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.cfg != nil {
-		return d.cfg, nil
+	var err error
+	if d.cfg == nil {
+		d.cfg, err = d.loadConfig()
 	}
-	cfg, err := d.loadConfig()
-	if err != nil {
-		return nil, err
-	}
-	d.cfg = cfg
-	return cfg, nil
+	return d.cfg, err
 }
 
 // ReloadConfig loads the config again and hands it to build (which builds
@@ -140,19 +137,12 @@ func (d *Deps) registerSecrets(cfg *config.Config) {
 	for _, w := range cfg.Webhooks() {
 		d.Redactor.Add(w.URL.Reveal())
 	}
-	for _, tok := range []config.Secret{cfg.Slack.App.BotToken, cfg.Slack.App.AppToken} {
-		if !tok.IsZero() {
-			d.Redactor.Add(tok.Reveal())
-		}
-	}
+	d.Redactor.Add(cfg.Slack.App.BotToken.Reveal(), cfg.Slack.App.AppToken.Reveal())
 }
 
 // StatePath is the state file in use: --state, else the XDG state home.
 func (d *Deps) StatePath() string {
-	if d.statePath != "" {
-		return d.statePath
-	}
-	return filepath.Join(xdg.StateHome, "kamobot", "state.json")
+	return cmp.Or(d.statePath, filepath.Join(xdg.StateHome, "kamobot", "state.json"))
 }
 
 // Store opens the state store.
@@ -194,10 +184,7 @@ func (d *Deps) client(cfg *config.Config, tokenFile string) (*api.Client, error)
 // Sender builds the Slack sender. It paces and backs off by the real
 // clock, whatever d.Now says: those waits are real waits.
 func (d *Deps) Sender() *notify.Sender {
-	return notify.NewSender(notify.SenderOptions{
-		UserAgent: d.Build.UserAgent(),
-		Logger:    d.log,
-	})
+	return notify.NewSender(notify.SenderOptions{UserAgent: d.Build.UserAgent(), Logger: d.log})
 }
 
 // App builds the Slack Web API sender of app mode, or nil without a bot

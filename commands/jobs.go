@@ -284,10 +284,8 @@ func newJobRow(j api.Job, t api.Tenant, server string, now time.Time, loc *time.
 		Owner: j.CreatedBy, Status: api.NormalStatus(j.Status), CreatedAt: timePtr(j.CreatedAt, loc),
 		StartedAt: timePtr(j.StartedAt, loc), CompletedAt: timePtr(j.CompletedAt, loc), Node: j.Node, GPU: j.GPU,
 		URL: j.WebURL(server), tenantLabel: t.Label()}
-	if !j.StartedAt.IsZero() {
-		if d := cmp.Or(j.CompletedAt, now).Sub(j.StartedAt); d > 0 {
-			r.Duration = d.Round(time.Second).Seconds()
-		}
+	if d := cmp.Or(j.CompletedAt, now).Sub(j.StartedAt); !j.StartedAt.IsZero() && d > 0 {
+		r.Duration = d.Round(time.Second).Seconds()
 	}
 	return r
 }

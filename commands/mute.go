@@ -191,7 +191,7 @@ func runUnmute(c *cli.Context, d *Deps) error {
 }
 
 func runMuteList(d *Deps, format string) error {
-	if err := checkFormat(format); err != nil {
+	if err := checkFormat(format, formatTable, formatJSON); err != nil {
 		return err
 	}
 	s, err := d.Store()

@@ -35,26 +35,22 @@ func outputFlags() []cli.Flag {
 // listFormat reads -o: given, or chosen by whether stdout is a terminal
 // (as gh does: tab-separated rows without borders when piped).
 func (d *Deps) listFormat(c *cli.Context) (string, error) {
-	f := c.String("output")
-	switch f {
-	case "":
-		if d.StdoutTTY {
-			return formatTable, nil
-		}
-		return formatTSV, nil
-	case formatTable, formatTSV, formatJSON:
-		return f, nil
+	if f := c.String("output"); f != "" {
+		return f, checkFormat(f, formatTable, formatTSV, formatJSON)
 	}
-	return "", usageErrorf("unknown output format %q: use table, tsv or json", f)
+	if d.StdoutTTY {
+		return formatTable, nil
+	}
+	return formatTSV, nil
 }
 
-// checkFormat accepts the formats of commands without tsv.
-func checkFormat(f string) error {
-	switch f {
-	case formatTable, formatJSON:
+// checkFormat accepts f when it is one of a command's formats.
+func checkFormat(f string, formats ...string) error {
+	if slices.Contains(formats, f) {
 		return nil
 	}
-	return usageErrorf("unknown output format %q: use table or json", f)
+	last := len(formats) - 1
+	return usageErrorf("unknown output format %q: use %s or %s", f, strings.Join(formats[:last], ", "), formats[last])
 }
 
 // writeList writes rows as format (table or tsv), with the header unless

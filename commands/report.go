@@ -40,10 +40,8 @@ The same report is posted to Slack every week ([report] in the config).`,
 }
 
 func runReport(d *Deps, tenant, since, format string) error {
-	switch format {
-	case formatTable, formatJSON, formatCSV:
-	default:
-		return usageErrorf("unknown output format %q: use table, json or csv", format)
+	if err := checkFormat(format, formatTable, formatJSON, formatCSV); err != nil {
+		return err
 	}
 	period, err := parseSince(since)
 	if err != nil {

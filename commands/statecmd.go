@@ -78,7 +78,7 @@ for good) stay where they are.`,
 }
 
 func runStateShow(d *Deps, format string) error {
-	if err := checkFormat(format); err != nil {
+	if err := checkFormat(format, formatTable, formatJSON); err != nil {
 		return err
 	}
 	s, err := d.Store()

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,16 +48,10 @@ func runTestSlack(ctx context.Context, d *Deps, tenant, webhookFile string) erro
 		d.Redactor.Add(u.Reveal())
 		hooks = []config.Webhook{{URL: u, Source: webhookFile}}
 	} else if tenant != "" {
-		var picked []config.Webhook
-		for _, h := range hooks {
-			if h.Tenant == tenant {
-				picked = append(picked, h)
-			}
-		}
-		if len(picked) == 0 && !cfg.Slack.App.Enabled() {
+		hooks = slices.DeleteFunc(hooks, func(h config.Webhook) bool { return h.Tenant != tenant })
+		if len(hooks) == 0 && !cfg.Slack.App.Enabled() {
 			return usageErrorf("no [[tenant]] entry %q with its own webhook", tenant)
 		}
-		hooks = picked
 	}
 	failed := 0
 	if cfg.Slack.App.Enabled() && webhookFile == "" {
