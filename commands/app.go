@@ -4,7 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"slices"
+	"strings"
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/urfave/cli/v2"
@@ -252,3 +255,22 @@ func commandNames(cmd *cli.Command) []string {
 	}
 	return names
 }
+
+// newLogger builds the slog logger: text (default) or JSON, to w.
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageErrorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageErrorf("--log-format %q: use text or json", format)
+}
+
+// errAttr is how errors appear in logs.
+func errAttr(err error) slog.Attr { return slog.String("err", fmt.Sprint(err)) }

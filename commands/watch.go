@@ -1,11 +1,15 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -13,6 +17,7 @@ import (
 	"github.com/kamobot/kamobot/config"
 	"github.com/kamobot/kamobot/engine"
 	"github.com/kamobot/kamobot/metrics"
+	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/state"
 	"github.com/urfave/cli/v2"
 )
@@ -84,10 +89,7 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 	}
 	w := &watcher{d: d, cfgStamp: fileStamp(cfg.File), sd: newSDNotifier(d.log), pending: -1}
 	intervalOf := func(cfg *config.Config) time.Duration {
-		if o.interval > 0 {
-			return o.interval
-		}
-		return max(cfg.Watch.Interval, MinInterval)
+		return cmp.Or(o.interval, max(cfg.Watch.Interval, MinInterval))
 	}
 	interval := func() time.Duration { return intervalOf(w.pass.Cfg) }
 	if o.metricsAddr != "" {
@@ -271,4 +273,65 @@ func fileStamp(path string) string {
 		return "missing"
 	}
 	return fmt.Sprintf("%s/%d", fi.ModTime(), fi.Size())
+}
+
+// sdNotifier tells systemd (Type=notify) how the watch loop does: READY=1,
+// STATUS=, WATCHDOG=1, STOPPING=1. Without NOTIFY_SOCKET it does nothing.
+// Only the loop itself calls it, so a hung loop stops the watchdog pings
+// and systemd restarts the service.
+type sdNotifier struct {
+	log *slog.Logger
+	// every is how often the loop must ping while it waits: half of
+	// WatchdogSec, as sd_watchdog_enabled(3) advises; 0 without a watchdog.
+	every time.Duration
+	once  sync.Once
+}
+
+func newSDNotifier(log *slog.Logger) *sdNotifier {
+	wd, err := daemon.SdWatchdogEnabled(false)
+	if err != nil {
+		log.Warn("ignoring the systemd watchdog setting", errAttr(err))
+	}
+	return &sdNotifier{log: log, every: wd / 2}
+}
+
+// notify sends the lines as one datagram. A failure is logged once: the
+// service manager may be gone while the work goes on.
+func (s *sdNotifier) notify(lines ...string) {
+	if _, err := daemon.SdNotify(false, strings.Join(lines, "\n")); err != nil {
+		s.once.Do(func() { s.log.Warn("cannot notify systemd", errAttr(err)) })
+	}
+}
+
+// startSlash answers `/kamobot` over Socket Mode while watch runs, when an
+// app token is configured; it returns the desk (to follow config reloads)
+// and a stop function, or nil and a no-op without an app token. It runs
+// beside the passes and never holds them up: a lost connection only makes
+// /kamobot silent until it is back.
+func startSlash(ctx context.Context, d *Deps, cfg *config.Config, store *state.Store) (*engine.Desk, func()) {
+	app := cfg.Slack.App
+	if app.AppToken.IsZero() || app.BotToken.IsZero() {
+		return nil, func() {}
+	}
+	// Its own Store (its own lock file descriptor): `/kamobot mute` then
+	// waits for a pass in progress rather than share its lock.
+	own, err := state.Open(store.Path())
+	if err != nil {
+		d.log.Warn("not answering /kamobot: cannot open the state", "err", err)
+		return nil, func() {}
+	}
+	own.WrittenBy, own.Now = store.WrittenBy, store.Now
+	desk := engine.NewDesk(cfg, own, d.Now)
+	bot, api := app.BotToken.Reveal(), app.APIURL
+	desk.Groups = func(ctx context.Context, group string) ([]string, error) {
+		return notify.GroupMembers(ctx, bot, api, group)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		notify.ServeSlash(sctx, notify.SlashOptions{BotToken: bot, AppToken: app.AppToken.Reveal(), APIURL: api,
+			Log: d.log.With("part", "slash")}, desk.Answer)
+	})
+	d.log.Info("answering /kamobot over Socket Mode")
+	return desk, func() { cancel(); wg.Wait() }
 }
