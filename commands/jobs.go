@@ -44,14 +44,11 @@ type jobRow struct {
 	tenantLabel string
 }
 
+// jobsOptions are the flags that choose the jobs listed.
 type jobsOptions struct {
-	tenants   []string
-	kinds     []api.Kind
-	status    string
-	all       bool
-	limit     int
-	format    string
-	noHeaders bool
+	status string
+	all    bool
+	limit  int
 }
 
 func newJobsCommand(d *Deps) *cli.Command {
@@ -70,29 +67,27 @@ By default: the watched tenants' open jobs, and those that ended in the last
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "every job, not only open and recently ended ones"},
 			&cli.IntFlag{Name: "limit", Value: 100, Usage: "show at most `N` jobs (0: no limit)"},
 		}, outputFlags()...),
-		Action: func(c *cli.Context) error {
-			o := jobsOptions{tenants: c.StringSlice("tenant"), status: c.String("status"), all: c.Bool("all"),
-				limit: c.Int("limit"), noHeaders: c.Bool("no-headers")}
-			var err error
-			if o.format, err = d.listFormat(c); err != nil {
-				return err
-			}
-			if o.limit < 0 {
-				return usageErrorf("--limit %d: want 0 or more", o.limit)
-			}
-			for _, k := range c.StringSlice("kind") {
-				kind, err := api.ParseKind(k)
-				if err != nil {
-					return usageErrorf("--kind: %v", err)
-				}
-				o.kinds = append(o.kinds, kind)
-			}
-			return runJobs(c.Context, d, o)
-		},
+		Action: func(c *cli.Context) error { return runJobs(c, d) },
 	}
 }
 
-func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
+func runJobs(c *cli.Context, d *Deps) error {
+	ctx, o := c.Context, jobsOptions{status: c.String("status"), all: c.Bool("all"), limit: c.Int("limit")}
+	format, err := d.listFormat(c)
+	if err != nil {
+		return err
+	}
+	if o.limit < 0 {
+		return usageErrorf("--limit %d: want 0 or more", o.limit)
+	}
+	var kinds []api.Kind
+	for _, k := range c.StringSlice("kind") {
+		kind, err := api.ParseKind(k)
+		if err != nil {
+			return usageErrorf("--kind: %v", err)
+		}
+		kinds = append(kinds, kind)
+	}
 	cfg, err := d.Config()
 	if err != nil {
 		return err
@@ -108,13 +103,14 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := v.MissingError(); err != nil && len(o.tenants) == 0 {
+	picked := c.StringSlice("tenant")
+	if err := v.MissingError(); err != nil && len(picked) == 0 {
 		d.log.Warn(err.Error()) // as check and tenants say it
 	}
 	tenants := v.Watched
-	if len(o.tenants) > 0 {
+	if len(picked) > 0 {
 		tenants = nil
-		for _, arg := range o.tenants {
+		for _, arg := range picked {
 			t, err := pickTenant(v.Visible, arg)
 			if err != nil {
 				return err
@@ -122,13 +118,10 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 			tenants = append(tenants, t)
 		}
 	}
-	kinds := o.kinds
 	if len(kinds) == 0 {
 		kinds = cfg.Watch.Kinds
 	}
-	now := d.Now()
-	loc := cfg.Schedule.Location()
-	seen := seenStarts(d)
+	now, loc, seen := d.Now(), cfg.Schedule.Location(), seenStarts(d)
 	var mu sync.Mutex
 	rows := []jobRow{}
 	status.set(fmt.Sprintf("waiting for KAMONOHASHI at %s to list the jobs of %d tenants", client.Server(), len(tenants)))
@@ -174,15 +167,11 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 		d.log.Info("more jobs than --limit; showing the first", "shown", o.limit, "found", len(rows))
 		rows = rows[:o.limit]
 	}
-	if o.format == formatJSON {
+	if format == formatJSON {
 		return writeJSON(d.Stdout, rows)
 	}
 	var table [][]string
 	for _, r := range rows {
-		id := strconv.FormatInt(r.ID, 10)
-		if r.Kind == api.KindPreprocessing {
-			id = fmt.Sprintf("%d/%d", r.ParentID, r.ID)
-		}
 		started, took := "-", humanDuration(time.Duration(r.Duration*float64(time.Second)))
 		switch {
 		case r.StartedAt != nil:
@@ -194,10 +183,10 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 				took = "~" + humanDuration(d)
 			}
 		}
-		table = append(table, []string{r.tenantLabel, string(r.Kind), id, r.Name, dash(r.Owner), r.Status,
+		table = append(table, []string{r.tenantLabel, string(r.Kind), jobID(r.Kind, r.ParentID, r.ID), r.Name, dash(r.Owner), r.Status,
 			started, took, nodeGPU(r.Node, r.GPU)})
 	}
-	return writeList(d.Stdout, o.format, o.noHeaders, []string{"TENANT", "KIND", "ID", "NAME", "OWNER", "STATUS",
+	return writeList(d.Stdout, format, c.Bool("no-headers"), []string{"TENANT", "KIND", "ID", "NAME", "OWNER", "STATUS",
 		"STARTED (" + zoneName(now, loc) + ")", "DURATION", "NODE/GPU"}, table)
 }
 
@@ -312,6 +301,14 @@ func nodeGPU(node string, gpu int) string {
 	return fmt.Sprintf("%s/%d GPU", node, gpu)
 }
 
+// jobID is a job's id in a table: parent/id for a preprocessing run.
+func jobID(k api.Kind, parent, id int64) string {
+	if k == api.KindPreprocessing && parent != 0 {
+		return fmt.Sprintf("%d/%d", parent, id)
+	}
+	return strconv.FormatInt(id, 10)
+}
+
 func kindOrder(k api.Kind) int { return slices.Index(api.AllKinds(), k) }
 
 // statusesSeen lists the statuses of the jobs jobs would show without
@@ -355,7 +352,7 @@ func listJobs(ctx context.Context, c engine.API, t api.Tenant, k api.Kind, q api
 		}
 		runs = append(runs, hs...)
 	}
-	return slices.DeleteFunc(runs, func(j api.Job) bool { return !containsFold(j.Status, q.Status) }), nil
+	return slices.DeleteFunc(runs, func(j api.Job) bool { return !strings.Contains(strings.ToLower(j.Status), strings.ToLower(q.Status)) }), nil
 }
 
 // jobWordsHelp lists the words a job's memo or tags may carry for kamobot

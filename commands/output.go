@@ -160,11 +160,6 @@ func dash(s string) string {
 	return s
 }
 
-// containsFold reports whether s contains sub, ignoring case.
-func containsFold(s, sub string) bool {
-	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
-}
-
 // statusLine says on stderr what a command waits for, once it has waited a
 // second, and only on a terminal: piped, nothing is written.
 type statusLine struct {

@@ -70,7 +70,7 @@ func flagHint(cmd *cli.Command, path, name string) string {
 	// A command's flag given before the command name.
 	var owners []string
 	walk(cmd, path, func(c *cli.Command, p string) {
-		if c != cmd && findFlag(c, name) != nil && !isGlobal(name) {
+		if c != cmd && findFlag(c, name) != nil {
 			owners = append(owners, p)
 		}
 	})
@@ -128,10 +128,6 @@ func findFlag(cmd *cli.Command, name string) cli.Flag {
 		}
 	}
 	return nil
-}
-
-func isGlobal(name string) bool {
-	return slices.ContainsFunc(globalFlags(), func(f cli.Flag) bool { return slices.Contains(f.Names(), name) })
 }
 
 // walk calls fn on cmd and every command below it.
