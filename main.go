@@ -18,21 +18,16 @@ import (
 var version = ""
 
 func main() {
-	ctx, stop := signalContext()
-	code := run(ctx, os.Args, os.Stdout, os.Stderr, os.Getenv)
-	stop()
-	os.Exit(code)
-}
-
-// signalContext is canceled by the first SIGINT or SIGTERM; a second one
-// ends the process at once.
-func signalContext() (context.Context, context.CancelFunc) {
+	// ctx is canceled by the first SIGINT or SIGTERM; they are caught no
+	// more after it, so that a second one ends the process at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ctx.Done()
 		stop()
 	}()
-	return ctx, stop
+	code := run(ctx, os.Args, os.Stdout, os.Stderr, os.Getenv)
+	stop()
+	os.Exit(code)
 }
 
 // run runs kamobot with args and returns the exit code. Errors are printed

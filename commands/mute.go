@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -114,13 +115,18 @@ func muteEnd(c *cli.Context, now time.Time, loc *time.Location) (time.Time, erro
 	return t, nil
 }
 
+// lockedStore opens the state store and takes its lock for who, as a pass
+// would; unlock releases it.
+func (d *Deps) lockedStore(ctx context.Context, who string) (s *state.Store, unlock func(), err error) {
+	if s, err = d.Store(); err == nil {
+		unlock, err = s.Lock(ctx, 10*time.Second, who)
+	}
+	return s, unlock, err
+}
+
 // changeState runs fn on the state under the lock and saves it.
 func changeState(c *cli.Context, d *Deps, who string, fn func(st *state.State) error) error {
-	s, err := d.Store()
-	if err != nil {
-		return err
-	}
-	unlock, err := s.Lock(c.Context, 10*time.Second, who)
+	s, unlock, err := d.lockedStore(c.Context, who)
 	if err != nil {
 		return err
 	}

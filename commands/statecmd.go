@@ -40,11 +40,7 @@ that end between the last good pass and the new baseline are not reported.`,
 					if !c.Bool("yes") {
 						return usageErrorf("state reset moves %s aside and starts over; add --yes to do it", d.StatePath())
 					}
-					s, err := d.Store()
-					if err != nil {
-						return err
-					}
-					unlock, err := s.Lock(c.Context, 10*time.Second, "state reset")
+					s, unlock, err := d.lockedStore(c.Context, "state reset")
 					if err != nil {
 						return err
 					}
@@ -185,11 +181,7 @@ func printDeadHooks(d *Deps, st *state.State, now time.Time, loc *time.Location)
 // runStateRetry makes every message in the outbox due at the next pass and
 // forgets the webhooks Slack refused.
 func runStateRetry(c *cli.Context, d *Deps) error {
-	s, err := d.Store()
-	if err != nil {
-		return err
-	}
-	unlock, err := s.Lock(c.Context, 10*time.Second, "state retry")
+	s, unlock, err := d.lockedStore(c.Context, "state retry")
 	if err != nil {
 		return err
 	}

@@ -53,10 +53,14 @@ func runTestSlack(ctx context.Context, d *Deps, tenant, webhookFile string) erro
 			return usageErrorf("no [[tenant]] entry %q with its own webhook", tenant)
 		}
 	}
+	payload, err := sampleMessage(cfg, d.Now()).JSON()
+	if err != nil {
+		return err
+	}
 	failed := 0
 	if cfg.Slack.App.Enabled() && webhookFile == "" {
 		// App mode: the bot token and each channel (testSlackApp).
-		n, err := testSlackApp(ctx, d, cfg, tenant)
+		n, err := testSlackApp(ctx, d, cfg, tenant, payload)
 		if err != nil && !(tenant != "" && len(hooks) > 0) {
 			return err
 		}
@@ -64,10 +68,6 @@ func runTestSlack(ctx context.Context, d *Deps, tenant, webhookFile string) erro
 	}
 	if len(hooks) == 0 && !cfg.Slack.App.Enabled() {
 		return cfg.RequireSlack()
-	}
-	payload, err := sampleMessage(cfg, d.Now()).JSON()
-	if err != nil {
-		return err
 	}
 	s := d.Sender()
 	for _, h := range hooks {
@@ -124,9 +124,9 @@ func slackAnswer(status int, code string) string {
 // testSlackApp checks the Slack app (app mode): auth.test (the bot, the
 // workspace, the scopes it has against those kamobot needs), then in each
 // configured channel (only tenant's, when given) conversations.info, a
-// sample post, an update of it in place and a reply in its thread. It
-// prints each answer and returns how many checks failed.
-func testSlackApp(ctx context.Context, d *Deps, cfg *config.Config, tenant string) (failed int, err error) {
+// sample post (payload), an update of it in place and a reply in its
+// thread. It prints each answer and returns how many checks failed.
+func testSlackApp(ctx context.Context, d *Deps, cfg *config.Config, tenant string, payload []byte) (failed int, err error) {
 	app := cfg.Slack.App
 	var order []string           // the channels, as the config names them first
 	who := map[string][]string{} // channel → who posts there
@@ -174,10 +174,6 @@ func testSlackApp(ctx context.Context, d *Deps, cfg *config.Config, tenant strin
 			strings.Join(id.Scopes, ", "), strings.Join(missing, ", "))
 	default:
 		fmt.Fprintf(out, "  scopes: %s (all that kamobot needs: %s)\n", strings.Join(id.Scopes, ", "), strings.Join(need, ", "))
-	}
-	payload, err := sampleMessage(cfg, d.Now()).JSON()
-	if err != nil {
-		return failed, err
 	}
 	for _, ch := range order {
 		fmt.Fprintf(out, "channel %s (%s):\n", ch, strings.Join(who[ch], ", "))

@@ -104,7 +104,7 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 		return err
 	}
 	w.pass = p
-	desk, stopSlash := startSlash(ctx, d, cfg, p.Store) // /kamobot, when an app token is set
+	desk, stopSlash := startSlash(ctx, d, cfg) // /kamobot, when an app token is set
 	defer stopSlash()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -156,15 +156,14 @@ func (w *watcher) serveMetrics(ctx context.Context, o watchOptions, interval tim
 	}
 	d.metrics, w.metrics = m, m // the clients built from now on report to m
 	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	var wg sync.WaitGroup
+	wg.Go(func() {
 		if err := srv.Serve(sctx); err != nil {
 			d.log.Error("metrics server stopped", errAttr(err))
 		}
-	}()
+	})
 	d.log.Info("serving metrics", "addr", srv.Addr().String(), "paths", "/metrics /healthz /livez")
-	return func() { cancel(); <-done }, nil
+	return func() { cancel(); wg.Wait() }, nil
 }
 
 // watcher holds what the watch loop keeps between passes.
@@ -308,19 +307,18 @@ func (s *sdNotifier) notify(lines ...string) {
 // and a stop function, or nil and a no-op without an app token. It runs
 // beside the passes and never holds them up: a lost connection only makes
 // /kamobot silent until it is back.
-func startSlash(ctx context.Context, d *Deps, cfg *config.Config, store *state.Store) (*engine.Desk, func()) {
+func startSlash(ctx context.Context, d *Deps, cfg *config.Config) (*engine.Desk, func()) {
 	app := cfg.Slack.App
 	if app.AppToken.IsZero() || app.BotToken.IsZero() {
 		return nil, func() {}
 	}
 	// Its own Store (its own lock file descriptor): `/kamobot mute` then
 	// waits for a pass in progress rather than share its lock.
-	own, err := state.Open(store.Path())
+	own, err := d.Store()
 	if err != nil {
 		d.log.Warn("not answering /kamobot: cannot open the state", "err", err)
 		return nil, func() {}
 	}
-	own.WrittenBy, own.Now = store.WrittenBy, store.Now
 	desk := engine.NewDesk(cfg, own, d.Now)
 	bot, api := app.BotToken.Reveal(), app.APIURL
 	desk.Groups = func(ctx context.Context, group string) ([]string, error) {
