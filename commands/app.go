@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -23,7 +24,6 @@ func Run(ctx context.Context, d *Deps, args []string) int {
 		err = d.notFound
 	}
 	err = explain(d, err)
-	code := ExitCode(err)
 	if err != nil {
 		fmt.Fprintf(d.Stderr, "kamobot: %v\n", err)
 		var ue *usageError
@@ -31,7 +31,7 @@ func Run(ctx context.Context, d *Deps, args []string) int {
 			fmt.Fprintf(d.Stderr, "see '%s --help'\n", ue.help)
 		}
 	}
-	return code
+	return ExitCode(err)
 }
 
 // explain adds what the user can do about err, where kamobot knows more
@@ -234,7 +234,6 @@ func lookup(c *cli.Context, name string) *cli.Context {
 	return c
 }
 
-// printVersion writes the version, commit and Go version.
 func printVersion(d *Deps) error {
 	b := d.Build
 	commit := b.Commit
@@ -245,7 +244,6 @@ func printVersion(d *Deps) error {
 	return err
 }
 
-// commandNames lists the visible names of cmd's subcommands.
 func commandNames(cmd *cli.Command) []string {
 	var names []string
 	for _, c := range cmd.Subcommands {
@@ -274,3 +272,49 @@ func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
 
 // errAttr is how errors appear in logs.
 func errAttr(err error) slog.Attr { return slog.String("err", fmt.Sprint(err)) }
+
+// BuildInfo names this build. Version is set at link time
+// (-ldflags "-X main.version=v1.2.3"); the rest comes from the Go build info.
+type BuildInfo struct {
+	Version   string
+	Commit    string
+	GoVersion string
+	Modified  bool
+}
+
+// ReadBuildInfo fills BuildInfo from the binary, with version as the
+// link-time version ("" for a development build).
+func ReadBuildInfo(version string) BuildInfo {
+	b := BuildInfo{Version: version, Commit: "unknown", GoVersion: "unknown"}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return b
+	}
+	b.GoVersion = bi.GoVersion
+	if b.Version == "" {
+		b.Version = bi.Main.Version
+	}
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			b.Commit = s.Value
+		case "vcs.modified":
+			b.Modified = s.Value == "true"
+		}
+	}
+	if b.Version == "" || b.Version == "(devel)" {
+		b.Version = "dev"
+	}
+	return b
+}
+
+// UserAgent is the User-Agent kamobot sends.
+func (b BuildInfo) UserAgent() string { return "kamobot/" + b.Version }
+
+func newVersionCommand(d *Deps) *cli.Command {
+	return &cli.Command{
+		Name:   "version",
+		Usage:  "print version, commit and Go version",
+		Action: func(*cli.Context) error { return printVersion(d) },
+	}
+}

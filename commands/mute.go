@@ -71,7 +71,6 @@ Without --kind, every mute of the tenant ends.`,
 	}
 }
 
-// muteArgs reads --tenant and --kind.
 func muteArgs(c *cli.Context) (tenant string, kind api.Kind, err error) {
 	tenant = strings.TrimSpace(c.String("tenant"))
 	if tenant == "" {
@@ -85,7 +84,6 @@ func muteArgs(c *cli.Context) (tenant string, kind api.Kind, err error) {
 	return tenant, kind, nil
 }
 
-// muteEnd reads --for or --until.
 func muteEnd(c *cli.Context, now time.Time, loc *time.Location) (time.Time, error) {
 	f, u := c.String("for"), c.String("until")
 	switch {

@@ -111,7 +111,6 @@ func writeTable(w io.Writer, header []string, rows [][]string) error {
 	return nil
 }
 
-// writeJSON writes v as indented JSON.
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -152,7 +151,6 @@ func clockTime(t, now time.Time, loc *time.Location) string {
 	return t.Format("2006-01-02 15:04")
 }
 
-// dash returns s, or "-" when empty.
 func dash(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return "-"
@@ -178,7 +176,6 @@ func (d *Deps) statusLine() *statusLine {
 	return s
 }
 
-// set changes what is waited for.
 func (s *statusLine) set(msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()

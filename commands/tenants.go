@@ -9,7 +9,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// pickTenant finds a visible tenant by id or name.
 func pickTenant(visible []api.Tenant, arg string) (api.Tenant, error) {
 	id, idErr := strconv.ParseInt(arg, 10, 64)
 	for _, t := range visible {
