@@ -123,9 +123,8 @@ func parseAt(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	if loc == time.Local {
 		zone = "in local time"
 	}
-	return time.Time{}, &usageError{msg: fmt.Sprintf("--at %q: give 2026-11-26T09:00:00+09:00 (RFC 3339), "+
-		"2026-11-26 09:00 or 2026-11-26T09:00 (%s), or 09:00 (today %s)", s, zone, zone),
-		help: "kamobot check"}
+	return time.Time{}, usageErrorf("--at %q: give 2026-11-26T09:00:00+09:00 (RFC 3339), "+
+		"2026-11-26 09:00 or 2026-11-26T09:00 (%s), or 09:00 (today %s)", s, zone, zone)
 }
 
 func passAttrs(r engine.Report) []any {

@@ -207,10 +207,12 @@ func runMuteList(d *Deps, format string) error {
 		return err
 	}
 	now, loc := d.Now(), d.zone()
-	rows := []muteRow{}
+	rows, table := []muteRow{}, [][]string{}
 	for _, m := range st.ActiveMutes(now) {
 		rows = append(rows, muteRow{Tenant: m.Tenant, Kind: string(m.Kind), Since: m.Since, Until: m.Until,
 			Left: m.Until.Sub(now).Seconds(), Reason: m.Reason, By: m.By, Held: len(m.Held)})
+		table = append(table, []string{m.Tenant, dash(string(m.Kind)), clockTime(m.Until, now, loc),
+			humanDuration(m.Until.Sub(now)), fmt.Sprint(len(m.Held)), dash(m.Reason)})
 	}
 	if format == formatJSON {
 		return writeJSON(d.Stdout, rows)
@@ -218,11 +220,6 @@ func runMuteList(d *Deps, format string) error {
 	if len(rows) == 0 {
 		fmt.Fprintln(d.Stdout, "no mute in force")
 		return nil
-	}
-	var table [][]string
-	for _, r := range rows {
-		table = append(table, []string{r.Tenant, dash(r.Kind), clockTime(r.Until, now, loc),
-			humanDuration(time.Duration(r.Left * float64(time.Second))), fmt.Sprint(r.Held), dash(r.Reason)})
 	}
 	return writeTable(d.Stdout, []string{"TENANT", "KIND", "UNTIL", "LEFT", "HELD", "REASON"}, table)
 }

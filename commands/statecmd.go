@@ -102,8 +102,7 @@ func runStateShow(d *Deps, format string) error {
 		fmt.Fprintf(d.Stdout, "last pass %s, %s\n\n", zonedTime(st.LastRun.Start, now, loc), result)
 	}
 	var rows [][]string
-	for _, key := range sortedTenantKeys(st) {
-		t := st.Tenants[key]
+	for _, t := range slices.SortedFunc(maps.Values(st.Tenants), func(a, b *state.TenantState) int { return cmp.Compare(a.Name, b.Name) }) {
 		for _, k := range sortedCursorKinds(t) {
 			c := t.Kinds[k]
 			for _, jk := range sortedKeys(c.Open) {
@@ -143,10 +142,6 @@ func printMessageList(d *Deps, title string, ms []state.Message, now time.Time, 
 		}
 		fmt.Fprintf(d.Stdout, "%s\n    %s\n", line, m.Summary)
 	}
-}
-
-func sortedTenantKeys(st *state.State) []string {
-	return slices.SortedFunc(maps.Keys(st.Tenants), func(a, b string) int { return cmp.Compare(st.Tenants[a].Name, st.Tenants[b].Name) })
 }
 
 func sortedCursorKinds(t *state.TenantState) []api.Kind {

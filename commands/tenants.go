@@ -52,21 +52,18 @@ func newTenantsCommand(d *Deps) *cli.Command {
 			if err := v.MissingError(); err != nil {
 				d.log.Warn(err.Error())
 			}
-			rows := []tenantRow{}
+			rows, table := []tenantRow{}, [][]string{}
 			for _, t := range v.Visible {
-				rows = append(rows, tenantRow{t.ID, t.Name, t.DisplayName,
-					slices.ContainsFunc(v.Watched, func(w api.Tenant) bool { return w.ID == t.ID })})
+				r := tenantRow{t.ID, t.Name, t.DisplayName, slices.ContainsFunc(v.Watched, func(w api.Tenant) bool { return w.ID == t.ID })}
+				watched := "no"
+				if r.Watched {
+					watched = "yes"
+				}
+				rows = append(rows, r)
+				table = append(table, []string{api.FormatID(t.ID), t.Name, dash(t.DisplayName), watched})
 			}
 			if format == formatJSON {
 				return writeJSON(d.Stdout, rows)
-			}
-			var table [][]string
-			for _, r := range rows {
-				w := "no"
-				if r.Watched {
-					w = "yes"
-				}
-				table = append(table, []string{strconv.FormatInt(r.ID, 10), r.Name, dash(r.DisplayName), w})
 			}
 			return writeList(d.Stdout, format, c.Bool("no-headers"), []string{"ID", "NAME", "DISPLAY NAME", "WATCHED"}, table)
 		},
