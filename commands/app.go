@@ -23,7 +23,14 @@ func Run(ctx context.Context, d *Deps, args []string) int {
 	if err == nil {
 		err = d.notFound
 	}
-	err = explain(d, err)
+	if errors.Is(err, api.ErrNotFound) {
+		// What the user can do about it: kamobot knows more than the error says.
+		server := "kamonohashi.server"
+		if d.cfg != nil {
+			server += " (" + d.cfg.Kamonohashi.Server + ")"
+		}
+		err = fmt.Errorf("%w: the server answers, but not as KAMONOHASHI does; is %s the web address of KAMONOHASHI?", err, server)
+	}
 	if err != nil {
 		fmt.Fprintf(d.Stderr, "kamobot: %v\n", err)
 		var ue *usageError
@@ -32,19 +39,6 @@ func Run(ctx context.Context, d *Deps, args []string) int {
 		}
 	}
 	return ExitCode(err)
-}
-
-// explain adds what the user can do about err, where kamobot knows more
-// than the error says.
-func explain(d *Deps, err error) error {
-	if errors.Is(err, api.ErrNotFound) {
-		server := "kamonohashi.server"
-		if d.cfg != nil {
-			server += " (" + d.cfg.Kamonohashi.Server + ")"
-		}
-		return fmt.Errorf("%w: the server answers, but not as KAMONOHASHI does; is %s the web address of KAMONOHASHI?", err, server)
-	}
-	return err
 }
 
 // NewApp builds the kamobot command line.
@@ -85,7 +79,7 @@ The global options go before or after the command name.
 			newHealthCommand(d),
 			newDemoCommand(d),
 			newCompletionCommand(d),
-			newVersionCommand(d),
+			{Name: "version", Usage: "print version, commit and Go version", Action: func(*cli.Context) error { return printVersion(d) }},
 		},
 		// Only `kamobot help NAME` gets here; an unknown command name is
 		// the root Action's to report.
@@ -310,11 +304,3 @@ func ReadBuildInfo(version string) BuildInfo {
 
 // UserAgent is the User-Agent kamobot sends.
 func (b BuildInfo) UserAgent() string { return "kamobot/" + b.Version }
-
-func newVersionCommand(d *Deps) *cli.Command {
-	return &cli.Command{
-		Name:   "version",
-		Usage:  "print version, commit and Go version",
-		Action: func(*cli.Context) error { return printVersion(d) },
-	}
-}

@@ -99,11 +99,9 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 		}
 		defer stop()
 	}
-	p, err := d.NewPass(cfg, "watch")
-	if err != nil {
+	if w.pass, err = d.NewPass(cfg, "watch"); err != nil {
 		return err
 	}
-	w.pass = p
 	desk, stopSlash := startSlash(ctx, d, cfg) // /kamobot, when an app token is set
 	defer stopSlash()
 	hup := make(chan os.Signal, 1)
@@ -112,7 +110,7 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 
 	w.sd.notify(daemon.SdNotifyReady, "STATUS=first pass")
 	defer w.sd.notify(daemon.SdNotifyStopping, "STATUS=stopping")
-	d.log.Info("watching", "interval", interval(), "state", p.Store.Path(), "config", cfg.File)
+	d.log.Info("watching", "interval", interval(), "state", w.pass.Store.Path(), "config", cfg.File)
 
 	err = engine.Loop{
 		Pass:     func() *engine.Pass { return w.pass },
