@@ -1,6 +1,7 @@
-// Package commands holds kamobot's subcommands: one file per command, and
-// what they share (config, API client, state store, sender, clock, logger),
-// built lazily by Deps.
+// Package commands holds kamobot's subcommands, a file for each command or
+// family (watch and health, jobs and tenants, mute and unmute), and what they
+// share (config, API client, state store, sender, clock, logger), built
+// lazily by Deps.
 package commands
 
 import (
