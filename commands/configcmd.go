@@ -226,8 +226,6 @@ func runImportLegacy(c *cli.Context, d *Deps) error {
 		}
 		return err
 	}
-	dir := filepath.Dir(out)
-	force := c.Bool("force")
 	for _, s := range []struct {
 		name  string
 		value config.Secret
@@ -237,14 +235,14 @@ func runImportLegacy(c *cli.Context, d *Deps) error {
 		}
 		path := s.name
 		if !filepath.IsAbs(path) {
-			path = filepath.Join(dir, path)
+			path = filepath.Join(filepath.Dir(out), path)
 		}
-		if err := writeNewFile(path, []byte(s.value.Reveal()+"\n"), force); err != nil {
+		if err := writeNewFile(path, []byte(s.value.Reveal()+"\n"), c.Bool("force")); err != nil {
 			return err
 		}
 		fmt.Fprintf(d.Stdout, "wrote %s (0600)\n", path)
 	}
-	if err := writeNewFile(out, toml, force); err != nil {
+	if err := writeNewFile(out, toml, c.Bool("force")); err != nil {
 		return err
 	}
 	fmt.Fprintf(d.Stdout, "wrote %s\nnext: kamobot --config %s config check\n", out, out)

@@ -151,15 +151,14 @@ func runDemo(c *cli.Context, d *Deps) error {
 	return err
 }
 
-// The demo's app (--slack app): the fake Slack's bot token and channel.
 const (
+	// The demo's app (--slack app): the fake Slack's bot token and channel.
 	demoBotToken = "xoxb-0-demo-fake-slack-bot"
 	demoChannel  = "C0DEMOJOBS"
+	// demoZone is the zone the demo's fake server writes its times in, and
+	// the demo's kamonohashi.timezone.
+	demoZone = "Asia/Tokyo"
 )
-
-// demoZone is the zone the demo's fake server writes its times in, and
-// the demo's kamonohashi.timezone.
-const demoZone = "Asia/Tokyo"
 
 // demoConfig writes a config for the demo: quick alerts so that every kind
 // of message shows up within a minute or two.

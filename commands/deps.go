@@ -29,14 +29,13 @@ import (
 // Deps holds what the commands share. The zero value is not usable; build
 // it with NewDeps. Nothing in it is global: tests build their own.
 type Deps struct {
-	// Build names this binary.
-	Build BuildInfo
-	// Getenv reads the environment (os.Getenv in main).
-	Getenv func(string) string
-	// Now is the clock.
-	Now func() time.Time
-	// Rand picks message variants.
-	Rand *rand.Rand
+	Build  BuildInfo           // names this binary
+	Getenv func(string) string // reads the environment (os.Getenv in main)
+	Now    func() time.Time    // the clock
+	Rand   *rand.Rand          // picks message variants
+	// Redactor masks every secret that config loading revealed.
+	Redactor   *Redactor
+	APITimeout time.Duration // bounds each KAMONOHASHI request (0: api.DefaultTimeout)
 	// Stdout and Stderr receive data and diagnostics, masked by Redactor.
 	Stdout, Stderr io.Writer
 	// rawStdout is stdout unmasked, for what is known to hold no secret
@@ -45,13 +44,8 @@ type Deps struct {
 	// StdoutTTY and StderrTTY tell whether they are terminals: tables are
 	// aligned, and progress is shown, only for people.
 	StdoutTTY, StderrTTY bool
-	// Redactor masks every secret that config loading revealed.
-	Redactor *Redactor
-	// APITimeout bounds each KAMONOHASHI request (0: api.DefaultTimeout).
-	APITimeout time.Duration
 
-	// log is the logger: to stderr, masked.
-	log *slog.Logger
+	log *slog.Logger // to stderr, masked
 
 	// Set from the global flags before a command runs.
 	configPath  string
@@ -154,8 +148,7 @@ func (d *Deps) Store() (*state.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.WrittenBy = "kamobot " + d.Build.Version
-	s.Now = d.Now
+	s.WrittenBy, s.Now = "kamobot "+d.Build.Version, d.Now
 	return s, nil
 }
 

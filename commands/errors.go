@@ -160,11 +160,16 @@ func flagHint(cmd *cli.Command, path, name string) string {
 	}
 	// A command's flag given before the command name.
 	var owners []string
-	walk(cmd, path, func(c *cli.Command, p string) {
+	var walk func(c *cli.Command, p string)
+	walk = func(c *cli.Command, p string) {
 		if c != cmd && findFlag(c, name) != nil {
 			owners = append(owners, p)
 		}
-	})
+		for _, sub := range c.Subcommands {
+			walk(sub, p+" "+sub.Name)
+		}
+	}
+	walk(cmd, path)
 	if len(owners) > 0 {
 		return fmt.Sprintf("; it is a flag of '%s': give it after the command name", strings.Join(owners, "', '"))
 	}
@@ -218,13 +223,6 @@ func findFlag(cmd *cli.Command, name string) cli.Flag {
 		}
 	}
 	return nil
-}
-
-func walk(cmd *cli.Command, path string, fn func(*cli.Command, string)) {
-	fn(cmd, path)
-	for _, sub := range cmd.Subcommands {
-		walk(sub, path+" "+sub.Name, fn)
-	}
 }
 
 // dashed writes a flag name as typed: -o, --output.

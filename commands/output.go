@@ -21,6 +21,7 @@ const (
 	formatTable = "table" // aligned, for people
 	formatTSV   = "tsv"   // tab-separated, for cut and awk
 	formatJSON  = "json"
+	formatCSV   = "csv" // report's: one row per figure
 )
 
 // outputFlags are -o and --no-headers of the listing commands.

@@ -15,8 +15,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-const formatCSV = "csv"
-
 func newReportCommand(d *Deps) *cli.Command {
 	return &cli.Command{
 		Name:      "report",

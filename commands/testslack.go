@@ -198,8 +198,7 @@ func testSlackApp(ctx context.Context, d *Deps, cfg *config.Config, tenant strin
 			continue
 		}
 		upd := m
-		upd.TS = ts
-		upd.Text = "✏️ " + m.Text
+		upd.TS, upd.Text = ts, "✏️ "+m.Text
 		res, _ = a.Send(ctx, upd)
 		fmt.Fprintf(out, "  chat.update of %s → %s\n", ts, appAnswer(res))
 		if !res.OK() {

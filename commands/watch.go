@@ -30,11 +30,9 @@ import (
 const MinInterval = 5 * time.Second
 
 type watchOptions struct {
-	interval time.Duration // 0: from the config
-	// metricsAddr, when set, is where /metrics, /healthz and /livez are served.
-	metricsAddr string
-	// unhealthyAfter is how many failed passes in a row make /healthz 503.
-	unhealthyAfter int
+	interval       time.Duration // 0: from the config
+	metricsAddr    string        // where /metrics, /healthz and /livez are served, when set
+	unhealthyAfter int           // how many failed passes in a row make /healthz 503
 }
 
 func newWatchCommand(d *Deps) *cli.Command {
@@ -176,10 +174,8 @@ type watcher struct {
 	failures int
 	sd       *sdNotifier
 	metrics  *metrics.Metrics // nil without --metrics-addr
-	// pending is the outbox after the last pass that got to sending; -1
-	// before that.
-	pending int
-	start   time.Time // when the pass under way started
+	pending  int              // the outbox after the last pass that got to sending; -1 before
+	start    time.Time        // when the pass under way started
 }
 
 // passDone logs a pass, records it in the metrics and tells systemd
@@ -336,12 +332,12 @@ func startSlash(ctx context.Context, d *Deps, cfg *config.Config) (*engine.Desk,
 	return desk, func() { cancel(); wg.Wait() }
 }
 
-// DefaultHealthURL is what `kamobot health` asks unless told otherwise:
-// /healthz of `watch --metrics-addr 127.0.0.1:9465`.
-const DefaultHealthURL = "http://127.0.0.1:9465/healthz"
-
-// healthBodyMax is how much of a failed answer's body is quoted.
-const healthBodyMax = 200
+const (
+	// DefaultHealthURL is what `kamobot health` asks unless told otherwise:
+	// /healthz of `watch --metrics-addr 127.0.0.1:9465`.
+	DefaultHealthURL = "http://127.0.0.1:9465/healthz"
+	healthBodyMax    = 200 // how much of a failed answer's body is quoted
+)
 
 func newHealthCommand(d *Deps) *cli.Command {
 	return &cli.Command{
