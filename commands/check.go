@@ -39,10 +39,8 @@ func runCheck(c *cli.Context, d *Deps) error {
 	if err != nil {
 		return err
 	}
-	if !dryRun {
-		if err := cfg.RequireSlack(); err != nil {
-			return err
-		}
+	if err := cfg.RequireSlack(); err != nil && !dryRun {
+		return err
 	}
 	var at time.Time
 	if s := c.String("at"); s != "" {

@@ -289,16 +289,13 @@ func timePtr(t time.Time, loc *time.Location) *time.Time {
 	return &u
 }
 
+// nodeGPU is where a job runs and on how many GPUs: "node/2 GPU", "node",
+// "2 GPU", or "-" when neither is known.
 func nodeGPU(node string, gpu int) string {
-	switch {
-	case node == "" && gpu == 0:
-		return "-"
-	case gpu == 0:
-		return node
-	case node == "":
-		return fmt.Sprintf("%d GPU", gpu)
+	if gpu != 0 {
+		node = strings.TrimPrefix(fmt.Sprintf("%s/%d GPU", node, gpu), "/")
 	}
-	return fmt.Sprintf("%s/%d GPU", node, gpu)
+	return dash(node)
 }
 
 // jobID is a job's id in a table: parent/id for a preprocessing run.

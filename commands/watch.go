@@ -68,10 +68,8 @@ while it waits between passes, never while a pass hangs.`,
 			if c.IsSet("interval") && o.interval < MinInterval {
 				return usageErrorf("--interval %s: the minimum is %s", o.interval, MinInterval)
 			}
-			if o.metricsAddr != "" {
-				if err := metrics.CheckAddr(o.metricsAddr); err != nil {
-					return usageErrorf("--metrics-addr %v", err)
-				}
+			if err := metrics.CheckAddr(o.metricsAddr); o.metricsAddr != "" && err != nil {
+				return usageErrorf("--metrics-addr %v", err)
 			}
 			if o.unhealthyAfter < 1 {
 				return usageErrorf("--unhealthy-after %d: give 1 or more", o.unhealthyAfter)
@@ -240,20 +238,18 @@ func (w *watcher) status(result string) string {
 // reload reads the config again; an invalid one is refused and the one in
 // force stays.
 func (w *watcher) reload(why string) {
-	log := w.d.log
 	var p *engine.Pass
 	cfg, err := w.d.ReloadConfig(func(cfg *config.Config) (err error) {
 		p, err = w.d.NewPass(cfg, "watch")
 		return err
 	})
-	w.cfgStamp = fileStamp(w.pass.Cfg.File)
 	if err != nil {
-		log.Error("config reload refused; keeping the config in force", "why", why, errAttr(err))
-		return
+		w.d.log.Error("config reload refused; keeping the config in force", "why", why, errAttr(err))
+	} else {
+		w.pass = p
+		w.d.log.Info("config reloaded", "why", why, "file", cfg.File)
 	}
-	w.pass = p
-	w.cfgStamp = fileStamp(cfg.File)
-	log.Info("config reloaded", "why", why, "file", cfg.File)
+	w.cfgStamp = fileStamp(w.pass.Cfg.File) // a refused file is not read again until it changes
 }
 
 func (w *watcher) configChanged() bool {
