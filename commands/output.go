@@ -166,7 +166,14 @@ type statusLine struct {
 func (d *Deps) statusLine() *statusLine {
 	s := &statusLine{d: d}
 	if d.StderrTTY {
-		s.timer = time.AfterFunc(time.Second, s.show)
+		s.timer = time.AfterFunc(time.Second, func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.timer != nil { // not done yet
+				s.shown = true
+				fmt.Fprintf(s.d.Stderr, "%s…", s.msg)
+			}
+		})
 	}
 	return s
 }
@@ -178,16 +185,6 @@ func (s *statusLine) set(msg string) {
 	if s.shown {
 		fmt.Fprintf(s.d.Stderr, "\r\033[K%s…", msg)
 	}
-}
-
-func (s *statusLine) show() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.timer == nil {
-		return
-	}
-	s.shown = true
-	fmt.Fprintf(s.d.Stderr, "%s…", s.msg)
 }
 
 // done clears the line; later calls do nothing.

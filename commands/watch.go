@@ -116,7 +116,7 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 		Pass:     func() *engine.Pass { return w.pass },
 		Interval: interval,
 		Before: func() {
-			if w.configChanged() {
+			if w.pass.Cfg.File != "" && fileStamp(w.pass.Cfg.File) != w.cfgStamp {
 				w.reload("the config file changed")
 			}
 			if w.metrics != nil {
@@ -250,10 +250,6 @@ func (w *watcher) reload(why string) {
 		w.d.log.Info("config reloaded", "why", why, "file", cfg.File)
 	}
 	w.cfgStamp = fileStamp(w.pass.Cfg.File) // a refused file is not read again until it changes
-}
-
-func (w *watcher) configChanged() bool {
-	return w.pass.Cfg.File != "" && fileStamp(w.pass.Cfg.File) != w.cfgStamp
 }
 
 // fileStamp identifies a file's content cheaply: size and modification time.
