@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -19,10 +20,7 @@ import (
 // code. A usage error is one or two lines on stderr: what was wrong, a
 // suggestion, and where the help is; never the help itself.
 func Run(ctx context.Context, d *Deps, args []string) int {
-	err := NewApp(d).RunContext(ctx, args)
-	if err == nil {
-		err = d.notFound
-	}
+	err := cmp.Or(NewApp(d).RunContext(ctx, args), d.notFound)
 	if errors.Is(err, api.ErrNotFound) {
 		// What the user can do about it: kamobot knows more than the error says.
 		server := "kamonohashi.server"
@@ -285,9 +283,7 @@ func ReadBuildInfo(version string) BuildInfo {
 		return b
 	}
 	b.GoVersion = bi.GoVersion
-	if b.Version == "" {
-		b.Version = bi.Main.Version
-	}
+	b.Version = cmp.Or(b.Version, bi.Main.Version)
 	for _, s := range bi.Settings {
 		switch s.Key {
 		case "vcs.revision":

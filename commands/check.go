@@ -44,7 +44,6 @@ func runCheck(c *cli.Context, d *Deps) error {
 	}
 	var at time.Time
 	if s := c.String("at"); s != "" {
-		// --at is read in the schedule's zone.
 		if at, err = parseAt(s, d.Now(), cfg.Schedule.Location()); err != nil {
 			return err
 		}
@@ -70,9 +69,8 @@ func runCheck(c *cli.Context, d *Deps) error {
 }
 
 // printMessages shows the messages a dry run would send, as people would
-// read them in Slack.
-// It says why there is nothing to send when there is nothing: a first
-// pass records a baseline, events wait for the digest.
+// read them in Slack, and why there is nothing to send when there is
+// nothing: a first pass records a baseline, events wait for the digest.
 func printMessages(d *Deps, rep engine.Report) error {
 	out := d.Stdout
 	if len(rep.Messages) == 0 {

@@ -129,14 +129,14 @@ func printTeam(out io.Writer, cfg *config.Config) {
 	for _, l := range cfg.Watch.Team.Describe() {
 		fmt.Fprintf(out, "watch: %s\n", l)
 	}
-	escalates := 0
+	escalates := false
 	for _, t := range cfg.Tenants {
 		if len(t.Escalate) > 0 {
-			escalates++
+			escalates = true
 			fmt.Fprintf(out, "tenant %s: escalate %s\n", t.Label(), joinStrings(t.Escalate))
 		}
 	}
-	if escalates == 0 && cfg.Watch.Team.FailingCount > 0 {
+	if !escalates && cfg.Watch.Team.FailingCount > 0 {
 		fmt.Fprintln(out, "tenants: no escalate IDs: a failing-repeatedly message mentions only the tenant's mention IDs")
 	}
 }

@@ -284,16 +284,15 @@ func (r *Redactor) Mask(b []byte) []byte {
 }
 
 // Writer wraps w so that everything written through it is masked.
-func (r *Redactor) Writer(w io.Writer) io.Writer { return &redactingWriter{r: r, w: w} }
-
-type redactingWriter struct {
-	r *Redactor
-	w io.Writer
+func (r *Redactor) Writer(w io.Writer) io.Writer {
+	return writerFunc(func(p []byte) (int, error) {
+		if _, err := w.Write(r.Mask(p)); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	})
 }
 
-func (rw *redactingWriter) Write(p []byte) (int, error) {
-	if _, err := rw.w.Write(rw.r.Mask(p)); err != nil {
-		return 0, err
-	}
-	return len(p), nil
-}
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

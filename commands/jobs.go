@@ -109,13 +109,11 @@ func runJobs(c *cli.Context, d *Deps) error {
 	}
 	tenants := v.Watched
 	if len(picked) > 0 {
-		tenants = nil
-		for _, arg := range picked {
-			t, err := pickTenant(v.Visible, arg)
-			if err != nil {
-				return err
-			}
-			tenants = append(tenants, t)
+		tenants = make([]api.Tenant, len(picked))
+	}
+	for i, arg := range picked {
+		if tenants[i], err = pickTenant(v.Visible, arg); err != nil {
+			return err
 		}
 	}
 	if len(kinds) == 0 {
@@ -153,7 +151,7 @@ func runJobs(c *cli.Context, d *Deps) error {
 		return err
 	}
 	slices.SortFunc(rows, func(a, b jobRow) int {
-		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)),
+		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), compareKinds(a.Kind, b.Kind),
 			cmp.Compare(b.ID, a.ID), cmp.Compare(b.ParentID, a.ParentID))
 	})
 	if o.status != "" && len(rows) == 0 {
@@ -306,7 +304,10 @@ func jobID(k api.Kind, parent, id int64) string {
 	return strconv.FormatInt(id, 10)
 }
 
-func kindOrder(k api.Kind) int { return slices.Index(api.AllKinds(), k) }
+// compareKinds orders kinds as api.AllKinds does: training first.
+func compareKinds(a, b api.Kind) int {
+	return cmp.Compare(slices.Index(api.AllKinds(), a), slices.Index(api.AllKinds(), b))
+}
 
 // statusesSeen lists the statuses of the jobs jobs would show without
 // --status, for a --status that matched nothing.

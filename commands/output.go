@@ -54,8 +54,7 @@ func checkFormat(f string, formats ...string) error {
 	return usageErrorf("unknown output format %q: use %s or %s", f, strings.Join(formats[:last], ", "), formats[last])
 }
 
-// writeList writes rows as format (table or tsv), with the header unless
-// noHeaders.
+// writeList writes rows as a table or tsv, with the header unless noHeaders.
 func writeList(w io.Writer, format string, noHeaders bool, header []string, rows [][]string) error {
 	if noHeaders {
 		header = nil

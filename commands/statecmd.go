@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/engine"
 	"github.com/kamobot/kamobot/state"
 	"github.com/urfave/cli/v2"
@@ -102,10 +101,11 @@ func runStateShow(d *Deps, format string) error {
 		fmt.Fprintf(d.Stdout, "last pass %s, %s\n\n", zonedTime(st.LastRun.Start, now, loc), result)
 	}
 	var rows [][]string
-	for _, t := range slices.SortedFunc(maps.Values(st.Tenants), func(a, b *state.TenantState) int { return cmp.Compare(a.Name, b.Name) }) {
-		for _, k := range sortedCursorKinds(t) {
+	byName := func(a, b *state.TenantState) int { return cmp.Compare(a.Name, b.Name) }
+	for _, t := range slices.SortedFunc(maps.Values(st.Tenants), byName) {
+		for _, k := range slices.SortedFunc(maps.Keys(t.Kinds), compareKinds) {
 			c := t.Kinds[k]
-			for _, jk := range sortedKeys(c.Open) {
+			for _, jk := range slices.Sorted(maps.Keys(c.Open)) {
 				j := c.Open[jk]
 				// An open job far back in the history is re-read on its
 				// own rather than found by the list requests.
@@ -144,18 +144,12 @@ func printMessageList(d *Deps, title string, ms []state.Message, now time.Time, 
 	}
 }
 
-func sortedCursorKinds(t *state.TenantState) []api.Kind {
-	return slices.SortedFunc(maps.Keys(t.Kinds), func(a, b api.Kind) int { return cmp.Compare(kindOrder(a), kindOrder(b)) })
-}
-
-func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K { return slices.Sorted(maps.Keys(m)) }
-
 func printDeadHooks(d *Deps, st *state.State, now time.Time, loc *time.Location) {
 	if len(st.DeadHooks) == 0 {
 		return
 	}
 	fmt.Fprintf(d.Stdout, "\nwebhooks Slack refused: %d\n", len(st.DeadHooks))
-	for _, h := range sortedKeys(st.DeadHooks) {
+	for _, h := range slices.Sorted(maps.Keys(st.DeadHooks)) {
 		dh := st.DeadHooks[h]
 		next := "next try " + zonedTime(dh.NextAttempt, now, loc)
 		if dh.GaveUp {
@@ -189,7 +183,7 @@ func runStateRetry(c *cli.Context, d *Deps) error {
 		fmt.Fprintf(d.Stdout, "no state at %s: nothing to retry\n", s.Path())
 		return nil
 	}
-	for _, h := range sortedKeys(st.DeadHooks) {
+	for _, h := range slices.Sorted(maps.Keys(st.DeadHooks)) {
 		was := "was backing off"
 		if st.DeadHooks[h].GaveUp {
 			was = "was no longer tried"
