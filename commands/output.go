@@ -94,10 +94,8 @@ func writeTable(w io.Writer, header []string, rows [][]string) error {
 	if header != nil {
 		t.Header(header)
 	}
-	for _, r := range rows {
-		if err := t.Append(r); err != nil {
-			return fmt.Errorf("table: %w", err)
-		}
+	if err := t.Bulk(rows); err != nil {
+		return fmt.Errorf("table: %w", err)
 	}
 	if err := t.Render(); err != nil {
 		return fmt.Errorf("table: %w", err)
