@@ -86,9 +86,7 @@ The global options go before or after the command name.
 		},
 	}
 	root := &cli.Command{Name: "kamobot", Flags: app.Flags, Subcommands: app.Commands}
-	app.OnUsageError = func(c *cli.Context, err error, _ bool) error {
-		return flagUsageError(root, "kamobot", err)
-	}
+	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return flagUsageError(root, "kamobot", err) }
 	app.Action = func(c *cli.Context) error {
 		if c.Bool("version") {
 			return printVersion(d)

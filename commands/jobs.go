@@ -44,7 +44,6 @@ type jobRow struct {
 	tenantLabel string
 }
 
-// jobsOptions are the flags that choose the jobs listed.
 type jobsOptions struct {
 	status string
 	all    bool
@@ -136,7 +135,7 @@ func runJobs(c *cli.Context, d *Deps) error {
 				defer mu.Unlock()
 				for _, j := range jobs {
 					r := newJobRow(j, t, client.Server(), now, loc)
-					if at, ok := seen[seenKey{t.ID, j.Key()}]; ok && r.StartedAt == nil && api.StatusPhase(j.Status) != api.PhaseClosed {
+					if at, ok := seen[t.ID][j.Key()]; ok && r.StartedAt == nil && api.StatusPhase(j.Status) != api.PhaseClosed {
 						r.SeenStartedAt = timePtr(at, loc)
 					}
 					rows = append(rows, r)
@@ -229,16 +228,10 @@ func tenantJobs(ctx context.Context, log *slog.Logger, c engine.API, t api.Tenan
 	return shown, nil
 }
 
-// seenKey names a job of a tenant in kamobot's state.
-type seenKey struct {
-	tenant int64
-	job    string
-}
-
 // seenStarts reads, from kamobot's state when there is one, when each open
-// job was seen starting. A state that cannot be read gives nothing: the
-// server's own times are shown.
-func seenStarts(d *Deps) map[seenKey]time.Time {
+// job was seen starting, by tenant id and job key. A state that cannot be
+// read gives nothing: the server's own times are shown.
+func seenStarts(d *Deps) map[int64]map[string]time.Time {
 	if _, err := os.Stat(d.StatePath()); err != nil {
 		return nil // no state (and none created by looking)
 	}
@@ -250,15 +243,16 @@ func seenStarts(d *Deps) map[seenKey]time.Time {
 	if err != nil || fresh {
 		return nil
 	}
-	out := map[seenKey]time.Time{}
+	out := map[int64]map[string]time.Time{}
 	for _, t := range st.Tenants {
+		out[t.ID] = map[string]time.Time{}
 		for _, c := range t.Kinds {
 			if c == nil {
 				continue
 			}
 			for key, j := range c.Open {
 				if !j.StartedAt.IsZero() {
-					out[seenKey{t.ID, key}] = j.StartedAt
+					out[t.ID][key] = j.StartedAt
 				}
 			}
 		}

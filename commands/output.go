@@ -60,18 +60,17 @@ func writeList(w io.Writer, format string, noHeaders bool, header []string, rows
 		header = nil
 	}
 	if format == formatTSV {
-		var b strings.Builder
+		var b strings.Builder // one write: the redactor masks what it sees whole
+		clean := strings.NewReplacer("\t", " ", "\n", " ")
 		for _, r := range slices.Concat([][]string{header}, rows) {
 			if r == nil {
 				continue
 			}
-			for i, cell := range r {
-				if i > 0 {
-					b.WriteByte('\t')
-				}
-				b.WriteString(strings.NewReplacer("\t", " ", "\n", " ").Replace(cell))
+			cells := slices.Clone(r)
+			for i := range cells {
+				cells[i] = clean.Replace(cells[i])
 			}
-			b.WriteByte('\n')
+			fmt.Fprintln(&b, strings.Join(cells, "\t"))
 		}
 		_, err := io.WriteString(w, b.String())
 		return err

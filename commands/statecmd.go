@@ -151,16 +151,13 @@ func printDeadHooks(d *Deps, st *state.State, now time.Time, loc *time.Location)
 	fmt.Fprintf(d.Stdout, "\nwebhooks Slack refused: %d\n", len(st.DeadHooks))
 	for _, h := range slices.Sorted(maps.Keys(st.DeadHooks)) {
 		dh := st.DeadHooks[h]
+		what, fix := "URL fingerprint "+dh.Fingerprint, "the webhook URL"
+		if dh.Channel != "" {
+			what, fix = "channel "+dh.Channel+" (token fingerprint "+dh.Fingerprint+")", "the bot token or channel"
+		}
 		next := "next try " + zonedTime(dh.NextAttempt, now, loc)
 		if dh.GaveUp {
-			next = "no longer tried: fix the webhook URL, or run `kamobot state retry` once it works"
-		}
-		what := "URL fingerprint " + dh.Fingerprint
-		if dh.Channel != "" {
-			what = "channel " + dh.Channel + " (token fingerprint " + dh.Fingerprint + ")"
-			if dh.GaveUp {
-				next = "no longer tried: fix the bot token or channel, or run `kamobot state retry` once it works"
-			}
+			next = "no longer tried: fix " + fix + ", or run `kamobot state retry` once it works"
 		}
 		fmt.Fprintf(d.Stdout, "  %s (%s) since %s, %d attempts, last: %s; %s\n", h, what,
 			zonedTime(dh.Since, now, loc), dh.Attempts, dh.LastError, next)

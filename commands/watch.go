@@ -181,7 +181,6 @@ type watcher struct {
 // progress. Only errors that no later pass can fix end the loop.
 func (w *watcher) passDone(ctx context.Context, rep engine.Report, err error) error {
 	took := time.Since(w.start)
-	log := w.d.log
 	result := metrics.ResultOK
 	switch {
 	case ctx.Err() != nil:
@@ -189,17 +188,17 @@ func (w *watcher) passDone(ctx context.Context, rep engine.Report, err error) er
 	case err == nil:
 		w.failures = 0
 		if !rep.Quiet() {
-			log.Info("pass", passAttrs(rep)...)
+			w.d.log.Info("pass", passAttrs(rep)...)
 		}
 	case errors.Is(err, state.ErrCorrupt), errors.Is(err, state.ErrNewer):
 		return err // every pass would fail the same way: stop, exit 78
 	case errors.Is(err, state.ErrLocked):
 		result = metrics.ResultSkippedLocked
-		log.Info("another kamobot is running a pass; skipping this one", errAttr(err))
+		w.d.log.Info("another kamobot is running a pass; skipping this one", errAttr(err))
 	default:
 		result = metrics.ResultFailed
 		w.failures++
-		log.Warn("pass failed; the next one retries", append(passAttrs(rep), errAttr(err), "failures_in_a_row", w.failures)...)
+		w.d.log.Warn("pass failed; the next one retries", append(passAttrs(rep), errAttr(err), "failures_in_a_row", w.failures)...)
 	}
 	if rep.Sending {
 		w.pending = rep.Pending
