@@ -5,7 +5,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"os/signal"
 	"syscall"
@@ -18,44 +17,34 @@ import (
 var version = ""
 
 func main() {
-	ctx, stop := signalContext()
-	code := run(ctx, os.Args, os.Stdout, os.Stderr, os.Getenv)
-	stop()
-	os.Exit(code)
-}
-
-// signalContext is canceled by the first SIGINT or SIGTERM; a second one
-// ends the process at once.
-func signalContext() (context.Context, context.CancelFunc) {
+	// ctx is canceled by the first SIGINT or SIGTERM; they are caught no
+	// more after it, so that a second one ends the process at once.
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	go func() {
 		<-ctx.Done()
 		stop()
 	}()
-	return ctx, stop
-}
-
-// run runs kamobot with args and returns the exit code. Errors are printed
-// once, by commands.Run, through the redactor.
-func run(ctx context.Context, args []string, stdout, stderr io.Writer, getenv func(string) string) int {
-	d := commands.NewDeps(commands.ReadBuildInfo(version), stdout, stderr, getenv)
-	if now := getenv("KAMOBOT_NOW"); now != "" {
+	d := commands.NewDeps(commands.ReadBuildInfo(version), os.Stdout, os.Stderr, os.Getenv)
+	if now := os.Getenv("KAMOBOT_NOW"); now != "" {
 		// A fixed clock, for reproducible output in tests and demos.
 		t, err := time.Parse(time.RFC3339, now)
 		if err != nil {
-			fmt.Fprintf(stderr, "kamobot: KAMOBOT_NOW %q: want an RFC 3339 time\n", now)
-			return commands.ExitUsage
+			fmt.Fprintf(os.Stderr, "kamobot: KAMOBOT_NOW %q: want an RFC 3339 time\n", now)
+			os.Exit(commands.ExitUsage)
 		}
 		d.Now = func() time.Time { return t }
 	}
-	if s := getenv("KAMOBOT_REQUEST_TIMEOUT"); s != "" {
+	if s := os.Getenv("KAMOBOT_REQUEST_TIMEOUT"); s != "" {
 		// How long one KAMONOHASHI request may take (default 30s).
 		t, err := time.ParseDuration(s)
 		if err != nil || t <= 0 {
-			fmt.Fprintf(stderr, "kamobot: KAMOBOT_REQUEST_TIMEOUT %q: want a duration such as 30s\n", s)
-			return commands.ExitUsage
+			fmt.Fprintf(os.Stderr, "kamobot: KAMOBOT_REQUEST_TIMEOUT %q: want a duration such as 30s\n", s)
+			os.Exit(commands.ExitUsage)
 		}
 		d.APITimeout = t
 	}
-	return commands.Run(ctx, d, args)
+	// commands.Run prints an error once, through the redactor.
+	code := commands.Run(ctx, d, os.Args)
+	stop()
+	os.Exit(code)
 }

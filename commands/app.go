@@ -1,9 +1,13 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
 	"slices"
 	"strings"
 
@@ -16,33 +20,23 @@ import (
 // code. A usage error is one or two lines on stderr: what was wrong, a
 // suggestion, and where the help is; never the help itself.
 func Run(ctx context.Context, d *Deps, args []string) int {
-	err := NewApp(d).RunContext(ctx, args)
-	if err == nil {
-		err = d.notFound
+	err := cmp.Or(NewApp(d).RunContext(ctx, args), d.notFound)
+	if errors.Is(err, api.ErrNotFound) {
+		// What the user can do about it: kamobot knows more than the error says.
+		server := "kamonohashi.server"
+		if d.cfg != nil {
+			server += " (" + d.cfg.Kamonohashi.Server + ")"
+		}
+		err = fmt.Errorf("%w: the server answers, but not as KAMONOHASHI does; is %s the web address of KAMONOHASHI?", err, server)
 	}
-	err = explain(d, err)
-	code := ExitCode(err)
-	if err != nil && !errors.Is(err, ErrSilent) {
+	if err != nil {
 		fmt.Fprintf(d.Stderr, "kamobot: %v\n", err)
 		var ue *usageError
 		if errors.As(err, &ue) && ue.help != "" {
 			fmt.Fprintf(d.Stderr, "see '%s --help'\n", ue.help)
 		}
 	}
-	return code
-}
-
-// explain adds what the user can do about err, where kamobot knows more
-// than the error says.
-func explain(d *Deps, err error) error {
-	if errors.Is(err, api.ErrNotFound) {
-		server := "kamonohashi.server"
-		if d.cfg != nil {
-			server += " (" + d.cfg.Kamonohashi.Server + ")"
-		}
-		return fmt.Errorf("%w: the server answers, but not as KAMONOHASHI does; is %s the web address of KAMONOHASHI?", err, server)
-	}
-	return err
+	return ExitCode(err)
 }
 
 // NewApp builds the kamobot command line.
@@ -62,13 +56,13 @@ The global options go before or after the command name.
 
 ` + exitCodeHelp,
 		Flags: append(globalFlags(),
-			&cli.BoolFlag{Name: "version", Usage: "print the version and exit"}),
+			&cli.BoolFlag{Name: "version", Usage: "print the version and exit", DisableDefaultText: true}),
 		HideVersion:          true,
 		EnableBashCompletion: true,
 		Writer:               d.Stdout,
 		ErrWriter:            d.Stderr,
 		ExitErrHandler:       func(*cli.Context, error) {},
-		Before:               func(c *cli.Context) error { return d.setup(c) },
+		Before:               d.setup,
 		Commands: []*cli.Command{
 			newWatchCommand(d),
 			newCheckCommand(d),
@@ -83,7 +77,7 @@ The global options go before or after the command name.
 			newHealthCommand(d),
 			newDemoCommand(d),
 			newCompletionCommand(d),
-			newVersionCommand(d),
+			{Name: "version", Usage: "print version, commit and Go version", Action: func(*cli.Context) error { return printVersion(d) }},
 		},
 		// Only `kamobot help NAME` gets here; an unknown command name is
 		// the root Action's to report.
@@ -91,15 +85,8 @@ The global options go before or after the command name.
 			d.notFound = unknownCommand(c.Command, "kamobot", name)
 		},
 	}
-	for _, f := range app.Flags {
-		if b, ok := f.(*cli.BoolFlag); ok {
-			b.DisableDefaultText = true
-		}
-	}
 	root := &cli.Command{Name: "kamobot", Flags: app.Flags, Subcommands: app.Commands}
-	app.OnUsageError = func(c *cli.Context, err error, _ bool) error {
-		return flagUsageError(root, "kamobot", err)
-	}
+	app.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return flagUsageError(root, "kamobot", err) }
 	app.Action = func(c *cli.Context) error {
 		if c.Bool("version") {
 			return printVersion(d)
@@ -110,7 +97,7 @@ The global options go before or after the command name.
 		return cli.ShowAppHelp(c)
 	}
 	for _, cmd := range app.Commands {
-		prepare(d, root, cmd, "kamobot "+cmd.Name)
+		prepare(d, cmd, "kamobot "+cmd.Name)
 	}
 	return app
 }
@@ -129,7 +116,7 @@ func globalFlags() []cli.Flag {
 		&cli.StringFlag{Name: "state", Usage: "state `FILE`", DefaultText: "$XDG_STATE_HOME/kamobot/state.json", EnvVars: []string{"KAMOBOT_STATE"}},
 		&cli.StringFlag{Name: "log-level", Value: "info", Usage: "debug, info, warn or error", EnvVars: []string{"KAMOBOT_LOG_LEVEL"}},
 		&cli.StringFlag{Name: "log-format", Value: "text", Usage: "text or json", EnvVars: []string{"KAMOBOT_LOG_FORMAT"}},
-		&cli.BoolFlag{Name: insecureFlag, EnvVars: []string{"KAMOBOT_INSECURE_SKIP_TLS_VERIFY"},
+		&cli.BoolFlag{Name: insecureFlag, EnvVars: []string{"KAMOBOT_INSECURE_SKIP_TLS_VERIFY"}, DisableDefaultText: true,
 			Usage: "UNSAFE: do not verify the KAMONOHASHI server's TLS certificate; anyone on the path can then " +
 				"read the password (for a private CA, set kamonohashi.ca_file or SSL_CERT_FILE instead)"},
 	}
@@ -151,7 +138,7 @@ const insecureFlag = "insecure-skip-tls-verify"
 // subcommands: the global flags may follow the command name, usage errors
 // are short and exit 2, a stray argument is an error, and an unknown
 // subcommand is reported with a suggestion.
-func prepare(d *Deps, root, cmd *cli.Command, path string) {
+func prepare(d *Deps, cmd *cli.Command, path string) {
 	for _, f := range globalFlags() {
 		// After the command name the flags come from the command line only:
 		// the environment is read once, by the app's own copy, so that a
@@ -174,23 +161,11 @@ func prepare(d *Deps, root, cmd *cli.Command, path string) {
 			b.DisableDefaultText = true // "(default: false)" says nothing
 		}
 	}
-	if cmd.CustomHelpTemplate == "" {
-		if len(cmd.Subcommands) > 0 {
-			cmd.CustomHelpTemplate = cli.SubcommandHelpTemplate + globalHelpLine
-		} else {
-			cmd.CustomHelpTemplate = cli.CommandHelpTemplate + globalHelpLine
-		}
+	cmd.CustomHelpTemplate = cli.CommandHelpTemplate + globalHelpLine
+	if len(cmd.Subcommands) > 0 {
+		cmd.CustomHelpTemplate = cli.SubcommandHelpTemplate + globalHelpLine
 	}
-	before := cmd.Before
-	cmd.Before = func(c *cli.Context) error {
-		if err := d.setup(c); err != nil {
-			return err
-		}
-		if before != nil {
-			return before(c)
-		}
-		return nil
-	}
+	cmd.Before = d.setup
 	cmd.OnUsageError = func(_ *cli.Context, err error, _ bool) error { return flagUsageError(cmd, path, err) }
 	if len(cmd.Subcommands) > 0 {
 		own := cmd.Action // `mute --tenant T` acts itself; `mute list` is its subcommand
@@ -218,47 +193,37 @@ func prepare(d *Deps, root, cmd *cli.Command, path string) {
 		}
 	}
 	for _, sub := range cmd.Subcommands {
-		prepare(d, root, sub, path+" "+sub.Name)
+		prepare(d, sub, path+" "+sub.Name)
 	}
 }
 
 // setup reads the global flags (wherever they were given) into d.
 func (d *Deps) setup(c *cli.Context) error {
 	if c.Command == nil || c.Command.Name != "import-legacy" {
-		d.configPath = lookup(c, "config")
+		d.configPath = lookup(c, "config").String("config")
 	}
-	d.statePath = lookup(c, "state")
-	log, err := newLogger(d.Stderr, lookup(c, "log-level"), lookup(c, "log-format"))
+	d.statePath = lookup(c, "state").String("state")
+	log, err := newLogger(d.Stderr, lookup(c, "log-level").String("log-level"), lookup(c, "log-format").String("log-format"))
 	if err != nil {
 		return &usageError{msg: err.Error(), help: "kamobot"}
 	}
 	d.log = log
-	d.insecureTLS = lookupBool(c, insecureFlag)
+	d.insecureTLS = lookup(c, insecureFlag).Bool(insecureFlag)
 	return nil
 }
 
-// lookup returns the value of a global flag set on the command line or in
-// the environment, wherever it was placed.
-func lookup(c *cli.Context, name string) string {
+// lookup returns the context in which a global flag was set, on the
+// command line or in the environment, wherever it was placed; c itself
+// (the flag's default) when it was set nowhere.
+func lookup(c *cli.Context, name string) *cli.Context {
 	for _, cc := range c.Lineage() {
 		if cc.IsSet(name) {
-			return cc.String(name)
+			return cc
 		}
 	}
-	return c.String(name)
+	return c
 }
 
-// lookupBool is lookup for a boolean global flag.
-func lookupBool(c *cli.Context, name string) bool {
-	for _, cc := range c.Lineage() {
-		if cc.IsSet(name) {
-			return cc.Bool(name)
-		}
-	}
-	return c.Bool(name)
-}
-
-// printVersion writes the version, commit and Go version.
 func printVersion(d *Deps) error {
 	b := d.Build
 	commit := b.Commit
@@ -269,7 +234,6 @@ func printVersion(d *Deps) error {
 	return err
 }
 
-// commandNames lists the visible names of cmd's subcommands.
 func commandNames(cmd *cli.Command) []string {
 	var names []string
 	for _, c := range cmd.Subcommands {
@@ -280,4 +244,57 @@ func commandNames(cmd *cli.Command) []string {
 	return names
 }
 
-func joinQuoted(xs []string) string { return strings.Join(xs, ", ") }
+// newLogger builds the slog logger: text (default) or JSON, to w.
+func newLogger(w io.Writer, level, format string) (*slog.Logger, error) {
+	var lv slog.Level
+	if err := lv.UnmarshalText([]byte(level)); err != nil {
+		return nil, usageErrorf("--log-level %q: use debug, info, warn or error", level)
+	}
+	opts := &slog.HandlerOptions{Level: lv}
+	switch strings.ToLower(format) {
+	case "", "text":
+		return slog.New(slog.NewTextHandler(w, opts)), nil
+	case "json":
+		return slog.New(slog.NewJSONHandler(w, opts)), nil
+	}
+	return nil, usageErrorf("--log-format %q: use text or json", format)
+}
+
+// errAttr is how errors appear in logs.
+func errAttr(err error) slog.Attr { return slog.String("err", fmt.Sprint(err)) }
+
+// BuildInfo names this build. Version is set at link time
+// (-ldflags "-X main.version=v1.2.3"); the rest comes from the Go build info.
+type BuildInfo struct {
+	Version   string
+	Commit    string
+	GoVersion string
+	Modified  bool
+}
+
+// ReadBuildInfo fills BuildInfo from the binary, with version as the
+// link-time version ("" for a development build).
+func ReadBuildInfo(version string) BuildInfo {
+	b := BuildInfo{Version: version, Commit: "unknown", GoVersion: "unknown"}
+	bi, ok := debug.ReadBuildInfo()
+	if !ok {
+		return b
+	}
+	b.GoVersion = bi.GoVersion
+	b.Version = cmp.Or(b.Version, bi.Main.Version)
+	for _, s := range bi.Settings {
+		switch s.Key {
+		case "vcs.revision":
+			b.Commit = s.Value
+		case "vcs.modified":
+			b.Modified = s.Value == "true"
+		}
+	}
+	if b.Version == "" || b.Version == "(devel)" {
+		b.Version = "dev"
+	}
+	return b
+}
+
+// UserAgent is the User-Agent kamobot sends.
+func (b BuildInfo) UserAgent() string { return "kamobot/" + b.Version }

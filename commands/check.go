@@ -1,7 +1,6 @@
 package commands
 
 import (
-	"context"
 	"fmt"
 	"time"
 
@@ -9,12 +8,6 @@ import (
 	"github.com/kamobot/kamobot/notify"
 	"github.com/urfave/cli/v2"
 )
-
-type checkOptions struct {
-	dryRun   bool
-	at       string // --at as given; parsed in the schedule's zone
-	lockWait time.Duration
-}
 
 func newCheckCommand(d *Deps) *cli.Command {
 	return &cli.Command{
@@ -33,29 +26,25 @@ lost: the next check sends what is pending), 77 permission denied,
 					"2026-11-26 09:00 (in the schedule's zone) or 09:00 (today there)"},
 			&cli.DurationFlag{Name: "lock-wait", Value: 10 * time.Second, Usage: "wait this long for another kamobot's pass to finish"},
 		},
-		Action: func(c *cli.Context) error {
-			o := checkOptions{dryRun: c.Bool("dry-run"), lockWait: c.Duration("lock-wait"), at: c.String("at")}
-			if o.at != "" && !o.dryRun {
-				return usageErrorf("--at goes with --dry-run: a real pass runs now")
-			}
-			return runCheck(c.Context, d, o)
-		},
+		Action: func(c *cli.Context) error { return runCheck(c, d) },
 	}
 }
 
-func runCheck(ctx context.Context, d *Deps, o checkOptions) error {
+func runCheck(c *cli.Context, d *Deps) error {
+	dryRun := c.Bool("dry-run")
+	if c.String("at") != "" && !dryRun {
+		return usageErrorf("--at goes with --dry-run: a real pass runs now")
+	}
 	cfg, err := d.Config()
 	if err != nil {
 		return err
 	}
-	if !o.dryRun {
-		if err := cfg.RequireSlack(); err != nil {
-			return err
-		}
+	if err := cfg.RequireSlack(); err != nil && !dryRun {
+		return err
 	}
 	var at time.Time
-	if o.at != "" {
-		if at, err = parseAt(o.at, d.Now(), cfg.Schedule.Location()); err != nil {
+	if s := c.String("at"); s != "" {
+		if at, err = parseAt(s, d.Now(), cfg.Schedule.Location()); err != nil {
 			return err
 		}
 	}
@@ -63,26 +52,25 @@ func runCheck(ctx context.Context, d *Deps, o checkOptions) error {
 	if err != nil {
 		return err
 	}
-	p.LockWait = o.lockWait
+	p.LockWait = c.Duration("lock-wait")
 	return engine.Loop{
 		Pass:    func() *engine.Pass { return p },
-		Options: engine.Options{DryRun: o.dryRun, At: at},
+		Options: engine.Options{DryRun: dryRun, At: at},
 		After: func(rep engine.Report, err error) error {
-			if o.dryRun && err == nil {
+			if dryRun && err == nil {
 				return printMessages(d, rep)
 			}
 			if err == nil {
-				d.Log().Debug("pass done", passAttrs(rep)...)
+				d.log.Debug("pass done", passAttrs(rep)...)
 			}
 			return err
 		},
-	}.Run(ctx)
+	}.Run(c.Context)
 }
 
 // printMessages shows the messages a dry run would send, as people would
-// read them in Slack.
-// It says why there is nothing to send when there is nothing: a first
-// pass records a baseline, events wait for the digest.
+// read them in Slack, and why there is nothing to send when there is
+// nothing: a first pass records a baseline, events wait for the digest.
 func printMessages(d *Deps, rep engine.Report) error {
 	out := d.Stdout
 	if len(rep.Messages) == 0 {
@@ -131,9 +119,8 @@ func parseAt(s string, now time.Time, loc *time.Location) (time.Time, error) {
 	if loc == time.Local {
 		zone = "in local time"
 	}
-	return time.Time{}, &usageError{msg: fmt.Sprintf("--at %q: give 2026-11-26T09:00:00+09:00 (RFC 3339), "+
-		"2026-11-26 09:00 or 2026-11-26T09:00 (%s), or 09:00 (today %s)", s, zone, zone),
-		help: "kamobot check"}
+	return time.Time{}, usageErrorf("--at %q: give 2026-11-26T09:00:00+09:00 (RFC 3339), "+
+		"2026-11-26 09:00 or 2026-11-26T09:00 (%s), or 09:00 (today %s)", s, zone, zone)
 }
 
 func passAttrs(r engine.Report) []any {

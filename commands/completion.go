@@ -21,27 +21,23 @@ func newCompletionCommand(d *Deps) *cli.Command {
 			if c.NArg() != 1 {
 				return usageErrorf("give one shell: bash, zsh or fish")
 			}
+			script, err := bashCompletion, error(nil)
 			switch shell := c.Args().First(); shell {
-			case "bash":
-				_, err := fmt.Fprint(d.Stdout, bashCompletion)
-				return err
+			case "bash": // script is bash's already
 			case "zsh":
-				_, err := fmt.Fprint(d.Stdout, zshCompletion)
-				return err
+				script = zshCompletion
 			case "fish":
-				s, err := c.App.ToFishCompletion()
-				if err != nil {
+				if script, err = c.App.ToFishCompletion(); err != nil {
 					return fmt.Errorf("fish completion: %w", err)
 				}
-				_, err = fmt.Fprint(d.Stdout, s)
-				return err
 			default:
-				msg := fmt.Sprintf("unknown shell %q: use bash, zsh or fish", shell)
 				if s := suggest(shell, []string{"bash", "zsh", "fish"}); s != "" {
-					msg = fmt.Sprintf("unknown shell %q; did you mean %s?", shell, s)
+					return usageErrorf("unknown shell %q; did you mean %s?", shell, s)
 				}
-				return usageErrorf("%s", msg)
+				return usageErrorf("unknown shell %q: use bash, zsh or fish", shell)
 			}
+			_, err = fmt.Fprint(d.Stdout, script)
+			return err
 		},
 	}
 }

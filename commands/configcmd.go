@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -8,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -28,7 +30,7 @@ func newConfigCommand(d *Deps) *cli.Command {
 				UsageText: "kamobot config init [--force]",
 				Flags:     []cli.Flag{&cli.BoolFlag{Name: "force", Usage: "overwrite an existing file"}},
 				Action: func(c *cli.Context) error {
-					path := d.ConfigPath()
+					path := cmp.Or(d.configPath, config.DefaultPath())
 					if err := writeNewFile(path, config.StarterConfig(), c.Bool("force")); err != nil {
 						return err
 					}
@@ -80,15 +82,12 @@ func writeNewFile(path string, data []byte, force bool) error {
 	if err != nil {
 		return err
 	}
-	if err := f.Chmod(0o600); err != nil {
-		f.Close()
-		return err
+	// An existing file is made private before the secret is written to it.
+	err = f.Chmod(0o600)
+	if err == nil {
+		_, err = f.Write(data)
 	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	return f.Close()
+	return errors.Join(err, f.Close())
 }
 
 func runConfigCheck(ctx context.Context, d *Deps, offline bool) error {
@@ -97,11 +96,7 @@ func runConfigCheck(ctx context.Context, d *Deps, offline bool) error {
 		return err
 	}
 	out := d.Stdout
-	src := cfg.File
-	if src == "" {
-		src = "no file; from the environment"
-	}
-	fmt.Fprintf(out, "config: %s: ok\n", src)
+	fmt.Fprintf(out, "config: %s: ok\n", cmp.Or(cfg.File, "no file; from the environment"))
 	fmt.Fprintf(out, "kamonohashi: %s as %s (password from %s)\n", cfg.Kamonohashi.Server, cfg.Kamonohashi.User, cfg.Kamonohashi.PasswordSource)
 	for _, h := range cfg.Webhooks() {
 		fmt.Fprintf(out, "slack: %s\n", h.Describe())
@@ -134,20 +129,20 @@ func printTeam(out io.Writer, cfg *config.Config) {
 	for _, l := range cfg.Watch.Team.Describe() {
 		fmt.Fprintf(out, "watch: %s\n", l)
 	}
-	escalates := 0
+	escalates := false
 	for _, t := range cfg.Tenants {
 		if len(t.Escalate) > 0 {
-			escalates++
+			escalates = true
 			fmt.Fprintf(out, "tenant %s: escalate %s\n", t.Label(), joinStrings(t.Escalate))
 		}
 	}
-	if escalates == 0 && cfg.Watch.Team.FailingCount > 0 {
+	if !escalates && cfg.Watch.Team.FailingCount > 0 {
 		fmt.Fprintln(out, "tenants: no escalate IDs: a failing-repeatedly message mentions only the tenant's mention IDs")
 	}
 }
 
 func checkServer(ctx context.Context, d *Deps, cfg *config.Config) error {
-	client, err := d.Client(cfg)
+	client, err := d.client(cfg, "")
 	if err != nil {
 		return err
 	}
@@ -187,13 +182,8 @@ func newestAhead(ctx context.Context, c *api.Client, cfg *config.Config, v engin
 			if err != nil || len(res.Jobs) == 0 {
 				continue
 			}
-			var newest time.Time
-			for _, j := range res.Jobs {
-				if j.CreatedAt.After(newest) {
-					newest = j.CreatedAt
-				}
-			}
-			return max(newest.Sub(now), 0)
+			newest := slices.MaxFunc(res.Jobs, func(a, b api.Job) int { return a.CreatedAt.Compare(b.CreatedAt) })
+			return max(newest.CreatedAt.Sub(now), 0)
 		}
 	}
 	return 0
@@ -208,24 +198,17 @@ func joinStrings[S ~string](xs []S) string {
 }
 
 func runImportLegacy(c *cli.Context, d *Deps) error {
-	read := func(flag string) ([]byte, error) {
-		p := c.String(flag)
-		if p == "" {
-			return nil, nil
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return nil, fmt.Errorf("--%s: %w", flag, err)
-		}
-		return b, nil
-	}
 	var files [3]config.LegacyFile
-	for i, f := range []string{"config", "secure", "message"} {
-		b, err := read(f)
-		if err != nil {
-			return err
+	for i, flag := range []string{"config", "secure", "message"} {
+		files[i].Name = c.String(flag)
+		if files[i].Name == "" {
+			continue
 		}
-		files[i] = config.LegacyFile{Name: c.String(f), Data: b}
+		b, err := os.ReadFile(files[i].Name)
+		if err != nil {
+			return fmt.Errorf("--%s: %w", flag, err)
+		}
+		files[i].Data = b
 	}
 	toml, secrets, warns, err := config.ImportLegacyFiles(files[0], files[1], files[2])
 	for _, w := range warns {
@@ -243,8 +226,6 @@ func runImportLegacy(c *cli.Context, d *Deps) error {
 		}
 		return err
 	}
-	dir := filepath.Dir(out)
-	force := c.Bool("force")
 	for _, s := range []struct {
 		name  string
 		value config.Secret
@@ -254,14 +235,14 @@ func runImportLegacy(c *cli.Context, d *Deps) error {
 		}
 		path := s.name
 		if !filepath.IsAbs(path) {
-			path = filepath.Join(dir, path)
+			path = filepath.Join(filepath.Dir(out), path)
 		}
-		if err := writeNewFile(path, []byte(s.value.Reveal()+"\n"), force); err != nil {
+		if err := writeNewFile(path, []byte(s.value.Reveal()+"\n"), c.Bool("force")); err != nil {
 			return err
 		}
 		fmt.Fprintf(d.Stdout, "wrote %s (0600)\n", path)
 	}
-	if err := writeNewFile(out, toml, force); err != nil {
+	if err := writeNewFile(out, toml, c.Bool("force")); err != nil {
 		return err
 	}
 	fmt.Fprintf(d.Stdout, "wrote %s\nnext: kamobot --config %s config check\n", out, out)

@@ -1,9 +1,9 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-	"log/slog"
 	"math/rand/v2"
 	"os"
 	"path/filepath"
@@ -17,25 +17,8 @@ import (
 	"github.com/kamobot/kamobot/engine"
 	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/notify/slackfake"
-	"github.com/kamobot/kamobot/state"
 	"github.com/urfave/cli/v2"
 )
-
-type demoOptions struct {
-	fakeOnly  bool
-	kqiAddr   string
-	slackAddr string
-	duration  time.Duration
-	every     time.Duration
-	lang      string
-	seed      uint64
-	// app posts through the fake Web API with a bot token (--slack app):
-	// a thread per job, parents updated in place.
-	app bool
-	// passLog logs the pass: warnings only, unless --log-level was given,
-	// since the demo tells what the pass does in its own words.
-	passLog *slog.Logger
-}
 
 func newDemoCommand(d *Deps) *cli.Command {
 	return &cli.Command{
@@ -64,37 +47,25 @@ trying kamobot or any KAMONOHASHI client by hand.`,
 			&cli.StringFlag{Name: "slack", Value: "webhook", Usage: "post through an incoming `webhook` or as an `app` (threads, updates)"},
 		},
 		Action: func(c *cli.Context) error {
-			o := demoOptions{fakeOnly: c.Bool("fake-only"), kqiAddr: c.String("kamonohashi-addr"),
-				slackAddr: c.String("slack-addr"), duration: c.Duration("duration"), every: c.Duration("interval"),
-				lang: c.String("lang"), seed: c.Uint64("seed"), passLog: d.Log()}
-			if !isSet(c, "log-level") {
-				o.passLog = slog.New(minLevel{Handler: d.Log().Handler(), min: slog.LevelWarn})
+			if lang := c.String("lang"); lang != "ja" && lang != "en" {
+				return usageErrorf("--lang %q: use ja or en", lang)
 			}
-			if o.lang != "ja" && o.lang != "en" {
-				return usageErrorf("--lang %q: use ja or en", o.lang)
+			if s := c.String("slack"); s != "webhook" && s != "app" {
+				return usageErrorf("--slack %q: use webhook or app", s)
 			}
-			switch c.String("slack") {
-			case "webhook":
-			case "app":
-				o.app = true
-			default:
-				return usageErrorf("--slack %q: use webhook or app", c.String("slack"))
-			}
-			if o.every <= 0 {
+			if c.Duration("interval") <= 0 {
 				return usageErrorf("--interval must be positive")
 			}
-			if o.seed == 0 {
-				o.seed = uint64(time.Now().UnixNano())
-			}
-			return runDemo(c.Context, d, o)
+			return runDemo(c, d)
 		},
 	}
 }
 
-func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
-	if o.duration > 0 {
+func runDemo(c *cli.Context, d *Deps) error {
+	ctx := c.Context
+	if dur := c.Duration("duration"); dur > 0 {
 		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, o.duration)
+		ctx, cancel = context.WithTimeout(ctx, dur)
 		defer cancel()
 	}
 	// The fake writes its times as the real server does, without an
@@ -104,19 +75,19 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 	if err != nil {
 		return fmt.Errorf("demo time zone: %w", err)
 	}
-	kqi := kqifake.Demo(kqifake.Options{Logger: d.Log(), Location: zone})
-	if err := kqi.Start(o.kqiAddr); err != nil {
-		return exitErrorf(ExitUnavailable, "start the fake KAMONOHASHI: %w", err)
+	kqi := kqifake.Demo(kqifake.Options{Logger: d.log, Location: zone})
+	if err := kqi.Start(c.String("kamonohashi-addr")); err != nil {
+		return &ExitError{Code: ExitUnavailable, Err: fmt.Errorf("start the fake KAMONOHASHI: %w", err)}
 	}
 	defer kqi.Close()
-	slack, err := slackfake.New(slackfake.Options{Addr: o.slackAddr})
+	slack, err := slackfake.New(slackfake.Options{Addr: c.String("slack-addr")})
 	if err != nil {
-		return exitErrorf(ExitUnavailable, "start the fake Slack: %w", err)
+		return &ExitError{Code: ExitUnavailable, Err: fmt.Errorf("start the fake Slack: %w", err)}
 	}
 	defer slack.Close()
 	hook := slack.NewHook()
 
-	if o.fakeOnly {
+	if c.Bool("fake-only") {
 		// The fake's webhook is no secret: printed whole, unmasked, so
 		// that it can be pasted into a config (test-slack then answers ok).
 		fmt.Fprintf(d.rawStdout, "kamonohashi %s\nslack %s\nwebhook %s\n", kqi.URL(), slack.URL(), hook)
@@ -132,41 +103,43 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 	}
 	defer os.RemoveAll(dir)
 	slackKeys := fmt.Sprintf("webhook = %q", hook)
-	if o.app {
-		// The fake's bot token is no secret either.
+	if c.String("slack") == "app" {
+		// Posts as a Slack app, through the fake Web API: a thread per
+		// job, its parent updated in place. The fake's bot token is no secret either.
 		slack.AddToken(slackfake.Token{Token: demoBotToken})
 		slack.AddChannel(slackfake.Channel{ID: demoChannel, Name: "ml-jobs"})
 		slackKeys = fmt.Sprintf("bot_token = %q\nchannel = %q\napi_url = %q", demoBotToken, demoChannel, slack.URL()+"/api/")
 	}
-	cfg, err := demoConfig(dir, kqi.URL(), slackKeys, o.lang)
+	cfg, err := demoConfig(dir, kqi.URL(), slackKeys, c.String("lang"))
 	if err != nil {
 		return err
 	}
-	store, err := state.Open(filepath.Join(dir, "state.json"))
+	d.statePath = filepath.Join(dir, "state.json") // and the tokens beside it
+	pass, err := d.NewPass(cfg, "demo")
 	if err != nil {
 		return err
 	}
-	store.WrittenBy = "kamobot demo"
-	client, err := d.Client(cfg)
-	if err != nil {
-		return err
+	pass.Store.WrittenBy, pass.TenantsTTL = "kamobot demo", time.Hour
+	// The pass logs warnings only, unless --log-level was given: the demo
+	// tells what it does in its own words. (setup checked the format.)
+	if !lookup(c, "log-level").IsSet("log-level") {
+		pass.Log, _ = newLogger(d.Stderr, "warn", lookup(c, "log-format").String("log-format"))
 	}
-	pass := &engine.Pass{Cfg: cfg, API: client, Store: store, Sender: d.Sender(), App: d.App(cfg), Log: o.passLog, Now: d.Now,
-		Pick: func(key string) string { return cfg.Messages.Pick(key, d.Rand) }, Who: "demo",
-		LockWait: 10 * time.Second, TenantsTTL: time.Hour}
 
 	fmt.Fprintf(d.Stdout, "kamobot demo: fake KAMONOHASHI at %s (demo/demo), fake Slack at %s\n", kqi.URL(), slack.URL())
 	fmt.Fprintf(d.Stdout, "jobs start, end and fail every few seconds; kamobot posts what it notices. Ctrl-C to stop.\n\n")
 
 	var wg sync.WaitGroup
-	wg.Go(func() { simulate(ctx, kqi, rand.New(rand.NewPCG(o.seed, 1))) })
+	wg.Go(func() {
+		simulate(ctx, kqi, rand.New(rand.NewPCG(cmp.Or(c.Uint64("seed"), uint64(time.Now().UnixNano())), 1)))
+	})
 	wg.Go(func() { printSlack(ctx, d, slack) })
 	err = engine.Loop{
 		Pass:     func() *engine.Pass { return pass },
-		Interval: func() time.Duration { return o.every },
+		Interval: func() time.Duration { return c.Duration("interval") },
 		After: func(rep engine.Report, err error) error {
 			if err != nil && ctx.Err() == nil {
-				o.passLog.Warn("pass failed; the next one retries", errAttr(err))
+				pass.Log.Warn("pass failed; the next one retries", errAttr(err))
 			} else if rep.Baselined > 0 {
 				fmt.Fprintf(d.Stdout, "· first pass: %d open jobs recorded as the baseline (nothing old is reported)\n\n", rep.Baselined)
 			}
@@ -174,24 +147,18 @@ func runDemo(ctx context.Context, d *Deps, o demoOptions) error {
 		},
 	}.Run(ctx)
 	wg.Wait()
-	st := slack.Stats()
-	plural := "s"
-	if st.Accepted == 1 {
-		plural = ""
-	}
-	fmt.Fprintf(d.Stdout, "\ndemo over: %d message%s posted to the fake Slack\n", st.Accepted, plural)
+	fmt.Fprintf(d.Stdout, "\ndemo over: %s posted to the fake Slack\n", plural(slack.Stats().Accepted, "message", "messages"))
 	return err
 }
 
-// The demo's app (--slack app): the fake Slack's bot token and channel.
 const (
+	// The demo's app (--slack app): the fake Slack's bot token and channel.
 	demoBotToken = "xoxb-0-demo-fake-slack-bot"
 	demoChannel  = "C0DEMOJOBS"
+	// demoZone is the zone the demo's fake server writes its times in, and
+	// the demo's kamonohashi.timezone.
+	demoZone = "Asia/Tokyo"
 )
-
-// demoZone is the zone the demo's fake server writes its times in, and
-// the demo's kamonohashi.timezone.
-const demoZone = "Asia/Tokyo"
 
 // demoConfig writes a config for the demo: quick alerts so that every kind
 // of message shows up within a minute or two.
@@ -316,33 +283,4 @@ func printSlack(ctx context.Context, d *Deps, slack *slackfake.Server) {
 		case <-time.After(300 * time.Millisecond):
 		}
 	}
-}
-
-// minLevel drops records below min, whatever the handler it wraps accepts.
-type minLevel struct {
-	slog.Handler
-	min slog.Level
-}
-
-func (h minLevel) Enabled(ctx context.Context, l slog.Level) bool {
-	return l >= h.min && h.Handler.Enabled(ctx, l)
-}
-
-func (h minLevel) WithAttrs(as []slog.Attr) slog.Handler {
-	return minLevel{Handler: h.Handler.WithAttrs(as), min: h.min}
-}
-
-func (h minLevel) WithGroup(name string) slog.Handler {
-	return minLevel{Handler: h.Handler.WithGroup(name), min: h.min}
-}
-
-// isSet tells whether a global flag was given, on the command line or in
-// the environment, wherever it was placed.
-func isSet(c *cli.Context, name string) bool {
-	for _, cc := range c.Lineage() {
-		if cc.IsSet(name) {
-			return true
-		}
-	}
-	return false
 }

@@ -1,9 +1,11 @@
-// Package commands holds kamobot's subcommands: one file per command, and
-// what they share (config, API client, state store, sender, clock, logger),
-// built lazily by Deps.
+// Package commands holds kamobot's subcommands, a file for each command or
+// family (watch and health, jobs and tenants, mute and unmute), and what they
+// share (config, API client, state store, sender, clock, logger), built
+// lazily by Deps.
 package commands
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"io"
@@ -11,7 +13,7 @@ import (
 	"math/rand/v2"
 	"os"
 	"path/filepath"
-	"slices"
+	"regexp"
 	"sync"
 	"time"
 
@@ -27,14 +29,13 @@ import (
 // Deps holds what the commands share. The zero value is not usable; build
 // it with NewDeps. Nothing in it is global: tests build their own.
 type Deps struct {
-	// Build names this binary.
-	Build BuildInfo
-	// Getenv reads the environment (os.Getenv in main).
-	Getenv func(string) string
-	// Now is the clock.
-	Now func() time.Time
-	// Rand picks message variants.
-	Rand *rand.Rand
+	Build  BuildInfo           // names this binary
+	Getenv func(string) string // reads the environment (os.Getenv in main)
+	Now    func() time.Time    // the clock
+	Rand   *rand.Rand          // picks message variants
+	// Redactor masks every secret that config loading revealed.
+	Redactor   *Redactor
+	APITimeout time.Duration // bounds each KAMONOHASHI request (0: api.DefaultTimeout)
 	// Stdout and Stderr receive data and diagnostics, masked by Redactor.
 	Stdout, Stderr io.Writer
 	// rawStdout is stdout unmasked, for what is known to hold no secret
@@ -43,12 +44,8 @@ type Deps struct {
 	// StdoutTTY and StderrTTY tell whether they are terminals: tables are
 	// aligned, and progress is shown, only for people.
 	StdoutTTY, StderrTTY bool
-	// Redactor masks every secret that config loading revealed.
-	Redactor *Redactor
-	// APITimeout bounds each KAMONOHASHI request (0: api.DefaultTimeout).
-	APITimeout time.Duration
 
-	log *slog.Logger
+	log *slog.Logger // to stderr, masked
 
 	// Set from the global flags before a command runs.
 	configPath  string
@@ -84,23 +81,16 @@ func NewDeps(build BuildInfo, stdout, stderr io.Writer, getenv func(string) stri
 	}
 }
 
-// Log is the logger (to stderr, masked).
-func (d *Deps) Log() *slog.Logger { return d.log }
-
 // Config loads the config once, logs its warnings and registers its
 // secrets with the redactor.
 func (d *Deps) Config() (*config.Config, error) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.cfg != nil {
-		return d.cfg, nil
+	var err error
+	if d.cfg == nil {
+		d.cfg, err = d.loadConfig()
 	}
-	cfg, err := d.loadConfig()
-	if err != nil {
-		return nil, err
-	}
-	d.cfg = cfg
-	return cfg, nil
+	return d.cfg, err
 }
 
 // ReloadConfig loads the config again and hands it to build (which builds
@@ -144,27 +134,12 @@ func (d *Deps) registerSecrets(cfg *config.Config) {
 	for _, w := range cfg.Webhooks() {
 		d.Redactor.Add(w.URL.Reveal())
 	}
-	for _, tok := range []config.Secret{cfg.Slack.App.BotToken, cfg.Slack.App.AppToken} {
-		if !tok.IsZero() {
-			d.Redactor.Add(tok.Reveal())
-		}
-	}
-}
-
-// ConfigPath is the config file in use.
-func (d *Deps) ConfigPath() string {
-	if d.configPath != "" {
-		return d.configPath
-	}
-	return config.DefaultPath()
+	d.Redactor.Add(cfg.Slack.App.BotToken.Reveal(), cfg.Slack.App.AppToken.Reveal())
 }
 
 // StatePath is the state file in use: --state, else the XDG state home.
 func (d *Deps) StatePath() string {
-	if d.statePath != "" {
-		return d.statePath
-	}
-	return filepath.Join(xdg.StateHome, "kamobot", "state.json")
+	return cmp.Or(d.statePath, filepath.Join(xdg.StateHome, "kamobot", "state.json"))
 }
 
 // Store opens the state store.
@@ -173,25 +148,12 @@ func (d *Deps) Store() (*state.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	s.WrittenBy = "kamobot " + d.Build.Version
-	s.Now = d.Now
+	s.WrittenBy, s.Now = "kamobot "+d.Build.Version, d.Now
 	return s, nil
 }
 
-// Client builds the KAMONOHASHI client for cfg. It keeps its tokens in
-// memory only; a pass's client keeps them in the token file too.
-func (d *Deps) Client(cfg *config.Config) (*api.Client, error) {
-	return d.client(cfg, "")
-}
-
-// TokenFile is where passes keep the KAMONOHASHI tokens and tenant list
-// between runs: tokens.json beside the state file, mode 0600.
-func (d *Deps) TokenFile() string {
-	return filepath.Join(filepath.Dir(d.StatePath()), "tokens.json")
-}
-
-// client builds the KAMONOHASHI client for cfg, keeping its tokens in
-// tokenFile when it is not empty.
+// client builds the KAMONOHASHI client for cfg. It keeps its tokens in
+// tokenFile (a pass's) when it is not empty, else in memory only.
 func (d *Deps) client(cfg *config.Config, tokenFile string) (*api.Client, error) {
 	ac := api.Config{
 		BaseURL:  cfg.Kamonohashi.Server,
@@ -218,10 +180,7 @@ func (d *Deps) client(cfg *config.Config, tokenFile string) (*api.Client, error)
 // Sender builds the Slack sender. It paces and backs off by the real
 // clock, whatever d.Now says: those waits are real waits.
 func (d *Deps) Sender() *notify.Sender {
-	return notify.NewSender(notify.SenderOptions{
-		UserAgent: d.Build.UserAgent(),
-		Logger:    d.log,
-	})
+	return notify.NewSender(notify.SenderOptions{UserAgent: d.Build.UserAgent(), Logger: d.log})
 }
 
 // App builds the Slack Web API sender of app mode, or nil without a bot
@@ -235,7 +194,9 @@ func (d *Deps) App(cfg *config.Config) *notify.App {
 
 // NewPass builds a pass for cfg. who names the process in the lock file.
 func (d *Deps) NewPass(cfg *config.Config, who string) (*engine.Pass, error) {
-	client, err := d.client(cfg, d.TokenFile())
+	// Passes keep the KAMONOHASHI tokens and tenant list between runs in
+	// tokens.json beside the state file, mode 0600.
+	client, err := d.client(cfg, filepath.Join(filepath.Dir(d.StatePath()), "tokens.json"))
 	if err != nil {
 		return nil, err
 	}
@@ -274,16 +235,64 @@ func typosFirst(err error) error {
 	if !ok {
 		return err
 	}
-	errs := slices.Clone(j.Unwrap())
-	slices.SortStableFunc(errs, func(a, b error) int {
-		return cmp.Compare(b2i(errors.Is(a, config.ErrNotConfigured)), b2i(errors.Is(b, config.ErrNotConfigured)))
-	})
-	return errors.Join(errs...)
+	var typos, missing []error
+	for _, e := range j.Unwrap() {
+		if errors.Is(e, config.ErrNotConfigured) {
+			missing = append(missing, e)
+		} else {
+			typos = append(typos, e)
+		}
+	}
+	return errors.Join(append(typos, missing...)...)
 }
 
-func b2i(b bool) int {
-	if b {
-		return 1
-	}
-	return 0
+// Redactor masks secrets in everything kamobot prints: logs, errors and
+// command output all go through it. It is the last line of defence; the
+// code never formats a secret on purpose.
+type Redactor struct {
+	mu      sync.RWMutex
+	secrets [][]byte
 }
+
+// slackHook matches Slack webhook URLs whatever their host.
+var slackHook = regexp.MustCompile(`(/services/T[A-Za-z0-9_]+/B[A-Za-z0-9_]+/)[A-Za-z0-9_\-]+`)
+
+// bearer matches an Authorization header value.
+var bearer = regexp.MustCompile(`(?i)(bearer\s+)[A-Za-z0-9._\-]+`)
+
+// Add registers secret values to mask (empty and very short ones are
+// ignored: masking "a" would mangle every line).
+func (r *Redactor) Add(secrets ...string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, s := range secrets {
+		if len(s) >= 4 {
+			r.secrets = append(r.secrets, []byte(s))
+		}
+	}
+}
+
+// Mask returns b with every secret replaced by "<redacted>".
+func (r *Redactor) Mask(b []byte) []byte {
+	r.mu.RLock()
+	defer r.mu.RUnlock()
+	for _, s := range r.secrets {
+		b = bytes.ReplaceAll(b, s, []byte("<redacted>"))
+	}
+	b = slackHook.ReplaceAll(b, []byte("${1}<redacted>"))
+	return bearer.ReplaceAll(b, []byte("${1}<redacted>"))
+}
+
+// Writer wraps w so that everything written through it is masked.
+func (r *Redactor) Writer(w io.Writer) io.Writer {
+	return writerFunc(func(p []byte) (int, error) {
+		if _, err := w.Write(r.Mask(p)); err != nil {
+			return 0, err
+		}
+		return len(p), nil
+	})
+}
+
+type writerFunc func(p []byte) (int, error)
+
+func (f writerFunc) Write(p []byte) (int, error) { return f(p) }

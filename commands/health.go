@@ -13,12 +13,12 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// DefaultHealthURL is what `kamobot health` asks unless told otherwise:
-// /healthz of `watch --metrics-addr 127.0.0.1:9465`.
-const DefaultHealthURL = "http://127.0.0.1:9465/healthz"
-
-// healthBodyMax is how much of a failed answer's body is quoted.
-const healthBodyMax = 200
+const (
+	// DefaultHealthURL is what `kamobot health` asks unless told otherwise:
+	// /healthz of `watch --metrics-addr 127.0.0.1:9465`.
+	DefaultHealthURL = "http://127.0.0.1:9465/healthz"
+	healthBodyMax    = 200 // how much of a failed answer's body is quoted
+)
 
 func newHealthCommand(d *Deps) *cli.Command {
 	return &cli.Command{
@@ -34,23 +34,21 @@ no shell or curl.`,
 			&cli.StringFlag{Name: "url", Value: DefaultHealthURL, Usage: "the `URL` to ask"},
 			&cli.DurationFlag{Name: "timeout", Value: 2 * time.Second, Usage: "give up after `D`"},
 		},
-		Action: func(c *cli.Context) error {
-			u, err := url.Parse(c.String("url"))
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-				return usageErrorf("--url %q: want an http:// or https:// address, e.g. %s", c.String("url"), DefaultHealthURL)
-			}
-			timeout := c.Duration("timeout")
-			if timeout <= 0 {
-				return usageErrorf("--timeout %s: want a positive duration, e.g. 2s", timeout)
-			}
-			return health(c, d, u, timeout)
-		},
+		Action: func(c *cli.Context) error { return health(c, d) },
 	}
 }
 
-// health asks u once. It follows no redirect (a 3xx is not healthy) and
-// uses no proxy: the server asked is kamobot's own, next to it.
-func health(c *cli.Context, d *Deps, u *url.URL, timeout time.Duration) error {
+// health asks --url once. It follows no redirect (a 3xx is not healthy)
+// and uses no proxy: the server asked is kamobot's own, next to it.
+func health(c *cli.Context, d *Deps) error {
+	u, err := url.Parse(c.String("url"))
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return usageErrorf("--url %q: want an http:// or https:// address, e.g. %s", c.String("url"), DefaultHealthURL)
+	}
+	timeout := c.Duration("timeout")
+	if timeout <= 0 {
+		return usageErrorf("--timeout %s: want a positive duration, e.g. 2s", timeout)
+	}
 	client := &http.Client{
 		Timeout:       timeout,
 		Transport:     &http.Transport{Proxy: nil, DisableKeepAlives: true},

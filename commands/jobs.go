@@ -45,13 +45,9 @@ type jobRow struct {
 }
 
 type jobsOptions struct {
-	tenants   []string
-	kinds     []api.Kind
-	status    string
-	all       bool
-	limit     int
-	format    string
-	noHeaders bool
+	status string
+	all    bool
+	limit  int
 }
 
 func newJobsCommand(d *Deps) *cli.Command {
@@ -70,34 +66,32 @@ By default: the watched tenants' open jobs, and those that ended in the last
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "every job, not only open and recently ended ones"},
 			&cli.IntFlag{Name: "limit", Value: 100, Usage: "show at most `N` jobs (0: no limit)"},
 		}, outputFlags()...),
-		Action: func(c *cli.Context) error {
-			o := jobsOptions{tenants: c.StringSlice("tenant"), status: c.String("status"), all: c.Bool("all"),
-				limit: c.Int("limit"), noHeaders: c.Bool("no-headers")}
-			var err error
-			if o.format, err = d.listFormat(c); err != nil {
-				return err
-			}
-			if o.limit < 0 {
-				return usageErrorf("--limit %d: want 0 or more", o.limit)
-			}
-			for _, k := range c.StringSlice("kind") {
-				kind, err := api.ParseKind(k)
-				if err != nil {
-					return usageErrorf("--kind: %v", err)
-				}
-				o.kinds = append(o.kinds, kind)
-			}
-			return runJobs(c.Context, d, o)
-		},
+		Action: func(c *cli.Context) error { return runJobs(c, d) },
 	}
 }
 
-func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
+func runJobs(c *cli.Context, d *Deps) error {
+	ctx, o := c.Context, jobsOptions{status: c.String("status"), all: c.Bool("all"), limit: c.Int("limit")}
+	format, err := d.listFormat(c)
+	if err != nil {
+		return err
+	}
+	if o.limit < 0 {
+		return usageErrorf("--limit %d: want 0 or more", o.limit)
+	}
+	var kinds []api.Kind
+	for _, k := range c.StringSlice("kind") {
+		kind, err := api.ParseKind(k)
+		if err != nil {
+			return usageErrorf("--kind: %v", err)
+		}
+		kinds = append(kinds, kind)
+	}
 	cfg, err := d.Config()
 	if err != nil {
 		return err
 	}
-	client, err := d.Client(cfg)
+	client, err := d.client(cfg, "")
 	if err != nil {
 		return err
 	}
@@ -108,38 +102,32 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 	if err != nil {
 		return err
 	}
-	if err := v.MissingError(); err != nil && len(o.tenants) == 0 {
-		d.Log().Warn(err.Error()) // as check and tenants say it
+	picked := c.StringSlice("tenant")
+	if err := v.MissingError(); err != nil && len(picked) == 0 {
+		d.log.Warn(err.Error()) // as check and tenants say it
 	}
 	tenants := v.Watched
-	if len(o.tenants) > 0 {
-		tenants = nil
-		for _, arg := range o.tenants {
-			t, err := pickTenant(v.Visible, arg)
-			if err != nil {
-				return err
-			}
-			tenants = append(tenants, t)
+	if len(picked) > 0 {
+		tenants = make([]api.Tenant, len(picked))
+	}
+	for i, arg := range picked {
+		if tenants[i], err = pickTenant(v.Visible, arg); err != nil {
+			return err
 		}
 	}
-	kinds := o.kinds
 	if len(kinds) == 0 {
 		kinds = cfg.Watch.Kinds
 	}
-	now := d.Now()
-	loc := cfg.Schedule.Location()
-	seen := seenStarts(d)
-	var (
-		mu   sync.Mutex
-		rows []jobRow
-	)
+	now, loc, seen := d.Now(), cfg.Schedule.Location(), seenStarts(d)
+	var mu sync.Mutex
+	rows := []jobRow{}
 	status.set(fmt.Sprintf("waiting for KAMONOHASHI at %s to list the jobs of %d tenants", client.Server(), len(tenants)))
 	g, gctx := errgroup.WithContext(ctx)
 	g.SetLimit(8)
 	for _, t := range tenants {
 		for _, k := range kinds {
 			g.Go(func() error {
-				jobs, err := tenantJobs(gctx, d.Log(), client, t, k, o, now)
+				jobs, err := tenantJobs(gctx, d.log, client, t, k, o, now)
 				if err != nil {
 					return fmt.Errorf("tenant %s: %w", t.Name, err)
 				}
@@ -147,7 +135,7 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 				defer mu.Unlock()
 				for _, j := range jobs {
 					r := newJobRow(j, t, client.Server(), now, loc)
-					if at, ok := seen[seenKey{t.ID, j.Key()}]; ok && r.StartedAt == nil && api.StatusPhase(j.Status) != api.PhaseClosed {
+					if at, ok := seen[t.ID][j.Key()]; ok && r.StartedAt == nil && api.StatusPhase(j.Status) != api.PhaseClosed {
 						r.SeenStartedAt = timePtr(at, loc)
 					}
 					rows = append(rows, r)
@@ -162,32 +150,25 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 		return err
 	}
 	slices.SortFunc(rows, func(a, b jobRow) int {
-		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)),
+		return cmp.Or(cmp.Compare(a.Tenant, b.Tenant), compareKinds(a.Kind, b.Kind),
 			cmp.Compare(b.ID, a.ID), cmp.Compare(b.ParentID, a.ParentID))
 	})
 	if o.status != "" && len(rows) == 0 {
 		// Say which statuses there are, from the jobs without the filter.
-		if seen := statusesSeen(ctx, client, tenants, kinds, o, now); len(seen) > 0 {
-			d.Log().Warn(fmt.Sprintf("no job's status contains %q; the statuses of these jobs are %s",
+		if seen := statusesSeen(ctx, client, tenants, kinds); len(seen) > 0 {
+			d.log.Warn(fmt.Sprintf("no job's status contains %q; the statuses of these jobs are %s",
 				o.status, strings.Join(seen, ", ")))
 		}
 	}
 	if o.limit > 0 && len(rows) > o.limit {
-		d.Log().Info("more jobs than --limit; showing the first", "shown", o.limit, "found", len(rows))
+		d.log.Info("more jobs than --limit; showing the first", "shown", o.limit, "found", len(rows))
 		rows = rows[:o.limit]
 	}
-	if o.format == formatJSON {
-		if rows == nil {
-			rows = []jobRow{}
-		}
+	if format == formatJSON {
 		return writeJSON(d.Stdout, rows)
 	}
 	var table [][]string
 	for _, r := range rows {
-		id := strconv.FormatInt(r.ID, 10)
-		if r.Kind == api.KindPreprocessing {
-			id = fmt.Sprintf("%d/%d", r.ParentID, r.ID)
-		}
 		started, took := "-", humanDuration(time.Duration(r.Duration*float64(time.Second)))
 		switch {
 		case r.StartedAt != nil:
@@ -199,42 +180,23 @@ func runJobs(ctx context.Context, d *Deps, o jobsOptions) error {
 				took = "~" + humanDuration(d)
 			}
 		}
-		table = append(table, []string{r.tenantLabel, string(r.Kind), id, r.Name, dash(r.Owner), r.Status,
+		table = append(table, []string{r.tenantLabel, string(r.Kind), jobID(r.Kind, r.ParentID, r.ID), r.Name, dash(r.Owner), r.Status,
 			started, took, nodeGPU(r.Node, r.GPU)})
 	}
-	return writeList(d.Stdout, o.format, o.noHeaders, []string{"TENANT", "KIND", "ID", "NAME", "OWNER", "STATUS",
+	return writeList(d.Stdout, format, c.Bool("no-headers"), []string{"TENANT", "KIND", "ID", "NAME", "OWNER", "STATUS",
 		"STARTED (" + zoneName(now, loc) + ")", "DURATION", "NODE/GPU"}, table)
 }
 
 // tenantJobs lists one tenant's jobs of one kind and reads the details of
 // those shown (start and end times, node, GPUs).
 func tenantJobs(ctx context.Context, log *slog.Logger, c *api.Client, t api.Tenant, k api.Kind, o jobsOptions, now time.Time) ([]api.Job, error) {
-	var listed []api.Job
-	if k == api.KindPreprocessing {
-		defs, err := c.ListPreprocessings(ctx, t.ID, api.ListQuery{})
-		if err != nil {
-			return nil, err
-		}
-		for _, def := range defs {
-			hs, err := c.Histories(ctx, t.ID, def.ID)
-			if err != nil {
-				return nil, err
-			}
-			listed = append(listed, hs...)
-		}
-		if o.status != "" {
-			listed = slices.DeleteFunc(listed, func(j api.Job) bool { return !containsFold(j.Status, o.status) })
-		}
-	} else {
-		q := api.ListQuery{Status: o.status, PerPage: api.PerPageMax}
-		if o.limit > 0 && o.all {
-			q.PerPage = min(o.limit, api.PerPageMax)
-		}
-		res, err := c.List(ctx, t.ID, k, q)
-		if err != nil {
-			return nil, err
-		}
-		listed = res.Jobs
+	q := api.ListQuery{Status: o.status, PerPage: api.PerPageMax}
+	if o.limit > 0 && o.all {
+		q.PerPage = min(o.limit, api.PerPageMax)
+	}
+	listed, err := listJobs(ctx, c, t, k, q)
+	if err != nil {
+		return nil, err
 	}
 	var shown []api.Job
 	for _, j := range listed {
@@ -260,26 +222,16 @@ func tenantJobs(ctx context.Context, log *slog.Logger, c *api.Client, t api.Tena
 	}
 	if !o.all {
 		shown = slices.DeleteFunc(shown, func(j api.Job) bool {
-			if api.StatusPhase(j.Status) != api.PhaseClosed {
-				return false
-			}
-			end := cmp.Or(j.CompletedAt, j.CreatedAt)
-			return now.Sub(end) > 24*time.Hour
+			return api.StatusPhase(j.Status) == api.PhaseClosed && now.Sub(cmp.Or(j.CompletedAt, j.CreatedAt)) > 24*time.Hour
 		})
 	}
 	return shown, nil
 }
 
-// seenKey names a job of a tenant in kamobot's state.
-type seenKey struct {
-	tenant int64
-	job    string
-}
-
 // seenStarts reads, from kamobot's state when there is one, when each open
-// job was seen starting. A state that cannot be read gives nothing: the
-// server's own times are shown.
-func seenStarts(d *Deps) map[seenKey]time.Time {
+// job was seen starting, by tenant id and job key. A state that cannot be
+// read gives nothing: the server's own times are shown.
+func seenStarts(d *Deps) map[int64]map[string]time.Time {
 	if _, err := os.Stat(d.StatePath()); err != nil {
 		return nil // no state (and none created by looking)
 	}
@@ -291,15 +243,16 @@ func seenStarts(d *Deps) map[seenKey]time.Time {
 	if err != nil || fresh {
 		return nil
 	}
-	out := map[seenKey]time.Time{}
+	out := map[int64]map[string]time.Time{}
 	for _, t := range st.Tenants {
+		out[t.ID] = map[string]time.Time{}
 		for _, c := range t.Kinds {
 			if c == nil {
 				continue
 			}
 			for key, j := range c.Open {
 				if !j.StartedAt.IsZero() {
-					out[seenKey{t.ID, key}] = j.StartedAt
+					out[t.ID][key] = j.StartedAt
 				}
 			}
 		}
@@ -312,14 +265,8 @@ func newJobRow(j api.Job, t api.Tenant, server string, now time.Time, loc *time.
 		Owner: j.CreatedBy, Status: api.NormalStatus(j.Status), CreatedAt: timePtr(j.CreatedAt, loc),
 		StartedAt: timePtr(j.StartedAt, loc), CompletedAt: timePtr(j.CompletedAt, loc), Node: j.Node, GPU: j.GPU,
 		URL: j.WebURL(server), tenantLabel: t.Label()}
-	if !j.StartedAt.IsZero() {
-		end := now
-		if !j.CompletedAt.IsZero() {
-			end = j.CompletedAt
-		}
-		if d := end.Sub(j.StartedAt); d > 0 {
-			r.Duration = d.Round(time.Second).Seconds()
-		}
+	if d := cmp.Or(j.CompletedAt, now).Sub(j.StartedAt); !j.StartedAt.IsZero() && d > 0 {
+		r.Duration = d.Round(time.Second).Seconds()
 	}
 	return r
 }
@@ -334,29 +281,35 @@ func timePtr(t time.Time, loc *time.Location) *time.Time {
 	return &u
 }
 
+// nodeGPU is where a job runs and on how many GPUs: "node/2 GPU", "node",
+// "2 GPU", or "-" when neither is known.
 func nodeGPU(node string, gpu int) string {
-	switch {
-	case node == "" && gpu == 0:
-		return "-"
-	case gpu == 0:
-		return node
-	case node == "":
-		return fmt.Sprintf("%d GPU", gpu)
+	if gpu != 0 {
+		node = strings.TrimPrefix(fmt.Sprintf("%s/%d GPU", node, gpu), "/")
 	}
-	return fmt.Sprintf("%s/%d GPU", node, gpu)
+	return dash(node)
 }
 
-func kindOrder(k api.Kind) int { return slices.Index(api.AllKinds(), k) }
+// jobID is a job's id in a table: parent/id for a preprocessing run.
+func jobID(k api.Kind, parent, id int64) string {
+	if k == api.KindPreprocessing && parent != 0 {
+		return fmt.Sprintf("%d/%d", parent, id)
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+// compareKinds orders kinds as api.AllKinds does: training first.
+func compareKinds(a, b api.Kind) int {
+	return cmp.Compare(slices.Index(api.AllKinds(), a), slices.Index(api.AllKinds(), b))
+}
 
 // statusesSeen lists the statuses of the jobs jobs would show without
 // --status, for a --status that matched nothing.
-func statusesSeen(ctx context.Context, c *api.Client, tenants []api.Tenant, kinds []api.Kind, o jobsOptions, now time.Time) []string {
-	o.status = ""
-	o.all = true
+func statusesSeen(ctx context.Context, c *api.Client, tenants []api.Tenant, kinds []api.Kind) []string {
 	seen := map[string]bool{}
 	for _, t := range tenants {
 		for _, k := range kinds {
-			jobs, err := tenantJobsList(ctx, c, t, k, o)
+			jobs, err := listJobs(ctx, c, t, k, api.ListQuery{PerPage: api.PerPageMax})
 			if err != nil {
 				continue
 			}
@@ -368,28 +321,30 @@ func statusesSeen(ctx context.Context, c *api.Client, tenants []api.Tenant, kind
 	return slices.Sorted(maps.Keys(seen))
 }
 
-// tenantJobsList lists one tenant's jobs of one kind, without details.
-func tenantJobsList(ctx context.Context, c *api.Client, t api.Tenant, k api.Kind, o jobsOptions) ([]api.Job, error) {
-	if k == api.KindPreprocessing {
-		defs, err := c.ListPreprocessings(ctx, t.ID, api.ListQuery{})
+// listJobs lists one tenant's jobs of one kind, without details, those
+// whose status contains q.Status: the server filters the list of a kind,
+// kamobot the runs of the preprocessings.
+func listJobs(ctx context.Context, c *api.Client, t api.Tenant, k api.Kind, q api.ListQuery) ([]api.Job, error) {
+	if k != api.KindPreprocessing {
+		res, err := c.List(ctx, t.ID, k, q)
 		if err != nil {
 			return nil, err
 		}
-		var all []api.Job
-		for _, def := range defs {
-			hs, err := c.Histories(ctx, t.ID, def.ID)
-			if err != nil {
-				return nil, err
-			}
-			all = append(all, hs...)
-		}
-		return all, nil
+		return res.Jobs, nil
 	}
-	res, err := c.List(ctx, t.ID, k, api.ListQuery{PerPage: api.PerPageMax})
+	defs, err := c.ListPreprocessings(ctx, t.ID, api.ListQuery{})
 	if err != nil {
 		return nil, err
 	}
-	return res.Jobs, nil
+	var runs []api.Job
+	for _, def := range defs {
+		hs, err := c.Histories(ctx, t.ID, def.ID)
+		if err != nil {
+			return nil, err
+		}
+		runs = append(runs, hs...)
+	}
+	return slices.DeleteFunc(runs, func(j api.Job) bool { return !strings.Contains(strings.ToLower(j.Status), strings.ToLower(q.Status)) }), nil
 }
 
 // jobWordsHelp lists the words a job's memo or tags may carry for kamobot
@@ -407,3 +362,13 @@ where the job is made, separated by spaces, commas or new lines:
 
 Other kamobot: words, and a mention that is not a Slack ID, are ignored with
 a warning in the log.`
+
+func pickTenant(visible []api.Tenant, arg string) (api.Tenant, error) {
+	id, idErr := strconv.ParseInt(arg, 10, 64)
+	for _, t := range visible {
+		if t.Name == arg || (idErr == nil && t.ID == id) || (t.DisplayName != "" && t.DisplayName == arg) {
+			return t, nil
+		}
+	}
+	return api.Tenant{}, usageErrorf("unknown tenant %q; visible tenants: %s", arg, engine.DescribeTenants(visible))
+}

@@ -1,6 +1,7 @@
 package commands
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -70,11 +71,7 @@ Without --kind, every mute of the tenant ends.`,
 	}
 }
 
-// muteArgs reads --tenant and --kind.
 func muteArgs(c *cli.Context) (tenant string, kind api.Kind, err error) {
-	if c.Args().Present() {
-		return "", "", usageErrorf("unexpected argument %q: the tenant goes after --tenant", c.Args().First())
-	}
 	tenant = strings.TrimSpace(c.String("tenant"))
 	if tenant == "" {
 		return "", "", usageErrorf("--tenant is required: the tenant's name or id (see `kamobot tenants`)")
@@ -87,7 +84,6 @@ func muteArgs(c *cli.Context) (tenant string, kind api.Kind, err error) {
 	return tenant, kind, nil
 }
 
-// muteEnd reads --for or --until.
 func muteEnd(c *cli.Context, now time.Time, loc *time.Location) (time.Time, error) {
 	f, u := c.String("for"), c.String("until")
 	switch {
@@ -117,13 +113,18 @@ func muteEnd(c *cli.Context, now time.Time, loc *time.Location) (time.Time, erro
 	return t, nil
 }
 
+// lockedStore opens the state store and takes its lock for who, as a pass
+// would; unlock releases it.
+func (d *Deps) lockedStore(ctx context.Context, who string) (s *state.Store, unlock func(), err error) {
+	if s, err = d.Store(); err == nil {
+		unlock, err = s.Lock(ctx, 10*time.Second, who)
+	}
+	return s, unlock, err
+}
+
 // changeState runs fn on the state under the lock and saves it.
 func changeState(c *cli.Context, d *Deps, who string, fn func(st *state.State) error) error {
-	s, err := d.Store()
-	if err != nil {
-		return err
-	}
-	unlock, err := s.Lock(c.Context, 10*time.Second, who)
+	s, unlock, err := d.lockedStore(c.Context, who)
 	if err != nil {
 		return err
 	}
@@ -156,8 +157,7 @@ func runMute(c *cli.Context, d *Deps) error {
 		return err
 	}
 	var got state.Mute
-	err = changeState(c, d, "mute", func(st *state.State) error {
-		var err error
+	err = changeState(c, d, "mute", func(st *state.State) (err error) {
 		got, err = st.SetMute(state.Mute{Tenant: tenant, Kind: kind, Until: until, Reason: c.String("reason"), By: "cli"}, now)
 		return err
 	})
@@ -178,8 +178,7 @@ func runUnmute(c *cli.Context, d *Deps) error {
 		return err
 	}
 	var ended []state.Mute
-	err = changeState(c, d, "unmute", func(st *state.State) error {
-		var err error
+	err = changeState(c, d, "unmute", func(st *state.State) (err error) {
 		ended, err = st.Unmute(tenant, kind, d.Now())
 		return err
 	})
@@ -196,7 +195,7 @@ func runUnmute(c *cli.Context, d *Deps) error {
 }
 
 func runMuteList(d *Deps, format string) error {
-	if err := checkFormat(format); err != nil {
+	if err := checkFormat(format, formatTable, formatJSON); err != nil {
 		return err
 	}
 	s, err := d.Store()
@@ -208,10 +207,12 @@ func runMuteList(d *Deps, format string) error {
 		return err
 	}
 	now, loc := d.Now(), d.zone()
-	rows := []muteRow{}
+	rows, table := []muteRow{}, [][]string{}
 	for _, m := range st.ActiveMutes(now) {
 		rows = append(rows, muteRow{Tenant: m.Tenant, Kind: string(m.Kind), Since: m.Since, Until: m.Until,
 			Left: m.Until.Sub(now).Seconds(), Reason: m.Reason, By: m.By, Held: len(m.Held)})
+		table = append(table, []string{m.Tenant, dash(string(m.Kind)), clockTime(m.Until, now, loc),
+			humanDuration(m.Until.Sub(now)), fmt.Sprint(len(m.Held)), dash(m.Reason)})
 	}
 	if format == formatJSON {
 		return writeJSON(d.Stdout, rows)
@@ -219,11 +220,6 @@ func runMuteList(d *Deps, format string) error {
 	if len(rows) == 0 {
 		fmt.Fprintln(d.Stdout, "no mute in force")
 		return nil
-	}
-	var table [][]string
-	for _, r := range rows {
-		table = append(table, []string{r.Tenant, dash(r.Kind), clockTime(r.Until, now, loc),
-			humanDuration(time.Duration(r.Left * float64(time.Second))), fmt.Sprint(r.Held), dash(r.Reason)})
 	}
 	return writeTable(d.Stdout, []string{"TENANT", "KIND", "UNTIL", "LEFT", "HELD", "REASON"}, table)
 }

@@ -21,6 +21,7 @@ const (
 	formatTable = "table" // aligned, for people
 	formatTSV   = "tsv"   // tab-separated, for cut and awk
 	formatJSON  = "json"
+	formatCSV   = "csv" // report's: one row per figure
 )
 
 // outputFlags are -o and --no-headers of the listing commands.
@@ -35,47 +36,41 @@ func outputFlags() []cli.Flag {
 // listFormat reads -o: given, or chosen by whether stdout is a terminal
 // (as gh does: tab-separated rows without borders when piped).
 func (d *Deps) listFormat(c *cli.Context) (string, error) {
-	f := c.String("output")
-	switch f {
-	case "":
-		if d.StdoutTTY {
-			return formatTable, nil
-		}
-		return formatTSV, nil
-	case formatTable, formatTSV, formatJSON:
-		return f, nil
+	if f := c.String("output"); f != "" {
+		return f, checkFormat(f, formatTable, formatTSV, formatJSON)
 	}
-	return "", usageErrorf("unknown output format %q: use table, tsv or json", f)
+	if d.StdoutTTY {
+		return formatTable, nil
+	}
+	return formatTSV, nil
 }
 
-// checkFormat accepts the formats of commands without tsv.
-func checkFormat(f string) error {
-	switch f {
-	case formatTable, formatJSON:
+// checkFormat accepts f when it is one of a command's formats.
+func checkFormat(f string, formats ...string) error {
+	if slices.Contains(formats, f) {
 		return nil
 	}
-	return usageErrorf("unknown output format %q: use table or json", f)
+	last := len(formats) - 1
+	return usageErrorf("unknown output format %q: use %s or %s", f, strings.Join(formats[:last], ", "), formats[last])
 }
 
-// writeList writes rows as format (table or tsv), with the header unless
-// noHeaders.
+// writeList writes rows as a table or tsv, with the header unless noHeaders.
 func writeList(w io.Writer, format string, noHeaders bool, header []string, rows [][]string) error {
 	if noHeaders {
 		header = nil
 	}
 	if format == formatTSV {
-		var b strings.Builder
+		var b strings.Builder // one write: the redactor masks what it sees whole
+		clean := strings.NewReplacer("\t", " ", "\n", " ")
 		for _, r := range slices.Concat([][]string{header}, rows) {
 			if r == nil {
 				continue
 			}
-			for i, cell := range r {
-				if i > 0 {
-					b.WriteByte('\t')
-				}
-				b.WriteString(strings.NewReplacer("\t", " ", "\n", " ").Replace(cell))
+			cells := slices.Clone(r)
+			for i := range cells {
+				cells[i] = clean.Replace(cells[i])
 			}
-			b.WriteByte('\n')
+			fmt.Fprintln(&b, strings.Join(cells, "\t"))
 		}
 		_, err := io.WriteString(w, b.String())
 		return err
@@ -91,23 +86,15 @@ func writeTable(w io.Writer, header []string, rows [][]string) error {
 		tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
 			Borders: tw.BorderNone,
 			Symbols: tw.NewSymbols(tw.StyleASCII),
-			Settings: tw.Settings{
-				Separators: tw.Separators{BetweenRows: tw.Off, BetweenColumns: tw.On},
-				Lines:      tw.Lines{ShowHeaderLine: tw.On},
-			},
 		})),
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-		tablewriter.WithRowAutoWrap(tw.WrapNone),
 	)
 	if header != nil {
 		t.Header(header)
 	}
-	for _, r := range rows {
-		if err := t.Append(r); err != nil {
-			return fmt.Errorf("table: %w", err)
-		}
+	if err := t.Bulk(rows); err != nil {
+		return fmt.Errorf("table: %w", err)
 	}
 	if err := t.Render(); err != nil {
 		return fmt.Errorf("table: %w", err)
@@ -115,7 +102,6 @@ func writeTable(w io.Writer, header []string, rows [][]string) error {
 	return nil
 }
 
-// writeJSON writes v as indented JSON.
 func writeJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -156,17 +142,11 @@ func clockTime(t, now time.Time, loc *time.Location) string {
 	return t.Format("2006-01-02 15:04")
 }
 
-// dash returns s, or "-" when empty.
 func dash(s string) string {
 	if strings.TrimSpace(s) == "" {
 		return "-"
 	}
 	return s
-}
-
-// containsFold reports whether s contains sub, ignoring case.
-func containsFold(s, sub string) bool {
-	return strings.Contains(strings.ToLower(s), strings.ToLower(sub))
 }
 
 // statusLine says on stderr what a command waits for, once it has waited a
@@ -182,12 +162,18 @@ type statusLine struct {
 func (d *Deps) statusLine() *statusLine {
 	s := &statusLine{d: d}
 	if d.StderrTTY {
-		s.timer = time.AfterFunc(time.Second, s.show)
+		s.timer = time.AfterFunc(time.Second, func() {
+			s.mu.Lock()
+			defer s.mu.Unlock()
+			if s.timer != nil { // not done yet
+				s.shown = true
+				fmt.Fprintf(s.d.Stderr, "%s…", s.msg)
+			}
+		})
 	}
 	return s
 }
 
-// set changes what is waited for.
 func (s *statusLine) set(msg string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -195,16 +181,6 @@ func (s *statusLine) set(msg string) {
 	if s.shown {
 		fmt.Fprintf(s.d.Stderr, "\r\033[K%s…", msg)
 	}
-}
-
-func (s *statusLine) show() {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if s.timer == nil {
-		return
-	}
-	s.shown = true
-	fmt.Fprintf(s.d.Stderr, "%s…", s.msg)
 }
 
 // done clears the line; later calls do nothing.

@@ -15,8 +15,6 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-const formatCSV = "csv"
-
 func newReportCommand(d *Deps) *cli.Command {
 	return &cli.Command{
 		Name:      "report",
@@ -40,10 +38,8 @@ The same report is posted to Slack every week ([report] in the config).`,
 }
 
 func runReport(d *Deps, tenant, since, format string) error {
-	switch format {
-	case formatTable, formatJSON, formatCSV:
-	default:
-		return usageErrorf("unknown output format %q: use table, json or csv", format)
+	if err := checkFormat(format, formatTable, formatJSON, formatCSV); err != nil {
+		return err
 	}
 	period, err := parseSince(since)
 	if err != nil {
@@ -57,11 +53,7 @@ func runReport(d *Deps, tenant, since, format string) error {
 	if err != nil {
 		return engine.StateHint(err)
 	}
-	loc := time.Local
-	if cfg, err := d.Config(); err == nil {
-		loc = cfg.Schedule.Location()
-	}
-	now := d.Now()
+	now, loc := d.Now(), d.zone()
 	tenants := reportTenants(st)
 	if tenant != "" {
 		tenants = slices.DeleteFunc(tenants, func(t report.Tenant) bool {
@@ -160,7 +152,7 @@ func writeReportTables(d *Deps, reps []report.Report) error {
 			fmt.Fprintf(w, "\n%s:\n", list.title)
 			rows = nil
 			for _, x := range list.runs {
-				rows = append(rows, []string{string(x.Kind), runID(x), x.Name, dash(x.Owner), x.Status, strconv.Itoa(x.GPU),
+				rows = append(rows, []string{string(x.Kind), jobID(x.Kind, x.Parent, x.ID), x.Name, dash(x.Owner), x.Status, strconv.Itoa(x.GPU),
 					humanDuration(x.Wait.Duration()), humanDuration(x.RunTime.Duration()), gpuh(x.GPUHours),
 					x.Ended.Format("01-02 15:04")})
 			}
@@ -170,13 +162,6 @@ func writeReportTables(d *Deps, reps []report.Report) error {
 		}
 	}
 	return nil
-}
-
-func runID(x report.Run) string {
-	if x.Kind == api.KindPreprocessing && x.Parent != 0 {
-		return fmt.Sprintf("%d/%d", x.Parent, x.ID)
-	}
-	return strconv.FormatInt(x.ID, 10)
 }
 
 // writeReportCSV writes one row per figure: tenant, section, item, user,
@@ -198,11 +183,11 @@ func writeReportCSV(d *Deps, reps []report.Report) error {
 			rows = append(rows, []string{t, "user", "", u.User, strconv.Itoa(u.Runs), gpuh(u.GPUHours), ""})
 		}
 		for _, x := range r.Costly {
-			rows = append(rows, []string{t, "costly", string(x.Kind) + "/" + runID(x) + " " + x.Name, x.Owner, "1",
+			rows = append(rows, []string{t, "costly", string(x.Kind) + "/" + jobID(x.Kind, x.Parent, x.ID) + " " + x.Name, x.Owner, "1",
 				gpuh(x.GPUHours), strconv.FormatInt(int64(x.RunTime), 10)})
 		}
 		for _, x := range r.Waits {
-			rows = append(rows, []string{t, "wait", string(x.Kind) + "/" + runID(x) + " " + x.Name, x.Owner, "1",
+			rows = append(rows, []string{t, "wait", string(x.Kind) + "/" + jobID(x.Kind, x.Parent, x.ID) + " " + x.Name, x.Owner, "1",
 				gpuh(x.GPUHours), strconv.FormatInt(int64(x.Wait), 10)})
 		}
 	}

@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/engine"
 	"github.com/kamobot/kamobot/state"
 	"github.com/urfave/cli/v2"
@@ -40,11 +39,7 @@ that end between the last good pass and the new baseline are not reported.`,
 					if !c.Bool("yes") {
 						return usageErrorf("state reset moves %s aside and starts over; add --yes to do it", d.StatePath())
 					}
-					s, err := d.Store()
-					if err != nil {
-						return err
-					}
-					unlock, err := s.Lock(c.Context, 10*time.Second, "state reset")
+					s, unlock, err := d.lockedStore(c.Context, "state reset")
 					if err != nil {
 						return err
 					}
@@ -78,7 +73,7 @@ for good) stay where they are.`,
 }
 
 func runStateShow(d *Deps, format string) error {
-	if err := checkFormat(format); err != nil {
+	if err := checkFormat(format, formatTable, formatJSON); err != nil {
 		return err
 	}
 	s, err := d.Store()
@@ -96,11 +91,7 @@ func runStateShow(d *Deps, format string) error {
 		fmt.Fprintf(d.Stdout, "no state yet at %s: the first pass records a baseline\n", s.Path())
 		return nil
 	}
-	loc := time.Local
-	if cfg, err := d.Config(); err == nil {
-		loc = cfg.Schedule.Location()
-	}
-	now := d.Now()
+	now, loc := d.Now(), d.zone()
 	fmt.Fprintf(d.Stdout, "state %s (written by %s at %s)\n", s.Path(), st.WrittenBy, zonedTime(st.UpdatedAt, now, loc))
 	if !st.LastRun.Start.IsZero() {
 		result := "ok"
@@ -110,11 +101,11 @@ func runStateShow(d *Deps, format string) error {
 		fmt.Fprintf(d.Stdout, "last pass %s, %s\n\n", zonedTime(st.LastRun.Start, now, loc), result)
 	}
 	var rows [][]string
-	for _, key := range sortedTenantKeys(st) {
-		t := st.Tenants[key]
-		for _, k := range sortedCursorKinds(t) {
+	byName := func(a, b *state.TenantState) int { return cmp.Compare(a.Name, b.Name) }
+	for _, t := range slices.SortedFunc(maps.Values(st.Tenants), byName) {
+		for _, k := range slices.SortedFunc(maps.Keys(t.Kinds), compareKinds) {
 			c := t.Kinds[k]
-			for _, jk := range sortedKeys(c.Open) {
+			for _, jk := range slices.Sorted(maps.Keys(c.Open)) {
 				j := c.Open[jk]
 				// An open job far back in the history is re-read on its
 				// own rather than found by the list requests.
@@ -153,40 +144,20 @@ func printMessageList(d *Deps, title string, ms []state.Message, now time.Time, 
 	}
 }
 
-func sortedTenantKeys(st *state.State) []string {
-	keys := make([]string, 0, len(st.Tenants))
-	for k := range st.Tenants {
-		keys = append(keys, k)
-	}
-	slices.SortFunc(keys, func(a, b string) int { return cmp.Compare(st.Tenants[a].Name, st.Tenants[b].Name) })
-	return keys
-}
-
-func sortedCursorKinds(t *state.TenantState) []api.Kind {
-	ks := slices.Collect(maps.Keys(t.Kinds))
-	slices.SortFunc(ks, func(a, b api.Kind) int { return cmp.Compare(kindOrder(a), kindOrder(b)) })
-	return ks
-}
-
-func sortedKeys[K cmp.Ordered, V any](m map[K]V) []K { return slices.Sorted(maps.Keys(m)) }
-
 func printDeadHooks(d *Deps, st *state.State, now time.Time, loc *time.Location) {
 	if len(st.DeadHooks) == 0 {
 		return
 	}
 	fmt.Fprintf(d.Stdout, "\nwebhooks Slack refused: %d\n", len(st.DeadHooks))
-	for _, h := range sortedKeys(st.DeadHooks) {
+	for _, h := range slices.Sorted(maps.Keys(st.DeadHooks)) {
 		dh := st.DeadHooks[h]
+		what, fix := "URL fingerprint "+dh.Fingerprint, "the webhook URL"
+		if dh.Channel != "" {
+			what, fix = "channel "+dh.Channel+" (token fingerprint "+dh.Fingerprint+")", "the bot token or channel"
+		}
 		next := "next try " + zonedTime(dh.NextAttempt, now, loc)
 		if dh.GaveUp {
-			next = "no longer tried: fix the webhook URL, or run `kamobot state retry` once it works"
-		}
-		what := "URL fingerprint " + dh.Fingerprint
-		if dh.Channel != "" {
-			what = "channel " + dh.Channel + " (token fingerprint " + dh.Fingerprint + ")"
-			if dh.GaveUp {
-				next = "no longer tried: fix the bot token or channel, or run `kamobot state retry` once it works"
-			}
+			next = "no longer tried: fix " + fix + ", or run `kamobot state retry` once it works"
 		}
 		fmt.Fprintf(d.Stdout, "  %s (%s) since %s, %d attempts, last: %s; %s\n", h, what,
 			zonedTime(dh.Since, now, loc), dh.Attempts, dh.LastError, next)
@@ -196,11 +167,7 @@ func printDeadHooks(d *Deps, st *state.State, now time.Time, loc *time.Location)
 // runStateRetry makes every message in the outbox due at the next pass and
 // forgets the webhooks Slack refused.
 func runStateRetry(c *cli.Context, d *Deps) error {
-	s, err := d.Store()
-	if err != nil {
-		return err
-	}
-	unlock, err := s.Lock(c.Context, 10*time.Second, "state retry")
+	s, unlock, err := d.lockedStore(c.Context, "state retry")
 	if err != nil {
 		return err
 	}
@@ -213,7 +180,7 @@ func runStateRetry(c *cli.Context, d *Deps) error {
 		fmt.Fprintf(d.Stdout, "no state at %s: nothing to retry\n", s.Path())
 		return nil
 	}
-	for _, h := range sortedKeys(st.DeadHooks) {
+	for _, h := range slices.Sorted(maps.Keys(st.DeadHooks)) {
 		was := "was backing off"
 		if st.DeadHooks[h].GaveUp {
 			was = "was no longer tried"

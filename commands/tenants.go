@@ -2,23 +2,11 @@ package commands
 
 import (
 	"slices"
-	"strconv"
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/engine"
 	"github.com/urfave/cli/v2"
 )
-
-// pickTenant finds a visible tenant by id or name.
-func pickTenant(visible []api.Tenant, arg string) (api.Tenant, error) {
-	id, idErr := strconv.ParseInt(arg, 10, 64)
-	for _, t := range visible {
-		if t.Name == arg || (idErr == nil && t.ID == id) || (t.DisplayName != "" && t.DisplayName == arg) {
-			return t, nil
-		}
-	}
-	return api.Tenant{}, usageErrorf("unknown tenant %q; visible tenants: %s", arg, engine.DescribeTenants(visible))
-}
 
 type tenantRow struct {
 	ID          int64  `json:"id"`
@@ -42,7 +30,7 @@ func newTenantsCommand(d *Deps) *cli.Command {
 			if err != nil {
 				return err
 			}
-			client, err := d.Client(cfg)
+			client, err := d.client(cfg, "")
 			if err != nil {
 				return err
 			}
@@ -51,23 +39,20 @@ func newTenantsCommand(d *Deps) *cli.Command {
 				return err
 			}
 			if err := v.MissingError(); err != nil {
-				d.Log().Warn(err.Error())
+				d.log.Warn(err.Error())
 			}
-			rows := []tenantRow{}
+			rows, table := []tenantRow{}, [][]string{}
 			for _, t := range v.Visible {
-				rows = append(rows, tenantRow{t.ID, t.Name, t.DisplayName,
-					slices.ContainsFunc(v.Watched, func(w api.Tenant) bool { return w.ID == t.ID })})
+				r := tenantRow{t.ID, t.Name, t.DisplayName, slices.ContainsFunc(v.Watched, func(w api.Tenant) bool { return w.ID == t.ID })}
+				watched := "no"
+				if r.Watched {
+					watched = "yes"
+				}
+				rows = append(rows, r)
+				table = append(table, []string{api.FormatID(t.ID), t.Name, dash(t.DisplayName), watched})
 			}
 			if format == formatJSON {
 				return writeJSON(d.Stdout, rows)
-			}
-			var table [][]string
-			for _, r := range rows {
-				w := "no"
-				if r.Watched {
-					w = "yes"
-				}
-				table = append(table, []string{strconv.FormatInt(r.ID, 10), r.Name, dash(r.DisplayName), w})
 			}
 			return writeList(d.Stdout, format, c.Bool("no-headers"), []string{"ID", "NAME", "DISPLAY NAME", "WATCHED"}, table)
 		},

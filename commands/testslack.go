@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -47,35 +48,26 @@ func runTestSlack(ctx context.Context, d *Deps, tenant, webhookFile string) erro
 		d.Redactor.Add(u.Reveal())
 		hooks = []config.Webhook{{URL: u, Source: webhookFile}}
 	} else if tenant != "" {
-		var picked []config.Webhook
-		for _, h := range hooks {
-			if h.Tenant == tenant {
-				picked = append(picked, h)
-			}
-		}
-		if len(picked) == 0 && !cfg.Slack.App.Enabled() {
+		hooks = slices.DeleteFunc(hooks, func(h config.Webhook) bool { return h.Tenant != tenant })
+		if len(hooks) == 0 && !cfg.Slack.App.Enabled() {
 			return usageErrorf("no [[tenant]] entry %q with its own webhook", tenant)
 		}
-		hooks = picked
+	}
+	payload, err := sampleMessage(cfg, d.Now()).JSON()
+	if err != nil {
+		return err
 	}
 	failed := 0
 	if cfg.Slack.App.Enabled() && webhookFile == "" {
-		// App mode: the bot token and each channel (testslack_app.go).
-		n, err := testSlackApp(ctx, d, cfg, tenant)
+		// App mode: the bot token and each channel (testSlackApp).
+		n, err := testSlackApp(ctx, d, cfg, tenant, payload)
 		if err != nil && !(tenant != "" && len(hooks) > 0) {
 			return err
 		}
 		failed += n
 	}
-	if len(hooks) == 0 && failed == 0 && cfg.Slack.App.Enabled() && webhookFile == "" {
-		return nil
-	}
 	if len(hooks) == 0 && !cfg.Slack.App.Enabled() {
 		return cfg.RequireSlack()
-	}
-	payload, err := sampleMessage(cfg, d.Now()).JSON()
-	if err != nil {
-		return err
 	}
 	s := d.Sender()
 	for _, h := range hooks {
@@ -127,4 +119,128 @@ func slackAnswer(status int, code string) string {
 		return strings.ToLower(http.StatusText(status))
 	}
 	return code
+}
+
+// testSlackApp checks the Slack app (app mode): auth.test (the bot, the
+// workspace, the scopes it has against those kamobot needs), then in each
+// configured channel (only tenant's, when given) conversations.info, a
+// sample post (payload), an update of it in place and a reply in its
+// thread. It prints each answer and returns how many checks failed.
+func testSlackApp(ctx context.Context, d *Deps, cfg *config.Config, tenant string, payload []byte) (failed int, err error) {
+	app := cfg.Slack.App
+	var order []string           // the channels, as the config names them first
+	who := map[string][]string{} // channel → who posts there
+	add := func(ch, what string) {
+		if ch != "" {
+			if who[ch] == nil {
+				order = append(order, ch)
+			}
+			who[ch] = append(who[ch], what)
+		}
+	}
+	if tenant == "" {
+		add(app.Channel, "default")
+	}
+	for _, t := range cfg.Tenants {
+		if tenant == "" || t.Label() == tenant || t.Name == tenant {
+			add(t.Channel, "tenant "+t.Label())
+		}
+	}
+	if tenant != "" && len(order) == 0 {
+		return 0, usageErrorf("no [[tenant]] entry %q with its own channel", tenant)
+	}
+	a := d.App(cfg)
+	out := d.Stdout
+	id, res := a.AuthTest(ctx)
+	if !res.OK() {
+		fmt.Fprintf(out, "auth.test → %s\n", appAnswer(res))
+		return 1, nil
+	}
+	fmt.Fprintf(out, "auth.test → ok: bot %s (%s) in %s (%s), %s\n", id.User, id.UserID, id.Team, id.TeamID, id.URL)
+	need := slices.Clone(notify.AppScopes)
+	if slices.ContainsFunc(app.MuteAllowed, func(g string) bool { return strings.HasPrefix(g, "S") }) {
+		need = append(need, notify.GroupScope)
+	}
+	if app.Board {
+		need = append(need, notify.PinScope) // to pin the board; it is updated unpinned without it
+	}
+	missing := slices.DeleteFunc(slices.Clone(need), func(s string) bool { return slices.Contains(id.Scopes, s) })
+	switch {
+	case id.Scopes == nil:
+		fmt.Fprintf(out, "  scopes: Slack did not list them; kamobot needs %s\n", strings.Join(need, ", "))
+	case len(missing) > 0:
+		failed++
+		fmt.Fprintf(out, "  scopes: %s; MISSING %s: add them from deploy/slack-app-manifest.yaml and reinstall the app\n",
+			strings.Join(id.Scopes, ", "), strings.Join(missing, ", "))
+	default:
+		fmt.Fprintf(out, "  scopes: %s (all that kamobot needs: %s)\n", strings.Join(id.Scopes, ", "), strings.Join(need, ", "))
+	}
+	for _, ch := range order {
+		fmt.Fprintf(out, "channel %s (%s):\n", ch, strings.Join(who[ch], ", "))
+		info, res := a.Channel(ctx, ch)
+		if res.OK() {
+			member := "the bot is a member"
+			if !info.IsMember {
+				member = "the bot is NOT a member: /invite @" + id.User + " there (posts to a public channel still work with chat:write.public only)"
+			}
+			fmt.Fprintf(out, "  conversations.info → ok: #%s, %s\n", info.Name, member)
+		} else {
+			fmt.Fprintf(out, "  conversations.info → %s\n", appAnswer(res))
+		}
+		m, err := notify.AppMessageOf(payload, ch)
+		if err != nil {
+			return failed, err
+		}
+		res, ts := a.Send(ctx, m)
+		fmt.Fprintf(out, "  chat.postMessage → %s\n", appAnswerTS(res, ts))
+		if !res.OK() {
+			failed++
+			continue
+		}
+		upd := m
+		upd.TS, upd.Text = ts, "✏️ "+m.Text
+		res, _ = a.Send(ctx, upd)
+		fmt.Fprintf(out, "  chat.update of %s → %s\n", ts, appAnswer(res))
+		if !res.OK() {
+			failed++
+		}
+		reply := notify.AppMessage{Channel: ch, ThreadTS: ts, Text: "🧵 kamobot test-slack: a reply in the thread"}
+		res, rts := a.Send(ctx, reply)
+		fmt.Fprintf(out, "  reply in thread %s → %s\n", ts, appAnswerTS(res, rts))
+		if !res.OK() {
+			failed++
+		}
+	}
+	if !app.AppToken.IsZero() {
+		fmt.Fprintln(out, "app token set: `kamobot watch` answers /kamobot over Socket Mode")
+	} else {
+		fmt.Fprintln(out, "no app token: /kamobot is off (everything else works); set slack.app_token_file to turn it on")
+	}
+	return failed, nil
+}
+
+// appAnswer is a Web API answer for a person: ok, or the error and what
+// to do about it.
+func appAnswer(res notify.Result) string {
+	if res.OK() {
+		return "ok"
+	}
+	s := fmt.Sprintf("%s (%s)", res.Class, res.Code)
+	if res.Code == "" {
+		s = fmt.Sprintf("%s (HTTP %d)", res.Class, res.Status)
+		if res.Err != nil {
+			s = fmt.Sprintf("%s: %v", res.Class, res.Err)
+		}
+	}
+	if fix := notify.AppFix(res.Code); fix != "" {
+		s += ": " + fix
+	}
+	return s
+}
+
+func appAnswerTS(res notify.Result, ts string) string {
+	if res.OK() {
+		return "ok, ts " + ts
+	}
+	return appAnswer(res)
 }

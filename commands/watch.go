@@ -1,11 +1,15 @@
 package commands
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -13,6 +17,7 @@ import (
 	"github.com/kamobot/kamobot/config"
 	"github.com/kamobot/kamobot/engine"
 	"github.com/kamobot/kamobot/metrics"
+	"github.com/kamobot/kamobot/notify"
 	"github.com/kamobot/kamobot/state"
 	"github.com/urfave/cli/v2"
 )
@@ -21,11 +26,9 @@ import (
 const MinInterval = 5 * time.Second
 
 type watchOptions struct {
-	interval time.Duration // 0: from the config
-	// metricsAddr, when set, is where /metrics, /healthz and /livez are served.
-	metricsAddr string
-	// unhealthyAfter is how many failed passes in a row make /healthz 503.
-	unhealthyAfter int
+	interval       time.Duration // 0: from the config
+	metricsAddr    string        // where /metrics, /healthz and /livez are served, when set
+	unhealthyAfter int           // how many failed passes in a row make /healthz 503
 }
 
 func newWatchCommand(d *Deps) *cli.Command {
@@ -61,10 +64,8 @@ while it waits between passes, never while a pass hangs.`,
 			if c.IsSet("interval") && o.interval < MinInterval {
 				return usageErrorf("--interval %s: the minimum is %s", o.interval, MinInterval)
 			}
-			if o.metricsAddr != "" {
-				if err := metrics.CheckAddr(o.metricsAddr); err != nil {
-					return usageErrorf("--metrics-addr %v", err)
-				}
+			if err := metrics.CheckAddr(o.metricsAddr); o.metricsAddr != "" && err != nil {
+				return usageErrorf("--metrics-addr %v", err)
 			}
 			if o.unhealthyAfter < 1 {
 				return usageErrorf("--unhealthy-after %d: give 1 or more", o.unhealthyAfter)
@@ -82,12 +83,9 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 	if err := cfg.RequireSlack(); err != nil {
 		return err
 	}
-	w := &watcher{d: d, cfgStamp: fileStamp(cfg.File), sd: newSDNotifier(d.Log()), pending: -1}
+	w := &watcher{d: d, cfgStamp: fileStamp(cfg.File), sd: newSDNotifier(d.log), pending: -1}
 	intervalOf := func(cfg *config.Config) time.Duration {
-		if o.interval > 0 {
-			return o.interval
-		}
-		return max(cfg.Watch.Interval, MinInterval)
+		return cmp.Or(o.interval, max(cfg.Watch.Interval, MinInterval))
 	}
 	interval := func() time.Duration { return intervalOf(w.pass.Cfg) }
 	if o.metricsAddr != "" {
@@ -97,12 +95,10 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 		}
 		defer stop()
 	}
-	p, err := d.NewPass(cfg, "watch")
-	if err != nil {
+	if w.pass, err = d.NewPass(cfg, "watch"); err != nil {
 		return err
 	}
-	w.pass = p
-	desk, stopSlash := startSlash(ctx, d, cfg, p.Store) // /kamobot, when an app token is set
+	desk, stopSlash := startSlash(ctx, d, cfg) // /kamobot, when an app token is set
 	defer stopSlash()
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
@@ -110,13 +106,13 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 
 	w.sd.notify(daemon.SdNotifyReady, "STATUS=first pass")
 	defer w.sd.notify(daemon.SdNotifyStopping, "STATUS=stopping")
-	d.Log().Info("watching", "interval", interval(), "state", p.Store.Path(), "config", cfg.File)
+	d.log.Info("watching", "interval", interval(), "state", w.pass.Store.Path(), "config", cfg.File)
 
 	err = engine.Loop{
 		Pass:     func() *engine.Pass { return w.pass },
 		Interval: interval,
 		Before: func() {
-			if w.configChanged() {
+			if w.pass.Cfg.File != "" && fileStamp(w.pass.Cfg.File) != w.cfgStamp {
 				w.reload("the config file changed")
 			}
 			if w.metrics != nil {
@@ -134,7 +130,7 @@ func runWatch(ctx context.Context, d *Deps, o watchOptions) error {
 		Ping:   func() { w.sd.notify(daemon.SdNotifyWatchdog) },
 	}.Run(ctx)
 	if err == nil {
-		d.Log().Info("stopping")
+		d.log.Info("stopping")
 	}
 	return err
 }
@@ -148,21 +144,20 @@ func (w *watcher) serveMetrics(ctx context.Context, o watchOptions, interval tim
 		Version: d.Build.Version, Commit: d.Build.Commit, GoVersion: d.Build.GoVersion,
 		UnhealthyAfter: o.unhealthyAfter, Interval: interval,
 	})
-	srv, err := metrics.Listen(o.metricsAddr, m, d.Log())
+	srv, err := metrics.Listen(o.metricsAddr, m, d.log)
 	if err != nil {
 		return nil, &ExitError{Code: ExitConfig, Err: fmt.Errorf("--metrics-addr: %w", err)}
 	}
 	d.metrics, w.metrics = m, m // the clients built from now on report to m
 	sctx, cancel := context.WithCancel(ctx)
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
+	var wg sync.WaitGroup
+	wg.Go(func() {
 		if err := srv.Serve(sctx); err != nil {
-			d.Log().Error("metrics server stopped", errAttr(err))
+			d.log.Error("metrics server stopped", errAttr(err))
 		}
-	}()
-	d.Log().Info("serving metrics", "addr", srv.Addr().String(), "paths", "/metrics /healthz /livez")
-	return func() { cancel(); <-done }, nil
+	})
+	d.log.Info("serving metrics", "addr", srv.Addr().String(), "paths", "/metrics /healthz /livez")
+	return func() { cancel(); wg.Wait() }, nil
 }
 
 // watcher holds what the watch loop keeps between passes.
@@ -173,10 +168,8 @@ type watcher struct {
 	failures int
 	sd       *sdNotifier
 	metrics  *metrics.Metrics // nil without --metrics-addr
-	// pending is the outbox after the last pass that got to sending; -1
-	// before that.
-	pending int
-	start   time.Time // when the pass under way started
+	pending  int              // the outbox after the last pass that got to sending; -1 before
+	start    time.Time        // when the pass under way started
 }
 
 // passDone logs a pass, records it in the metrics and tells systemd
@@ -184,7 +177,6 @@ type watcher struct {
 // progress. Only errors that no later pass can fix end the loop.
 func (w *watcher) passDone(ctx context.Context, rep engine.Report, err error) error {
 	took := time.Since(w.start)
-	log := w.d.Log()
 	result := metrics.ResultOK
 	switch {
 	case ctx.Err() != nil:
@@ -192,17 +184,17 @@ func (w *watcher) passDone(ctx context.Context, rep engine.Report, err error) er
 	case err == nil:
 		w.failures = 0
 		if !rep.Quiet() {
-			log.Info("pass", passAttrs(rep)...)
+			w.d.log.Info("pass", passAttrs(rep)...)
 		}
 	case errors.Is(err, state.ErrCorrupt), errors.Is(err, state.ErrNewer):
 		return err // every pass would fail the same way: stop, exit 78
 	case errors.Is(err, state.ErrLocked):
 		result = metrics.ResultSkippedLocked
-		log.Info("another kamobot is running a pass; skipping this one", errAttr(err))
+		w.d.log.Info("another kamobot is running a pass; skipping this one", errAttr(err))
 	default:
 		result = metrics.ResultFailed
 		w.failures++
-		log.Warn("pass failed; the next one retries", append(passAttrs(rep), errAttr(err), "failures_in_a_row", w.failures)...)
+		w.d.log.Warn("pass failed; the next one retries", append(passAttrs(rep), errAttr(err), "failures_in_a_row", w.failures)...)
 	}
 	if rep.Sending {
 		w.pending = rep.Pending
@@ -241,24 +233,18 @@ func (w *watcher) status(result string) string {
 // reload reads the config again; an invalid one is refused and the one in
 // force stays.
 func (w *watcher) reload(why string) {
-	log := w.d.Log()
 	var p *engine.Pass
 	cfg, err := w.d.ReloadConfig(func(cfg *config.Config) (err error) {
 		p, err = w.d.NewPass(cfg, "watch")
 		return err
 	})
-	w.cfgStamp = fileStamp(w.pass.Cfg.File)
 	if err != nil {
-		log.Error("config reload refused; keeping the config in force", "why", why, errAttr(err))
-		return
+		w.d.log.Error("config reload refused; keeping the config in force", "why", why, errAttr(err))
+	} else {
+		w.pass = p
+		w.d.log.Info("config reloaded", "why", why, "file", cfg.File)
 	}
-	w.pass = p
-	w.cfgStamp = fileStamp(cfg.File)
-	log.Info("config reloaded", "why", why, "file", cfg.File)
-}
-
-func (w *watcher) configChanged() bool {
-	return w.pass.Cfg.File != "" && fileStamp(w.pass.Cfg.File) != w.cfgStamp
+	w.cfgStamp = fileStamp(w.pass.Cfg.File) // a refused file is not read again until it changes
 }
 
 // fileStamp identifies a file's content cheaply: size and modification time.
@@ -271,4 +257,64 @@ func fileStamp(path string) string {
 		return "missing"
 	}
 	return fmt.Sprintf("%s/%d", fi.ModTime(), fi.Size())
+}
+
+// sdNotifier tells systemd (Type=notify) how the watch loop does: READY=1,
+// STATUS=, WATCHDOG=1, STOPPING=1. Without NOTIFY_SOCKET it does nothing.
+// Only the loop itself calls it, so a hung loop stops the watchdog pings
+// and systemd restarts the service.
+type sdNotifier struct {
+	log *slog.Logger
+	// every is how often the loop must ping while it waits: half of
+	// WatchdogSec, as sd_watchdog_enabled(3) advises; 0 without a watchdog.
+	every time.Duration
+	once  sync.Once
+}
+
+func newSDNotifier(log *slog.Logger) *sdNotifier {
+	wd, err := daemon.SdWatchdogEnabled(false)
+	if err != nil {
+		log.Warn("ignoring the systemd watchdog setting", errAttr(err))
+	}
+	return &sdNotifier{log: log, every: wd / 2}
+}
+
+// notify sends the lines as one datagram. A failure is logged once: the
+// service manager may be gone while the work goes on.
+func (s *sdNotifier) notify(lines ...string) {
+	if _, err := daemon.SdNotify(false, strings.Join(lines, "\n")); err != nil {
+		s.once.Do(func() { s.log.Warn("cannot notify systemd", errAttr(err)) })
+	}
+}
+
+// startSlash answers `/kamobot` over Socket Mode while watch runs, when an
+// app token is configured; it returns the desk (to follow config reloads)
+// and a stop function, or nil and a no-op without an app token. It runs
+// beside the passes and never holds them up: a lost connection only makes
+// /kamobot silent until it is back.
+func startSlash(ctx context.Context, d *Deps, cfg *config.Config) (*engine.Desk, func()) {
+	app := cfg.Slack.App
+	if app.AppToken.IsZero() || app.BotToken.IsZero() {
+		return nil, func() {}
+	}
+	// Its own Store (its own lock file descriptor): `/kamobot mute` then
+	// waits for a pass in progress rather than share its lock.
+	own, err := d.Store()
+	if err != nil {
+		d.log.Warn("not answering /kamobot: cannot open the state", "err", err)
+		return nil, func() {}
+	}
+	desk := engine.NewDesk(cfg, own, d.Now)
+	bot, api := app.BotToken.Reveal(), app.APIURL
+	desk.Groups = func(ctx context.Context, group string) ([]string, error) {
+		return notify.GroupMembers(ctx, bot, api, group)
+	}
+	sctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Go(func() {
+		notify.ServeSlash(sctx, notify.SlashOptions{BotToken: bot, AppToken: app.AppToken.Reveal(), APIURL: api,
+			Log: d.log.With("part", "slash")}, desk.Answer)
+	})
+	d.log.Info("answering /kamobot over Socket Mode")
+	return desk, func() { cancel(); wg.Wait() }
 }
