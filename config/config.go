@@ -115,9 +115,6 @@ type Watch struct {
 // Notifies reports whether events of type ev are posted.
 func (w Watch) Notifies(ev job.EventType) bool { return slices.Contains(w.Notify, ev) }
 
-// Watches reports whether jobs of kind k are watched.
-func (w Watch) Watches(k api.Kind) bool { return slices.Contains(w.Kinds, k) }
-
 // NotifiesFrom reports whether the ending of a job last seen with status
 // from is posted.
 func (w Watch) NotifiesFrom(from string) bool {

@@ -48,9 +48,18 @@ func legacyDays() []time.Weekday {
 	return []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
 }
 
-// ImportLegacy translates the old Python bot's config.json, secure.json and
-// message.json (any of them may be nil, when absent) into a kamobot config
-// file. Every field is translated, or reported in a warning saying why not:
+// LegacyFile is one of the old bot's files: the name it was given by (used
+// in warnings and errors) and its content, nil when absent.
+type LegacyFile struct {
+	Name string
+	Data []byte
+}
+
+// ImportLegacyFiles translates the old Python bot's config.json, secure.json
+// and message.json (any of them may have nil Data, when absent) into a
+// kamobot config file; warnings and errors name the files as given
+// ("old/conf.json:45: ..."). Every field is translated, or reported in a
+// warning saying why not:
 //
 //   - Watch.Default and the weekday entries become schedule.hours. A day
 //     without an entry takes Default (the old bot's code instead leaked the
@@ -69,20 +78,6 @@ func legacyDays() []time.Weekday {
 // A placeholder of the old templates left in a file, such as (TenantIDs),
 // is an error with its line and column. All errors are returned joined, as
 // *Error values; on error tomlText is nil.
-func ImportLegacy(configJSON, secureJSON, messageJSON []byte) (tomlText []byte, secrets LegacySecrets, warnings []Warning, err error) {
-	return ImportLegacyFiles(LegacyFile{"config.json", configJSON}, LegacyFile{"secure.json", secureJSON},
-		LegacyFile{"message.json", messageJSON})
-}
-
-// LegacyFile is one of the old bot's files: the name it was given by (used
-// in warnings and errors) and its content, nil when absent.
-type LegacyFile struct {
-	Name string
-	Data []byte
-}
-
-// ImportLegacyFiles is ImportLegacy with the files' names as given, so
-// that warnings and errors name them ("old/conf.json:45: ...").
 func ImportLegacyFiles(configJSON, secureJSON, messageJSON LegacyFile) (tomlText []byte, secrets LegacySecrets, warnings []Warning, err error) {
 	if configJSON.Data == nil && secureJSON.Data == nil && messageJSON.Data == nil {
 		return nil, LegacySecrets{}, nil, fmt.Errorf("nothing to import: give --config, --secure or --message")

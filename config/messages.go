@@ -80,9 +80,6 @@ func BuiltinMessages(lang string) (Messages, error) {
 	return Messages{lang: lang, sets: sets}, nil
 }
 
-// Language returns the language of the built-in sets.
-func (m Messages) Language() string { return m.lang }
-
 // With returns a copy of m in which each set given replaces the built-in
 // set of the same key wholesale. Empty sets are ignored.
 func (m Messages) With(sets map[string][]string) Messages {
@@ -97,9 +94,6 @@ func (m Messages) With(sets map[string][]string) Messages {
 	}
 	return out
 }
-
-// Set returns a copy of the phrases for key (nil for an unknown key).
-func (m Messages) Set(key string) []string { return slices.Clone(m.sets[key]) }
 
 // Pick returns one phrase for key, chosen with rnd (with math/rand/v2's
 // global source when rnd is nil). It returns "" for a key with no phrases;

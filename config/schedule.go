@@ -65,13 +65,6 @@ type window struct {
 	start, end int // 0 <= start < end <= 24*60
 }
 
-func (w window) String() string {
-	if w.off {
-		return "off"
-	}
-	return fmt.Sprintf("%02d:%02d-%02d:%02d", w.start/60, w.start%60, w.end/60, w.end%60)
-}
-
 // parseWindow reads "HH:MM-HH:MM" or "off".
 func parseWindow(s string) (window, error) {
 	t := strings.TrimSpace(s)
@@ -275,30 +268,6 @@ func (s *Schedule) NextOpen(t time.Time) time.Time {
 		if start, end, ok := s.Window(d.AddDays(i)); ok && end.After(t) {
 			return start
 		}
-	}
-	return time.Time{}
-}
-
-// NextClose returns when the office hours open at t close, following into
-// the next day when its window starts the instant this one ends ("…-24:00"
-// then "00:00-…"). It returns t itself if office hours are closed at t, and
-// the zero time if they never close (not enabled, or open around the clock
-// every day).
-func (s *Schedule) NextClose(t time.Time) time.Time {
-	if !s.Enabled() {
-		return time.Time{}
-	}
-	if !s.Open(t) {
-		return t
-	}
-	d := DateOf(t.In(s.Location()))
-	_, end, _ := s.Window(d)
-	for i := 1; i <= s.searchDays(); i++ {
-		start, next, ok := s.Window(d.AddDays(i))
-		if !ok || !start.Equal(end) {
-			return end
-		}
-		end = next
 	}
 	return time.Time{}
 }

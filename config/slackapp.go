@@ -160,20 +160,3 @@ func (c *checker) resolveAppTokens(fc *fileConfig, credDir string, env func(stri
 		c.errorf("slack.app_token_file", "an app token is set without a bot token: /kamobot answers as the bot; set slack.bot_token_file too")
 	}
 }
-
-// Channel returns the channel ID the tenant's messages go to through the
-// app, or "" when they go to a webhook.
-func (r Route) Channel(c *Config) string {
-	if !c.Slack.App.Enabled() {
-		return ""
-	}
-	if r.Tenant != nil {
-		if r.Tenant.Channel != "" {
-			return r.Tenant.Channel
-		}
-		if !r.Tenant.Webhook.IsZero() {
-			return "" // the tenant's own webhook wins over the default channel
-		}
-	}
-	return c.Slack.App.Channel
-}
