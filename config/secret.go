@@ -75,6 +75,11 @@ func (s Secret) RedactedURL() string {
 // is short, and a larger file is surely the wrong one.
 const maxSecretSize = 64 << 10
 
+// ReadSecretFile reads a secret from a file the way Load reads *_file keys:
+// one line, trailing newline trimmed, refused when group or others may read
+// or write it (the error then wraps ErrInsecurePermissions).
+func ReadSecretFile(path string) (Secret, error) { return readSecretFile(path, true) }
+
 // readSecretFile reads a secret from path: the whole file, trailing spaces
 // and line ends trimmed. With checkPerms, a file that its group or others
 // may read or write is refused with an error wrapping ErrInsecurePermissions.

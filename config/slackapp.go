@@ -82,8 +82,13 @@ func (c *checker) channelID(p, s string) string {
 	return s
 }
 
-// checkToken checks a token read from anywhere has the wanted prefix;
-// the error never shows the token.
+// checkBotToken and checkAppToken check a token, read from anywhere, has
+// the wanted prefix; the error never shows the token.
+var (
+	checkBotToken = checkToken("xoxb-", "bot token")
+	checkAppToken = checkToken("xapp-", "app token")
+)
+
 func checkToken(prefix, what string) func(Secret) error {
 	return func(s Secret) error {
 		v := s.Reveal()
@@ -95,20 +100,10 @@ func checkToken(prefix, what string) func(Secret) error {
 }
 
 // slackApp checks [slack]'s app keys.
-func (c *checker) slackApp(f *slackFile, base, credDir string, fc *fileConfig) {
-	a := &fc.cfg.Slack.App
-	fc.botToken = c.secretRef("slack", "bot_token", f.BotToken, f.BotTokenFile, base, credDir)
-	fc.appToken = c.secretRef("slack", "app_token", f.AppToken, f.AppTokenFile, base, credDir)
-	if !fc.botToken.value.IsZero() {
-		if err := checkToken("xoxb-", "bot token")(fc.botToken.value); err != nil {
-			c.errorf(fc.botToken.valueKey, "%v", err)
-		}
-	}
-	if !fc.appToken.value.IsZero() {
-		if err := checkToken("xapp-", "app token")(fc.appToken.value); err != nil {
-			c.errorf(fc.appToken.valueKey, "%v", err)
-		}
-	}
+func (c *checker) slackApp(f *slackFile) {
+	a := &c.cfg.Slack.App
+	c.botToken = c.secretRef("slack", "bot_token", f.BotToken, f.BotTokenFile, checkBotToken)
+	c.appToken = c.secretRef("slack", "app_token", f.AppToken, f.AppTokenFile, checkAppToken)
 	if f.Channel != "" {
 		a.Channel = c.channelID("slack.channel", f.Channel)
 	}
@@ -137,16 +132,12 @@ func (c *checker) slackApp(f *slackFile, base, credDir string, fc *fileConfig) {
 
 // resolveAppTokens reads the bot and app tokens, once the environment has
 // had its say, and checks a channel has a token to post with.
-func (c *checker) resolveAppTokens(fc *fileConfig, credDir string, env func(string) string) {
-	a := &fc.cfg.Slack.App
-	a.BotToken, a.BotTokenSource = c.resolveSecretCheck(secretSources{
-		credential: CredentialBotToken, envFile: EnvSlackBotTokenFile, envValue: EnvSlackBotToken,
-	}, fc.botToken, credDir, env, checkToken("xoxb-", "bot token"))
-	a.AppToken, a.AppTokenSource = c.resolveSecretCheck(secretSources{
-		credential: CredentialAppToken, envFile: EnvSlackAppTokenFile, envValue: EnvSlackAppToken,
-	}, fc.appToken, credDir, env, checkToken("xapp-", "app token"))
+func (c *checker) resolveAppTokens() {
+	a := &c.cfg.Slack.App
+	a.BotToken, a.BotTokenSource = c.resolveSecret(CredentialBotToken, EnvSlackBotTokenFile, EnvSlackBotToken, c.botToken)
+	a.AppToken, a.AppTokenSource = c.resolveSecret(CredentialAppToken, EnvSlackAppTokenFile, EnvSlackAppToken, c.appToken)
 	channels := a.Channel != ""
-	for _, t := range fc.cfg.Tenants {
+	for _, t := range c.cfg.Tenants {
 		channels = channels || t.Channel != ""
 	}
 	switch {

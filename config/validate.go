@@ -19,10 +19,19 @@ import (
 // checker checks a decoded config file and turns it into a Config,
 // collecting every problem, with its line, instead of stopping at the first.
 type checker struct {
-	file  string
-	pl    places
-	errs  []*Error
-	warns []Warning
+	file    string
+	base    string // the directory relative file names are resolved against
+	credDir string // $CREDENTIALS_DIRECTORY
+	env     func(string) string
+	pl      places
+	errs    []*Error
+	warns   []Warning
+
+	cfg Config
+	// The secrets as the config file gives them; they are read once the
+	// environment has had its say.
+	password, webhook, botToken, appToken secretRef
+	tenantHooks                           []secretRef // same order as cfg.Tenants
 }
 
 // where returns the position of p, or of its closest ancestor that has one.
@@ -77,21 +86,11 @@ func sortErrors(errs []*Error) []error {
 // secretRef is how the config file gives one secret: a file to read, or
 // (discouraged) the value itself.
 type secretRef struct {
-	file     string // *_file, resolved; "" if not given
-	fileKey  string // where *_file is
-	value    Secret // the inline value; "" if not given
-	valueKey string // where the inline value is
-}
-
-// fileConfig is what the config file says, before the environment and the
-// secret files are applied.
-type fileConfig struct {
-	cfg      Config
-	password secretRef
-	webhook  secretRef
-	botToken secretRef
-	appToken secretRef
-	tenants  []secretRef // per tenant, same order as cfg.Tenants
+	file     string             // *_file, resolved; "" if not given
+	fileKey  string             // where *_file is
+	value    Secret             // the inline value; "" if not given
+	valueKey string             // where the inline value is
+	check    func(Secret) error // checks the value, wherever it is read from; nil: any
 }
 
 // Defaults of [kamonohashi].
@@ -101,25 +100,22 @@ const (
 	maxMaxInFlight     = 64
 )
 
-// check validates doc and builds the configuration it describes. base is
-// the directory relative file names are resolved against.
-func (c *checker) check(doc *fileDoc, base, credDir string) *fileConfig {
-	fc := &fileConfig{}
-	c.kamonohashi(&doc.Kamonohashi, base, credDir, fc)
-	c.slack(&doc.Slack, base, credDir, fc)
-	c.watch(&doc.Watch, &fc.cfg.Watch)
-	fc.cfg.Schedule = c.schedule(&doc.Schedule)
-	fc.cfg.Report = c.report(&doc.Report)
-	c.tenants(doc.Tenant, base, credDir, fc)
-	fc.cfg.Owners = c.owners(doc.Owners)
-	fc.cfg.Messages = c.messages(doc.Messages, fc.cfg.Slack.Language)
-	return fc
+// check validates doc and builds the configuration it describes in c.cfg.
+func (c *checker) check(doc *fileDoc) {
+	c.kamonohashi(&doc.Kamonohashi)
+	c.slack(&doc.Slack)
+	c.watch(&doc.Watch, &c.cfg.Watch)
+	c.cfg.Schedule = c.schedule(&doc.Schedule)
+	c.cfg.Report = c.report(&doc.Report)
+	c.tenants(doc.Tenant)
+	c.cfg.Owners = c.owners(doc.Owners)
+	c.cfg.Messages = c.messages(doc.Messages, c.cfg.Slack.Language)
 }
 
 // kamonohashi checks [kamonohashi]. Secrets are only located here; they are
 // read once the environment has had its say.
-func (c *checker) kamonohashi(f *kamonohashiFile, base, credDir string, fc *fileConfig) {
-	k := &fc.cfg.Kamonohashi
+func (c *checker) kamonohashi(f *kamonohashiFile) {
+	k := &c.cfg.Kamonohashi
 	if strings.TrimSpace(f.Server) != "" {
 		server, warn, err := normalizeServer(f.Server)
 		if err != nil {
@@ -130,9 +126,9 @@ func (c *checker) kamonohashi(f *kamonohashiFile, base, credDir string, fc *file
 		k.Server = server
 	}
 	k.User = strings.TrimSpace(f.User)
-	fc.password = c.secretRef("kamonohashi", "password", f.Password, f.PasswordFile, base, credDir)
+	c.password = c.secretRef("kamonohashi", "password", f.Password, f.PasswordFile, nil)
 	if f.CAFile != "" {
-		path, err := resolvePath(f.CAFile, base, credDir)
+		path, err := resolvePath(f.CAFile, c.base, c.credDir)
 		if err == nil {
 			err = checkCAFile(path)
 		}
@@ -160,11 +156,12 @@ func (c *checker) kamonohashi(f *kamonohashiFile, base, credDir string, fc *file
 	}
 }
 
-// secretRef checks "<name>" and "<name>_file" of the table at p.
-func (c *checker) secretRef(p, name, value, file, base, credDir string) secretRef {
-	ref := secretRef{fileKey: sub(p, name+"_file"), valueKey: sub(p, name)}
+// secretRef checks "<name>" and "<name>_file" of the table at p, and an
+// inline value with check.
+func (c *checker) secretRef(p, name, value, file string, check func(Secret) error) secretRef {
+	ref := secretRef{fileKey: sub(p, name+"_file"), valueKey: sub(p, name), check: check}
 	if file != "" {
-		path, err := resolvePath(file, base, credDir)
+		path, err := resolvePath(file, c.base, c.credDir)
 		if err != nil {
 			c.errorf(ref.fileKey, "%v", err)
 		}
@@ -177,24 +174,24 @@ func (c *checker) secretRef(p, name, value, file, base, credDir string) secretRe
 		} else {
 			c.warnf(ref.valueKey, "the %s is written in the config file: move it to a file of its own (mode 0600) named by %s_file", name, name)
 		}
+		if check != nil {
+			if err := check(ref.value); err != nil {
+				c.errorf(ref.valueKey, "%v", err)
+			}
+		}
 	}
 	return ref
 }
 
 // slack checks [slack].
-func (c *checker) slack(f *slackFile, base, credDir string, fc *fileConfig) {
-	fc.webhook = c.secretRef("slack", "webhook", f.Webhook, f.WebhookFile, base, credDir)
-	if !fc.webhook.value.IsZero() {
-		if err := checkWebhookURL(fc.webhook.value); err != nil {
-			c.errorf(fc.webhook.valueKey, "%v", err)
-		}
-	}
-	c.slackApp(f, base, credDir, fc)
-	fc.cfg.Slack.Language = "ja"
+func (c *checker) slack(f *slackFile) {
+	c.webhook = c.secretRef("slack", "webhook", f.Webhook, f.WebhookFile, checkWebhookURL)
+	c.slackApp(f)
+	c.cfg.Slack.Language = "ja"
 	if f.Language != nil {
 		switch s := *f.Language; s {
 		case "ja", "en":
-			fc.cfg.Slack.Language = s
+			c.cfg.Slack.Language = s
 		default:
 			c.errorf("slack.language", "%q is not a built-in language: want \"ja\" or \"en\"", s)
 		}

@@ -138,7 +138,7 @@ func (c *checker) warnOpenAllDay(hours map[string]string) {
 
 // tenants checks the [[tenant]] entries (or tenant = [{...}, ...]), each
 // naming one tenant by name or by id, never both.
-func (c *checker) tenants(entries []tenantFile, base, credDir string, fc *fileConfig) {
+func (c *checker) tenants(entries []tenantFile) {
 	seen := make(map[string]string)
 	for i, f := range entries {
 		tp := elem("tenant", i)
@@ -167,12 +167,7 @@ func (c *checker) tenants(entries []tenantFile, base, credDir string, fc *fileCo
 		}
 		t.Mention = c.mentions(tp+".mention", f.Mention)
 		t.Escalate = c.mentions(tp+".escalate", f.Escalate)
-		ref := c.secretRef(tp, "webhook", f.Webhook, f.WebhookFile, base, credDir)
-		if !ref.value.IsZero() {
-			if err := checkWebhookURL(ref.value); err != nil {
-				c.errorf(ref.valueKey, "%v", err)
-			}
-		}
+		ref := c.secretRef(tp, "webhook", f.Webhook, f.WebhookFile, checkWebhookURL)
 		if f.Channel != "" {
 			t.Channel = c.channelID(tp+".channel", f.Channel)
 			if f.Webhook != "" || f.WebhookFile != "" {
@@ -185,8 +180,8 @@ func (c *checker) tenants(entries []tenantFile, base, credDir string, fc *fileCo
 		if f.Notify != nil {
 			t.Notify = c.events(tp+".notify", *f.Notify)
 		}
-		fc.cfg.Tenants = append(fc.cfg.Tenants, t)
-		fc.tenants = append(fc.tenants, ref)
+		c.cfg.Tenants = append(c.cfg.Tenants, t)
+		c.tenantHooks = append(c.tenantHooks, ref)
 	}
 }
 
