@@ -5,15 +5,14 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
 
 	"github.com/pelletier/go-toml/v2"
 )
 
 // LegacySecrets are the secrets found in the old bot's secure.json. The
-// TOML that ImportLegacy writes refers to them by file name, relative to
-// the config file: the caller writes each non-empty secret to that name in
-// the config file's directory, with mode 0600.
+// TOML that ImportLegacyFiles writes refers to them by file name, relative
+// to the config file: the caller writes each non-empty secret to that name
+// in the config file's directory, with mode 0600.
 type LegacySecrets struct {
 	Password     Secret // KAMONOHASHI.Application.Password
 	PasswordFile string // the password_file the TOML names
@@ -21,32 +20,11 @@ type LegacySecrets struct {
 	WebhookFile  string // the webhook_file the TOML names
 }
 
-// The file names ImportLegacy's TOML gives the secrets.
+// The file names ImportLegacyFiles's TOML gives the secrets.
 const (
 	legacyPasswordFile = "kamonohashi-password"
 	legacyWebhookFile  = "slack-webhook"
 )
-
-// legacyMessageKeys maps the old message.json keys to kamobot's. An empty
-// value means the set is dropped.
-func legacyMessageKeys() map[string]string {
-	return map[string]string{
-		"Completed":           MsgCompleted,
-		"Killed":              MsgKilled,
-		"UserCanceled":        MsgCanceled,
-		"Unknown":             MsgUnknown,
-		"System.Enter":        MsgEnter,
-		"System.Leave":        MsgLeave,
-		"System.Leave.Friday": MsgLeaveFriday,
-		"System.Leave.Silent": MsgLeaveQuiet,
-		"System.Unknown":      "",
-	}
-}
-
-// legacyDays are the weekday keys of the old config.json, Monday first.
-func legacyDays() []time.Weekday {
-	return []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
-}
 
 // LegacyFile is one of the old bot's files: the name it was given by (used
 // in warnings and errors) and its content, nil when absent.
@@ -83,14 +61,25 @@ func ImportLegacyFiles(configJSON, secureJSON, messageJSON LegacyFile) (tomlText
 		return nil, LegacySecrets{}, nil, fmt.Errorf("nothing to import: give --config, --secure or --message")
 	}
 	im := &importer{out: legacyConfig{hours: map[string]string{}}}
-	if configJSON.Data != nil {
-		im.readConfig(jsonFile{name: configJSON.Name, src: configJSON.Data})
-	}
-	if secureJSON.Data != nil {
-		im.readSecure(jsonFile{name: secureJSON.Name, src: secureJSON.Data})
-	}
-	if messageJSON.Data != nil {
-		im.readMessages(jsonFile{name: messageJSON.Name, src: messageJSON.Data})
+	for _, in := range []struct {
+		file  LegacyFile
+		read  func(root *jnode)
+		known []string // the fields of the file's top object
+	}{
+		{configJSON, im.readConfig, []string{"Watch", "Tenant", "Polling"}},
+		{secureJSON, im.readSecure, []string{"KAMONOHASHI", "SlackURI"}},
+		{messageJSON, im.readMessages, []string{"Message"}},
+	} {
+		if in.file.Data == nil {
+			continue
+		}
+		im.f = jsonFile{name: in.file.Name, src: in.file.Data}
+		root, err := im.f.parse()
+		if err != nil {
+			im.errs = append(im.errs, err)
+		} else if im.object(root, "", in.known...) {
+			in.read(root)
+		}
 	}
 	if err := errors.Join(im.errs...); err != nil {
 		return nil, LegacySecrets{}, im.warns, err
@@ -112,6 +101,7 @@ func ImportLegacyFiles(configJSON, secureJSON, messageJSON LegacyFile) (tomlText
 
 // importer collects the translation and its problems.
 type importer struct {
+	f       jsonFile // the file being read
 	out     legacyConfig
 	secrets LegacySecrets
 	errs    []error
@@ -122,15 +112,13 @@ type importer struct {
 type legacyConfig struct {
 	server, user       string
 	password, webhook  bool
-	interval           string
-	pollingNote        string
+	polling            int64             // seconds, or 0
+	interval           string            // from polling
 	hours              map[string]string // "default" and weekday names
-	hoursNote          []string
+	scheduleConfigured bool
 	tenants            []legacyTenant
 	allTenants         bool
-	messages           map[string][]string
-	messageSources     map[string]string
-	scheduleConfigured bool
+	messages           map[string]legacyMessages // by kamobot's key
 }
 
 type legacyTenant struct {
@@ -140,31 +128,44 @@ type legacyTenant struct {
 	listed   bool // in Watch.Default.Tenant
 }
 
-func (im *importer) fail(e *Error) { im.errs = append(im.errs, e) }
-
-func (im *importer) warn(f jsonFile, n *jnode, key, format string, args ...any) {
-	w := Warning{File: f.name, Key: key, Msg: fmt.Sprintf(format, args...)}
-	if n != nil {
-		w.Line = f.pos(n.off).Line
-	}
-	im.warns = append(im.warns, w)
+type legacyMessages struct {
+	source  string // the key in message.json
+	phrases []string
 }
 
-// object checks that n is an object and warns about fields not in known.
-func (im *importer) object(f jsonFile, n *jnode, key string, known ...string) bool {
+// fail reports a problem with key, at node n.
+func (im *importer) fail(n *jnode, key, format string, args ...any) {
+	p := positionAt(im.f.src, n.off)
+	im.errs = append(im.errs, &Error{File: im.f.name, Line: p.Line, Col: p.Col, Key: key, Msg: fmt.Sprintf(format, args...), Err: ErrInvalid})
+}
+
+func (im *importer) warn(n *jnode, key, format string, args ...any) {
+	im.warns = append(im.warns, Warning{File: im.f.name, Line: positionAt(im.f.src, n.off).Line, Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+// as returns the value of n as a T, or reports that n is not what want
+// says. The message never quotes the value, which may be a secret.
+func as[T any](im *importer, n *jnode, key, want string) (T, bool) {
+	v, ok := n.val.(T)
+	if !ok {
+		im.fail(n, key, "want %s, got %s", want, n.kind())
+	}
+	return v, ok
+}
+
+// object checks that n, if present, is an object, and warns about fields
+// not in known.
+func (im *importer) object(n *jnode, key string, known ...string) bool {
 	if n == nil {
 		return false
 	}
-	if !n.object {
-		im.fail(f.errorAt(n, key, "want an object, got %s", n.kind()))
-		return false
-	}
-	for _, fld := range n.obj {
-		if !slices.Contains(known, fld.key) {
-			im.warn(f, fld.val, joinKey(key, fld.key), "unknown field, not translated")
+	fields, ok := as[[]jfield](im, n, key, "an object")
+	for _, f := range fields {
+		if !slices.Contains(known, f.key) {
+			im.warn(f.val, joinKey(key, f.key), "unknown field, not translated")
 		}
 	}
-	return true
+	return ok
 }
 
 func joinKey(parent, key string) string {
@@ -174,34 +175,14 @@ func joinKey(parent, key string) string {
 	return parent + "." + key
 }
 
-func (im *importer) boolean(f jsonFile, n *jnode, key string) (bool, bool) {
-	b, ok := n.val.(bool)
+func (im *importer) integer(n *jnode, key string) (int64, bool) {
+	num, ok := as[json.Number](im, n, key, "a whole number")
 	if !ok {
-		im.fail(f.errorAt(n, key, "want true or false, got %s", n.kind()))
-	}
-	return b, ok
-}
-
-func (im *importer) integer(f jsonFile, n *jnode, key string) (int64, bool) {
-	num, ok := n.val.(json.Number)
-	if !ok {
-		im.fail(f.errorAt(n, key, "want a whole number, got %s", n.kind()))
 		return 0, false
 	}
 	v, err := num.Int64()
 	if err != nil {
-		im.fail(f.errorAt(n, key, "want a whole number, got %s", num))
-		return 0, false
+		im.fail(n, key, "want a whole number, got %s", num)
 	}
-	return v, true
-}
-
-// str reads a string; a type error never quotes the value, which may be a
-// secret.
-func (im *importer) str(f jsonFile, n *jnode, key string) (string, bool) {
-	s, ok := n.val.(string)
-	if !ok {
-		im.fail(f.errorAt(n, key, "want a string, got %s", n.kind()))
-	}
-	return s, ok
+	return v, err == nil
 }

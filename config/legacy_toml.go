@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -11,41 +12,41 @@ func (c legacyConfig) toml() []byte {
 	w.comment("kamobot configuration, translated from the old kamonohashi-slackbot files",
 		"by `kamobot config import-legacy`. Check it with `kamobot config check`;",
 		"`kamobot config init` writes a starter file that explains every key.")
-	w.blank()
+	w.line("")
 
-	w.table("kamonohashi")
+	w.line("[kamonohashi]")
 	if c.server != "" {
-		w.kv("server", quoteTOML(c.server))
+		w.line("server = " + quoteTOML(c.server))
 	} else {
 		w.comment("Fill in the KAMONOHASHI address (secure.json had none).", `server = "https://kamonohashi.example.com"`)
 	}
 	if c.user != "" {
-		w.kv("user", quoteTOML(c.user))
+		w.line("user = " + quoteTOML(c.user))
 	} else {
 		w.comment("Fill in the user name (secure.json had none).", `user = "watch-only"`)
 	}
 	if c.password {
 		w.comment("The password from secure.json, in a file of its own (chmod 600).")
-		w.kv("password_file", quoteTOML(legacyPasswordFile))
+		w.line("password_file = " + quoteTOML(legacyPasswordFile))
 	} else {
 		w.comment("A file holding the password (secure.json had none).", `password_file = "kamonohashi-password"`)
 	}
-	w.blank()
+	w.line("")
 
-	w.table("slack")
+	w.line("[slack]")
 	if c.webhook {
 		w.comment("The SlackURI from secure.json, in a file of its own (chmod 600).")
-		w.kv("webhook_file", quoteTOML(legacyWebhookFile))
+		w.line("webhook_file = " + quoteTOML(legacyWebhookFile))
 	} else {
 		w.comment("A file holding the incoming-webhook URL (secure.json had none).", `webhook_file = "slack-webhook"`)
 	}
-	w.kv("language", `"ja"`)
-	w.blank()
+	w.line(`language = "ja"`)
+	w.line("")
 
-	w.table("watch")
+	w.line("[watch]")
 	if c.interval != "" {
-		w.comment(c.pollingNote)
-		w.kv("interval", quoteTOML(c.interval))
+		w.comment(fmt.Sprintf("Polling: %d (seconds) in config.json.", c.polling))
+		w.line("interval = " + quoteTOML(c.interval))
 	}
 	w.comment("The old bot posted endings (Completed, Killed, UserCanceled) of training",
 		"jobs last seen Running or Pending. kamobot watches all four kinds of job and",
@@ -54,28 +55,34 @@ func (c legacyConfig) toml() []byte {
 		`notify_from = ["Running", "Pending"] is kamobot's default too.`)
 	if c.allTenants {
 		w.comment("The old bot watched every tenant; the [[tenant]] entries below only add mentions.")
-		w.kv("all_tenants", "true")
+		w.line("all_tenants = true")
 	}
-	w.blank()
+	w.line("")
 
 	if c.scheduleConfigured {
-		w.table("schedule")
+		w.line("[schedule]")
 		w.comment("The old bot used this machine's clock; name its zone if it is not the server's.",
 			`timezone = "Asia/Tokyo"`)
-		w.comment(c.hoursNote...)
-		w.kv("hours", c.hoursTable())
+		w.comment("Translated from Watch in config.json. The old bot's code copied each weekday's",
+			"entry into its shared Default entry, so a day without an entry of its own",
+			"inherited whatever day came before it. kamobot gives such days the Default",
+			"entry, and nothing else.")
+		var hours []string
+		for _, k := range hoursKeys() {
+			if h, ok := c.hours[k]; ok {
+				hours = append(hours, k+" = "+quoteTOML(h))
+			}
+		}
+		w.line("hours = { " + strings.Join(hours, ", ") + " }")
 		w.comment("The old bot dropped every event outside these hours. kamobot keeps them for a",
 			`digest when office hours open again; "drop" restores the old behaviour.`)
-		w.kv("outside_hours", `"digest"`)
+		w.line(`outside_hours = "digest"`)
 		w.comment("The old bot greeted the channel when its hours opened and closed.")
-		w.kv("greetings", "true")
-		w.blank()
+		w.line("greetings = true")
+		w.line("")
 	}
 
 	for _, t := range c.tenants {
-		if !t.listed {
-			w.comment("Not in Watch.Default.Tenant, so not watched by the old bot either:")
-		}
 		lines := []string{"[[tenant]]", fmt.Sprintf("id = %d", t.id)}
 		if len(t.mention) > 0 {
 			var ms []string
@@ -85,30 +92,29 @@ func (c legacyConfig) toml() []byte {
 			lines = append(lines, "mention = ["+strings.Join(ms, ", ")+"]")
 		}
 		if !t.listed {
+			w.comment("Not in Watch.Default.Tenant, so not watched by the old bot either:")
 			w.comment(lines...)
 		} else {
-			if len(t.mention) > 0 && hasName(t.mention) {
+			if slices.ContainsFunc(t.mention, Mention.IsName) {
 				w.comment("Slack no longer resolves @names: replace them with user IDs (U01ABCDEF).")
 			}
-			for _, l := range lines {
-				w.line(l)
-			}
+			w.line(lines...)
 		}
 		w.comment(t.comments...)
-		w.blank()
+		w.line("")
 	}
 
 	if len(c.messages) > 0 {
-		w.table("messages")
+		w.line("[messages]")
 		w.comment("From message.json. Each set replaces kamobot's built-in one.")
 		for _, k := range MessageKeys() {
-			phrases, ok := c.messages[k]
+			set, ok := c.messages[k]
 			if !ok {
 				continue
 			}
-			w.comment("Message." + c.messageSources[k])
+			w.comment("Message." + set.source)
 			w.line(k + " = [")
-			for _, p := range phrases {
+			for _, p := range set.phrases {
 				w.line("  " + quoteTOML(p) + ",")
 			}
 			w.line("]")
@@ -117,35 +123,14 @@ func (c legacyConfig) toml() []byte {
 	return []byte(strings.TrimRight(w.b.String(), "\n") + "\n")
 }
 
-func hasName(ms []Mention) bool {
-	for _, m := range ms {
-		if m.IsName() {
-			return true
-		}
-	}
-	return false
-}
-
-// hoursTable writes schedule.hours as an inline table, default first.
-func (c legacyConfig) hoursTable() string {
-	var parts []string
-	for _, k := range hoursKeys() {
-		if h, ok := c.hours[k]; ok {
-			parts = append(parts, k+" = "+quoteTOML(h))
-		}
-	}
-	return "{ " + strings.Join(parts, ", ") + " }"
-}
-
 // tomlWriter writes a TOML file line by line.
 type tomlWriter struct{ b strings.Builder }
 
-func (w *tomlWriter) line(s string) { w.b.WriteString(s + "\n") }
-func (w *tomlWriter) blank()        { w.b.WriteString("\n") }
-func (w *tomlWriter) table(name string) {
-	w.line("[" + name + "]")
+func (w *tomlWriter) line(lines ...string) {
+	for _, l := range lines {
+		w.b.WriteString(l + "\n")
+	}
 }
-func (w *tomlWriter) kv(key, value string) { w.line(key + " = " + value) }
 
 // comment writes each line as a comment; a line break inside one (from a
 // user's text) cannot end the comment.
