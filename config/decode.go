@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"reflect"
@@ -183,7 +184,7 @@ func typeError(path string, src []byte, pl places, de *toml.DecodeError) *Error 
 		e.Msg = strings.TrimPrefix(de.Error(), "toml: ")
 		return e
 	}
-	got := tomlTypeName(m[1])
+	got := cmp.Or(tomlTypes[m[1]], m[1])
 	want, hint := wantFor(p), ""
 	if strings.HasPrefix(want, "a duration") && m[1] == "integer" {
 		hint = fmt.Sprintf(` (write a unit: "%ss" for seconds)`, at.raw)
@@ -192,29 +193,11 @@ func typeError(path string, src []byte, pl places, de *toml.DecodeError) *Error 
 	return e
 }
 
-// tomlTypeName names a TOML type as go-toml/v2 calls it, for messages.
-func tomlTypeName(t string) string {
-	switch t {
-	case "string", "table":
-		return "a " + t
-	case "integer", "array":
-		return "an " + t
-	case "float":
-		return "a float"
-	case "boolean":
-		return "a boolean"
-	case "local date":
-		return "a date"
-	case "local time":
-		return "a time"
-	case "datetime", "local datetime":
-		return "a date-time"
-	case "inline table":
-		return "a table"
-	case "array table":
-		return "an array of tables"
-	}
-	return t
+// tomlTypes names the TOML types of go-toml/v2's type mismatch messages.
+var tomlTypes = map[string]string{
+	"string": "a string", "integer": "an integer", "float": "a float", "boolean": "a boolean",
+	"local date": "a date", "local time": "a time", "datetime": "a date-time", "local datetime": "a date-time",
+	"array": "an array", "table": "a table", "inline table": "a table", "array table": "an array of tables",
 }
 
 // wantFor says what the key at p takes, from the type of its field.

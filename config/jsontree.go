@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
@@ -59,23 +60,18 @@ type jsonFile struct {
 	src  []byte
 }
 
-// placeholderAt returns the template placeholder that b starts with, such
+// placeholderRE matches the template placeholder a text starts with, such
 // as "(TenantIDs)", "(TenantID)" or "(SlackUserName)" in the old bot's
-// files, and the name inside the parentheses.
+// files, with the name inside the parentheses.
+var placeholderRE = regexp.MustCompile(`^\(([A-Za-z_]{1,39})\)`)
+
+// placeholderAt returns the placeholder b starts with, and its name.
 func placeholderAt(b []byte) (placeholder, name string, ok bool) {
-	if len(b) < 3 || b[0] != '(' {
+	m := placeholderRE.FindSubmatch(b)
+	if m == nil {
 		return "", "", false
 	}
-	end := bytes.IndexByte(b, ')')
-	if end < 2 || end > 40 {
-		return "", "", false
-	}
-	for _, c := range b[1:end] {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_') {
-			return "", "", false
-		}
-	}
-	return string(b[:end+1]), string(b[1:end]), true
+	return string(m[0]), string(m[1]), true
 }
 
 // parse reads the whole file into a tree. A syntax error is reported with

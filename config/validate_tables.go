@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -82,26 +83,9 @@ func holiday(v any) (Date, error) {
 	case toml.LocalTime:
 		return Date{}, errors.New("want a date without a time, like 2026-12-29, got a time")
 	}
-	return Date{}, fmt.Errorf("want a date like \"2026-12-29\", got %s", typeName(v))
-}
-
-// typeName names the TOML type of a value decoded into an any.
-func typeName(v any) string {
-	switch v.(type) {
-	case string:
-		return "a string"
-	case int64:
-		return "an integer"
-	case float64:
-		return "a float"
-	case bool:
-		return "a boolean"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "a table"
-	}
-	return fmt.Sprintf("a %T", v)
+	got := map[string]string{"int64": "an integer", "float64": "a float", "bool": "a boolean",
+		"[]interface {}": "an array", "map[string]interface {}": "a table"}[fmt.Sprintf("%T", v)]
+	return Date{}, fmt.Errorf("want a date like \"2026-12-29\", got %s", cmp.Or(got, fmt.Sprintf("a %T", v)))
 }
 
 // warnOpenAllDay warns when schedule.hours has no "default" and leaves some
