@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -60,30 +62,19 @@ func ParseMention(s string) (m Mention, warning string, err error) {
 	return Mention("@" + bare), fmt.Sprintf("%q is a name: Slack stopped resolving @names in 2018; use a user ID like U01ABCDEF (in Slack: the person's profile, \"⋮\", \"Copy member ID\")", s), nil
 }
 
-// isUserID reports whether s looks like a Slack user ID: U or W, then
-// upper-case letters and digits.
-func isUserID(s string) bool {
-	return len(s) >= 7 && (s[0] == 'U' || s[0] == 'W') && isIDTail(s[1:])
-}
-
-// isGroupID reports whether s looks like a Slack user group ID: S, then
-// upper-case letters and digits.
-func isGroupID(s string) bool {
-	return len(s) >= 7 && s[0] == 'S' && isIDTail(s[1:])
-}
-
-func isIDTail(s string) bool {
-	return len(s) <= 20 && strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == ""
-}
+var (
+	// isUserID reports whether s looks like a Slack user ID: U or W, then
+	// upper-case letters and digits.
+	isUserID = regexp.MustCompile(`^[UW][A-Z0-9]{6,20}$`).MatchString
+	// isGroupID reports whether s looks like a Slack user group ID: S, then
+	// upper-case letters and digits.
+	isGroupID = regexp.MustCompile(`^S[A-Z0-9]{6,20}$`).MatchString
+)
 
 // isSpecial reports whether s is one of Slack's special mentions, written
 // <!here> and so on.
 func isSpecial(s string) bool {
-	switch strings.ToLower(s) {
-	case "here", "channel", "everyone":
-		return true
-	}
-	return false
+	return slices.Contains([]string{"here", "channel", "everyone"}, strings.ToLower(s))
 }
 
 // IsName reports whether m is a legacy @name, which Slack shows as plain

@@ -69,10 +69,7 @@ func BuiltinMessages(lang string) (Messages, error) {
 	if !slices.Contains(Languages(), lang) {
 		return Messages{}, fmt.Errorf("no built-in messages for language %q (want \"ja\" or \"en\")", lang)
 	}
-	data, err := builtinFS.ReadFile("messages/" + lang + ".toml")
-	if err != nil {
-		return Messages{}, fmt.Errorf("built-in messages for %q: %w", lang, err)
-	}
+	data, _ := builtinFS.ReadFile("messages/" + lang + ".toml") // there is one per language
 	sets := make(map[string][]string)
 	if err := toml.Unmarshal(data, &sets); err != nil {
 		return Messages{}, fmt.Errorf("built-in messages for %q: %w", lang, err)

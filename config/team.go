@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -78,47 +79,32 @@ type failingFile struct {
 
 // team checks the team keys of [watch], applying the defaults.
 func (c *checker) team(f *watchFile, t *Team) {
-	t.Muted = defaultMuted
-	if f.Muted != nil {
-		switch *f.Muted {
-		case MutedDigest, MutedDrop:
-			t.Muted = *f.Muted
+	t.Muted = c.oneOf("watch.muted", f.Muted, defaultMuted,
+		"%q: want \"digest\" (held events come in a digest when the mute ends) or \"drop\"", MutedDigest, MutedDrop)
+	t.Remind = c.remind(f.Remind)
+	fr := cmp.Or(f.FailingRepeatedly, &failingFile{})
+	t.FailingBy = c.oneOf("watch.failing_repeatedly.by", fr.By, FailingByName, "%q: want \"name\" (the same job name) or \"series\" "+
+		"(one owner's names that differ only by a trailing run number or date)", FailingByName, FailingBySeries)
+	t.FailingCount, t.FailingWithin = defaultFailingCount, defaultFailingWithin
+	if fr.Count != nil {
+		switch n := *fr.Count; {
+		case n == 0:
+			t.FailingCount = 0
+		case n < 2 || n > maxFailingCount:
+			c.errorf("watch.failing_repeatedly.count", "%d: want 2 to %d failures (or 0 to switch it off)", n, maxFailingCount)
 		default:
-			c.errorf("watch.muted", "%q: want \"digest\" (held events come in a digest when the mute ends) or \"drop\"", *f.Muted)
+			t.FailingCount = int(n)
 		}
 	}
-	t.Remind = c.remind(f.Remind)
-	t.FailingCount, t.FailingWithin, t.FailingBy = defaultFailingCount, defaultFailingWithin, FailingByName
-	if fr := f.FailingRepeatedly; fr != nil {
-		if fr.By != nil {
-			switch *fr.By {
-			case FailingByName, FailingBySeries:
-				t.FailingBy = *fr.By
-			default:
-				c.errorf("watch.failing_repeatedly.by", "%q: want \"name\" (the same job name) or \"series\" "+
-					"(one owner's names that differ only by a trailing run number or date)", *fr.By)
-			}
-		}
-		if fr.Count != nil {
-			switch n := *fr.Count; {
-			case n == 0:
-				t.FailingCount = 0
-			case n < 2 || n > maxFailingCount:
-				c.errorf("watch.failing_repeatedly.count", "%d: want 2 to %d failures (or 0 to switch it off)", n, maxFailingCount)
-			default:
-				t.FailingCount = int(n)
-			}
-		}
-		if fr.Within != nil {
-			d, err := parseDuration(*fr.Within, false)
-			switch {
-			case err != nil:
-				c.errorf("watch.failing_repeatedly.within", "%v", err)
-			case d < time.Hour || d > 30*24*time.Hour:
-				c.errorf("watch.failing_repeatedly.within", "%s: want 1h to 30 days", fmtDuration(d))
-			default:
-				t.FailingWithin = d
-			}
+	if fr.Within != nil {
+		d, err := parseDuration(*fr.Within, false)
+		switch {
+		case err != nil:
+			c.errorf("watch.failing_repeatedly.within", "%v", err)
+		case d < time.Hour || d > 30*24*time.Hour:
+			c.errorf("watch.failing_repeatedly.within", "%s: want 1h to 30 days", fmtDuration(d))
+		default:
+			t.FailingWithin = d
 		}
 	}
 	t.SelfAlertAfter = c.alertAfter("self_alert_after", f.SelfAlertAfter, defaultSelfAlertAfter)

@@ -137,11 +137,7 @@ func (c *checker) kamonohashi(f *kamonohashiFile) {
 		}
 		k.CAFile = path
 	}
-	zone := defaultTimezone
-	if f.Timezone != nil {
-		zone = *f.Timezone
-	}
-	if loc, err := loadLocation(zone); err != nil {
+	if loc, err := loadLocation(*cmp.Or(f.Timezone, ptr(defaultTimezone))); err != nil {
 		c.errorf("kamonohashi.timezone", "%v", err)
 	} else {
 		k.Location = loc
@@ -187,15 +183,17 @@ func (c *checker) secretRef(p, name, value, file string, check func(Secret) erro
 func (c *checker) slack(f *slackFile) {
 	c.webhook = c.secretRef("slack", "webhook", f.Webhook, f.WebhookFile, checkWebhookURL)
 	c.slackApp(f)
-	c.cfg.Slack.Language = "ja"
-	if f.Language != nil {
-		switch s := *f.Language; s {
-		case "ja", "en":
-			c.cfg.Slack.Language = s
-		default:
-			c.errorf("slack.language", "%q is not a built-in language: want \"ja\" or \"en\"", s)
-		}
+	c.cfg.Slack.Language = c.oneOf("slack.language", f.Language, "ja", "%q is not a built-in language: want \"ja\" or \"en\"", Languages()...)
+}
+
+// oneOf returns *v, or def when v is nil; a value not in allowed is
+// reported with msg, which formats it, and gives def.
+func (c *checker) oneOf(p string, v *string, def, msg string, allowed ...string) string {
+	if v == nil || slices.Contains(allowed, *v) {
+		return *cmp.Or(v, &def)
 	}
+	c.errorf(p, msg, *v)
+	return def
 }
 
 // Bounds of the [watch] durations. Outside them a value is surely a slip
