@@ -163,10 +163,8 @@ func (im *importer) readTenantList(n *jnode) {
 }
 
 func (im *importer) tenant(id int64) *legacyTenant {
-	for i := range im.out.tenants {
-		if im.out.tenants[i].id == id {
-			return &im.out.tenants[i]
-		}
+	if i := slices.IndexFunc(im.out.tenants, func(t legacyTenant) bool { return t.id == id }); i >= 0 {
+		return &im.out.tenants[i]
 	}
 	return nil
 }

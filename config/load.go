@@ -28,7 +28,7 @@ const (
 	// EnvCredentialsDirectory is set by systemd for a unit with
 	// LoadCredential=; kamobot reads "kamonohashi-password" and
 	// "slack-webhook" there first.
-	EnvCredentialsDirectory = credentialsVar
+	EnvCredentialsDirectory = "CREDENTIALS_DIRECTORY"
 )
 
 // Names of the systemd credentials Load reads from $CREDENTIALS_DIRECTORY.
@@ -163,12 +163,10 @@ func load(path string, src []byte, present bool, mode fs.FileMode, env func(stri
 // invalidUTF8 returns the offset of the first byte of src that is not
 // UTF-8, or -1.
 func invalidUTF8(src []byte) int {
-	for off := 0; off < len(src); {
-		r, size := utf8.DecodeRune(src[off:])
-		if r == utf8.RuneError && size == 1 {
+	for off, r := range string(src) {
+		if r == utf8.RuneError && !bytes.HasPrefix(src[off:], []byte("\uFFFD")) {
 			return off
 		}
-		off += size
 	}
 	return -1
 }
@@ -238,7 +236,7 @@ func (c *checker) resolveSecret(credential, envFile, envValue string, ref secret
 	}
 	switch {
 	case credPath != "":
-		source = "$" + credentialsVar + "/" + credential
+		source = "$" + EnvCredentialsDirectory + "/" + credential
 		at = Error{File: credPath, Key: source}
 		s, err = readSecretFile(credPath, false)
 	case envFile != "" && c.env(envFile) != "":

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -211,10 +212,7 @@ func (s *Schedule) OutsideHours(ev job.EventType) Hold {
 	if h, ok := s.byEvent[ev]; ok {
 		return h
 	}
-	if s.outside == "" {
-		return HoldDigest
-	}
-	return s.outside
+	return cmp.Or(s.outside, HoldDigest)
 }
 
 // Holiday reports whether d is one of the configured holidays.

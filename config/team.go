@@ -107,7 +107,7 @@ func (c *checker) team(f *watchFile, t *Team) {
 			t.FailingWithin = d
 		}
 	}
-	t.SelfAlertAfter = c.alertAfter("self_alert_after", f.SelfAlertAfter, defaultSelfAlertAfter)
+	t.SelfAlertAfter = c.alertAfter("self_alert_after", f.SelfAlertAfter, defaultSelfAlertAfter, "")
 }
 
 // remind checks [watch] remind: an array of growing durations, or "off".

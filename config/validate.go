@@ -1,6 +1,3 @@
-// One file: the one validation path, a checker method per section of config.toml in the
-// order the file is written, with the helpers they share; split, it would be read in pieces.
-
 package config
 
 import (
@@ -104,7 +101,7 @@ const (
 func (c *checker) check(doc *fileDoc) {
 	c.kamonohashi(&doc.Kamonohashi)
 	c.slack(&doc.Slack)
-	c.watch(&doc.Watch, &c.cfg.Watch)
+	c.watch(&doc.Watch)
 	c.cfg.Schedule = c.schedule(&doc.Schedule)
 	c.cfg.Report = c.report(&doc.Report)
 	c.tenants(doc.Tenant)
@@ -208,7 +205,8 @@ const (
 )
 
 // watch checks [watch], applying the defaults for missing keys.
-func (c *checker) watch(f *watchFile, w *Watch) {
+func (c *checker) watch(f *watchFile) {
+	w := &c.cfg.Watch
 	interval := cmp.Or(f.Interval, ptr(defaultInterval))
 	if d, err := parseDuration(*interval, false); err != nil {
 		c.errorf("watch.interval", "%v", err)
@@ -222,10 +220,6 @@ func (c *checker) watch(f *watchFile, w *Watch) {
 		c.errorf("watch.interval", "%s is too long: the maximum is %s (a job that ends would be told a day late or more)",
 			fmtDuration(w.Interval), fmtDuration(maxInterval))
 	}
-	w.StuckPendingAfter = c.alertAfter("stuck_pending_after", f.StuckPendingAfter, defaultStuckPendingAfter)
-	w.LongRunningAfter = c.alertAfter("long_running_after", f.LongRunningAfter, defaultLongRunningAfter)
-	w.SummaryAfterSilence = c.alertAfter("summary_after_silence", f.SummaryAfterSilence, defaultSummaryAfterSilence)
-
 	w.Kinds = api.AllKinds()
 	if f.Kinds != nil {
 		w.Kinds = c.kinds("watch.kinds", *f.Kinds)
@@ -234,19 +228,9 @@ func (c *checker) watch(f *watchFile, w *Watch) {
 	if f.Notify != nil {
 		w.Notify = c.events("watch.notify", *f.Notify)
 	}
-	for _, alert := range []struct {
-		ev    job.EventType
-		after time.Duration
-		key   string
-		set   *string
-	}{
-		{job.EventStuckPending, w.StuckPendingAfter, "stuck_pending_after", f.StuckPendingAfter},
-		{job.EventLongRunning, w.LongRunningAfter, "long_running_after", f.LongRunningAfter},
-	} {
-		if alert.set != nil && alert.after == 0 && isOff(*alert.set) && w.Notifies(alert.ev) {
-			c.warnf("watch."+alert.key, "%s is off, so the %q in notify has no effect", alert.key, alert.ev)
-		}
-	}
+	w.StuckPendingAfter = c.alertAfter("stuck_pending_after", f.StuckPendingAfter, defaultStuckPendingAfter, job.EventStuckPending)
+	w.LongRunningAfter = c.alertAfter("long_running_after", f.LongRunningAfter, defaultLongRunningAfter, job.EventLongRunning)
+	w.SummaryAfterSilence = c.alertAfter("summary_after_silence", f.SummaryAfterSilence, defaultSummaryAfterSilence, "")
 	w.NotifyFrom = defaultNotifyFrom()
 	if f.NotifyFrom != nil {
 		w.NotifyFrom = c.notifyFrom("watch.notify_from", *f.NotifyFrom)
@@ -258,9 +242,10 @@ func (c *checker) watch(f *watchFile, w *Watch) {
 func ptr[T any](v T) *T { return &v }
 
 // alertAfter checks one of the optional alert durations of [watch]: "0" and
-// "off" switch the alert off; anything else must lie between minAlertAfter
+// "off" switch the alert off, which makes its event ev (if any) pointless in
+// watch.notify, read before; anything else must lie between minAlertAfter
 // and maxAlertAfter.
-func (c *checker) alertAfter(key string, v *string, def string) time.Duration {
+func (c *checker) alertAfter(key string, v *string, def string, ev job.EventType) time.Duration {
 	p := "watch." + key
 	got, err := parseDuration(*cmp.Or(v, &def), true)
 	switch {
@@ -268,6 +253,9 @@ func (c *checker) alertAfter(key string, v *string, def string) time.Duration {
 		c.errorf(p, "%v", err)
 		return 0
 	case got == 0:
+		if c.cfg.Watch.Notifies(ev) {
+			c.warnf(p, "%s is off, so the %q in notify has no effect", key, ev)
+		}
 	case got < minAlertAfter:
 		c.errorf(p, "%s is too short: the minimum is %s (or \"off\" to switch the alert off)", got, fmtDuration(minAlertAfter))
 		return 0
