@@ -116,15 +116,16 @@ func parseClock(s string, end bool) (int, error) {
 // resolveDays applies the precedence of schedule.hours: a day's own entry,
 // then its group, then "default", then open all day. Each day is resolved
 // from the table alone, so no day's entry can leak into another day (the
-// old bot wrote weekday overrides into its shared Default entry).
-func resolveDays(hours map[string]window) [7]window {
-	var days [7]window
-	for wd := time.Sunday; wd <= time.Saturday; wd++ {
-		group := "weekdays"
+// old bot wrote weekday overrides into its shared Default entry). open
+// names the days no entry covers, Monday first.
+func resolveDays(hours map[string]window) (days [7]window, open []string) {
+	for i := range 7 {
+		wd := time.Weekday((i + 1) % 7)
+		day, group := strings.ToLower(wd.String()), "weekdays"
 		if wd == time.Saturday || wd == time.Sunday {
 			group = "weekend"
 		}
-		w, ok := hours[strings.ToLower(wd.String())]
+		w, ok := hours[day]
 		if !ok {
 			w, ok = hours[group]
 		}
@@ -133,10 +134,11 @@ func resolveDays(hours map[string]window) [7]window {
 		}
 		if !ok {
 			w = window{start: 0, end: 24 * 60}
+			open = append(open, day)
 		}
 		days[wd] = w
 	}
-	return days
+	return days, open
 }
 
 // loadLocation resolves a zone name; "" and "Local" are the local zone.

@@ -27,17 +27,24 @@ func (c *checker) schedule(f *scheduleFile) *Schedule {
 			c.errorf(p, "%s", unknownKeyMsg([]string{"schedule", "hours"}, k, hoursKeys()))
 			continue
 		}
+		// A window refused still covers its days: the config does not
+		// load, and the days are not also reported open all day.
 		w, err := parseWindow(f.Hours[k])
 		if err != nil {
 			c.errorf(p, "%v", err)
-			continue
 		}
 		hours[k] = w
 	}
-	if f.Hours != nil {
-		c.warnOpenAllDay(f.Hours)
+	days, open := resolveDays(hours)
+	if f.Hours != nil && len(open) > 0 {
+		verb := "are"
+		if len(open) == 1 {
+			verb = "is"
+		}
+		c.warnf("schedule.hours", "no \"default\" entry, so %s %s open all day: add default = \"off\" to close days without an entry",
+			joinAnd(open), verb)
 	}
-	s := &Schedule{enabled: f.Hours != nil || f.Holidays != nil, loc: loc, days: resolveDays(hours),
+	s := &Schedule{enabled: f.Hours != nil || f.Holidays != nil, loc: loc, days: days,
 		holidays: make(map[Date]bool), outside: HoldDigest, byEvent: make(map[job.EventType]Hold), greetings: f.Greetings}
 	for i, el := range f.Holidays {
 		if d, err := holiday(el); err != nil {
@@ -86,38 +93,6 @@ func holiday(v any) (Date, error) {
 	got := map[string]string{"int64": "an integer", "float64": "a float", "bool": "a boolean",
 		"[]interface {}": "an array", "map[string]interface {}": "a table"}[fmt.Sprintf("%T", v)]
 	return Date{}, fmt.Errorf("want a date like \"2026-12-29\", got %s", cmp.Or(got, fmt.Sprintf("a %T", v)))
-}
-
-// warnOpenAllDay warns when schedule.hours has no "default" and leaves some
-// days out: they are open all day, which may surprise.
-func (c *checker) warnOpenAllDay(hours map[string]string) {
-	if _, ok := hours["default"]; ok {
-		return
-	}
-	var open []string
-	for wd := time.Monday; ; wd = (wd + 1) % 7 {
-		day := strings.ToLower(wd.String())
-		group := "weekdays"
-		if wd == time.Saturday || wd == time.Sunday {
-			group = "weekend"
-		}
-		_, own := hours[day]
-		_, grp := hours[group]
-		if !own && !grp {
-			open = append(open, day)
-		}
-		if wd == time.Sunday {
-			break
-		}
-	}
-	verb := "are"
-	if len(open) == 1 {
-		verb = "is"
-	}
-	if len(open) > 0 {
-		c.warnf("schedule.hours", "no \"default\" entry, so %s %s open all day: add default = \"off\" to close days without an entry",
-			joinAnd(open), verb)
-	}
 }
 
 // tenants checks the [[tenant]] entries (or tenant = [{...}, ...]), each
