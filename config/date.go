@@ -1,7 +1,6 @@
 package config
 
 import (
-	"cmp"
 	"fmt"
 	"time"
 )
@@ -34,10 +33,6 @@ func (d Date) String() string {
 	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
 }
 
-// In returns the first instant of d in loc: midnight, or the end of the
-// gap where a DST change skips midnight.
-func (d Date) In(loc *time.Location) time.Time { return wallTime(d, 0, loc) }
-
 // AddDays returns the date n days after d (before it if n is negative).
 func (d Date) AddDays(n int) Date {
 	return DateOf(time.Date(d.Year, d.Month, d.Day+n, 12, 0, 0, 0, time.UTC))
@@ -46,9 +41,4 @@ func (d Date) AddDays(n int) Date {
 // Weekday returns the day of the week of d.
 func (d Date) Weekday() time.Weekday {
 	return time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Weekday()
-}
-
-// Compare returns -1, 0 or +1 as d is before, equal to or after e.
-func (d Date) Compare(e Date) int {
-	return cmp.Or(cmp.Compare(d.Year, e.Year), cmp.Compare(d.Month, e.Month), cmp.Compare(d.Day, e.Day))
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"testing"
@@ -565,4 +566,13 @@ func (s *Schedule) NextClose(t time.Time) time.Time {
 		end = next
 	}
 	return time.Time{}
+}
+
+// In returns the first instant of d in loc: midnight, or the end of the
+// gap where a DST change skips midnight.
+func (d Date) In(loc *time.Location) time.Time { return wallTime(d, 0, loc) }
+
+// Compare returns -1, 0 or +1 as d is before, equal to or after e.
+func (d Date) Compare(e Date) int {
+	return cmp.Or(cmp.Compare(d.Year, e.Year), cmp.Compare(d.Month, e.Month), cmp.Compare(d.Day, e.Day))
 }
