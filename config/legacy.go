@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/pelletier/go-toml/v2"
 )
@@ -162,17 +163,10 @@ func (im *importer) object(n *jnode, key string, known ...string) bool {
 	fields, ok := as[[]jfield](im, n, key, "an object")
 	for _, f := range fields {
 		if !slices.Contains(known, f.key) {
-			im.warn(f.val, joinKey(key, f.key), "unknown field, not translated")
+			im.warn(f.val, strings.TrimPrefix(key+"."+f.key, "."), "unknown field, not translated")
 		}
 	}
 	return ok
-}
-
-func joinKey(parent, key string) string {
-	if parent == "" {
-		return key
-	}
-	return parent + "." + key
 }
 
 func (im *importer) integer(n *jnode, key string) (int64, bool) {

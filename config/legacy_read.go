@@ -10,9 +10,6 @@ import (
 	"time"
 )
 
-// legacyDays are the weekday keys of the old config.json, Monday first.
-var legacyDays = []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
-
 // legacyMessageKeys maps the old message.json keys to kamobot's. An empty
 // value means the set is dropped.
 var legacyMessageKeys = map[string]string{
@@ -99,10 +96,7 @@ func (im *importer) window(d, def legacyDay, key string, defBad bool) (string, b
 }
 
 func (im *importer) readWatch(n *jnode) {
-	known := []string{"Default"}
-	for _, wd := range legacyDays {
-		known = append(known, wd.String())
-	}
+	known := []string{"Default", "Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"}
 	if !im.object(n, "Watch", known...) {
 		return
 	}
@@ -123,14 +117,14 @@ func (im *importer) readWatch(n *jnode) {
 		}
 	}
 	var missing []string
-	for _, wd := range legacyDays {
-		day := strings.ToLower(wd.String())
-		dn := n.field(wd.String())
+	for _, name := range known[1:] {
+		day := strings.ToLower(name)
+		dn := n.field(name)
 		if dn == nil {
 			missing = append(missing, day)
 			continue
 		}
-		key := "Watch." + wd.String()
+		key := "Watch." + name
 		if d, ok := im.readDay(dn, key, false); ok {
 			if w, ok := im.window(d, def, key, defBad); ok {
 				im.out.hours[day] = w
@@ -261,11 +255,7 @@ func (im *importer) readPolling(n *jnode) {
 // isPlaceholderURL reports whether s is what the old template left in a
 // URL field: empty, or a scheme alone.
 func isPlaceholderURL(s string) bool {
-	switch strings.TrimSpace(s) {
-	case "", "http://", "https://", "http:", "https:":
-		return true
-	}
-	return false
+	return slices.Contains([]string{"", "http://", "https://", "http:", "https:"}, strings.TrimSpace(s))
 }
 
 // str reads the string field of parent that key ends with; ok is false

@@ -128,5 +128,5 @@ func under(path, dir string) bool {
 		return false
 	}
 	rel, err := filepath.Rel(ad, ap)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	return err == nil && filepath.IsLocal(rel)
 }

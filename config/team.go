@@ -123,9 +123,6 @@ func (c *checker) remind(v any) []time.Duration {
 		c.errorf(p, "%q: want an array of durations such as [\"1h\", \"4h\", \"24h\"], or \"off\"", v)
 		return nil
 	case []any:
-		if len(v) == 0 {
-			return nil
-		}
 		var out []time.Duration
 		for i, e := range v {
 			s, ok := e.(string)
