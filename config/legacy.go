@@ -61,7 +61,7 @@ func ImportLegacyFiles(configJSON, secureJSON, messageJSON LegacyFile) (tomlText
 	if configJSON.Data == nil && secureJSON.Data == nil && messageJSON.Data == nil {
 		return nil, LegacySecrets{}, nil, fmt.Errorf("nothing to import: give --config, --secure or --message")
 	}
-	im := &importer{out: legacyConfig{hours: map[string]string{}}}
+	im := &importer{out: legacyConfig{Hours: map[string]string{}}}
 	for _, in := range []struct {
 		file  LegacyFile
 		read  func(root *jnode)
@@ -109,29 +109,31 @@ type importer struct {
 	warns   []Warning
 }
 
-// legacyConfig is the translated configuration, ready to be written.
+// legacyConfig is the translated configuration, ready to be written by
+// legacy.toml.tmpl (hence the exported fields).
 type legacyConfig struct {
-	server, user       string
-	password, webhook  bool
-	polling            int64             // seconds, or 0
-	interval           string            // from polling
-	hours              map[string]string // "default" and weekday names
-	scheduleConfigured bool
-	tenants            []legacyTenant
-	allTenants         bool
-	messages           map[string]legacyMessages // by kamobot's key
+	Server, User       string
+	Password, Webhook  bool
+	Polling            int64             // seconds, or 0
+	Interval           string            // from Polling
+	Hours              map[string]string // "default" and weekday names
+	ScheduleConfigured bool
+	Tenants            []legacyTenant
+	AllTenants         bool
+	Messages           map[string]legacyMessages // by kamobot's key
 }
 
 type legacyTenant struct {
-	id       int64
-	mention  []Mention
-	comments []string
-	listed   bool // in Watch.Default.Tenant
+	ID       int64
+	Mention  []Mention
+	Comments []string
+	Listed   bool // in Watch.Default.Tenant
 }
 
 type legacyMessages struct {
-	source  string // the key in message.json
-	phrases []string
+	Key     string // kamobot's
+	Source  string // the key in message.json
+	Phrases []string
 }
 
 // fail reports a problem with key, at node n.

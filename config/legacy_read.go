@@ -100,7 +100,7 @@ func (im *importer) readWatch(n *jnode) {
 	if !im.object(n, "Watch", known...) {
 		return
 	}
-	im.out.scheduleConfigured = true
+	im.out.ScheduleConfigured = true
 	defNode := n.field("Default")
 	var def legacyDay
 	defBad := false // Default has an error already reported
@@ -110,7 +110,7 @@ func (im *importer) readWatch(n *jnode) {
 		if !ok {
 			defBad = true
 		} else if w, ok := im.window(def, legacyDay{}, "Watch.Default", false); ok {
-			im.out.hours["default"] = w
+			im.out.Hours["default"] = w
 		}
 		if t := defNode.field("Tenant"); t != nil {
 			im.readTenantList(t)
@@ -127,7 +127,7 @@ func (im *importer) readWatch(n *jnode) {
 		key := "Watch." + name
 		if d, ok := im.readDay(dn, key, false); ok {
 			if w, ok := im.window(d, def, key, defBad); ok {
-				im.out.hours[day] = w
+				im.out.Hours[day] = w
 			}
 		}
 	}
@@ -151,14 +151,14 @@ func (im *importer) readTenantList(n *jnode) {
 		case id <= 0:
 			im.fail(el, key, "%d is not a tenant id", id)
 		case im.tenant(id) == nil:
-			im.out.tenants = append(im.out.tenants, legacyTenant{id: id, listed: true})
+			im.out.Tenants = append(im.out.Tenants, legacyTenant{ID: id, Listed: true})
 		}
 	}
 }
 
 func (im *importer) tenant(id int64) *legacyTenant {
-	if i := slices.IndexFunc(im.out.tenants, func(t legacyTenant) bool { return t.id == id }); i >= 0 {
-		return &im.out.tenants[i]
+	if i := slices.IndexFunc(im.out.Tenants, func(t legacyTenant) bool { return t.ID == id }); i >= 0 {
+		return &im.out.Tenants[i]
 	}
 	return nil
 }
@@ -172,7 +172,7 @@ func (im *importer) readTenants(n *jnode) {
 	if !ok {
 		return
 	}
-	anyListed := len(im.out.tenants) > 0
+	anyListed := len(im.out.Tenants) > 0
 	for _, fld := range fields {
 		key := "Tenant." + fld.key
 		id, err := strconv.ParseInt(strings.TrimSpace(fld.key), 10, 64)
@@ -189,8 +189,8 @@ func (im *importer) readTenants(n *jnode) {
 		}
 		t := im.tenant(id)
 		if t == nil {
-			im.out.tenants = append(im.out.tenants, legacyTenant{id: id, listed: !anyListed})
-			t = &im.out.tenants[len(im.out.tenants)-1]
+			im.out.Tenants = append(im.out.Tenants, legacyTenant{ID: id, Listed: !anyListed})
+			t = &im.out.Tenants[len(im.out.Tenants)-1]
 			if anyListed {
 				im.warn(fld.val, key, "tenant %d is not in Watch.Default.Tenant, so it is not watched; its entry is written commented out", id)
 			}
@@ -210,7 +210,7 @@ func (im *importer) readTenants(n *jnode) {
 			switch {
 			case err != nil:
 				im.warn(el, nk, "not translated: %v", err)
-				t.comments = append(t.comments, fmt.Sprintf("%s was not translated: %v", quoteTOML(s), err))
+				t.Comments = append(t.Comments, fmt.Sprintf("%s was not translated: %v", quoteTOML(s), err))
 				continue
 			case m.IsName() && len(s) >= 3 && shortIDRE.MatchString(s):
 				im.warn(el, nk, "%q looks like a Slack user ID but is too short for one (they are like U01ABCDEF, 9 or more characters): "+
@@ -218,15 +218,15 @@ func (im *importer) readTenants(n *jnode) {
 			case m.IsName():
 				im.warn(el, nk, "%q is a Slack name: Slack stopped resolving @names in 2018, so it notifies no one; replace it with the person's user ID (like U01ABCDEF)", s)
 			}
-			if !slices.Contains(t.mention, m) {
-				t.mention = append(t.mention, m)
+			if !slices.Contains(t.Mention, m) {
+				t.Mention = append(t.Mention, m)
 			}
 		}
 	}
-	if !anyListed && len(im.out.tenants) > 0 {
+	if !anyListed && len(im.out.Tenants) > 0 {
 		// No tenant list: the old bot watched every tenant. The entries
 		// only carry mentions.
-		im.out.allTenants = true
+		im.out.AllTenants = true
 	}
 }
 
@@ -248,8 +248,8 @@ func (im *importer) readPolling(n *jnode) {
 	case time.Duration(secs)*time.Second < minInterval:
 		im.warn(n, "Polling", "%d seconds is below kamobot's minimum: the interval is raised to %s", secs, minInterval)
 	}
-	im.out.polling = secs
-	im.out.interval = max(time.Duration(secs)*time.Second, minInterval).String()
+	im.out.Polling = secs
+	im.out.Interval = max(time.Duration(secs)*time.Second, minInterval).String()
 }
 
 // isPlaceholderURL reports whether s is what the old template left in a
@@ -277,7 +277,7 @@ func (im *importer) readSecure(root *jnode) {
 			} else if server, warn, err := normalizeServer(s); err != nil {
 				im.fail(n, "KAMONOHASHI.Server", "%v", err)
 			} else {
-				im.out.server = server
+				im.out.Server = server
 				if warn != "" {
 					im.warn(n, "KAMONOHASHI.Server", "%s", warn)
 				}
@@ -288,14 +288,14 @@ func (im *importer) readSecure(root *jnode) {
 				if strings.TrimSpace(s) == "" {
 					im.warn(n, "KAMONOHASHI.Application.Username", "empty: fill in kamonohashi.user")
 				}
-				im.out.user = strings.TrimSpace(s)
+				im.out.User = strings.TrimSpace(s)
 			}
 			if s, n, ok := im.str(a, "KAMONOHASHI.Application.Password"); ok {
 				if s == "" {
 					im.warn(n, "KAMONOHASHI.Application.Password", "empty: write the password to the file named by kamonohashi.password_file")
 				}
 				im.secrets.Password = Secret(s)
-				im.out.password = s != ""
+				im.out.Password = s != ""
 			}
 		}
 	}
@@ -306,7 +306,7 @@ func (im *importer) readSecure(root *jnode) {
 			im.fail(n, "SlackURI", "%v", err)
 		} else {
 			im.secrets.Webhook = Secret(strings.TrimSpace(s))
-			im.out.webhook = true
+			im.out.Webhook = true
 		}
 	}
 }
@@ -321,7 +321,7 @@ func (im *importer) readMessages(root *jnode) {
 	if !ok {
 		return
 	}
-	im.out.messages = make(map[string]legacyMessages)
+	im.out.Messages = make(map[string]legacyMessages)
 	for _, fld := range sets {
 		key := "Message." + fld.key
 		to, known := legacyMessageKeys[fld.key]
@@ -348,6 +348,6 @@ func (im *importer) readMessages(root *jnode) {
 			im.warn(fld.val, key, "no phrase: kamobot's built-in set is used")
 			continue
 		}
-		im.out.messages[to] = legacyMessages{source: fld.key, phrases: phrases}
+		im.out.Messages[to] = legacyMessages{Key: to, Source: fld.key, Phrases: phrases}
 	}
 }
