@@ -225,11 +225,8 @@ func (c *Config) Route(id int64, name string) Route {
 		Kinds:   c.Watch.Kinds,
 		Notify:  c.Watch.Notify,
 	}
-	for i := range c.Tenants {
+	if i := slices.IndexFunc(c.Tenants, func(t Tenant) bool { return t.Matches(id, name) }); i >= 0 {
 		t := &c.Tenants[i]
-		if !t.Matches(id, name) {
-			continue
-		}
 		r.Watched = true
 		r.Tenant = t
 		r.Mention = t.Mention
@@ -243,7 +240,6 @@ func (c *Config) Route(id int64, name string) Route {
 		if t.Notify != nil {
 			r.Notify = t.Notify
 		}
-		break
 	}
 	return r
 }

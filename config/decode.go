@@ -215,17 +215,9 @@ func wantFor(p []string) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int64:
-		return "an integer"
-	case reflect.Slice:
-		return `an array like ["a", "b"]`
-	}
-	return "a table"
+	kinds := map[reflect.Kind]string{reflect.String: "a string", reflect.Bool: "true or false",
+		reflect.Int64: "an integer", reflect.Slice: `an array like ["a", "b"]`}
+	return cmp.Or(kinds[t.Kind()], "a table")
 }
 
 // fieldType follows p through fileDoc's types; array indexes step into a

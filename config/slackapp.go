@@ -116,10 +116,7 @@ func (c *checker) slackApp(f *slackFile) {
 			a.APIURL = strings.TrimRight(s, "/") + "/"
 		}
 	}
-	a.Broadcast = defaultBroadcast
-	if f.Broadcast != nil {
-		a.Broadcast = c.events("slack.broadcast", *f.Broadcast)
-	}
+	a.Broadcast = c.events("slack.broadcast", f.Broadcast, defaultBroadcast)
 	a.Board = f.Board
 	for i, id := range f.MuteAllowed {
 		if !slackIDPattern.MatchString(strings.TrimSpace(id)) {

@@ -220,21 +220,12 @@ func (c *checker) watch(f *watchFile) {
 		c.errorf("watch.interval", "%s is too long: the maximum is %s (a job that ends would be told a day late or more)",
 			fmtDuration(w.Interval), fmtDuration(maxInterval))
 	}
-	w.Kinds = api.AllKinds()
-	if f.Kinds != nil {
-		w.Kinds = c.kinds("watch.kinds", *f.Kinds)
-	}
-	w.Notify = defaultNotify()
-	if f.Notify != nil {
-		w.Notify = c.events("watch.notify", *f.Notify)
-	}
+	w.Kinds = c.kinds("watch.kinds", f.Kinds, api.AllKinds())
+	w.Notify = c.events("watch.notify", f.Notify, defaultNotify())
 	w.StuckPendingAfter = c.alertAfter("stuck_pending_after", f.StuckPendingAfter, defaultStuckPendingAfter, job.EventStuckPending)
 	w.LongRunningAfter = c.alertAfter("long_running_after", f.LongRunningAfter, defaultLongRunningAfter, job.EventLongRunning)
 	w.SummaryAfterSilence = c.alertAfter("summary_after_silence", f.SummaryAfterSilence, defaultSummaryAfterSilence, "")
-	w.NotifyFrom = defaultNotifyFrom()
-	if f.NotifyFrom != nil {
-		w.NotifyFrom = c.notifyFrom("watch.notify_from", *f.NotifyFrom)
-	}
+	w.NotifyFrom = c.notifyFrom("watch.notify_from", f.NotifyFrom)
 	w.AllTenants = f.AllTenants
 	c.team(f, &w.Team)
 }
@@ -267,19 +258,26 @@ func (c *checker) alertAfter(key string, v *string, def string, ev job.EventType
 	return got
 }
 
-// kinds checks an array of job kinds.
-func (c *checker) kinds(p string, names []string) []api.Kind {
-	if len(names) == 0 {
+// kinds checks the array of job kinds at p; def when it is not given.
+func (c *checker) kinds(p string, names *[]string, def []api.Kind) []api.Kind {
+	if names == nil {
+		return def
+	}
+	if len(*names) == 0 {
 		c.errorf(p, "no kind listed: list some of training, inference, notebook, preprocessing (or remove the key for all four)")
 		return nil
 	}
-	return parseEach(c, p, names, api.ParseKind, api.AllKinds())
+	return parseEach(c, p, *names, api.ParseKind, api.AllKinds())
 }
 
-// events checks an array of event types; an empty array is allowed and
-// posts nothing about jobs (summaries and greetings still go).
-func (c *checker) events(p string, names []string) []job.EventType {
-	return parseEach(c, p, names, parseEvent, job.AllEventTypes())
+// events checks the array of event types at p; def when it is not given.
+// An empty array is allowed and posts nothing about jobs (summaries and
+// greetings still go).
+func (c *checker) events(p string, names *[]string, def []job.EventType) []job.EventType {
+	if names == nil {
+		return def
+	}
+	return parseEach(c, p, *names, parseEvent, job.AllEventTypes())
 }
 
 // parseEach parses each element of the array at p, reporting the ones
@@ -304,8 +302,13 @@ func parseEach[T comparable](c *checker, p string, names []string, parse func(st
 	return out
 }
 
-// notifyFrom checks watch.notify_from; "any" gives nil (any status).
-func (c *checker) notifyFrom(p string, names []string) []string {
+// notifyFrom checks watch.notify_from, if given; "any" gives nil (any
+// status).
+func (c *checker) notifyFrom(p string, given *[]string) []string {
+	if given == nil {
+		return defaultNotifyFrom()
+	}
+	names := *given
 	if len(names) == 0 {
 		c.errorf(p, "no status listed, so no ending would ever be posted: list statuses such as \"Running\" and \"Pending\", or \"any\"")
 		return defaultNotifyFrom()

@@ -133,12 +133,8 @@ func (c *checker) tenants(entries []tenantFile) {
 				c.errorf(tp+".channel", "both a webhook and a channel are set: a tenant posts through one of them; remove one")
 			}
 		}
-		if f.Kinds != nil {
-			t.Kinds = c.kinds(tp+".kinds", *f.Kinds)
-		}
-		if f.Notify != nil {
-			t.Notify = c.events(tp+".notify", *f.Notify)
-		}
+		t.Kinds = c.kinds(tp+".kinds", f.Kinds, nil)
+		t.Notify = c.events(tp+".notify", f.Notify, nil)
 		c.cfg.Tenants = append(c.cfg.Tenants, t)
 		c.tenantHooks = append(c.tenantHooks, ref)
 	}

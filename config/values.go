@@ -146,9 +146,5 @@ func resolvePath(p, base, credDir string) (string, error) {
 // isLoopback reports whether host is this machine, where plain http
 // crosses no network.
 func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return host == "localhost" || net.ParseIP(host).IsLoopback()
 }
