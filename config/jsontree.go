@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -65,13 +66,23 @@ type jsonFile struct {
 // files, with the name inside the parentheses.
 var placeholderRE = regexp.MustCompile(`^\(([A-Za-z_]{1,39})\)`)
 
-// placeholderAt returns the placeholder b starts with, and its name.
-func placeholderAt(b []byte) (placeholder, name string, ok bool) {
+// placeholderHints say what the placeholders of the old bot's templates
+// stand for.
+var placeholderHints = map[string]string{
+	"TenantIDs":     "write the ids of the tenants to watch, e.g. [1, 2], or [] for every tenant",
+	"TenantID":      "write a tenant id in double quotes, e.g. \"3\", or remove the entry",
+	"SlackUserName": "write names in double quotes, e.g. \"alice\" (better: Slack user IDs such as \"U01ABCDEF\"), or remove the entry",
+}
+
+// placeholderMsg says what to do about the placeholder b starts with, if
+// it starts with one.
+func placeholderMsg(b []byte) (string, bool) {
 	m := placeholderRE.FindSubmatch(b)
 	if m == nil {
-		return "", "", false
+		return "", false
 	}
-	return string(m[0]), string(m[1]), true
+	hint := cmp.Or(placeholderHints[string(m[1])], "replace it with a value, or remove the entry")
+	return fmt.Sprintf("the template placeholder %s must be filled in: %s", m[0], hint), true
 }
 
 // parse reads the whole file into a tree. A syntax error is reported with
@@ -108,8 +119,8 @@ func (f jsonFile) syntaxError(off int, msg string) *Error {
 	at := f.skip(max(off-1, 0), " \t\r\n")
 	p := positionAt(f.src, at)
 	e := &Error{File: f.name, Line: p.Line, Col: p.Col, Err: ErrInvalid}
-	if ph, name, ok := placeholderAt(f.src[at:]); ok {
-		e.Msg = fmt.Sprintf("the template placeholder %s must be filled in: %s", ph, placeholderHint(name))
+	if msg, ok := placeholderMsg(f.src[at:]); ok {
+		e.Msg = msg
 		return e
 	}
 	e.Msg = "JSON syntax error: " + msg
@@ -131,25 +142,12 @@ func (f jsonFile) placeholders() []int {
 		case c == '"':
 			inString = !inString
 		case !inString && c == '(':
-			if _, _, ok := placeholderAt(f.src[i:]); ok {
+			if placeholderRE.Match(f.src[i:]) {
 				offs = append(offs, i)
 			}
 		}
 	}
 	return offs
-}
-
-// placeholderHint says what a placeholder of the old bot's templates stands for.
-func placeholderHint(name string) string {
-	switch name {
-	case "TenantIDs":
-		return "write the ids of the tenants to watch, e.g. [1, 2], or [] for every tenant"
-	case "TenantID":
-		return "write a tenant id in double quotes, e.g. \"3\", or remove the entry"
-	case "SlackUserName":
-		return "write names in double quotes, e.g. \"alice\" (better: Slack user IDs such as \"U01ABCDEF\"), or remove the entry"
-	}
-	return "replace it with a value, or remove the entry"
 }
 
 // value reads one JSON value from dec, which reads JSON that parse found

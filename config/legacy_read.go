@@ -177,8 +177,8 @@ func (im *importer) readTenants(n *jnode) {
 		key := "Tenant." + fld.key
 		id, err := strconv.ParseInt(strings.TrimSpace(fld.key), 10, 64)
 		if err != nil || id <= 0 {
-			if ph, name, ok := placeholderAt([]byte(fld.key)); ok {
-				im.fail(fld.val, key, "the template placeholder %s must be filled in: %s", ph, placeholderHint(name))
+			if msg, ok := placeholderMsg([]byte(fld.key)); ok {
+				im.fail(fld.val, key, "%s", msg)
 			} else {
 				im.fail(fld.val, key, "%q is not a tenant id", fld.key)
 			}
