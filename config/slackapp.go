@@ -55,12 +55,7 @@ func (a SlackApp) Broadcasts(ev job.EventType) bool { return slices.Contains(a.B
 
 // MayMute reports whether the user, a member of groups, may mute.
 func (a SlackApp) MayMute(user string, groups []string) bool {
-	for _, id := range a.MuteAllowed {
-		if id == user || slices.Contains(groups, id) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(a.MuteAllowed, func(id string) bool { return id == user || slices.Contains(groups, id) })
 }
 
 // defaultBroadcast are the events whose replies are broadcast by default.
@@ -82,13 +77,8 @@ func (c *checker) channelID(p, s string) string {
 	return s
 }
 
-// checkBotToken and checkAppToken check a token, read from anywhere, has
-// the wanted prefix; the error never shows the token.
-var (
-	checkBotToken = checkToken("xoxb-", "bot token")
-	checkAppToken = checkToken("xapp-", "app token")
-)
-
+// checkToken returns the check of a token, read from anywhere: it has the
+// wanted prefix. The error never shows the token.
 func checkToken(prefix, what string) func(Secret) error {
 	return func(s Secret) error {
 		v := s.Reveal()
@@ -102,8 +92,8 @@ func checkToken(prefix, what string) func(Secret) error {
 // slackApp checks [slack]'s app keys.
 func (c *checker) slackApp(f *slackFile) {
 	a := &c.cfg.Slack.App
-	c.botToken = c.secretRef("slack", "bot_token", f.BotToken, f.BotTokenFile, checkBotToken)
-	c.appToken = c.secretRef("slack", "app_token", f.AppToken, f.AppTokenFile, checkAppToken)
+	c.botToken = c.secretRef("slack", "bot_token", f.BotToken, f.BotTokenFile, checkToken("xoxb-", "bot token"))
+	c.appToken = c.secretRef("slack", "app_token", f.AppToken, f.AppTokenFile, checkToken("xapp-", "app token"))
 	if f.Channel != "" {
 		a.Channel = c.channelID("slack.channel", f.Channel)
 	}
@@ -133,10 +123,7 @@ func (c *checker) resolveAppTokens() {
 	a := &c.cfg.Slack.App
 	a.BotToken, a.BotTokenSource = c.resolveSecret(CredentialBotToken, EnvSlackBotTokenFile, EnvSlackBotToken, c.botToken)
 	a.AppToken, a.AppTokenSource = c.resolveSecret(CredentialAppToken, EnvSlackAppTokenFile, EnvSlackAppToken, c.appToken)
-	channels := a.Channel != ""
-	for _, t := range c.cfg.Tenants {
-		channels = channels || t.Channel != ""
-	}
+	channels := a.Channel != "" || slices.ContainsFunc(c.cfg.Tenants, func(t Tenant) bool { return t.Channel != "" })
 	switch {
 	case channels && a.BotToken.IsZero() && a.BotTokenSource == "":
 		c.errorf("slack.bot_token_file", "a channel is set but no bot token: set slack.bot_token_file (an xoxb- token), %s or %s", EnvSlackBotTokenFile, EnvSlackBotToken)

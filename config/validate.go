@@ -293,13 +293,7 @@ func parseEach[T comparable](c *checker, p string, names []string, parse func(st
 		}
 		got = append(got, v)
 	}
-	out := []T{}
-	for _, v := range all {
-		if slices.Contains(got, v) {
-			out = append(out, v)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(all), func(v T) bool { return !slices.Contains(got, v) })
 }
 
 // notifyFrom checks watch.notify_from, if given; "any" gives nil (any
