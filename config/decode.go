@@ -138,20 +138,18 @@ func syntaxError(path string, src []byte, err error) *Error {
 		return &Error{File: path, Msg: "syntax error: " + err.Error(), Err: ErrInvalid}
 	}
 	pos := positionAt(src, highlightOffset(src, pe.Highlight))
-	line, key := "", ""
-	if lines := strings.Split(string(src), "\n"); pos.Line <= len(lines) {
-		line = lines[pos.Line-1]
-		// The key the error's line belongs to: a multi-line string goes on
-		// below the key that holds it.
-		for i := pos.Line - 1; i >= 0; i-- {
-			if keyLineRE.MatchString(lines[i]) {
-				key = lines[i]
-				break
-			}
+	lines := strings.Split(string(src), "\n")[:pos.Line]
+	// The key the error's line belongs to: a multi-line string goes on
+	// below the key that holds it.
+	key := ""
+	for _, l := range slices.Backward(lines) {
+		if keyLineRE.MatchString(l) {
+			key = l
+			break
 		}
 	}
 	msg := "syntax error: " + pe.Message
-	if holdsSecret(line) || holdsSecret(key) || holdsSecret(strings.Join(pe.Key, ".")) {
+	if holdsSecret(lines[pos.Line-1]) || holdsSecret(key) || holdsSecret(strings.Join(pe.Key, ".")) {
 		msg = "syntax error (details hidden: this part of the file holds a secret)"
 	}
 	return &Error{File: path, Line: pos.Line, Col: pos.Col, Msg: msg, Err: ErrInvalid}

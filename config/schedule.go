@@ -266,11 +266,8 @@ func (s *Schedule) Window(d Date) (start, end time.Time, ok bool) {
 	if !s.Enabled() {
 		return wallTime(d, 0, loc), wallTime(d, 24*60, loc), true
 	}
-	if s.holidays[d] {
-		return time.Time{}, time.Time{}, false
-	}
 	w := s.days[d.Weekday()]
-	if w.off {
+	if s.holidays[d] || w.off {
 		return time.Time{}, time.Time{}, false
 	}
 	start = wallTime(d, w.start, loc)

@@ -153,37 +153,29 @@ func (c *checker) remind(v any) []time.Duration {
 // Describe says the effective team settings, one line per [watch] key,
 // for config check.
 func (t Team) Describe() []string {
-	var lines []string
-	switch t.Muted {
-	case MutedDrop:
-		lines = append(lines, `muted = "drop": events a mute holds are dropped`)
-	default:
-		lines = append(lines, `muted = "digest": events a mute holds come in a digest when it ends`)
+	muted := `muted = "digest": events a mute holds come in a digest when it ends`
+	if t.Muted == MutedDrop {
+		muted = `muted = "drop": events a mute holds are dropped`
 	}
-	if len(t.Remind) == 0 {
-		lines = append(lines, "remind = off")
-	} else {
-		steps := make([]string, len(t.Remind))
+	remind := "remind = off"
+	if n := len(t.Remind); n > 0 {
+		steps := make([]string, n)
 		for i, d := range t.Remind {
 			steps[i] = fmtDuration(d)
 		}
-		lines = append(lines, fmt.Sprintf("remind = after %s, then every %s", strings.Join(steps, ", "),
-			fmtDuration(t.Remind[len(t.Remind)-1])))
+		remind = fmt.Sprintf("remind = after %s, then every %s", strings.Join(steps, ", "), steps[n-1])
 	}
+	failing := fmt.Sprintf("failing_repeatedly = %d failures within %s of one job name", t.FailingCount, fmtDuration(t.FailingWithin))
 	switch {
 	case t.FailingCount == 0:
-		lines = append(lines, "failing_repeatedly = off")
+		failing = "failing_repeatedly = off"
 	case t.FailingBy == FailingBySeries:
-		lines = append(lines, fmt.Sprintf("failing_repeatedly = %d failures within %s of one owner's series "+
-			"(names differing only by a trailing run number or date)", t.FailingCount, fmtDuration(t.FailingWithin)))
-	default:
-		lines = append(lines, fmt.Sprintf("failing_repeatedly = %d failures within %s of one job name",
-			t.FailingCount, fmtDuration(t.FailingWithin)))
+		failing = fmt.Sprintf("failing_repeatedly = %d failures within %s of one owner's series "+
+			"(names differing only by a trailing run number or date)", t.FailingCount, fmtDuration(t.FailingWithin))
 	}
-	if t.SelfAlertAfter == 0 {
-		lines = append(lines, "self_alert_after = off")
-	} else {
-		lines = append(lines, "self_alert_after = "+fmtDuration(t.SelfAlertAfter))
+	self := "self_alert_after = off"
+	if t.SelfAlertAfter != 0 {
+		self = "self_alert_after = " + fmtDuration(t.SelfAlertAfter)
 	}
-	return lines
+	return []string{muted, remind, failing, self}
 }
