@@ -27,10 +27,7 @@ func ParseMention(s string) (m Mention, warning string, err error) {
 	}
 	// Slack's own syntax: <@U…>, <@U…|name>, <!subteam^S…>, <!here>.
 	if strings.HasPrefix(t, "<") && strings.HasSuffix(t, ">") {
-		inner := t[1 : len(t)-1]
-		if i := strings.IndexByte(inner, '|'); i >= 0 {
-			inner = inner[:i]
-		}
+		inner, _, _ := strings.Cut(t[1:len(t)-1], "|")
 		switch {
 		case strings.HasPrefix(inner, "@") && isUserID(inner[1:]):
 			return Mention(inner[1:]), "", nil

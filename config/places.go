@@ -195,22 +195,15 @@ func isIndexSegment(s string) bool {
 // pathString writes a key path as a user reads it: "schedule.hours.monday",
 // "tenant[0].mention[1]", `owners."yamada.taro"`.
 func pathString(p []string) string {
-	var b strings.Builder
-	for i, s := range p {
-		if isIndexSegment(s) {
-			b.WriteString(s)
-			continue
-		}
-		if i > 0 {
-			b.WriteByte('.')
-		}
-		if isBareKey(s) {
-			b.WriteString(s)
+	s := ""
+	for _, seg := range p {
+		if isIndexSegment(seg) {
+			s += seg
 		} else {
-			b.WriteString(quoteTOML(s))
+			s = sub(s, seg)
 		}
 	}
-	return b.String()
+	return s
 }
 
 func isBareKey(s string) bool {

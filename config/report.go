@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -92,8 +93,7 @@ func (c *checker) report(f *reportFile) Report {
 func parseRetention(s string) (time.Duration, error) {
 	t := strings.TrimSpace(s)
 	if n, ok := strings.CutSuffix(t, "d"); ok {
-		var days int
-		if _, err := fmt.Sscanf(n, "%d", &days); err == nil && fmt.Sprint(days) == n && days > 0 {
+		if days, err := strconv.Atoi(n); err == nil && strconv.Itoa(days) == n && days > 0 {
 			return time.Duration(days) * 24 * time.Hour, nil
 		}
 	}
