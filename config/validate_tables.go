@@ -182,33 +182,22 @@ func (c *checker) owners(m map[string]string) map[string]Mention {
 
 // messages checks [messages]: each set replaces the built-in one.
 func (c *checker) messages(m map[string][]string, lang string) Messages {
-	msgs, err := BuiltinMessages(lang)
-	if err != nil {
-		// Only an unknown language, already reported under slack.language.
-		msgs, _ = BuiltinMessages("ja")
-	}
-	user := make(map[string][]string)
 	for _, k := range sortedKeys(m) {
 		p := sub("messages", k)
-		phrases := m[k]
-		switch {
-		case !slices.Contains(MessageKeys(), k):
+		if !slices.Contains(MessageKeys(), k) {
 			c.errorf(p, "%s", unknownKeyMsg([]string{"messages"}, k, MessageKeys()))
 			continue
-		case len(phrases) == 0:
-			c.errorf(p, "no phrase listed: give at least one, or remove the key to use the built-in set")
-			continue
 		}
-		ok := true
-		for i, s := range phrases {
+		if len(m[k]) == 0 {
+			c.errorf(p, "no phrase listed: give at least one, or remove the key to use the built-in set")
+		}
+		for i, s := range m[k] {
 			if strings.TrimSpace(s) == "" {
 				c.errorf(elem(p, i), "empty phrase")
-				ok = false
 			}
 		}
-		if ok {
-			user[k] = phrases
-		}
 	}
-	return msgs.With(user)
+	// With a problem, the config does not load: m is used only without.
+	msgs, _ := BuiltinMessages(lang) // "ja" or "en", checked under slack.language
+	return msgs.With(m)
 }
