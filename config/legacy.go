@@ -147,8 +147,13 @@ func (im *importer) warn(n *jnode, key, format string, args ...any) {
 }
 
 // as returns the value of n as a T, or reports that n is not what want
-// says. The message never quotes the value, which may be a secret.
+// says. The message never quotes the value, which may be a secret. A
+// field left out (n is nil) is no T, and no problem.
 func as[T any](im *importer, n *jnode, key, want string) (T, bool) {
+	if n == nil {
+		var zero T
+		return zero, false
+	}
 	v, ok := n.val.(T)
 	if !ok {
 		im.fail(n, key, "want %s, got %s", want, n.kind())

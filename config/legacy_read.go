@@ -28,9 +28,7 @@ var legacyMessageKeys = map[string]string{
 func (im *importer) readConfig(root *jnode) {
 	im.readWatch(root.field("Watch"))
 	im.readTenants(root.field("Tenant"))
-	if n := root.field("Polling"); n != nil {
-		im.readPolling(n)
-	}
+	im.readPolling(root.field("Polling"))
 }
 
 // legacyDay is one entry of Watch: Default or a weekday.
@@ -46,16 +44,11 @@ func (im *importer) readDay(n *jnode, key string, isDefault bool) (legacyDay, bo
 		return d, false
 	}
 	errs := len(im.errs)
-	if v := n.field("Active"); v != nil {
-		if b, ok := as[bool](im, v, key+".Active", "true or false"); ok {
-			d.active = &b
-		}
+	if b, ok := as[bool](im, n.field("Active"), key+".Active", "true or false"); ok {
+		d.active = &b
 	}
 	hour := func(name string) *int64 {
 		v := n.field(name)
-		if v == nil {
-			return nil
-		}
 		h, ok := im.integer(v, key+"."+name)
 		if ok && (h < 0 || h > 24) {
 			im.fail(v, key+"."+name, "%d is not an hour (0 to 24)", h)
@@ -112,9 +105,7 @@ func (im *importer) readWatch(n *jnode) {
 		} else if w, ok := im.window(def, legacyDay{}, "Watch.Default", false); ok {
 			im.out.Hours["default"] = w
 		}
-		if t := defNode.field("Tenant"); t != nil {
-			im.readTenantList(t)
-		}
+		im.readTenantList(defNode.field("Tenant"))
 	}
 	var missing []string
 	for _, name := range known[1:] {
@@ -140,7 +131,8 @@ func (im *importer) readWatch(n *jnode) {
 	}
 }
 
-// readTenantList reads Watch.Default.Tenant, the ids of the tenants to watch.
+// readTenantList reads Watch.Default.Tenant, if given: the ids of the
+// tenants to watch.
 func (im *importer) readTenantList(n *jnode) {
 	elems, _ := as[[]*jnode](im, n, "Watch.Default.Tenant", "a list of tenant ids like [1, 2]")
 	for i, el := range elems {
@@ -163,15 +155,9 @@ func (im *importer) tenant(id int64) *legacyTenant {
 	return nil
 }
 
-// readTenants reads Tenant, the per-tenant mention lists.
+// readTenants reads Tenant, if given: the per-tenant mention lists.
 func (im *importer) readTenants(n *jnode) {
-	if n == nil {
-		return
-	}
-	fields, ok := as[[]jfield](im, n, "Tenant", "an object of tenant ids")
-	if !ok {
-		return
-	}
+	fields, _ := as[[]jfield](im, n, "Tenant", "an object of tenant ids")
 	anyListed := len(im.out.Tenants) > 0
 	for _, fld := range fields {
 		key := "Tenant." + fld.key
@@ -195,11 +181,7 @@ func (im *importer) readTenants(n *jnode) {
 				im.warn(fld.val, key, "tenant %d is not in Watch.Default.Tenant, so it is not watched; its entry is written commented out", id)
 			}
 		}
-		names := fld.val.field("ByName")
-		if names == nil {
-			continue
-		}
-		elems, _ := as[[]*jnode](im, names, key+".ByName", "a list of names")
+		elems, _ := as[[]*jnode](im, fld.val.field("ByName"), key+".ByName", "a list of names")
 		for i, el := range elems {
 			nk := fmt.Sprintf("%s.ByName[%d]", key, i)
 			s, ok := as[string](im, el, nk, "a string")
@@ -234,6 +216,7 @@ func (im *importer) readTenants(n *jnode) {
 // then capitals and digits, with a digit), to tell it from a person's name.
 var shortIDRE = regexp.MustCompile(`^[UW][A-Z0-9]*[0-9][A-Z0-9]*$`)
 
+// readPolling reads Polling, if given: seconds between passes.
 func (im *importer) readPolling(n *jnode) {
 	secs, ok := im.integer(n, "Polling")
 	switch {
@@ -261,9 +244,7 @@ func isPlaceholderURL(s string) bool {
 // str reads the string field of parent that key ends with; ok is false
 // when it is absent or not a string (reported).
 func (im *importer) str(parent *jnode, key string) (s string, n *jnode, ok bool) {
-	if n = parent.field(key[strings.LastIndexByte(key, '.')+1:]); n == nil {
-		return "", nil, false
-	}
+	n = parent.field(key[strings.LastIndexByte(key, '.')+1:])
 	s, ok = as[string](im, n, key, "a string")
 	return s, n, ok
 }
@@ -311,16 +292,9 @@ func (im *importer) readSecure(root *jnode) {
 	}
 }
 
-// readMessages translates message.json.
+// readMessages translates message.json's Message, if given.
 func (im *importer) readMessages(root *jnode) {
-	msgs := root.field("Message")
-	if msgs == nil {
-		return
-	}
-	sets, ok := as[[]jfield](im, msgs, "Message", "an object")
-	if !ok {
-		return
-	}
+	sets, _ := as[[]jfield](im, root.field("Message"), "Message", "an object")
 	im.out.Messages = make(map[string]legacyMessages)
 	for _, fld := range sets {
 		key := "Message." + fld.key
