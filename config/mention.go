@@ -25,21 +25,19 @@ func ParseMention(s string) (m Mention, warning string, err error) {
 	if t == "" {
 		return "", "", fmt.Errorf("empty mention")
 	}
-	// Slack's own syntax: <@U…>, <@U…|name>, <!subteam^S…>, <!here>.
+	// Slack's own syntax: <@U…>, <@U…|name>, <!subteam^S…>, <!here>; and
+	// <@alice>, as the old bot wrote a name. Apart from the group, what is
+	// inside is read below like a mention written bare.
 	if strings.HasPrefix(t, "<") && strings.HasSuffix(t, ">") {
 		inner, _, _ := strings.Cut(t[1:len(t)-1], "|")
-		switch {
-		case strings.HasPrefix(inner, "@") && isUserID(inner[1:]):
-			return Mention(inner[1:]), "", nil
-		case strings.HasPrefix(inner, "!subteam^") && isGroupID(inner[len("!subteam^"):]):
-			return Mention(inner[len("!subteam^"):]), "", nil
-		case strings.HasPrefix(inner, "!") && isSpecial(inner[1:]):
-			return Mention(strings.ToLower(inner[1:])), "", nil
-		case strings.HasPrefix(inner, "@") && len(inner) > 1 && !strings.ContainsAny(inner, "<>"):
-			t = inner // <@alice>, as the old bot wrote it: a name, see below
-		default:
+		if g, ok := strings.CutPrefix(inner, "!subteam^"); ok && isGroupID(g) {
+			return Mention(g), "", nil
+		}
+		if !(strings.HasPrefix(inner, "@") && len(inner) > 1 && !strings.ContainsAny(inner, "<>") ||
+			strings.HasPrefix(inner, "!") && isSpecial(inner[1:])) {
 			return "", "", fmt.Errorf("%q is not a mention Slack understands: write a user ID like \"U01ABCDEF\", a user group ID like \"S0GROUP1\", or \"here\"", s)
 		}
+		t = inner
 	}
 	bare := strings.TrimLeft(t, "@!")
 	switch {

@@ -107,10 +107,7 @@ func readSecretFile(path string, checkPerms bool) (Secret, error) {
 // checkMode refuses a file that group or others may read or write. Windows
 // has no such mode bits, so nothing is checked there.
 func checkMode(path string, mode fs.FileMode) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	if perm := mode.Perm(); perm&0o066 != 0 {
+	if perm := mode.Perm(); perm&0o066 != 0 && runtime.GOOS != "windows" {
 		return fmt.Errorf("%w: %s can be read or written by its group or by others (mode %04o); run: chmod 600 %s",
 			ErrInsecurePermissions, path, perm, path)
 	}
