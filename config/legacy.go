@@ -90,30 +90,22 @@ func ImportLegacyFiles(configJSON, secureJSON, messageJSON LegacyFile) (tomlText
 	if err := toml.Unmarshal(text, &check); err != nil {
 		return nil, LegacySecrets{}, im.warns, fmt.Errorf("the translated config is not valid TOML (a bug in kamobot): %w", err)
 	}
-	secrets = im.secrets
-	if !secrets.Password.IsZero() {
-		secrets.PasswordFile = legacyPasswordFile
-	}
-	if !secrets.Webhook.IsZero() {
-		secrets.WebhookFile = legacyWebhookFile
-	}
-	return text, secrets, im.warns, nil
+	return text, im.out.Secrets, im.warns, nil
 }
 
 // importer collects the translation and its problems.
 type importer struct {
-	f       jsonFile // the file being read
-	out     legacyConfig
-	secrets LegacySecrets
-	errs    []error
-	warns   []Warning
+	f     jsonFile // the file being read
+	out   legacyConfig
+	errs  []error
+	warns []Warning
 }
 
 // legacyConfig is the translated configuration, ready to be written by
 // legacy.toml.tmpl (hence the exported fields).
 type legacyConfig struct {
 	Server, User       string
-	Password, Webhook  bool
+	Secrets            LegacySecrets
 	Polling            int64             // seconds, or 0
 	Interval           string            // from Polling
 	Hours              map[string]string // "default" and weekday names

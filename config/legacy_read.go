@@ -275,8 +275,10 @@ func (im *importer) readSecure(root *jnode) {
 				if s == "" {
 					im.warn(n, "KAMONOHASHI.Application.Password", "empty: write the password to the file named by kamonohashi.password_file")
 				}
-				im.secrets.Password = Secret(s)
-				im.out.Password = s != ""
+				im.out.Secrets.Password = Secret(s)
+				if s != "" {
+					im.out.Secrets.PasswordFile = legacyPasswordFile
+				}
 			}
 		}
 	}
@@ -286,8 +288,7 @@ func (im *importer) readSecure(root *jnode) {
 		} else if err := checkWebhookURL(Secret(s)); err != nil {
 			im.fail(n, "SlackURI", "%v", err)
 		} else {
-			im.secrets.Webhook = Secret(strings.TrimSpace(s))
-			im.out.Webhook = true
+			im.out.Secrets.Webhook, im.out.Secrets.WebhookFile = Secret(strings.TrimSpace(s)), legacyWebhookFile
 		}
 	}
 }

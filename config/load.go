@@ -71,14 +71,10 @@ func Load(path string, env func(string) string) (*Config, []Warning, error) {
 		env = os.Getenv
 	}
 	src, mode, err := readFile(path, maxConfigSize, "a config file")
-	present := true
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		present = false
-	case err != nil:
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, &Error{File: path, Msg: fmt.Sprintf("cannot read the config file: %v", err), Err: err}
 	}
-	return load(path, src, present, mode, env)
+	return load(path, src, err == nil, mode, env)
 }
 
 // readFile reads a regular file of at most limit bytes, what it should be

@@ -233,9 +233,9 @@ func (c *checker) watch(f *watchFile) {
 func ptr[T any](v T) *T { return &v }
 
 // alertAfter checks one of the optional alert durations of [watch]: "0" and
-// "off" switch the alert off, which makes its event ev (if any) pointless in
-// watch.notify, read before; anything else must lie between minAlertAfter
-// and maxAlertAfter.
+// "off" switch the alert off, and then its event ev (if any) in
+// watch.notify, already read, is warned about; anything else must lie
+// between minAlertAfter and maxAlertAfter.
 func (c *checker) alertAfter(key string, v *string, def string, ev job.EventType) time.Duration {
 	p := "watch." + key
 	got, err := parseDuration(*cmp.Or(v, &def), true)
