@@ -8,7 +8,8 @@ import (
 	"text/template"
 )
 
-// legacyTemplate writes a legacyConfig as a commented config file.
+// legacyTemplateText is the config file the import writes, as a
+// text/template that a legacyConfig fills in.
 //
 //go:embed legacy.toml.tmpl
 var legacyTemplateText string
