@@ -50,11 +50,11 @@ func (im *importer) readDay(n *jnode, key string, isDefault bool) (legacyDay, bo
 	hour := func(name string) *int64 {
 		v := n.field(name)
 		h, ok := im.integer(v, key+"."+name)
-		if ok && (h < 0 || h > 24) {
+		switch {
+		case !ok:
+			return nil
+		case h < 0 || h > 24:
 			im.fail(v, key+"."+name, "%d is not an hour (0 to 24)", h)
-			ok = false
-		}
-		if !ok {
 			return nil
 		}
 		return &h
@@ -274,10 +274,8 @@ func (im *importer) readSecure(root *jnode) {
 			if s, n, ok := im.str(a, "KAMONOHASHI.Application.Password"); ok {
 				if s == "" {
 					im.warn(n, "KAMONOHASHI.Application.Password", "empty: write the password to the file named by kamonohashi.password_file")
-				}
-				im.out.Secrets.Password = Secret(s)
-				if s != "" {
-					im.out.Secrets.PasswordFile = legacyPasswordFile
+				} else {
+					im.out.Secrets.Password, im.out.Secrets.PasswordFile = Secret(s), legacyPasswordFile
 				}
 			}
 		}
