@@ -8,6 +8,7 @@
 package config
 
 import (
+	_ "embed"
 	"fmt"
 	"path/filepath"
 	"slices"
@@ -114,9 +115,6 @@ type Watch struct {
 
 // Notifies reports whether events of type ev are posted.
 func (w Watch) Notifies(ev job.EventType) bool { return slices.Contains(w.Notify, ev) }
-
-// Watches reports whether jobs of kind k are watched.
-func (w Watch) Watches(k api.Kind) bool { return slices.Contains(w.Kinds, k) }
 
 // NotifiesFrom reports whether the ending of a job last seen with status
 // from is posted.
@@ -227,11 +225,8 @@ func (c *Config) Route(id int64, name string) Route {
 		Kinds:   c.Watch.Kinds,
 		Notify:  c.Watch.Notify,
 	}
-	for i := range c.Tenants {
+	if i := slices.IndexFunc(c.Tenants, func(t Tenant) bool { return t.Matches(id, name) }); i >= 0 {
 		t := &c.Tenants[i]
-		if !t.Matches(id, name) {
-			continue
-		}
 		r.Watched = true
 		r.Tenant = t
 		r.Mention = t.Mention
@@ -245,7 +240,6 @@ func (c *Config) Route(id int64, name string) Route {
 		if t.Notify != nil {
 			r.Notify = t.Notify
 		}
-		break
 	}
 	return r
 }
@@ -329,3 +323,14 @@ func joinAnd(items []string) string {
 	}
 	return strings.Join(items[:len(items)-1], ", ") + " and " + items[len(items)-1]
 }
+
+// starterTOML is the commented starter config.
+//
+//go:embed starter.toml
+var starterTOML string
+
+// StarterConfig returns a fully commented config file, in English, for
+// `kamobot config init` to write: every key is explained, optional ones are
+// shown commented out with an example value. Load accepts it once the
+// server, the user and the password file are filled in.
+func StarterConfig() []byte { return []byte(starterTOML) }

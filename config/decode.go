@@ -1,7 +1,7 @@
 package config
 
 import (
-	"bytes"
+	"cmp"
 	"errors"
 	"fmt"
 	"reflect"
@@ -14,10 +14,10 @@ import (
 	"github.com/pelletier/go-toml/v2/unstable"
 )
 
-// fileDoc is a config file as written. go-toml/v2 decodes into it strictly:
-// a key it does not declare is an error. Pointers tell a key left out (the
-// default applies) from one given empty. Values are checked afterwards, in
-// validate.go, so that every problem is reported at once.
+// fileDoc is a config file as written; a key it does not declare is an
+// error. Pointers tell a key left out (the default applies) from one given
+// empty. Values are checked afterwards, in validate.go, so that every
+// problem is reported at once.
 type fileDoc struct {
 	Kamonohashi kamonohashiFile     `toml:"kamonohashi"`
 	Slack       slackFile           `toml:"slack"`
@@ -101,33 +101,27 @@ func parseFile(path string, src []byte) (doc *fileDoc, pl places, errs []*Error)
 		return nil, nil, []*Error{syntaxError(path, src, perr)}
 	}
 	doc = &fileDoc{}
-	err := toml.NewDecoder(bytes.NewReader(src)).DisallowUnknownFields().Decode(doc)
-	var strict *toml.StrictMissingError
-	var de *toml.DecodeError
-	switch {
-	case err == nil:
-	case errors.As(err, &strict):
-		for i := range strict.Errors {
-			errs = append(errs, unknownKeyError(path, src, pl, &strict.Errors[i]))
+	if err := toml.Unmarshal(src, doc); err != nil {
+		var de *toml.DecodeError
+		if errors.As(err, &de) {
+			return nil, nil, []*Error{typeError(path, src, pl, de)}
 		}
-	case errors.As(err, &de):
-		return nil, nil, []*Error{typeError(path, src, pl, de)}
-	default:
-		return nil, nil, []*Error{&Error{File: path, Msg: err.Error(), Err: ErrInvalid}}
+		return nil, nil, []*Error{{File: path, Msg: err.Error(), Err: ErrInvalid}}
 	}
 	// go-toml/v2 takes a [tenant] table for a one-element array.
 	if _, isArray := pl["tenant[0]"]; len(doc.Tenant) > 0 && !isArray {
 		pos := pl["tenant"].pos
-		return nil, nil, []*Error{&Error{File: path, Line: pos.Line, Col: pos.Col, Key: "tenant", Err: ErrInvalid,
+		return nil, nil, []*Error{{File: path, Line: pos.Line, Col: pos.Col, Key: "tenant", Err: ErrInvalid,
 			Msg: "want [[tenant]] tables, got a table"}}
 	}
-	// go-toml/v2 matches a key to a field regardless of case; kamobot does
-	// not, and does not check a value that went to the wrong key.
+	// go-toml/v2 skips the keys fileDoc does not declare, and matches a key
+	// to a field regardless of case; kamobot does not, and does not check a
+	// value that went to a key in the wrong case.
 	caseOK := true
 	for id, v := range pl {
-		if msg := wrongCase(v.path); msg != "" {
+		if msg, wrongCase := unknownKey(v.path); msg != "" {
 			errs = append(errs, &Error{File: path, Line: v.pos.Line, Col: v.pos.Col, Key: id, Msg: msg, Err: ErrInvalid})
-			caseOK = false
+			caseOK = caseOK && !wrongCase
 		}
 	}
 	if !caseOK {
@@ -144,20 +138,18 @@ func syntaxError(path string, src []byte, err error) *Error {
 		return &Error{File: path, Msg: "syntax error: " + err.Error(), Err: ErrInvalid}
 	}
 	pos := positionAt(src, highlightOffset(src, pe.Highlight))
-	line, key := "", ""
-	if lines := strings.Split(string(src), "\n"); pos.Line <= len(lines) {
-		line = lines[pos.Line-1]
-		// The key the error's line belongs to: a multi-line string goes on
-		// below the key that holds it.
-		for i := pos.Line - 1; i >= 0; i-- {
-			if keyLineRE.MatchString(lines[i]) {
-				key = lines[i]
-				break
-			}
+	lines := strings.Split(string(src), "\n")[:pos.Line]
+	// The key the error's line belongs to: a multi-line string goes on
+	// below the key that holds it.
+	key := ""
+	for _, l := range slices.Backward(lines) {
+		if keyLineRE.MatchString(l) {
+			key = l
+			break
 		}
 	}
 	msg := "syntax error: " + pe.Message
-	if holdsSecret(line) || holdsSecret(key) || holdsSecret(strings.Join(pe.Key, ".")) {
+	if holdsSecret(lines[pos.Line-1]) || holdsSecret(key) || holdsSecret(strings.Join(pe.Key, ".")) {
 		msg = "syntax error (details hidden: this part of the file holds a secret)"
 	}
 	return &Error{File: path, Line: pos.Line, Col: pos.Col, Msg: msg, Err: ErrInvalid}
@@ -190,7 +182,7 @@ func typeError(path string, src []byte, pl places, de *toml.DecodeError) *Error 
 		e.Msg = strings.TrimPrefix(de.Error(), "toml: ")
 		return e
 	}
-	got := tomlTypeName(m[1])
+	got := cmp.Or(tomlTypes[m[1]], m[1])
 	want, hint := wantFor(p), ""
 	if strings.HasPrefix(want, "a duration") && m[1] == "integer" {
 		hint = fmt.Sprintf(` (write a unit: "%ss" for seconds)`, at.raw)
@@ -199,29 +191,11 @@ func typeError(path string, src []byte, pl places, de *toml.DecodeError) *Error 
 	return e
 }
 
-// tomlTypeName names a TOML type as go-toml/v2 calls it, for messages.
-func tomlTypeName(t string) string {
-	switch t {
-	case "string", "table":
-		return "a " + t
-	case "integer", "array":
-		return "an " + t
-	case "float":
-		return "a float"
-	case "boolean":
-		return "a boolean"
-	case "local date":
-		return "a date"
-	case "local time":
-		return "a time"
-	case "datetime", "local datetime":
-		return "a date-time"
-	case "inline table":
-		return "a table"
-	case "array table":
-		return "an array of tables"
-	}
-	return t
+// tomlTypes names the TOML types of go-toml/v2's type mismatch messages.
+var tomlTypes = map[string]string{
+	"string": "a string", "integer": "an integer", "float": "a float", "boolean": "a boolean",
+	"local date": "a date", "local time": "a time", "datetime": "a date-time", "local datetime": "a date-time",
+	"array": "an array", "table": "a table", "inline table": "a table", "array table": "an array of tables",
 }
 
 // wantFor says what the key at p takes, from the type of its field.
@@ -239,17 +213,9 @@ func wantFor(p []string) string {
 	for t.Kind() == reflect.Pointer {
 		t = t.Elem()
 	}
-	switch t.Kind() {
-	case reflect.String:
-		return "a string"
-	case reflect.Bool:
-		return "true or false"
-	case reflect.Int64:
-		return "an integer"
-	case reflect.Slice:
-		return `an array like ["a", "b"]`
-	}
-	return "a table"
+	kinds := map[reflect.Kind]string{reflect.String: "a string", reflect.Bool: "true or false",
+		reflect.Int64: "an integer", reflect.Slice: `an array like ["a", "b"]`}
+	return cmp.Or(kinds[t.Kind()], "a table")
 }
 
 // fieldType follows p through fileDoc's types; array indexes step into a
@@ -307,36 +273,18 @@ func knownKeys(p []string) []string {
 	return keys
 }
 
-// wrongCase returns a message when the last key of p matches a field only
-// when case is ignored, as go-toml/v2 allows.
-func wrongCase(p []string) string {
+// unknownKey returns a message when the last key of p is not one of its
+// table's, and whether it is one when case is ignored.
+func unknownKey(p []string) (msg string, wrongCase bool) {
 	if len(p) == 0 || isIndexSegment(p[len(p)-1]) {
-		return ""
+		return "", false
 	}
 	parent, key := p[:len(p)-1], p[len(p)-1]
 	known := knownKeys(parent)
 	if len(known) == 0 || slices.Contains(known, key) {
-		return ""
+		return "", false
 	}
-	for _, k := range known {
-		if strings.EqualFold(k, key) {
-			return unknownKeyMsg(parent, key, known)
-		}
-	}
-	return ""
-}
-
-// unknownKeyError turns one of go-toml/v2's StrictMissingError entries into
-// an *Error naming the key, its table, and the key probably meant.
-func unknownKeyError(path string, src []byte, pl places, de *toml.DecodeError) *Error {
-	at := pl.at(src, de)
-	p, pos := at.path, at.pos
-	if len(p) == 0 {
-		return &Error{File: path, Line: pos.Line, Col: pos.Col, Msg: "unknown key", Err: ErrInvalid}
-	}
-	parent, key := p[:len(p)-1], p[len(p)-1]
-	return &Error{File: path, Line: pos.Line, Col: pos.Col, Key: pathString(p), Err: ErrInvalid,
-		Msg: unknownKeyMsg(parent, key, knownKeys(parent))}
+	return unknownKeyMsg(parent, key, known), slices.ContainsFunc(known, func(k string) bool { return strings.EqualFold(k, key) })
 }
 
 // unknownKeyMsg says that key is not known in the table at parent, and

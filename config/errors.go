@@ -3,8 +3,6 @@ package config
 import (
 	"errors"
 	"fmt"
-	"strconv"
-	"strings"
 )
 
 // ErrInvalid is wrapped by every error about the content of a config file:
@@ -36,24 +34,21 @@ type Error struct {
 
 // Error formats the problem as "file:line:col: key: message".
 func (e *Error) Error() string {
-	var b strings.Builder
-	if e.File != "" {
-		b.WriteString(e.File)
-		if e.Line > 0 {
-			b.WriteString(":" + strconv.Itoa(e.Line))
-			if e.Col > 0 {
-				b.WriteString(":" + strconv.Itoa(e.Col))
-			}
-		}
-		b.WriteString(": ")
-	} else if e.Line > 0 {
-		fmt.Fprintf(&b, "line %d: ", e.Line)
-	}
+	s := e.Msg
 	if e.Key != "" {
-		b.WriteString(e.Key + ": ")
+		s = e.Key + ": " + s
 	}
-	b.WriteString(e.Msg)
-	return b.String()
+	switch {
+	case e.File != "" && e.Line > 0 && e.Col > 0:
+		return fmt.Sprintf("%s:%d:%d: %s", e.File, e.Line, e.Col, s)
+	case e.File != "" && e.Line > 0:
+		return fmt.Sprintf("%s:%d: %s", e.File, e.Line, s)
+	case e.File != "":
+		return e.File + ": " + s
+	case e.Line > 0:
+		return fmt.Sprintf("line %d: %s", e.Line, s)
+	}
+	return s
 }
 
 // Unwrap returns the sentinel or cause, for errors.Is and errors.As.
@@ -72,8 +67,7 @@ type Warning struct {
 
 // String formats the warning as "file:line:col: key: message".
 func (w Warning) String() string {
-	e := Error{File: w.File, Line: w.Line, Col: w.Col, Key: w.Key, Msg: w.Msg}
-	return e.Error()
+	return (&Error{File: w.File, Line: w.Line, Col: w.Col, Key: w.Key, Msg: w.Msg}).Error()
 }
 
 // position is a place in a file.

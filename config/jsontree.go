@@ -2,21 +2,21 @@ package config
 
 import (
 	"bytes"
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"regexp"
 	"strings"
 )
 
 // jnode is a JSON value with the offset it starts at, so that problems in
 // the old bot's files can be reported with their line and column.
 type jnode struct {
-	off    int
-	obj    []jfield // for an object, in file order
-	arr    []*jnode // for an array
-	val    any      // for a scalar: string, json.Number, bool or nil
-	object bool
-	array  bool
+	off int
+	// val is a string, json.Number, bool or nil; an object's []jfield, in
+	// file order; or an array's []*jnode.
+	val any
 }
 
 type jfield struct {
@@ -26,13 +26,13 @@ type jfield struct {
 
 // field returns the value of key in an object, or nil.
 func (n *jnode) field(key string) *jnode {
-	if n == nil {
-		return nil
-	}
 	var found *jnode
-	for _, f := range n.obj {
-		if f.key == key {
-			found = f.val // the last one wins, as in encoding/json
+	if n != nil {
+		fields, _ := n.val.([]jfield)
+		for _, f := range fields {
+			if f.key == key {
+				found = f.val // the last one wins, as in encoding/json
+			}
 		}
 	}
 	return found
@@ -40,13 +40,11 @@ func (n *jnode) field(key string) *jnode {
 
 // kind names the node's JSON type for messages.
 func (n *jnode) kind() string {
-	switch {
-	case n.object:
-		return "an object"
-	case n.array:
-		return "an array"
-	}
 	switch n.val.(type) {
+	case []jfield:
+		return "an object"
+	case []*jnode:
+		return "an array"
 	case string:
 		return "a string"
 	case json.Number:
@@ -63,36 +61,28 @@ type jsonFile struct {
 	src  []byte
 }
 
-// pos returns the line and column of offset off.
-func (f jsonFile) pos(off int) position { return positionAt(f.src, off) }
+// placeholderRE matches the template placeholder a text starts with, such
+// as "(TenantIDs)", "(TenantID)" or "(SlackUserName)" in the old bot's
+// files, with the name inside the parentheses.
+var placeholderRE = regexp.MustCompile(`^\(([A-Za-z_]{1,39})\)`)
 
-// errorAt returns an *Error about key at node n.
-func (f jsonFile) errorAt(n *jnode, key, format string, args ...any) *Error {
-	e := &Error{File: f.name, Key: key, Msg: fmt.Sprintf(format, args...), Err: ErrInvalid}
-	if n != nil {
-		p := f.pos(n.off)
-		e.Line, e.Col = p.Line, p.Col
-	}
-	return e
+// placeholderHints say what the placeholders of the old bot's templates
+// stand for.
+var placeholderHints = map[string]string{
+	"TenantIDs":     "write the ids of the tenants to watch, e.g. [1, 2], or [] for every tenant",
+	"TenantID":      "write a tenant id in double quotes, e.g. \"3\", or remove the entry",
+	"SlackUserName": "write names in double quotes, e.g. \"alice\" (better: Slack user IDs such as \"U01ABCDEF\"), or remove the entry",
 }
 
-// placeholderAt returns the template placeholder that b starts with, such
-// as "(TenantIDs)", "(TenantID)" or "(SlackUserName)" in the old bot's
-// files, and the name inside the parentheses.
-func placeholderAt(b []byte) (placeholder, name string, ok bool) {
-	if len(b) < 3 || b[0] != '(' {
-		return "", "", false
+// placeholderMsg says what to do about the placeholder b starts with, if
+// it starts with one.
+func placeholderMsg(b []byte) (string, bool) {
+	m := placeholderRE.FindSubmatch(b)
+	if m == nil {
+		return "", false
 	}
-	end := bytes.IndexByte(b, ')')
-	if end < 2 || end > 40 {
-		return "", "", false
-	}
-	for _, c := range b[1:end] {
-		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_') {
-			return "", "", false
-		}
-	}
-	return string(b[:end+1]), string(b[1:end]), true
+	hint := cmp.Or(placeholderHints[string(m[1])], "replace it with a value, or remove the entry")
+	return fmt.Sprintf("the template placeholder %s must be filled in: %s", m[0], hint), true
 }
 
 // parse reads the whole file into a tree. A syntax error is reported with
@@ -125,16 +115,12 @@ func (f jsonFile) parse() (*jnode, error) {
 // syntaxError explains a JSON syntax error found at offset off (the byte
 // after the offending one, as encoding/json counts).
 func (f jsonFile) syntaxError(off int, msg string) *Error {
-	at := max(off-1, 0)
-	// The offending byte: skip back over nothing, forward over blanks.
-	for at < len(f.src) && strings.ContainsRune(" \t\r\n", rune(f.src[at])) {
-		at++
-	}
-	p := f.pos(at)
+	// The offending byte, past any blanks.
+	at := f.skip(max(off-1, 0), " \t\r\n")
+	p := positionAt(f.src, at)
 	e := &Error{File: f.name, Line: p.Line, Col: p.Col, Err: ErrInvalid}
-	rest := f.src[min(at, len(f.src)):]
-	if ph, name, ok := placeholderAt(rest); ok {
-		e.Msg = fmt.Sprintf("the template placeholder %s must be filled in: %s", ph, placeholderHint(name))
+	if msg, ok := placeholderMsg(f.src[at:]); ok {
+		e.Msg = msg
 		return e
 	}
 	e.Msg = "JSON syntax error: " + msg
@@ -156,7 +142,7 @@ func (f jsonFile) placeholders() []int {
 		case c == '"':
 			inString = !inString
 		case !inString && c == '(':
-			if _, _, ok := placeholderAt(f.src[i:]); ok {
+			if placeholderRE.Match(f.src[i:]) {
 				offs = append(offs, i)
 			}
 		}
@@ -164,37 +150,27 @@ func (f jsonFile) placeholders() []int {
 	return offs
 }
 
-// placeholderHint says what a placeholder of the old bot's templates stands for.
-func placeholderHint(name string) string {
-	switch name {
-	case "TenantIDs":
-		return "write the ids of the tenants to watch, e.g. [1, 2], or [] for every tenant"
-	case "TenantID":
-		return "write a tenant id in double quotes, e.g. \"3\", or remove the entry"
-	case "SlackUserName":
-		return "write names in double quotes, e.g. \"alice\" (better: Slack user IDs such as \"U01ABCDEF\"), or remove the entry"
-	}
-	return "replace it with a value, or remove the entry"
-}
-
 // value reads one JSON value from dec, which reads JSON that parse found
-// valid: its Token cannot fail.
+// valid: its Token cannot fail. The decoder's offset is before the blanks
+// and separators it has not consumed yet.
 func (f jsonFile) value(dec *json.Decoder) *jnode {
-	n := &jnode{off: f.skipBlank(int(dec.InputOffset()))}
+	n := &jnode{off: f.skip(int(dec.InputOffset()), " \t\r\n:,")}
 	tok, _ := dec.Token()
 	switch tok {
 	case json.Delim('{'):
-		n.object = true
+		fields := []jfield{}
 		for dec.More() {
 			key, _ := dec.Token()
-			n.obj = append(n.obj, jfield{key: key.(string), val: f.value(dec)})
+			fields = append(fields, jfield{key: key.(string), val: f.value(dec)})
 		}
+		n.val = fields
 		_, _ = dec.Token() // the closing brace
 	case json.Delim('['):
-		n.array = true
+		elems := []*jnode{}
 		for dec.More() {
-			n.arr = append(n.arr, f.value(dec))
+			elems = append(elems, f.value(dec))
 		}
+		n.val = elems
 		_, _ = dec.Token() // the closing bracket
 	default:
 		n.val = tok
@@ -202,10 +178,10 @@ func (f jsonFile) value(dec *json.Decoder) *jnode {
 	return n
 }
 
-// skipBlank moves off past blanks and the separators the decoder has not
-// consumed yet, to where the next token starts.
-func (f jsonFile) skipBlank(off int) int {
-	for off < len(f.src) && strings.ContainsRune(" \t\r\n:,", rune(f.src[off])) {
+// skip returns the offset of the first byte at or after off that is not
+// in chars.
+func (f jsonFile) skip(off int, chars string) int {
+	for off < len(f.src) && strings.IndexByte(chars, f.src[off]) >= 0 {
 		off++
 	}
 	return off

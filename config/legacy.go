@@ -5,15 +5,15 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"time"
+	"strings"
 
 	"github.com/pelletier/go-toml/v2"
 )
 
 // LegacySecrets are the secrets found in the old bot's secure.json. The
-// TOML that ImportLegacy writes refers to them by file name, relative to
-// the config file: the caller writes each non-empty secret to that name in
-// the config file's directory, with mode 0600.
+// TOML that ImportLegacyFiles writes refers to them by file name, relative
+// to the config file: the caller writes each non-empty secret to that name
+// in the config file's directory, with mode 0600.
 type LegacySecrets struct {
 	Password     Secret // KAMONOHASHI.Application.Password
 	PasswordFile string // the password_file the TOML names
@@ -21,36 +21,24 @@ type LegacySecrets struct {
 	WebhookFile  string // the webhook_file the TOML names
 }
 
-// The file names ImportLegacy's TOML gives the secrets.
+// The file names ImportLegacyFiles's TOML gives the secrets.
 const (
 	legacyPasswordFile = "kamonohashi-password"
 	legacyWebhookFile  = "slack-webhook"
 )
 
-// legacyMessageKeys maps the old message.json keys to kamobot's. An empty
-// value means the set is dropped.
-func legacyMessageKeys() map[string]string {
-	return map[string]string{
-		"Completed":           MsgCompleted,
-		"Killed":              MsgKilled,
-		"UserCanceled":        MsgCanceled,
-		"Unknown":             MsgUnknown,
-		"System.Enter":        MsgEnter,
-		"System.Leave":        MsgLeave,
-		"System.Leave.Friday": MsgLeaveFriday,
-		"System.Leave.Silent": MsgLeaveQuiet,
-		"System.Unknown":      "",
-	}
+// LegacyFile is one of the old bot's files: the name it was given by (used
+// in warnings and errors) and its content, nil when absent.
+type LegacyFile struct {
+	Name string
+	Data []byte
 }
 
-// legacyDays are the weekday keys of the old config.json, Monday first.
-func legacyDays() []time.Weekday {
-	return []time.Weekday{time.Monday, time.Tuesday, time.Wednesday, time.Thursday, time.Friday, time.Saturday, time.Sunday}
-}
-
-// ImportLegacy translates the old Python bot's config.json, secure.json and
-// message.json (any of them may be nil, when absent) into a kamobot config
-// file. Every field is translated, or reported in a warning saying why not:
+// ImportLegacyFiles translates the old Python bot's config.json, secure.json
+// and message.json (any of them may have nil Data, when absent) into a
+// kamobot config file; warnings and errors name the files as given
+// ("old/conf.json:45: ..."). Every field is translated, or reported in a
+// warning saying why not:
 //
 //   - Watch.Default and the weekday entries become schedule.hours. A day
 //     without an entry takes Default (the old bot's code instead leaked the
@@ -69,33 +57,30 @@ func legacyDays() []time.Weekday {
 // A placeholder of the old templates left in a file, such as (TenantIDs),
 // is an error with its line and column. All errors are returned joined, as
 // *Error values; on error tomlText is nil.
-func ImportLegacy(configJSON, secureJSON, messageJSON []byte) (tomlText []byte, secrets LegacySecrets, warnings []Warning, err error) {
-	return ImportLegacyFiles(LegacyFile{"config.json", configJSON}, LegacyFile{"secure.json", secureJSON},
-		LegacyFile{"message.json", messageJSON})
-}
-
-// LegacyFile is one of the old bot's files: the name it was given by (used
-// in warnings and errors) and its content, nil when absent.
-type LegacyFile struct {
-	Name string
-	Data []byte
-}
-
-// ImportLegacyFiles is ImportLegacy with the files' names as given, so
-// that warnings and errors name them ("old/conf.json:45: ...").
 func ImportLegacyFiles(configJSON, secureJSON, messageJSON LegacyFile) (tomlText []byte, secrets LegacySecrets, warnings []Warning, err error) {
 	if configJSON.Data == nil && secureJSON.Data == nil && messageJSON.Data == nil {
 		return nil, LegacySecrets{}, nil, fmt.Errorf("nothing to import: give --config, --secure or --message")
 	}
-	im := &importer{out: legacyConfig{hours: map[string]string{}}}
-	if configJSON.Data != nil {
-		im.readConfig(jsonFile{name: configJSON.Name, src: configJSON.Data})
-	}
-	if secureJSON.Data != nil {
-		im.readSecure(jsonFile{name: secureJSON.Name, src: secureJSON.Data})
-	}
-	if messageJSON.Data != nil {
-		im.readMessages(jsonFile{name: messageJSON.Name, src: messageJSON.Data})
+	im := &importer{out: legacyConfig{Hours: map[string]string{}}}
+	for _, in := range []struct {
+		file  LegacyFile
+		read  func(root *jnode)
+		known []string // the fields of the file's top object
+	}{
+		{configJSON, im.readConfig, []string{"Watch", "Tenant", "Polling"}},
+		{secureJSON, im.readSecure, []string{"KAMONOHASHI", "SlackURI"}},
+		{messageJSON, im.readMessages, []string{"Message"}},
+	} {
+		if in.file.Data == nil {
+			continue
+		}
+		im.f = jsonFile{name: in.file.Name, src: in.file.Data}
+		root, err := im.f.parse()
+		if err != nil {
+			im.errs = append(im.errs, err)
+		} else if im.object(root, "", in.known...) {
+			in.read(root)
+		}
 	}
 	if err := errors.Join(im.errs...); err != nil {
 		return nil, LegacySecrets{}, im.warns, err
@@ -105,108 +90,92 @@ func ImportLegacyFiles(configJSON, secureJSON, messageJSON LegacyFile) (tomlText
 	if err := toml.Unmarshal(text, &check); err != nil {
 		return nil, LegacySecrets{}, im.warns, fmt.Errorf("the translated config is not valid TOML (a bug in kamobot): %w", err)
 	}
-	secrets = im.secrets
-	if !secrets.Password.IsZero() {
-		secrets.PasswordFile = legacyPasswordFile
-	}
-	if !secrets.Webhook.IsZero() {
-		secrets.WebhookFile = legacyWebhookFile
-	}
-	return text, secrets, im.warns, nil
+	return text, im.out.Secrets, im.warns, nil
 }
 
 // importer collects the translation and its problems.
 type importer struct {
-	out     legacyConfig
-	secrets LegacySecrets
-	errs    []error
-	warns   []Warning
+	f     jsonFile // the file being read
+	out   legacyConfig
+	errs  []error
+	warns []Warning
 }
 
-// legacyConfig is the translated configuration, ready to be written.
+// legacyConfig is the translated configuration, ready to be written by
+// legacy.toml.tmpl (hence the exported fields).
 type legacyConfig struct {
-	server, user       string
-	password, webhook  bool
-	interval           string
-	pollingNote        string
-	hours              map[string]string // "default" and weekday names
-	hoursNote          []string
-	tenants            []legacyTenant
-	allTenants         bool
-	messages           map[string][]string
-	messageSources     map[string]string
-	scheduleConfigured bool
+	Server, User       string
+	Secrets            LegacySecrets
+	Polling            int64             // seconds, or 0
+	Interval           string            // from Polling
+	Hours              map[string]string // "default" and weekday names
+	ScheduleConfigured bool
+	Tenants            []legacyTenant
+	AllTenants         bool
+	Messages           map[string]legacyMessages // by kamobot's key
 }
 
 type legacyTenant struct {
-	id       int64
-	mention  []Mention
-	comments []string
-	listed   bool // in Watch.Default.Tenant
+	ID       int64
+	Mention  []Mention
+	Comments []string
+	Listed   bool // in Watch.Default.Tenant
 }
 
-func (im *importer) fail(e *Error) { im.errs = append(im.errs, e) }
+type legacyMessages struct {
+	Key     string // kamobot's
+	Source  string // the key in message.json
+	Phrases []string
+}
 
-func (im *importer) warn(f jsonFile, n *jnode, key, format string, args ...any) {
-	w := Warning{File: f.name, Key: key, Msg: fmt.Sprintf(format, args...)}
-	if n != nil {
-		w.Line = f.pos(n.off).Line
+// fail reports a problem with key, at node n.
+func (im *importer) fail(n *jnode, key, format string, args ...any) {
+	p := positionAt(im.f.src, n.off)
+	im.errs = append(im.errs, &Error{File: im.f.name, Line: p.Line, Col: p.Col, Key: key, Msg: fmt.Sprintf(format, args...), Err: ErrInvalid})
+}
+
+func (im *importer) warn(n *jnode, key, format string, args ...any) {
+	im.warns = append(im.warns, Warning{File: im.f.name, Line: positionAt(im.f.src, n.off).Line, Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+// as returns the value of n as a T, or reports that n is not what want
+// says. The message never quotes the value, which may be a secret. A
+// field left out (n is nil) is no T, and no problem.
+func as[T any](im *importer, n *jnode, key, want string) (T, bool) {
+	if n == nil {
+		var zero T
+		return zero, false
 	}
-	im.warns = append(im.warns, w)
+	v, ok := n.val.(T)
+	if !ok {
+		im.fail(n, key, "want %s, got %s", want, n.kind())
+	}
+	return v, ok
 }
 
-// object checks that n is an object and warns about fields not in known.
-func (im *importer) object(f jsonFile, n *jnode, key string, known ...string) bool {
+// object checks that n, if present, is an object, and warns about fields
+// not in known.
+func (im *importer) object(n *jnode, key string, known ...string) bool {
 	if n == nil {
 		return false
 	}
-	if !n.object {
-		im.fail(f.errorAt(n, key, "want an object, got %s", n.kind()))
-		return false
-	}
-	for _, fld := range n.obj {
-		if !slices.Contains(known, fld.key) {
-			im.warn(f, fld.val, joinKey(key, fld.key), "unknown field, not translated")
+	fields, ok := as[[]jfield](im, n, key, "an object")
+	for _, f := range fields {
+		if !slices.Contains(known, f.key) {
+			im.warn(f.val, strings.TrimPrefix(key+"."+f.key, "."), "unknown field, not translated")
 		}
 	}
-	return true
+	return ok
 }
 
-func joinKey(parent, key string) string {
-	if parent == "" {
-		return key
-	}
-	return parent + "." + key
-}
-
-func (im *importer) boolean(f jsonFile, n *jnode, key string) (bool, bool) {
-	b, ok := n.val.(bool)
+func (im *importer) integer(n *jnode, key string) (int64, bool) {
+	num, ok := as[json.Number](im, n, key, "a whole number")
 	if !ok {
-		im.fail(f.errorAt(n, key, "want true or false, got %s", n.kind()))
-	}
-	return b, ok
-}
-
-func (im *importer) integer(f jsonFile, n *jnode, key string) (int64, bool) {
-	num, ok := n.val.(json.Number)
-	if !ok {
-		im.fail(f.errorAt(n, key, "want a whole number, got %s", n.kind()))
 		return 0, false
 	}
 	v, err := num.Int64()
 	if err != nil {
-		im.fail(f.errorAt(n, key, "want a whole number, got %s", num))
-		return 0, false
+		im.fail(n, key, "want a whole number, got %s", num)
 	}
-	return v, true
-}
-
-// str reads a string; a type error never quotes the value, which may be a
-// secret.
-func (im *importer) str(f jsonFile, n *jnode, key string) (string, bool) {
-	s, ok := n.val.(string)
-	if !ok {
-		im.fail(f.errorAt(n, key, "want a string, got %s", n.kind()))
-	}
-	return s, ok
+	return v, err == nil
 }

@@ -287,3 +287,9 @@ func TestImportLegacyNothing(t *testing.T) {
 		t.Error("no error for three missing files")
 	}
 }
+
+// ImportLegacy is ImportLegacyFiles with the files named as the old bot named them.
+func ImportLegacy(configJSON, secureJSON, messageJSON []byte) (tomlText []byte, secrets LegacySecrets, warnings []Warning, err error) {
+	return ImportLegacyFiles(LegacyFile{"config.json", configJSON}, LegacyFile{"secure.json", secureJSON},
+		LegacyFile{"message.json", messageJSON})
+}

@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -27,7 +28,7 @@ const (
 	// EnvCredentialsDirectory is set by systemd for a unit with
 	// LoadCredential=; kamobot reads "kamonohashi-password" and
 	// "slack-webhook" there first.
-	EnvCredentialsDirectory = credentialsVar
+	EnvCredentialsDirectory = "CREDENTIALS_DIRECTORY"
 )
 
 // Names of the systemd credentials Load reads from $CREDENTIALS_DIRECTORY.
@@ -70,14 +71,10 @@ func Load(path string, env func(string) string) (*Config, []Warning, error) {
 		env = os.Getenv
 	}
 	src, mode, err := readFile(path, maxConfigSize, "a config file")
-	present := true
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		present = false
-	case err != nil:
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, &Error{File: path, Msg: fmt.Sprintf("cannot read the config file: %v", err), Err: err}
 	}
-	return load(path, src, present, mode, env)
+	return load(path, src, err == nil, mode, env)
 }
 
 // readFile reads a regular file of at most limit bytes, what it should be
@@ -119,10 +116,8 @@ func readFile(path string, limit int, what string) ([]byte, fs.FileMode, error) 
 // load does Load's work on the file's content: present says whether the
 // file exists, mode is its mode.
 func load(path string, src []byte, present bool, mode fs.FileMode, env func(string) string) (*Config, []Warning, error) {
-	credDir := env(EnvCredentialsDirectory)
-	c := &checker{file: path}
+	c := &checker{file: path, credDir: env(EnvCredentialsDirectory), env: env}
 	doc := &fileDoc{}
-	base := ""
 	if present {
 		if off := invalidUTF8(src); off >= 0 {
 			pos := positionAt(src, off)
@@ -132,31 +127,27 @@ func load(path string, src []byte, present bool, mode fs.FileMode, env func(stri
 		if doc, c.pl, c.errs = parseFile(path, src); doc == nil {
 			return nil, nil, errors.Join(sortErrors(c.errs)...)
 		}
-		base = filepath.Dir(path)
+		c.base = filepath.Dir(path)
 	}
-	fc := c.check(doc, base, credDir)
-	cfg := &fc.cfg
+	c.check(doc)
+	cfg := &c.cfg
 	if present {
 		cfg.File = path
-		if key := firstInlineSecret(fc); key != "" && !under(path, credDir) {
+		if key := c.firstInlineSecret(); key != "" && !under(path, c.credDir) {
 			if err := checkMode(path, mode); err != nil {
 				c.fail(key, err, fmt.Sprintf("the config file holds a secret, so it must be private: %v (or move the secret to a file of its own)", err))
 			}
 		}
 	}
 
-	c.applyEnv(fc, env)
-	cfg.Kamonohashi.Password, cfg.Kamonohashi.PasswordSource = c.resolveSecret(secretSources{
-		credential: CredentialPassword, envFile: EnvPasswordFile, envValue: EnvPassword,
-	}, fc.password, credDir, env, false)
-	cfg.Slack.Webhook, cfg.Slack.WebhookSource = c.resolveSecret(secretSources{
-		credential: CredentialWebhook, envFile: EnvSlackWebhookFile, envValue: EnvSlackWebhook,
-	}, fc.webhook, credDir, env, true)
-	for i, ref := range fc.tenants {
-		cfg.Tenants[i].Webhook, cfg.Tenants[i].WebhookSource = c.resolveSecret(secretSources{}, ref, credDir, env, true)
+	c.applyEnv()
+	cfg.Kamonohashi.Password, cfg.Kamonohashi.PasswordSource = c.resolveSecret(CredentialPassword, EnvPasswordFile, EnvPassword, c.password)
+	cfg.Slack.Webhook, cfg.Slack.WebhookSource = c.resolveSecret(CredentialWebhook, EnvSlackWebhookFile, EnvSlackWebhook, c.webhook)
+	for i, ref := range c.tenantHooks {
+		cfg.Tenants[i].Webhook, cfg.Tenants[i].WebhookSource = c.resolveSecret("", "", "", ref)
 	}
-	c.resolveAppTokens(fc, credDir, env)
-	c.checkRequired(cfg, present)
+	c.resolveAppTokens()
+	c.checkRequired(present)
 
 	warns, err := c.result()
 	if err != nil {
@@ -168,12 +159,10 @@ func load(path string, src []byte, present bool, mode fs.FileMode, env func(stri
 // invalidUTF8 returns the offset of the first byte of src that is not
 // UTF-8, or -1.
 func invalidUTF8(src []byte) int {
-	for off := 0; off < len(src); {
-		r, size := utf8.DecodeRune(src[off:])
-		if r == utf8.RuneError && size == 1 {
+	for off, r := range string(src) {
+		if r == utf8.RuneError && !bytes.HasPrefix(src[off:], []byte("\uFFFD")) {
 			return off
 		}
-		off += size
 	}
 	return -1
 }
@@ -195,8 +184,8 @@ func holdsSecret(s string) bool {
 
 // firstInlineSecret returns the key of the first secret written in the
 // config file itself, or "".
-func firstInlineSecret(fc *fileConfig) string {
-	for _, ref := range append([]secretRef{fc.password, fc.webhook, fc.botToken, fc.appToken}, fc.tenants...) {
+func (c *checker) firstInlineSecret() string {
+	for _, ref := range append([]secretRef{c.password, c.webhook, c.botToken, c.appToken}, c.tenantHooks...) {
 		if !ref.value.IsZero() {
 			return ref.valueKey
 		}
@@ -205,9 +194,9 @@ func firstInlineSecret(fc *fileConfig) string {
 }
 
 // applyEnv applies KAMOBOT_SERVER and KAMOBOT_USER.
-func (c *checker) applyEnv(fc *fileConfig, env func(string) string) {
-	k := &fc.cfg.Kamonohashi
-	if s := strings.TrimSpace(env(EnvServer)); s != "" {
+func (c *checker) applyEnv() {
+	k := &c.cfg.Kamonohashi
+	if s := strings.TrimSpace(c.env(EnvServer)); s != "" {
 		server, warn, err := normalizeServer(s)
 		switch {
 		case err != nil:
@@ -217,74 +206,52 @@ func (c *checker) applyEnv(fc *fileConfig, env func(string) string) {
 		}
 		k.Server = server
 	}
-	if s := strings.TrimSpace(env(EnvUser)); s != "" {
+	if s := strings.TrimSpace(c.env(EnvUser)); s != "" {
 		k.User = s
 	}
 }
 
-// secretSources names where else than the config file a secret may come
-// from: a systemd credential and two environment variables. Per-tenant
-// webhooks have none.
-type secretSources struct {
-	credential string
-	envFile    string
-	envValue   string
-}
-
-// resolveSecret finds a secret in the first source that gives it, reads it,
-// and returns it with a description of where it came from. isURL says the
-// secret is a webhook URL, to be checked as one.
-func (c *checker) resolveSecret(src secretSources, ref secretRef, credDir string, env func(string) string, isURL bool) (Secret, string) {
-	return c.resolveSecretCheck(src, ref, credDir, env, func(s Secret) error {
-		if isURL {
-			return checkWebhookURL(s)
-		}
-		return nil
-	})
-}
-
-// resolveSecretCheck is resolveSecret with the check of the value read
-// given: a webhook URL, or a token of a kind.
-func (c *checker) resolveSecretCheck(src secretSources, ref secretRef, credDir string, env func(string) string, check func(Secret) error) (Secret, string) {
+// resolveSecret finds a secret in the first source that gives it: the
+// systemd credential, the environment variable naming a file, the variable
+// holding the value (per-tenant webhooks have none of these three: ""),
+// then the config file. It reads the secret, checks it with ref.check, and
+// returns it with a description of where it came from.
+func (c *checker) resolveSecret(credential, envFile, envValue string, ref secretRef) (Secret, string) {
 	var (
 		s      Secret
 		source string
 		err    error
-		bad    func(err error, msg string) // reports a problem with the chosen source
+		at     Error // where a problem with the chosen source is reported
 	)
-	envErr := func(name string) func(error, string) {
-		return func(err error, msg string) { c.errs = append(c.errs, &Error{Key: name, Msg: msg, Err: err}) }
-	}
 	credPath := ""
-	if credDir != "" && src.credential != "" {
-		credPath = filepath.Join(credDir, src.credential)
+	if c.credDir != "" && credential != "" {
+		credPath = filepath.Join(c.credDir, credential)
 		if _, statErr := os.Stat(credPath); statErr != nil {
 			credPath = ""
 		}
 	}
 	switch {
 	case credPath != "":
-		source = "$" + credentialsVar + "/" + src.credential
-		bad = func(err error, msg string) {
-			c.errs = append(c.errs, &Error{File: credPath, Key: source, Msg: msg, Err: err})
-		}
+		source = "$" + EnvCredentialsDirectory + "/" + credential
+		at = Error{File: credPath, Key: source}
 		s, err = readSecretFile(credPath, false)
-	case src.envFile != "" && env(src.envFile) != "":
-		path := env(src.envFile)
-		if env(src.envValue) != "" {
-			c.warns = append(c.warns, Warning{Key: src.envValue, Msg: fmt.Sprintf("ignored: %s is set too, and wins", src.envFile)})
+	case envFile != "" && c.env(envFile) != "":
+		path := c.env(envFile)
+		if c.env(envValue) != "" {
+			c.warns = append(c.warns, Warning{Key: envValue, Msg: fmt.Sprintf("ignored: %s is set too, and wins", envFile)})
 		}
-		source = fmt.Sprintf("%s (%s)", src.envFile, path)
-		bad = envErr(src.envFile)
-		s, err = readSecretFile(path, !under(path, credDir))
-	case src.envValue != "" && env(src.envValue) != "":
-		source = src.envValue
-		bad = envErr(src.envValue)
-		s = Secret(strings.TrimRight(env(src.envValue), " \t\r\n"))
+		source = fmt.Sprintf("%s (%s)", envFile, path)
+		at = Error{Key: envFile}
+		s, err = readSecretFile(path, !under(path, c.credDir))
+	case envValue != "" && c.env(envValue) != "":
+		source = envValue
+		at = Error{Key: envValue}
+		s = Secret(strings.TrimRight(c.env(envValue), " \t\r\n"))
 	case ref.file != "":
 		source = fmt.Sprintf("%s (%s)", ref.fileKey, ref.file)
-		bad = func(err error, msg string) { c.fail(ref.fileKey, err, msg) }
-		s, err = readSecretFile(ref.file, !under(ref.file, credDir))
+		pos := c.where(ref.fileKey)
+		at = Error{File: c.file, Line: pos.Line, Col: pos.Col, Key: ref.fileKey}
+		s, err = readSecretFile(ref.file, !under(ref.file, c.credDir))
 	case !ref.value.IsZero():
 		// Checked (and warned about) while decoding the file.
 		return ref.value, fmt.Sprintf("%s in %s", ref.valueKey, c.file)
@@ -292,27 +259,25 @@ func (c *checker) resolveSecretCheck(src secretSources, ref secretRef, credDir s
 		return "", ""
 	}
 	if err != nil {
-		bad(err, fmt.Sprintf("cannot read the secret: %v", err))
+		at.Err, at.Msg = err, fmt.Sprintf("cannot read the secret: %v", err)
+		c.errs = append(c.errs, &at)
 		return "", source
 	}
-	if err := check(s); err != nil {
-		bad(ErrInvalid, err.Error())
+	if ref.check != nil {
+		if err := ref.check(s); err != nil {
+			at.Err, at.Msg = ErrInvalid, err.Error()
+			c.errs = append(c.errs, &at)
+		}
 	}
 	return s, source
 }
 
 // checkRequired reports what is missing to reach KAMONOHASHI at all, unless
 // a problem with that setting was already reported.
-func (c *checker) checkRequired(cfg *Config, present bool) {
+func (c *checker) checkRequired(present bool) {
+	cfg := &c.cfg
 	reported := func(keys ...string) bool {
-		for _, e := range c.errs {
-			for _, k := range keys {
-				if e.Key == k {
-					return true
-				}
-			}
-		}
-		return false
+		return slices.ContainsFunc(c.errs, func(e *Error) bool { return slices.Contains(keys, e.Key) })
 	}
 	var missing []string
 	if cfg.Kamonohashi.Server == "" && !reported("kamonohashi.server", EnvServer) {

@@ -2,6 +2,8 @@ package config
 
 import (
 	"fmt"
+	"regexp"
+	"slices"
 	"strings"
 	"unicode"
 )
@@ -23,24 +25,19 @@ func ParseMention(s string) (m Mention, warning string, err error) {
 	if t == "" {
 		return "", "", fmt.Errorf("empty mention")
 	}
-	// Slack's own syntax: <@U…>, <@U…|name>, <!subteam^S…>, <!here>.
+	// Slack's own syntax: <@U…>, <@U…|name>, <!subteam^S…>, <!here>; and
+	// <@alice>, as the old bot wrote a name. Apart from the group, what is
+	// inside is read below like a mention written bare.
 	if strings.HasPrefix(t, "<") && strings.HasSuffix(t, ">") {
-		inner := t[1 : len(t)-1]
-		if i := strings.IndexByte(inner, '|'); i >= 0 {
-			inner = inner[:i]
+		inner, _, _ := strings.Cut(t[1:len(t)-1], "|")
+		if g, ok := strings.CutPrefix(inner, "!subteam^"); ok && isGroupID(g) {
+			return Mention(g), "", nil
 		}
-		switch {
-		case strings.HasPrefix(inner, "@") && isUserID(inner[1:]):
-			return Mention(inner[1:]), "", nil
-		case strings.HasPrefix(inner, "!subteam^") && isGroupID(inner[len("!subteam^"):]):
-			return Mention(inner[len("!subteam^"):]), "", nil
-		case strings.HasPrefix(inner, "!") && isSpecial(inner[1:]):
-			return Mention(strings.ToLower(inner[1:])), "", nil
-		case strings.HasPrefix(inner, "@") && len(inner) > 1 && !strings.ContainsAny(inner, "<>"):
-			t = inner // <@alice>, as the old bot wrote it: a name, see below
-		default:
+		if !(strings.HasPrefix(inner, "@") && len(inner) > 1 && !strings.ContainsAny(inner, "<>") ||
+			strings.HasPrefix(inner, "!") && isSpecial(inner[1:])) {
 			return "", "", fmt.Errorf("%q is not a mention Slack understands: write a user ID like \"U01ABCDEF\", a user group ID like \"S0GROUP1\", or \"here\"", s)
 		}
+		t = inner
 	}
 	bare := strings.TrimLeft(t, "@!")
 	switch {
@@ -60,49 +57,21 @@ func ParseMention(s string) (m Mention, warning string, err error) {
 	return Mention("@" + bare), fmt.Sprintf("%q is a name: Slack stopped resolving @names in 2018; use a user ID like U01ABCDEF (in Slack: the person's profile, \"⋮\", \"Copy member ID\")", s), nil
 }
 
-// isUserID reports whether s looks like a Slack user ID: U or W, then
-// upper-case letters and digits.
-func isUserID(s string) bool {
-	return len(s) >= 7 && (s[0] == 'U' || s[0] == 'W') && isIDTail(s[1:])
-}
-
-// isGroupID reports whether s looks like a Slack user group ID: S, then
-// upper-case letters and digits.
-func isGroupID(s string) bool {
-	return len(s) >= 7 && s[0] == 'S' && isIDTail(s[1:])
-}
-
-func isIDTail(s string) bool {
-	return len(s) <= 20 && strings.Trim(s, "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") == ""
-}
+var (
+	// isUserID reports whether s looks like a Slack user ID: U or W, then
+	// upper-case letters and digits.
+	isUserID = regexp.MustCompile(`^[UW][A-Z0-9]{6,20}$`).MatchString
+	// isGroupID reports whether s looks like a Slack user group ID: S, then
+	// upper-case letters and digits.
+	isGroupID = regexp.MustCompile(`^S[A-Z0-9]{6,20}$`).MatchString
+)
 
 // isSpecial reports whether s is one of Slack's special mentions, written
 // <!here> and so on.
 func isSpecial(s string) bool {
-	switch strings.ToLower(s) {
-	case "here", "channel", "everyone":
-		return true
-	}
-	return false
+	return slices.Contains([]string{"here", "channel", "everyone"}, strings.ToLower(s))
 }
 
 // IsName reports whether m is a legacy @name, which Slack shows as plain
 // text and which notifies no one.
 func (m Mention) IsName() bool { return strings.HasPrefix(string(m), "@") }
-
-// Slack returns the mention in Slack's mrkdwn syntax: "<@U01ABCDEF>",
-// "<!subteam^S0GROUP1>", "<!here>". A legacy @name is returned as it is
-// (after escaping for mrkdwn), since Slack would not resolve it anyway.
-func (m Mention) Slack() string {
-	s := string(m)
-	switch {
-	case m.IsName():
-		r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
-		return r.Replace(s)
-	case isSpecial(s):
-		return "<!" + s + ">"
-	case isGroupID(s):
-		return "<!subteam^" + s + ">"
-	}
-	return "<@" + s + ">"
-}

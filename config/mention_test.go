@@ -53,3 +53,20 @@ func TestParseMention(t *testing.T) {
 		}
 	}
 }
+
+// Slack returns the mention in Slack's mrkdwn syntax: "<@U01ABCDEF>",
+// "<!subteam^S0GROUP1>", "<!here>". A legacy @name is returned as it is
+// (after escaping for mrkdwn), since Slack would not resolve it anyway.
+func (m Mention) Slack() string {
+	s := string(m)
+	switch {
+	case m.IsName():
+		r := strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+		return r.Replace(s)
+	case isSpecial(s):
+		return "<!" + s + ">"
+	case isGroupID(s):
+		return "<!subteam^" + s + ">"
+	}
+	return "<@" + s + ">"
+}

@@ -69,19 +69,13 @@ func BuiltinMessages(lang string) (Messages, error) {
 	if !slices.Contains(Languages(), lang) {
 		return Messages{}, fmt.Errorf("no built-in messages for language %q (want \"ja\" or \"en\")", lang)
 	}
-	data, err := builtinFS.ReadFile("messages/" + lang + ".toml")
-	if err != nil {
-		return Messages{}, fmt.Errorf("built-in messages for %q: %w", lang, err)
-	}
+	data, _ := builtinFS.ReadFile("messages/" + lang + ".toml") // there is one per language
 	sets := make(map[string][]string)
 	if err := toml.Unmarshal(data, &sets); err != nil {
 		return Messages{}, fmt.Errorf("built-in messages for %q: %w", lang, err)
 	}
 	return Messages{lang: lang, sets: sets}, nil
 }
-
-// Language returns the language of the built-in sets.
-func (m Messages) Language() string { return m.lang }
 
 // With returns a copy of m in which each set given replaces the built-in
 // set of the same key wholesale. Empty sets are ignored.
@@ -97,9 +91,6 @@ func (m Messages) With(sets map[string][]string) Messages {
 	}
 	return out
 }
-
-// Set returns a copy of the phrases for key (nil for an unknown key).
-func (m Messages) Set(key string) []string { return slices.Clone(m.sets[key]) }
 
 // Pick returns one phrase for key, chosen with rnd (with math/rand/v2's
 // global source when rnd is nil). It returns "" for a key with no phrases;

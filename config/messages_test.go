@@ -101,3 +101,9 @@ func TestMessagesPickAndWith(t *testing.T) {
 		t.Errorf("single phrase: %q", got)
 	}
 }
+
+// Language returns the language of the built-in sets.
+func (m Messages) Language() string { return m.lang }
+
+// Set returns a copy of the phrases for key (nil for an unknown key).
+func (m Messages) Set(key string) []string { return slices.Clone(m.sets[key]) }

@@ -68,7 +68,7 @@ func keyPlaces(src []byte) (places, error) {
 type placeWalker struct {
 	src []byte
 	pl  places
-	aot map[string]int // array of tables -> index of its last element
+	aot map[string]int // array of tables -> how many elements it has
 	// starts are the offsets where the lines of src start, found once:
 	// a position is then a binary search, not a count from the top.
 	starts []int
@@ -110,18 +110,14 @@ func (w *placeWalker) header(n *unstable.Node) []string {
 		last := i == len(parts)-1
 		if last && n.Kind == unstable.ArrayTable {
 			id := pathString(p)
-			idx, seen := w.aot[id]
-			if seen {
-				idx++
-			}
-			w.aot[id] = idx
 			w.record(p, off, false)
-			p = append(p, index(idx))
+			p = append(p, index(w.aot[id]))
+			w.aot[id]++
 			w.record(p, off, true)
 			continue
 		}
-		if idx, ok := w.aot[pathString(p)]; ok {
-			p = append(p, index(idx))
+		if count, ok := w.aot[pathString(p)]; ok {
+			p = append(p, index(count-1))
 		}
 		w.record(p, off, last)
 	}
@@ -199,22 +195,15 @@ func isIndexSegment(s string) bool {
 // pathString writes a key path as a user reads it: "schedule.hours.monday",
 // "tenant[0].mention[1]", `owners."yamada.taro"`.
 func pathString(p []string) string {
-	var b strings.Builder
-	for i, s := range p {
-		if isIndexSegment(s) {
-			b.WriteString(s)
-			continue
-		}
-		if i > 0 {
-			b.WriteByte('.')
-		}
-		if isBareKey(s) {
-			b.WriteString(s)
+	s := ""
+	for _, seg := range p {
+		if isIndexSegment(seg) {
+			s += seg
 		} else {
-			b.WriteString(quoteTOML(s))
+			s = sub(s, seg)
 		}
 	}
-	return b.String()
+	return s
 }
 
 func isBareKey(s string) bool {

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -92,8 +93,7 @@ func (c *checker) report(f *reportFile) Report {
 func parseRetention(s string) (time.Duration, error) {
 	t := strings.TrimSpace(s)
 	if n, ok := strings.CutSuffix(t, "d"); ok {
-		var days int
-		if _, err := fmt.Sscanf(n, "%d", &days); err == nil && fmt.Sprint(days) == n && days > 0 {
+		if days, err := strconv.Atoi(n); err == nil && strconv.Itoa(days) == n && days > 0 {
 			return time.Duration(days) * 24 * time.Hour, nil
 		}
 	}
@@ -107,10 +107,10 @@ func parseRetention(s string) (time.Duration, error) {
 // Due returns when the report of the week holding now is posted, and that
 // week's name (the date of its report day, YYYY-MM-DD), or last week's
 // while that one, pushed into this week, is due and this week's is not yet.
-// ok is false when reports
-// are off. Weeks start on Monday, in the schedule's zone; with time =
-// "start", a report day without office hours (a holiday) posts when they
-// next open, which may be in the week after: that report is still due then.
+// ok is false when reports are off. Weeks start on Monday, in the
+// schedule's zone; with time = "start", a report day without office hours
+// (a holiday) posts when they next open, which may be in the week after:
+// that report is still due then.
 func (r Report) Due(s *Schedule, now time.Time) (due time.Time, week string, ok bool) {
 	if r.Off {
 		return time.Time{}, "", false

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -26,6 +27,44 @@ func ParseHold(s string) (Hold, error) {
 		return h, nil
 	}
 	return "", fmt.Errorf("%q is not one of \"digest\", \"send\" or \"drop\"", s)
+}
+
+// Date is a day in the calendar, with no time and no zone: a holiday, or the
+// day a schedule window belongs to.
+type Date struct {
+	Year  int
+	Month time.Month
+	Day   int
+}
+
+// DateOf returns the date of t in t's own location.
+func DateOf(t time.Time) Date {
+	y, m, d := t.Date()
+	return Date{y, m, d}
+}
+
+// ParseDate reads a date written "2006-01-02".
+func ParseDate(s string) (Date, error) {
+	t, err := time.Parse(time.DateOnly, s)
+	if err != nil {
+		return Date{}, fmt.Errorf("%q is not a date: write it YYYY-MM-DD, e.g. \"2026-12-29\"", s)
+	}
+	return DateOf(t), nil
+}
+
+// String returns the date as "2006-01-02".
+func (d Date) String() string {
+	return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day)
+}
+
+// AddDays returns the date n days after d (before it if n is negative).
+func (d Date) AddDays(n int) Date {
+	return DateOf(time.Date(d.Year, d.Month, d.Day+n, 12, 0, 0, 0, time.UTC))
+}
+
+// Weekday returns the day of the week of d.
+func (d Date) Weekday() time.Weekday {
+	return time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).Weekday()
 }
 
 // Schedule is when kamobot posts: office hours per day of the week in one
@@ -63,13 +102,6 @@ func hoursKeys() []string {
 type window struct {
 	off        bool
 	start, end int // 0 <= start < end <= 24*60
-}
-
-func (w window) String() string {
-	if w.off {
-		return "off"
-	}
-	return fmt.Sprintf("%02d:%02d-%02d:%02d", w.start/60, w.start%60, w.end/60, w.end%60)
 }
 
 // parseWindow reads "HH:MM-HH:MM" or "off".
@@ -122,15 +154,16 @@ func parseClock(s string, end bool) (int, error) {
 // resolveDays applies the precedence of schedule.hours: a day's own entry,
 // then its group, then "default", then open all day. Each day is resolved
 // from the table alone, so no day's entry can leak into another day (the
-// old bot wrote weekday overrides into its shared Default entry).
-func resolveDays(hours map[string]window) [7]window {
-	var days [7]window
-	for wd := time.Sunday; wd <= time.Saturday; wd++ {
-		group := "weekdays"
+// old bot wrote weekday overrides into its shared Default entry). open
+// names the days no entry covers, Monday first.
+func resolveDays(hours map[string]window) (days [7]window, open []string) {
+	for i := range 7 {
+		wd := time.Weekday((i + 1) % 7)
+		day, group := strings.ToLower(wd.String()), "weekdays"
 		if wd == time.Saturday || wd == time.Sunday {
 			group = "weekend"
 		}
-		w, ok := hours[strings.ToLower(wd.String())]
+		w, ok := hours[day]
 		if !ok {
 			w, ok = hours[group]
 		}
@@ -139,10 +172,11 @@ func resolveDays(hours map[string]window) [7]window {
 		}
 		if !ok {
 			w = window{start: 0, end: 24 * 60}
+			open = append(open, day)
 		}
 		days[wd] = w
 	}
-	return days
+	return days, open
 }
 
 // loadLocation resolves a zone name; "" and "Local" are the local zone.
@@ -218,10 +252,7 @@ func (s *Schedule) OutsideHours(ev job.EventType) Hold {
 	if h, ok := s.byEvent[ev]; ok {
 		return h
 	}
-	if s.outside == "" {
-		return HoldDigest
-	}
-	return s.outside
+	return cmp.Or(s.outside, HoldDigest)
 }
 
 // Holiday reports whether d is one of the configured holidays.
@@ -235,11 +266,8 @@ func (s *Schedule) Window(d Date) (start, end time.Time, ok bool) {
 	if !s.Enabled() {
 		return wallTime(d, 0, loc), wallTime(d, 24*60, loc), true
 	}
-	if s.holidays[d] {
-		return time.Time{}, time.Time{}, false
-	}
 	w := s.days[d.Weekday()]
-	if w.off {
+	if s.holidays[d] || w.off {
 		return time.Time{}, time.Time{}, false
 	}
 	start = wallTime(d, w.start, loc)
@@ -275,30 +303,6 @@ func (s *Schedule) NextOpen(t time.Time) time.Time {
 		if start, end, ok := s.Window(d.AddDays(i)); ok && end.After(t) {
 			return start
 		}
-	}
-	return time.Time{}
-}
-
-// NextClose returns when the office hours open at t close, following into
-// the next day when its window starts the instant this one ends ("…-24:00"
-// then "00:00-…"). It returns t itself if office hours are closed at t, and
-// the zero time if they never close (not enabled, or open around the clock
-// every day).
-func (s *Schedule) NextClose(t time.Time) time.Time {
-	if !s.Enabled() {
-		return time.Time{}
-	}
-	if !s.Open(t) {
-		return t
-	}
-	d := DateOf(t.In(s.Location()))
-	_, end, _ := s.Window(d)
-	for i := 1; i <= s.searchDays(); i++ {
-		start, next, ok := s.Window(d.AddDays(i))
-		if !ok || !start.Equal(end) {
-			return end
-		}
-		end = next
 	}
 	return time.Time{}
 }

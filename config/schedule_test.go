@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"testing"
@@ -534,4 +535,44 @@ func TestDate(t *testing.T) {
 			t.Errorf("ParseDate(%q) accepted", bad)
 		}
 	}
+}
+
+func (w window) String() string {
+	if w.off {
+		return "off"
+	}
+	return fmt.Sprintf("%02d:%02d-%02d:%02d", w.start/60, w.start%60, w.end/60, w.end%60)
+}
+
+// NextClose returns when the office hours open at t close, following into
+// the next day when its window starts the instant this one ends ("…-24:00"
+// then "00:00-…"). It returns t itself if office hours are closed at t, and
+// the zero time if they never close (not enabled, or open around the clock
+// every day).
+func (s *Schedule) NextClose(t time.Time) time.Time {
+	if !s.Enabled() {
+		return time.Time{}
+	}
+	if !s.Open(t) {
+		return t
+	}
+	d := DateOf(t.In(s.Location()))
+	_, end, _ := s.Window(d)
+	for i := 1; i <= s.searchDays(); i++ {
+		start, next, ok := s.Window(d.AddDays(i))
+		if !ok || !start.Equal(end) {
+			return end
+		}
+		end = next
+	}
+	return time.Time{}
+}
+
+// In returns the first instant of d in loc: midnight, or the end of the
+// gap where a DST change skips midnight.
+func (d Date) In(loc *time.Location) time.Time { return wallTime(d, 0, loc) }
+
+// Compare returns -1, 0 or +1 as d is before, equal to or after e.
+func (d Date) Compare(e Date) int {
+	return cmp.Or(cmp.Compare(d.Year, e.Year), cmp.Compare(d.Month, e.Month), cmp.Compare(d.Day, e.Day))
 }

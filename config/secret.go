@@ -75,6 +75,11 @@ func (s Secret) RedactedURL() string {
 // is short, and a larger file is surely the wrong one.
 const maxSecretSize = 64 << 10
 
+// ReadSecretFile reads a secret from a file the way Load reads *_file keys:
+// one line, trailing newline trimmed, refused when group or others may read
+// or write it (the error then wraps ErrInsecurePermissions).
+func ReadSecretFile(path string) (Secret, error) { return readSecretFile(path, true) }
+
 // readSecretFile reads a secret from path: the whole file, trailing spaces
 // and line ends trimmed. With checkPerms, a file that its group or others
 // may read or write is refused with an error wrapping ErrInsecurePermissions.
@@ -102,10 +107,7 @@ func readSecretFile(path string, checkPerms bool) (Secret, error) {
 // checkMode refuses a file that group or others may read or write. Windows
 // has no such mode bits, so nothing is checked there.
 func checkMode(path string, mode fs.FileMode) error {
-	if runtime.GOOS == "windows" {
-		return nil
-	}
-	if perm := mode.Perm(); perm&0o066 != 0 {
+	if perm := mode.Perm(); perm&0o066 != 0 && runtime.GOOS != "windows" {
 		return fmt.Errorf("%w: %s can be read or written by its group or by others (mode %04o); run: chmod 600 %s",
 			ErrInsecurePermissions, path, perm, path)
 	}
@@ -123,5 +125,5 @@ func under(path, dir string) bool {
 		return false
 	}
 	rel, err := filepath.Rel(ad, ap)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+	return err == nil && filepath.IsLocal(rel)
 }

@@ -55,12 +55,7 @@ func (a SlackApp) Broadcasts(ev job.EventType) bool { return slices.Contains(a.B
 
 // MayMute reports whether the user, a member of groups, may mute.
 func (a SlackApp) MayMute(user string, groups []string) bool {
-	for _, id := range a.MuteAllowed {
-		if id == user || slices.Contains(groups, id) {
-			return true
-		}
-	}
-	return false
+	return slices.ContainsFunc(a.MuteAllowed, func(id string) bool { return id == user || slices.Contains(groups, id) })
 }
 
 // defaultBroadcast are the events whose replies are broadcast by default.
@@ -82,8 +77,8 @@ func (c *checker) channelID(p, s string) string {
 	return s
 }
 
-// checkToken checks a token read from anywhere has the wanted prefix;
-// the error never shows the token.
+// checkToken returns the check of a token, read from anywhere: it has the
+// wanted prefix. The error never shows the token.
 func checkToken(prefix, what string) func(Secret) error {
 	return func(s Secret) error {
 		v := s.Reveal()
@@ -95,20 +90,10 @@ func checkToken(prefix, what string) func(Secret) error {
 }
 
 // slackApp checks [slack]'s app keys.
-func (c *checker) slackApp(f *slackFile, base, credDir string, fc *fileConfig) {
-	a := &fc.cfg.Slack.App
-	fc.botToken = c.secretRef("slack", "bot_token", f.BotToken, f.BotTokenFile, base, credDir)
-	fc.appToken = c.secretRef("slack", "app_token", f.AppToken, f.AppTokenFile, base, credDir)
-	if !fc.botToken.value.IsZero() {
-		if err := checkToken("xoxb-", "bot token")(fc.botToken.value); err != nil {
-			c.errorf(fc.botToken.valueKey, "%v", err)
-		}
-	}
-	if !fc.appToken.value.IsZero() {
-		if err := checkToken("xapp-", "app token")(fc.appToken.value); err != nil {
-			c.errorf(fc.appToken.valueKey, "%v", err)
-		}
-	}
+func (c *checker) slackApp(f *slackFile) {
+	a := &c.cfg.Slack.App
+	c.botToken = c.secretRef("slack", "bot_token", f.BotToken, f.BotTokenFile, checkToken("xoxb-", "bot token"))
+	c.appToken = c.secretRef("slack", "app_token", f.AppToken, f.AppTokenFile, checkToken("xapp-", "app token"))
 	if f.Channel != "" {
 		a.Channel = c.channelID("slack.channel", f.Channel)
 	}
@@ -121,10 +106,7 @@ func (c *checker) slackApp(f *slackFile, base, credDir string, fc *fileConfig) {
 			a.APIURL = strings.TrimRight(s, "/") + "/"
 		}
 	}
-	a.Broadcast = defaultBroadcast
-	if f.Broadcast != nil {
-		a.Broadcast = c.events("slack.broadcast", *f.Broadcast)
-	}
+	a.Broadcast = c.events("slack.broadcast", f.Broadcast, defaultBroadcast)
 	a.Board = f.Board
 	for i, id := range f.MuteAllowed {
 		if !slackIDPattern.MatchString(strings.TrimSpace(id)) {
@@ -137,18 +119,11 @@ func (c *checker) slackApp(f *slackFile, base, credDir string, fc *fileConfig) {
 
 // resolveAppTokens reads the bot and app tokens, once the environment has
 // had its say, and checks a channel has a token to post with.
-func (c *checker) resolveAppTokens(fc *fileConfig, credDir string, env func(string) string) {
-	a := &fc.cfg.Slack.App
-	a.BotToken, a.BotTokenSource = c.resolveSecretCheck(secretSources{
-		credential: CredentialBotToken, envFile: EnvSlackBotTokenFile, envValue: EnvSlackBotToken,
-	}, fc.botToken, credDir, env, checkToken("xoxb-", "bot token"))
-	a.AppToken, a.AppTokenSource = c.resolveSecretCheck(secretSources{
-		credential: CredentialAppToken, envFile: EnvSlackAppTokenFile, envValue: EnvSlackAppToken,
-	}, fc.appToken, credDir, env, checkToken("xapp-", "app token"))
-	channels := a.Channel != ""
-	for _, t := range fc.cfg.Tenants {
-		channels = channels || t.Channel != ""
-	}
+func (c *checker) resolveAppTokens() {
+	a := &c.cfg.Slack.App
+	a.BotToken, a.BotTokenSource = c.resolveSecret(CredentialBotToken, EnvSlackBotTokenFile, EnvSlackBotToken, c.botToken)
+	a.AppToken, a.AppTokenSource = c.resolveSecret(CredentialAppToken, EnvSlackAppTokenFile, EnvSlackAppToken, c.appToken)
+	channels := a.Channel != "" || slices.ContainsFunc(c.cfg.Tenants, func(t Tenant) bool { return t.Channel != "" })
 	switch {
 	case channels && a.BotToken.IsZero() && a.BotTokenSource == "":
 		c.errorf("slack.bot_token_file", "a channel is set but no bot token: set slack.bot_token_file (an xoxb- token), %s or %s", EnvSlackBotTokenFile, EnvSlackBotToken)
@@ -159,21 +134,4 @@ func (c *checker) resolveAppTokens(fc *fileConfig, credDir string, env func(stri
 	case !a.AppToken.IsZero() && a.BotToken.IsZero() && a.BotTokenSource == "":
 		c.errorf("slack.app_token_file", "an app token is set without a bot token: /kamobot answers as the bot; set slack.bot_token_file too")
 	}
-}
-
-// Channel returns the channel ID the tenant's messages go to through the
-// app, or "" when they go to a webhook.
-func (r Route) Channel(c *Config) string {
-	if !c.Slack.App.Enabled() {
-		return ""
-	}
-	if r.Tenant != nil {
-		if r.Tenant.Channel != "" {
-			return r.Tenant.Channel
-		}
-		if !r.Tenant.Webhook.IsZero() {
-			return "" // the tenant's own webhook wins over the default channel
-		}
-	}
-	return c.Slack.App.Channel
 }

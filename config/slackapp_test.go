@@ -120,3 +120,20 @@ name = "nlp"
 		}
 	})
 }
+
+// Channel returns the channel ID the tenant's messages go to through the
+// app, or "" when they go to a webhook.
+func (r Route) Channel(c *Config) string {
+	if !c.Slack.App.Enabled() {
+		return ""
+	}
+	if r.Tenant != nil {
+		if r.Tenant.Channel != "" {
+			return r.Tenant.Channel
+		}
+		if !r.Tenant.Webhook.IsZero() {
+			return "" // the tenant's own webhook wins over the default channel
+		}
+	}
+	return c.Slack.App.Channel
+}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -78,50 +79,35 @@ type failingFile struct {
 
 // team checks the team keys of [watch], applying the defaults.
 func (c *checker) team(f *watchFile, t *Team) {
-	t.Muted = defaultMuted
-	if f.Muted != nil {
-		switch *f.Muted {
-		case MutedDigest, MutedDrop:
-			t.Muted = *f.Muted
-		default:
-			c.errorf("watch.muted", "%q: want \"digest\" (held events come in a digest when the mute ends) or \"drop\"", *f.Muted)
-		}
-	}
+	t.Muted = c.oneOf("watch.muted", f.Muted, defaultMuted,
+		"%q: want \"digest\" (held events come in a digest when the mute ends) or \"drop\"", MutedDigest, MutedDrop)
 	t.Remind = c.remind(f.Remind)
-	t.FailingCount, t.FailingWithin, t.FailingBy = defaultFailingCount, defaultFailingWithin, FailingByName
-	if fr := f.FailingRepeatedly; fr != nil {
-		if fr.By != nil {
-			switch *fr.By {
-			case FailingByName, FailingBySeries:
-				t.FailingBy = *fr.By
-			default:
-				c.errorf("watch.failing_repeatedly.by", "%q: want \"name\" (the same job name) or \"series\" "+
-					"(one owner's names that differ only by a trailing run number or date)", *fr.By)
-			}
-		}
-		if fr.Count != nil {
-			switch n := *fr.Count; {
-			case n == 0:
-				t.FailingCount = 0
-			case n < 2 || n > maxFailingCount:
-				c.errorf("watch.failing_repeatedly.count", "%d: want 2 to %d failures (or 0 to switch it off)", n, maxFailingCount)
-			default:
-				t.FailingCount = int(n)
-			}
-		}
-		if fr.Within != nil {
-			d, err := parseDuration(*fr.Within, false)
-			switch {
-			case err != nil:
-				c.errorf("watch.failing_repeatedly.within", "%v", err)
-			case d < time.Hour || d > 30*24*time.Hour:
-				c.errorf("watch.failing_repeatedly.within", "%s: want 1h to 30 days", fmtDuration(d))
-			default:
-				t.FailingWithin = d
-			}
+	fr := cmp.Or(f.FailingRepeatedly, &failingFile{})
+	t.FailingBy = c.oneOf("watch.failing_repeatedly.by", fr.By, FailingByName, "%q: want \"name\" (the same job name) or \"series\" "+
+		"(one owner's names that differ only by a trailing run number or date)", FailingByName, FailingBySeries)
+	t.FailingCount, t.FailingWithin = defaultFailingCount, defaultFailingWithin
+	if fr.Count != nil {
+		switch n := *fr.Count; {
+		case n == 0:
+			t.FailingCount = 0
+		case n < 2 || n > maxFailingCount:
+			c.errorf("watch.failing_repeatedly.count", "%d: want 2 to %d failures (or 0 to switch it off)", n, maxFailingCount)
+		default:
+			t.FailingCount = int(n)
 		}
 	}
-	t.SelfAlertAfter = c.alertAfter("self_alert_after", f.SelfAlertAfter, defaultSelfAlertAfter)
+	if fr.Within != nil {
+		d, err := parseDuration(*fr.Within, false)
+		switch {
+		case err != nil:
+			c.errorf("watch.failing_repeatedly.within", "%v", err)
+		case d < time.Hour || d > 30*24*time.Hour:
+			c.errorf("watch.failing_repeatedly.within", "%s: want 1h to 30 days", fmtDuration(d))
+		default:
+			t.FailingWithin = d
+		}
+	}
+	t.SelfAlertAfter = c.alertAfter("self_alert_after", f.SelfAlertAfter, defaultSelfAlertAfter, "")
 }
 
 // remind checks [watch] remind: an array of growing durations, or "off".
@@ -137,9 +123,6 @@ func (c *checker) remind(v any) []time.Duration {
 		c.errorf(p, "%q: want an array of durations such as [\"1h\", \"4h\", \"24h\"], or \"off\"", v)
 		return nil
 	case []any:
-		if len(v) == 0 {
-			return nil
-		}
 		var out []time.Duration
 		for i, e := range v {
 			s, ok := e.(string)
@@ -170,37 +153,29 @@ func (c *checker) remind(v any) []time.Duration {
 // Describe says the effective team settings, one line per [watch] key,
 // for config check.
 func (t Team) Describe() []string {
-	var lines []string
-	switch t.Muted {
-	case MutedDrop:
-		lines = append(lines, `muted = "drop": events a mute holds are dropped`)
-	default:
-		lines = append(lines, `muted = "digest": events a mute holds come in a digest when it ends`)
+	muted := `muted = "digest": events a mute holds come in a digest when it ends`
+	if t.Muted == MutedDrop {
+		muted = `muted = "drop": events a mute holds are dropped`
 	}
-	if len(t.Remind) == 0 {
-		lines = append(lines, "remind = off")
-	} else {
-		steps := make([]string, len(t.Remind))
+	remind := "remind = off"
+	if n := len(t.Remind); n > 0 {
+		steps := make([]string, n)
 		for i, d := range t.Remind {
 			steps[i] = fmtDuration(d)
 		}
-		lines = append(lines, fmt.Sprintf("remind = after %s, then every %s", strings.Join(steps, ", "),
-			fmtDuration(t.Remind[len(t.Remind)-1])))
+		remind = fmt.Sprintf("remind = after %s, then every %s", strings.Join(steps, ", "), steps[n-1])
 	}
+	failing := fmt.Sprintf("failing_repeatedly = %d failures within %s of one job name", t.FailingCount, fmtDuration(t.FailingWithin))
 	switch {
 	case t.FailingCount == 0:
-		lines = append(lines, "failing_repeatedly = off")
+		failing = "failing_repeatedly = off"
 	case t.FailingBy == FailingBySeries:
-		lines = append(lines, fmt.Sprintf("failing_repeatedly = %d failures within %s of one owner's series "+
-			"(names differing only by a trailing run number or date)", t.FailingCount, fmtDuration(t.FailingWithin)))
-	default:
-		lines = append(lines, fmt.Sprintf("failing_repeatedly = %d failures within %s of one job name",
-			t.FailingCount, fmtDuration(t.FailingWithin)))
+		failing = fmt.Sprintf("failing_repeatedly = %d failures within %s of one owner's series "+
+			"(names differing only by a trailing run number or date)", t.FailingCount, fmtDuration(t.FailingWithin))
 	}
-	if t.SelfAlertAfter == 0 {
-		lines = append(lines, "self_alert_after = off")
-	} else {
-		lines = append(lines, "self_alert_after = "+fmtDuration(t.SelfAlertAfter))
+	self := "self_alert_after = off"
+	if t.SelfAlertAfter != 0 {
+		self = "self_alert_after = " + fmtDuration(t.SelfAlertAfter)
 	}
-	return lines
+	return []string{muted, remind, failing, self}
 }

@@ -1,6 +1,3 @@
-// One file: the one validation path, a checker method per section of config.toml in the
-// order the file is written, with the helpers they share; split, it would be read in pieces.
-
 package config
 
 import (
@@ -19,10 +16,19 @@ import (
 // checker checks a decoded config file and turns it into a Config,
 // collecting every problem, with its line, instead of stopping at the first.
 type checker struct {
-	file  string
-	pl    places
-	errs  []*Error
-	warns []Warning
+	file    string
+	base    string // the directory relative file names are resolved against
+	credDir string // $CREDENTIALS_DIRECTORY
+	env     func(string) string
+	pl      places
+	errs    []*Error
+	warns   []Warning
+
+	cfg Config
+	// The secrets as the config file gives them; they are read once the
+	// environment has had its say.
+	password, webhook, botToken, appToken secretRef
+	tenantHooks                           []secretRef // same order as cfg.Tenants
 }
 
 // where returns the position of p, or of its closest ancestor that has one.
@@ -77,21 +83,11 @@ func sortErrors(errs []*Error) []error {
 // secretRef is how the config file gives one secret: a file to read, or
 // (discouraged) the value itself.
 type secretRef struct {
-	file     string // *_file, resolved; "" if not given
-	fileKey  string // where *_file is
-	value    Secret // the inline value; "" if not given
-	valueKey string // where the inline value is
-}
-
-// fileConfig is what the config file says, before the environment and the
-// secret files are applied.
-type fileConfig struct {
-	cfg      Config
-	password secretRef
-	webhook  secretRef
-	botToken secretRef
-	appToken secretRef
-	tenants  []secretRef // per tenant, same order as cfg.Tenants
+	file     string             // *_file, resolved; "" if not given
+	fileKey  string             // where *_file is
+	value    Secret             // the inline value; "" if not given
+	valueKey string             // where the inline value is
+	check    func(Secret) error // checks the value, wherever it is read from; nil: any
 }
 
 // Defaults of [kamonohashi].
@@ -101,25 +97,22 @@ const (
 	maxMaxInFlight     = 64
 )
 
-// check validates doc and builds the configuration it describes. base is
-// the directory relative file names are resolved against.
-func (c *checker) check(doc *fileDoc, base, credDir string) *fileConfig {
-	fc := &fileConfig{}
-	c.kamonohashi(&doc.Kamonohashi, base, credDir, fc)
-	c.slack(&doc.Slack, base, credDir, fc)
-	c.watch(&doc.Watch, &fc.cfg.Watch)
-	fc.cfg.Schedule = c.schedule(&doc.Schedule)
-	fc.cfg.Report = c.report(&doc.Report)
-	c.tenants(doc.Tenant, base, credDir, fc)
-	fc.cfg.Owners = c.owners(doc.Owners)
-	fc.cfg.Messages = c.messages(doc.Messages, fc.cfg.Slack.Language)
-	return fc
+// check validates doc and builds the configuration it describes in c.cfg.
+func (c *checker) check(doc *fileDoc) {
+	c.kamonohashi(&doc.Kamonohashi)
+	c.slack(&doc.Slack)
+	c.watch(&doc.Watch)
+	c.cfg.Schedule = c.schedule(&doc.Schedule)
+	c.cfg.Report = c.report(&doc.Report)
+	c.tenants(doc.Tenant)
+	c.cfg.Owners = c.owners(doc.Owners)
+	c.cfg.Messages = c.messages(doc.Messages, c.cfg.Slack.Language)
 }
 
 // kamonohashi checks [kamonohashi]. Secrets are only located here; they are
 // read once the environment has had its say.
-func (c *checker) kamonohashi(f *kamonohashiFile, base, credDir string, fc *fileConfig) {
-	k := &fc.cfg.Kamonohashi
+func (c *checker) kamonohashi(f *kamonohashiFile) {
+	k := &c.cfg.Kamonohashi
 	if strings.TrimSpace(f.Server) != "" {
 		server, warn, err := normalizeServer(f.Server)
 		if err != nil {
@@ -130,9 +123,9 @@ func (c *checker) kamonohashi(f *kamonohashiFile, base, credDir string, fc *file
 		k.Server = server
 	}
 	k.User = strings.TrimSpace(f.User)
-	fc.password = c.secretRef("kamonohashi", "password", f.Password, f.PasswordFile, base, credDir)
+	c.password = c.secretRef("kamonohashi", "password", f.Password, f.PasswordFile, nil)
 	if f.CAFile != "" {
-		path, err := resolvePath(f.CAFile, base, credDir)
+		path, err := resolvePath(f.CAFile, c.base, c.credDir)
 		if err == nil {
 			err = checkCAFile(path)
 		}
@@ -141,11 +134,7 @@ func (c *checker) kamonohashi(f *kamonohashiFile, base, credDir string, fc *file
 		}
 		k.CAFile = path
 	}
-	zone := defaultTimezone
-	if f.Timezone != nil {
-		zone = *f.Timezone
-	}
-	if loc, err := loadLocation(zone); err != nil {
+	if loc, err := loadLocation(*cmp.Or(f.Timezone, ptr(defaultTimezone))); err != nil {
 		c.errorf("kamonohashi.timezone", "%v", err)
 	} else {
 		k.Location = loc
@@ -160,11 +149,12 @@ func (c *checker) kamonohashi(f *kamonohashiFile, base, credDir string, fc *file
 	}
 }
 
-// secretRef checks "<name>" and "<name>_file" of the table at p.
-func (c *checker) secretRef(p, name, value, file, base, credDir string) secretRef {
-	ref := secretRef{fileKey: sub(p, name+"_file"), valueKey: sub(p, name)}
+// secretRef checks "<name>" and "<name>_file" of the table at p, and an
+// inline value with check.
+func (c *checker) secretRef(p, name, value, file string, check func(Secret) error) secretRef {
+	ref := secretRef{fileKey: sub(p, name+"_file"), valueKey: sub(p, name), check: check}
 	if file != "" {
-		path, err := resolvePath(file, base, credDir)
+		path, err := resolvePath(file, c.base, c.credDir)
 		if err != nil {
 			c.errorf(ref.fileKey, "%v", err)
 		}
@@ -177,28 +167,30 @@ func (c *checker) secretRef(p, name, value, file, base, credDir string) secretRe
 		} else {
 			c.warnf(ref.valueKey, "the %s is written in the config file: move it to a file of its own (mode 0600) named by %s_file", name, name)
 		}
+		if check != nil {
+			if err := check(ref.value); err != nil {
+				c.errorf(ref.valueKey, "%v", err)
+			}
+		}
 	}
 	return ref
 }
 
 // slack checks [slack].
-func (c *checker) slack(f *slackFile, base, credDir string, fc *fileConfig) {
-	fc.webhook = c.secretRef("slack", "webhook", f.Webhook, f.WebhookFile, base, credDir)
-	if !fc.webhook.value.IsZero() {
-		if err := checkWebhookURL(fc.webhook.value); err != nil {
-			c.errorf(fc.webhook.valueKey, "%v", err)
-		}
+func (c *checker) slack(f *slackFile) {
+	c.webhook = c.secretRef("slack", "webhook", f.Webhook, f.WebhookFile, checkWebhookURL)
+	c.slackApp(f)
+	c.cfg.Slack.Language = c.oneOf("slack.language", f.Language, "ja", "%q is not a built-in language: want \"ja\" or \"en\"", Languages()...)
+}
+
+// oneOf returns *v, or def when v is nil; a value not in allowed is
+// reported with msg, which formats it, and gives def.
+func (c *checker) oneOf(p string, v *string, def, msg string, allowed ...string) string {
+	if v == nil || slices.Contains(allowed, *v) {
+		return *cmp.Or(v, &def)
 	}
-	c.slackApp(f, base, credDir, fc)
-	fc.cfg.Slack.Language = "ja"
-	if f.Language != nil {
-		switch s := *f.Language; s {
-		case "ja", "en":
-			fc.cfg.Slack.Language = s
-		default:
-			c.errorf("slack.language", "%q is not a built-in language: want \"ja\" or \"en\"", s)
-		}
-	}
+	c.errorf(p, msg, *v)
+	return def
 }
 
 // Bounds of the [watch] durations. Outside them a value is surely a slip
@@ -213,7 +205,8 @@ const (
 )
 
 // watch checks [watch], applying the defaults for missing keys.
-func (c *checker) watch(f *watchFile, w *Watch) {
+func (c *checker) watch(f *watchFile) {
+	w := &c.cfg.Watch
 	interval := cmp.Or(f.Interval, ptr(defaultInterval))
 	if d, err := parseDuration(*interval, false); err != nil {
 		c.errorf("watch.interval", "%v", err)
@@ -227,35 +220,12 @@ func (c *checker) watch(f *watchFile, w *Watch) {
 		c.errorf("watch.interval", "%s is too long: the maximum is %s (a job that ends would be told a day late or more)",
 			fmtDuration(w.Interval), fmtDuration(maxInterval))
 	}
-	w.StuckPendingAfter = c.alertAfter("stuck_pending_after", f.StuckPendingAfter, defaultStuckPendingAfter)
-	w.LongRunningAfter = c.alertAfter("long_running_after", f.LongRunningAfter, defaultLongRunningAfter)
-	w.SummaryAfterSilence = c.alertAfter("summary_after_silence", f.SummaryAfterSilence, defaultSummaryAfterSilence)
-
-	w.Kinds = api.AllKinds()
-	if f.Kinds != nil {
-		w.Kinds = c.kinds("watch.kinds", *f.Kinds)
-	}
-	w.Notify = defaultNotify()
-	if f.Notify != nil {
-		w.Notify = c.events("watch.notify", *f.Notify)
-	}
-	for _, alert := range []struct {
-		ev    job.EventType
-		after time.Duration
-		key   string
-		set   *string
-	}{
-		{job.EventStuckPending, w.StuckPendingAfter, "stuck_pending_after", f.StuckPendingAfter},
-		{job.EventLongRunning, w.LongRunningAfter, "long_running_after", f.LongRunningAfter},
-	} {
-		if alert.set != nil && alert.after == 0 && isOff(*alert.set) && w.Notifies(alert.ev) {
-			c.warnf("watch."+alert.key, "%s is off, so the %q in notify has no effect", alert.key, alert.ev)
-		}
-	}
-	w.NotifyFrom = defaultNotifyFrom()
-	if f.NotifyFrom != nil {
-		w.NotifyFrom = c.notifyFrom("watch.notify_from", *f.NotifyFrom)
-	}
+	w.Kinds = c.kinds("watch.kinds", f.Kinds, api.AllKinds())
+	w.Notify = c.events("watch.notify", f.Notify, defaultNotify())
+	w.StuckPendingAfter = c.alertAfter("stuck_pending_after", f.StuckPendingAfter, defaultStuckPendingAfter, job.EventStuckPending)
+	w.LongRunningAfter = c.alertAfter("long_running_after", f.LongRunningAfter, defaultLongRunningAfter, job.EventLongRunning)
+	w.SummaryAfterSilence = c.alertAfter("summary_after_silence", f.SummaryAfterSilence, defaultSummaryAfterSilence, "")
+	w.NotifyFrom = c.notifyFrom("watch.notify_from", f.NotifyFrom)
 	w.AllTenants = f.AllTenants
 	c.team(f, &w.Team)
 }
@@ -263,9 +233,10 @@ func (c *checker) watch(f *watchFile, w *Watch) {
 func ptr[T any](v T) *T { return &v }
 
 // alertAfter checks one of the optional alert durations of [watch]: "0" and
-// "off" switch the alert off; anything else must lie between minAlertAfter
-// and maxAlertAfter.
-func (c *checker) alertAfter(key string, v *string, def string) time.Duration {
+// "off" switch the alert off, and then its event ev (if any) in
+// watch.notify, already read, is warned about; anything else must lie
+// between minAlertAfter and maxAlertAfter.
+func (c *checker) alertAfter(key string, v *string, def string, ev job.EventType) time.Duration {
 	p := "watch." + key
 	got, err := parseDuration(*cmp.Or(v, &def), true)
 	switch {
@@ -273,6 +244,9 @@ func (c *checker) alertAfter(key string, v *string, def string) time.Duration {
 		c.errorf(p, "%v", err)
 		return 0
 	case got == 0:
+		if c.cfg.Watch.Notifies(ev) {
+			c.warnf(p, "%s is off, so the %q in notify has no effect", key, ev)
+		}
 	case got < minAlertAfter:
 		c.errorf(p, "%s is too short: the minimum is %s (or \"off\" to switch the alert off)", got, fmtDuration(minAlertAfter))
 		return 0
@@ -284,19 +258,26 @@ func (c *checker) alertAfter(key string, v *string, def string) time.Duration {
 	return got
 }
 
-// kinds checks an array of job kinds.
-func (c *checker) kinds(p string, names []string) []api.Kind {
-	if len(names) == 0 {
+// kinds checks the array of job kinds at p; def when it is not given.
+func (c *checker) kinds(p string, names *[]string, def []api.Kind) []api.Kind {
+	if names == nil {
+		return def
+	}
+	if len(*names) == 0 {
 		c.errorf(p, "no kind listed: list some of training, inference, notebook, preprocessing (or remove the key for all four)")
 		return nil
 	}
-	return parseEach(c, p, names, api.ParseKind, api.AllKinds())
+	return parseEach(c, p, *names, api.ParseKind, api.AllKinds())
 }
 
-// events checks an array of event types; an empty array is allowed and
-// posts nothing about jobs (summaries and greetings still go).
-func (c *checker) events(p string, names []string) []job.EventType {
-	return parseEach(c, p, names, parseEvent, job.AllEventTypes())
+// events checks the array of event types at p; def when it is not given.
+// An empty array is allowed and posts nothing about jobs (summaries and
+// greetings still go).
+func (c *checker) events(p string, names *[]string, def []job.EventType) []job.EventType {
+	if names == nil {
+		return def
+	}
+	return parseEach(c, p, *names, parseEvent, job.AllEventTypes())
 }
 
 // parseEach parses each element of the array at p, reporting the ones
@@ -312,17 +293,16 @@ func parseEach[T comparable](c *checker, p string, names []string, parse func(st
 		}
 		got = append(got, v)
 	}
-	out := []T{}
-	for _, v := range all {
-		if slices.Contains(got, v) {
-			out = append(out, v)
-		}
-	}
-	return out
+	return slices.DeleteFunc(slices.Clone(all), func(v T) bool { return !slices.Contains(got, v) })
 }
 
-// notifyFrom checks watch.notify_from; "any" gives nil (any status).
-func (c *checker) notifyFrom(p string, names []string) []string {
+// notifyFrom checks watch.notify_from, if given; "any" gives nil (any
+// status).
+func (c *checker) notifyFrom(p string, given *[]string) []string {
+	if given == nil {
+		return defaultNotifyFrom()
+	}
+	names := *given
 	if len(names) == 0 {
 		c.errorf(p, "no status listed, so no ending would ever be posted: list statuses such as \"Running\" and \"Pending\", or \"any\"")
 		return defaultNotifyFrom()

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -26,17 +27,24 @@ func (c *checker) schedule(f *scheduleFile) *Schedule {
 			c.errorf(p, "%s", unknownKeyMsg([]string{"schedule", "hours"}, k, hoursKeys()))
 			continue
 		}
+		// A window refused still covers its days: the config does not
+		// load, and the days are not also reported open all day.
 		w, err := parseWindow(f.Hours[k])
 		if err != nil {
 			c.errorf(p, "%v", err)
-			continue
 		}
 		hours[k] = w
 	}
-	if f.Hours != nil {
-		c.warnOpenAllDay(f.Hours)
+	days, open := resolveDays(hours)
+	if f.Hours != nil && len(open) > 0 {
+		verb := "are"
+		if len(open) == 1 {
+			verb = "is"
+		}
+		c.warnf("schedule.hours", "no \"default\" entry, so %s %s open all day: add default = \"off\" to close days without an entry",
+			joinAnd(open), verb)
 	}
-	s := &Schedule{enabled: f.Hours != nil || f.Holidays != nil, loc: loc, days: resolveDays(hours),
+	s := &Schedule{enabled: f.Hours != nil || f.Holidays != nil, loc: loc, days: days,
 		holidays: make(map[Date]bool), outside: HoldDigest, byEvent: make(map[job.EventType]Hold), greetings: f.Greetings}
 	for i, el := range f.Holidays {
 		if d, err := holiday(el); err != nil {
@@ -82,63 +90,14 @@ func holiday(v any) (Date, error) {
 	case toml.LocalTime:
 		return Date{}, errors.New("want a date without a time, like 2026-12-29, got a time")
 	}
-	return Date{}, fmt.Errorf("want a date like \"2026-12-29\", got %s", typeName(v))
-}
-
-// typeName names the TOML type of a value decoded into an any.
-func typeName(v any) string {
-	switch v.(type) {
-	case string:
-		return "a string"
-	case int64:
-		return "an integer"
-	case float64:
-		return "a float"
-	case bool:
-		return "a boolean"
-	case []any:
-		return "an array"
-	case map[string]any:
-		return "a table"
-	}
-	return fmt.Sprintf("a %T", v)
-}
-
-// warnOpenAllDay warns when schedule.hours has no "default" and leaves some
-// days out: they are open all day, which may surprise.
-func (c *checker) warnOpenAllDay(hours map[string]string) {
-	if _, ok := hours["default"]; ok {
-		return
-	}
-	var open []string
-	for wd := time.Monday; ; wd = (wd + 1) % 7 {
-		day := strings.ToLower(wd.String())
-		group := "weekdays"
-		if wd == time.Saturday || wd == time.Sunday {
-			group = "weekend"
-		}
-		_, own := hours[day]
-		_, grp := hours[group]
-		if !own && !grp {
-			open = append(open, day)
-		}
-		if wd == time.Sunday {
-			break
-		}
-	}
-	verb := "are"
-	if len(open) == 1 {
-		verb = "is"
-	}
-	if len(open) > 0 {
-		c.warnf("schedule.hours", "no \"default\" entry, so %s %s open all day: add default = \"off\" to close days without an entry",
-			joinAnd(open), verb)
-	}
+	got := map[string]string{"int64": "an integer", "float64": "a float", "bool": "a boolean",
+		"[]interface {}": "an array", "map[string]interface {}": "a table"}[fmt.Sprintf("%T", v)]
+	return Date{}, fmt.Errorf("want a date like \"2026-12-29\", got %s", cmp.Or(got, fmt.Sprintf("a %T", v)))
 }
 
 // tenants checks the [[tenant]] entries (or tenant = [{...}, ...]), each
 // naming one tenant by name or by id, never both.
-func (c *checker) tenants(entries []tenantFile, base, credDir string, fc *fileConfig) {
+func (c *checker) tenants(entries []tenantFile) {
 	seen := make(map[string]string)
 	for i, f := range entries {
 		tp := elem("tenant", i)
@@ -167,26 +126,17 @@ func (c *checker) tenants(entries []tenantFile, base, credDir string, fc *fileCo
 		}
 		t.Mention = c.mentions(tp+".mention", f.Mention)
 		t.Escalate = c.mentions(tp+".escalate", f.Escalate)
-		ref := c.secretRef(tp, "webhook", f.Webhook, f.WebhookFile, base, credDir)
-		if !ref.value.IsZero() {
-			if err := checkWebhookURL(ref.value); err != nil {
-				c.errorf(ref.valueKey, "%v", err)
-			}
-		}
+		ref := c.secretRef(tp, "webhook", f.Webhook, f.WebhookFile, checkWebhookURL)
 		if f.Channel != "" {
 			t.Channel = c.channelID(tp+".channel", f.Channel)
 			if f.Webhook != "" || f.WebhookFile != "" {
 				c.errorf(tp+".channel", "both a webhook and a channel are set: a tenant posts through one of them; remove one")
 			}
 		}
-		if f.Kinds != nil {
-			t.Kinds = c.kinds(tp+".kinds", *f.Kinds)
-		}
-		if f.Notify != nil {
-			t.Notify = c.events(tp+".notify", *f.Notify)
-		}
-		fc.cfg.Tenants = append(fc.cfg.Tenants, t)
-		fc.tenants = append(fc.tenants, ref)
+		t.Kinds = c.kinds(tp+".kinds", f.Kinds, nil)
+		t.Notify = c.events(tp+".notify", f.Notify, nil)
+		c.cfg.Tenants = append(c.cfg.Tenants, t)
+		c.tenantHooks = append(c.tenantHooks, ref)
 	}
 }
 
@@ -232,33 +182,22 @@ func (c *checker) owners(m map[string]string) map[string]Mention {
 
 // messages checks [messages]: each set replaces the built-in one.
 func (c *checker) messages(m map[string][]string, lang string) Messages {
-	msgs, err := BuiltinMessages(lang)
-	if err != nil {
-		// Only an unknown language, already reported under slack.language.
-		msgs, _ = BuiltinMessages("ja")
-	}
-	user := make(map[string][]string)
 	for _, k := range sortedKeys(m) {
 		p := sub("messages", k)
-		phrases := m[k]
-		switch {
-		case !slices.Contains(MessageKeys(), k):
+		if !slices.Contains(MessageKeys(), k) {
 			c.errorf(p, "%s", unknownKeyMsg([]string{"messages"}, k, MessageKeys()))
 			continue
-		case len(phrases) == 0:
-			c.errorf(p, "no phrase listed: give at least one, or remove the key to use the built-in set")
-			continue
 		}
-		ok := true
-		for i, s := range phrases {
+		if len(m[k]) == 0 {
+			c.errorf(p, "no phrase listed: give at least one, or remove the key to use the built-in set")
+		}
+		for i, s := range m[k] {
 			if strings.TrimSpace(s) == "" {
 				c.errorf(elem(p, i), "empty phrase")
-				ok = false
 			}
 		}
-		if ok {
-			user[k] = phrases
-		}
 	}
-	return msgs.With(user)
+	// With a problem, the config does not load: m is used only without.
+	msgs, _ := BuiltinMessages(lang) // "ja" or "en", checked under slack.language
+	return msgs.With(m)
 }

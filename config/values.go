@@ -117,19 +117,15 @@ func checkCAFile(path string) error {
 	}
 }
 
-// credentialsVar is how a *_file path refers to systemd's credentials
-// directory.
-const credentialsVar = "CREDENTIALS_DIRECTORY"
-
 // resolvePath makes a file name from the config usable: a leading
 // "$CREDENTIALS_DIRECTORY/" (or "${CREDENTIALS_DIRECTORY}/") is replaced by
 // that directory, "~/" by the home directory, and a relative path is taken
 // relative to the config file's directory (base).
 func resolvePath(p, base, credDir string) (string, error) {
-	for _, prefix := range []string{"$" + credentialsVar + "/", "${" + credentialsVar + "}/"} {
+	for _, prefix := range []string{"$" + EnvCredentialsDirectory + "/", "${" + EnvCredentialsDirectory + "}/"} {
 		if rest, ok := strings.CutPrefix(p, prefix); ok {
 			if credDir == "" {
-				return "", fmt.Errorf("%s is not set: systemd sets it for a unit with LoadCredential=", credentialsVar)
+				return "", fmt.Errorf("%s is not set: systemd sets it for a unit with LoadCredential=", EnvCredentialsDirectory)
 			}
 			return filepath.Join(credDir, rest), nil
 		}
@@ -150,9 +146,5 @@ func resolvePath(p, base, credDir string) (string, error) {
 // isLoopback reports whether host is this machine, where plain http
 // crosses no network.
 func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
+	return host == "localhost" || net.ParseIP(host).IsLoopback()
 }
