@@ -1,6 +1,7 @@
 package config
 
 import (
+	"bytes"
 	"cmp"
 	"errors"
 	"fmt"
@@ -14,10 +15,10 @@ import (
 	"github.com/pelletier/go-toml/v2/unstable"
 )
 
-// fileDoc is a config file as written; a key it does not declare is an
-// error. Pointers tell a key left out (the default applies) from one given
-// empty. Values are checked afterwards, in validate.go, so that every
-// problem is reported at once.
+// fileDoc is a config file as written. go-toml/v2 decodes into it strictly:
+// a key it does not declare is an error. Pointers tell a key left out (the
+// default applies) from one given empty. Values are checked afterwards, in
+// validate.go, so that every problem is reported at once.
 type fileDoc struct {
 	Kamonohashi kamonohashiFile     `toml:"kamonohashi"`
 	Slack       slackFile           `toml:"slack"`
@@ -101,27 +102,33 @@ func parseFile(path string, src []byte) (doc *fileDoc, pl places, errs []*Error)
 		return nil, nil, []*Error{syntaxError(path, src, perr)}
 	}
 	doc = &fileDoc{}
-	if err := toml.Unmarshal(src, doc); err != nil {
-		var de *toml.DecodeError
-		if errors.As(err, &de) {
-			return nil, nil, []*Error{typeError(path, src, pl, de)}
+	err := toml.NewDecoder(bytes.NewReader(src)).DisallowUnknownFields().Decode(doc)
+	var strict *toml.StrictMissingError
+	var de *toml.DecodeError
+	switch {
+	case err == nil:
+	case errors.As(err, &strict):
+		for i := range strict.Errors {
+			errs = append(errs, unknownKeyError(path, src, pl, &strict.Errors[i]))
 		}
-		return nil, nil, []*Error{{File: path, Msg: err.Error(), Err: ErrInvalid}}
+	case errors.As(err, &de):
+		return nil, nil, []*Error{typeError(path, src, pl, de)}
+	default:
+		return nil, nil, []*Error{&Error{File: path, Msg: err.Error(), Err: ErrInvalid}}
 	}
 	// go-toml/v2 takes a [tenant] table for a one-element array.
 	if _, isArray := pl["tenant[0]"]; len(doc.Tenant) > 0 && !isArray {
 		pos := pl["tenant"].pos
-		return nil, nil, []*Error{{File: path, Line: pos.Line, Col: pos.Col, Key: "tenant", Err: ErrInvalid,
+		return nil, nil, []*Error{&Error{File: path, Line: pos.Line, Col: pos.Col, Key: "tenant", Err: ErrInvalid,
 			Msg: "want [[tenant]] tables, got a table"}}
 	}
-	// go-toml/v2 skips the keys fileDoc does not declare, and matches a key
-	// to a field regardless of case; kamobot does not, and does not check a
-	// value that went to a key in the wrong case.
+	// go-toml/v2 matches a key to a field regardless of case; kamobot does
+	// not, and does not check a value that went to the wrong key.
 	caseOK := true
 	for id, v := range pl {
-		if msg, wrongCase := unknownKey(v.path); msg != "" {
+		if msg := wrongCase(v.path); msg != "" {
 			errs = append(errs, &Error{File: path, Line: v.pos.Line, Col: v.pos.Col, Key: id, Msg: msg, Err: ErrInvalid})
-			caseOK = caseOK && !wrongCase
+			caseOK = false
 		}
 	}
 	if !caseOK {
@@ -273,18 +280,36 @@ func knownKeys(p []string) []string {
 	return keys
 }
 
-// unknownKey returns a message when the last key of p is not one of its
-// table's, and whether it is one when case is ignored.
-func unknownKey(p []string) (msg string, wrongCase bool) {
+// wrongCase returns a message when the last key of p matches a field only
+// when case is ignored, as go-toml/v2 allows.
+func wrongCase(p []string) string {
 	if len(p) == 0 || isIndexSegment(p[len(p)-1]) {
-		return "", false
+		return ""
 	}
 	parent, key := p[:len(p)-1], p[len(p)-1]
 	known := knownKeys(parent)
 	if len(known) == 0 || slices.Contains(known, key) {
-		return "", false
+		return ""
 	}
-	return unknownKeyMsg(parent, key, known), slices.ContainsFunc(known, func(k string) bool { return strings.EqualFold(k, key) })
+	for _, k := range known {
+		if strings.EqualFold(k, key) {
+			return unknownKeyMsg(parent, key, known)
+		}
+	}
+	return ""
+}
+
+// unknownKeyError turns one of go-toml/v2's StrictMissingError entries into
+// an *Error naming the key, its table, and the key probably meant.
+func unknownKeyError(path string, src []byte, pl places, de *toml.DecodeError) *Error {
+	at := pl.at(src, de)
+	p, pos := at.path, at.pos
+	if len(p) == 0 {
+		return &Error{File: path, Line: pos.Line, Col: pos.Col, Msg: "unknown key", Err: ErrInvalid}
+	}
+	parent, key := p[:len(p)-1], p[len(p)-1]
+	return &Error{File: path, Line: pos.Line, Col: pos.Col, Key: pathString(p), Err: ErrInvalid,
+		Msg: unknownKeyMsg(parent, key, knownKeys(parent))}
 }
 
 // unknownKeyMsg says that key is not known in the table at parent, and
