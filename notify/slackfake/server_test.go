@@ -466,21 +466,29 @@ func TestDeliverFault(t *testing.T) {
 	}
 }
 
+// CallControl calls the control API at base over HTTP; the external tests
+// use it too.
+func CallControl(t *testing.T, base, method, path, body string) (status int, text string, header http.Header) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), method, base+path, strings.NewReader(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b), resp.Header
+}
+
 func TestControlAPI(t *testing.T) {
 	s := NewTest(t)
 	ctl := func(method, path, body string) reply {
 		t.Helper()
-		req, err := http.NewRequestWithContext(t.Context(), method, s.URL()+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return reply{resp.StatusCode, string(b), resp.Header}
+		code, text, header := CallControl(t, s.URL(), method, path, body)
+		return reply{code, text, header}
 	}
 	var created struct{ URL string }
 	if err := json.Unmarshal([]byte(ctl("POST", "/_fake/hooks", "").body), &created); err != nil || created.URL == "" {

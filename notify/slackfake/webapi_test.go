@@ -3,7 +3,6 @@ package slackfake_test
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -128,17 +127,8 @@ func TestAppControlAPI(t *testing.T) {
 	f := slackfake.NewTest(t)
 	ctl := func(method, path, body string) (int, string) {
 		t.Helper()
-		req, err := http.NewRequestWithContext(t.Context(), method, f.URL()+path, strings.NewReader(body))
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer resp.Body.Close()
-		b, _ := io.ReadAll(resp.Body)
-		return resp.StatusCode, strings.TrimSpace(string(b))
+		code, text, _ := slackfake.CallControl(t, f.URL(), method, path, body)
+		return code, strings.TrimSpace(text)
 	}
 	for _, c := range []struct{ path, body string }{
 		{"/_fake/tokens", `{"token":"` + botToken + `"}`},
