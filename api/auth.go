@@ -20,13 +20,6 @@ func (t token) usable(now time.Time) bool {
 	return t.value != "" && (t.expires.IsZero() || now.Before(t.expires))
 }
 
-// flight is a token fetch in progress, shared by everyone who needs it.
-type flight struct {
-	done chan struct{}
-	tok  token
-	err  error
-}
-
 // maxSeen bounds the tokens remembered for redaction.
 const maxSeen = 256
 
@@ -51,24 +44,23 @@ func (c *Client) token(ctx context.Context, scope int64, stale string) (token, e
 		c.mu.Unlock()
 		return t, nil
 	}
-	f, ok := c.flights[scope]
-	if !ok {
-		f = &flight{done: make(chan struct{})}
-		c.flights[scope] = f
-		// The fetch outlives a caller that gives up, so the others waiting
-		// for it still get a token; the request timeout bounds it.
-		go c.fetch(context.WithoutCancel(ctx), scope, stale, f)
-	}
+	// Joined under c.mu, which fetch holds to forget the flight and keep
+	// its token: a caller finds either the token or the flight. The fetch
+	// outlives a caller that gives up, so the others waiting for it still
+	// get a token; the request timeout bounds it.
+	ch := c.flights.DoChan(scopeName(scope), func() (any, error) {
+		return c.fetch(context.WithoutCancel(ctx), scope, stale)
+	})
 	c.mu.Unlock()
 	select {
-	case <-f.done:
-		return f.tok, f.err
+	case r := <-ch:
+		return r.Val.(token), r.Err
 	case <-ctx.Done():
 		return token{}, context.Cause(ctx)
 	}
 }
 
-func (c *Client) fetch(ctx context.Context, scope int64, stale string, f *flight) {
+func (c *Client) fetch(ctx context.Context, scope int64, stale string) (token, error) {
 	var t token
 	var err error
 	if scope == loginScope {
@@ -77,14 +69,13 @@ func (c *Client) fetch(ctx context.Context, scope int64, stale string, f *flight
 		t, err = c.tenantToken(ctx, scope, stale)
 	}
 	c.mu.Lock()
-	delete(c.flights, scope)
+	defer c.mu.Unlock()
+	c.flights.Forget(scopeName(scope))
 	if err == nil {
 		c.tokens[scope] = t
 		c.cache.dirty = true
 	}
-	c.mu.Unlock()
-	f.tok, f.err = t, err
-	close(f.done)
+	return t, err
 }
 
 // login posts the credentials and returns the token, bound to the

@@ -15,6 +15,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // PerPageMax is the largest page the server returns: it caps perPage at
@@ -101,9 +103,9 @@ type Client struct {
 	slots chan struct{}
 
 	mu      sync.Mutex
-	tokens  map[int64]token // by scope: a tenant id, or loginScope
-	flights map[int64]*flight
-	seen    []string // every token handed out, for redaction
+	tokens  map[int64]token    // by scope: a tenant id, or loginScope
+	flights singleflight.Group // token fetches, by scopeName
+	seen    []string           // every token handed out, for redaction
 	cache   tokenCache
 }
 
@@ -114,31 +116,22 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	u, _ := url.Parse(base) // NormalizeServer has parsed it already
+	// A timeout, size or count not above zero takes its default.
+	n := cmp.Or(max(cfg.MaxInFlight, 0), MaxConns)
 	c := &Client{
 		base:     u,
 		host:     u.Host,
 		user:     cfg.User,
 		password: cfg.Password,
-		timeout:  cfg.Timeout,
+		timeout:  cmp.Or(max(cfg.Timeout, 0), DefaultTimeout),
 		ua:       cmp.Or(cfg.UserAgent, "kamobot"),
-		maxBody:  cfg.MaxBodyBytes,
+		maxBody:  cmp.Or(max(cfg.MaxBodyBytes, 0), DefaultMaxBodyBytes),
 		loc:      cmp.Or(cfg.ServerLocation, time.UTC),
 		observe:  cfg.Observe,
 		log:      cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
 		tokens:   map[int64]token{},
-		flights:  map[int64]*flight{},
-	}
-	n := cfg.MaxInFlight
-	if n <= 0 {
-		n = MaxConns
-	}
-	c.slots = make(chan struct{}, n)
-	c.cache = tokenCache{path: cfg.TokenFile, ttl: TokenFileTenantsTTL}
-	if c.timeout <= 0 {
-		c.timeout = DefaultTimeout
-	}
-	if c.maxBody <= 0 {
-		c.maxBody = DefaultMaxBodyBytes
+		slots:    make(chan struct{}, n),
+		cache:    tokenCache{path: cfg.TokenFile},
 	}
 	switch {
 	case cfg.HTTPClient != nil && (cfg.CAFile != "" || cfg.InsecureSkipVerify):

@@ -120,7 +120,13 @@ func (c *Client) send(ctx context.Context, r request, bearer string) (http.Heade
 		return nil, err
 	}
 	defer drain(resp.Body)
-	data, err := readLimited(resp.Body, c.maxBody)
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	switch {
+	case err != nil:
+		data = nil
+	case int64(len(data)) > c.maxBody:
+		data, err = nil, ErrTooLarge
+	}
 	c.observed(ctx, r, resp.StatusCode, len(data), start, err)
 	switch {
 	case errors.Is(err, ErrTooLarge):
@@ -162,18 +168,6 @@ func (c *Client) observed(ctx context.Context, r request, status, size int, star
 		args = append(args, "err", sanitize(c.redact(err.Error()), 200))
 	}
 	c.log.DebugContext(ctx, "kamonohashi request", args...)
-}
-
-// readLimited reads all of body, failing with ErrTooLarge past max bytes.
-func readLimited(body io.Reader, max int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(body, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > max {
-		return nil, ErrTooLarge
-	}
-	return data, nil
 }
 
 // httpError builds the error for a non-2xx answer, with the title and

@@ -34,7 +34,6 @@ const TokenFileTenantsTTL = 5 * time.Minute
 // drops the refused token and the tenant list, and the file with them.
 type tokenCache struct {
 	path string
-	ttl  time.Duration
 
 	loaded    bool
 	dirty     bool
@@ -120,7 +119,7 @@ func (c *Client) loadCache() {
 			n++
 		}
 	}
-	if l := f.Tenants; l != nil && !l.At.After(now) && now.Sub(l.At) < c.cache.ttl {
+	if l := f.Tenants; l != nil && !l.At.After(now) && now.Sub(l.At) < TokenFileTenantsTTL {
 		c.cache.tenants, c.cache.tenantsAt, c.cache.reuse = l.List, l.At, true
 	}
 	c.log.Debug("kamonohashi tokens reused from the token cache", "path", c.cache.path, "tokens", n,
@@ -154,7 +153,7 @@ func (c *Client) cachedTenants() ([]Tenant, bool) {
 	c.loadCache()
 	at := c.cache.tenantsAt
 	now := time.Now()
-	if !c.cache.reuse || c.cache.tenants == nil || at.After(now) || now.Sub(at) >= c.cache.ttl {
+	if !c.cache.reuse || c.cache.tenants == nil || at.After(now) || now.Sub(at) >= TokenFileTenantsTTL {
 		return nil, false
 	}
 	c.cache.reuse = false

@@ -151,10 +151,8 @@ type InferenceIndex struct {
 	OutputValue                 string        `json:"outputValue,omitempty"`
 }
 
-// NotebookIndex is NotebookApiModels.IndexOutputModel.
-type NotebookIndex struct {
-	JobIndex
-}
+// NotebookIndex is NotebookApiModels.IndexOutputModel: the shared fields only.
+type NotebookIndex = JobIndex
 
 // JobRuntime holds the detail fields shared by training, inference and
 // notebook details.
@@ -200,7 +198,7 @@ type InferenceDetails struct {
 
 // NotebookDetails is NotebookApiModels.DetailsOutputModel.
 type NotebookDetails struct {
-	NotebookIndex
+	JobIndex // NotebookIndex
 	JobRuntime
 	DataSet           *DataSetIndex    `json:"dataSet,omitempty"`
 	Parents           []TrainingIndex  `json:"parents,omitempty"`

@@ -120,7 +120,7 @@ func (s *Server) details(j *job) any {
 		}
 	default:
 		return api.NotebookDetails{
-			NotebookIndex:     api.NotebookIndex{JobIndex: s.jobIndex(j)},
+			JobIndex:          s.jobIndex(j),
 			JobRuntime:        s.runtime(j),
 			DataSet:           s.dataSet(j),
 			JupyterLabVersion: "4.2.0",
@@ -140,7 +140,7 @@ func (s *Server) listItems(kind api.Kind, jobs []*job) any {
 	case api.KindInference:
 		return each(jobs, s.inferenceIndex)
 	}
-	return each(jobs, func(j *job) api.NotebookIndex { return api.NotebookIndex{JobIndex: s.jobIndex(j)} })
+	return each(jobs, s.jobIndex)
 }
 
 func (s *Server) defIndex(d *preprocessDef) api.PreprocessingIndex {

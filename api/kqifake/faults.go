@@ -1,10 +1,10 @@
 package kqifake
 
 import (
-	"bytes"
 	"fmt"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"time"
@@ -88,29 +88,22 @@ func (s *Server) ClearFaults() {
 	s.faults = nil
 }
 
-// fault is what happens to one request.
-type fault struct {
-	latency   time.Duration
-	status    int
-	malformed bool
-	truncate  bool
-}
-
-// pick decides the fault of a request, drawing from the seeded RNG.
-func (s *Server) pick(r *http.Request) fault {
+// pick decides what happens to a request (its latency, status,
+// malformed or truncated body), drawing from the seeded RNG.
+func (s *Server) pick(r *http.Request) Faults {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := s.faults
 	if f == nil {
-		return fault{}
+		return Faults{}
 	}
 	if f.Paths != "" && !strings.Contains(r.Method+" "+r.URL.Path, f.Paths) && !strings.Contains(r.Pattern, f.Paths) {
-		return fault{}
+		return Faults{}
 	}
 	if f.Tenant != 0 && s.requestTenant(r) != f.Tenant {
-		return fault{}
+		return Faults{}
 	}
-	out := fault{latency: f.Latency}
+	out := Faults{Latency: f.Latency}
 	if f.Status == 0 && !f.Malformed && !f.Truncate {
 		return out
 	}
@@ -121,7 +114,7 @@ func (s *Server) pick(r *http.Request) fault {
 		return out
 	}
 	f.hits++
-	out.status, out.malformed, out.truncate = f.Status, f.Malformed, f.Truncate
+	out.Status, out.Malformed, out.Truncate = f.Status, f.Malformed, f.Truncate
 	return out
 }
 
@@ -154,8 +147,8 @@ func (s *Server) api(auth bool, menus []string, h handler) http.Handler {
 			s.mu.Unlock()
 		}()
 		f := s.pick(r)
-		if f.latency > 0 {
-			t := time.NewTimer(f.latency)
+		if f.Latency > 0 {
+			t := time.NewTimer(f.Latency)
 			select {
 			case <-t.C:
 			case <-r.Context().Done():
@@ -164,16 +157,16 @@ func (s *Server) api(auth bool, menus []string, h handler) http.Handler {
 				return
 			}
 		}
-		rec := &recorder{header: http.Header{}, status: http.StatusOK}
+		rec := httptest.NewRecorder() // so that faults can rework the answer
 		switch {
-		case f.status >= 500:
+		case f.Status >= 500:
 			// An unhandled exception: its message as the title, its stack
 			// trace as the detail (Filters/JsonExceptionHandlerAttribute.cs
 			// lines 45-51).
-			writeError(rec, r, f.status, "Nssol.Platypus.Filters.JsonExceptionHandlerAttribute",
-				"An error was injected by the fake (status "+strconv.Itoa(f.status)+").", stackTrace(r.URL.Path))
-		case f.status != 0:
-			writeProblem(rec, r, f.status, http.StatusText(f.status), "injected by the fake")
+			writeError(rec, r, f.Status, "Nssol.Platypus.Filters.JsonExceptionHandlerAttribute",
+				"An error was injected by the fake (status "+strconv.Itoa(f.Status)+").", stackTrace(r.URL.Path))
+		case f.Status != 0:
+			writeProblem(rec, r, f.Status, http.StatusText(f.Status), "injected by the fake")
 		default:
 			s.mu.Lock()
 			c, ok := caller{}, true
@@ -183,7 +176,7 @@ func (s *Server) api(auth bool, menus []string, h handler) http.Handler {
 			if ok && auth && s.menuDenied(c.tenant.id, menus) {
 				// Filters/PermissionFilterAttribute.cs lines 80-87: 403,
 				// the menus in a header, no body.
-				rec.header.Set("X-Permit-MenuCode", strings.Join(menus, ","))
+				rec.Header().Set("X-Permit-MenuCode", strings.Join(menus, ","))
 				rec.WriteHeader(http.StatusForbidden)
 				ok = false
 			}
@@ -192,38 +185,26 @@ func (s *Server) api(auth bool, menus []string, h handler) http.Handler {
 			}
 			s.mu.Unlock()
 		}
-		body := rec.body.Bytes()
-		ok2xx := rec.status >= 200 && rec.status < 300
-		if f.malformed && ok2xx {
+		body := rec.Body.Bytes()
+		if f.Malformed && rec.Code >= 200 && rec.Code < 300 {
 			body = body[:len(body)/2]
 		}
-		maps.Copy(w.Header(), rec.header)
+		maps.Copy(w.Header(), rec.Header())
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		if f.truncate {
-			w.WriteHeader(rec.status)
+		if f.Truncate {
+			w.WriteHeader(rec.Code)
 			n, _ := w.Write(body[:len(body)/2])
 			if fl, ok := w.(http.Flusher); ok {
 				fl.Flush()
 			}
-			s.count(r, rec.status, n)
+			s.count(r, rec.Code, n)
 			panic(http.ErrAbortHandler) // drops the connection mid-body
 		}
-		w.WriteHeader(rec.status)
+		w.WriteHeader(rec.Code)
 		n, _ := w.Write(body)
-		s.count(r, rec.status, n)
+		s.count(r, rec.Code, n)
 	})
 }
-
-// recorder buffers an answer so faults can rework it.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header         { return r.header }
-func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
-func (r *recorder) WriteHeader(status int)      { r.status = status }
 
 // Stats counts the API requests served (the control API is not counted)
 // and what they would cost the real server.

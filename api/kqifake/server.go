@@ -56,8 +56,6 @@ type Options struct {
 	TokenLifetime time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// Version is what /api/v2/version answers (default "kqifake").
-	Version string
 	// Logger receives a line per control action. Nil discards.
 	Logger *slog.Logger
 	// TokenCanary, when set, starts the signature part of every token the
@@ -73,7 +71,6 @@ type Server struct {
 	loc      *time.Location
 	now      func() time.Time
 	lifetime time.Duration
-	version  string
 	canary   string
 	log      *slog.Logger
 	mux      *http.ServeMux
@@ -110,7 +107,6 @@ func New(opts Options) *Server {
 		loc:      cmp.Or(opts.Location, time.UTC),
 		now:      opts.Now,
 		lifetime: opts.TokenLifetime,
-		version:  cmp.Or(opts.Version, "kqifake"),
 		canary:   opts.TokenCanary,
 		log:      cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
 		tenants:  map[int64]*tenant{},
