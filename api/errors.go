@@ -194,9 +194,8 @@ type TransportError struct {
 	Err    error  // the cause, for errors.Is and errors.As
 
 	unreachable bool
-	temporary   bool
 	midway      bool // the answer had begun
-	tls         bool // the TLS handshake failed
+	tls         bool // the TLS handshake failed: the only kind not temporary
 }
 
 func (e *TransportError) Error() string {
@@ -223,7 +222,7 @@ func (e *TransportError) Is(target error) bool {
 
 // Temporary reports whether trying again later may succeed: connection
 // errors, timeouts and answers cut short are; TLS failures are not.
-func (e *TransportError) Temporary() bool { return e.temporary }
+func (e *TransportError) Temporary() bool { return !e.tls }
 
 // MalformedError is a 2xx answer that could not be decoded.
 type MalformedError struct {
@@ -292,10 +291,10 @@ func (c *Client) transportError(ctx, reqCtx context.Context, err error) error {
 	case context.Cause(reqCtx) == errRequestTimeout || errors.Is(err, context.DeadlineExceeded):
 		te.Reason = fmt.Sprintf("timed out after %s", c.timeout)
 		te.Err = errors.Join(context.DeadlineExceeded, te.Err)
-		te.unreachable, te.temporary = true, true
+		te.unreachable = true
 	case errors.Is(err, errCutShort):
 		te.Reason = sanitize(te.Err.Error(), 120)
-		te.temporary, te.midway = true, true
+		te.midway = true
 	case errors.As(err, &unknown):
 		te.Reason = "TLS certificate signed by unknown authority: for a private CA, set kamonohashi.ca_file " +
 			"to the CA certificate (PEM), or SSL_CERT_FILE"
@@ -317,25 +316,24 @@ func (c *Client) transportError(ctx, reqCtx context.Context, err error) error {
 		if dnsErr.IsTemporary || dnsErr.IsTimeout {
 			te.Reason = "name lookup failed"
 		}
-		te.unreachable, te.temporary = true, true
+		te.unreachable = true
 	case errors.Is(err, syscall.ECONNREFUSED):
 		te.Reason = "connection refused"
-		te.unreachable, te.temporary = true, true
+		te.unreachable = true
 	case errors.Is(err, syscall.ECONNRESET):
 		te.Reason = "connection reset"
-		te.unreachable, te.temporary = true, true
+		te.unreachable = true
 	case errors.As(err, &netErr) && netErr.Timeout():
 		te.Reason = fmt.Sprintf("timed out (%s)", sanitize(netErr.Error(), 80))
-		te.unreachable, te.temporary = true, true
+		te.unreachable = true
 	case errors.As(err, &record) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		te.Reason = "TLS handshake failed (does the server speak plain HTTP?)"
 		te.tls = true
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		te.Reason = sanitize(opErr.Err.Error(), 120)
-		te.unreachable, te.temporary = true, true
+		te.unreachable = true
 	default:
 		te.Reason = sanitize(te.Err.Error(), 120)
-		te.temporary = true
 	}
 	return te
 }

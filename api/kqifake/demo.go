@@ -122,14 +122,7 @@ func (s *Server) LoadDemo() {
 			}
 			j.parent, j.dataName = defs[key].id, dj.data
 		}
-		j.modifiedAt = j.createdAt.Add(dj.wait)
-		if dj.wait > 0 {
-			j.startedAt = j.modifiedAt
-		}
-		if closedStatus(dj.status) {
-			j.completedAt = j.createdAt.Add(dj.wait + dj.run)
-			j.modifiedAt = j.completedAt
-		}
+		j.setTimes(dj.wait, dj.run, dj.wait > 0, now)
 		s.insert(j)
 	}
 }

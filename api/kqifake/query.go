@@ -121,10 +121,7 @@ func pageOf[T any](items []T, page, perPage int) []T {
 	if perPage <= 0 {
 		return []T{}
 	}
-	skip := int64(perPage) * int64(page-1)
-	if skip < 0 {
-		skip = 0
-	}
+	skip := max(0, int64(perPage)*int64(page-1))
 	if skip >= int64(len(items)) {
 		return []T{}
 	}

@@ -202,30 +202,37 @@ func pick[T any](rng *rand.Rand, ws []weighted[T]) T {
 // seedStatus gives j a status and the times that go with it.
 func seedStatus(rng *rand.Rand, j *job, open, recent bool, now time.Time) {
 	wait := time.Duration(5+rng.IntN(600)) * time.Second
-	j.modifiedAt = j.createdAt
-	if open {
-		if recent && j.kind != api.KindNotebook && rng.IntN(2) == 0 {
-			j.status = "Pending"
-			return
-		}
+	started, run := true, time.Duration(0)
+	switch {
+	case open && recent && j.kind != api.KindNotebook && rng.IntN(2) == 0:
+		j.status, started = "Pending", false
+	case open:
 		j.status = "Running"
-		j.startedAt = minTime(j.createdAt.Add(wait), now)
-		j.modifiedAt = j.startedAt
-		return
+	default:
+		j.status = pick(rng, seedClosed)
+		started = !(j.status == "Killed" || j.status == "UserCanceled") || rng.IntN(10) < 7
+		// Log-uniform run time from a minute to about eight hours.
+		run = time.Duration(float64(time.Minute) * math.Exp2(rng.Float64()*9))
 	}
-	j.status = pick(rng, seedClosed)
-	started := !(j.status == "Killed" || j.status == "UserCanceled") || rng.IntN(10) < 7
-	// Log-uniform run time from a minute to about eight hours.
-	run := time.Duration(float64(time.Minute) * math.Exp2(rng.Float64()*9))
-	if started {
-		j.startedAt = minTime(j.createdAt.Add(wait), now)
-		j.completedAt = minTime(j.startedAt.Add(run), now)
-	} else {
-		j.completedAt = minTime(j.createdAt.Add(wait), now)
-	}
-	j.modifiedAt = j.completedAt
+	j.setTimes(wait, run, started, now)
 	if j.status == "Failed" {
 		j.logSummary = "Traceback (most recent call last):\n  File \"train.py\", line 212, in <module>\nRuntimeError: CUDA error: out of memory"
+	}
+}
+
+// setTimes gives a job created at j.createdAt, its status set, the times
+// that go with them: started wait later when started and, when closed,
+// ended run after its start (wait after its creation when it never
+// started); none after now.
+func (j *job) setTimes(wait, run time.Duration, started bool, now time.Time) {
+	end := minTime(j.createdAt.Add(wait), now)
+	j.modifiedAt = j.createdAt
+	if started {
+		j.startedAt, j.modifiedAt = end, end
+		end = minTime(end.Add(run), now)
+	}
+	if closedStatus(j.status) {
+		j.completedAt, j.modifiedAt = end, end
 	}
 }
 

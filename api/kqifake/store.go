@@ -206,15 +206,9 @@ func (s *Server) addJob(n NewJob) (*job, error) {
 	if n.CreatedAt.IsZero() {
 		n.CreatedAt = now
 	}
-	if n.Name == "" {
-		n.Name = fmt.Sprintf("%s-%d", n.Kind, s.nextID[string(n.Kind)]+1)
-	}
-	if n.CreatedBy == "" {
-		n.CreatedBy = "alice"
-	}
-	if n.Status == "" {
-		n.Status = "Pending"
-	}
+	n.Name = cmp.Or(n.Name, fmt.Sprintf("%s-%d", n.Kind, s.nextID[string(n.Kind)]+1))
+	n.CreatedBy = cmp.Or(n.CreatedBy, "alice")
+	n.Status = cmp.Or(n.Status, "Pending")
 	if err := checkStatus(n.Status); err != nil {
 		return nil, err
 	}
@@ -243,14 +237,8 @@ func (s *Server) addJob(n NewJob) (*job, error) {
 			// "Data {id}:{name} has already been processed by ..."
 			return nil, fmt.Errorf("data %d has already been processed by preprocessing %d: %w", j.dataID, d.id, ErrConflict)
 		}
-		j.dataName = n.DataName
-		if j.dataName == "" {
-			id := j.dataID
-			if id == 0 {
-				id = s.nextID[string(n.Kind)] + 1
-			}
-			j.dataName = fmt.Sprintf("data-%d.zip", id)
-		}
+		// New data takes the id the history will get.
+		j.dataName = cmp.Or(n.DataName, fmt.Sprintf("data-%d.zip", cmp.Or(j.dataID, s.nextID[string(n.Kind)]+1)))
 	}
 	s.insert(j)
 	if s.races.NoneWindow && exists(n.Status) {
@@ -388,8 +376,7 @@ func (s *Server) Jobs(tenantRef string, kind api.Kind) ([]api.Job, error) {
 		}
 		slices.SortFunc(list, func(a, b *job) int { return cmp.Compare(a.id, b.id) })
 	} else {
-		list = slices.Clone(s.lists[listKey{t.id, kind}])
-		slices.SortStableFunc(list, func(a, b *job) int { return cmp.Compare(a.id, b.id) })
+		list = s.lists[listKey{t.id, kind}]
 	}
 	out := make([]api.Job, 0, len(list))
 	for i := len(list) - 1; i >= 0; i-- {
