@@ -30,15 +30,15 @@ const TokenFileTenantsTTL = 5 * time.Minute
 // tenant list. A steady `check` then sends lists and details only, no
 // login, no account read, no token exchange. The file holds bearer tokens,
 // so it is written with mode 0600 (atomically: a temp file renamed over
-// it), and is never printed: logs name it by path and count its tokens. Tokens are kept until shortly before they expire; any 401
-// drops the refused token and the tenant list, and the file with them.
+// it), and is never printed: logs name it by path and count its tokens.
+// Tokens are kept until shortly before they expire; any 401 drops the
+// refused token and the tenant list, and the file with them.
 type tokenCache struct {
 	path string
 
-	loaded    bool
-	dirty     bool
-	tenants   []Tenant
-	tenantsAt time.Time
+	loaded  bool
+	dirty   bool
+	tenants *cachedList
 	// reuse: the tenant list was read from the file and not yet served.
 	// Only the first Tenants call of a process reuses it; later ones (a
 	// `watch`, whose pass keeps the list for its own TenantsTTL) read the
@@ -71,9 +71,16 @@ type cachedToken struct {
 	Expires  time.Time `json:"expires"`
 }
 
+// cachedList is the tenant list and when it was read. It is replaced,
+// never changed.
 type cachedList struct {
 	At   time.Time `json:"at"`
 	List []Tenant  `json:"list"`
+}
+
+// fresh: there is a list, younger than TokenFileTenantsTTL.
+func (l *cachedList) fresh(now time.Time) bool {
+	return l != nil && l.List != nil && !l.At.After(now) && now.Sub(l.At) < TokenFileTenantsTTL
 }
 
 // loadCache reads the token file once, the first time a token or the
@@ -119,8 +126,8 @@ func (c *Client) loadCache() {
 			n++
 		}
 	}
-	if l := f.Tenants; l != nil && !l.At.After(now) && now.Sub(l.At) < TokenFileTenantsTTL {
-		c.cache.tenants, c.cache.tenantsAt, c.cache.reuse = l.List, l.At, true
+	if f.Tenants.fresh(now) {
+		c.cache.tenants, c.cache.reuse = f.Tenants, true
 	}
 	c.log.Debug("kamonohashi tokens reused from the token cache", "path", c.cache.path, "tokens", n,
 		"tenant_list", c.cache.tenants != nil)
@@ -151,22 +158,17 @@ func (c *Client) cachedTenants() ([]Tenant, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.loadCache()
-	at := c.cache.tenantsAt
-	now := time.Now()
-	if !c.cache.reuse || c.cache.tenants == nil || at.After(now) || now.Sub(at) >= TokenFileTenantsTTL {
+	if !c.cache.reuse || !c.cache.tenants.fresh(time.Now()) {
 		return nil, false
 	}
 	c.cache.reuse = false
-	return slices.Clone(c.cache.tenants), true
+	return slices.Clone(c.cache.tenants.List), true
 }
 
 func (c *Client) keepTenants(ts []Tenant) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.cache.tenants, c.cache.tenantsAt = slices.Clone(ts), time.Now()
-	if c.cache.tenants == nil {
-		c.cache.tenants = []Tenant{}
-	}
+	c.cache.tenants = &cachedList{At: time.Now(), List: append([]Tenant{}, ts...)}
 	c.cache.dirty = true
 }
 
@@ -176,7 +178,7 @@ func (c *Client) dropOn401(scope int64, refused string) {
 	if t, ok := c.tokens[scope]; ok && t.value == refused {
 		delete(c.tokens, scope)
 	}
-	c.cache.tenants, c.cache.tenantsAt, c.cache.reuse = nil, time.Time{}, false
+	c.cache.tenants, c.cache.reuse = nil, false
 	c.cache.dirty = true
 }
 
@@ -201,9 +203,7 @@ func (c *Client) SaveTokens(ctx context.Context) error {
 		f.Tokens = append(f.Tokens, cachedToken{Scope: scope, TenantID: t.tenantID, Token: t.value, Expires: t.expires})
 	}
 	slices.SortFunc(f.Tokens, func(a, b cachedToken) int { return int(a.Scope - b.Scope) })
-	if c.cache.tenants != nil {
-		f.Tenants = &cachedList{At: c.cache.tenantsAt, List: slices.Clone(c.cache.tenants)}
-	}
+	f.Tenants = c.cache.tenants
 	c.cache.dirty = false
 	path := c.cache.path
 	c.mu.Unlock()
@@ -232,14 +232,11 @@ func jwtExpiry(tok string) (time.Time, bool) {
 	if len(parts) != 3 {
 		return time.Time{}, false
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return time.Time{}, false
-	}
 	var claims struct {
 		Exp json.Number `json:"exp"`
 	}
-	if json.Unmarshal(raw, &claims) != nil {
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil || json.Unmarshal(raw, &claims) != nil {
 		return time.Time{}, false
 	}
 	exp, err := claims.Exp.Int64()
