@@ -22,24 +22,20 @@ func (s *Server) ts(t time.Time) string { return api.FormatTime(t, s.loc) }
 
 func (s *Server) jobIndex(j *job) api.JobIndex {
 	return api.JobIndex{
-		CreatedBy:  j.createdBy,
-		CreatedAt:  s.ts(j.createdAt),
-		ModifiedBy: j.createdBy,
-		ModifiedAt: s.ts(j.modifiedAt),
-		ID:         j.id,
-		DisplayID:  j.displayID,
-		Name:       j.name,
-		Memo:       j.memo,
-		Status:     api.NormalStatus(j.status),
-		Favorite:   j.favorite,
-		FullName:   fmt.Sprintf("%d:%s", j.id, j.name),
+		Audit:     api.Audit{CreatedBy: j.createdBy, CreatedAt: s.ts(j.createdAt), ModifiedBy: j.createdBy, ModifiedAt: s.ts(j.modifiedAt)},
+		ID:        j.id,
+		DisplayID: j.displayID,
+		Name:      j.name,
+		Memo:      j.memo,
+		Status:    api.NormalStatus(j.status),
+		Favorite:  j.favorite,
+		FullName:  fmt.Sprintf("%d:%s", j.id, j.name),
 	}
 }
 
 func (s *Server) dataSet(j *job) *api.DataSetIndex {
 	return &api.DataSetIndex{
-		CreatedBy: j.createdBy,
-		CreatedAt: s.ts(j.createdAt.Add(-72 * time.Hour)),
+		Audit:     api.Audit{CreatedBy: j.createdBy, CreatedAt: s.ts(j.createdAt.Add(-72 * time.Hour))},
 		ID:        100 + j.tenant,
 		DisplayID: 1,
 		Name:      "dataset-" + strings.ToLower(string(j.kind)),
@@ -145,16 +141,13 @@ func (s *Server) listItems(kind api.Kind, jobs []*job) any {
 
 func (s *Server) defIndex(d *preprocessDef) api.PreprocessingIndex {
 	return api.PreprocessingIndex{
-		CreatedBy:  d.createdBy,
-		CreatedAt:  s.ts(d.createdAt),
-		ModifiedBy: d.createdBy,
-		ModifiedAt: s.ts(d.createdAt),
-		ID:         d.id,
-		Name:       d.name,
-		Memo:       d.memo,
-		CPU:        d.cpu,
-		Memory:     d.memory,
-		GPU:        d.gpu,
+		Audit:  api.Audit{CreatedBy: d.createdBy, CreatedAt: s.ts(d.createdAt), ModifiedBy: d.createdBy, ModifiedAt: s.ts(d.createdAt)},
+		ID:     d.id,
+		Name:   d.name,
+		Memo:   d.memo,
+		CPU:    d.cpu,
+		Memory: d.memory,
+		GPU:    d.gpu,
 	}
 }
 

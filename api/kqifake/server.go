@@ -80,7 +80,7 @@ type Server struct {
 	tenants  map[int64]*tenant
 	accounts map[string]*account
 	tokens   map[string]*tokenInfo
-	jobs     map[api.Kind]map[int64]*job // by id (data id for preprocessing)
+	jobs     map[api.Kind]map[int64]*job // by id (history id for preprocessing)
 	lists    map[listKey][]*job          // training, inference, notebook, ascending id
 	defs     map[int64]*preprocessDef    // preprocessing definitions by id
 	defList  map[int64][]*preprocessDef  // by tenant, ascending id
