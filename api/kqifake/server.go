@@ -106,7 +106,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		loc:      cmp.Or(opts.Location, time.UTC),
 		now:      opts.Now,
-		lifetime: opts.TokenLifetime,
+		lifetime: cmp.Or(max(opts.TokenLifetime, 0), 24*time.Hour),
 		canary:   opts.TokenCanary,
 		log:      cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
 		tenants:  map[int64]*tenant{},
@@ -119,6 +119,7 @@ func New(opts Options) *Server {
 		nextID:   map[string]int64{},
 		display:  map[listKey]int64{},
 		denied:   map[int64][]string{},
+		stats:    newStats(),
 	}
 	if strings.Trim(s.canary, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
 		panic(fmt.Sprintf("kqifake: TokenCanary %q: use base64url characters only", s.canary))
@@ -126,15 +127,11 @@ func New(opts Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.lifetime <= 0 {
-		s.lifetime = 24 * time.Hour
-	}
 	seed := cmp.Or(opts.Seed, 1)
 	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	for _, k := range api.AllKinds() {
 		s.jobs[k] = map[int64]*job{}
 	}
-	s.stats = newStats()
 	s.mux = s.routes()
 	return s
 }
@@ -149,12 +146,9 @@ func (s *Server) Location() *time.Location {
 // SetLocation changes the zone the server writes its times in, as an
 // operator setting TZ on the server would (nil means UTC).
 func (s *Server) SetLocation(loc *time.Location) {
-	if loc == nil {
-		loc = time.UTC
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.loc = loc
+	s.loc = cmp.Or(loc, time.UTC)
 }
 
 // Handler serves the API and the control API, for mounting elsewhere.
