@@ -144,10 +144,8 @@ func (s *Server) defIndex(d *preprocessDef) api.PreprocessingIndex {
 		Audit:  api.Audit{CreatedBy: d.createdBy, CreatedAt: s.ts(d.createdAt), ModifiedBy: d.createdBy, ModifiedAt: s.ts(d.createdAt)},
 		ID:     d.id,
 		Name:   d.name,
-		Memo:   d.memo,
-		CPU:    d.cpu,
-		Memory: d.memory,
-		GPU:    d.gpu,
+		CPU:    2,
+		Memory: 8,
 	}
 }
 

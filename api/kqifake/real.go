@@ -151,7 +151,6 @@ func (s *Server) RemoveTenant(user, tenantRef string) error {
 		return fmt.Errorf("tenant %q of account %q: %w", tenantRef, user, ErrNotFound)
 	}
 	a.tenants = slices.DeleteFunc(a.tenants, func(id int64) bool { return id == t.id })
-	a.lost = append(a.lost, t.id)
 	return nil
 }
 

@@ -25,10 +25,6 @@ type account struct {
 	user     string
 	password string
 	tenants  []int64 // in the order given; the first is the default
-	// lost are tenants taken from the account after it was given them: a
-	// token of one answers 401 "You have lost a role for the access."
-	// (Infrastructure/Infos/UserInfo.cs, line 120).
-	lost []int64
 }
 
 func (a *account) member(tenantID int64) bool { return slices.Contains(a.tenants, tenantID) }
@@ -70,16 +66,14 @@ type job struct {
 	starting string
 }
 
+// preprocessDef is a preprocessing definition: 2 CPUs, 8 GB of memory, no
+// GPU and no memo.
 type preprocessDef struct {
 	id        int64
 	tenant    int64
 	name      string
-	memo      string
 	createdBy string
 	createdAt time.Time
-	cpu       int32
-	memory    int32
-	gpu       int32
 	runs      []*job // ascending history id
 }
 
@@ -293,7 +287,7 @@ func (s *Server) insert(j *job) {
 func (s *Server) addDef(tenantID int64, name, createdBy string, at time.Time) *preprocessDef {
 	d := &preprocessDef{
 		id: s.next("def"), tenant: tenantID, name: name, createdBy: createdBy,
-		createdAt: at, cpu: 2, memory: 8,
+		createdAt: at,
 	}
 	s.defs[d.id] = d
 	s.defList[tenantID] = append(s.defList[tenantID], d)
