@@ -111,27 +111,19 @@ func (s *Server) DenyMenus(tenantRef string, menus ...string) error {
 	if t == nil {
 		return fmt.Errorf("tenant %q: %w", tenantRef, ErrNotFound)
 	}
-	if len(menus) == 0 {
-		delete(s.denied, t.id)
-	} else {
-		s.denied[t.id] = slices.Clone(menus)
-	}
+	s.denied[t.id] = slices.Clone(menus)
 	return nil
 }
 
 // menuDenied reports whether every menu of a route is denied in a tenant.
 // s.mu must be held.
 func (s *Server) menuDenied(tenantID int64, menus []string) bool {
-	denied := s.denied[tenantID]
-	if len(menus) == 0 || len(denied) == 0 {
-		return false
-	}
 	for _, m := range menus {
-		if !slices.Contains(denied, m) {
+		if !slices.Contains(s.denied[tenantID], m) {
 			return false
 		}
 	}
-	return true
+	return len(menus) > 0
 }
 
 // RemoveTenant takes a tenant (by name or decimal id) from an account, as
