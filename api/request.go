@@ -184,13 +184,9 @@ func (c *Client) httpError(r request, status int, h http.Header, data []byte) er
 			e.Detail = sanitize(c.redact(firstLine(strings.Join(pb.Errors, "; "))), 200)
 		}
 	}
-	switch {
-	case status == http.StatusUnauthorized && strings.HasPrefix(pb.Title, lostRoleTitle):
-		e.lostRole = true
-	case status == http.StatusBadRequest && strings.Contains(r.route, "/tenants/{tenantId}/token") &&
-		strings.Contains(pb.Title, lostTenantTitle):
-		e.lostRole = true
-	}
+	e.lostRole = (status == http.StatusUnauthorized && strings.HasPrefix(pb.Title, lostRoleTitle)) ||
+		(status == http.StatusBadRequest && strings.Contains(r.route, "/tenants/{tenantId}/token") &&
+			strings.Contains(pb.Title, lostTenantTitle))
 	if status == http.StatusForbidden {
 		e.Menus = menuCodes(h.Get("X-Permit-MenuCode"))
 	}
