@@ -41,11 +41,6 @@ type Faults struct {
 	Tenant int64 `json:"tenant,omitempty"`
 }
 
-type faultState struct {
-	Faults
-	hits int
-}
-
 // faultsJSON is Faults on the control API: latency is a duration string.
 type faultsJSON struct {
 	Latency string `json:"latency,omitempty"`
@@ -74,7 +69,7 @@ func (f faultsJSON) faults() (Faults, error) {
 func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = &faultState{Faults: f}
+	s.faults, s.faultHits = &f, 0
 	if f.ExpireTokens {
 		s.expireTokens()
 	}
@@ -94,26 +89,16 @@ func (s *Server) pick(r *http.Request) Faults {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	f := s.faults
-	if f == nil {
-		return Faults{}
-	}
-	if f.Paths != "" && !strings.Contains(r.Method+" "+r.URL.Path, f.Paths) && !strings.Contains(r.Pattern, f.Paths) {
-		return Faults{}
-	}
-	if f.Tenant != 0 && s.requestTenant(r) != f.Tenant {
+	if f == nil || (f.Paths != "" && !strings.Contains(r.Method+" "+r.URL.Path, f.Paths) && !strings.Contains(r.Pattern, f.Paths)) ||
+		(f.Tenant != 0 && s.requestTenant(r) != f.Tenant) {
 		return Faults{}
 	}
 	out := Faults{Latency: f.Latency}
-	if f.Status == 0 && !f.Malformed && !f.Truncate {
+	if (f.Status == 0 && !f.Malformed && !f.Truncate) || (f.Count > 0 && s.faultHits >= f.Count) ||
+		(f.Rate > 0 && s.rng.Float64() >= f.Rate) {
 		return out
 	}
-	if f.Count > 0 && f.hits >= f.Count {
-		return out
-	}
-	if f.Rate > 0 && s.rng.Float64() >= f.Rate {
-		return out
-	}
-	f.hits++
+	s.faultHits++
 	out.Status, out.Malformed, out.Truncate = f.Status, f.Malformed, f.Truncate
 	return out
 }
@@ -191,18 +176,18 @@ func (s *Server) api(auth bool, menus []string, h handler) http.Handler {
 		}
 		maps.Copy(w.Header(), rec.Header())
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
+		w.WriteHeader(rec.Code)
 		if f.Truncate {
-			w.WriteHeader(rec.Code)
-			n, _ := w.Write(body[:len(body)/2])
+			body = body[:len(body)/2]
+		}
+		n, _ := w.Write(body)
+		s.count(r, rec.Code, n)
+		if f.Truncate {
 			if fl, ok := w.(http.Flusher); ok {
 				fl.Flush()
 			}
-			s.count(r, rec.Code, n)
 			panic(http.ErrAbortHandler) // drops the connection mid-body
 		}
-		w.WriteHeader(rec.Code)
-		n, _ := w.Write(body)
-		s.count(r, rec.Code, n)
 	})
 }
 

@@ -1,27 +1,15 @@
 // Package kqifake is an in-memory fake KAMONOHASHI server for tests, the
 // demo and shell scripts. It answers the part of the API kamobot uses with
-// the shapes of swagger.json (it encodes the api package's wire types)
-// and behaves as the real server (KAMONOHASHI/kamonohashi,
-// web-api/platypus/platypus/) does; each behaviour cites the server's
-// file: statuses and their types as ContainerStatus.cs and the pod phases
-// (no container reasons such as back-offs), favourites first then id
-// descending, the Id/Status/Name filters and paging of Infrastructure/Util.cs
-// with their edges, withTotal and X-Total-Count, server-local times
-// "yyyy-MM-dd HH:mm:ss" without an offset (UTC unless set), indented JSON
-// with explicit nulls, tokens bound to one tenant, the error shapes
-// (JsonErrorResponse, ValidationProblemDetails, an empty menu 403, a 500
-// with its stack trace, a lost tenant's 401 and 400), the notebook rerun
-// and one preprocessing history per (definition, data). What is a race or
-// a fault on the real server (the None window, a Kubernetes error stored
-// as Failed) happens only when asked. It counts what each request would
-// cost the real server (rows loaded, Kubernetes calls, requests in flight).
+// the api package's wire types, and behaves as the real server
+// (KAMONOHASHI/kamonohashi, web-api/platypus/platypus/) does, each
+// behaviour citing the server's file: statuses, order, filters, paging,
+// times, JSON, tokens and error shapes. Races and faults of the real
+// server (the None window, a Kubernetes error stored as Failed) happen
+// only when asked. It counts what each request would cost the real server.
 //
-// It can inject latency and faults, counts requests and bytes, and has a
-// control API under /_fake/ (no auth) that mirrors its Go methods, one
-// endpoint each, with the same names in JSON (control.go lists them): a
-// test, the demo or a shell script can add tenants, accounts and jobs,
-// change a status, seed a large history, set faults and races, and read
-// or reset Stats.
+// It can inject latency and faults, and has a control API under /_fake/
+// (no auth) that mirrors its Go methods, one endpoint each, with the same
+// names in JSON (control.go lists them).
 //
 // Everything is safe for concurrent use.
 package kqifake
@@ -75,24 +63,25 @@ type Server struct {
 	log      *slog.Logger
 	mux      *http.ServeMux
 
-	mu       sync.Mutex
-	rng      *rand.Rand
-	tenants  map[int64]*tenant
-	accounts map[string]*account
-	tokens   map[string]*tokenInfo
-	jobs     map[api.Kind]map[int64]*job // by id (history id for preprocessing)
-	lists    map[listKey][]*job          // training, inference, notebook, ascending id
-	defs     map[int64]*preprocessDef    // preprocessing definitions by id
-	defList  map[int64][]*preprocessDef  // by tenant, ascending id
-	nextID   map[string]int64            // id counters: kinds, "tenant", "user", "def"
-	display  map[listKey]int64           // last display id per tenant and kind
-	faults   *faultState
-	races    Races
-	denied   map[int64][]string // menu codes denied per tenant
-	stats    Stats
-	inFlight int64
-	http     *http.Server
-	listener net.Listener
+	mu        sync.Mutex
+	rng       *rand.Rand
+	tenants   map[int64]*tenant
+	accounts  map[string]*account
+	tokens    map[string]*tokenInfo
+	jobs      map[api.Kind]map[int64]*job // by id (history id for preprocessing)
+	lists     map[listKey][]*job          // training, inference, notebook, ascending id
+	defs      map[int64]*preprocessDef    // preprocessing definitions by id
+	defList   map[int64][]*preprocessDef  // by tenant, ascending id
+	nextID    map[string]int64            // id counters: kinds, "tenant", "user", "def"
+	display   map[listKey]int64           // last display id per tenant and kind
+	faults    *Faults
+	faultHits int // the faults' Status, Malformed or Truncate given so far
+	races     Races
+	denied    map[int64][]string // menu codes denied per tenant
+	stats     Stats
+	inFlight  int64
+	http      *http.Server
+	listener  net.Listener
 }
 
 type listKey struct {
