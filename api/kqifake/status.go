@@ -1,6 +1,7 @@
 package kqifake
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
 	"slices"
@@ -71,12 +72,8 @@ func (s *Server) SetStatus(kind api.Kind, id int64, u StatusUpdate) error {
 	}
 	j.starting = ""
 	s.setStatus(j, u.Status, s.now())
-	if u.ConditionNote != "" {
-		j.conditionNote = u.ConditionNote
-	}
-	if u.LogSummary != "" {
-		j.logSummary = u.LogSummary
-	}
+	j.conditionNote = cmp.Or(u.ConditionNote, j.conditionNote)
+	j.logSummary = cmp.Or(u.LogSummary, j.logSummary)
 	s.log.Debug("fake job status set", "kind", kind, "id", id, "status", u.Status)
 	return nil
 }
@@ -110,7 +107,7 @@ func (s *Server) setStatus(j *job, status string, at time.Time) {
 			j.startedAt = j.podStart
 		}
 	}
-	j.conditionNote = conditionNote(status)
+	j.conditionNote = conditionNotes[status]
 }
 
 // refreshed stores a status a list or detail read from Kubernetes:
@@ -141,17 +138,11 @@ func exists(status string) bool {
 // nodeOf names the node a job's pod runs on.
 func nodeOf(id int64) string { return fmt.Sprintf("gpu-node-%02d", 1+id%8) }
 
-// conditionNote is what Kubernetes would say about a status.
-func conditionNote(status string) string {
-	switch status {
-	case "OOMKilled":
-		return "The container was killed: it used more memory than its limit."
-	case "Error":
-		return "The pod failed: a container exited with a non-zero code."
-	case "Failed":
-		return "The process exited with code 1."
-	}
-	return ""
+// conditionNotes are what Kubernetes would say about a status.
+var conditionNotes = map[string]string{
+	"OOMKilled": "The container was killed: it used more memory than its limit.",
+	"Error":     "The pod failed: a container exited with a non-zero code.",
+	"Failed":    "The process exited with code 1.",
 }
 
 // statusType is ContainerStatus.StatusType (Infrastructure/ContainerStatus.cs
@@ -175,9 +166,7 @@ func statusType(status string) string {
 
 // elapsed writes a duration as the server does: "1d 3h 25m".
 func elapsed(d time.Duration) string {
-	if d < 0 {
-		d = 0
-	}
+	d = max(d, 0)
 	days := d / (24 * time.Hour)
 	d -= days * 24 * time.Hour
 	return fmt.Sprintf("%dd %dh %dm", days, d/time.Hour, (d%time.Hour)/time.Minute)

@@ -258,7 +258,7 @@ func (s *Server) addJob(n NewJob) (*job, error) {
 // must be held.
 func (s *Server) insert(j *job) {
 	j.id = s.next(string(j.kind))
-	j.conditionNote = conditionNote(j.status)
+	j.conditionNote = conditionNotes[j.status]
 	j.podStart = j.startedAt
 	if j.kind != api.KindNotebook && exists(j.status) {
 		j.startedAt = time.Time{}
