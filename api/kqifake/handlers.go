@@ -213,7 +213,7 @@ func listed[T any](s *Server, w http.ResponseWriter, r *http.Request, kind api.K
 		s.load(kind, len(all))
 		w.Header().Set("X-Total-Count", strconv.Itoa(len(rows)))
 	}
-	return pageOf(rows, q.page, q.pageCount()), true
+	return pageOf(rows, q.page, q.perPage), true
 }
 
 // each maps xs through f.
