@@ -177,10 +177,7 @@ func (c *Client) Histories(ctx context.Context, tenantID, preprocessID int64) ([
 		jobs = append(jobs, j)
 	}
 	slices.SortStableFunc(jobs, func(a, b Job) int {
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.ID, a.ID)
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID))
 	})
 	return jobs, nil
 }

@@ -293,10 +293,7 @@ func (s *Server) histories(w http.ResponseWriter, r *http.Request, c caller) {
 	s.load(api.KindPreprocessing, len(d.runs))
 	runs := slices.Clone(d.runs)
 	slices.SortStableFunc(runs, func(a, b *job) int {
-		if c := b.createdAt.Compare(a.createdAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.id, a.id)
+		return cmp.Or(b.createdAt.Compare(a.createdAt), cmp.Compare(b.id, a.id))
 	})
 	writeReal(w, http.StatusOK, each(runs, func(j *job) api.PreprocessingHistory { return s.history(s.refresh(j)) }))
 }
