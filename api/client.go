@@ -169,9 +169,7 @@ func NormalizeServer(s string) (string, error) {
 	if s == "" {
 		return "", errors.New("kamonohashi server address is empty")
 	}
-	if i := strings.IndexByte(s, '#'); i >= 0 {
-		s = s[:i] // the web UI routes by fragment: "/#/training/12"
-	}
+	s, _, _ = strings.Cut(s, "#") // the web UI routes by fragment: "/#/training/12"
 	u, err := url.Parse(s)
 	if err != nil {
 		return "", fmt.Errorf("kamonohashi server address %q is not a URL", sanitize(s, 80))

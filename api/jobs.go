@@ -267,11 +267,8 @@ func (c *Client) jobFromHistory(r PreprocessingHistory) (Job, error) {
 // the key has another form.
 func HistoryID(key string) int64 {
 	rest, ok := strings.CutPrefix(key, "preproc-")
-	if !ok {
-		return 0
-	}
 	id, err := strconv.ParseInt(rest, 10, 64)
-	if err != nil || id < 0 {
+	if !ok || err != nil || id < 0 {
 		return 0
 	}
 	return id
