@@ -177,12 +177,12 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request, c caller) {
 	}
 	for _, id := range c.acct.tenants {
 		if t := s.tenants[id]; t != nil {
-			out.Tenants = append(out.Tenants, s.tenantInfo(t, def.id, true))
+			out.Tenants = append(out.Tenants, tenantInfo(t, def.id))
 		}
 	}
 	slices.SortStableFunc(out.Tenants, func(a, b api.TenantInfo) int { return cmp.Compare(a.DisplayName, b.DisplayName) })
-	sel := s.tenantInfo(c.tenant, def.id, true)
-	dt := s.tenantInfo(def, def.id, true)
+	sel := tenantInfo(c.tenant, def.id)
+	dt := tenantInfo(def, def.id)
 	out.SelectedTenant, out.DefaultTenant = &sel, &dt
 	writeReal(w, http.StatusOK, out)
 }

@@ -84,16 +84,14 @@ func (s *Server) runtime(j *job) api.JobRuntime {
 
 // times computes waitingTime and executionTime as the server does.
 func (s *Server) times(j *job) (waiting, execution string) {
-	now := s.now()
-	switch {
-	case j.startedAt.IsZero() && j.completedAt.IsZero():
-		return elapsed(now.Sub(j.createdAt)), ""
-	case j.startedAt.IsZero():
-		return elapsed(j.completedAt.Sub(j.createdAt)), ""
-	case j.completedAt.IsZero():
-		return elapsed(j.startedAt.Sub(j.createdAt)), elapsed(now.Sub(j.startedAt))
+	end := j.completedAt
+	if end.IsZero() {
+		end = s.now()
 	}
-	return elapsed(j.startedAt.Sub(j.createdAt)), elapsed(j.completedAt.Sub(j.startedAt))
+	if j.startedAt.IsZero() {
+		return elapsed(end.Sub(j.createdAt)), ""
+	}
+	return elapsed(j.startedAt.Sub(j.createdAt)), elapsed(end.Sub(j.startedAt))
 }
 
 // details is the detail answer of a training, inference or notebook job.
@@ -162,15 +160,17 @@ func (s *Server) history(j *job) api.PreprocessingHistory {
 	}
 }
 
-func (s *Server) tenantInfo(t *tenant, defaultID int64, origin bool) api.TenantInfo {
+// tenantInfo is t as the account sees it: its own tenant (IsOrigin),
+// where it has the role researchers.
+func tenantInfo(t *tenant, defaultID int64) api.TenantInfo {
 	return api.TenantInfo{
 		ID:          t.id,
 		Name:        t.name,
 		DisplayName: t.displayName,
 		Default:     t.id == defaultID,
-		IsOrigin:    origin,
+		IsOrigin:    true,
 		Roles: []api.RoleInfo{{
-			ID: 2, Name: "researchers", DisplayName: "Researchers", SortOrder: 2, IsOrigin: origin,
+			ID: 2, Name: "researchers", DisplayName: "Researchers", SortOrder: 2, IsOrigin: true,
 		}},
 	}
 }
