@@ -93,10 +93,7 @@ func (c *Client) send(ctx context.Context, r request, bearer string) (http.Heade
 	u.RawQuery = r.query.Encode()
 	var body io.Reader
 	if r.body != nil {
-		b, err := json.Marshal(r.body)
-		if err != nil {
-			return nil, fmt.Errorf("%s %s: encode request: %w", r.method, r.path, err)
-		}
+		b, _ := json.Marshal(r.body) // LoginInput or SwitchTenantInput: never fails
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(reqCtx, r.method, u.String(), body)

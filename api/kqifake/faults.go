@@ -84,10 +84,9 @@ func (s *Server) ClearFaults() {
 }
 
 // pick decides what happens to a request (its latency, status,
-// malformed or truncated body), drawing from the seeded RNG.
+// malformed or truncated body), drawing from the seeded RNG. s.mu must be
+// held.
 func (s *Server) pick(r *http.Request) Faults {
-	s.mu.Lock()
-	defer s.mu.Unlock()
 	f := s.faults
 	if f == nil || (f.Paths != "" && !strings.Contains(r.Method+" "+r.URL.Path, f.Paths) && !strings.Contains(r.Pattern, f.Paths)) ||
 		(f.Tenant != 0 && s.requestTenant(r) != f.Tenant) {
@@ -125,13 +124,13 @@ func (s *Server) api(auth bool, menus []string, h handler) http.Handler {
 		s.mu.Lock()
 		s.inFlight++
 		s.stats.MaxInFlight = max(s.stats.MaxInFlight, s.inFlight)
+		f := s.pick(r)
 		s.mu.Unlock()
 		defer func() {
 			s.mu.Lock()
 			s.inFlight--
 			s.mu.Unlock()
 		}()
-		f := s.pick(r)
 		if f.Latency > 0 {
 			t := time.NewTimer(f.Latency)
 			select {
