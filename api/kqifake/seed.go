@@ -1,8 +1,10 @@
 package kqifake
 
 import (
+	"cmp"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"math/rand/v2"
 	"slices"
@@ -63,12 +65,7 @@ func (s *Server) Seed(o SeedOptions) (SeedSummary, error) {
 	case o.OpenPerTenant > o.JobsPerTenant:
 		return SeedSummary{}, errors.New("seed: more open jobs than jobs")
 	}
-	if o.Seed == 0 {
-		o.Seed = 1
-	}
-	if o.Days <= 0 {
-		o.Days = 30
-	}
+	o.Seed, o.Days = cmp.Or(o.Seed, 1), cmp.Or(max(o.Days, 0), 30)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
@@ -112,10 +109,7 @@ func (s *Server) Seed(o SeedOptions) (SeedSummary, error) {
 // seedAccounts resolves who sees the seeded tenants. s.mu must be held.
 func (s *Server) seedAccounts(names []string) ([]string, error) {
 	if len(names) == 0 {
-		for u := range s.accounts {
-			names = append(names, u)
-		}
-		slices.Sort(names)
+		names = slices.Sorted(maps.Keys(s.accounts))
 	}
 	if len(names) == 0 {
 		s.addAccount("seed", "seed", nil)
