@@ -84,16 +84,8 @@ func (c *Client) login(ctx context.Context) (token, error) {
 	if c.user == "" {
 		return token{}, fmt.Errorf("log in on %s: %w: no user name configured", c.host, ErrUnauthorized)
 	}
-	var out LoginOutput
-	_, err := c.send(ctx, request{
-		method: http.MethodPost,
-		path:   "/api/v2/account/login",
-		route:  "/api/v2/account/login",
-		body:   LoginInput{UserName: c.user, Password: c.password},
-		scope:  noAuth,
-		out:    &out,
-		secret: true,
-	}, "")
+	const path = "/api/v2/account/login"
+	t, err := c.exchange(ctx, request{path: path, route: path, body: LoginInput{UserName: c.user, Password: c.password}, scope: noAuth}, "")
 	var he *HTTPError
 	if errors.As(err, &he) {
 		switch he.StatusCode {
@@ -102,10 +94,6 @@ func (c *Client) login(ctx context.Context) (token, error) {
 			return token{}, fmt.Errorf("log in as %q on %s: user name or password rejected: %w", c.user, c.host, he)
 		}
 	}
-	if err != nil {
-		return token{}, fmt.Errorf("log in as %q: %w", c.user, err)
-	}
-	t, err := c.keep(out, "/api/v2/account/login")
 	if err != nil {
 		return token{}, fmt.Errorf("log in as %q: %w", c.user, err)
 	}
@@ -147,29 +135,27 @@ func (c *Client) tenantToken(ctx context.Context, tenantID int64, stale string) 
 
 // switchTenant exchanges the login token for one bound to tenantID.
 func (c *Client) switchTenant(ctx context.Context, lt token, tenantID int64) (token, error) {
-	var out LoginOutput
-	path := fmt.Sprintf("/api/v2/account/tenants/%d/token", tenantID)
-	_, err := c.send(ctx, request{
-		method: http.MethodPost,
-		path:   path,
-		route:  "/api/v2/account/tenants/{tenantId}/token",
-		body:   SwitchTenantInput{},
-		scope:  tenantID,
-		out:    &out,
-		secret: true,
-	}, lt.value)
+	t, err := c.exchange(ctx, request{path: fmt.Sprintf("/api/v2/account/tenants/%d/token", tenantID),
+		route: "/api/v2/account/tenants/{tenantId}/token", body: SwitchTenantInput{}, scope: tenantID}, lt.value)
+	if err == nil && t.tenantID != tenantID {
+		err = fmt.Errorf("%w: the server bound it to tenant %d", ErrMalformed, t.tenantID)
+	}
 	if err != nil {
 		return token{}, fmt.Errorf("get a token for tenant %d: %w", tenantID, err)
-	}
-	t, err := c.keep(out, path)
-	if err != nil {
-		return token{}, fmt.Errorf("get a token for tenant %d: %w", tenantID, err)
-	}
-	if t.tenantID != tenantID {
-		return token{}, fmt.Errorf("get a token for tenant %d: %w: the server bound it to tenant %d", tenantID, ErrMalformed, t.tenantID)
 	}
 	c.log.DebugContext(ctx, "got a kamonohashi token", "tenant", tenantID)
 	return t, nil
+}
+
+// exchange posts r, whose answer is a LoginOutput (a login, a tenant
+// token), and keeps its token. The answer is never quoted in an error.
+func (c *Client) exchange(ctx context.Context, r request, bearer string) (token, error) {
+	var out LoginOutput
+	r.method, r.out, r.secret = http.MethodPost, &out, true
+	if _, err := c.send(ctx, r, bearer); err != nil {
+		return token{}, err
+	}
+	return c.keep(out, r.path)
 }
 
 // keep turns a login answer into a token and remembers its value for
