@@ -173,6 +173,7 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request, c caller) {
 	def := s.defaultTenant(c.acct)
 	out := api.AccountOutput{
 		UserID: c.acct.id, UserName: c.acct.user, PasswordChangeEnabled: true,
+		SelectedTenant: new(tenantInfo(c.tenant, def.id)), DefaultTenant: new(tenantInfo(def, def.id)),
 		Tenants: []api.TenantInfo{},
 	}
 	for _, id := range c.acct.tenants {
@@ -181,8 +182,5 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request, c caller) {
 		}
 	}
 	slices.SortStableFunc(out.Tenants, func(a, b api.TenantInfo) int { return cmp.Compare(a.DisplayName, b.DisplayName) })
-	sel := tenantInfo(c.tenant, def.id)
-	dt := tenantInfo(def, def.id)
-	out.SelectedTenant, out.DefaultTenant = &sel, &dt
 	writeReal(w, http.StatusOK, out)
 }
