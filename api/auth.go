@@ -86,8 +86,7 @@ func (c *Client) login(ctx context.Context) (token, error) {
 	}
 	const path = "/api/v2/account/login"
 	t, err := c.exchange(ctx, request{path: path, route: path, body: LoginInput{UserName: c.user, Password: c.password}, scope: noAuth}, "")
-	var he *HTTPError
-	if errors.As(err, &he) {
+	if he, ok := errors.AsType[*HTTPError](err); ok {
 		switch he.StatusCode {
 		case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
 			he.badLogin = true
@@ -119,8 +118,7 @@ func (c *Client) tenantToken(ctx context.Context, tenantID int64, stale string) 
 		return lt, nil
 	}
 	t, err := c.switchTenant(ctx, lt, tenantID)
-	var he *HTTPError
-	if errors.As(err, &he) && he.StatusCode == http.StatusUnauthorized {
+	if he, ok := errors.AsType[*HTTPError](err); ok && he.StatusCode == http.StatusUnauthorized {
 		// The login token itself has expired: log in again, once.
 		if lt, err = c.token(ctx, loginScope, lt.value); err != nil {
 			return token{}, err

@@ -107,8 +107,7 @@ func firstLine(s string) string {
 // MenusDenied returns the menu codes a menu-permission 403 in err's chain
 // names, and whether there is one.
 func MenusDenied(err error) ([]string, bool) {
-	var he *HTTPError
-	if errors.As(err, &he) && len(he.Menus) > 0 {
+	if he, ok := errors.AsType[*HTTPError](err); ok && len(he.Menus) > 0 {
 		return he.Menus, true
 	}
 	return nil, false
@@ -343,8 +342,7 @@ var errCutShort = errors.New("answer cut short")
 
 // unwrapURLError drops the *url.Error layer, whose text holds the full URL.
 func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
 		return ue.Err
 	}
 	return err

@@ -45,8 +45,8 @@ func (c *Client) do(ctx context.Context, r request) (http.Header, error) {
 		return nil, err
 	}
 	h, err := c.send(ctx, r, tok.value)
-	var he *HTTPError
-	if !errors.As(err, &he) || he.StatusCode != http.StatusUnauthorized {
+	he, ok := errors.AsType[*HTTPError](err)
+	if !ok || he.StatusCode != http.StatusUnauthorized {
 		return h, err
 	}
 	c.mu.Lock()
