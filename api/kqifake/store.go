@@ -303,15 +303,13 @@ func (s *Server) DeleteJob(kind api.Kind, id int64) error {
 		return fmt.Errorf("%s job %d: %w", kind, id, ErrNotFound)
 	}
 	delete(s.jobs[kind], id)
-	drop := func(list []*job) []*job {
-		return slices.DeleteFunc(list, func(x *job) bool { return x == j })
-	}
+	isJ := func(x *job) bool { return x == j }
 	if kind == api.KindPreprocessing {
 		d := s.defs[j.parent]
-		d.runs = drop(d.runs)
+		d.runs = slices.DeleteFunc(d.runs, isJ)
 	} else {
 		k := listKey{j.tenant, kind}
-		s.lists[k] = drop(s.lists[k])
+		s.lists[k] = slices.DeleteFunc(s.lists[k], isJ)
 	}
 	return nil
 }
