@@ -191,10 +191,8 @@ func (c *Client) SaveTokens(ctx context.Context) error {
 		c.mu.Unlock()
 		return nil
 	}
-	salt := make([]byte, 16)
-	_, _ = rand.Read(salt) // never fails (crypto/rand documents it)
 	f := tokenFile{Version: tokenFileVersion, Server: c.base.String(), User: c.user, Tokens: []cachedToken{},
-		Salt: hex.EncodeToString(salt)}
+		Salt: rand.Text()}
 	now := time.Now()
 	for scope, t := range c.tokens {
 		if scope == noAuth || t.expires.IsZero() || !t.usable(now) {
