@@ -23,17 +23,6 @@ func (t token) usable(now time.Time) bool {
 // maxSeen bounds the tokens remembered for redaction.
 const maxSeen = 256
 
-// Login logs in now, replacing any login token held. Other calls log in by
-// themselves when needed; Login is for checking the credentials. A refusal
-// of the credentials matches ErrUnauthorized.
-func (c *Client) Login(ctx context.Context) error {
-	c.mu.Lock()
-	stale := c.tokens[loginScope].value
-	c.mu.Unlock()
-	_, err := c.token(ctx, loginScope, stale)
-	return err
-}
-
 // token returns the cached token of scope, or fetches one when there is
 // none, it has expired, or its value is stale (the server refused it).
 // Concurrent fetches of the same scope are shared.

@@ -156,9 +156,6 @@ func New(cfg Config) (*Client, error) {
 // Server is the normalised base URL the Client talks to.
 func (c *Client) Server() string { return c.base.String() }
 
-// Location is the zone the Client reads the server's times in.
-func (c *Client) Location() *time.Location { return c.loc }
-
 // NormalizeServer checks a server address and returns it as
 // "scheme://host[:port][/path]" with no trailing slash. It accepts an
 // address pasted from the web UI: a trailing "/", "/#/" or "/#", or any

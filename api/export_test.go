@@ -3,7 +3,22 @@ package api
 import (
 	"context"
 	"fmt"
+	"time"
 )
+
+// Login logs in now, replacing any login token held. The Client logs in
+// by itself when needed; the tests call Login to check the credentials. A
+// refusal of the credentials matches ErrUnauthorized.
+func (c *Client) Login(ctx context.Context) error {
+	c.mu.Lock()
+	stale := c.tokens[loginScope].value
+	c.mu.Unlock()
+	_, err := c.token(ctx, loginScope, stale)
+	return err
+}
+
+// Location is the zone the Client reads the server's times in.
+func (c *Client) Location() *time.Location { return c.loc }
 
 // Account is the logged-in account and the tenants it may see. kamobot
 // reads only the tenants (Client.Tenants); the tests read the whole
