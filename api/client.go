@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -155,6 +156,16 @@ func New(cfg Config) (*Client, error) {
 
 // Server is the normalised base URL the Client talks to.
 func (c *Client) Server() string { return c.base.String() }
+
+// Version asks the server its version (GET /api/v2/version). It needs no
+// login, so it is a cheap health probe.
+func (c *Client) Version(ctx context.Context) (string, error) {
+	var out VersionOutput
+	if _, err := c.get(ctx, "/api/v2/version", "/api/v2/version", noAuth, nil, &out); err != nil {
+		return "", fmt.Errorf("read server version: %w", err)
+	}
+	return out.Version, nil
+}
 
 // NormalizeServer checks a server address and returns it as
 // "scheme://host[:port][/path]" with no trailing slash. It accepts an

@@ -152,6 +152,27 @@ const credentialRounds = 100_000
 // token file from a clock far ahead is not trusted.
 const maxTokenLife = 30 * 24 * time.Hour
 
+// Tenants lists the tenants the account may see (GET /api/v2/account), in
+// the server's order (by display name).
+//
+// The list kept in the token file is reused once, by the next process,
+// for TokenFileTenantsTTL (so a `check` from cron reads the account every
+// few minutes, not every run); any 401 drops it.
+func (c *Client) Tenants(ctx context.Context) ([]Tenant, error) {
+	if ts, ok := c.cachedTenants(); ok {
+		return ts, nil
+	}
+	var out struct {
+		Tenants []Tenant `json:"tenants"` // TenantInfo, read without its roles
+	}
+	if _, err := c.get(ctx, "/api/v2/account", "/api/v2/account", loginScope, nil, &out); err != nil {
+		return nil, fmt.Errorf("read account: %w", err)
+	}
+	ts := append([]Tenant{}, out.Tenants...)
+	c.keepTenants(ts)
+	return ts, nil
+}
+
 // cachedTenants returns the tenant list of the token file, once, while it
 // is fresh.
 func (c *Client) cachedTenants() ([]Tenant, bool) {
