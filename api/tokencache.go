@@ -194,8 +194,10 @@ func (c *Client) keepTenants(ts []Tenant) {
 }
 
 // dropOn401 forgets what a 401 makes doubtful: the token refused and the
-// tenant list (the account may have lost a tenant). c.mu must be held.
+// tenant list (the account may have lost a tenant).
 func (c *Client) dropOn401(scope int64, refused string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if t, ok := c.tokens[scope]; ok && t.value == refused {
 		delete(c.tokens, scope)
 	}
