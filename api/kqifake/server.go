@@ -81,7 +81,7 @@ type Server struct {
 	stats     Stats
 	inFlight  int64
 	http      *http.Server
-	listener  net.Listener
+	url       string // of the started server
 }
 
 type listKey struct {
@@ -152,7 +152,7 @@ func (s *Server) Start(addr string) error {
 	}
 	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
 	s.mu.Lock()
-	s.http, s.listener = srv, ln
+	s.http, s.url = srv, "http://"+ln.Addr().String()
 	s.mu.Unlock()
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -162,21 +162,19 @@ func (s *Server) Start(addr string) error {
 	return nil
 }
 
-// URL is the base URL of a started server, e.g. "http://127.0.0.1:43567".
+// URL is the base URL of a started server, e.g. "http://127.0.0.1:43567";
+// "" when it is not started.
 func (s *Server) URL() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.listener == nil {
-		return ""
-	}
-	return "http://" + s.listener.Addr().String()
+	return s.url
 }
 
 // Close stops a started server at once.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	srv := s.http
-	s.http, s.listener = nil, nil
+	s.http, s.url = nil, ""
 	s.mu.Unlock()
 	if srv == nil {
 		return nil
