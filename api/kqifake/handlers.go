@@ -24,7 +24,9 @@ func (s *Server) routes() *http.ServeMux {
 	api2("POST /api/v2/account/login", false, nil, s.login)
 	api2("GET /api/v2/account", true, menuAccount, s.account)
 	api2("POST /api/v2/account/tenants/{tenantId}/token", true, menuAccount, s.switchTenant)
-	api2("GET /api/v2/version", false, nil, versionInfo)
+	api2("GET /api/v2/version", false, nil, func(w http.ResponseWriter, _ *http.Request, _ caller) {
+		writeReal(w, http.StatusOK, api.VersionOutput{Version: "kqifake", Messages: []string{}})
+	})
 	for _, k := range []struct {
 		kind      api.Kind
 		base      string
@@ -150,10 +152,6 @@ func readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		return false
 	}
 	return true
-}
-
-func versionInfo(w http.ResponseWriter, _ *http.Request, _ caller) {
-	writeReal(w, http.StatusOK, api.VersionOutput{Version: "kqifake", Messages: []string{}})
 }
 
 // list is GET /training, /inferences and /notebook: TrainingController.cs
