@@ -28,8 +28,6 @@ type SeedOptions struct {
 	OpenPerTenant int `json:"open_per_tenant"`
 	// Seed makes the data repeatable (default 1).
 	Seed uint64 `json:"seed,omitempty"`
-	// Days is the span of the history, ending now (default 30).
-	Days int `json:"days,omitempty"`
 	// Accounts that may see the new tenants; default every account, or a
 	// new account "seed" (password "seed") when there is none.
 	Accounts []string `json:"accounts,omitempty"`
@@ -56,8 +54,8 @@ var (
 	seedKinds    = []weighted[api.Kind]{{api.KindTraining, 60}, {api.KindInference, 20}, {api.KindNotebook, 12}, {api.KindPreprocessing, 8}}
 )
 
-// Seed adds a large history of jobs, deterministic for a seed (times are
-// relative to now).
+// Seed adds a large history of jobs over the last 30 days, deterministic
+// for a seed (times are relative to now).
 func (s *Server) Seed(o SeedOptions) (SeedSummary, error) {
 	switch {
 	case o.Tenants < 0 || o.JobsPerTenant < 0 || o.OpenPerTenant < 0:
@@ -67,7 +65,7 @@ func (s *Server) Seed(o SeedOptions) (SeedSummary, error) {
 	case o.OpenPerTenant > o.JobsPerTenant:
 		return SeedSummary{}, errors.New("seed: more open jobs than jobs")
 	}
-	o.Seed, o.Days = cmp.Or(o.Seed, 1), cmp.Or(max(o.Days, 0), 30)
+	o.Seed = cmp.Or(o.Seed, 1)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 
@@ -77,7 +75,7 @@ func (s *Server) Seed(o SeedOptions) (SeedSummary, error) {
 	}
 	rng := rand.New(rand.NewPCG(o.Seed, o.Seed*31+7))
 	now := s.now().Truncate(time.Second)
-	span := time.Duration(o.Days) * 24 * time.Hour
+	span := 30 * 24 * time.Hour
 	sum := SeedSummary{Accounts: accts}
 	var all []*job
 	for i := 1; i <= o.Tenants; i++ {
