@@ -193,8 +193,6 @@ type Races struct {
 	// read stores it (TrainingController.cs line 229); Failed is not
 	// refreshed again (ContainerStatus.cs Exist, line 114). -1: every call.
 	KubeErrors int `json:"kube_errors,omitempty"`
-	// Tenant limits KubeErrors to one tenant (by id); 0: every tenant.
-	Tenant int64 `json:"tenant,omitempty"`
 }
 
 // SetRaces replaces the races in force.
@@ -205,16 +203,14 @@ func (s *Server) SetRaces(r Races) {
 	s.log.Debug("fake races set", "races", fmt.Sprintf("%+v", r))
 }
 
-// kubeFails decides whether a Kubernetes call for j fails. s.mu must be held.
-func (s *Server) kubeFails(j *job) bool {
+// kubeFails decides whether a Kubernetes call fails. s.mu must be held.
+func (s *Server) kubeFails() bool {
 	r := &s.races
-	if r.KubeErrors == 0 || (r.Tenant != 0 && r.Tenant != j.tenant) {
-		return false
-	}
 	if r.KubeErrors > 0 {
 		r.KubeErrors--
+		return true
 	}
-	return true
+	return r.KubeErrors < 0
 }
 
 // refresh is the status sync of a read. For a row whose stored status
@@ -230,7 +226,7 @@ func (s *Server) refresh(j *job) *job {
 	s.stats.KubeCalls++
 	s.stats.KubeByKind[string(j.kind)]++
 	switch {
-	case s.kubeFails(j):
+	case s.kubeFails():
 		j.starting = ""
 		s.refreshed(j, "Failed")
 	case j.starting != "":
