@@ -5,11 +5,13 @@
 // behaviour citing the server's file: statuses, order, filters, paging,
 // times, JSON, tokens and error shapes. Races and faults of the real
 // server (the None window, a Kubernetes error stored as Failed) happen
-// only when asked. It counts what each request would cost the real server.
+// only when asked.
 //
-// It can inject latency and faults, and has a control API under /_fake/
-// (no auth) that mirrors its Go methods, one endpoint each, with the same
-// names in JSON (control.go lists them).
+// It can inject latency and faults, counts requests, bytes and what they
+// would cost the real server (rows loaded, Kubernetes calls, requests in
+// flight), and has a control API under /_fake/ (no auth) that mirrors its
+// Go methods, one endpoint each, with the same names in JSON (control.go
+// lists them).
 //
 // Everything is safe for concurrent use.
 package kqifake
