@@ -20,26 +20,8 @@ func (t token) usable(now time.Time) bool {
 	return t.value != "" && (t.expires.IsZero() || now.Before(t.expires))
 }
 
-// flight is a token fetch in progress, shared by everyone who needs it.
-type flight struct {
-	done chan struct{}
-	tok  token
-	err  error
-}
-
 // maxSeen bounds the tokens remembered for redaction.
 const maxSeen = 256
-
-// Login logs in now, replacing any login token held. Other calls log in by
-// themselves when needed; Login is for checking the credentials. A refusal
-// of the credentials matches ErrUnauthorized.
-func (c *Client) Login(ctx context.Context) error {
-	c.mu.Lock()
-	stale := c.tokens[loginScope].value
-	c.mu.Unlock()
-	_, err := c.token(ctx, loginScope, stale)
-	return err
-}
 
 // token returns the cached token of scope, or fetches one when there is
 // none, it has expired, or its value is stale (the server refused it).
@@ -51,24 +33,23 @@ func (c *Client) token(ctx context.Context, scope int64, stale string) (token, e
 		c.mu.Unlock()
 		return t, nil
 	}
-	f, ok := c.flights[scope]
-	if !ok {
-		f = &flight{done: make(chan struct{})}
-		c.flights[scope] = f
-		// The fetch outlives a caller that gives up, so the others waiting
-		// for it still get a token; the request timeout bounds it.
-		go c.fetch(context.WithoutCancel(ctx), scope, stale, f)
-	}
+	// Joined under c.mu, which fetch holds to forget the flight and keep
+	// its token: a caller finds either the token or the flight. The fetch
+	// outlives a caller that gives up, so the others waiting for it still
+	// get a token; the request timeout bounds it.
+	ch := c.flights.DoChan(scopeName(scope), func() (any, error) {
+		return c.fetch(context.WithoutCancel(ctx), scope, stale)
+	})
 	c.mu.Unlock()
 	select {
-	case <-f.done:
-		return f.tok, f.err
+	case r := <-ch:
+		return r.Val.(token), r.Err
 	case <-ctx.Done():
 		return token{}, context.Cause(ctx)
 	}
 }
 
-func (c *Client) fetch(ctx context.Context, scope int64, stale string, f *flight) {
+func (c *Client) fetch(ctx context.Context, scope int64, stale string) (token, error) {
 	var t token
 	var err error
 	if scope == loginScope {
@@ -77,14 +58,13 @@ func (c *Client) fetch(ctx context.Context, scope int64, stale string, f *flight
 		t, err = c.tenantToken(ctx, scope, stale)
 	}
 	c.mu.Lock()
-	delete(c.flights, scope)
+	defer c.mu.Unlock()
+	c.flights.Forget(scopeName(scope))
 	if err == nil {
 		c.tokens[scope] = t
 		c.cache.dirty = true
 	}
-	c.mu.Unlock()
-	f.tok, f.err = t, err
-	close(f.done)
+	return t, err
 }
 
 // login posts the credentials and returns the token, bound to the
@@ -93,28 +73,15 @@ func (c *Client) login(ctx context.Context) (token, error) {
 	if c.user == "" {
 		return token{}, fmt.Errorf("log in on %s: %w: no user name configured", c.host, ErrUnauthorized)
 	}
-	var out LoginOutput
-	_, err := c.send(ctx, request{
-		method: http.MethodPost,
-		path:   "/api/v2/account/login",
-		route:  "/api/v2/account/login",
-		body:   LoginInput{UserName: c.user, Password: c.password},
-		scope:  noAuth,
-		out:    &out,
-		secret: true,
-	}, "")
-	var he *HTTPError
-	if errors.As(err, &he) {
+	const path = "/api/v2/account/login"
+	t, err := c.exchange(ctx, request{path: path, route: path, body: LoginInput{UserName: c.user, Password: c.password}, scope: noAuth}, "")
+	if he, ok := errors.AsType[*HTTPError](err); ok {
 		switch he.StatusCode {
 		case http.StatusBadRequest, http.StatusUnauthorized, http.StatusForbidden:
 			he.badLogin = true
 			return token{}, fmt.Errorf("log in as %q on %s: user name or password rejected: %w", c.user, c.host, he)
 		}
 	}
-	if err != nil {
-		return token{}, fmt.Errorf("log in as %q: %w", c.user, err)
-	}
-	t, err := c.keep(out, "/api/v2/account/login")
 	if err != nil {
 		return token{}, fmt.Errorf("log in as %q: %w", c.user, err)
 	}
@@ -140,8 +107,7 @@ func (c *Client) tenantToken(ctx context.Context, tenantID int64, stale string) 
 		return lt, nil
 	}
 	t, err := c.switchTenant(ctx, lt, tenantID)
-	var he *HTTPError
-	if errors.As(err, &he) && he.StatusCode == http.StatusUnauthorized {
+	if he, ok := errors.AsType[*HTTPError](err); ok && he.StatusCode == http.StatusUnauthorized {
 		// The login token itself has expired: log in again, once.
 		if lt, err = c.token(ctx, loginScope, lt.value); err != nil {
 			return token{}, err
@@ -156,29 +122,27 @@ func (c *Client) tenantToken(ctx context.Context, tenantID int64, stale string) 
 
 // switchTenant exchanges the login token for one bound to tenantID.
 func (c *Client) switchTenant(ctx context.Context, lt token, tenantID int64) (token, error) {
-	var out LoginOutput
-	path := fmt.Sprintf("/api/v2/account/tenants/%d/token", tenantID)
-	_, err := c.send(ctx, request{
-		method: http.MethodPost,
-		path:   path,
-		route:  "/api/v2/account/tenants/{tenantId}/token",
-		body:   SwitchTenantInput{},
-		scope:  tenantID,
-		out:    &out,
-		secret: true,
-	}, lt.value)
+	t, err := c.exchange(ctx, request{path: fmt.Sprintf("/api/v2/account/tenants/%d/token", tenantID),
+		route: "/api/v2/account/tenants/{tenantId}/token", body: SwitchTenantInput{}, scope: tenantID}, lt.value)
+	if err == nil && t.tenantID != tenantID {
+		err = fmt.Errorf("%w: the server bound it to tenant %d", ErrMalformed, t.tenantID)
+	}
 	if err != nil {
 		return token{}, fmt.Errorf("get a token for tenant %d: %w", tenantID, err)
-	}
-	t, err := c.keep(out, path)
-	if err != nil {
-		return token{}, fmt.Errorf("get a token for tenant %d: %w", tenantID, err)
-	}
-	if t.tenantID != tenantID {
-		return token{}, fmt.Errorf("get a token for tenant %d: %w: the server bound it to tenant %d", tenantID, ErrMalformed, t.tenantID)
 	}
 	c.log.DebugContext(ctx, "got a kamonohashi token", "tenant", tenantID)
 	return t, nil
+}
+
+// exchange posts r, whose answer is a LoginOutput (a login, a tenant
+// token), and keeps its token. The answer is never quoted in an error.
+func (c *Client) exchange(ctx context.Context, r request, bearer string) (token, error) {
+	var out LoginOutput
+	r.method, r.out, r.secret = http.MethodPost, &out, true
+	if _, err := c.send(ctx, r, bearer); err != nil {
+		return token{}, err
+	}
+	return c.keep(out, r.path)
 }
 
 // keep turns a login answer into a token and remembers its value for

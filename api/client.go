@@ -2,6 +2,7 @@ package api
 
 import (
 	"cmp"
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
@@ -15,6 +16,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"golang.org/x/sync/singleflight"
 )
 
 // PerPageMax is the largest page the server returns: it caps perPage at
@@ -101,9 +104,9 @@ type Client struct {
 	slots chan struct{}
 
 	mu      sync.Mutex
-	tokens  map[int64]token // by scope: a tenant id, or loginScope
-	flights map[int64]*flight
-	seen    []string // every token handed out, for redaction
+	tokens  map[int64]token    // by scope: a tenant id, or loginScope
+	flights singleflight.Group // token fetches, by scopeName
+	seen    []string           // every token handed out, for redaction
 	cache   tokenCache
 }
 
@@ -114,31 +117,22 @@ func New(cfg Config) (*Client, error) {
 		return nil, err
 	}
 	u, _ := url.Parse(base) // NormalizeServer has parsed it already
+	// A timeout, size or count not above zero takes its default.
+	n := cmp.Or(max(cfg.MaxInFlight, 0), MaxConns)
 	c := &Client{
 		base:     u,
 		host:     u.Host,
 		user:     cfg.User,
 		password: cfg.Password,
-		timeout:  cfg.Timeout,
+		timeout:  cmp.Or(max(cfg.Timeout, 0), DefaultTimeout),
 		ua:       cmp.Or(cfg.UserAgent, "kamobot"),
-		maxBody:  cfg.MaxBodyBytes,
+		maxBody:  cmp.Or(max(cfg.MaxBodyBytes, 0), DefaultMaxBodyBytes),
 		loc:      cmp.Or(cfg.ServerLocation, time.UTC),
 		observe:  cfg.Observe,
 		log:      cmp.Or(cfg.Logger, slog.New(slog.DiscardHandler)),
 		tokens:   map[int64]token{},
-		flights:  map[int64]*flight{},
-	}
-	n := cfg.MaxInFlight
-	if n <= 0 {
-		n = MaxConns
-	}
-	c.slots = make(chan struct{}, n)
-	c.cache = tokenCache{path: cfg.TokenFile, ttl: TokenFileTenantsTTL}
-	if c.timeout <= 0 {
-		c.timeout = DefaultTimeout
-	}
-	if c.maxBody <= 0 {
-		c.maxBody = DefaultMaxBodyBytes
+		slots:    make(chan struct{}, n),
+		cache:    tokenCache{path: cfg.TokenFile},
 	}
 	switch {
 	case cfg.HTTPClient != nil && (cfg.CAFile != "" || cfg.InsecureSkipVerify):
@@ -163,8 +157,15 @@ func New(cfg Config) (*Client, error) {
 // Server is the normalised base URL the Client talks to.
 func (c *Client) Server() string { return c.base.String() }
 
-// Location is the zone the Client reads the server's times in.
-func (c *Client) Location() *time.Location { return c.loc }
+// Version asks the server its version (GET /api/v2/version). It needs no
+// login, so it is a cheap health probe.
+func (c *Client) Version(ctx context.Context) (string, error) {
+	var out VersionOutput
+	if _, err := c.get(ctx, "/api/v2/version", "/api/v2/version", noAuth, nil, &out); err != nil {
+		return "", fmt.Errorf("read server version: %w", err)
+	}
+	return out.Version, nil
+}
 
 // NormalizeServer checks a server address and returns it as
 // "scheme://host[:port][/path]" with no trailing slash. It accepts an
@@ -176,9 +177,7 @@ func NormalizeServer(s string) (string, error) {
 	if s == "" {
 		return "", errors.New("kamonohashi server address is empty")
 	}
-	if i := strings.IndexByte(s, '#'); i >= 0 {
-		s = s[:i] // the web UI routes by fragment: "/#/training/12"
-	}
+	s, _, _ = strings.Cut(s, "#") // the web UI routes by fragment: "/#/training/12"
 	u, err := url.Parse(s)
 	if err != nil {
 		return "", fmt.Errorf("kamonohashi server address %q is not a URL", sanitize(s, 80))

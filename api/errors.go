@@ -107,8 +107,7 @@ func firstLine(s string) string {
 // MenusDenied returns the menu codes a menu-permission 403 in err's chain
 // names, and whether there is one.
 func MenusDenied(err error) ([]string, bool) {
-	var he *HTTPError
-	if errors.As(err, &he) && len(he.Menus) > 0 {
+	if he, ok := errors.AsType[*HTTPError](err); ok && len(he.Menus) > 0 {
 		return he.Menus, true
 	}
 	return nil, false
@@ -194,9 +193,8 @@ type TransportError struct {
 	Err    error  // the cause, for errors.Is and errors.As
 
 	unreachable bool
-	temporary   bool
 	midway      bool // the answer had begun
-	tls         bool // the TLS handshake failed
+	tls         bool // the TLS handshake failed: the only kind not temporary
 }
 
 func (e *TransportError) Error() string {
@@ -223,7 +221,7 @@ func (e *TransportError) Is(target error) bool {
 
 // Temporary reports whether trying again later may succeed: connection
 // errors, timeouts and answers cut short are; TLS failures are not.
-func (e *TransportError) Temporary() bool { return e.temporary }
+func (e *TransportError) Temporary() bool { return !e.tls }
 
 // MalformedError is a 2xx answer that could not be decoded.
 type MalformedError struct {
@@ -292,10 +290,10 @@ func (c *Client) transportError(ctx, reqCtx context.Context, err error) error {
 	case context.Cause(reqCtx) == errRequestTimeout || errors.Is(err, context.DeadlineExceeded):
 		te.Reason = fmt.Sprintf("timed out after %s", c.timeout)
 		te.Err = errors.Join(context.DeadlineExceeded, te.Err)
-		te.unreachable, te.temporary = true, true
+		te.unreachable = true
 	case errors.Is(err, errCutShort):
 		te.Reason = sanitize(te.Err.Error(), 120)
-		te.temporary, te.midway = true, true
+		te.midway = true
 	case errors.As(err, &unknown):
 		te.Reason = "TLS certificate signed by unknown authority: for a private CA, set kamonohashi.ca_file " +
 			"to the CA certificate (PEM), or SSL_CERT_FILE"
@@ -317,25 +315,24 @@ func (c *Client) transportError(ctx, reqCtx context.Context, err error) error {
 		if dnsErr.IsTemporary || dnsErr.IsTimeout {
 			te.Reason = "name lookup failed"
 		}
-		te.unreachable, te.temporary = true, true
+		te.unreachable = true
 	case errors.Is(err, syscall.ECONNREFUSED):
 		te.Reason = "connection refused"
-		te.unreachable, te.temporary = true, true
+		te.unreachable = true
 	case errors.Is(err, syscall.ECONNRESET):
 		te.Reason = "connection reset"
-		te.unreachable, te.temporary = true, true
+		te.unreachable = true
 	case errors.As(err, &netErr) && netErr.Timeout():
 		te.Reason = fmt.Sprintf("timed out (%s)", sanitize(netErr.Error(), 80))
-		te.unreachable, te.temporary = true, true
+		te.unreachable = true
 	case errors.As(err, &record) || strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		te.Reason = "TLS handshake failed (does the server speak plain HTTP?)"
 		te.tls = true
 	case errors.As(err, &opErr) && opErr.Op == "dial":
 		te.Reason = sanitize(opErr.Err.Error(), 120)
-		te.unreachable, te.temporary = true, true
+		te.unreachable = true
 	default:
 		te.Reason = sanitize(te.Err.Error(), 120)
-		te.temporary = true
 	}
 	return te
 }
@@ -345,8 +342,7 @@ var errCutShort = errors.New("answer cut short")
 
 // unwrapURLError drops the *url.Error layer, whose text holds the full URL.
 func unwrapURLError(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
+	if ue, ok := errors.AsType[*url.Error](err); ok {
 		return ue.Err
 	}
 	return err

@@ -116,7 +116,7 @@ func (c *Client) List(ctx context.Context, tenantID int64, kind Kind, q ListQuer
 	for _, r := range rows {
 		j, err := c.jobFromIndex(kind, r.JobIndex)
 		if err != nil {
-			return ListResult{}, fmt.Errorf("%s: %w", op, malformedField(path, err))
+			return ListResult{}, fmt.Errorf("%s: %w", op, malformed(path, err))
 		}
 		j.Tags = r.Tags
 		res.Jobs = append(res.Jobs, j)
@@ -152,7 +152,7 @@ func (c *Client) ListPreprocessings(ctx context.Context, tenantID int64, q ListQ
 			d.ModifiedAt, err = c.parseTime("modifiedAt", r.ID, r.ModifiedAt)
 		}
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", op, malformedField(path, err))
+			return nil, fmt.Errorf("%s: %w", op, malformed(path, err))
 		}
 		defs = append(defs, d)
 	}
@@ -172,15 +172,12 @@ func (c *Client) Histories(ctx context.Context, tenantID, preprocessID int64) ([
 	for _, r := range rows {
 		j, err := c.jobFromHistory(r)
 		if err != nil {
-			return nil, fmt.Errorf("%s: %w", op, malformedField(path, err))
+			return nil, fmt.Errorf("%s: %w", op, malformed(path, err))
 		}
 		jobs = append(jobs, j)
 	}
 	slices.SortStableFunc(jobs, func(a, b Job) int {
-		if c := b.CreatedAt.Compare(a.CreatedAt); c != 0 {
-			return c
-		}
-		return cmp.Compare(b.ID, a.ID)
+		return cmp.Or(b.CreatedAt.Compare(a.CreatedAt), cmp.Compare(b.ID, a.ID))
 	})
 	return jobs, nil
 }
@@ -204,25 +201,26 @@ func (c *Client) Detail(ctx context.Context, tenantID int64, kind Kind, parentID
 			WaitingTime   string   `json:"waitingTime"`
 			ExecutionTime string   `json:"executionTime"`
 		}
-		if _, err = c.get(ctx, path, route, tenantID, nil, &d); err == nil {
-			if j, err = c.jobFromIndex(kind, d.JobIndex); err == nil {
-				err = c.addRuntime(&j, d.JobRuntime)
-			}
-			j.Tags, j.LogSummary, j.WaitingTime, j.ExecutionTime = d.Tags, d.LogSummary, d.WaitingTime, d.ExecutionTime
+		if _, err := c.get(ctx, path, route, tenantID, nil, &d); err != nil {
+			return Job{}, fmt.Errorf("%s: %w", op, err)
 		}
+		if j, err = c.jobFromIndex(kind, d.JobIndex); err == nil {
+			err = c.addRuntime(&j, d.JobRuntime)
+		}
+		j.Tags, j.LogSummary, j.WaitingTime, j.ExecutionTime = d.Tags, d.LogSummary, d.WaitingTime, d.ExecutionTime
 	case KindPreprocessing:
 		op = fmt.Sprintf("read run %d of preprocessing %d in tenant %d", id, parentID, tenantID)
 		path = fmt.Sprintf("/api/v2/preprocessings/%d/histories/%d", parentID, id)
 		var d PreprocessingHistoryDetails
-		route = "/api/v2/preprocessings/{id}/histories/{dataId}"
-		if _, err = c.get(ctx, path, route, tenantID, nil, &d); err == nil {
-			j, err = c.jobFromHistory(d.PreprocessingHistory)
+		if _, err := c.get(ctx, path, "/api/v2/preprocessings/{id}/histories/{dataId}", tenantID, nil, &d); err != nil {
+			return Job{}, fmt.Errorf("%s: %w", op, err)
 		}
+		j, err = c.jobFromHistory(d.PreprocessingHistory)
 	default:
-		err = fmt.Errorf("unknown job kind %q", kind)
+		return Job{}, fmt.Errorf("%s: unknown job kind %q", op, kind)
 	}
 	if err != nil {
-		return Job{}, fmt.Errorf("%s: %w", op, malformedField(path, err))
+		return Job{}, fmt.Errorf("%s: %w", op, malformed(path, err))
 	}
 	j.Detailed = true
 	return j, nil
@@ -269,42 +267,26 @@ func (c *Client) jobFromHistory(r PreprocessingHistory) (Job, error) {
 // the key has another form.
 func HistoryID(key string) int64 {
 	rest, ok := strings.CutPrefix(key, "preproc-")
-	if !ok {
-		return 0
-	}
 	id, err := strconv.ParseInt(rest, 10, 64)
-	if err != nil || id < 0 {
+	if !ok || err != nil || id < 0 {
 		return 0
 	}
 	return id
 }
 
-// fieldError is a field of a row that could not be read.
-type fieldError struct {
-	field string
-	id    int64
-	err   error
-}
-
-func (e *fieldError) Error() string { return fmt.Sprintf("%s of id %d: %v", e.field, e.id, e.err) }
-func (e *fieldError) Unwrap() error { return e.err }
-
+// parseTime reads a time field of the row of id. The value is the
+// server's: it may echo the password or a token, so it is redacted
+// before it is cut.
 func (c *Client) parseTime(field string, id int64, s string) (time.Time, error) {
 	t, err := ParseTime(s, c.loc)
 	if err != nil {
-		// The value is the server's: it may echo the password or a token,
-		// so it is redacted before it is cut.
-		return time.Time{}, &fieldError{field: field, id: id,
-			err: fmt.Errorf("time %q is not in the form %q", sanitize(c.redact(s), 40), TimeLayout)}
+		return time.Time{}, fmt.Errorf("%s of id %d: time %q is not in the form %q", field, id, sanitize(c.redact(s), 40), TimeLayout)
 	}
 	return t, nil
 }
 
-// malformedField turns a fieldError into a MalformedError naming the
-// endpoint; other errors pass through.
-func malformedField(path string, err error) error {
-	if fe, ok := err.(*fieldError); ok { //nolint:errorlint // made just above, never wrapped
-		return &MalformedError{Method: http.MethodGet, Path: path, Err: fe}
-	}
-	return err
+// malformed is the error of a list or detail answer with a field that
+// could not be read.
+func malformed(path string, err error) error {
+	return &MalformedError{Method: http.MethodGet, Path: path, Err: err}
 }

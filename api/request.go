@@ -45,13 +45,11 @@ func (c *Client) do(ctx context.Context, r request) (http.Header, error) {
 		return nil, err
 	}
 	h, err := c.send(ctx, r, tok.value)
-	var he *HTTPError
-	if !errors.As(err, &he) || he.StatusCode != http.StatusUnauthorized {
+	he, ok := errors.AsType[*HTTPError](err)
+	if !ok || he.StatusCode != http.StatusUnauthorized {
 		return h, err
 	}
-	c.mu.Lock()
 	c.dropOn401(r.scope, tok.value)
-	c.mu.Unlock()
 	if he.lostRole && r.scope != loginScope {
 		// The account left the tenant: a new token would be refused too.
 		// (The login token's tenant is the account's default: a new login
@@ -93,10 +91,7 @@ func (c *Client) send(ctx context.Context, r request, bearer string) (http.Heade
 	u.RawQuery = r.query.Encode()
 	var body io.Reader
 	if r.body != nil {
-		b, err := json.Marshal(r.body)
-		if err != nil {
-			return nil, fmt.Errorf("%s %s: encode request: %w", r.method, r.path, err)
-		}
+		b, _ := json.Marshal(r.body) // LoginInput or SwitchTenantInput: never fails
 		body = bytes.NewReader(b)
 	}
 	req, err := http.NewRequestWithContext(reqCtx, r.method, u.String(), body)
@@ -120,7 +115,13 @@ func (c *Client) send(ctx context.Context, r request, bearer string) (http.Heade
 		return nil, err
 	}
 	defer drain(resp.Body)
-	data, err := readLimited(resp.Body, c.maxBody)
+	data, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	switch {
+	case err != nil:
+		data = nil
+	case int64(len(data)) > c.maxBody:
+		data, err = nil, ErrTooLarge
+	}
 	c.observed(ctx, r, resp.StatusCode, len(data), start, err)
 	switch {
 	case errors.Is(err, ErrTooLarge):
@@ -164,18 +165,6 @@ func (c *Client) observed(ctx context.Context, r request, status, size int, star
 	c.log.DebugContext(ctx, "kamonohashi request", args...)
 }
 
-// readLimited reads all of body, failing with ErrTooLarge past max bytes.
-func readLimited(body io.Reader, max int64) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(body, max+1))
-	if err != nil {
-		return nil, err
-	}
-	if int64(len(data)) > max {
-		return nil, ErrTooLarge
-	}
-	return data, nil
-}
-
 // httpError builds the error for a non-2xx answer, with the title and
 // detail of an error body when there is one. The detail is cut to its
 // first line (a 500's is a stack trace); "errors" may be an array or an
@@ -190,13 +179,9 @@ func (c *Client) httpError(r request, status int, h http.Header, data []byte) er
 			e.Detail = sanitize(c.redact(firstLine(strings.Join(pb.Errors, "; "))), 200)
 		}
 	}
-	switch {
-	case status == http.StatusUnauthorized && strings.HasPrefix(pb.Title, lostRoleTitle):
-		e.lostRole = true
-	case status == http.StatusBadRequest && strings.Contains(r.route, "/tenants/{tenantId}/token") &&
-		strings.Contains(pb.Title, lostTenantTitle):
-		e.lostRole = true
-	}
+	e.lostRole = (status == http.StatusUnauthorized && strings.HasPrefix(pb.Title, lostRoleTitle)) ||
+		(status == http.StatusBadRequest && strings.Contains(r.route, "/tenants/{tenantId}/token") &&
+			strings.Contains(pb.Title, lostTenantTitle))
 	if status == http.StatusForbidden {
 		e.Menus = menuCodes(h.Get("X-Permit-MenuCode"))
 	}

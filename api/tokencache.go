@@ -30,16 +30,15 @@ const TokenFileTenantsTTL = 5 * time.Minute
 // tenant list. A steady `check` then sends lists and details only, no
 // login, no account read, no token exchange. The file holds bearer tokens,
 // so it is written with mode 0600 (atomically: a temp file renamed over
-// it), and is never printed: logs name it by path and count its tokens. Tokens are kept until shortly before they expire; any 401
-// drops the refused token and the tenant list, and the file with them.
+// it), and is never printed: logs name it by path and count its tokens.
+// Tokens are kept until shortly before they expire; any 401 drops the
+// refused token and the tenant list, and the file with them.
 type tokenCache struct {
 	path string
-	ttl  time.Duration
 
-	loaded    bool
-	dirty     bool
-	tenants   []Tenant
-	tenantsAt time.Time
+	loaded  bool
+	dirty   bool
+	tenants *cachedList
 	// reuse: the tenant list was read from the file and not yet served.
 	// Only the first Tenants call of a process reuses it; later ones (a
 	// `watch`, whose pass keeps the list for its own TenantsTTL) read the
@@ -72,9 +71,16 @@ type cachedToken struct {
 	Expires  time.Time `json:"expires"`
 }
 
+// cachedList is the tenant list and when it was read. It is replaced,
+// never changed.
 type cachedList struct {
 	At   time.Time `json:"at"`
 	List []Tenant  `json:"list"`
+}
+
+// fresh: there is a list, younger than TokenFileTenantsTTL.
+func (l *cachedList) fresh(now time.Time) bool {
+	return l != nil && l.List != nil && !l.At.After(now) && now.Sub(l.At) < TokenFileTenantsTTL
 }
 
 // loadCache reads the token file once, the first time a token or the
@@ -120,8 +126,8 @@ func (c *Client) loadCache() {
 			n++
 		}
 	}
-	if l := f.Tenants; l != nil && !l.At.After(now) && now.Sub(l.At) < c.cache.ttl {
-		c.cache.tenants, c.cache.tenantsAt, c.cache.reuse = l.List, l.At, true
+	if f.Tenants.fresh(now) {
+		c.cache.tenants, c.cache.reuse = f.Tenants, true
 	}
 	c.log.Debug("kamonohashi tokens reused from the token cache", "path", c.cache.path, "tokens", n,
 		"tenant_list", c.cache.tenants != nil)
@@ -146,38 +152,56 @@ const credentialRounds = 100_000
 // token file from a clock far ahead is not trusted.
 const maxTokenLife = 30 * 24 * time.Hour
 
+// Tenants lists the tenants the account may see (GET /api/v2/account), in
+// the server's order (by display name).
+//
+// The list kept in the token file is reused once, by the next process,
+// for TokenFileTenantsTTL (so a `check` from cron reads the account every
+// few minutes, not every run); any 401 drops it.
+func (c *Client) Tenants(ctx context.Context) ([]Tenant, error) {
+	if ts, ok := c.cachedTenants(); ok {
+		return ts, nil
+	}
+	var out struct {
+		Tenants []Tenant `json:"tenants"` // TenantInfo, read without its roles
+	}
+	if _, err := c.get(ctx, "/api/v2/account", "/api/v2/account", loginScope, nil, &out); err != nil {
+		return nil, fmt.Errorf("read account: %w", err)
+	}
+	ts := append([]Tenant{}, out.Tenants...)
+	c.keepTenants(ts)
+	return ts, nil
+}
+
 // cachedTenants returns the tenant list of the token file, once, while it
 // is fresh.
 func (c *Client) cachedTenants() ([]Tenant, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.loadCache()
-	at := c.cache.tenantsAt
-	now := time.Now()
-	if !c.cache.reuse || c.cache.tenants == nil || at.After(now) || now.Sub(at) >= c.cache.ttl {
+	if !c.cache.reuse || !c.cache.tenants.fresh(time.Now()) {
 		return nil, false
 	}
 	c.cache.reuse = false
-	return slices.Clone(c.cache.tenants), true
+	return slices.Clone(c.cache.tenants.List), true
 }
 
 func (c *Client) keepTenants(ts []Tenant) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	c.cache.tenants, c.cache.tenantsAt = slices.Clone(ts), time.Now()
-	if c.cache.tenants == nil {
-		c.cache.tenants = []Tenant{}
-	}
+	c.cache.tenants = &cachedList{At: time.Now(), List: append([]Tenant{}, ts...)}
 	c.cache.dirty = true
 }
 
 // dropOn401 forgets what a 401 makes doubtful: the token refused and the
-// tenant list (the account may have lost a tenant). c.mu must be held.
+// tenant list (the account may have lost a tenant).
 func (c *Client) dropOn401(scope int64, refused string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
 	if t, ok := c.tokens[scope]; ok && t.value == refused {
 		delete(c.tokens, scope)
 	}
-	c.cache.tenants, c.cache.tenantsAt, c.cache.reuse = nil, time.Time{}, false
+	c.cache.tenants, c.cache.reuse = nil, false
 	c.cache.dirty = true
 }
 
@@ -190,10 +214,8 @@ func (c *Client) SaveTokens(ctx context.Context) error {
 		c.mu.Unlock()
 		return nil
 	}
-	salt := make([]byte, 16)
-	_, _ = rand.Read(salt) // never fails (crypto/rand documents it)
 	f := tokenFile{Version: tokenFileVersion, Server: c.base.String(), User: c.user, Tokens: []cachedToken{},
-		Salt: hex.EncodeToString(salt)}
+		Salt: rand.Text()}
 	now := time.Now()
 	for scope, t := range c.tokens {
 		if scope == noAuth || t.expires.IsZero() || !t.usable(now) {
@@ -202,9 +224,7 @@ func (c *Client) SaveTokens(ctx context.Context) error {
 		f.Tokens = append(f.Tokens, cachedToken{Scope: scope, TenantID: t.tenantID, Token: t.value, Expires: t.expires})
 	}
 	slices.SortFunc(f.Tokens, func(a, b cachedToken) int { return int(a.Scope - b.Scope) })
-	if c.cache.tenants != nil {
-		f.Tenants = &cachedList{At: c.cache.tenantsAt, List: slices.Clone(c.cache.tenants)}
-	}
+	f.Tenants = c.cache.tenants
 	c.cache.dirty = false
 	path := c.cache.path
 	c.mu.Unlock()
@@ -233,14 +253,11 @@ func jwtExpiry(tok string) (time.Time, bool) {
 	if len(parts) != 3 {
 		return time.Time{}, false
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
-	if err != nil {
-		return time.Time{}, false
-	}
 	var claims struct {
 		Exp json.Number `json:"exp"`
 	}
-	if json.Unmarshal(raw, &claims) != nil {
+	raw, err := base64.RawURLEncoding.DecodeString(strings.TrimRight(parts[1], "="))
+	if err != nil || json.Unmarshal(raw, &claims) != nil {
 		return time.Time{}, false
 	}
 	exp, err := claims.Exp.Int64()

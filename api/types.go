@@ -6,6 +6,7 @@
 package api
 
 import (
+	"cmp"
 	"fmt"
 	"strconv"
 	"strings"
@@ -54,12 +55,7 @@ type Tenant struct {
 }
 
 // Label is the tenant's display name, or its name when it has none.
-func (t Tenant) Label() string {
-	if t.DisplayName != "" {
-		return t.DisplayName
-	}
-	return t.Name
-}
+func (t Tenant) Label() string { return cmp.Or(t.DisplayName, t.Name) }
 
 // Job is one run of any kind, normalised from the list and detail models.
 //
@@ -118,13 +114,11 @@ func JobKey(k Kind, parentID, id int64) string {
 // WebURL is the job's page in the KAMONOHASHI web UI. server is the base URL
 // without a trailing slash or "/#/".
 func (j Job) WebURL(server string) string {
-	switch j.Kind {
-	case KindPreprocessing:
+	if j.Kind == KindPreprocessing {
 		// web-pages/src/router/preprocessing.js: /preprocessingHistory/:id/:dataId
 		return fmt.Sprintf("%s/#/preprocessingHistory/%d/%d", server, j.ParentID, j.ID)
-	default:
-		return fmt.Sprintf("%s/#/%s/%d", server, j.Kind, j.ID)
 	}
+	return fmt.Sprintf("%s/#/%s/%d", server, j.Kind, j.ID)
 }
 
 // Phase says where a status stands in a job's life.
@@ -172,27 +166,21 @@ func StatusPhase(status string) Phase {
 }
 
 // NormalStatus maps the empty status of old rows to "Completed".
-func NormalStatus(status string) string {
-	if status == "" {
-		return "Completed"
-	}
-	return status
-}
+func NormalStatus(status string) string { return cmp.Or(status, "Completed") }
 
 // TimeLayout is how KAMONOHASHI writes times: server-local, no offset.
 const TimeLayout = "2006-01-02 15:04:05"
 
 // ParseTime reads a KAMONOHASHI time string in the server's zone (nil
-// means UTC, the server image's zone). An empty string is the zero time. ISO 8601 forms ("2006-01-02T15:04:05", with or
-// without an offset) are accepted too, since some versions send them.
+// means UTC, the server image's zone). An empty string is the zero time.
+// ISO 8601 forms ("2006-01-02T15:04:05", with or without an offset) are
+// accepted too, since some versions send them.
 func ParseTime(s string, loc *time.Location) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, nil
 	}
-	if loc == nil {
-		loc = time.UTC
-	}
+	loc = cmp.Or(loc, time.UTC)
 	for _, layout := range []string{TimeLayout, "2006/01/02 15:04:05", "2006-01-02T15:04:05"} {
 		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 			return t, nil

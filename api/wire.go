@@ -78,17 +78,23 @@ type ErrorBody struct {
 	Errors   ErrorList `json:"errors,omitempty"`
 }
 
-// DataSetIndex is DataSetApiModels.IndexOutputModel.
-type DataSetIndex struct {
-	CreatedBy  string `json:"createdBy,omitempty"`
-	CreatedAt  string `json:"createdAt,omitempty"`
+// Audit is the creation and last change of a row: the first four fields
+// of every output model of a table (44 definitions of swagger.json).
+type Audit struct {
+	CreatedBy  string `json:"createdBy"`
+	CreatedAt  string `json:"createdAt"`
 	ModifiedBy string `json:"modifiedBy,omitempty"`
 	ModifiedAt string `json:"modifiedAt,omitempty"`
-	ID         int64  `json:"id"`
-	DisplayID  int64  `json:"displayId"`
-	Name       string `json:"name"`
-	Memo       string `json:"memo,omitempty"`
-	IsFlat     bool   `json:"isFlat"`
+}
+
+// DataSetIndex is DataSetApiModels.IndexOutputModel.
+type DataSetIndex struct {
+	Audit
+	ID        int64  `json:"id"`
+	DisplayID int64  `json:"displayId"`
+	Name      string `json:"name"`
+	Memo      string `json:"memo,omitempty"`
+	IsFlat    bool   `json:"isFlat"`
 }
 
 // ContainerImage is Components.ContainerImageOutputModel.
@@ -119,17 +125,14 @@ type KeyValue struct {
 // JobIndex holds the fields shared by the training, inference and notebook
 // list models (TrainingApiModels.IndexOutputModel and its siblings).
 type JobIndex struct {
-	CreatedBy  string `json:"createdBy"`
-	CreatedAt  string `json:"createdAt"`
-	ModifiedBy string `json:"modifiedBy,omitempty"`
-	ModifiedAt string `json:"modifiedAt,omitempty"`
-	ID         int64  `json:"id"`
-	DisplayID  int64  `json:"displayId"`
-	Name       string `json:"name"`
-	Memo       string `json:"memo,omitempty"`
-	Status     string `json:"status"`
-	Favorite   bool   `json:"favorite"`
-	FullName   string `json:"fullName,omitempty"`
+	Audit
+	ID        int64  `json:"id"`
+	DisplayID int64  `json:"displayId"`
+	Name      string `json:"name"`
+	Memo      string `json:"memo,omitempty"`
+	Status    string `json:"status"`
+	Favorite  bool   `json:"favorite"`
+	FullName  string `json:"fullName,omitempty"`
 }
 
 // TrainingIndex is TrainingApiModels.IndexOutputModel.
@@ -151,10 +154,8 @@ type InferenceIndex struct {
 	OutputValue                 string        `json:"outputValue,omitempty"`
 }
 
-// NotebookIndex is NotebookApiModels.IndexOutputModel.
-type NotebookIndex struct {
-	JobIndex
-}
+// NotebookIndex is NotebookApiModels.IndexOutputModel: the shared fields only.
+type NotebookIndex = JobIndex
 
 // JobRuntime holds the detail fields shared by training, inference and
 // notebook details.
@@ -200,7 +201,7 @@ type InferenceDetails struct {
 
 // NotebookDetails is NotebookApiModels.DetailsOutputModel.
 type NotebookDetails struct {
-	NotebookIndex
+	JobIndex // NotebookIndex
 	JobRuntime
 	DataSet           *DataSetIndex    `json:"dataSet,omitempty"`
 	Parents           []TrainingIndex  `json:"parents,omitempty"`
@@ -216,16 +217,13 @@ type NotebookDetails struct {
 
 // PreprocessingIndex is PreprocessingApiModels.IndexOutputModel.
 type PreprocessingIndex struct {
-	CreatedBy  string `json:"createdBy"`
-	CreatedAt  string `json:"createdAt"`
-	ModifiedBy string `json:"modifiedBy,omitempty"`
-	ModifiedAt string `json:"modifiedAt,omitempty"`
-	ID         int64  `json:"id"`
-	Name       string `json:"name"`
-	Memo       string `json:"memo,omitempty"`
-	CPU        int32  `json:"cpu"`
-	Memory     int32  `json:"memory"`
-	GPU        int32  `json:"gpu"`
+	Audit
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Memo   string `json:"memo,omitempty"`
+	CPU    int32  `json:"cpu"`
+	Memory int32  `json:"memory"`
+	GPU    int32  `json:"gpu"`
 }
 
 // PreprocessingHistory is PreprocessingApiModels.HistoriesOutputModel.

@@ -20,22 +20,6 @@ type tokenInfo struct {
 	expires time.Time
 }
 
-// issue makes a JWT-looking token bound to one tenant. Its signature part
-// is random, so a token cannot be guessed or forged. s.mu must be held.
-func (s *Server) issue(user string, tenantID int64, life time.Duration) (string, time.Duration) {
-	if life <= 0 {
-		life = s.lifetime
-	}
-	exp := s.now().Add(life)
-	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
-	claims, _ := json.Marshal(map[string]any{"unique_name": user, "groupsid": tenantID, "exp": exp.Unix(), "iss": "kqifake"})
-	sig := make([]byte, 32)
-	_, _ = rand.Read(sig) // never fails (crypto/rand documents it)
-	tok := header + "." + base64.RawURLEncoding.EncodeToString(claims) + "." + s.canary + base64.RawURLEncoding.EncodeToString(sig)
-	s.tokens[tok] = &tokenInfo{user: user, tenant: tenantID, expires: exp}
-	return tok, life
-}
-
 // ExpireTokens makes every token issued so far expired: the next call
 // with any of them answers 401.
 func (s *Server) ExpireTokens() {
@@ -133,15 +117,24 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request, _ caller) {
 	s.writeToken(w, a, t, in.ExpiresIn)
 }
 
+// writeToken answers a login or a token request with a new JWT-looking
+// token bound to tenant t. Its signature part is random, so a token
+// cannot be guessed or forged.
 func (s *Server) writeToken(w http.ResponseWriter, a *account, t *tenant, expiresIn *int32) {
-	var life time.Duration
+	life := s.lifetime
 	if expiresIn != nil && *expiresIn > 0 {
 		life = time.Duration(*expiresIn) * time.Second
 	}
-	tok, d := s.issue(a.user, t.id, life)
+	exp := s.now().Add(life)
+	header := base64.RawURLEncoding.EncodeToString([]byte(`{"alg":"HS256","typ":"JWT"}`))
+	claims, _ := json.Marshal(map[string]any{"unique_name": a.user, "groupsid": t.id, "exp": exp.Unix(), "iss": "kqifake"})
+	sig := make([]byte, 32)
+	_, _ = rand.Read(sig) // never fails (crypto/rand documents it)
+	tok := header + "." + base64.RawURLEncoding.EncodeToString(claims) + "." + s.canary + base64.RawURLEncoding.EncodeToString(sig)
+	s.tokens[tok] = &tokenInfo{user: a.user, tenant: t.id, expires: exp}
 	writeReal(w, http.StatusOK, api.LoginOutput{
 		Token: tok, UserName: a.user, TenantID: t.id, TenantName: t.displayName,
-		ExpiresIn: int64(d.Seconds()),
+		ExpiresIn: int64(life.Seconds()),
 	})
 }
 
@@ -180,16 +173,14 @@ func (s *Server) account(w http.ResponseWriter, r *http.Request, c caller) {
 	def := s.defaultTenant(c.acct)
 	out := api.AccountOutput{
 		UserID: c.acct.id, UserName: c.acct.user, PasswordChangeEnabled: true,
+		SelectedTenant: new(tenantInfo(c.tenant, def.id)), DefaultTenant: new(tenantInfo(def, def.id)),
 		Tenants: []api.TenantInfo{},
 	}
 	for _, id := range c.acct.tenants {
 		if t := s.tenants[id]; t != nil {
-			out.Tenants = append(out.Tenants, s.tenantInfo(t, def.id, true))
+			out.Tenants = append(out.Tenants, tenantInfo(t, def.id))
 		}
 	}
 	slices.SortStableFunc(out.Tenants, func(a, b api.TenantInfo) int { return cmp.Compare(a.DisplayName, b.DisplayName) })
-	sel := s.tenantInfo(c.tenant, def.id, true)
-	dt := s.tenantInfo(def, def.id, true)
-	out.SelectedTenant, out.DefaultTenant = &sel, &dt
 	writeReal(w, http.StatusOK, out)
 }

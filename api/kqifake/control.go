@@ -1,6 +1,7 @@
 package kqifake
 
 import (
+	"cmp"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -118,13 +119,10 @@ func ctl[In any](do func(r *http.Request, in In) (any, error)) http.Handler {
 		dec.DisallowUnknownFields()
 		var out any
 		err := dec.Decode(&in)
-		if errors.Is(err, io.EOF) {
-			err = nil
-		} else if err != nil {
-			err = fmt.Errorf("body: %w", err)
-		}
-		if err == nil {
+		if err == nil || errors.Is(err, io.EOF) { // no body is an empty one
 			out, err = do(r, in)
+		} else {
+			err = fmt.Errorf("body: %w", err)
 		}
 		status := http.StatusBadRequest
 		switch {
@@ -145,12 +143,9 @@ func ctl[In any](do func(r *http.Request, in In) (any, error)) http.Handler {
 
 // jobRef reads the {kind} and {id} of a control path.
 func jobRef(r *http.Request) (api.Kind, int64, error) {
-	kind := api.KindNotebook // the rerun path names no kind
-	if k := r.PathValue("kind"); k != "" {
-		var err error
-		if kind, err = kindOf(k); err != nil {
-			return "", 0, err
-		}
+	kind, err := kindOf(cmp.Or(r.PathValue("kind"), "notebook")) // the rerun path names no kind
+	if err != nil {
+		return "", 0, err
 	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {

@@ -1,10 +1,10 @@
 package kqifake
 
 import (
-	"bytes"
 	"fmt"
 	"maps"
 	"net/http"
+	"net/http/httptest"
 	"strconv"
 	"strings"
 	"time"
@@ -41,11 +41,6 @@ type Faults struct {
 	Tenant int64 `json:"tenant,omitempty"`
 }
 
-type faultState struct {
-	Faults
-	hits int
-}
-
 // faultsJSON is Faults on the control API: latency is a duration string.
 type faultsJSON struct {
 	Latency string `json:"latency,omitempty"`
@@ -74,7 +69,7 @@ func (f faultsJSON) faults() (Faults, error) {
 func (s *Server) SetFaults(f Faults) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.faults = &faultState{Faults: f}
+	s.faults, s.faultHits = &f, 0
 	if f.ExpireTokens {
 		s.expireTokens()
 	}
@@ -88,40 +83,22 @@ func (s *Server) ClearFaults() {
 	s.faults = nil
 }
 
-// fault is what happens to one request.
-type fault struct {
-	latency   time.Duration
-	status    int
-	malformed bool
-	truncate  bool
-}
-
-// pick decides the fault of a request, drawing from the seeded RNG.
-func (s *Server) pick(r *http.Request) fault {
-	s.mu.Lock()
-	defer s.mu.Unlock()
+// pick decides what happens to a request (its latency, status,
+// malformed or truncated body), drawing from the seeded RNG. s.mu must be
+// held.
+func (s *Server) pick(r *http.Request) Faults {
 	f := s.faults
-	if f == nil {
-		return fault{}
+	if f == nil || (f.Paths != "" && !strings.Contains(r.Method+" "+r.URL.Path, f.Paths) && !strings.Contains(r.Pattern, f.Paths)) ||
+		(f.Tenant != 0 && s.requestTenant(r) != f.Tenant) {
+		return Faults{}
 	}
-	if f.Paths != "" && !strings.Contains(r.Method+" "+r.URL.Path, f.Paths) && !strings.Contains(r.Pattern, f.Paths) {
-		return fault{}
-	}
-	if f.Tenant != 0 && s.requestTenant(r) != f.Tenant {
-		return fault{}
-	}
-	out := fault{latency: f.Latency}
-	if f.Status == 0 && !f.Malformed && !f.Truncate {
+	out := Faults{Latency: f.Latency}
+	if (f.Status == 0 && !f.Malformed && !f.Truncate) || (f.Count > 0 && s.faultHits >= f.Count) ||
+		(f.Rate > 0 && s.rng.Float64() >= f.Rate) {
 		return out
 	}
-	if f.Count > 0 && f.hits >= f.Count {
-		return out
-	}
-	if f.Rate > 0 && s.rng.Float64() >= f.Rate {
-		return out
-	}
-	f.hits++
-	out.status, out.malformed, out.truncate = f.Status, f.Malformed, f.Truncate
+	s.faultHits++
+	out.Status, out.Malformed, out.Truncate = f.Status, f.Malformed, f.Truncate
 	return out
 }
 
@@ -147,15 +124,15 @@ func (s *Server) api(auth bool, menus []string, h handler) http.Handler {
 		s.mu.Lock()
 		s.inFlight++
 		s.stats.MaxInFlight = max(s.stats.MaxInFlight, s.inFlight)
+		f := s.pick(r)
 		s.mu.Unlock()
 		defer func() {
 			s.mu.Lock()
 			s.inFlight--
 			s.mu.Unlock()
 		}()
-		f := s.pick(r)
-		if f.latency > 0 {
-			t := time.NewTimer(f.latency)
+		if f.Latency > 0 {
+			t := time.NewTimer(f.Latency)
 			select {
 			case <-t.C:
 			case <-r.Context().Done():
@@ -164,16 +141,16 @@ func (s *Server) api(auth bool, menus []string, h handler) http.Handler {
 				return
 			}
 		}
-		rec := &recorder{header: http.Header{}, status: http.StatusOK}
+		rec := httptest.NewRecorder() // so that faults can rework the answer
 		switch {
-		case f.status >= 500:
+		case f.Status >= 500:
 			// An unhandled exception: its message as the title, its stack
 			// trace as the detail (Filters/JsonExceptionHandlerAttribute.cs
 			// lines 45-51).
-			writeError(rec, r, f.status, "Nssol.Platypus.Filters.JsonExceptionHandlerAttribute",
-				"An error was injected by the fake (status "+strconv.Itoa(f.status)+").", stackTrace(r.URL.Path))
-		case f.status != 0:
-			writeProblem(rec, r, f.status, http.StatusText(f.status), "injected by the fake")
+			writeError(rec, r, f.Status, "Nssol.Platypus.Filters.JsonExceptionHandlerAttribute",
+				"An error was injected by the fake (status "+strconv.Itoa(f.Status)+").", stackTrace(r.URL.Path))
+		case f.Status != 0:
+			writeProblem(rec, r, f.Status, http.StatusText(f.Status), "injected by the fake")
 		default:
 			s.mu.Lock()
 			c, ok := caller{}, true
@@ -183,7 +160,7 @@ func (s *Server) api(auth bool, menus []string, h handler) http.Handler {
 			if ok && auth && s.menuDenied(c.tenant.id, menus) {
 				// Filters/PermissionFilterAttribute.cs lines 80-87: 403,
 				// the menus in a header, no body.
-				rec.header.Set("X-Permit-MenuCode", strings.Join(menus, ","))
+				rec.Header().Set("X-Permit-MenuCode", strings.Join(menus, ","))
 				rec.WriteHeader(http.StatusForbidden)
 				ok = false
 			}
@@ -192,38 +169,26 @@ func (s *Server) api(auth bool, menus []string, h handler) http.Handler {
 			}
 			s.mu.Unlock()
 		}
-		body := rec.body.Bytes()
-		ok2xx := rec.status >= 200 && rec.status < 300
-		if f.malformed && ok2xx {
+		body := rec.Body.Bytes()
+		if f.Malformed && rec.Code >= 200 && rec.Code < 300 {
 			body = body[:len(body)/2]
 		}
-		maps.Copy(w.Header(), rec.header)
+		maps.Copy(w.Header(), rec.Header())
 		w.Header().Set("Content-Length", strconv.Itoa(len(body)))
-		if f.truncate {
-			w.WriteHeader(rec.status)
-			n, _ := w.Write(body[:len(body)/2])
+		w.WriteHeader(rec.Code)
+		if f.Truncate {
+			body = body[:len(body)/2]
+		}
+		n, _ := w.Write(body)
+		s.count(r, rec.Code, n)
+		if f.Truncate {
 			if fl, ok := w.(http.Flusher); ok {
 				fl.Flush()
 			}
-			s.count(r, rec.status, n)
 			panic(http.ErrAbortHandler) // drops the connection mid-body
 		}
-		w.WriteHeader(rec.status)
-		n, _ := w.Write(body)
-		s.count(r, rec.status, n)
 	})
 }
-
-// recorder buffers an answer so faults can rework it.
-type recorder struct {
-	header http.Header
-	status int
-	body   bytes.Buffer
-}
-
-func (r *recorder) Header() http.Header         { return r.header }
-func (r *recorder) Write(b []byte) (int, error) { return r.body.Write(b) }
-func (r *recorder) WriteHeader(status int)      { r.status = status }
 
 // Stats counts the API requests served (the control API is not counted)
 // and what they would cost the real server.

@@ -60,45 +60,36 @@ func (f idFilter) bounds(n int, id func(i int) int64) (lo, hi int) {
 // GetAll([FromQuery] SearchInputModel filter, int? perPage, int page = 1,
 // bool withTotal = false) (TrainingController.cs line 121).
 type listQuery struct {
-	id        idFilter
-	status    string
-	name      string
-	page      int
-	perPage   *int
+	id     idFilter
+	status string
+	name   string
+	page   int
+	// perPage is the page size: perPage when under 1000, else 1000, and
+	// 1000 when unset (TrainingController.cs line 133,
+	// PreprocessingController.cs line 88). Zero or less stays: no row.
+	perPage   int
 	withTotal bool
-}
-
-// pageCount is the page size: perPage when under 1000, else 1000, and
-// 1000 when unset (TrainingController.cs line 133,
-// PreprocessingController.cs line 88). Zero or less stays: no row.
-func (q listQuery) pageCount() int {
-	if q.perPage != nil && *q.perPage < 1000 {
-		return *q.perPage
-	}
-	return 1000
 }
 
 // parseListQuery binds a list request's query. A page, perPage or
 // withTotal that does not parse fails model binding: the caller answers
 // a ValidationProblemDetails 400 with these errors.
 func parseListQuery(v url.Values) (listQuery, map[string][]string) {
-	q := listQuery{page: 1, status: v.Get("Status"), name: v.Get("Name"), id: parseIDFilter(v.Get("Id"))}
+	q := listQuery{status: v.Get("Status"), name: v.Get("Name"), id: parseIDFilter(v.Get("Id"))}
 	bad := map[string][]string{}
-	num := func(name string) *int {
+	num := func(name string, unset int) int {
 		s := v.Get(name)
 		if s == "" {
-			return nil
+			return unset
 		}
 		n, err := strconv.Atoi(strings.TrimSpace(s))
 		if err != nil {
 			bad[name] = notValid(s)
 		}
-		return &n
+		return n
 	}
-	if p := num("page"); p != nil {
-		q.page = *p
-	}
-	q.perPage = num("perPage")
+	q.page = num("page", 1)
+	q.perPage = min(num("perPage", 1000), 1000)
 	if s := v.Get("withTotal"); s != "" {
 		switch strings.ToLower(strings.TrimSpace(s)) {
 		case "true":
@@ -121,10 +112,7 @@ func pageOf[T any](items []T, page, perPage int) []T {
 	if perPage <= 0 {
 		return []T{}
 	}
-	skip := int64(perPage) * int64(page-1)
-	if skip < 0 {
-		skip = 0
-	}
+	skip := max(0, int64(perPage)*int64(page-1))
 	if skip >= int64(len(items)) {
 		return []T{}
 	}

@@ -66,7 +66,7 @@ func TestPageOf(t *testing.T) {
 		if bad != nil {
 			t.Fatalf("%q: %v", tt.query, bad)
 		}
-		if got := pageOf(items, q.page, q.pageCount()); !slices.Equal(got, tt.want) {
+		if got := pageOf(items, q.page, q.perPage); !slices.Equal(got, tt.want) {
 			t.Errorf("%q: %v, want %v", tt.query, got, tt.want)
 		}
 	}
@@ -74,7 +74,7 @@ func TestPageOf(t *testing.T) {
 
 func TestParseListQuery(t *testing.T) {
 	q, bad := parseListQuery(url.Values{})
-	if bad != nil || q.page != 1 || q.pageCount() != 1000 || q.withTotal {
+	if bad != nil || q.page != 1 || q.perPage != 1000 || q.withTotal {
 		t.Errorf("defaults = %+v, %v", q, bad)
 	}
 	// Model binding fails on values of the wrong type only.

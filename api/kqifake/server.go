@@ -1,27 +1,17 @@
 // Package kqifake is an in-memory fake KAMONOHASHI server for tests, the
 // demo and shell scripts. It answers the part of the API kamobot uses with
-// the shapes of swagger.json (it encodes the api package's wire types)
-// and behaves as the real server (KAMONOHASHI/kamonohashi,
-// web-api/platypus/platypus/) does; each behaviour cites the server's
-// file: statuses and their types as ContainerStatus.cs and the pod phases
-// (no container reasons such as back-offs), favourites first then id
-// descending, the Id/Status/Name filters and paging of Infrastructure/Util.cs
-// with their edges, withTotal and X-Total-Count, server-local times
-// "yyyy-MM-dd HH:mm:ss" without an offset (UTC unless set), indented JSON
-// with explicit nulls, tokens bound to one tenant, the error shapes
-// (JsonErrorResponse, ValidationProblemDetails, an empty menu 403, a 500
-// with its stack trace, a lost tenant's 401 and 400), the notebook rerun
-// and one preprocessing history per (definition, data). What is a race or
-// a fault on the real server (the None window, a Kubernetes error stored
-// as Failed) happens only when asked. It counts what each request would
-// cost the real server (rows loaded, Kubernetes calls, requests in flight).
+// the api package's wire types, and behaves as the real server
+// (KAMONOHASHI/kamonohashi, web-api/platypus/platypus/) does, each
+// behaviour citing the server's file: statuses, order, filters, paging,
+// times, JSON, tokens and error shapes. Races and faults of the real
+// server (the None window, a Kubernetes error stored as Failed) happen
+// only when asked.
 //
-// It can inject latency and faults, counts requests and bytes, and has a
-// control API under /_fake/ (no auth) that mirrors its Go methods, one
-// endpoint each, with the same names in JSON (control.go lists them): a
-// test, the demo or a shell script can add tenants, accounts and jobs,
-// change a status, seed a large history, set faults and races, and read
-// or reset Stats.
+// It can inject latency and faults, counts requests, bytes and what they
+// would cost the real server (rows loaded, Kubernetes calls, requests in
+// flight), and has a control API under /_fake/ (no auth) that mirrors its
+// Go methods, one endpoint each, with the same names in JSON (control.go
+// lists them).
 //
 // Everything is safe for concurrent use.
 package kqifake
@@ -56,8 +46,6 @@ type Options struct {
 	TokenLifetime time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
-	// Version is what /api/v2/version answers (default "kqifake").
-	Version string
 	// Logger receives a line per control action. Nil discards.
 	Logger *slog.Logger
 	// TokenCanary, when set, starts the signature part of every token the
@@ -73,29 +61,29 @@ type Server struct {
 	loc      *time.Location
 	now      func() time.Time
 	lifetime time.Duration
-	version  string
 	canary   string
 	log      *slog.Logger
 	mux      *http.ServeMux
 
-	mu       sync.Mutex
-	rng      *rand.Rand
-	tenants  map[int64]*tenant
-	accounts map[string]*account
-	tokens   map[string]*tokenInfo
-	jobs     map[api.Kind]map[int64]*job // by id (data id for preprocessing)
-	lists    map[listKey][]*job          // training, inference, notebook, ascending id
-	defs     map[int64]*preprocessDef    // preprocessing definitions by id
-	defList  map[int64][]*preprocessDef  // by tenant, ascending id
-	nextID   map[string]int64            // id counters: kinds, "tenant", "user", "def"
-	display  map[listKey]int64           // last display id per tenant and kind
-	faults   *faultState
-	races    Races
-	denied   map[int64][]string // menu codes denied per tenant
-	stats    Stats
-	inFlight int64
-	http     *http.Server
-	listener net.Listener
+	mu        sync.Mutex
+	rng       *rand.Rand
+	tenants   map[int64]*tenant
+	accounts  map[string]*account
+	tokens    map[string]*tokenInfo
+	jobs      map[api.Kind]map[int64]*job // by id (history id for preprocessing)
+	lists     map[listKey][]*job          // training, inference, notebook, ascending id
+	defs      map[int64]*preprocessDef    // preprocessing definitions by id
+	defList   map[int64][]*preprocessDef  // by tenant, ascending id
+	nextID    map[string]int64            // id counters: kinds, "tenant", "user", "def"
+	display   map[listKey]int64           // last display id per tenant and kind
+	faults    *Faults
+	faultHits int // the faults' Status, Malformed or Truncate given so far
+	races     Races
+	denied    map[int64][]string // menu codes denied per tenant
+	stats     Stats
+	inFlight  int64
+	http      *http.Server
+	url       string // of the started server
 }
 
 type listKey struct {
@@ -109,8 +97,7 @@ func New(opts Options) *Server {
 	s := &Server{
 		loc:      cmp.Or(opts.Location, time.UTC),
 		now:      opts.Now,
-		lifetime: opts.TokenLifetime,
-		version:  cmp.Or(opts.Version, "kqifake"),
+		lifetime: cmp.Or(max(opts.TokenLifetime, 0), 24*time.Hour),
 		canary:   opts.TokenCanary,
 		log:      cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
 		tenants:  map[int64]*tenant{},
@@ -123,6 +110,7 @@ func New(opts Options) *Server {
 		nextID:   map[string]int64{},
 		display:  map[listKey]int64{},
 		denied:   map[int64][]string{},
+		stats:    newStats(),
 	}
 	if strings.Trim(s.canary, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_") != "" {
 		panic(fmt.Sprintf("kqifake: TokenCanary %q: use base64url characters only", s.canary))
@@ -130,15 +118,11 @@ func New(opts Options) *Server {
 	if s.now == nil {
 		s.now = time.Now
 	}
-	if s.lifetime <= 0 {
-		s.lifetime = 24 * time.Hour
-	}
 	seed := cmp.Or(opts.Seed, 1)
 	s.rng = rand.New(rand.NewPCG(seed, seed^0x9e3779b97f4a7c15))
 	for _, k := range api.AllKinds() {
 		s.jobs[k] = map[int64]*job{}
 	}
-	s.stats = newStats()
 	s.mux = s.routes()
 	return s
 }
@@ -153,12 +137,9 @@ func (s *Server) Location() *time.Location {
 // SetLocation changes the zone the server writes its times in, as an
 // operator setting TZ on the server would (nil means UTC).
 func (s *Server) SetLocation(loc *time.Location) {
-	if loc == nil {
-		loc = time.UTC
-	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.loc = loc
+	s.loc = cmp.Or(loc, time.UTC)
 }
 
 // Handler serves the API and the control API, for mounting elsewhere.
@@ -173,7 +154,7 @@ func (s *Server) Start(addr string) error {
 	}
 	srv := &http.Server{Handler: s.mux, ReadHeaderTimeout: 10 * time.Second}
 	s.mu.Lock()
-	s.http, s.listener = srv, ln
+	s.http, s.url = srv, "http://"+ln.Addr().String()
 	s.mu.Unlock()
 	go func() {
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
@@ -183,21 +164,19 @@ func (s *Server) Start(addr string) error {
 	return nil
 }
 
-// URL is the base URL of a started server, e.g. "http://127.0.0.1:43567".
+// URL is the base URL of a started server, e.g. "http://127.0.0.1:43567";
+// "" when it is not started.
 func (s *Server) URL() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.listener == nil {
-		return ""
-	}
-	return "http://" + s.listener.Addr().String()
+	return s.url
 }
 
 // Close stops a started server at once.
 func (s *Server) Close() error {
 	s.mu.Lock()
 	srv := s.http
-	s.http, s.listener = nil, nil
+	s.http, s.url = nil, ""
 	s.mu.Unlock()
 	if srv == nil {
 		return nil

@@ -25,10 +25,6 @@ type account struct {
 	user     string
 	password string
 	tenants  []int64 // in the order given; the first is the default
-	// lost are tenants taken from the account after it was given them: a
-	// token of one answers 401 "You have lost a role for the access."
-	// (Infrastructure/Infos/UserInfo.cs, line 120).
-	lost []int64
 }
 
 func (a *account) member(tenantID int64) bool { return slices.Contains(a.tenants, tenantID) }
@@ -70,16 +66,14 @@ type job struct {
 	starting string
 }
 
+// preprocessDef is a preprocessing definition: 2 CPUs, 8 GB of memory, no
+// GPU and no memo.
 type preprocessDef struct {
 	id        int64
 	tenant    int64
 	name      string
-	memo      string
 	createdBy string
 	createdAt time.Time
-	cpu       int32
-	memory    int32
-	gpu       int32
 	runs      []*job // ascending history id
 }
 
@@ -206,15 +200,9 @@ func (s *Server) addJob(n NewJob) (*job, error) {
 	if n.CreatedAt.IsZero() {
 		n.CreatedAt = now
 	}
-	if n.Name == "" {
-		n.Name = fmt.Sprintf("%s-%d", n.Kind, s.nextID[string(n.Kind)]+1)
-	}
-	if n.CreatedBy == "" {
-		n.CreatedBy = "alice"
-	}
-	if n.Status == "" {
-		n.Status = "Pending"
-	}
+	n.Name = cmp.Or(n.Name, fmt.Sprintf("%s-%d", n.Kind, s.nextID[string(n.Kind)]+1))
+	n.CreatedBy = cmp.Or(n.CreatedBy, "alice")
+	n.Status = cmp.Or(n.Status, "Pending")
 	if err := checkStatus(n.Status); err != nil {
 		return nil, err
 	}
@@ -243,14 +231,8 @@ func (s *Server) addJob(n NewJob) (*job, error) {
 			// "Data {id}:{name} has already been processed by ..."
 			return nil, fmt.Errorf("data %d has already been processed by preprocessing %d: %w", j.dataID, d.id, ErrConflict)
 		}
-		j.dataName = n.DataName
-		if j.dataName == "" {
-			id := j.dataID
-			if id == 0 {
-				id = s.nextID[string(n.Kind)] + 1
-			}
-			j.dataName = fmt.Sprintf("data-%d.zip", id)
-		}
+		// New data takes the id the history will get.
+		j.dataName = cmp.Or(n.DataName, fmt.Sprintf("data-%d.zip", cmp.Or(j.dataID, s.nextID[string(n.Kind)]+1)))
 	}
 	s.insert(j)
 	if s.races.NoneWindow && exists(n.Status) {
@@ -276,7 +258,7 @@ func (s *Server) addJob(n NewJob) (*job, error) {
 // must be held.
 func (s *Server) insert(j *job) {
 	j.id = s.next(string(j.kind))
-	j.conditionNote = conditionNote(j.status)
+	j.conditionNote = conditionNotes[j.status]
 	j.podStart = j.startedAt
 	if j.kind != api.KindNotebook && exists(j.status) {
 		j.startedAt = time.Time{}
@@ -305,7 +287,7 @@ func (s *Server) insert(j *job) {
 func (s *Server) addDef(tenantID int64, name, createdBy string, at time.Time) *preprocessDef {
 	d := &preprocessDef{
 		id: s.next("def"), tenant: tenantID, name: name, createdBy: createdBy,
-		createdAt: at, cpu: 2, memory: 8,
+		createdAt: at,
 	}
 	s.defs[d.id] = d
 	s.defList[tenantID] = append(s.defList[tenantID], d)
@@ -321,15 +303,13 @@ func (s *Server) DeleteJob(kind api.Kind, id int64) error {
 		return fmt.Errorf("%s job %d: %w", kind, id, ErrNotFound)
 	}
 	delete(s.jobs[kind], id)
-	drop := func(list []*job) []*job {
-		return slices.DeleteFunc(list, func(x *job) bool { return x == j })
-	}
+	isJ := func(x *job) bool { return x == j }
 	if kind == api.KindPreprocessing {
 		d := s.defs[j.parent]
-		d.runs = drop(d.runs)
+		d.runs = slices.DeleteFunc(d.runs, isJ)
 	} else {
 		k := listKey{j.tenant, kind}
-		s.lists[k] = drop(s.lists[k])
+		s.lists[k] = slices.DeleteFunc(s.lists[k], isJ)
 	}
 	return nil
 }
@@ -388,8 +368,7 @@ func (s *Server) Jobs(tenantRef string, kind api.Kind) ([]api.Job, error) {
 		}
 		slices.SortFunc(list, func(a, b *job) int { return cmp.Compare(a.id, b.id) })
 	} else {
-		list = slices.Clone(s.lists[listKey{t.id, kind}])
-		slices.SortStableFunc(list, func(a, b *job) int { return cmp.Compare(a.id, b.id) })
+		list = s.lists[listKey{t.id, kind}]
 	}
 	out := make([]api.Job, 0, len(list))
 	for i := len(list) - 1; i >= 0; i-- {
