@@ -27,9 +27,11 @@ import (
 // for the package, against a fake KAMONOHASHI and a fake Slack started for
 // each script.
 
-// kamobotBin is the kamobot binary the tests run, built on first use with
-// the race detector when the tests have it.
-var kamobotBin = testkit.NewBinary(testkit.BuildOptions{Race: testkit.RaceEnabled})
+// kamobotBin is the kamobot binary the tests run, built on first use. It
+// has the race detector in the long runs (KAMOBOT_LONG, as CI sets) when
+// the tests have it: a race-built child makes the scripts about 2.5 times
+// slower, and the engine's concurrency is race-checked in process anyway.
+var kamobotBin = testkit.NewBinary(testkit.BuildOptions{Race: testkit.RaceEnabled && testkit.Long()})
 
 func TestMain(m *testing.M) {
 	code := m.Run()
