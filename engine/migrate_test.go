@@ -17,18 +17,26 @@ import (
 	"github.com/kamobot/kamobot/state"
 )
 
-// TestPassOnSchemaV1State runs a pass on a state file written by schema 1
-// (state/testdata/state-v1.json), against a KAMONOHASHI where nothing
-// changed since: the two messages left in its outbox are sent as they were
-// rendered, byte for byte (the refused default webhook has a new URL, so it
-// is tried at once), nothing is reported again, and the open jobs, the
-// dead letter and the sequence numbers are kept.
-func TestPassOnSchemaV1State(t *testing.T) {
-	v1, err := os.ReadFile("../state/testdata/state-v1.json")
+// TestPassOnOldStateFiles runs a pass on a state file written by schema 1
+// (state/testdata/state-v1.json), and on the same file as schema 3 wrote it
+// before the code was slimmed (state-v3.json, commit 455db6b), against a
+// KAMONOHASHI where nothing changed since: the two messages left in its
+// outbox are sent as they were rendered, byte for byte (the refused default
+// webhook has a new URL, so it is tried at once), nothing is reported
+// again, and the open jobs, the dead letter and the sequence numbers are
+// kept.
+func TestPassOnOldStateFiles(t *testing.T) {
+	for _, file := range []string{"state-v1.json", "state-v3.json"} {
+		t.Run(file, func(t *testing.T) { passOnOldState(t, "../state/testdata/"+file) })
+	}
+}
+
+func passOnOldState(t *testing.T, file string) {
+	raw, err := os.ReadFile(file)
 	if err != nil {
 		t.Fatal(err)
 	}
-	old, err := state.Decode(v1)
+	old, err := state.Decode(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +58,7 @@ func TestPassOnSchemaV1State(t *testing.T) {
 	hook, nlpHook := slack.NewHook(), slack.NewHook()
 
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, "state.json"), v1, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, "state.json"), raw, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	var logs strings.Builder
@@ -72,7 +80,7 @@ webhook = "` + nlpHook + `"
 
 	rep, err := p.Run(context.Background(), engine.Options{})
 	if err != nil {
-		t.Fatalf("pass on a schema 1 state: %v\nlogs:\n%s", err, logs.String())
+		t.Fatalf("pass on %s: %v\nlogs:\n%s", file, err, logs.String())
 	}
 	if rep.Sent != 2 || rep.Queued != 0 || rep.Events != 0 || rep.Baselined != 0 {
 		t.Errorf("pass: %d sent, %d queued, %d events, %d baselined; want the 2 pending sent and nothing new",
