@@ -30,15 +30,22 @@ func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep 
 	// webhook, so one crash duplicates at most one message. Pacing waits
 	// happen outside it, per webhook.
 	var window sync.Mutex
-	var wg sync.WaitGroup
+	// The webhooks Slack refused are held (or let go, with a new URL)
+	// before any sending starts: the sends record dead webhooks too.
+	var dests []dest
 	for _, hook := range hooks {
-		to := p.destOfHook(hook)
-		if p.holdDeadHook(st, to, now, rep) {
-			continue // refused by Slack: waiting, or given up
+		if to := p.destOfHook(hook); !p.holdDeadHook(st, to, now, rep) {
+			dests = append(dests, to)
 		}
+	}
+	var wg sync.WaitGroup
+	for _, to := range dests {
+		hook := to.hook
 		wg.Go(func() {
 			// Only this goroutine sends, marks or retries the messages of
-			// hook: each is as it was queued until it is sent.
+			// hook: each is as it was queued until it is sent. What they
+			// share (st's other parts, the dead webhooks, rep) is written
+			// under mu.
 			for _, m := range byHook[hook] {
 				if ctx.Err() != nil {
 					return // stopping: what is left stays in the outbox
@@ -51,6 +58,10 @@ func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep 
 				}
 				if to.missing() {
 					p.Log.Error("no webhook configured for these messages; they stay in the outbox", "hook", hook)
+					return
+				}
+				if to.app() && p.App == nil {
+					p.Log.Error("no Slack app client for this channel's messages; they stay in the outbox", "hook", hook)
 					return
 				}
 				if p.send(ctx, st, &mu, &window, to, m, rep) {
