@@ -1,10 +1,8 @@
 package commands
 
 import (
-	"bufio"
 	"bytes"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +16,7 @@ import (
 	"time"
 
 	"github.com/kamobot/kamobot/api/kqifake"
+	"github.com/kamobot/kamobot/internal/testkit"
 	"github.com/kamobot/kamobot/notify/slackfake"
 )
 
@@ -127,35 +126,7 @@ func procStatus(path, field string) float64 {
 // benchmark.
 func fakeProcess(b *testing.B, s scenario) (string, *time.Location) {
 	b.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd := exec.Command(exe, "-test.run=^TestBenchFakeProcess$")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("KAMOBOT_BENCH_FAKE=%d/%d/%d", s.tenants, s.jobs, s.open))
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() {
-		_ = stdin.Close() // the child exits when its stdin closes
-		_ = cmd.Wait()
-	})
-	r := bufio.NewReader(stdout)
-	line, err := r.ReadString('\n')
-	url, ok := strings.CutPrefix(strings.TrimSpace(line), "fake: ")
-	if err != nil || !ok {
-		b.Fatalf("fake process: %q, %v", line, err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, r) }()
+	url := testkit.StartChild(b, "TestBenchFakeProcess", fmt.Sprintf("KAMOBOT_BENCH_FAKE=%d/%d/%d", s.tenants, s.jobs, s.open))
 	return url, kqifake.New(kqifake.Options{}).Location()
 }
 
@@ -170,9 +141,7 @@ func TestBenchFakeProcess(t *testing.T) {
 	if _, err := fmt.Sscanf(spec, "%d/%d/%d", &s.tenants, &s.jobs, &s.open); err != nil {
 		t.Fatalf("KAMOBOT_BENCH_FAKE=%q: %v", spec, err)
 	}
-	srv := seeded(t, s)
-	fmt.Printf("fake: %s\n", srv.URL())
-	_, _ = io.Copy(io.Discard, os.Stdin)
+	testkit.ServeChild(seeded(t, s).URL())
 }
 
 func stateSize(path string) int64 {

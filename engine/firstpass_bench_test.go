@@ -1,11 +1,8 @@
 package engine_test
 
 import (
-	"bufio"
 	"fmt"
-	"io"
 	"os"
-	"os/exec"
 	"runtime"
 	"runtime/debug"
 	"strings"
@@ -15,6 +12,7 @@ import (
 
 	"github.com/kamobot/kamobot/api"
 	"github.com/kamobot/kamobot/api/kqifake"
+	"github.com/kamobot/kamobot/internal/testkit"
 )
 
 // BenchmarkFirstPassMemory runs the first pass (the baseline) over 500
@@ -91,33 +89,7 @@ func procHWM() float64 {
 // test binary, running TestFakeChild) and returns its URL.
 func fakeChild(b *testing.B, tenants, jobs, open int) string {
 	b.Helper()
-	exe, err := os.Executable()
-	if err != nil {
-		b.Fatal(err)
-	}
-	cmd := exec.Command(exe, "-test.run=^TestFakeChild$")
-	cmd.Env = append(os.Environ(), fmt.Sprintf("KAMOBOT_ENGINE_FAKE=%d/%d/%d", tenants, jobs, open))
-	cmd.Stderr = os.Stderr
-	stdin, err := cmd.StdinPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		b.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(func() { _ = stdin.Close(); _ = cmd.Wait() })
-	r := bufio.NewReader(stdout)
-	line, err := r.ReadString('\n')
-	url, ok := strings.CutPrefix(strings.TrimSpace(line), "fake: ")
-	if err != nil || !ok {
-		b.Fatalf("fake child: %q, %v", line, err)
-	}
-	go func() { _, _ = io.Copy(io.Discard, r) }()
-	return url
+	return testkit.StartChild(b, "TestFakeChild", fmt.Sprintf("KAMOBOT_ENGINE_FAKE=%d/%d/%d", tenants, jobs, open))
 }
 
 // TestFakeChild is fakeChild's child; skipped otherwise.
@@ -138,6 +110,5 @@ func TestFakeChild(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer srv.Close()
-	fmt.Printf("fake: %s\n", srv.URL())
-	_, _ = io.Copy(io.Discard, os.Stdin)
+	testkit.ServeChild(srv.URL())
 }

@@ -1,6 +1,7 @@
 // Package testkit is what the tests of several kamobot packages share: a
-// builder of the real kamobot binary, the switch of the long runs, and a
-// buffer that code under test writes while the test reads it.
+// builder of the real kamobot binary, the switch of the long runs, a
+// buffer that code under test writes while the test reads it, and a
+// benchmark's fake served from a child process.
 //
 // It is for tests only; no non-test code imports it.
 package testkit
