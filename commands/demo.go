@@ -205,7 +205,19 @@ func simulate(ctx context.Context, kqi *kqifake.Server, rnd *rand.Rand) {
 		id   int64
 		st   string
 	}
+	// The open jobs the demo starts with move too: the first message comes
+	// within seconds, not after a new job has queued and started.
 	var jobs []live
+	for _, t := range tenants {
+		for _, k := range []api.Kind{api.KindTraining, api.KindInference, api.KindNotebook} {
+			open, _ := kqi.Jobs(t, k) // a tenant the demo lacks has none
+			for _, j := range open {
+				if api.StatusPhase(j.Status) != api.PhaseClosed {
+					jobs = append(jobs, live{k, j.ID, j.Status})
+				}
+			}
+		}
+	}
 	for ctx.Err() == nil {
 		select {
 		case <-ctx.Done():
@@ -273,7 +285,7 @@ func printSlack(ctx context.Context, d *Deps, slack *slackfake.Server) {
 			case m.Method != "":
 				where = " · ts " + m.TS
 			}
-			fmt.Fprintf(d.Stdout, "┌─ Slack %s%s\n│ %s\n└─\n\n", m.At.Local().Format("15:04:05"), where,
+			fmt.Fprintf(d.Stdout, "┌─ Slack %s%s\n│ %s\n└─\n\n", m.At.Local().Format("15:04:05 MST"), where,
 				strings.ReplaceAll(text, "\n", "\n│ "))
 		}
 		seen = len(msgs)
