@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -193,14 +194,13 @@ func (c *Client) keepTenants(ts []Tenant) {
 	c.cache.dirty = true
 }
 
-// dropOn401 forgets what a 401 makes doubtful: the token refused and the
-// tenant list (the account may have lost a tenant).
-func (c *Client) dropOn401(scope int64, refused string) {
+// dropOn401 forgets what a 401 makes doubtful: the token refused, in
+// every scope that holds it (the login token also serves the default
+// tenant), and the tenant list (the account may have lost a tenant).
+func (c *Client) dropOn401(refused string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if t, ok := c.tokens[scope]; ok && t.value == refused {
-		delete(c.tokens, scope)
-	}
+	maps.DeleteFunc(c.tokens, func(_ int64, t token) bool { return t.value == refused })
 	c.cache.tenants, c.cache.reuse = nil, false
 	c.cache.dirty = true
 }
