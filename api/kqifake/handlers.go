@@ -22,8 +22,10 @@ func (s *Server) routes() *http.ServeMux {
 	api2 := func(pattern string, auth bool, menus []string, h handler) { mux.Handle(pattern, s.api(auth, menus, h)) }
 
 	api2("POST /api/v2/account/login", false, nil, s.login)
-	api2("GET /api/v2/account", true, menuAccount, s.account)
-	api2("POST /api/v2/account/tenants/{tenantId}/token", true, menuAccount, s.switchTenant)
+	// The Account menu is MenuType.Internal, open to any account
+	// (MenuLogic.cs lines 246-250 and 352-361): no menu to deny.
+	api2("GET /api/v2/account", true, nil, s.account)
+	api2("POST /api/v2/account/tenants/{tenantId}/token", true, nil, s.switchTenant)
 	api2("GET /api/v2/version", false, nil, func(w http.ResponseWriter, _ *http.Request, _ caller) {
 		writeReal(w, http.StatusOK, api.VersionOutput{Version: "kqifake", Messages: []string{}})
 	})
