@@ -27,6 +27,7 @@ const maxSeen = 256
 // none, it has expired, or its value is stale (the server refused it).
 // Concurrent fetches of the same scope are shared.
 func (c *Client) token(ctx context.Context, scope int64, stale string) (token, error) {
+	c.readCache()
 	c.mu.Lock()
 	c.loadCache()
 	if t, ok := c.tokens[scope]; ok && t.usable(time.Now()) && (stale == "" || t.value != stale) {

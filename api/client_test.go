@@ -464,3 +464,32 @@ func assertNoSecret(t *testing.T, err error, secrets ...string) {
 		}
 	}
 }
+
+// TestLoginToken401DropsItsTenantToo: the default tenant's token is the
+// login token; when the server refuses it for the account read, the next
+// list of that tenant does not send it again.
+func TestLoginToken401DropsItsTenantToo(t *testing.T) {
+	f := newFixture(t)
+	c := f.client(t)
+	ctx := t.Context()
+	if _, err := c.List(ctx, f.vision, api.KindTraining, api.ListQuery{}); err != nil {
+		t.Fatal(err)
+	}
+	f.srv.SetFaults(kqifake.Faults{ExpireTokens: true})
+	f.srv.ResetStats()
+	if _, err := c.Tenants(ctx); err != nil {
+		t.Fatalf("Tenants after expiry: %v", err)
+	}
+	if _, err := c.List(ctx, f.vision, api.KindTraining, api.ListQuery{}); err != nil {
+		t.Fatalf("List after expiry: %v", err)
+	}
+	st := f.srv.Stats()
+	want := map[string]int64{
+		"GET /api/v2/account":        2, // 401 + retry
+		"POST /api/v2/account/login": 1,
+		"GET /api/v2/training":       1, // with the new login token
+	}
+	if diff := cmp.Diff(want, st.ByPath); diff != "" {
+		t.Errorf("requests by path (-want +got):\n%s", diff)
+	}
+}

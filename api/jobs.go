@@ -30,7 +30,9 @@ type ListQuery struct {
 	WithTotal bool
 }
 
-// ListResult is one page of a job list, newest first.
+// ListResult is one page of a job list, in the server's order: favourites
+// first, then by id descending (TrainingHistoryRepository.cs line 41; the
+// inference and notebook repositories alike).
 type ListResult struct {
 	Jobs []Job
 	// Total is the number of jobs matching the query over all pages, or -1
@@ -95,7 +97,8 @@ func (q ListQuery) values(withStatus bool) (url.Values, error) {
 }
 
 // List returns one page of the training, inference or notebook jobs of a
-// tenant, newest first. Preprocessing runs are listed by Histories.
+// tenant, favourites first, then by id descending (see ListResult).
+// Preprocessing runs are listed by Histories.
 func (c *Client) List(ctx context.Context, tenantID int64, kind Kind, q ListQuery) (ListResult, error) {
 	op := fmt.Sprintf("list %s jobs of tenant %d", kind, tenantID)
 	path, ok := listPaths[kind]

@@ -184,9 +184,21 @@ func TestPreprocessingRuns(t *testing.T) {
 	if diff := cmp.Diff(want, runs); diff != "" {
 		t.Errorf("runs (-want +got):\n%s", diff)
 	}
-	// Another tenant's preprocessing is not found.
-	if _, err := c.Histories(ctx, f.nlp, first.ParentID); !strings.Contains(err.Error(), "404") {
-		t.Errorf("Histories of another tenant = %v, want 404", err)
+	// Another tenant's preprocessing has no histories: the real server
+	// queries them by preprocessing id within the tenant and answers 200 []
+	// (PreprocessingController.cs GetHistories lines 418-434,
+	// PreprocessHistoryRepository.cs line 91), never 404.
+	if hs, err := c.Histories(ctx, f.nlp, first.ParentID); err != nil || len(hs) != 0 {
+		t.Errorf("Histories of another tenant = %+v, %v, want none", hs, err)
+	}
+	// Nor has an unknown one.
+	if hs, err := c.Histories(ctx, f.vision, 1<<40); err != nil || len(hs) != 0 {
+		t.Errorf("Histories of an unknown preprocessing = %+v, %v, want none", hs, err)
+	}
+	// A history detail of another tenant is not found (GetDetailHistory,
+	// lines 475-479).
+	if _, err := c.Detail(ctx, f.nlp, api.KindPreprocessing, first.ParentID, first.ID); err == nil || !strings.Contains(err.Error(), "404") {
+		t.Errorf("history detail of another tenant = %v, want 404", err)
 	}
 }
 

@@ -49,7 +49,7 @@ func (c *Client) do(ctx context.Context, r request) (http.Header, error) {
 	if !ok || he.StatusCode != http.StatusUnauthorized {
 		return h, err
 	}
-	c.dropOn401(r.scope, tok.value)
+	c.dropOn401(tok.value)
 	if he.lostRole && r.scope != loginScope {
 		// The account left the tenant: a new token would be refused too.
 		// (The login token's tenant is the account's default: a new login

@@ -11,10 +11,12 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/google/renameio/v2"
@@ -36,6 +38,9 @@ const TokenFileTenantsTTL = 5 * time.Minute
 type tokenCache struct {
 	path string
 
+	read    sync.Once  // readCache
+	file    *tokenFile // the file readCache read and checked, until loadCache
+	exposed bool       // readCache found the file readable by others
 	loaded  bool
 	dirty   bool
 	tenants *cachedList
@@ -83,36 +88,56 @@ func (l *cachedList) fresh(now time.Time) bool {
 	return l != nil && l.List != nil && !l.At.After(now) && now.Sub(l.At) < TokenFileTenantsTTL
 }
 
-// loadCache reads the token file once, the first time a token or the
-// tenant list is needed. A missing, unreadable or foreign file (another
-// server or user) is ignored: the tokens are fetched anew. c.mu must be
-// held.
+// readCache reads and checks the token file once, the first time a token
+// or the tenant list is needed, without holding c.mu: the password
+// fingerprint it checks is slow on purpose. A missing, unreadable or
+// foreign file (another server or user) is ignored: the tokens are
+// fetched anew. Concurrent callers wait for the one read.
+func (c *Client) readCache() {
+	if c.cache.path == "" {
+		return
+	}
+	c.cache.read.Do(func() {
+		if fi, err := os.Stat(c.cache.path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			// Restored from a backup, or changed by hand: others may have
+			// read the tokens. Not used; the next save writes it anew, 0600.
+			c.log.Warn("the token cache can be read by others; not using it, logging in (it is rewritten 0600)",
+				"path", c.cache.path, "mode", fi.Mode().Perm().String())
+			c.cache.exposed = true
+			return
+		}
+		data, err := os.ReadFile(c.cache.path)
+		if err != nil {
+			if !errors.Is(err, fs.ErrNotExist) {
+				c.log.Debug("cannot read the token cache; logging in", "path", c.cache.path, "err", err.Error())
+			}
+			return
+		}
+		var f tokenFile
+		if err := json.Unmarshal(data, &f); err != nil || f.Version != tokenFileVersion ||
+			f.Server != c.base.String() || f.User != c.user || f.Credential == "" || f.Credential != c.credential(f.Salt) {
+			c.log.Debug("token cache not for this server and user, or unreadable; logging in", "path", c.cache.path)
+			return
+		}
+		c.cache.file = &f
+	})
+}
+
+// loadCache takes in what readCache read, once. c.mu must be held, and
+// readCache called before.
 func (c *Client) loadCache() {
 	if c.cache.loaded || c.cache.path == "" {
 		return
 	}
 	c.cache.loaded = true
-	if fi, err := os.Stat(c.cache.path); err == nil && fi.Mode().Perm()&0o077 != 0 {
-		// Restored from a backup, or changed by hand: others may have read
-		// the tokens. Not used; the next save writes it anew, 0600.
-		c.log.Warn("the token cache can be read by others; not using it, logging in (it is rewritten 0600)",
-			"path", c.cache.path, "mode", fi.Mode().Perm().String())
+	if c.cache.exposed {
 		c.cache.dirty = true
+	}
+	f := c.cache.file
+	if f == nil {
 		return
 	}
-	data, err := os.ReadFile(c.cache.path)
-	if err != nil {
-		if !errors.Is(err, fs.ErrNotExist) {
-			c.log.Debug("cannot read the token cache; logging in", "path", c.cache.path, "err", err.Error())
-		}
-		return
-	}
-	var f tokenFile
-	if err := json.Unmarshal(data, &f); err != nil || f.Version != tokenFileVersion ||
-		f.Server != c.base.String() || f.User != c.user || f.Credential == "" || f.Credential != c.credential(f.Salt) {
-		c.log.Debug("token cache not for this server and user, or unreadable; logging in", "path", c.cache.path)
-		return
-	}
+	c.cache.file = nil
 	now := time.Now()
 	n := 0
 	for _, t := range f.Tokens {
@@ -136,7 +161,7 @@ func (c *Client) loadCache() {
 // credential is the salted fingerprint of the account's password: a slow
 // one (PBKDF2-HMAC-SHA256, credentialRounds), so that a copy of the token
 // file is no fast way to guess the password. It is computed at most twice
-// a run (read and save).
+// a run (read and save), never under c.mu.
 func (c *Client) credential(salt string) string {
 	key, err := pbkdf2.Key(sha256.New, c.password, []byte(salt+"\x00"+c.user), credentialRounds, 32)
 	if err != nil { // only for lengths out of range, which these are not
@@ -176,6 +201,7 @@ func (c *Client) Tenants(ctx context.Context) ([]Tenant, error) {
 // cachedTenants returns the tenant list of the token file, once, while it
 // is fresh.
 func (c *Client) cachedTenants() ([]Tenant, bool) {
+	c.readCache()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.loadCache()
@@ -193,14 +219,13 @@ func (c *Client) keepTenants(ts []Tenant) {
 	c.cache.dirty = true
 }
 
-// dropOn401 forgets what a 401 makes doubtful: the token refused and the
-// tenant list (the account may have lost a tenant).
-func (c *Client) dropOn401(scope int64, refused string) {
+// dropOn401 forgets what a 401 makes doubtful: the token refused, in
+// every scope that holds it (the login token also serves the default
+// tenant), and the tenant list (the account may have lost a tenant).
+func (c *Client) dropOn401(refused string) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if t, ok := c.tokens[scope]; ok && t.value == refused {
-		delete(c.tokens, scope)
-	}
+	maps.DeleteFunc(c.tokens, func(_ int64, t token) bool { return t.value == refused })
 	c.cache.tenants, c.cache.reuse = nil, false
 	c.cache.dirty = true
 }

@@ -107,17 +107,17 @@ func fetchPreprocessing(ctx context.Context, c *api.Client, tenantID int64, f jo
 	}
 	for _, defs := range [][]int64{f.NewDefs, f.Plan.Defs} {
 		for _, id := range defs {
+			// A deleted definition lists no histories (the server answers
+			// 200 []): its open runs go missing from this list, and are
+			// ended as deleted like any other vanished job.
 			hs, err := c.Histories(ctx, tenantID, id)
-			switch {
-			case errors.Is(err, api.ErrNotFound): // the definition was deleted: its runs are gone too
-			case err != nil:
+			if err != nil {
 				return f, err
-			default:
-				for i := range hs {
-					hs[i].Memo = memos[id] // the definition's memo carries kamobot's words
-				}
-				f.Range = append(f.Range, hs...)
 			}
+			for i := range hs {
+				hs[i].Memo = memos[id] // the definition's memo carries kamobot's words
+			}
+			f.Range = append(f.Range, hs...)
 		}
 	}
 	f.Far, f.Gone, err = readFar(ctx, c, tenantID, api.KindPreprocessing, f.Plan.Far)

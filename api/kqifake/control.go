@@ -224,8 +224,8 @@ func (s *Server) ctlStatus(r *http.Request, in StatusUpdate) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if strings.TrimSpace(in.Status) == "" {
-		return nil, errors.New("status is required")
+	if strings.TrimSpace(in.Status) == "" && strings.TrimSpace(in.Phase) == "" {
+		return nil, errors.New("status or phase is required")
 	}
 	if err := s.SetStatus(kind, id, in); err != nil {
 		return nil, err

@@ -36,8 +36,11 @@ type Faults struct {
 	Paths string `json:"paths,omitempty"`
 	// Tenant limits the faults to requests made for one tenant (by id):
 	// with a token bound to it, or asking for a token for it. Zero means
-	// every tenant. With Status 403 it plays an account that lost its
-	// rights in that tenant while the others go on.
+	// every tenant. With Status 403 it plays something in front of the
+	// server (a proxy) refusing that tenant's requests, token exchange
+	// included, while the others go on: the real server's own 403 (a
+	// denied menu, DenyMenus) has an empty body, and a tenant the account
+	// lost answers 401 or 400 (RemoveTenant).
 	Tenant int64 `json:"tenant,omitempty"`
 }
 

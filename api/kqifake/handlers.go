@@ -22,8 +22,10 @@ func (s *Server) routes() *http.ServeMux {
 	api2 := func(pattern string, auth bool, menus []string, h handler) { mux.Handle(pattern, s.api(auth, menus, h)) }
 
 	api2("POST /api/v2/account/login", false, nil, s.login)
-	api2("GET /api/v2/account", true, menuAccount, s.account)
-	api2("POST /api/v2/account/tenants/{tenantId}/token", true, menuAccount, s.switchTenant)
+	// The Account menu is MenuType.Internal, open to any account
+	// (MenuLogic.cs lines 246-250 and 352-361): no menu to deny.
+	api2("GET /api/v2/account", true, nil, s.account)
+	api2("POST /api/v2/account/tenants/{tenantId}/token", true, nil, s.switchTenant)
 	api2("GET /api/v2/version", false, nil, func(w http.ResponseWriter, _ *http.Request, _ caller) {
 		writeReal(w, http.StatusOK, api.VersionOutput{Version: "kqifake", Messages: []string{}})
 	})
@@ -265,31 +267,32 @@ func (s *Server) rerunNotebook(w http.ResponseWriter, r *http.Request, c caller)
 	writeReal(w, http.StatusCreated, s.jobIndex(j))
 }
 
-// def finds a preprocessing of the caller's tenant, or answers 404.
-func (s *Server) def(w http.ResponseWriter, r *http.Request, c caller) (*preprocessDef, bool) {
-	id, ok := pathID(w, r, "id")
-	if !ok {
-		return nil, false
+// def finds a preprocessing of the caller's tenant, or nil: the real
+// server's history queries filter on the preprocessing id within the
+// tenant (PreprocessHistoryRepository.cs lines 78-92), so an unknown,
+// deleted or other tenant's definition simply has no histories.
+func (s *Server) def(id int64, c caller) *preprocessDef {
+	if d := s.defs[id]; d != nil && d.tenant == c.tenant.id {
+		return d
 	}
-	d := s.defs[id]
-	if d == nil || d.tenant != c.tenant.id {
-		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("Preprocessing ID %d is not found.", id), "")
-		return nil, false
-	}
-	return d, true
+	return nil
 }
 
 func (s *Server) histories(w http.ResponseWriter, r *http.Request, c caller) {
-	d, ok := s.def(w, r, c)
+	id, ok := pathID(w, r, "id")
 	if !ok {
 		return
 	}
 	// PreprocessingController.cs GetHistories (lines 418-434): this
 	// definition's histories, newest created first
 	// (PreprocessHistoryRepository.cs line 91), no paging, each open one
-	// refreshed (GetUpdatedIndexOutputModelAsync, lines 436-457).
-	s.load(api.KindPreprocessing, len(d.runs))
-	runs := slices.Clone(d.runs)
+	// refreshed (GetUpdatedIndexOutputModelAsync, lines 436-457); 200 with
+	// [] for a definition it does not know.
+	var runs []*job
+	if d := s.def(id, c); d != nil {
+		runs = slices.Clone(d.runs)
+	}
+	s.load(api.KindPreprocessing, len(runs))
 	slices.SortStableFunc(runs, func(a, b *job) int {
 		return cmp.Or(b.createdAt.Compare(a.createdAt), cmp.Compare(b.id, a.id))
 	})
@@ -297,7 +300,7 @@ func (s *Server) histories(w http.ResponseWriter, r *http.Request, c caller) {
 }
 
 func (s *Server) historyDetail(w http.ResponseWriter, r *http.Request, c caller) {
-	d, ok := s.def(w, r, c)
+	id, ok := pathID(w, r, "id")
 	if !ok {
 		return
 	}
@@ -308,9 +311,13 @@ func (s *Server) historyDetail(w http.ResponseWriter, r *http.Request, c caller)
 	// PreprocessingController.cs GetDetailHistory (lines 465-486): the
 	// history of (definition, data), refreshed when open.
 	s.load(api.KindPreprocessing, 1)
-	i := slices.IndexFunc(d.runs, func(j *job) bool { return j.dataID == dataID })
+	d := s.def(id, c)
+	i := -1
+	if d != nil {
+		i = slices.IndexFunc(d.runs, func(j *job) bool { return j.dataID == dataID })
+	}
 	if i < 0 {
-		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("Preprocessing History about Preprocess %d to Data %d is not found.", d.id, dataID), "")
+		writeProblem(w, r, http.StatusNotFound, fmt.Sprintf("Preprocessing History about Preprocess %d to Data %d is not found.", id, dataID), "")
 		return
 	}
 	j := s.refresh(d.runs[i])

@@ -250,7 +250,6 @@ func (s *Server) load(kind api.Kind, rows int) {
 // The menu codes of the routes kamobot uses (Filters.PermissionFilter on
 // each action; any one of them grants access).
 var (
-	menuAccount       = []string{"Account"}               // AccountController.cs lines 55, 249
 	menuTraining      = []string{"Training"}              // TrainingController.cs line 119
 	menuTrainingOne   = []string{"Training", "Inference"} // TrainingController.cs line 522
 	menuInference     = []string{"Inference"}             // InferenceController.cs lines 102, 337
@@ -259,7 +258,7 @@ var (
 )
 
 // DenyMenus takes menu permissions ("Training", "Inference", "Notebook",
-// "Preprocess", "Account") from every account in a tenant (by name or
+// "Preprocess") from every account in a tenant (by name or
 // decimal id); none given gives them all back. A request to a route of a
 // denied menu answers 403 with an empty body and an X-Permit-MenuCode
 // header (Filters/PermissionFilterAttribute.cs lines 80-87).

@@ -264,6 +264,14 @@ func TestMenuDenied(t *testing.T) {
 	if st, h, _ := call(t, "GET", fmt.Sprintf("%s/api/v2/training/%d", s.URL(), j.ID), tok.Token, nil, nil); st != 403 || h.Get("X-Permit-MenuCode") != "Training,Inference" {
 		t.Errorf("training detail: %d %q", st, h.Get("X-Permit-MenuCode"))
 	}
+	// The Account menu is internal: the account read and the token
+	// exchange answer even when it is "denied" (MenuLogic.cs line 246).
+	if err := s.DenyMenus("t", "Account"); err != nil {
+		t.Fatal(err)
+	}
+	if st, _, b := call(t, "GET", s.URL()+"/api/v2/account", tok.Token, nil, nil); st != 200 {
+		t.Errorf("account with Account denied: %d %s", st, b)
+	}
 	// Another tenant is not affected.
 	other := login(t, s, "u", "p")
 	var sw api.LoginOutput

@@ -42,7 +42,7 @@ type Options struct {
 	// Seed seeds the random numbers of faults (default 1), so runs repeat.
 	Seed uint64
 	// TokenLifetime is how long a token lives unless the login asks
-	// otherwise (default 24h).
+	// otherwise (default DefaultTokenLifetime).
 	TokenLifetime time.Duration
 	// Now is the clock (default time.Now).
 	Now func() time.Time
@@ -91,13 +91,17 @@ type listKey struct {
 	kind   api.Kind
 }
 
+// DefaultTokenLifetime is the real server's default token life:
+// ApiJwtExpirationSec 864000 s, 10 days (web-api appsettings.json line 23).
+const DefaultTokenLifetime = 864000 * time.Second
+
 // New returns a Server with no data. Serve it with Start, NewTest or
 // Handler.
 func New(opts Options) *Server {
 	s := &Server{
 		loc:      cmp.Or(opts.Location, time.UTC),
 		now:      opts.Now,
-		lifetime: cmp.Or(max(opts.TokenLifetime, 0), 24*time.Hour),
+		lifetime: cmp.Or(max(opts.TokenLifetime, 0), DefaultTokenLifetime),
 		canary:   opts.TokenCanary,
 		log:      cmp.Or(opts.Logger, slog.New(slog.DiscardHandler)),
 		tenants:  map[int64]*tenant{},

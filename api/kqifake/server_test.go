@@ -117,6 +117,13 @@ func TestControlAPI(t *testing.T) {
 	if d := detail(); d.Status != "Failed" || d.CompletedAt == "" || d.StartedAt == "" || d.ConditionNote != "exit 137" || d.LogSummary != "Killed" || d.StatusType != "Failed" {
 		t.Errorf("failed job: %+v", d)
 	}
+	// A pod phase alone, instead of a status: Failed shows as Error.
+	if st, _, b := call(t, "POST", fmt.Sprintf("%s/_fake/jobs/training/%d/status", u, job.ID), "", map[string]string{"phase": "Failed"}, nil); st != 200 {
+		t.Fatalf("set phase: %d %s", st, b)
+	}
+	if d := detail(); d.Status != "Error" {
+		t.Errorf("job after phase Failed: %+v, want status Error", d)
+	}
 	if st, _, _ := call(t, "DELETE", fmt.Sprintf("%s/_fake/jobs/training/%d", u, job.ID), "", nil, nil); st != 204 {
 		t.Fatalf("delete: %d", st)
 	}
@@ -135,6 +142,7 @@ func TestControlAPI(t *testing.T) {
 		{"POST", "/_fake/jobs", map[string]any{"tenant": "nlp-ja", "kind": "training", "colour": "red"}, 400},
 		{"POST", "/_fake/jobs/training/999/status", map[string]any{"status": "Running"}, 404},
 		{"POST", "/_fake/jobs/training/x/status", map[string]any{"status": "Running"}, 400},
+		{"POST", "/_fake/jobs/training/999/status", map[string]any{"conditionNote": "no status"}, 400},
 		{"DELETE", "/_fake/jobs/notebook/999", nil, 404},
 		{"POST", "/_fake/faults", map[string]any{"latency": "soon"}, 400},
 		{"POST", "/_fake/accounts", map[string]any{"user": "x", "password": "y", "tenants": []any{42}}, 404},
