@@ -1,6 +1,7 @@
 package engine_test
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/kamobot/kamobot/api"
@@ -34,5 +35,46 @@ func TestQuietPassSavesOnce(t *testing.T) {
 	}
 	if rep.Sent != 1 || saves != 3 {
 		t.Errorf("a pass sending one message: sent %d, %d state writes, want 1 and 3", rep.Sent, saves)
+	}
+}
+
+// A preprocessing run's detail (histories/{dataId}) is its list row and
+// the ids of its output data (PreprocessingController.cs GetDetailHistory,
+// HistoryDetailsOutputModel.cs): its events are not read again in detail.
+func TestPreprocessingEventsNeedNoDetail(t *testing.T) {
+	w := newWorld(t, nil, quietConfig)
+	var ids []int64
+	for _, name := range []string{"resize", "crop", "tokenize"} {
+		ids = append(ids, w.add("vision", api.KindPreprocessing, name, "Running"))
+	}
+	w.add("nlp", api.KindTraining, "bert", "Running")
+	if _, err := w.run(); err != nil { // the baseline
+		t.Fatal(err)
+	}
+	w.kqi.ResetStats()
+	for i, status := range []string{"Completed", "Killed", "UserCanceled"} {
+		if err := w.kqi.SetStatus(api.KindPreprocessing, ids[i], kqifake.StatusUpdate{Status: status}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	rep, err := w.run()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rep.Events != 3 {
+		t.Fatalf("%d events, want the 3 endings", rep.Events)
+	}
+	st := w.kqi.Stats()
+	if n := st.ByPath["GET /api/v2/preprocessings/{id}/histories/{dataId}"]; n != 0 {
+		t.Errorf("%d preprocessing detail requests, want 0 (%d detail requests in all)", n, st.DetailRequests)
+	}
+	got := ""
+	for _, m := range w.slack.Messages() {
+		got += m.Readable
+	}
+	for _, name := range []string{"resize", "crop", "tokenize"} {
+		if !strings.Contains(got, name) {
+			t.Errorf("no message names the run of %s:\n%s", name, got)
+		}
 	}
 }
