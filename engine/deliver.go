@@ -31,10 +31,17 @@ func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep 
 	// happen outside it, per webhook.
 	var window sync.Mutex
 	// The webhooks Slack refused are held (or let go, with a new URL)
-	// before any sending starts: the sends record dead webhooks too.
+	// before any sending starts: the sends record dead webhooks too. A
+	// destination that cannot be sent to keeps its messages.
 	var dests []dest
 	for _, hook := range hooks {
-		if to := p.destOfHook(hook); !p.holdDeadHook(st, to, now, rep) {
+		switch to := p.destOfHook(hook); {
+		case p.holdDeadHook(st, to, now, rep):
+		case to.missing():
+			p.Log.Error("no webhook configured for these messages; they stay in the outbox", "hook", hook)
+		case to.app() && p.App == nil:
+			p.Log.Error("no Slack app client for this channel's messages; they stay in the outbox", "hook", hook)
+		default:
 			dests = append(dests, to)
 		}
 	}
@@ -55,14 +62,6 @@ func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep 
 				// due at once.
 				if waiting(m.NextAttempt, now, notify.DefaultMaxRetryAfter) {
 					return // backing off; the ones behind wait too
-				}
-				if to.missing() {
-					p.Log.Error("no webhook configured for these messages; they stay in the outbox", "hook", hook)
-					return
-				}
-				if to.app() && p.App == nil {
-					p.Log.Error("no Slack app client for this channel's messages; they stay in the outbox", "hook", hook)
-					return
 				}
 				if p.send(ctx, st, &mu, &window, to, m, rep) {
 					return
