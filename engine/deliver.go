@@ -168,14 +168,11 @@ func (p *Pass) send(ctx context.Context, st *state.State, mu, window *sync.Mutex
 	var stop bool
 	if op == state.OpUpdate && res.Code == "message_not_found" {
 		// Someone deleted the message in Slack: nothing to update. A job's
-		// next events start a new thread; a board forgets its ts, so that
-		// the next pass posts (and pins) a new one.
+		// next events start a new thread; a board without its thread is
+		// posted (and pinned) anew by the next pass's boards.
 		delete(st.Threads, m.Thread)
 		st.MarkSent(m.Seq)
 		if m.Kind == kindBoard {
-			if b := st.Boards[m.Channel]; b != nil {
-				b.Hash, b.Pinned = "", false
-			}
 			p.Log.Warn("the board's message was deleted in Slack; a new board is posted next pass", "channel", m.Channel)
 		} else {
 			p.Log.Warn("a job's message was deleted in Slack; its next events start a new thread", "channel", am.Channel)
