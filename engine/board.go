@@ -73,9 +73,6 @@ func (p *Pass) boards(st *state.State, now time.Time) []state.Message {
 	if st.Boards == nil {
 		st.Boards = map[string]*state.Board{}
 	}
-	if st.Threads == nil {
-		st.Threads = map[string]*state.Thread{}
-	}
 	var msgs []state.Message
 	for _, ch := range channels {
 		key := state.BoardKey(ch)

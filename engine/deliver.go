@@ -158,9 +158,6 @@ func (p *Pass) send(ctx context.Context, st *state.State, mu, window *sync.Mutex
 		t := st.Threads[m.Thread]
 		if t == nil {
 			t = &state.Thread{Created: p.Now(), Last: p.Now()}
-			if st.Threads == nil {
-				st.Threads = map[string]*state.Thread{}
-			}
 			st.Threads[m.Thread] = t
 		}
 		t.Channel, t.TS = am.Channel, ts
