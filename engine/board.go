@@ -44,7 +44,7 @@ func openRows(st *state.State, t *state.TenantState) []openRow {
 	for k, c := range t.Kinds {
 		for key, j := range c.Open {
 			rows = append(rows, openRow{tenant: t.Name, kind: string(k), id: "#" + api.FormatID(j.ID), name: j.Name,
-				owner: j.Owner, status: j.Status, since: cmp.Or(j.StartedAt, j.CreatedAt, j.FirstSeen),
+				owner: j.Owner, status: j.Status, since: j.Since(),
 				started: !j.StartedAt.IsZero(), link: threadURL(st, state.ThreadKey(t.ID, key))})
 		}
 	}
