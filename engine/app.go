@@ -45,9 +45,6 @@ func (d dest) fingerprint() string {
 // appEvents renders the events of one pass for an app channel.
 func (p *Pass) appEvents(st *state.State, to dest, evs []job.Event, now time.Time) []state.Message {
 	keys, byJob := groupBy(evs, func(e job.Event) string { return state.ThreadKey(e.Tenant.ID, e.Job.Key()) })
-	if st.Threads == nil {
-		st.Threads = map[string]*state.Thread{}
-	}
 	var msgs []state.Message
 	if len(keys) > appThreadMax {
 		o := p.renderOptions(now, p.mentionsOf(evs))

@@ -44,7 +44,7 @@ func openRows(st *state.State, t *state.TenantState) []openRow {
 	for k, c := range t.Kinds {
 		for key, j := range c.Open {
 			rows = append(rows, openRow{tenant: t.Name, kind: string(k), id: "#" + api.FormatID(j.ID), name: j.Name,
-				owner: j.Owner, status: j.Status, since: cmp.Or(j.StartedAt, j.CreatedAt, j.FirstSeen),
+				owner: j.Owner, status: j.Status, since: j.Since(),
 				started: !j.StartedAt.IsZero(), link: threadURL(st, state.ThreadKey(t.ID, key))})
 		}
 	}
@@ -72,9 +72,6 @@ func (p *Pass) boards(st *state.State, now time.Time) []state.Message {
 	channels, tos := groupBy(dests, func(d dest) string { return d.channel })
 	if st.Boards == nil {
 		st.Boards = map[string]*state.Board{}
-	}
-	if st.Threads == nil {
-		st.Threads = map[string]*state.Thread{}
 	}
 	var msgs []state.Message
 	for _, ch := range channels {

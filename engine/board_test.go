@@ -2,6 +2,7 @@ package engine_test
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -220,4 +221,46 @@ func TestBoardPinRefusedIsRetried(t *testing.T) {
 	w.now = w.now.Add(state.PinRetry)
 	w.pass("pinned", tokenB)
 	check("pinned, a day later", 4, 2)
+}
+
+// TestNoAppClientKeepsMessages: messages to an app channel, in a pass
+// without the app client, stay in the outbox, said once for the channel
+// however many wait.
+func TestNoAppClientKeepsMessages(t *testing.T) {
+	w := newBoardWorld(t)
+	const token = "xoxb-1-board"
+	w.slack.AddToken(slackfake.Token{Token: token})
+	var ids []int64
+	for _, name := range []string{"resnet", "bert", "vit"} {
+		j, err := w.kqi.AddJob(kqifake.NewJob{Tenant: "vision", Kind: api.KindTraining, Name: name, CreatedBy: "alice", Status: "Running"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, j.ID)
+	}
+	w.pass("first", token)
+	for _, id := range ids {
+		if err := w.kqi.SetStatus(api.KindTraining, id, kqifake.StatusUpdate{Status: "Failed"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sent := len(w.slack.Messages())
+	var rep engine.Report
+	var err error
+	for range 2 { // a failure read straight after Running is confirmed by a second read
+		w.now = w.now.Add(time.Minute)
+		p := newTestPass(t, passSetup{kqi: w.kqi, dir: w.dir, env: map[string]string{"KAMOBOT_SLACK_BOT_TOKEN": token},
+			now: func() time.Time { return w.now }, log: slog.New(slog.NewTextHandler(&w.logs, &slog.HandlerOptions{Level: slog.LevelWarn}))})
+		p.App = nil
+		rep, err = p.Run(context.Background(), engine.Options{})
+	}
+	if !errors.Is(err, engine.ErrPending) || rep.Pending < 3 {
+		t.Fatalf("passes without the app client: %v, %d pending; want ErrPending and the messages kept", err, rep.Pending)
+	}
+	if n := strings.Count(w.logs.String(), "no Slack app client for this channel's messages"); n != 1 {
+		t.Errorf("said %d times, want once (the first pass has nothing to send):\n%s", n, w.logs.String())
+	}
+	if got := len(w.slack.Messages()); got != sent {
+		t.Errorf("%d messages sent without the app client", got-sent)
+	}
 }

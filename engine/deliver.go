@@ -31,10 +31,17 @@ func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep 
 	// happen outside it, per webhook.
 	var window sync.Mutex
 	// The webhooks Slack refused are held (or let go, with a new URL)
-	// before any sending starts: the sends record dead webhooks too.
+	// before any sending starts: the sends record dead webhooks too. A
+	// destination that cannot be sent to keeps its messages.
 	var dests []dest
 	for _, hook := range hooks {
-		if to := p.destOfHook(hook); !p.holdDeadHook(st, to, now, rep) {
+		switch to := p.destOfHook(hook); {
+		case p.holdDeadHook(st, to, now, rep):
+		case to.missing():
+			p.Log.Error("no webhook configured for these messages; they stay in the outbox", "hook", hook)
+		case to.app() && p.App == nil:
+			p.Log.Error("no Slack app client for this channel's messages; they stay in the outbox", "hook", hook)
+		default:
 			dests = append(dests, to)
 		}
 	}
@@ -55,14 +62,6 @@ func (p *Pass) deliver(ctx context.Context, st *state.State, now time.Time, rep 
 				// due at once.
 				if waiting(m.NextAttempt, now, notify.DefaultMaxRetryAfter) {
 					return // backing off; the ones behind wait too
-				}
-				if to.missing() {
-					p.Log.Error("no webhook configured for these messages; they stay in the outbox", "hook", hook)
-					return
-				}
-				if to.app() && p.App == nil {
-					p.Log.Error("no Slack app client for this channel's messages; they stay in the outbox", "hook", hook)
-					return
 				}
 				if p.send(ctx, st, &mu, &window, to, m, rep) {
 					return
@@ -159,9 +158,6 @@ func (p *Pass) send(ctx context.Context, st *state.State, mu, window *sync.Mutex
 		t := st.Threads[m.Thread]
 		if t == nil {
 			t = &state.Thread{Created: p.Now(), Last: p.Now()}
-			if st.Threads == nil {
-				st.Threads = map[string]*state.Thread{}
-			}
 			st.Threads[m.Thread] = t
 		}
 		t.Channel, t.TS = am.Channel, ts
@@ -169,14 +165,11 @@ func (p *Pass) send(ctx context.Context, st *state.State, mu, window *sync.Mutex
 	var stop bool
 	if op == state.OpUpdate && res.Code == "message_not_found" {
 		// Someone deleted the message in Slack: nothing to update. A job's
-		// next events start a new thread; a board forgets its ts, so that
-		// the next pass posts (and pins) a new one.
+		// next events start a new thread; a board without its thread is
+		// posted (and pinned) anew by the next pass's boards.
 		delete(st.Threads, m.Thread)
 		st.MarkSent(m.Seq)
 		if m.Kind == kindBoard {
-			if b := st.Boards[m.Channel]; b != nil {
-				b.Hash, b.Pinned = "", false
-			}
 			p.Log.Warn("the board's message was deleted in Slack; a new board is posted next pass", "channel", m.Channel)
 		} else {
 			p.Log.Warn("a job's message was deleted in Slack; its next events start a new thread", "channel", am.Channel)

@@ -198,13 +198,16 @@ type tenantOutcome struct {
 
 // enrich reads the details of the jobs events are about (duration, node,
 // GPUs, the reason of a failure). A detail that cannot be read leaves the
-// event as it is: the message is still worth sending.
+// event as it is: the message is still worth sending. A preprocessing
+// run's detail is not read: it is its list row and the ids of its output
+// data (PreprocessingController.cs GetDetailHistory,
+// HistoryDetailsOutputModel.cs), nothing a message or the report uses.
 func (p *Pass) enrich(ctx context.Context, events []job.Event) {
 	var g errgroup.Group
 	g.SetLimit(p.concurrency())
 	for i := range events {
 		e := &events[i]
-		if e.Job.Detailed || e.Type == job.EventDeleted {
+		if e.Job.Detailed || e.Type == job.EventDeleted || e.Job.Kind == api.KindPreprocessing {
 			continue
 		}
 		g.Go(func() error {
@@ -214,7 +217,7 @@ func (p *Pass) enrich(ctx context.Context, events []job.Event) {
 				return nil
 			}
 			j.Status = e.To                     // the job may have moved on since the list: keep the status the event is about
-			j.Memo = cmp.Or(j.Memo, e.Job.Memo) // a preprocessing run's detail lacks its definition's memo
+			j.Memo = cmp.Or(j.Memo, e.Job.Memo) // the list's memo when the detail has none
 			e.Job = j
 			return nil
 		})

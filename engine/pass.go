@@ -179,14 +179,17 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 		return rep, nil
 	}
 	crashPoint("after_fetch")
-	if err := p.Store.Save(st); err != nil {
-		return rep, err
-	}
-	if fresh && rep.Tenants > 0 {
-		// Said once, when a baseline is on disk: a pass that failed before
-		// saving records nothing and says nothing.
-		p.Log.Info("no state yet: recorded what runs now as the baseline; nothing that ended before is reported",
-			"state", p.Store.Path(), "open_jobs", rep.Baselined, "tenants", rep.Tenants)
+	// Said once, when a baseline is on disk: a pass that failed before
+	// saving records nothing and says nothing.
+	baselined := fresh && rep.Tenants > 0
+	if len(st.Outbox) > 0 {
+		// The outbox is on disk before anything is sent: a crash while
+		// sending loses no message. A quiet pass saves once, at its end.
+		if err := p.Store.Save(st); err != nil {
+			return rep, err
+		}
+		p.logBaseline(baselined, rep)
+		baselined = false
 	}
 	crashPoint("after_outbox_save")
 	p.deliver(ctx, st, now, &rep)
@@ -196,6 +199,7 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 	if err := p.Store.Save(st); err != nil {
 		return rep, err
 	}
+	p.logBaseline(baselined, rep)
 	switch {
 	case len(rep.DeadWebhooks) > 0:
 		return rep, deadHookError(st, rep)
@@ -207,6 +211,15 @@ func (p *Pass) Run(ctx context.Context, o Options) (Report, error) {
 		return rep, fmt.Errorf("%w (%d)", ErrPending, rep.Pending)
 	}
 	return rep, nil
+}
+
+// logBaseline says, when baselined, that the first pass recorded what runs
+// now as the baseline.
+func (p *Pass) logBaseline(baselined bool, rep Report) {
+	if baselined {
+		p.Log.Info("no state yet: recorded what runs now as the baseline; nothing that ended before is reported",
+			"state", p.Store.Path(), "open_jobs", rep.Baselined, "tenants", rep.Tenants)
+	}
 }
 
 // accessError names what the account may not read.

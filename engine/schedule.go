@@ -1,7 +1,6 @@
 package engine
 
 import (
-	"cmp"
 	"fmt"
 	"slices"
 	"time"
@@ -219,9 +218,9 @@ func (p *Pass) summaries(st *state.State, now time.Time) []state.Message {
 					continue
 				}
 				ten.Counts[k]++
-				ten.Longest = append(ten.Longest, api.Job{Kind: k, ID: tr.ID, ParentID: tr.ParentID, Name: tr.Name,
-					CreatedBy: tr.Owner, Status: tr.Status, CreatedAt: tr.CreatedAt,
-					StartedAt: cmp.Or(tr.StartedAt, tr.CreatedAt, tr.FirstSeen)})
+				j := tr.Job(k)
+				j.StartedAt = tr.Since()
+				ten.Longest = append(ten.Longest, j)
 			}
 		}
 		if len(ten.Longest) == 0 {

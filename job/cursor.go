@@ -1,6 +1,7 @@
 package job
 
 import (
+	"cmp"
 	"maps"
 	"slices"
 	"strings"
@@ -143,6 +144,10 @@ func (t *Tracked) openSince() time.Time {
 	}
 	return t.FirstSeen
 }
+
+// Since is when the job started, as best known: its start, else its
+// creation, else when kamobot first saw it.
+func (t *Tracked) Since() time.Time { return cmp.Or(t.StartedAt, t.CreatedAt, t.FirstSeen) }
 
 // Job rebuilds the job from what is tracked of it (its kamobot: words in
 // Memo), for messages about a job that was not listed with an event.

@@ -1,6 +1,9 @@
 package state
 
 import (
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,5 +32,34 @@ func TestPruneThreadsKeepsOpenJobs(t *testing.T) {
 		if _, kept := st.Threads[ThreadKey(1, key)]; kept != want {
 			t.Errorf("thread of %s kept %v, want %v", key, kept, want)
 		}
+	}
+}
+
+// TestThreadsMapAlwaysMade: a new or decoded state has a Threads map to
+// add to, even from a document without threads or with "threads": null,
+// and an empty one is not written.
+func TestThreadsMapAlwaysMade(t *testing.T) {
+	for name, doc := range map[string]string{
+		"none": `{"version":3}`,
+		"null": `{"version":3,"threads":null,"tenants":null}`,
+		"v1":   `{"version":1}`,
+	} {
+		st, err := Decode([]byte(doc))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if st.Threads == nil || st.Tenants == nil {
+			t.Errorf("%s: decoded with a nil map: threads %v, tenants %v", name, st.Threads == nil, st.Tenants == nil)
+		}
+	}
+	s, err := Open(filepath.Join(t.TempDir(), "state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Save(New()); err != nil {
+		t.Fatal(err)
+	}
+	if b, _ := os.ReadFile(s.Path()); strings.Contains(string(b), "threads") {
+		t.Errorf("an empty Threads map is written:\n%s", b)
 	}
 }

@@ -43,9 +43,7 @@ func migrateV1(b []byte) (*State, error) {
 		st.DeadHooks[h] = dh
 	}
 	st.Version = Version // schema 2 to 3 adds optional fields only
-	if st.Tenants == nil {
-		st.Tenants = map[string]*TenantState{}
-	}
+	st.makeMaps()
 	return st, nil
 }
 

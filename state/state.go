@@ -164,7 +164,20 @@ type RunInfo struct {
 
 // New returns an empty state of the current version.
 func New() *State {
-	return &State{Version: Version, Tenants: map[string]*TenantState{}}
+	st := &State{Version: Version}
+	st.makeMaps()
+	return st
+}
+
+// makeMaps makes the maps a pass adds to without checking, when a
+// document had none (empty maps are not written).
+func (s *State) makeMaps() {
+	if s.Tenants == nil {
+		s.Tenants = map[string]*TenantState{}
+	}
+	if s.Threads == nil {
+		s.Threads = map[string]*Thread{}
+	}
 }
 
 // Tenant returns the state of tenant id, creating it.

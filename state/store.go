@@ -180,9 +180,7 @@ func Decode(b []byte) (*State, error) {
 	if st.Version < 1 { // missing, null or not a positive integer
 		return nil, fmt.Errorf("%w: no valid \"version\" field", ErrCorrupt)
 	}
-	if st.Tenants == nil {
-		st.Tenants = map[string]*TenantState{}
-	}
+	st.makeMaps()
 	// Schema 2 to 3 only added optional fields (app mode): a schema 2
 	// document reads as it is.
 	st.Version = Version
