@@ -50,7 +50,7 @@ func RenderWeeklyReport(reps []report.Report, o RenderOptions) []Payload {
 			flush()
 		}
 		blocks = append(blocks, tb...)
-		names = append(names, Truncate(rep.Tenant.Label, 40))
+		names = append(names, inline(rep.Tenant.Label, 40, "-"))
 	}
 	flush()
 	return out
@@ -58,7 +58,7 @@ func RenderWeeklyReport(reps []report.Report, o RenderOptions) []Payload {
 
 // tenantReport is one tenant's blocks: at most 6, about 2,000 characters.
 func (r *renderer) tenantReport(rep report.Report, l reportLabels) []Block {
-	title := fmt.Sprintf("*%s* · %s %d · %s %s · %s %s, %sh", EscapeLimit(rep.Tenant.Label, 80),
+	title := fmt.Sprintf("*%s* · %s %d · %s %s · %s %s, %sh", inline(rep.Tenant.Label, 80, "-"),
 		l.runs, rep.Runs, l.gpuHours, hours(rep.GPUHours),
 		l.prev, signed(float64(rep.Previous.RunsChange), 0), signed(rep.Previous.GPUHoursChange, 2))
 	blocks := []Block{{Type: "divider"}, Section(title)}
@@ -66,7 +66,7 @@ func (r *renderer) tenantReport(rep report.Report, l reportLabels) []Block {
 		return append(blocks, Context(l.none))
 	}
 	kind := func(name string) string { return r.kind(api.Kind(name)) }
-	status := func(name string) string { return EscapeLimit(name, 20) }
+	status := func(name string) string { return inline(name, 20, "-") }
 	blocks = append(blocks, Fields(field(l.byKind, countBars(rep.ByKind, kind)), field(l.byStatus, countBars(rep.ByStatus, status))))
 
 	var users []string
