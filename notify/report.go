@@ -9,12 +9,10 @@ import (
 	"github.com/kamobot/kamobot/report"
 )
 
-// Budgets of the weekly report, tighter than Slack's own: a report message
-// keeps to MaxReportBlocks blocks and MaxReportChars characters of block
-// text, whatever the number of tenants and users.
+// The weekly report's layout. Its messages keep to the budgets of every
+// message, MaxBlocks and MaxBlocksChars, whatever the number of tenants
+// and users.
 const (
-	MaxReportBlocks = 50
-	MaxReportChars  = 8000
 	// reportUsers is how many users a tenant's GPU-hours list names; the
 	// rest are summed on one line.
 	reportUsers = 10
@@ -24,7 +22,7 @@ const (
 // RenderWeeklyReport renders the weekly reports of tenants that share a
 // webhook: a header, then each tenant's sections. A tenant is never split
 // across messages; a new message starts when the next tenant would take one
-// past MaxReportBlocks blocks or MaxReportChars characters.
+// past MaxBlocks blocks or MaxBlocksChars characters.
 func RenderWeeklyReport(reps []report.Report, o RenderOptions) []Payload {
 	r := newRenderer(o)
 	l := r.l.report
@@ -46,7 +44,7 @@ func RenderWeeklyReport(reps []report.Report, o RenderOptions) []Payload {
 	}
 	for _, rep := range reps {
 		tb := r.tenantReport(rep, l)
-		if len(names) > 0 && (len(blocks)+len(tb) > MaxReportBlocks || blocksChars(blocks)+blocksChars(tb) > MaxReportChars) {
+		if len(names) > 0 && (len(blocks)+len(tb) > MaxBlocks || blocksChars(blocks)+blocksChars(tb) > MaxBlocksChars) {
 			flush()
 		}
 		blocks = append(blocks, tb...)
