@@ -239,7 +239,7 @@ func seenStarts(d *Deps) map[int64]map[string]time.Time {
 	if err != nil {
 		return nil
 	}
-	st, fresh, err := s.Load()
+	st, fresh, err := loadState(s)
 	if err != nil || fresh {
 		return nil
 	}

@@ -129,7 +129,7 @@ func changeState(c *cli.Context, d *Deps, who string, fn func(st *state.State) e
 		return err
 	}
 	defer unlock()
-	st, _, err := s.Load()
+	st, _, err := loadState(s)
 	if err != nil {
 		return err
 	}
@@ -202,7 +202,7 @@ func runMuteList(d *Deps, format string) error {
 	if err != nil {
 		return err
 	}
-	st, _, err := s.Load()
+	st, _, err := loadState(s)
 	if err != nil {
 		return err
 	}

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/kamobot/kamobot/api"
-	"github.com/kamobot/kamobot/engine"
 	"github.com/kamobot/kamobot/report"
 	"github.com/kamobot/kamobot/state"
 	"github.com/urfave/cli/v2"
@@ -49,9 +48,9 @@ func runReport(d *Deps, tenant, since, format string) error {
 	if err != nil {
 		return err
 	}
-	st, _, err := s.Load()
+	st, _, err := loadState(s)
 	if err != nil {
-		return engine.StateHint(err)
+		return err
 	}
 	now, loc := d.Now(), d.zone()
 	tenants := reportTenants(st)
