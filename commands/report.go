@@ -155,7 +155,7 @@ func writeReportTables(d *Deps, reps []report.Report) error {
 					humanDuration(x.Wait.Duration()), humanDuration(x.RunTime.Duration()), gpuh(x.GPUHours),
 					x.Ended.Format("01-02 15:04")})
 			}
-			if err := writeTable(w, []string{"KIND", "ID", "NAME", "OWNER", "STATUS", "GPU", "WAIT", "RUN", "GPU-HOURS", "ENDED"}, rows); err != nil {
+			if err := writeTable(w, []string{"KIND", "ID", "NAME", "OWNER", "STATUS", "GPU", "WAIT", "RUN", "GPU-HOURS", "ENDED (" + zoneName(r.To, r.To.Location()) + ")"}, rows); err != nil {
 				return err
 			}
 		}
