@@ -18,7 +18,8 @@ type ListQuery struct {
 	// ID is a comparison on the job id: ">=120", ">5", "=7", "<5", "<=5",
 	// or a bare number meaning "=". Sent as the Id query parameter.
 	ID string
-	// Status keeps the jobs whose status contains it.
+	// Status keeps the jobs whose status contains it, as
+	// MatchesStatusFilter matches.
 	Status string
 	// Page counts from 1; 0 leaves it to the server (page 1).
 	Page int
@@ -28,6 +29,21 @@ type ListQuery struct {
 	PerPage int
 	// WithTotal asks for the number of matching jobs (ListResult.Total).
 	WithTotal bool
+}
+
+// MatchesStatusFilter tells whether a job status passes a ListQuery.Status
+// filter as the server applies it (Util.cs SearchString, lines 74-84): an
+// empty filter keeps every status; otherwise the status must contain the
+// filter, case-sensitively; a filter starting with "!" keeps the statuses
+// that do not contain the rest, and the empty status.
+func MatchesStatusFilter(status, filter string) bool {
+	switch {
+	case filter == "":
+		return true
+	case strings.HasPrefix(filter, "!"):
+		return status == "" || !strings.Contains(status, filter[1:])
+	}
+	return strings.Contains(status, filter)
 }
 
 // ListResult is one page of a job list, in the server's order: favourites

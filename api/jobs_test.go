@@ -216,3 +216,28 @@ func TestDeletedJobIsNotFound(t *testing.T) {
 		t.Errorf("List after delete = %+v, %v", res, err)
 	}
 }
+
+// TestMatchesStatusFilter: the server's status filter (Util.cs
+// SearchString): a case-sensitive substring, "!" negating.
+func TestMatchesStatusFilter(t *testing.T) {
+	for _, tt := range []struct {
+		status, filter string
+		want           bool
+	}{
+		{"Running", "", true},
+		{"", "", true},
+		{"Running", "Run", true},
+		{"Running", "run", false},
+		{"Completed", "Run", false},
+		{"", "Run", false},
+		{"Completed", "!Run", true},
+		{"Running", "!Run", false},
+		{"Running", "!run", true},
+		{"", "!Run", true},
+		{"Running", "!", false},
+	} {
+		if got := api.MatchesStatusFilter(tt.status, tt.filter); got != tt.want {
+			t.Errorf("MatchesStatusFilter(%q, %q) = %v, want %v", tt.status, tt.filter, got, tt.want)
+		}
+	}
+}

@@ -107,7 +107,8 @@ The global options go before or after the command name.
 const exitCodeHelp = `Exit codes: 0 ok, 2 usage error, 69 a service is unreachable or refused us,
 70 an error kamobot did not expect (a bug: please report it), 74 the state
 cannot be read or written, 75 try again later (nothing was lost),
-77 permission denied, 78 configuration error or corrupt state.`
+77 permission denied, 78 configuration error or corrupt state, 130 stopped by
+SIGINT or SIGTERM before the pass finished (nothing is lost).`
 
 // globalFlags are accepted before and after the command name.
 func globalFlags() []cli.Flag {

@@ -18,7 +18,8 @@ func newCheckCommand(d *Deps) *cli.Command {
 Prints nothing when all went well. Exit codes: 0 ok, 69 Slack or KAMONOHASHI
 refuses us, 74 the state cannot be written, 75 try again later (nothing was
 lost: the next check sends what is pending), 77 permission denied,
-78 configuration error or corrupt state.`,
+78 configuration error or corrupt state, 130 stopped by SIGINT or SIGTERM
+before the pass finished (nothing is lost: the next check goes on).`,
 		Flags: []cli.Flag{
 			&cli.BoolFlag{Name: "dry-run", Usage: "print the messages that would be sent; change nothing"},
 			&cli.StringFlag{Name: "at",

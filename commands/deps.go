@@ -152,6 +152,14 @@ func (d *Deps) Store() (*state.Store, error) {
 	return s, nil
 }
 
+// loadState loads the state of s for a command: a state file kamobot
+// refuses to read comes with the way out (engine.StateHint, as a pass
+// gives it).
+func loadState(s *state.Store) (st *state.State, fresh bool, err error) {
+	st, fresh, err = s.Load()
+	return st, fresh, engine.StateHint(err)
+}
+
 // client builds the KAMONOHASHI client for cfg. It keeps its tokens in
 // tokenFile (a pass's) when it is not empty, else in memory only.
 func (d *Deps) client(cfg *config.Config, tokenFile string) (*api.Client, error) {

@@ -33,12 +33,13 @@ func (e *ExitError) Unwrap() error { return e.Err }
 const (
 	ExitOK          = 0
 	ExitUsage       = 2
-	ExitUnavailable = 69 // a service is unreachable or refused us
-	ExitSoftware    = 70 // an error kamobot did not expect: a bug
-	ExitIOErr       = 74 // the state cannot be read or written
-	ExitTempFail    = 75 // try again later: nothing was lost
-	ExitNoPerm      = 77 // permission denied (file modes, 403, bad credentials)
-	ExitConfig      = 78 // bad or missing config, corrupt state, a server that is not KAMONOHASHI
+	ExitUnavailable = 69  // a service is unreachable or refused us
+	ExitSoftware    = 70  // an error kamobot did not expect: a bug
+	ExitIOErr       = 74  // the state cannot be read or written
+	ExitTempFail    = 75  // try again later: nothing was lost
+	ExitNoPerm      = 77  // permission denied (file modes, 403, bad credentials)
+	ExitConfig      = 78  // bad or missing config, corrupt state, a server that is not KAMONOHASHI
+	ExitInterrupted = 130 // stopped by SIGINT or SIGTERM before the pass finished (128 + SIGINT)
 )
 
 // ExitCode maps an error to kamobot's exit code; it is the only place that
@@ -67,7 +68,7 @@ func ExitCode(err error) int {
 	case errors.Is(err, engine.ErrFetchFailed), errors.Is(err, engine.ErrPending):
 		return ExitTempFail
 	case errors.Is(err, context.Canceled):
-		return 130
+		return ExitInterrupted
 	case errors.Is(err, config.ErrInsecurePermissions),
 		errors.Is(err, api.ErrUnauthorized), errors.Is(err, api.ErrForbidden):
 		return ExitNoPerm

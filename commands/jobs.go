@@ -62,7 +62,7 @@ By default: the watched tenants' open jobs, and those that ended in the last
 		Flags: append([]cli.Flag{
 			&cli.StringSliceFlag{Name: "tenant", Aliases: []string{"t"}, Usage: "tenant id or name (repeatable; default: the watched tenants)"},
 			&cli.StringSliceFlag{Name: "kind", Aliases: []string{"k"}, Usage: "training, inference, notebook or preprocessing (repeatable; default: the watched kinds)"},
-			&cli.StringFlag{Name: "status", Aliases: []string{"s"}, Usage: "only jobs whose status contains `S`"},
+			&cli.StringFlag{Name: "status", Aliases: []string{"s"}, Usage: "only jobs whose status contains `S` (case-sensitive, as the server matches; !S: those without S)"},
 			&cli.BoolFlag{Name: "all", Aliases: []string{"a"}, Usage: "every job, not only open and recently ended ones"},
 			&cli.IntFlag{Name: "limit", Value: 100, Usage: "show at most `N` jobs (0: no limit)"},
 		}, outputFlags()...),
@@ -239,7 +239,7 @@ func seenStarts(d *Deps) map[int64]map[string]time.Time {
 	if err != nil {
 		return nil
 	}
-	st, fresh, err := s.Load()
+	st, fresh, err := loadState(s)
 	if err != nil || fresh {
 		return nil
 	}
@@ -322,8 +322,8 @@ func statusesSeen(ctx context.Context, c *api.Client, tenants []api.Tenant, kind
 }
 
 // listJobs lists one tenant's jobs of one kind, without details, those
-// whose status contains q.Status: the server filters the list of a kind,
-// kamobot the runs of the preprocessings.
+// whose status passes q.Status: the server filters the list of a kind,
+// kamobot the runs of the preprocessings, by the server's rule.
 func listJobs(ctx context.Context, c *api.Client, t api.Tenant, k api.Kind, q api.ListQuery) ([]api.Job, error) {
 	if k != api.KindPreprocessing {
 		res, err := c.List(ctx, t.ID, k, q)
@@ -344,7 +344,7 @@ func listJobs(ctx context.Context, c *api.Client, t api.Tenant, k api.Kind, q ap
 		}
 		runs = append(runs, hs...)
 	}
-	return slices.DeleteFunc(runs, func(j api.Job) bool { return !strings.Contains(strings.ToLower(j.Status), strings.ToLower(q.Status)) }), nil
+	return slices.DeleteFunc(runs, func(j api.Job) bool { return !api.MatchesStatusFilter(j.Status, q.Status) }), nil
 }
 
 // jobWordsHelp lists the words a job's memo or tags may carry for kamobot

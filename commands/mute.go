@@ -12,13 +12,14 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// muteRow is one mute as `mute list -o json` prints it.
+// muteRow is one mute as `mute list -o json` prints it: times in the
+// schedule's zone, to the second.
 type muteRow struct {
 	Tenant string    `json:"tenant"`
 	Kind   string    `json:"kind,omitempty"`
 	Since  time.Time `json:"since"`
 	Until  time.Time `json:"until"`
-	Left   float64   `json:"left_seconds"`
+	Left   int64     `json:"left_seconds"`
 	Reason string    `json:"reason,omitempty"`
 	By     string    `json:"by,omitempty"`
 	Held   int       `json:"held"`
@@ -129,7 +130,7 @@ func changeState(c *cli.Context, d *Deps, who string, fn func(st *state.State) e
 		return err
 	}
 	defer unlock()
-	st, _, err := s.Load()
+	st, _, err := loadState(s)
 	if err != nil {
 		return err
 	}
@@ -202,15 +203,16 @@ func runMuteList(d *Deps, format string) error {
 	if err != nil {
 		return err
 	}
-	st, _, err := s.Load()
+	st, _, err := loadState(s)
 	if err != nil {
 		return err
 	}
 	now, loc := d.Now(), d.zone()
 	rows, table := []muteRow{}, [][]string{}
 	for _, m := range st.ActiveMutes(now) {
-		rows = append(rows, muteRow{Tenant: m.Tenant, Kind: string(m.Kind), Since: m.Since, Until: m.Until,
-			Left: m.Until.Sub(now).Seconds(), Reason: m.Reason, By: m.By, Held: len(m.Held)})
+		rows = append(rows, muteRow{Tenant: m.Tenant, Kind: string(m.Kind),
+			Since: m.Since.In(loc).Truncate(time.Second), Until: m.Until.In(loc).Truncate(time.Second),
+			Left: int64(m.Until.Sub(now).Round(time.Second) / time.Second), Reason: m.Reason, By: m.By, Held: len(m.Held)})
 		table = append(table, []string{m.Tenant, dash(string(m.Kind)), clockTime(m.Until, now, loc),
 			humanDuration(m.Until.Sub(now)), fmt.Sprint(len(m.Held)), dash(m.Reason)})
 	}
@@ -221,5 +223,5 @@ func runMuteList(d *Deps, format string) error {
 		fmt.Fprintln(d.Stdout, "no mute in force")
 		return nil
 	}
-	return writeTable(d.Stdout, []string{"TENANT", "KIND", "UNTIL", "LEFT", "HELD", "REASON"}, table)
+	return writeTable(d.Stdout, []string{"TENANT", "KIND", "UNTIL (" + zoneName(now, loc) + ")", "LEFT", "HELD", "REASON"}, table)
 }

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/kamobot/kamobot/api"
-	"github.com/kamobot/kamobot/engine"
 	"github.com/kamobot/kamobot/report"
 	"github.com/kamobot/kamobot/state"
 	"github.com/urfave/cli/v2"
@@ -49,9 +48,9 @@ func runReport(d *Deps, tenant, since, format string) error {
 	if err != nil {
 		return err
 	}
-	st, _, err := s.Load()
+	st, _, err := loadState(s)
 	if err != nil {
-		return engine.StateHint(err)
+		return err
 	}
 	now, loc := d.Now(), d.zone()
 	tenants := reportTenants(st)
@@ -156,7 +155,7 @@ func writeReportTables(d *Deps, reps []report.Report) error {
 					humanDuration(x.Wait.Duration()), humanDuration(x.RunTime.Duration()), gpuh(x.GPUHours),
 					x.Ended.Format("01-02 15:04")})
 			}
-			if err := writeTable(w, []string{"KIND", "ID", "NAME", "OWNER", "STATUS", "GPU", "WAIT", "RUN", "GPU-HOURS", "ENDED"}, rows); err != nil {
+			if err := writeTable(w, []string{"KIND", "ID", "NAME", "OWNER", "STATUS", "GPU", "WAIT", "RUN", "GPU-HOURS", "ENDED (" + zoneName(r.To, r.To.Location()) + ")"}, rows); err != nil {
 				return err
 			}
 		}

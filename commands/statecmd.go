@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"time"
 
-	"github.com/kamobot/kamobot/engine"
 	"github.com/kamobot/kamobot/state"
 	"github.com/urfave/cli/v2"
 )
@@ -80,9 +79,9 @@ func runStateShow(d *Deps, format string) error {
 	if err != nil {
 		return err
 	}
-	st, fresh, err := s.Load()
+	st, fresh, err := loadState(s)
 	if err != nil {
-		return engine.StateHint(err)
+		return err
 	}
 	if format == formatJSON {
 		return writeJSON(d.Stdout, st)
@@ -172,9 +171,9 @@ func runStateRetry(c *cli.Context, d *Deps) error {
 		return err
 	}
 	defer unlock()
-	st, fresh, err := s.Load()
+	st, fresh, err := loadState(s)
 	if err != nil {
-		return engine.StateHint(err)
+		return err
 	}
 	if fresh {
 		fmt.Fprintf(d.Stdout, "no state at %s: nothing to retry\n", s.Path())

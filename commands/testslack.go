@@ -48,7 +48,13 @@ func runTestSlack(ctx context.Context, d *Deps, tenant, webhookFile string) erro
 		d.Redactor.Add(u.Reveal())
 		hooks = []config.Webhook{{URL: u, Source: webhookFile}}
 	} else if tenant != "" {
-		hooks = slices.DeleteFunc(hooks, func(h config.Webhook) bool { return h.Tenant != tenant })
+		labels := map[string]bool{}
+		for _, t := range cfg.Tenants {
+			if tenantEntryIs(t, tenant) {
+				labels[t.Label()] = true
+			}
+		}
+		hooks = slices.DeleteFunc(hooks, func(h config.Webhook) bool { return h.Tenant == "" || !labels[h.Tenant] })
 		if len(hooks) == 0 && !cfg.Slack.App.Enabled() {
 			return usageErrorf("no [[tenant]] entry %q with its own webhook", tenant)
 		}
@@ -86,6 +92,16 @@ func runTestSlack(ctx context.Context, d *Deps, tenant, webhookFile string) erro
 		return &ExitError{Code: ExitUnavailable, Err: fmt.Errorf("%d checks of Slack did not answer ok", failed)}
 	}
 	return nil
+}
+
+// tenantEntryIs reports whether a --tenant argument names this [[tenant]]
+// entry: by its name, its id ("3") or its label ("id 3").
+func tenantEntryIs(t config.Tenant, arg string) bool {
+	if arg == t.Label() || (t.Name != "" && arg == t.Name) {
+		return true
+	}
+	id, err := strconv.ParseInt(arg, 10, 64)
+	return err == nil && t.ID != 0 && t.ID == id
 }
 
 // sampleMessage is a job message like the real ones, clearly marked as a test.
@@ -142,7 +158,7 @@ func testSlackApp(ctx context.Context, d *Deps, cfg *config.Config, tenant strin
 		add(app.Channel, "default")
 	}
 	for _, t := range cfg.Tenants {
-		if tenant == "" || t.Label() == tenant || t.Name == tenant {
+		if tenant == "" || tenantEntryIs(t, tenant) {
 			add(t.Channel, "tenant "+t.Label())
 		}
 	}

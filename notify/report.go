@@ -9,12 +9,10 @@ import (
 	"github.com/kamobot/kamobot/report"
 )
 
-// Budgets of the weekly report, tighter than Slack's own: a report message
-// keeps to MaxReportBlocks blocks and MaxReportChars characters of block
-// text, whatever the number of tenants and users.
+// The weekly report's layout. Its messages keep to the budgets of every
+// message, MaxBlocks and MaxBlocksChars, whatever the number of tenants
+// and users.
 const (
-	MaxReportBlocks = 50
-	MaxReportChars  = 8000
 	// reportUsers is how many users a tenant's GPU-hours list names; the
 	// rest are summed on one line.
 	reportUsers = 10
@@ -24,7 +22,7 @@ const (
 // RenderWeeklyReport renders the weekly reports of tenants that share a
 // webhook: a header, then each tenant's sections. A tenant is never split
 // across messages; a new message starts when the next tenant would take one
-// past MaxReportBlocks blocks or MaxReportChars characters.
+// past MaxBlocks blocks or MaxBlocksChars characters.
 func RenderWeeklyReport(reps []report.Report, o RenderOptions) []Payload {
 	r := newRenderer(o)
 	l := r.l.report
@@ -46,11 +44,11 @@ func RenderWeeklyReport(reps []report.Report, o RenderOptions) []Payload {
 	}
 	for _, rep := range reps {
 		tb := r.tenantReport(rep, l)
-		if len(names) > 0 && (len(blocks)+len(tb) > MaxReportBlocks || blocksChars(blocks)+blocksChars(tb) > MaxReportChars) {
+		if len(names) > 0 && (len(blocks)+len(tb) > MaxBlocks || blocksChars(blocks)+blocksChars(tb) > MaxBlocksChars) {
 			flush()
 		}
 		blocks = append(blocks, tb...)
-		names = append(names, Truncate(rep.Tenant.Label, 40))
+		names = append(names, inline(rep.Tenant.Label, 40, "-"))
 	}
 	flush()
 	return out
@@ -58,7 +56,7 @@ func RenderWeeklyReport(reps []report.Report, o RenderOptions) []Payload {
 
 // tenantReport is one tenant's blocks: at most 6, about 2,000 characters.
 func (r *renderer) tenantReport(rep report.Report, l reportLabels) []Block {
-	title := fmt.Sprintf("*%s* · %s %d · %s %s · %s %s, %sh", EscapeLimit(rep.Tenant.Label, 80),
+	title := fmt.Sprintf("*%s* · %s %d · %s %s · %s %s, %sh", inline(rep.Tenant.Label, 80, "-"),
 		l.runs, rep.Runs, l.gpuHours, hours(rep.GPUHours),
 		l.prev, signed(float64(rep.Previous.RunsChange), 0), signed(rep.Previous.GPUHoursChange, 2))
 	blocks := []Block{{Type: "divider"}, Section(title)}
@@ -66,7 +64,7 @@ func (r *renderer) tenantReport(rep report.Report, l reportLabels) []Block {
 		return append(blocks, Context(l.none))
 	}
 	kind := func(name string) string { return r.kind(api.Kind(name)) }
-	status := func(name string) string { return EscapeLimit(name, 20) }
+	status := func(name string) string { return inline(name, 20, "-") }
 	blocks = append(blocks, Fields(field(l.byKind, countBars(rep.ByKind, kind)), field(l.byStatus, countBars(rep.ByStatus, status))))
 
 	var users []string

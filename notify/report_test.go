@@ -2,6 +2,7 @@ package notify_test
 
 import (
 	"fmt"
+	"strings"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -135,5 +136,29 @@ func TestWeeklyReportSplitsTenants(t *testing.T) {
 	}
 	if dividers != len(reps) {
 		t.Fatalf("%d tenant sections in all, want %d", dividers, len(reps))
+	}
+}
+
+// TestWeeklyReportHostileNames: a tenant label and a status with mentions,
+// escapes and newlines are shown escaped on one line, in the fallback text
+// as in the blocks: the report pings no one.
+func TestWeeklyReportHostileNames(t *testing.T) {
+	reps := weeklyReports(2)
+	reps[0].Tenant.Label = "<!channel> a&b\nx"
+	reps[1].Tenant.Label = "<!here|here> <@U12345>"
+	reps[0].ByStatus[0].Name = "<!everyone>\nx"
+	pls := notify.RenderWeeklyReport(reps, options("en"))
+	if len(pls) != 1 {
+		t.Fatalf("%d messages, want 1", len(pls))
+	}
+	checkPayload(t, pls[0])
+	want := "&lt;!channel&gt; a&amp;b x"
+	if !strings.Contains(pls[0].Text, want) {
+		t.Errorf("fallback text %q; want the label as %q", pls[0].Text, want)
+	}
+	for _, s := range texts(pls[0]) {
+		if strings.Contains(s, "a&amp;b\nx") || strings.Contains(s, "&gt;\nx") {
+			t.Errorf("a name keeps its newline in %q", s)
+		}
 	}
 }
