@@ -226,6 +226,13 @@ func runImportLegacy(c *cli.Context, d *Deps) error {
 		}
 		return err
 	}
+	// The secret files first, the config last; every path is checked before
+	// any is written, so that a refusal leaves nothing behind.
+	type file struct {
+		path string
+		data []byte
+	}
+	var writes []file
 	for _, s := range []struct {
 		name  string
 		value config.Secret
@@ -237,13 +244,23 @@ func runImportLegacy(c *cli.Context, d *Deps) error {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(filepath.Dir(out), path)
 		}
-		if err := writeNewFile(path, []byte(s.value.Reveal()+"\n"), c.Bool("force")); err != nil {
+		writes = append(writes, file{path, []byte(s.value.Reveal() + "\n")})
+	}
+	writes = append(writes, file{out, toml})
+	if !c.Bool("force") {
+		for _, w := range writes {
+			if _, err := os.Lstat(w.path); err == nil {
+				return usageErrorf("%s already exists; add --force to overwrite it", w.path)
+			}
+		}
+	}
+	for _, w := range writes {
+		if err := writeNewFile(w.path, w.data, c.Bool("force")); err != nil {
 			return err
 		}
-		fmt.Fprintf(d.Stdout, "wrote %s (0600)\n", path)
-	}
-	if err := writeNewFile(out, toml, c.Bool("force")); err != nil {
-		return err
+		if w.path != out {
+			fmt.Fprintf(d.Stdout, "wrote %s (0600)\n", w.path)
+		}
 	}
 	fmt.Fprintf(d.Stdout, "wrote %s\nnext: kamobot --config %s config check\n", out, out)
 	return nil
